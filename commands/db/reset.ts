@@ -1,0 +1,32 @@
+import {BaseCommand} from '../../src/cli/base-command.js'
+import * as flags from '../../src/cli/flags.js'
+import {confirmOrFail} from '../../src/cli/prompts.js'
+import {reset} from '../../src/services/schema.js'
+
+export default class DbReset extends BaseCommand<typeof DbReset> {
+  static override summary = 'Drop every table, then migrate from scratch'
+  static override description = `Destroys all data in the configured database: every table is dropped (foreign key checks off), then all migrations are applied. Asks for confirmation on a terminal; pass --force in scripts.
+
+Exit codes: 0 done, 2 not confirmed off a terminal, 7 database unreachable.`
+
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --force']
+
+  static override flags = {
+    force: flags.force,
+    'lock-timeout': flags.lockTimeout,
+  }
+
+  async run() {
+    const db = await this.db()
+    if (!this.flags.force) {
+      const yes = await confirmOrFail(`Drop every table of ${db.target.display} and migrate again?`, '--force')
+      if (!yes) {
+        this.log('Nothing changed.')
+        return {database: db.target.display, dropped: [], applied: [], upToDate: false, cancelled: true}
+      }
+    }
+    const result = await reset(db, {lockTimeoutSeconds: this.flags['lock-timeout']})
+    this.log(`Dropped ${result.dropped.length} table(s) and applied ${result.applied.length} migration(s) on ${result.database}.`)
+    return result
+  }
+}

@@ -1,0 +1,47 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../src/cli/base-command.js'
+import * as flags from '../../src/cli/flags.js'
+import {color} from '../../src/cli/render.js'
+import {rollback, type RollbackResult} from '../../src/services/schema.js'
+
+export default class DbRollback extends BaseCommand<typeof DbRollback> {
+  static override summary = 'Revert applied migrations'
+  static override description = `Reverts the last migration, the last N (--step), every migration down to and including one (--to), or all of them (--all). Runs under the schema lock.
+
+Exit codes: 0 done, 4 unknown --to name, 5 --to names a migration that is not applied, 7 database unreachable.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --step 2',
+    '<%= config.bin %> <%= command.id %> --to 2026.11.21T10.00.03.create-reviews',
+    '<%= config.bin %> <%= command.id %> --all',
+  ]
+
+  static override flags = {
+    step: Flags.integer({description: 'How many migrations to revert', min: 1, exclusive: ['to', 'all']}),
+    to: Flags.string({description: 'Revert down to and including this migration', exclusive: ['step', 'all']}),
+    all: Flags.boolean({description: 'Revert every migration', exclusive: ['step', 'to']}),
+    'lock-timeout': flags.lockTimeout,
+  }
+
+  async run(): Promise<RollbackResult> {
+    const result = await rollback(
+      await this.db(),
+      {step: this.flags.step, to: this.flags.to, all: this.flags.all},
+      {
+        lockTimeoutSeconds: this.flags['lock-timeout'],
+        onLockWait: (holder) => this.note(`Waiting for the schema lock (held by ${holder})…`),
+        onMigration: ({name, durationMs}) => {
+          if (durationMs !== undefined) this.note(`${color.warn('↩')} ${name} ${color.dim(`(${durationMs} ms)`)}`)
+        },
+      },
+    )
+    this.log(
+      result.reverted.length === 0
+        ? 'Nothing to roll back.'
+        : `Reverted ${result.reverted.length} migration${result.reverted.length === 1 ? '' : 's'} on ${result.database}.`,
+    )
+    return result
+  }
+}

@@ -1,0 +1,64 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../src/cli/base-command.js'
+import {color, table} from '../../src/cli/render.js'
+import {status, type StatusResult} from '../../src/services/schema.js'
+
+export default class DbStatus extends BaseCommand<typeof DbStatus> {
+  static override summary = 'Show the database in use, applied and pending migrations, and seeders'
+  static override description = `Says which database stayctl is using and where that setting came from (flag, environment, config file or default), lists migrations and seeders as applied or pending, and warns about applied files that were edited afterwards or are missing.
+
+--json prints:
+  {
+    "database": {"url": "<password masked>", "dialect": "mysql" | "sqlite", "source": "default" | "flag --database-url" | "env DATABASE_URL" | …},
+    "migrations": [{"name", "state": "applied" | "pending" | "missing-file", "appliedAt": ISO-8601 | null, "edited": boolean}],
+    "seeders":    [{… the same, plus "details": {size, randomSeed, rows…} | null}],
+    "pendingMigrations": number, "pendingSeeders": number,
+    "warnings": [string]
+  }
+
+Exit codes: 0; with --check, 1 when a migration is pending; 7 database unreachable.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --check   # in CI: fail when a migration is pending',
+    '<%= config.bin %> <%= command.id %> --json',
+  ]
+
+  static override flags = {
+    check: Flags.boolean({description: 'Exit with code 1 when any migration is pending'}),
+  }
+
+  async run(): Promise<StatusResult> {
+    const result = await status(await this.db(), this.databaseSetting().source)
+    this.log(`Database: ${result.database.url} ${color.dim(`(${result.database.source})`)}`)
+    this.log('')
+    const state = (s: string) => (s === 'applied' ? color.ok(s) : s === 'pending' ? color.warn(s) : color.bad(s))
+    for (const [title, entries] of [
+      ['Migrations', result.migrations],
+      ['Seeders', result.seeders],
+    ] as const) {
+      this.log(`${title}:`)
+      this.log(
+        entries.length === 0
+          ? color.dim('  (none)')
+          : table(entries, [
+              {header: 'Name', get: (e) => e.name},
+              {header: 'State', get: (e) => state(e.state) + (e.edited ? color.bad(' (edited)') : '')},
+              {header: 'Applied at', get: (e) => e.appliedAt ?? ''},
+            ]),
+      )
+    }
+    for (const warning of result.warnings) this.warn(warning)
+    this.log(
+      result.pendingMigrations === 0
+        ? 'Schema is up to date.'
+        : `${result.pendingMigrations} migration(s) pending: run \`stayctl db migrate\`.`,
+    )
+    if (this.flags.check && result.pendingMigrations > 0) {
+      if (this.jsonEnabled()) this.logJson(result)
+      this.exit(1)
+    }
+    return result
+  }
+}

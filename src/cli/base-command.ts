@@ -1,0 +1,97 @@
+/**
+ * The base of every command: `--json`, the global flags, the database handle, and the one
+ * place where errors become a single line on stderr (or a JSON error) and an exit code.
+ */
+import {Command, Errors, type Interfaces} from '@oclif/core'
+
+import {maskUrl, parseDatabaseUrl, type DatabaseTarget} from '../config/database-url.js'
+import {resolveSetting, type ResolvedSetting} from '../config/settings.js'
+import type {Db} from '../db/index.js'
+import {ERROR_CATALOGUE, isStayctlError, type ErrorKind} from '../errors.js'
+import * as flags from './flags.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+export interface JsonError {
+  error: {code: ErrorKind; message: string; suggestion?: string; exitCode: number; details?: Record<string, unknown>}
+}
+
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true
+
+  static override baseFlags = {
+    'database-url': flags.databaseUrl,
+  }
+
+  protected flags!: BaseFlags<T>
+  protected args!: BaseArgs<T>
+  private openedDb?: Db
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const {args, flags} = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (this.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as BaseFlags<T>
+    this.args = args as BaseArgs<T>
+  }
+
+  /** The database setting, with where it came from (flag, env, config file, default). */
+  protected databaseSetting(): ResolvedSetting {
+    return resolveSetting('databaseUrl', this.flags['database-url'])
+  }
+
+  protected databaseTarget(): DatabaseTarget {
+    const setting = this.databaseSetting()
+    return parseDatabaseUrl(setting.value!, setting.hint)
+  }
+
+  /** Opens the configured database once per command run; closed when the command ends. */
+  protected async db(): Promise<Db> {
+    if (!this.openedDb) {
+      const setting = this.databaseSetting()
+      const target = parseDatabaseUrl(setting.value!, setting.hint)
+      const {openDb} = await import('../db/index.js')
+      const logSql = process.env.STAYCTL_LOG_SQL ? (sql: string) => process.stderr.write(`${sql}\n`) : undefined
+      this.openedDb = await openDb(target, {logSql, settingHint: setting.hint})
+    }
+    return this.openedDb
+  }
+
+  /** Progress and notes for people: stderr, and silent under --json. */
+  protected note(message: string): void {
+    this.logToStderr(message)
+  }
+
+  protected override async finally(error: Error | undefined): Promise<void> {
+    await this.openedDb?.close().catch(() => {})
+    await super.finally(error)
+  }
+
+  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    // oclif's own errors (parse errors, `this.exit`) keep their handling and exit codes.
+    if (!isStayctlError(error) && (error instanceof Errors.ExitError || error.oclif?.exit !== undefined)) {
+      return super.catch(error)
+    }
+    const kind: ErrorKind = isStayctlError(error) ? error.kind : 'INTERNAL'
+    const exitCode = ERROR_CATALOGUE[kind].exit
+    const message = maskUrl(error.message || String(error))
+    const suggestion = isStayctlError(error) && error.suggestion ? maskUrl(error.suggestion) : undefined
+    if (this.jsonEnabled()) {
+      const body: JsonError = {error: {code: kind, message, exitCode, ...(suggestion ? {suggestion} : {})}}
+      if (isStayctlError(error) && error.details) body.error.details = error.details
+      this.logJson(body)
+    } else {
+      const hint = kind === 'INTERNAL' && !process.env.STAYCTL_DEBUG ? 'set STAYCTL_DEBUG=1 to see where it failed' : suggestion
+      process.stderr.write(`Error: ${message}${hint ? `; ${hint}` : ''}\n`)
+      if (kind === 'INTERNAL' && process.env.STAYCTL_DEBUG) process.stderr.write(`${maskUrl(error.stack ?? '')}\n`)
+    }
+    process.exitCode = exitCode
+    return this.exit(exitCode)
+  }
+}

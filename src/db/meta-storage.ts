@@ -1,0 +1,110 @@
+/**
+ * Where umzug records what ran: `SequelizeMeta` for migrations and `SequelizeData` for
+ * seeders, the tables sequelize-cli uses, so its databases can be adopted. Beside `name`
+ * we keep a checksum of the file (to notice edits after the fact), when it was applied,
+ * and, for seeders, what they inserted (so that undo removes exactly that).
+ */
+import {DataTypes, QueryTypes, type Sequelize} from 'sequelize'
+import type {UmzugStorage} from 'umzug'
+
+export interface MetaRow {
+  name: string
+  checksum: string | null
+  appliedAt: Date | null
+  details: Record<string, unknown> | null
+}
+
+export interface MetaContext {
+  /** Checksums of the files, by migration name. */
+  checksums: Map<string, string>
+  /** What each seeder reports about its run, stored with it. */
+  details: Map<string, Record<string, unknown>>
+}
+
+export class MetaStorage implements UmzugStorage<MetaContext> {
+  private ready = false
+
+  constructor(
+    private readonly sequelize: Sequelize,
+    readonly tableName: 'SequelizeMeta' | 'SequelizeData',
+    /** In a dry run nothing is written, not even the meta table. */
+    private readonly readOnly = false,
+  ) {}
+
+  async exists(): Promise<boolean> {
+    const tables = (await this.sequelize.getQueryInterface().showAllTables()) as unknown[]
+    return tables.some((t) => (typeof t === 'string' ? t : (t as {tableName: string}).tableName) === this.tableName)
+  }
+
+  /** Creates the table, or adds our columns to one that sequelize-cli made. */
+  private async ensureTable(): Promise<void> {
+    if (this.ready || this.readOnly) return
+    const qi = this.sequelize.getQueryInterface()
+    if (await this.exists()) {
+      const columns = await qi.describeTable(this.tableName)
+      for (const [column, spec] of Object.entries(this.extraColumns())) {
+        if (!(column in columns)) await qi.addColumn(this.tableName, column, spec)
+      }
+    } else {
+      await qi.createTable(
+        this.tableName,
+        {
+          name: {type: DataTypes.STRING(255), allowNull: false, primaryKey: true},
+          ...this.extraColumns(),
+        },
+        this.sequelize.getDialect() === 'mysql' ? {charset: 'utf8mb4', collate: 'utf8mb4_bin'} : {},
+      )
+    }
+    this.ready = true
+  }
+
+  private extraColumns() {
+    return {
+      checksum: {type: DataTypes.STRING(64), allowNull: true},
+      applied_at: {type: DataTypes.DATE, allowNull: true},
+      details: {type: DataTypes.TEXT, allowNull: true},
+    }
+  }
+
+  async rows(): Promise<MetaRow[]> {
+    if (!(await this.exists())) return []
+    const qi = this.sequelize.getQueryInterface()
+    const columns = await qi.describeTable(this.tableName)
+    const select = ['name', ...['checksum', 'applied_at', 'details'].filter((c) => c in columns)]
+    const quoted = select.map((c) => qi.quoteIdentifier(c)).join(', ')
+    const rows = await this.sequelize.query<Record<string, unknown>>(
+      `SELECT ${quoted} FROM ${qi.quoteIdentifier(this.tableName)} ORDER BY ${qi.quoteIdentifier('name')}`,
+      {type: QueryTypes.SELECT},
+    )
+    return rows.map((row) => ({
+      name: String(row.name),
+      checksum: (row.checksum as string | null) ?? null,
+      appliedAt: row.applied_at ? new Date(row.applied_at as string) : null,
+      details: row.details ? (JSON.parse(String(row.details)) as Record<string, unknown>) : null,
+    }))
+  }
+
+  async executed(): Promise<string[]> {
+    return (await this.rows()).map((row) => row.name)
+  }
+
+  async logMigration({name, context}: {name: string; context: MetaContext}): Promise<void> {
+    if (this.readOnly) return
+    await this.ensureTable()
+    const details = context.details.get(name)
+    await this.sequelize.getQueryInterface().bulkInsert(this.tableName, [
+      {
+        name,
+        checksum: context.checksums.get(name) ?? null,
+        applied_at: new Date(),
+        details: details ? JSON.stringify(details) : null,
+      },
+    ])
+  }
+
+  async unlogMigration({name}: {name: string}): Promise<void> {
+    if (this.readOnly) return
+    await this.ensureTable()
+    await this.sequelize.getQueryInterface().bulkDelete(this.tableName, {name})
+  }
+}

@@ -1,0 +1,252 @@
+/**
+ * The Sequelize models of the seven tables and their associations. Migrations never import
+ * this file (models change, migrations must not); services do, through `Db.models`.
+ */
+import {
+  DataTypes,
+  Model,
+  type CreationOptional,
+  type ForeignKey,
+  type InferAttributes,
+  type InferCreationAttributes,
+  type Sequelize,
+} from 'sequelize'
+
+export const BOOKING_STATUSES = ['pending', 'confirmed', 'cancelled'] as const
+export type BookingStatus = (typeof BOOKING_STATUSES)[number]
+
+export const PAYMENT_STATUSES = ['pending', 'completed', 'failed', 'refunded'] as const
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number]
+
+export const PAYMENT_KINDS = ['charge', 'refund'] as const
+export type PaymentKind = (typeof PAYMENT_KINDS)[number]
+
+export const CANCELLATION_POLICIES = ['flexible', 'moderate', 'strict'] as const
+export type CancellationPolicy = (typeof CANCELLATION_POLICIES)[number]
+
+export const AUDIT_CHANNELS = ['cli', 'graphql', 'import', 'seed'] as const
+export type AuditChannel = (typeof AUDIT_CHANNELS)[number]
+
+export class User extends Model<InferAttributes<User>, InferCreationAttributes<User>> {
+  declare id: CreationOptional<number>
+  declare username: string
+  declare email: string
+  declare firstName: string | null
+  declare lastName: string | null
+  declare passwordHash: string
+  declare isActive: CreationOptional<boolean>
+  declare isAdmin: CreationOptional<boolean>
+  declare createdAt: CreationOptional<Date>
+  declare updatedAt: CreationOptional<Date>
+}
+
+export class Property extends Model<InferAttributes<Property>, InferCreationAttributes<Property>> {
+  declare id: CreationOptional<number>
+  declare ownerId: ForeignKey<number>
+  declare name: string
+  declare description: string | null
+  declare address: string
+  /** DECIMAL(10,2): a string from MySQL, a number from SQLite; convert with money.ts. */
+  declare pricePerNight: string | number
+  declare cancellationPolicy: CreationOptional<CancellationPolicy>
+  declare isListed: CreationOptional<boolean>
+  declare createdAt: CreationOptional<Date>
+  declare updatedAt: CreationOptional<Date>
+}
+
+export class Booking extends Model<InferAttributes<Booking>, InferCreationAttributes<Booking>> {
+  declare id: CreationOptional<number>
+  declare propertyId: ForeignKey<number>
+  declare guestId: ForeignKey<number>
+  /** Calendar dates, YYYY-MM-DD; endDate is the (exclusive) check-out day. */
+  declare startDate: string
+  declare endDate: string
+  declare status: CreationOptional<BookingStatus>
+  declare totalPrice: string | number
+  declare externalRef: string | null
+  declare createdAt: CreationOptional<Date>
+  declare updatedAt: CreationOptional<Date>
+}
+
+export class Review extends Model<InferAttributes<Review>, InferCreationAttributes<Review>> {
+  declare id: CreationOptional<number>
+  declare propertyId: ForeignKey<number>
+  declare reviewerId: ForeignKey<number>
+  declare rating: number
+  declare comment: string | null
+  declare createdAt: CreationOptional<Date>
+  declare updatedAt: CreationOptional<Date>
+}
+
+export class Payment extends Model<InferAttributes<Payment>, InferCreationAttributes<Payment>> {
+  declare id: CreationOptional<number>
+  declare bookingId: ForeignKey<number>
+  declare amount: string | number
+  declare paymentDate: Date
+  declare status: PaymentStatus
+  declare transactionId: string
+  declare kind: PaymentKind
+  declare refundOfId: ForeignKey<number> | null
+  declare reason: string | null
+  declare idempotencyKey: string | null
+  declare createdAt: CreationOptional<Date>
+  declare updatedAt: CreationOptional<Date>
+}
+
+export class ApiToken extends Model<InferAttributes<ApiToken>, InferCreationAttributes<ApiToken>> {
+  declare id: CreationOptional<number>
+  declare userId: ForeignKey<number>
+  declare name: string
+  declare tokenHash: string
+  declare expiresAt: Date | null
+  declare lastUsedAt: Date | null
+  declare revokedAt: Date | null
+  declare createdAt: CreationOptional<Date>
+  declare updatedAt: CreationOptional<Date>
+}
+
+export class AuditEvent extends Model<InferAttributes<AuditEvent>, InferCreationAttributes<AuditEvent>> {
+  declare id: CreationOptional<number>
+  declare actor: string
+  declare via: AuditChannel
+  declare action: string
+  declare entity: string
+  declare entityId: string | null
+  declare changes: Record<string, unknown> | null
+  declare at: Date
+}
+
+export interface Models {
+  User: typeof User
+  Property: typeof Property
+  Booking: typeof Booking
+  Review: typeof Review
+  Payment: typeof Payment
+  ApiToken: typeof ApiToken
+  AuditEvent: typeof AuditEvent
+}
+
+const id = {type: DataTypes.INTEGER, autoIncrement: true, primaryKey: true}
+const money = {type: DataTypes.DECIMAL(12, 2), allowNull: false}
+const timestamps = {createdAt: DataTypes.DATE, updatedAt: DataTypes.DATE}
+
+/**
+ * Binds the model classes to one Sequelize instance. Each instance gets its own subclasses,
+ * so several databases (a test's SQLite and MariaDB, say) can be open in one process.
+ */
+export function defineModels(sequelize: Sequelize): Models {
+  class U extends User {}
+  class P extends Property {}
+  class B extends Booking {}
+  class R extends Review {}
+  class Pay extends Payment {}
+  class T extends ApiToken {}
+  class A extends AuditEvent {}
+
+  U.init(
+    {
+      id,
+      username: {type: DataTypes.STRING(50), allowNull: false},
+      email: {type: DataTypes.STRING(254), allowNull: false},
+      firstName: {type: DataTypes.STRING(100), allowNull: true},
+      lastName: {type: DataTypes.STRING(100), allowNull: true},
+      passwordHash: {type: DataTypes.STRING(100), allowNull: false},
+      isActive: {type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true},
+      isAdmin: {type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false},
+      ...timestamps,
+    },
+    {sequelize, modelName: 'User', tableName: 'users'},
+  )
+  P.init(
+    {
+      id,
+      name: {type: DataTypes.STRING(200), allowNull: false},
+      description: {type: DataTypes.TEXT, allowNull: true},
+      address: {type: DataTypes.STRING(300), allowNull: false},
+      pricePerNight: {type: DataTypes.DECIMAL(10, 2), allowNull: false},
+      cancellationPolicy: {type: DataTypes.STRING(16), allowNull: false, defaultValue: 'moderate'},
+      isListed: {type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true},
+      ...timestamps,
+    },
+    {sequelize, modelName: 'Property', tableName: 'properties'},
+  )
+  B.init(
+    {
+      id,
+      startDate: {type: DataTypes.DATEONLY, allowNull: false},
+      endDate: {type: DataTypes.DATEONLY, allowNull: false},
+      status: {type: DataTypes.STRING(16), allowNull: false, defaultValue: 'pending'},
+      totalPrice: money,
+      externalRef: {type: DataTypes.STRING(64), allowNull: true},
+      ...timestamps,
+    },
+    {sequelize, modelName: 'Booking', tableName: 'bookings'},
+  )
+  R.init(
+    {
+      id,
+      rating: {type: DataTypes.TINYINT, allowNull: false},
+      comment: {type: DataTypes.TEXT, allowNull: true},
+      ...timestamps,
+    },
+    {sequelize, modelName: 'Review', tableName: 'reviews'},
+  )
+  Pay.init(
+    {
+      id,
+      amount: money,
+      paymentDate: {type: DataTypes.DATE, allowNull: false},
+      status: {type: DataTypes.STRING(16), allowNull: false},
+      transactionId: {type: DataTypes.STRING(100), allowNull: false},
+      kind: {type: DataTypes.STRING(8), allowNull: false, defaultValue: 'charge'},
+      reason: {type: DataTypes.STRING(500), allowNull: true},
+      idempotencyKey: {type: DataTypes.STRING(100), allowNull: true},
+      ...timestamps,
+    },
+    {sequelize, modelName: 'Payment', tableName: 'payments'},
+  )
+  T.init(
+    {
+      id,
+      name: {type: DataTypes.STRING(100), allowNull: false},
+      tokenHash: {type: DataTypes.STRING(128), allowNull: false},
+      expiresAt: {type: DataTypes.DATE, allowNull: true},
+      lastUsedAt: {type: DataTypes.DATE, allowNull: true},
+      revokedAt: {type: DataTypes.DATE, allowNull: true},
+      ...timestamps,
+    },
+    {sequelize, modelName: 'ApiToken', tableName: 'api_tokens'},
+  )
+  A.init(
+    {
+      id: {type: DataTypes.BIGINT, autoIncrement: true, primaryKey: true},
+      actor: {type: DataTypes.STRING(100), allowNull: false},
+      via: {type: DataTypes.STRING(16), allowNull: false},
+      action: {type: DataTypes.STRING(64), allowNull: false},
+      entity: {type: DataTypes.STRING(32), allowNull: false},
+      entityId: {type: DataTypes.STRING(64), allowNull: true},
+      changes: {type: DataTypes.JSON, allowNull: true},
+      at: {type: DataTypes.DATE, allowNull: false},
+    },
+    {sequelize, modelName: 'AuditEvent', tableName: 'audit_events', timestamps: false},
+  )
+
+  U.hasMany(P, {foreignKey: 'ownerId', as: 'properties'})
+  P.belongsTo(U, {foreignKey: 'ownerId', as: 'owner'})
+  P.hasMany(B, {foreignKey: 'propertyId', as: 'bookings'})
+  B.belongsTo(P, {foreignKey: 'propertyId', as: 'property'})
+  U.hasMany(B, {foreignKey: 'guestId', as: 'bookings'})
+  B.belongsTo(U, {foreignKey: 'guestId', as: 'guest'})
+  P.hasMany(R, {foreignKey: 'propertyId', as: 'reviews'})
+  R.belongsTo(P, {foreignKey: 'propertyId', as: 'property'})
+  U.hasMany(R, {foreignKey: 'reviewerId', as: 'reviews'})
+  R.belongsTo(U, {foreignKey: 'reviewerId', as: 'reviewer'})
+  B.hasMany(Pay, {foreignKey: 'bookingId', as: 'payments'})
+  Pay.belongsTo(B, {foreignKey: 'bookingId', as: 'booking'})
+  Pay.hasMany(Pay, {foreignKey: 'refundOfId', as: 'refunds'})
+  Pay.belongsTo(Pay, {foreignKey: 'refundOfId', as: 'refundOf'})
+  U.hasMany(T, {foreignKey: 'userId', as: 'apiTokens'})
+  T.belongsTo(U, {foreignKey: 'userId', as: 'user'})
+
+  return {User: U, Property: P, Booking: B, Review: R, Payment: Pay, ApiToken: T, AuditEvent: A}
+}

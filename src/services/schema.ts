@@ -1,0 +1,375 @@
+/**
+ * Schema operations: migrate, status, rollback, reset, create and drop the database, and
+ * scaffold a migration. Every change of schema runs under the schema lock (see db/lock.ts),
+ * and re-reads what is applied once the lock is held, so concurrent runners apply each
+ * migration exactly once.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+
+import mysql from 'mysql2/promise'
+
+import type {DatabaseTarget} from '../config/database-url.js'
+import {ConflictError, NotFoundError, UsageError, ValidationError} from '../errors.js'
+import {translateConnectionError} from '../db/connection.js'
+import type {Db} from '../db/index.js'
+import {withSchemaLock} from '../db/lock.js'
+import {createRunner, dryRunMigrations, sourceDir, type RunnerKind} from '../db/migrator.js'
+
+export interface SchemaEvents {
+  /** A migration starts or finishes; durationMs is set when it finished. */
+  onMigration?: (event: {name: string; direction: 'up' | 'down'; durationMs?: number}) => void
+  /** Another runner holds the schema lock; we wait for it. */
+  onLockWait?: (holder: string) => void
+  lockTimeoutSeconds?: number
+}
+
+export interface AppliedMigration {
+  name: string
+  durationMs: number
+}
+
+export interface MigrateResult {
+  database: string
+  applied: AppliedMigration[]
+  /** True when there was nothing to do. */
+  upToDate: boolean
+}
+
+export interface DryRunMigrateResult {
+  database: string
+  dryRun: true
+  pending: {name: string; statements: string[]}[]
+}
+
+function assertKnown(names: string[], name: string | undefined, what: string) {
+  if (name !== undefined && !names.includes(name)) {
+    throw new NotFoundError(`no ${what} named "${name}"`, {
+      suggestion: `run \`stayctl db status\` to see the names (known: ${names.slice(-3).join(', ')}${names.length > 3 ? ', …' : ''})`,
+    })
+  }
+}
+
+/** Runs the umzug runner in one direction, timing each step. */
+async function run(db: Db, kind: RunnerKind, direction: 'up' | 'down', options: object, events: SchemaEvents) {
+  const runner = createRunner(db.sequelize, kind)
+  const applied: AppliedMigration[] = []
+  const started = new Map<string, number>()
+  runner.umzug.on(direction === 'up' ? 'migrating' : 'reverting', ({name}) => {
+    started.set(name, performance.now())
+    events.onMigration?.({name, direction})
+  })
+  runner.umzug.on(direction === 'up' ? 'migrated' : 'reverted', ({name}) => {
+    const durationMs = Math.round(performance.now() - (started.get(name) ?? performance.now()))
+    applied.push({name, durationMs})
+    events.onMigration?.({name, direction, durationMs})
+  })
+  return {runner, applied}
+}
+
+/** Applies pending migrations (up to and including `to`), or shows their SQL with dryRun. */
+export async function migrate(
+  db: Db,
+  options: {to?: string; dryRun?: boolean},
+  events: SchemaEvents = {},
+): Promise<MigrateResult | DryRunMigrateResult> {
+  assertKnown(
+    createRunner(db.sequelize, 'migrations').files.map((f) => f.name),
+    options.to,
+    'migration',
+  )
+  if (options.dryRun) {
+    const result = await dryRunMigrations(db, {to: options.to})
+    return {database: db.target.display, dryRun: true, pending: result.migrations}
+  }
+  return withSchemaLock(
+    db.target,
+    async () => {
+      const {runner, applied} = await run(db, 'migrations', 'up', {}, events)
+      if (options.to && (await runner.umzug.executed()).some((m) => m.name === options.to)) {
+        return {database: db.target.display, applied, upToDate: true}
+      }
+      await runner.umzug.up(options.to ? {to: options.to} : {})
+      return {database: db.target.display, applied, upToDate: applied.length === 0}
+    },
+    {timeoutSeconds: events.lockTimeoutSeconds, onWait: events.onLockWait},
+  )
+}
+
+export interface RollbackResult {
+  database: string
+  reverted: AppliedMigration[]
+}
+
+/** Reverts the last `step` migrations, or down to and including `to`, or all of them. */
+export async function rollback(
+  db: Db,
+  options: {step?: number; to?: string; all?: boolean},
+  events: SchemaEvents = {},
+): Promise<RollbackResult> {
+  if (options.step !== undefined && (!Number.isInteger(options.step) || options.step < 1)) {
+    throw new ValidationError(`--step must be a positive integer, got ${options.step}`)
+  }
+  return withSchemaLock(
+    db.target,
+    async () => {
+      const {runner, applied} = await run(db, 'migrations', 'down', {}, events)
+      const executed = (await runner.umzug.executed()).map((m) => m.name)
+      if (options.to !== undefined && !executed.includes(options.to)) {
+        assertKnown(runner.files.map((f) => f.name), options.to, 'migration')
+        throw new ConflictError(`migration "${options.to}" is not applied, so there is nothing to roll back to`)
+      }
+      const known = new Set(runner.files.map((f) => f.name))
+      const unknown = executed.filter((name) => !known.has(name))
+      if (unknown.length > 0 && (options.all || options.to)) {
+        throw new ConflictError(
+          `cannot roll back: ${unknown.length} applied migration(s) have no file here (${unknown[0]}…)`,
+          {suggestion: 'roll back with the tool that applied them, or remove their rows from SequelizeMeta'},
+        )
+      }
+      if (options.all) await runner.umzug.down({to: 0})
+      else if (options.to) await runner.umzug.down({to: options.to})
+      else await runner.umzug.down({step: options.step ?? 1})
+      return {database: db.target.display, reverted: applied}
+    },
+    {timeoutSeconds: events.lockTimeoutSeconds, onWait: events.onLockWait},
+  )
+}
+
+export interface StatusEntry {
+  name: string
+  state: 'applied' | 'pending' | 'missing-file'
+  appliedAt: string | null
+  /** The file changed after it was applied. */
+  edited: boolean
+}
+
+export interface SeederStatusEntry extends StatusEntry {
+  /** What the seeder recorded about its run (size, random seed, rows inserted). */
+  details: Record<string, unknown> | null
+}
+
+export interface StatusResult {
+  database: {url: string; dialect: 'mysql' | 'sqlite'; source: string}
+  migrations: StatusEntry[]
+  seeders: SeederStatusEntry[]
+  pendingMigrations: number
+  pendingSeeders: number
+  warnings: string[]
+}
+
+async function statusOf(db: Db, kind: RunnerKind) {
+  const runner = createRunner(db.sequelize, kind)
+  const rows = await runner.storage.rows()
+  const byName = new Map(rows.map((row) => [row.name, row]))
+  const entries: SeederStatusEntry[] = runner.files.map((file) => {
+    const row = byName.get(file.name)
+    return {
+      name: file.name,
+      state: row ? ('applied' as const) : ('pending' as const),
+      appliedAt: row?.appliedAt?.toISOString() ?? null,
+      edited: Boolean(row?.checksum && row.checksum !== file.checksum),
+      details: row?.details ?? null,
+    }
+  })
+  const known = new Set(runner.files.map((f) => f.name))
+  for (const row of rows) {
+    if (!known.has(row.name)) {
+      entries.push({
+        name: row.name,
+        state: 'missing-file' as const,
+        appliedAt: row.appliedAt?.toISOString() ?? null,
+        edited: false,
+        details: row.details,
+      })
+    }
+  }
+  return entries
+}
+
+/** Applied and pending migrations and seeders, with warnings about edited or missing files. */
+export async function status(db: Db, source: string): Promise<StatusResult> {
+  const migrations = (await statusOf(db, 'migrations')).map(({details: _details, ...entry}) => entry)
+  const seeders = await statusOf(db, 'seeders')
+  const warnings: string[] = []
+  for (const [what, list] of [
+    ['migration', migrations],
+    ['seeder', seeders],
+  ] as const) {
+    for (const entry of list) {
+      if (entry.edited) {
+        warnings.push(`${what} ${entry.name} was edited after it was applied (its checksum differs)`)
+      }
+      if (entry.state === 'missing-file') {
+        warnings.push(`${what} ${entry.name} is applied but has no file here`)
+      }
+    }
+  }
+  return {
+    database: {url: db.target.display, dialect: db.dialect, source},
+    migrations,
+    seeders,
+    pendingMigrations: migrations.filter((m) => m.state === 'pending').length,
+    pendingSeeders: seeders.filter((s) => s.state === 'pending').length,
+    warnings,
+  }
+}
+
+/** Drops every table of the database (FK checks off), then migrates from scratch. */
+export async function reset(db: Db, events: SchemaEvents = {}): Promise<MigrateResult & {dropped: string[]}> {
+  const dropped = await withSchemaLock(
+    db.target,
+    async () => {
+      const qi = db.sequelize.getQueryInterface()
+      const tables = ((await qi.showAllTables()) as unknown[]).map((t) =>
+        typeof t === 'string' ? t : (t as {tableName: string}).tableName,
+      )
+      if (db.dialect === 'mysql') {
+        // One connection for all of it, so that FOREIGN_KEY_CHECKS=0 covers every DROP.
+        await db.sequelize.transaction(async (transaction) => {
+          await db.sequelize.query('SET FOREIGN_KEY_CHECKS = 0', {transaction})
+          for (const table of tables) await db.sequelize.query(`DROP TABLE IF EXISTS ${qi.quoteIdentifier(table)}`, {transaction})
+          await db.sequelize.query('SET FOREIGN_KEY_CHECKS = 1', {transaction})
+        })
+      } else {
+        await db.sequelize.query('PRAGMA foreign_keys = OFF')
+        try {
+          for (const table of tables) await db.sequelize.query(`DROP TABLE IF EXISTS ${qi.quoteIdentifier(table)}`)
+        } finally {
+          await db.sequelize.query('PRAGMA foreign_keys = ON')
+        }
+      }
+      return tables
+    },
+    {timeoutSeconds: events.lockTimeoutSeconds, onWait: events.onLockWait},
+  )
+  const result = (await migrate(db, {}, events)) as MigrateResult
+  return {...result, dropped}
+}
+
+async function serverConnection(target: Extract<DatabaseTarget, {dialect: 'mysql'}>) {
+  try {
+    return await mysql.createConnection({
+      host: target.host,
+      port: target.port,
+      user: target.user,
+      password: target.password,
+      connectTimeout: 10_000,
+    })
+  } catch (error) {
+    throw translateConnectionError(error, target)
+  }
+}
+
+export interface DatabaseLifecycleResult {
+  database: string
+  created?: boolean
+  dropped?: boolean
+  /** False when it already existed (create) or did not exist (drop). */
+  changed: boolean
+}
+
+/** Creates the MySQL database (utf8mb4) or the SQLite file, if missing. */
+export async function createDatabase(target: DatabaseTarget): Promise<DatabaseLifecycleResult> {
+  if (target.dialect === 'sqlite') {
+    if (target.storage === ':memory:') return {database: target.display, created: false, changed: false}
+    const existed = fs.existsSync(target.storage)
+    fs.mkdirSync(path.dirname(target.storage), {recursive: true})
+    if (!existed) fs.closeSync(fs.openSync(target.storage, 'a'))
+    return {database: target.display, created: !existed, changed: !existed}
+  }
+  const connection = await serverConnection(target)
+  try {
+    const [rows] = await connection.query<mysql.RowDataPacket[]>(
+      'SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
+      [target.database],
+    )
+    if (rows.length > 0) return {database: target.display, created: false, changed: false}
+    await connection.query(
+      `CREATE DATABASE ${connection.escapeId(target.database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+    )
+    return {database: target.display, created: true, changed: true}
+  } finally {
+    await connection.end()
+  }
+}
+
+/** The name a user must type to confirm `db drop`: the database name, or the SQLite file name. */
+export function confirmationName(target: DatabaseTarget): string {
+  return target.dialect === 'mysql' ? target.database : path.basename(target.storage)
+}
+
+/** Drops the MySQL database or deletes the SQLite file (with its -wal and -shm). */
+export async function dropDatabase(target: DatabaseTarget, confirm: string): Promise<DatabaseLifecycleResult> {
+  const expected = confirmationName(target)
+  if (confirm !== expected) {
+    throw new UsageError(`confirmation "${confirm}" does not match the database name "${expected}"`, {
+      suggestion: `type the name exactly, or pass --confirm ${expected}`,
+    })
+  }
+  if (target.dialect === 'sqlite') {
+    if (target.storage === ':memory:') return {database: target.display, dropped: false, changed: false}
+    const existed = fs.existsSync(target.storage)
+    for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(target.storage + suffix, {force: true})
+    return {database: target.display, dropped: existed, changed: existed}
+  }
+  const connection = await serverConnection(target)
+  try {
+    const [rows] = await connection.query<mysql.RowDataPacket[]>(
+      'SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
+      [target.database],
+    )
+    if (rows.length === 0) return {database: target.display, dropped: false, changed: false}
+    await connection.query(`DROP DATABASE ${connection.escapeId(target.database)}`)
+    return {database: target.display, dropped: true, changed: true}
+  } finally {
+    await connection.end()
+  }
+}
+
+export interface NewMigrationResult {
+  name: string
+  path: string
+}
+
+/** Timestamp in migration-name form, UTC: 2026.11.21T10.00.00 */
+export function migrationTimestamp(date = new Date()): string {
+  const iso = date.toISOString()
+  return `${iso.slice(0, 4)}.${iso.slice(5, 7)}.${iso.slice(8, 10)}T${iso.slice(11, 13)}.${iso.slice(14, 16)}.${iso.slice(17, 19)}`
+}
+
+const SCAFFOLD = `import {DataTypes, tableOptions, type MigrationFn} from '../src/db/migration-kit.js'
+
+// Use context.queryInterface only: never import the models, which will change after this file.
+export const up: MigrationFn = async ({context}) => {
+  const {queryInterface} = context
+  void DataTypes
+  void tableOptions
+  void queryInterface
+}
+
+export const down: MigrationFn = async ({context}) => {
+  const {queryInterface} = context
+  void queryInterface
+}
+`
+
+/** Writes migrations/<timestamp>.<slug>.ts with typed up() and down(). */
+export function newMigration(
+  rawName: string,
+  options: {dir?: string; now?: Date} = {},
+): NewMigrationResult {
+  const slug = rawName
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+  if (!slug) throw new ValidationError(`"${rawName}" makes no usable migration name`, {suggestion: 'use letters and digits, e.g. add-index-to-bookings'})
+  const dir = options.dir ?? sourceDir('migrations')
+  fs.mkdirSync(dir, {recursive: true})
+  const name = `${migrationTimestamp(options.now)}.${slug}`
+  const file = path.join(dir, `${name}.ts`)
+  if (fs.existsSync(file)) throw new ConflictError(`${file} already exists`)
+  fs.writeFileSync(file, SCAFFOLD, {flag: 'wx'})
+  return {name, path: file}
+}

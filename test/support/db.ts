@@ -1,0 +1,65 @@
+/**
+ * Test databases. STAYCTL_TEST_DATABASE_URL picks the server (a mysql:// URL, or "sqlite",
+ * the default); every call to freshDatabase() gets a database of its own: a new SQLite file
+ * in a temporary folder, or a new MySQL database named after the base one, dropped after.
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+import mysql from 'mysql2/promise'
+
+import {parseDatabaseUrl, type DatabaseTarget} from '../../src/config/database-url.js'
+import {openDb, type Db} from '../../src/db/index.js'
+import {migrate} from '../../src/services/schema.js'
+
+export const testDialect: 'mysql' | 'sqlite' = (process.env.STAYCTL_TEST_DATABASE_URL ?? '').startsWith('mysql')
+  ? 'mysql'
+  : 'sqlite'
+
+export interface TestDatabase {
+  url: string
+  target: DatabaseTarget
+  /** Removes the database (and the SQLite folder). */
+  drop(): Promise<void>
+}
+
+let counter = 0
+
+export async function freshDatabase(label = 'db'): Promise<TestDatabase> {
+  counter += 1
+  const slug = `${label.replace(/[^a-z0-9]+/gi, '_').toLowerCase()}_${process.pid}_${counter}`
+  if (testDialect === 'sqlite') {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-test-'))
+    const url = `sqlite:${path.join(dir, `${slug}.sqlite`)}`
+    return {url, target: parseDatabaseUrl(url), drop: async () => fs.rmSync(dir, {recursive: true, force: true})}
+  }
+  const base = parseDatabaseUrl(process.env.STAYCTL_TEST_DATABASE_URL!)
+  if (base.dialect !== 'mysql') throw new Error('unreachable')
+  const name = `${base.database}_${slug}`.slice(0, 64)
+  const server = () =>
+    mysql.createConnection({host: base.host, port: base.port, user: base.user, password: base.password})
+  const connection = await server()
+  await connection.query(`DROP DATABASE IF EXISTS \`${name}\``)
+  await connection.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`)
+  await connection.end()
+  const url = new URL(process.env.STAYCTL_TEST_DATABASE_URL!)
+  url.pathname = `/${name}`
+  return {
+    url: url.toString(),
+    target: parseDatabaseUrl(url.toString()),
+    drop: async () => {
+      const c = await server()
+      await c.query(`DROP DATABASE IF EXISTS \`${name}\``)
+      await c.end()
+    },
+  }
+}
+
+/** A fresh, migrated database, opened. Close it and drop it in `after`. */
+export async function migratedDatabase(label = 'db'): Promise<{db: Db; database: TestDatabase}> {
+  const database = await freshDatabase(label)
+  const db = await openDb(database.target)
+  await migrate(db, {})
+  return {db, database}
+}
