@@ -5,7 +5,8 @@
 import {Command, Errors, type Interfaces} from '@oclif/core'
 
 import {maskUrl, parseDatabaseUrl, type DatabaseTarget} from '../config/database-url.js'
-import {resolveSetting, type ResolvedSetting} from '../config/settings.js'
+import {resolveIntSetting, resolveSetting, type ResolvedSetting} from '../config/settings.js'
+import type {Backend} from '../backend.js'
 import type {Db} from '../db/index.js'
 import {ERROR_CATALOGUE, isStayctlError, type ErrorKind} from '../errors.js'
 import * as flags from './flags.js'
@@ -61,6 +62,20 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       this.openedDb = await openDb(target, {logSql, settingHint: setting.hint})
     }
     return this.openedDb
+  }
+
+  /** The operations, run locally against the configured database as the OS user. */
+  protected async backend(): Promise<Backend> {
+    const db = await this.db()
+    const [{localBackend}, {localOperator}] = await Promise.all([import('../backend.js'), import('../services/context.js')])
+    const bcryptCost = resolveIntSetting('bcryptCost', undefined, {min: 4, max: 31})
+    return localBackend({db, actor: localOperator(), via: 'cli', bcryptCost})
+  }
+
+  /** Prints a page of a list command (table or CSV) and the next-page hint. */
+  protected printPage(rendered: {stdout: string; stderr?: string}): void {
+    this.log(rendered.stdout)
+    if (rendered.stderr) this.logToStderr(rendered.stderr)
   }
 
   /** Progress and notes for people: stderr, and silent under --json. */

@@ -19,3 +19,12 @@ export const force = Flags.boolean({
   charAliases: ['y'],
   default: false,
 })
+
+/** The flags of every list command. */
+export const list = {
+  limit: Flags.integer({description: 'Rows per page (1–1000)', default: 50, min: 1, max: 1000}),
+  cursor: Flags.string({description: 'Continue after the page that printed this cursor'}),
+  sort: Flags.string({description: 'Sort field, prefixed with - for descending (e.g. -createdAt)'}),
+  columns: Flags.string({description: 'Comma-separated columns to show (table and CSV)'}),
+  csv: Flags.boolean({description: 'Print CSV (RFC 4180) instead of a table', exclusive: ['json']}),
+}

@@ -27,3 +27,26 @@ export async function inputOrFail(message: string, flag: string): Promise<string
   const {input} = await import('@inquirer/prompts')
   return input({message})
 }
+
+/** Reads a whole secret from stdin (for --password-stdin), without the trailing newline. */
+export async function readStdinSecret(): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
+}
+
+/**
+ * A new password: from stdin with --password-stdin, else asked twice without echo on a TTY,
+ * else a usage error. Passwords are never taken as flag values (they would land in shell history).
+ */
+export async function newPassword(fromStdin: boolean): Promise<string> {
+  if (fromStdin) return readStdinSecret()
+  if (!interactive()) {
+    throw new UsageError('a password is required', {suggestion: 'pipe it in with --password-stdin'})
+  }
+  const {password} = await import('@inquirer/prompts')
+  const first = await password({message: 'Password:', mask: true})
+  const second = await password({message: 'Repeat password:', mask: true})
+  if (first !== second) throw new UsageError('the two passwords differ')
+  return first
+}

@@ -126,9 +126,10 @@ export interface Models {
   AuditEvent: typeof AuditEvent
 }
 
-const id = {type: DataTypes.INTEGER, autoIncrement: true, primaryKey: true}
-const money = {type: DataTypes.DECIMAL(12, 2), allowNull: false}
-const timestamps = {createdAt: DataTypes.DATE, updatedAt: DataTypes.DATE}
+// Functions, not shared objects: Sequelize writes into attribute definitions (their `field`).
+const id = () => ({type: DataTypes.INTEGER, autoIncrement: true, primaryKey: true})
+const money = () => ({type: DataTypes.DECIMAL(12, 2), allowNull: false})
+const timestamps = () => ({createdAt: DataTypes.DATE, updatedAt: DataTypes.DATE})
 
 /**
  * Binds the model classes to one Sequelize instance. Each instance gets its own subclasses,
@@ -145,7 +146,7 @@ export function defineModels(sequelize: Sequelize): Models {
 
   U.init(
     {
-      id,
+      id: id(),
       username: {type: DataTypes.STRING(50), allowNull: false},
       email: {type: DataTypes.STRING(254), allowNull: false},
       firstName: {type: DataTypes.STRING(100), allowNull: true},
@@ -153,67 +154,67 @@ export function defineModels(sequelize: Sequelize): Models {
       passwordHash: {type: DataTypes.STRING(100), allowNull: false},
       isActive: {type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true},
       isAdmin: {type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false},
-      ...timestamps,
+      ...timestamps(),
     },
     {sequelize, modelName: 'User', tableName: 'users'},
   )
   P.init(
     {
-      id,
+      id: id(),
       name: {type: DataTypes.STRING(200), allowNull: false},
       description: {type: DataTypes.TEXT, allowNull: true},
       address: {type: DataTypes.STRING(300), allowNull: false},
       pricePerNight: {type: DataTypes.DECIMAL(10, 2), allowNull: false},
       cancellationPolicy: {type: DataTypes.STRING(16), allowNull: false, defaultValue: 'moderate'},
       isListed: {type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true},
-      ...timestamps,
+      ...timestamps(),
     },
     {sequelize, modelName: 'Property', tableName: 'properties'},
   )
   B.init(
     {
-      id,
+      id: id(),
       startDate: {type: DataTypes.DATEONLY, allowNull: false},
       endDate: {type: DataTypes.DATEONLY, allowNull: false},
       status: {type: DataTypes.STRING(16), allowNull: false, defaultValue: 'pending'},
-      totalPrice: money,
+      totalPrice: money(),
       externalRef: {type: DataTypes.STRING(64), allowNull: true},
-      ...timestamps,
+      ...timestamps(),
     },
     {sequelize, modelName: 'Booking', tableName: 'bookings'},
   )
   R.init(
     {
-      id,
+      id: id(),
       rating: {type: DataTypes.TINYINT, allowNull: false},
       comment: {type: DataTypes.TEXT, allowNull: true},
-      ...timestamps,
+      ...timestamps(),
     },
     {sequelize, modelName: 'Review', tableName: 'reviews'},
   )
   Pay.init(
     {
-      id,
-      amount: money,
+      id: id(),
+      amount: money(),
       paymentDate: {type: DataTypes.DATE, allowNull: false},
       status: {type: DataTypes.STRING(16), allowNull: false},
       transactionId: {type: DataTypes.STRING(100), allowNull: false},
       kind: {type: DataTypes.STRING(8), allowNull: false, defaultValue: 'charge'},
       reason: {type: DataTypes.STRING(500), allowNull: true},
       idempotencyKey: {type: DataTypes.STRING(100), allowNull: true},
-      ...timestamps,
+      ...timestamps(),
     },
     {sequelize, modelName: 'Payment', tableName: 'payments'},
   )
   T.init(
     {
-      id,
+      id: id(),
       name: {type: DataTypes.STRING(100), allowNull: false},
       tokenHash: {type: DataTypes.STRING(128), allowNull: false},
       expiresAt: {type: DataTypes.DATE, allowNull: true},
       lastUsedAt: {type: DataTypes.DATE, allowNull: true},
       revokedAt: {type: DataTypes.DATE, allowNull: true},
-      ...timestamps,
+      ...timestamps(),
     },
     {sequelize, modelName: 'ApiToken', tableName: 'api_tokens'},
   )

@@ -1,0 +1,38 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../src/cli/base-command.js'
+import {defaultPaymentColumns, paymentColumns} from '../../src/cli/columns.js'
+import * as flags from '../../src/cli/flags.js'
+import {renderPage} from '../../src/cli/list.js'
+import type {Page} from '../../src/services/pagination.js'
+import type {PaymentView} from '../../src/services/payments.js'
+
+export default class PaymentsList extends BaseCommand<typeof PaymentsList> {
+  static override summary = 'List payments and refunds'
+  static override description = `Lists charges and refunds by booking, kind and status. Sort by id, paymentDate or createdAt.
+
+Exit codes: 0, 3 bad filter.`
+
+  static override examples = ['<%= config.bin %> <%= command.id %> --booking 42', '<%= config.bin %> <%= command.id %> --kind refund --sort -paymentDate --csv']
+
+  static override flags = {
+    ...flags.list,
+    booking: Flags.integer({description: 'Booking id'}),
+    kind: Flags.string({description: 'Kind', options: ['charge', 'refund']}),
+    status: Flags.string({description: 'Status', options: ['pending', 'completed', 'failed', 'refunded']}),
+  }
+
+  async run(): Promise<Page<PaymentView>> {
+    const f = this.flags
+    const result = await (await this.backend()).payments.list({
+      bookingId: f.booking,
+      kind: f.kind as PaymentView['kind'] | undefined,
+      status: f.status as PaymentView['status'] | undefined,
+      sort: f.sort,
+      limit: f.limit,
+      cursor: f.cursor,
+    })
+    this.printPage(renderPage(result, paymentColumns, f, defaultPaymentColumns))
+    return result
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The Backend: every operation a command can run, without the caller knowing where it runs.
+ * The local backend binds the services of src/services to a context (database, actor);
+ * a remote backend (graphql-request to `stayctl serve`) implements the same shape.
+ */
+import * as audit from './services/audit.js'
+import * as bookings from './services/bookings.js'
+import type {ServiceContext} from './services/context.js'
+import * as payments from './services/payments.js'
+import * as properties from './services/properties.js'
+import * as reviews from './services/reviews.js'
+import * as users from './services/users.js'
+
+/** The operations, grouped by topic; each takes the context first. */
+export const operations = {
+  users: {
+    create: users.createUser,
+    list: users.listUsers,
+    show: users.showUser,
+    update: users.updateUser,
+    setPassword: users.setPassword,
+    activate: (ctx: ServiceContext, ref: string | number) => users.setActive(ctx, ref, true),
+    deactivate: (ctx: ServiceContext, ref: string | number) => users.setActive(ctx, ref, false),
+    delete: users.deleteUser,
+    erase: users.eraseUser,
+  },
+  properties: {
+    create: properties.createProperty,
+    list: properties.listProperties,
+    show: properties.showProperty,
+    update: properties.updateProperty,
+    delete: properties.deleteProperty,
+  },
+  bookings: {
+    create: bookings.createBooking,
+    list: bookings.listBookings,
+    show: bookings.showBooking,
+    confirm: bookings.confirmBooking,
+    cancel: bookings.cancelBooking,
+  },
+  reviews: {
+    create: reviews.createReview,
+    list: reviews.listReviews,
+    delete: reviews.deleteReview,
+  },
+  payments: {
+    record: payments.recordCharge,
+    list: payments.listPayments,
+    show: payments.showPayment,
+    refund: payments.refundPayment,
+  },
+  audit: {
+    list: audit.listAudit,
+  },
+}
+
+type Operations = typeof operations
+type Bound<F> = F extends (ctx: ServiceContext, ...args: infer A) => infer R ? (...args: A) => R : never
+
+export type Backend = {[G in keyof Operations]: {[O in keyof Operations[G]]: Bound<Operations[G][O]>}}
+
+/** Binds every operation to `ctx`: the backend of local runs. */
+export function localBackend(ctx: ServiceContext): Backend {
+  const backend: Record<string, Record<string, unknown>> = {}
+  for (const [group, ops] of Object.entries(operations)) {
+    backend[group] = {}
+    for (const [name, fn] of Object.entries(ops)) {
+      backend[group][name] = (...args: unknown[]) => (fn as (...a: unknown[]) => unknown)(ctx, ...args)
+    }
+  }
+  return backend as Backend
+}

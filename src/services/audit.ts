@@ -1,0 +1,98 @@
+/**
+ * The audit trail: every mutation records who did what to which entity, and the changes,
+ * in the same transaction as the change. Listing filters by entity, actor, action and time.
+ */
+import {Op, type Transaction, type WhereOptions} from 'sequelize'
+
+import type {AuditEvent} from '../db/models.js'
+import {ValidationError} from '../errors.js'
+import type {ServiceContext} from './context.js'
+import {page, type Page, type PageInput} from './pagination.js'
+
+export interface AuditRecord {
+  action: string
+  entity: string
+  entityId: number | string | null
+  changes?: Record<string, unknown> | null
+}
+
+/** Writes one audit event inside `transaction`. Never pass secrets in `changes`. */
+export async function audit(ctx: ServiceContext, transaction: Transaction, record: AuditRecord): Promise<void> {
+  await ctx.db.models.AuditEvent.create(
+    {
+      actor: ctx.actor.name,
+      via: ctx.via,
+      action: record.action,
+      entity: record.entity,
+      entityId: record.entityId === null ? null : String(record.entityId),
+      changes: record.changes ?? null,
+      at: new Date(),
+    },
+    {transaction},
+  )
+}
+
+/** Old → new for the fields that changed; undefined when nothing did. */
+export function diff<T extends object>(before: T, after: Partial<T>): Record<string, {from: unknown; to: unknown}> | undefined {
+  const changes: Record<string, {from: unknown; to: unknown}> = {}
+  for (const [key, value] of Object.entries(after)) {
+    const old = (before as Record<string, unknown>)[key]
+    if (value !== undefined && String(old) !== String(value)) changes[key] = {from: old, to: value}
+  }
+  return Object.keys(changes).length > 0 ? changes : undefined
+}
+
+export interface AuditEventView {
+  id: number
+  at: string
+  actor: string
+  via: string
+  action: string
+  entity: string
+  entityId: string | null
+  changes: Record<string, unknown> | null
+}
+
+export interface AuditFilter extends PageInput {
+  entity?: string
+  entityId?: string
+  actor?: string
+  action?: string
+  /** ISO-8601 date or date-time, inclusive. */
+  since?: string
+  until?: string
+}
+
+function parseTime(value: string, field: string): Date {
+  const date = new Date(value)
+  if (Number.isNaN(date.getTime())) throw new ValidationError(`${field} must be a date or date-time, got "${value}"`)
+  return date
+}
+
+export function auditView(event: AuditEvent): AuditEventView {
+  const changes = typeof event.changes === 'string' ? (JSON.parse(event.changes) as Record<string, unknown>) : event.changes
+  return {
+    id: Number(event.id),
+    at: new Date(event.at).toISOString(),
+    actor: event.actor,
+    via: event.via,
+    action: event.action,
+    entity: event.entity,
+    entityId: event.entityId,
+    changes,
+  }
+}
+
+/** Audit events, newest first, filtered; keyset-paged. */
+export async function listAudit(ctx: ServiceContext, filter: AuditFilter = {}): Promise<Page<AuditEventView>> {
+  const where: WhereOptions = {}
+  const and: WhereOptions[] = []
+  if (filter.entity) and.push({entity: filter.entity})
+  if (filter.entityId) and.push({entityId: filter.entityId})
+  if (filter.actor) and.push({actor: filter.actor})
+  if (filter.action) and.push({action: filter.action.includes('*') ? {[Op.like]: filter.action.replace(/\*/g, '%')} : filter.action})
+  if (filter.since) and.push({at: {[Op.gte]: parseTime(filter.since, 'since')}})
+  if (filter.until) and.push({at: {[Op.lte]: parseTime(filter.until, 'until')}})
+  if (and.length > 0) Object.assign(where, {[Op.and]: and})
+  return page(ctx.db.models.AuditEvent, where, {...filter, sort: filter.sort ?? '-id'}, ['id'], auditView)
+}

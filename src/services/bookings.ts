@@ -1,0 +1,281 @@
+/**
+ * Bookings: create (no overlap with another live booking of the property, checked and
+ * inserted under a lock on the property row), list, show, confirm and cancel (with a refund
+ * by the property's cancellation policy, in full, or none). Legal state changes only:
+ * pending → confirmed, pending/confirmed → cancelled, and never once the stay has begun.
+ */
+import {Op, UniqueConstraintError, type Transaction, type WhereOptions} from 'sequelize'
+
+import type {Booking, BookingStatus} from '../db/models.js'
+import {BOOKING_STATUSES} from '../db/models.js'
+import {ConflictError, NotFoundError, ValidationError} from '../errors.js'
+import {audit} from './audit.js'
+import type {ServiceContext} from './context.js'
+import {daysBetween, parseDate, parseStay, today} from './dates.js'
+import {formatCents, toCents} from './money.js'
+import {page, type Page, type PageInput} from './pagination.js'
+import {refundInTransaction, paymentView, type PaymentView} from './payments.js'
+import {policyRefundCents, refundPercent} from './policies.js'
+import {findProperty} from './properties.js'
+import {inTransaction, lockRow} from './transaction.js'
+import {findUser} from './users.js'
+
+export interface BookingView {
+  id: number
+  propertyId: number
+  guestId: number
+  startDate: string
+  endDate: string
+  nights: number
+  status: BookingStatus
+  totalPrice: string
+  externalRef: string | null
+  createdAt: string
+  updatedAt: string
+}
+
+export function bookingView(booking: Booking): BookingView {
+  return {
+    id: booking.id,
+    propertyId: Number(booking.propertyId),
+    guestId: Number(booking.guestId),
+    startDate: booking.startDate,
+    endDate: booking.endDate,
+    nights: daysBetween(booking.startDate, booking.endDate),
+    status: booking.status,
+    totalPrice: formatCents(toCents(booking.totalPrice)),
+    externalRef: booking.externalRef,
+    createdAt: new Date(booking.createdAt).toISOString(),
+    updatedAt: new Date(booking.updatedAt).toISOString(),
+  }
+}
+
+export async function findBooking(ctx: ServiceContext, ref: string | number, transaction?: Transaction): Promise<Booking> {
+  const text = String(ref).trim()
+  const booking = /^\d+$/.test(text)
+    ? await ctx.db.models.Booking.findByPk(Number(text), {transaction})
+    : await ctx.db.models.Booking.findOne({where: {externalRef: text}, transaction})
+  if (!booking) throw new NotFoundError(`no booking "${text}"`, {suggestion: 'find bookings with `stayctl bookings list`'})
+  return booking
+}
+
+/** The first live booking of `propertyId` that overlaps [start, end), if any. */
+export async function findOverlap(
+  ctx: ServiceContext,
+  propertyId: number,
+  startDate: string,
+  endDate: string,
+  transaction?: Transaction,
+): Promise<Booking | null> {
+  return ctx.db.models.Booking.findOne({
+    where: {
+      propertyId,
+      status: {[Op.ne]: 'cancelled'},
+      startDate: {[Op.lt]: endDate},
+      endDate: {[Op.gt]: startDate},
+    },
+    order: [['startDate', 'ASC']],
+    transaction,
+  })
+}
+
+export interface CreateBookingInput {
+  property: string | number
+  /** id, username or email. */
+  guest: string | number
+  startDate: string
+  endDate: string
+  externalRef?: string
+  /** Admin back-filling: allow a stay that starts before today. */
+  allowPast?: boolean
+}
+
+export async function createBooking(ctx: ServiceContext, input: CreateBookingInput): Promise<BookingView> {
+  const {startDate, endDate, nights} = parseStay(input.startDate, input.endDate)
+  if (!input.allowPast && startDate < today()) {
+    throw new ValidationError(`start date ${startDate} is in the past`, {details: {field: 'startDate'}})
+  }
+  const externalRef = input.externalRef?.trim() || null
+  if (externalRef && externalRef.length > 64) {
+    throw new ValidationError('external reference is longer than 64 characters', {details: {field: 'externalRef'}})
+  }
+  const propertyId = (await findProperty(ctx, input.property)).id
+  return inTransaction(ctx, async (transaction) => {
+    // The lock: every booking of this property queues here, so check-then-insert is atomic.
+    const property = await lockRow(ctx.db.models.Property, propertyId, transaction)
+    if (!property) throw new NotFoundError(`no property ${propertyId}`)
+    if (!property.isListed) throw new ConflictError(`property ${property.id} is unlisted and cannot be booked`)
+    const guest = await findUser(ctx, input.guest, transaction)
+    if (!guest.isActive) throw new ConflictError(`user ${guest.id} (${guest.username}) is inactive and cannot book`)
+    if (Number(property.ownerId) === guest.id) {
+      throw new ConflictError(`user ${guest.id} (${guest.username}) owns property ${property.id} and cannot book it`)
+    }
+    const clash = await findOverlap(ctx, property.id, startDate, endDate, transaction)
+    if (clash) {
+      throw new ConflictError(
+        `${startDate} → ${endDate} overlaps booking ${clash.id} (${clash.startDate} → ${clash.endDate}) of property ${property.id}`,
+        {
+          suggestion: `pick other dates or cancel booking ${clash.id}`,
+          details: {conflictingBookingId: clash.id, startDate: clash.startDate, endDate: clash.endDate},
+        },
+      )
+    }
+    const totalPrice = formatCents(nights * toCents(property.pricePerNight))
+    const booking = await ctx.db.models.Booking.create(
+      {propertyId: property.id, guestId: guest.id, startDate, endDate, status: 'pending', totalPrice, externalRef},
+      {transaction},
+    ).catch((error: unknown) => {
+      if (error instanceof UniqueConstraintError) throw new ConflictError(`external reference "${externalRef}" is already used`, {cause: error})
+      throw error
+    })
+    await audit(ctx, transaction, {
+      action: 'booking.create',
+      entity: 'booking',
+      entityId: booking.id,
+      changes: {propertyId: property.id, guestId: guest.id, startDate, endDate, totalPrice},
+    })
+    return bookingView(booking)
+  })
+}
+
+export interface ListBookingsInput extends PageInput {
+  property?: string | number
+  guest?: string | number
+  status?: BookingStatus
+  /** Bookings whose stay overlaps [from, to). */
+  from?: string
+  to?: string
+}
+
+export async function listBookings(ctx: ServiceContext, input: ListBookingsInput = {}): Promise<Page<BookingView>> {
+  const and: WhereOptions[] = []
+  if (input.property !== undefined) and.push({propertyId: (await findProperty(ctx, input.property)).id})
+  if (input.guest !== undefined) and.push({guestId: (await findUser(ctx, input.guest)).id})
+  if (input.status) {
+    if (!BOOKING_STATUSES.includes(input.status)) {
+      throw new ValidationError(`status must be one of ${BOOKING_STATUSES.join(', ')}`, {details: {field: 'status'}})
+    }
+    and.push({status: input.status})
+  }
+  if (input.from) and.push({endDate: {[Op.gt]: parseDate(input.from, 'from')}})
+  if (input.to) and.push({startDate: {[Op.lt]: parseDate(input.to, 'to')}})
+  return page(ctx.db.models.Booking, {[Op.and]: and}, input, ['startDate', 'createdAt'], bookingView)
+}
+
+export interface BookingDetails extends BookingView {
+  payments: PaymentView[]
+  paid: string
+  refunded: string
+}
+
+export async function showBooking(ctx: ServiceContext, ref: string | number): Promise<BookingDetails> {
+  const booking = await findBooking(ctx, ref)
+  const payments = await ctx.db.models.Payment.findAll({where: {bookingId: booking.id}, order: [['id', 'ASC']]})
+  const sum = (kind: string) =>
+    payments.filter((p) => p.kind === kind && p.status !== 'failed' && p.status !== 'pending').reduce((s, p) => s + toCents(p.amount), 0)
+  return {
+    ...bookingView(booking),
+    payments: payments.map(paymentView),
+    paid: formatCents(sum('charge')),
+    refunded: formatCents(sum('refund')),
+  }
+}
+
+export async function confirmBooking(ctx: ServiceContext, ref: string | number): Promise<BookingView> {
+  return inTransaction(ctx, async (transaction) => {
+    const id = (await findBooking(ctx, ref, transaction)).id
+    const booking = (await lockRow(ctx.db.models.Booking, id, transaction))!
+    if (booking.status !== 'pending') {
+      throw new ConflictError(`booking ${booking.id} is ${booking.status}; only pending bookings can be confirmed`)
+    }
+    await booking.update({status: 'confirmed'}, {transaction})
+    await audit(ctx, transaction, {
+      action: 'booking.confirm',
+      entity: 'booking',
+      entityId: booking.id,
+      changes: {status: {from: 'pending', to: 'confirmed'}},
+    })
+    return bookingView(booking)
+  })
+}
+
+export type RefundMode = 'policy' | 'full' | 'none'
+
+export interface CancelBookingResult {
+  booking: BookingView
+  refundMode: RefundMode
+  /** Days between today and check-in when cancelled, and the percentage the policy gave. */
+  daysBeforeCheckIn: number
+  policyPercent: number | null
+  refunds: PaymentView[]
+  refunded: string
+}
+
+/**
+ * Cancels a pending or confirmed booking whose stay has not begun, refunding its completed
+ * charges: by the property's cancellation policy, in full, or not at all. Status change and
+ * refunds commit together or not at all.
+ */
+export async function cancelBooking(
+  ctx: ServiceContext,
+  ref: string | number,
+  options: {refund?: RefundMode; reason?: string} = {},
+): Promise<CancelBookingResult> {
+  const mode = options.refund ?? 'policy'
+  if (!['policy', 'full', 'none'].includes(mode)) {
+    throw new ValidationError(`refund must be policy, full or none; got "${mode}"`, {details: {field: 'refund'}})
+  }
+  return inTransaction(ctx, async (transaction) => {
+    const id = (await findBooking(ctx, ref, transaction)).id
+    const booking = (await lockRow(ctx.db.models.Booking, id, transaction))!
+    if (booking.status === 'cancelled') throw new ConflictError(`booking ${booking.id} is already cancelled`)
+    const daysBefore = daysBetween(today(), booking.startDate)
+    if (daysBefore < 0) {
+      throw new ConflictError(`booking ${booking.id} began on ${booking.startDate}; a stay that has begun cannot be cancelled`)
+    }
+    const property = (await ctx.db.models.Property.findByPk(booking.propertyId, {transaction}))!
+    const charges = await ctx.db.models.Payment.findAll({
+      where: {bookingId: booking.id, kind: 'charge', status: 'completed'},
+      order: [['id', 'ASC']],
+      transaction,
+    })
+    // What the guest has paid and not yet had back, charge by charge.
+    const refundable: {id: number; cents: number}[] = []
+    for (const charge of charges) {
+      const refunded = (
+        await ctx.db.models.Payment.findAll({attributes: ['amount'], where: {refundOfId: charge.id, status: 'completed'}, transaction})
+      ).reduce((s, r) => s + toCents(r.amount), 0)
+      refundable.push({id: charge.id, cents: toCents(charge.amount) - refunded})
+    }
+    const paid = refundable.reduce((s, c) => s + c.cents, 0)
+    let due = mode === 'full' ? paid : mode === 'policy' ? policyRefundCents(property.cancellationPolicy, daysBefore, paid) : 0
+    const refunds: PaymentView[] = []
+    for (const charge of refundable) {
+      if (due <= 0) break
+      const cents = Math.min(due, charge.cents)
+      if (cents <= 0) continue
+      const result = await refundInTransaction(ctx, transaction, charge.id, cents, {
+        reason: options.reason ?? `booking ${booking.id} cancelled (${mode === 'policy' ? `${property.cancellationPolicy} policy` : mode} refund)`,
+      })
+      refunds.push(result.refund)
+      due -= cents
+    }
+    const previousStatus = booking.status
+    await booking.update({status: 'cancelled'}, {transaction})
+    const refundedCents = refunds.reduce((s, r) => s + toCents(r.amount), 0)
+    await audit(ctx, transaction, {
+      action: 'booking.cancel',
+      entity: 'booking',
+      entityId: booking.id,
+      changes: {status: {from: previousStatus, to: 'cancelled'}, refund: mode, refunded: formatCents(refundedCents)},
+    })
+    return {
+      booking: bookingView(booking),
+      refundMode: mode,
+      daysBeforeCheckIn: daysBefore,
+      policyPercent: mode === 'policy' ? refundPercent(property.cancellationPolicy, daysBefore) : null,
+      refunds,
+      refunded: formatCents(refundedCents),
+    }
+  })
+}

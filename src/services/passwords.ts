@@ -1,0 +1,36 @@
+/**
+ * Passwords: checked (8 characters to 72 bytes: bcrypt ignores what lies beyond 72 bytes, so
+ * longer ones are refused rather than silently cut) and hashed with bcrypt off the main thread.
+ */
+import bcrypt from 'bcrypt'
+
+import {ValidationError} from '../errors.js'
+
+export const MIN_PASSWORD_CHARS = 8
+export const MAX_PASSWORD_BYTES = 72
+
+export function checkPassword(password: string, field = 'password'): void {
+  if ([...password].length < MIN_PASSWORD_CHARS) {
+    throw new ValidationError(`${field} must have at least ${MIN_PASSWORD_CHARS} characters`, {details: {field}})
+  }
+  const bytes = Buffer.byteLength(password, 'utf8')
+  if (bytes > MAX_PASSWORD_BYTES) {
+    throw new ValidationError(
+      `${field} is ${bytes} bytes long; bcrypt uses only the first ${MAX_PASSWORD_BYTES}, so longer passwords are refused`,
+      {details: {field}},
+    )
+  }
+}
+
+export async function hashPassword(password: string, cost: number): Promise<string> {
+  checkPassword(password)
+  return bcrypt.hash(password, cost)
+}
+
+export async function verifyPassword(password: string, hash: string): Promise<boolean> {
+  if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) return false
+  return bcrypt.compare(password, hash)
+}
+
+/** A hash no password matches, for erased accounts. */
+export const UNUSABLE_PASSWORD_HASH = '!erased'

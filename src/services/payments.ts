@@ -1,0 +1,274 @@
+/**
+ * Payments: charges recorded against bookings, and refunds of them. A refund is a payment of
+ * kind 'refund' pointing at its charge. The sum of a charge's refunds never exceeds it, even
+ * when refunds run in parallel: the charge row is locked, the remainder recomputed from the
+ * refund rows, then the refund inserted, all in one transaction. An idempotency key replays
+ * the first refund made with it instead of refunding twice.
+ */
+import {randomUUID} from 'node:crypto'
+
+import {Op, UniqueConstraintError, type Transaction, type WhereOptions} from 'sequelize'
+
+import type {Payment, PaymentKind, PaymentStatus} from '../db/models.js'
+import {ConflictError, NotFoundError, ValidationError} from '../errors.js'
+import {audit} from './audit.js'
+import type {ServiceContext} from './context.js'
+import {formatCents, parseAmount, toCents} from './money.js'
+import {page, type Page, type PageInput} from './pagination.js'
+import {inTransaction, lockRow} from './transaction.js'
+
+export interface PaymentView {
+  id: number
+  bookingId: number
+  kind: PaymentKind
+  amount: string
+  status: PaymentStatus
+  transactionId: string
+  paymentDate: string
+  refundOfId: number | null
+  reason: string | null
+  idempotencyKey: string | null
+  createdAt: string
+}
+
+export function paymentView(payment: Payment): PaymentView {
+  return {
+    id: payment.id,
+    bookingId: Number(payment.bookingId),
+    kind: payment.kind,
+    amount: formatCents(toCents(payment.amount)),
+    status: payment.status,
+    transactionId: payment.transactionId,
+    paymentDate: new Date(payment.paymentDate).toISOString(),
+    refundOfId: payment.refundOfId === null || payment.refundOfId === undefined ? null : Number(payment.refundOfId),
+    reason: payment.reason,
+    idempotencyKey: payment.idempotencyKey,
+    createdAt: new Date(payment.createdAt).toISOString(),
+  }
+}
+
+export async function findPayment(ctx: ServiceContext, ref: string | number, transaction?: Transaction): Promise<Payment> {
+  const text = String(ref).trim()
+  const payment = /^\d+$/.test(text)
+    ? await ctx.db.models.Payment.findByPk(Number(text), {transaction})
+    : await ctx.db.models.Payment.findOne({where: {transactionId: text}, transaction})
+  if (!payment) throw new NotFoundError(`no payment "${text}"`, {suggestion: 'find payments with `stayctl payments list`'})
+  return payment
+}
+
+/** Cents already refunded of a charge (completed refunds). */
+async function refundedCents(ctx: ServiceContext, chargeId: number, transaction?: Transaction): Promise<number> {
+  const refunds = await ctx.db.models.Payment.findAll({
+    attributes: ['amount'],
+    where: {refundOfId: chargeId, kind: 'refund', status: 'completed'},
+    transaction,
+  })
+  return refunds.reduce((sum, refund) => sum + toCents(refund.amount), 0)
+}
+
+export interface RecordChargeInput {
+  bookingId: number
+  amount: string
+  transactionId: string
+  /** Default: completed. */
+  status?: 'pending' | 'completed' | 'failed'
+  paymentDate?: string
+}
+
+/** Records a charge for a booking. Charges never exceed the booking's total price. */
+export async function recordCharge(ctx: ServiceContext, input: RecordChargeInput): Promise<PaymentView> {
+  const cents = parseAmount(input.amount, 'amount')
+  if (cents <= 0) throw new ValidationError('amount must be above 0', {details: {field: 'amount'}})
+  const transactionId = input.transactionId?.trim()
+  if (!transactionId || transactionId.length > 100) {
+    throw new ValidationError('transaction id is required (at most 100 characters)', {details: {field: 'transactionId'}})
+  }
+  const status = input.status ?? 'completed'
+  if (!['pending', 'completed', 'failed'].includes(status)) {
+    throw new ValidationError(`status must be pending, completed or failed; got "${status}"`, {details: {field: 'status'}})
+  }
+  const paymentDate = input.paymentDate ? new Date(input.paymentDate) : new Date()
+  if (Number.isNaN(paymentDate.getTime())) {
+    throw new ValidationError(`payment date "${input.paymentDate}" is not a date`, {details: {field: 'paymentDate'}})
+  }
+  return inTransaction(ctx, async (transaction) => {
+    const {Booking, Payment} = ctx.db.models
+    const booking = await lockRow(Booking, input.bookingId, transaction)
+    if (!booking) throw new NotFoundError(`no booking ${input.bookingId}`)
+    if (booking.status === 'cancelled') throw new ConflictError(`booking ${booking.id} is cancelled; it takes no charges`)
+    const existing = await Payment.findOne({where: {transactionId}, transaction})
+    if (existing) {
+      throw new ConflictError(`transaction id "${transactionId}" is already recorded as payment ${existing.id}`, {
+        details: {field: 'transactionId', paymentId: existing.id},
+      })
+    }
+    const charged = (
+      await Payment.findAll({attributes: ['amount'], where: {bookingId: booking.id, kind: 'charge', status: {[Op.in]: ['completed', 'refunded', 'pending']}}, transaction})
+    ).reduce((sum, p) => sum + toCents(p.amount), 0)
+    const total = toCents(booking.totalPrice)
+    if (status !== 'failed' && charged + cents > total) {
+      throw new ConflictError(
+        `charging ${formatCents(cents)} would bring booking ${booking.id} to ${formatCents(charged + cents)}, above its total ${formatCents(total)}`,
+        {details: {field: 'amount', charged: formatCents(charged), total: formatCents(total)}},
+      )
+    }
+    const payment = await Payment.create(
+      {bookingId: booking.id, amount: formatCents(cents), paymentDate, status, transactionId, kind: 'charge', refundOfId: null, reason: null, idempotencyKey: null},
+      {transaction},
+    ).catch((error: unknown) => {
+      if (error instanceof UniqueConstraintError) throw new ConflictError(`transaction id "${transactionId}" is already recorded`, {cause: error})
+      throw error
+    })
+    await audit(ctx, transaction, {
+      action: 'payment.record',
+      entity: 'payment',
+      entityId: payment.id,
+      changes: {bookingId: booking.id, amount: formatCents(cents), status, transactionId},
+    })
+    return paymentView(payment)
+  })
+}
+
+export interface RefundInput {
+  /** Decimal string; the whole refundable remainder when absent. */
+  amount?: string
+  reason?: string
+  idempotencyKey?: string
+}
+
+export interface RefundResult {
+  refund: PaymentView
+  charge: PaymentView
+  /** What can still be refunded of the charge. */
+  remaining: string
+  /** True when an earlier refund with the same idempotency key was returned. */
+  replayed: boolean
+}
+
+async function replay(ctx: ServiceContext, chargeId: number, key: string, transaction?: Transaction): Promise<RefundResult | undefined> {
+  const {Payment} = ctx.db.models
+  const earlier = await Payment.findOne({where: {idempotencyKey: key}, transaction})
+  if (!earlier) return undefined
+  if (earlier.kind !== 'refund' || Number(earlier.refundOfId) !== chargeId) {
+    throw new ConflictError(`idempotency key "${key}" was already used for payment ${earlier.id}, not a refund of payment ${chargeId}`, {
+      details: {field: 'idempotencyKey'},
+    })
+  }
+  const charge = (await Payment.findByPk(chargeId, {transaction}))!
+  const remaining = toCents(charge.amount) - (await refundedCents(ctx, chargeId, transaction))
+  return {refund: paymentView(earlier), charge: paymentView(charge), remaining: formatCents(remaining), replayed: true}
+}
+
+/**
+ * Refunds `cents` of a charge inside the caller's transaction. The charge row is locked
+ * first, so concurrent refunds of one charge run one after the other and each sees the
+ * refunds committed before it.
+ */
+export async function refundInTransaction(
+  ctx: ServiceContext,
+  transaction: Transaction,
+  chargeId: number,
+  cents: number | undefined,
+  options: {reason?: string; idempotencyKey?: string} = {},
+): Promise<RefundResult> {
+  const {Payment} = ctx.db.models
+  const charge = await lockRow(Payment, chargeId, transaction)
+  if (!charge) throw new NotFoundError(`no payment ${chargeId}`)
+  if (options.idempotencyKey) {
+    const replayed = await replay(ctx, chargeId, options.idempotencyKey, transaction)
+    if (replayed) return replayed
+  }
+  if (charge.kind !== 'charge') {
+    throw new ConflictError(`payment ${charge.id} is a refund; only charges can be refunded`, {
+      suggestion: charge.refundOfId ? `refund its charge, payment ${charge.refundOfId}` : undefined,
+    })
+  }
+  if (charge.status !== 'completed') {
+    throw new ConflictError(
+      charge.status === 'refunded'
+        ? `payment ${charge.id} is already fully refunded`
+        : `payment ${charge.id} is ${charge.status}; only completed charges can be refunded`,
+    )
+  }
+  const chargeCents = toCents(charge.amount)
+  const remaining = chargeCents - (await refundedCents(ctx, charge.id, transaction))
+  const amount = cents ?? remaining
+  if (amount <= 0) throw new ValidationError('refund amount must be above 0', {details: {field: 'amount'}})
+  if (amount > remaining) {
+    throw new ConflictError(
+      `refund of ${formatCents(amount)} exceeds what remains refundable of payment ${charge.id}: ${formatCents(remaining)} of ${formatCents(chargeCents)}`,
+      {details: {field: 'amount', remaining: formatCents(remaining)}},
+    )
+  }
+  const reason = options.reason?.trim() || null
+  if (reason && reason.length > 500) throw new ValidationError('reason is longer than 500 characters', {details: {field: 'reason'}})
+  const refund = await Payment.create(
+    {
+      bookingId: charge.bookingId,
+      amount: formatCents(amount),
+      paymentDate: new Date(),
+      status: 'completed',
+      transactionId: `re_${randomUUID()}`,
+      kind: 'refund',
+      refundOfId: charge.id,
+      reason,
+      idempotencyKey: options.idempotencyKey ?? null,
+    },
+    {transaction},
+  )
+  if (amount === remaining) await charge.update({status: 'refunded'}, {transaction})
+  await audit(ctx, transaction, {
+    action: 'payment.refund',
+    entity: 'payment',
+    entityId: refund.id,
+    changes: {chargeId: charge.id, amount: formatCents(amount), reason, remaining: formatCents(remaining - amount)},
+  })
+  return {refund: paymentView(refund), charge: paymentView(charge), remaining: formatCents(remaining - amount), replayed: false}
+}
+
+/** Refunds a completed charge, fully or in part; see refundInTransaction. */
+export async function refundPayment(ctx: ServiceContext, ref: string | number, input: RefundInput = {}): Promise<RefundResult> {
+  const cents = input.amount === undefined ? undefined : parseAmount(input.amount, 'amount')
+  const key = input.idempotencyKey?.trim() || undefined
+  if (key && key.length > 100) throw new ValidationError('idempotency key is longer than 100 characters', {details: {field: 'idempotencyKey'}})
+  const chargeId = (await findPayment(ctx, ref)).id
+  try {
+    return await inTransaction(ctx, (transaction) => refundInTransaction(ctx, transaction, chargeId, cents, {reason: input.reason, idempotencyKey: key}))
+  } catch (error) {
+    // Two runs with one key at once: the loser hits the unique key; answer as a replay.
+    if (key && error instanceof UniqueConstraintError) {
+      const replayed = await replay(ctx, chargeId, key)
+      if (replayed) return replayed
+    }
+    throw error
+  }
+}
+
+export interface PaymentDetails extends PaymentView {
+  refunds: PaymentView[]
+  /** Charges: what can still be refunded. */
+  refundable: string | null
+}
+
+export async function showPayment(ctx: ServiceContext, ref: string | number): Promise<PaymentDetails> {
+  const payment = await findPayment(ctx, ref)
+  if (payment.kind !== 'charge') return {...paymentView(payment), refunds: [], refundable: null}
+  const refunds = await ctx.db.models.Payment.findAll({where: {refundOfId: payment.id}, order: [['id', 'ASC']]})
+  const refunded = refunds.filter((r) => r.status === 'completed').reduce((sum, r) => sum + toCents(r.amount), 0)
+  const refundable = payment.status === 'completed' || payment.status === 'refunded' ? toCents(payment.amount) - refunded : 0
+  return {...paymentView(payment), refunds: refunds.map(paymentView), refundable: formatCents(refundable)}
+}
+
+export interface ListPaymentsInput extends PageInput {
+  bookingId?: number
+  kind?: PaymentKind
+  status?: PaymentStatus
+}
+
+export async function listPayments(ctx: ServiceContext, input: ListPaymentsInput = {}): Promise<Page<PaymentView>> {
+  const and: WhereOptions[] = []
+  if (input.bookingId !== undefined) and.push({bookingId: input.bookingId})
+  if (input.kind) and.push({kind: input.kind})
+  if (input.status) and.push({status: input.status})
+  return page(ctx.db.models.Payment, {[Op.and]: and}, input, ['paymentDate', 'createdAt'], paymentView)
+}

@@ -1,0 +1,229 @@
+/**
+ * Listings: create, search (owner, price, text, availability over dates), show with upcoming
+ * bookings and ratings, update (incl. unlisting) and delete (refused while bookings exist).
+ */
+import {Op, literal, type Transaction, type WhereOptions} from 'sequelize'
+
+import type {CancellationPolicy, Property} from '../db/models.js'
+import {ConflictError, NotFoundError, ValidationError} from '../errors.js'
+import {audit, diff} from './audit.js'
+import type {ServiceContext} from './context.js'
+import {parseStay, today} from './dates.js'
+import {formatCents, parseAmount, toCents} from './money.js'
+import {page, type Page, type PageInput} from './pagination.js'
+import {checkPolicy} from './policies.js'
+import {inTransaction} from './transaction.js'
+import {findUser} from './users.js'
+
+export interface PropertyView {
+  id: number
+  ownerId: number
+  name: string
+  description: string | null
+  address: string
+  pricePerNight: string
+  cancellationPolicy: CancellationPolicy
+  isListed: boolean
+  createdAt: string
+  updatedAt: string
+}
+
+export function propertyView(property: Property): PropertyView {
+  return {
+    id: property.id,
+    ownerId: Number(property.ownerId),
+    name: property.name,
+    description: property.description,
+    address: property.address,
+    pricePerNight: formatCents(toCents(property.pricePerNight)),
+    cancellationPolicy: property.cancellationPolicy,
+    isListed: Boolean(property.isListed),
+    createdAt: new Date(property.createdAt).toISOString(),
+    updatedAt: new Date(property.updatedAt).toISOString(),
+  }
+}
+
+export async function findProperty(ctx: ServiceContext, ref: string | number, transaction?: Transaction): Promise<Property> {
+  const text = String(ref).trim()
+  const property = /^\d+$/.test(text)
+    ? await ctx.db.models.Property.findByPk(Number(text), {transaction})
+    : await ctx.db.models.Property.findOne({where: {name: text}, transaction})
+  if (!property) throw new NotFoundError(`no property "${text}"`, {suggestion: 'find properties with `stayctl properties list`'})
+  return property
+}
+
+function checkText(value: string | undefined | null, field: string, max: number, required: boolean): string | null | undefined {
+  if (value === undefined) return undefined
+  const trimmed = (value ?? '').trim()
+  if (required && trimmed === '') throw new ValidationError(`${field} must not be empty`, {details: {field}})
+  if (trimmed.length > max) throw new ValidationError(`${field} is longer than ${max} characters`, {details: {field}})
+  return trimmed === '' ? null : trimmed
+}
+
+export interface CreatePropertyInput {
+  /** The host: id, username or email. */
+  owner: string | number
+  name: string
+  description?: string | null
+  address: string
+  /** Decimal string such as "120.00". */
+  pricePerNight: string
+  cancellationPolicy?: string
+}
+
+export async function createProperty(ctx: ServiceContext, input: CreatePropertyInput): Promise<PropertyView> {
+  const name = checkText(input.name, 'name', 200, true)!
+  const address = checkText(input.address, 'address', 300, true)!
+  const description = checkText(input.description, 'description', 10_000, false) ?? null
+  const cents = parseAmount(input.pricePerNight, 'price per night')
+  if (cents <= 0) throw new ValidationError('price per night must be above 0', {details: {field: 'pricePerNight'}})
+  const cancellationPolicy = checkPolicy(input.cancellationPolicy ?? 'moderate')
+  return inTransaction(ctx, async (transaction) => {
+    const owner = await findUser(ctx, input.owner, transaction)
+    if (!owner.isActive) throw new ConflictError(`user ${owner.id} (${owner.username}) is inactive and cannot list a property`)
+    const property = await ctx.db.models.Property.create(
+      {ownerId: owner.id, name, address, description, pricePerNight: formatCents(cents), cancellationPolicy},
+      {transaction},
+    )
+    await audit(ctx, transaction, {
+      action: 'property.create',
+      entity: 'property',
+      entityId: property.id,
+      changes: {ownerId: owner.id, name, pricePerNight: formatCents(cents), cancellationPolicy},
+    })
+    return propertyView(property)
+  })
+}
+
+export interface ListPropertiesInput extends PageInput {
+  owner?: string | number
+  minPrice?: string
+  maxPrice?: string
+  /** Substring of name, address or description. */
+  search?: string
+  /** Free for the whole stay [availableFrom, availableTo). */
+  availableFrom?: string
+  availableTo?: string
+  listed?: boolean
+}
+
+export async function listProperties(ctx: ServiceContext, input: ListPropertiesInput = {}): Promise<Page<PropertyView>> {
+  const and: WhereOptions[] = []
+  if (input.owner !== undefined) and.push({ownerId: (await findUser(ctx, input.owner)).id})
+  if (input.minPrice !== undefined) and.push({pricePerNight: {[Op.gte]: formatCents(parseAmount(input.minPrice, 'min price'))}})
+  if (input.maxPrice !== undefined) and.push({pricePerNight: {[Op.lte]: formatCents(parseAmount(input.maxPrice, 'max price'))}})
+  if (input.listed !== undefined) and.push({isListed: input.listed})
+  if (input.search) {
+    const like = `%${input.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+    and.push({[Op.or]: ['name', 'address', 'description'].map((field) => ({[field]: {[Op.like]: like}}))})
+  }
+  if (input.availableFrom !== undefined || input.availableTo !== undefined) {
+    if (input.availableFrom === undefined || input.availableTo === undefined) {
+      throw new ValidationError('give both --available-from and --available-to', {details: {field: 'availableTo'}})
+    }
+    const {startDate, endDate} = parseStay(input.availableFrom, input.availableTo)
+    const qi = ctx.db.sequelize.getQueryInterface()
+    const q = (value: string) => ctx.db.sequelize.escape(value)
+    // Uses the bookings (property_id, start_date, end_date) index: one probe per property.
+    and.push(
+      literal(
+        `NOT EXISTS (SELECT 1 FROM ${qi.quoteIdentifier('bookings')} b WHERE b.property_id = ${qi.quoteIdentifier('Property')}.id` +
+          ` AND b.start_date < ${q(endDate)} AND b.end_date > ${q(startDate)} AND b.status <> 'cancelled')`,
+      ),
+    )
+  }
+  return page(ctx.db.models.Property, {[Op.and]: and}, input, ['name', 'pricePerNight', 'createdAt'], propertyView)
+}
+
+export interface PropertyDetails extends PropertyView {
+  owner: {id: number; username: string}
+  averageRating: number | null
+  reviewCount: number
+  upcomingBookings: {id: number; startDate: string; endDate: string; status: string; guestId: number}[]
+}
+
+export async function showProperty(ctx: ServiceContext, ref: string | number): Promise<PropertyDetails> {
+  const property = await findProperty(ctx, ref)
+  const {Booking, Review, User} = ctx.db.models
+  const [owner, stats, upcoming] = await Promise.all([
+    User.findByPk(property.ownerId),
+    Review.findOne({
+      attributes: [
+        [ctx.db.sequelize.fn('AVG', ctx.db.sequelize.col('rating')), 'average'],
+        [ctx.db.sequelize.fn('COUNT', ctx.db.sequelize.col('id')), 'count'],
+      ],
+      where: {propertyId: property.id},
+      raw: true,
+    }) as Promise<{average: string | number | null; count: string | number} | null>,
+    Booking.findAll({
+      where: {propertyId: property.id, endDate: {[Op.gt]: today()}, status: {[Op.ne]: 'cancelled'}},
+      order: [['startDate', 'ASC']],
+      limit: 10,
+    }),
+  ])
+  const count = Number(stats?.count ?? 0)
+  return {
+    ...propertyView(property),
+    owner: {id: owner!.id, username: owner!.username},
+    averageRating: count > 0 ? Math.round(Number(stats!.average) * 100) / 100 : null,
+    reviewCount: count,
+    upcomingBookings: upcoming.map((b) => ({
+      id: b.id,
+      startDate: b.startDate,
+      endDate: b.endDate,
+      status: b.status,
+      guestId: Number(b.guestId),
+    })),
+  }
+}
+
+export interface UpdatePropertyInput {
+  name?: string
+  description?: string | null
+  address?: string
+  pricePerNight?: string
+  cancellationPolicy?: string
+  isListed?: boolean
+}
+
+export async function updateProperty(ctx: ServiceContext, ref: string | number, input: UpdatePropertyInput): Promise<PropertyView> {
+  const changes: Record<string, unknown> = {
+    name: checkText(input.name, 'name', 200, true),
+    description: checkText(input.description, 'description', 10_000, false),
+    address: checkText(input.address, 'address', 300, true),
+    cancellationPolicy: input.cancellationPolicy === undefined ? undefined : checkPolicy(input.cancellationPolicy),
+    isListed: input.isListed,
+  }
+  if (input.pricePerNight !== undefined) {
+    const cents = parseAmount(input.pricePerNight, 'price per night')
+    if (cents <= 0) throw new ValidationError('price per night must be above 0', {details: {field: 'pricePerNight'}})
+    changes.pricePerNight = formatCents(cents)
+  }
+  return inTransaction(ctx, async (transaction) => {
+    const property = await findProperty(ctx, ref, transaction)
+    const before = propertyView(property) as unknown as Record<string, unknown>
+    const changed = diff(before, changes)
+    if (!changed) return propertyView(property)
+    await property.update(Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)), {transaction})
+    await audit(ctx, transaction, {action: 'property.update', entity: 'property', entityId: property.id, changes: changed})
+    return propertyView(property)
+  })
+}
+
+export async function deleteProperty(ctx: ServiceContext, ref: string | number): Promise<{id: number; deleted: true}> {
+  return inTransaction(ctx, async (transaction) => {
+    const property = await findProperty(ctx, ref, transaction)
+    const bookings = await ctx.db.models.Booking.count({where: {propertyId: property.id}, transaction})
+    if (bookings > 0) {
+      throw new ConflictError(`property ${property.id} has ${bookings} booking(s), so it cannot be deleted`, {
+        suggestion: `unlist it instead: \`stayctl properties update ${property.id} --unlist\``,
+        details: {bookings},
+      })
+    }
+    await ctx.db.models.Review.destroy({where: {propertyId: property.id}, transaction})
+    await property.destroy({transaction})
+    await audit(ctx, transaction, {action: 'property.delete', entity: 'property', entityId: property.id, changes: null})
+    return {id: property.id, deleted: true as const}
+  })
+}
+

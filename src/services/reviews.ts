@@ -1,0 +1,117 @@
+/**
+ * Reviews: only a guest whose confirmed stay at the property has ended may review it, once;
+ * ratings are whole numbers from 1 to 5. Moderators delete reviews.
+ */
+import {Op, UniqueConstraintError, type WhereOptions} from 'sequelize'
+
+import type {Review} from '../db/models.js'
+import {ConflictError, NotFoundError, ValidationError} from '../errors.js'
+import {audit} from './audit.js'
+import type {ServiceContext} from './context.js'
+import {today} from './dates.js'
+import {page, type Page, type PageInput} from './pagination.js'
+import {findProperty} from './properties.js'
+import {inTransaction} from './transaction.js'
+import {findUser} from './users.js'
+
+export interface ReviewView {
+  id: number
+  propertyId: number
+  reviewerId: number
+  rating: number
+  comment: string | null
+  createdAt: string
+}
+
+export function reviewView(review: Review): ReviewView {
+  return {
+    id: review.id,
+    propertyId: Number(review.propertyId),
+    reviewerId: Number(review.reviewerId),
+    rating: Number(review.rating),
+    comment: review.comment,
+    createdAt: new Date(review.createdAt).toISOString(),
+  }
+}
+
+export function checkRating(value: number | string): number {
+  const rating = Number(value)
+  if (!Number.isInteger(rating) || rating < 1 || rating > 5) {
+    throw new ValidationError(`rating must be a whole number from 1 to 5, got ${value}`, {details: {field: 'rating'}})
+  }
+  return rating
+}
+
+export interface CreateReviewInput {
+  property: string | number
+  reviewer: string | number
+  rating: number | string
+  comment?: string | null
+}
+
+export async function createReview(ctx: ServiceContext, input: CreateReviewInput): Promise<ReviewView> {
+  const rating = checkRating(input.rating)
+  const comment = input.comment?.trim() || null
+  if (comment && comment.length > 5000) throw new ValidationError('comment is longer than 5000 characters', {details: {field: 'comment'}})
+  return inTransaction(ctx, async (transaction) => {
+    const property = await findProperty(ctx, input.property, transaction)
+    const reviewer = await findUser(ctx, input.reviewer, transaction)
+    const stay = await ctx.db.models.Booking.findOne({
+      where: {propertyId: property.id, guestId: reviewer.id, status: 'confirmed', endDate: {[Op.lte]: today()}},
+      transaction,
+    })
+    if (!stay) {
+      throw new ConflictError(
+        `user ${reviewer.id} (${reviewer.username}) has no confirmed stay at property ${property.id} that has ended, so cannot review it`,
+      )
+    }
+    const existing = await ctx.db.models.Review.findOne({where: {propertyId: property.id, reviewerId: reviewer.id}, transaction})
+    if (existing) {
+      throw new ConflictError(`user ${reviewer.id} already reviewed property ${property.id} (review ${existing.id})`, {
+        details: {reviewId: existing.id},
+      })
+    }
+    const review = await ctx.db.models.Review.create({propertyId: property.id, reviewerId: reviewer.id, rating, comment}, {transaction}).catch(
+      (error: unknown) => {
+        if (error instanceof UniqueConstraintError) throw new ConflictError(`user ${reviewer.id} already reviewed property ${property.id}`)
+        throw error
+      },
+    )
+    await audit(ctx, transaction, {
+      action: 'review.create',
+      entity: 'review',
+      entityId: review.id,
+      changes: {propertyId: property.id, reviewerId: reviewer.id, rating},
+    })
+    return reviewView(review)
+  })
+}
+
+export interface ListReviewsInput extends PageInput {
+  property?: string | number
+  reviewer?: string | number
+  minRating?: number
+}
+
+export async function listReviews(ctx: ServiceContext, input: ListReviewsInput = {}): Promise<Page<ReviewView>> {
+  const and: WhereOptions[] = []
+  if (input.property !== undefined) and.push({propertyId: (await findProperty(ctx, input.property)).id})
+  if (input.reviewer !== undefined) and.push({reviewerId: (await findUser(ctx, input.reviewer)).id})
+  if (input.minRating !== undefined) and.push({rating: {[Op.gte]: checkRating(input.minRating)}})
+  return page(ctx.db.models.Review, {[Op.and]: and}, input, ['rating', 'createdAt'], reviewView)
+}
+
+export async function deleteReview(ctx: ServiceContext, id: number): Promise<{id: number; deleted: true}> {
+  return inTransaction(ctx, async (transaction) => {
+    const review = await ctx.db.models.Review.findByPk(id, {transaction})
+    if (!review) throw new NotFoundError(`no review ${id}`)
+    await review.destroy({transaction})
+    await audit(ctx, transaction, {
+      action: 'review.delete',
+      entity: 'review',
+      entityId: id,
+      changes: {propertyId: Number(review.propertyId), rating: review.rating},
+    })
+    return {id, deleted: true as const}
+  })
+}

@@ -1,0 +1,66 @@
+/**
+ * Transactions for operations that check and then write. `inTransaction` starts one that
+ * takes the write lock at once on SQLite (BEGIN IMMEDIATE, so two writers never both read
+ * and then collide on upgrade) and READ COMMITTED on MySQL (reads after a row lock see the
+ * latest commits); deadlocks, lock wait timeouts and SQLITE_BUSY are retried with backoff.
+ * `lockRow` is the SELECT … FOR UPDATE that serialises writers on one parent row.
+ */
+import {Transaction, type Model, type ModelStatic} from 'sequelize'
+
+import {ConflictError} from '../errors.js'
+import type {ServiceContext} from './context.js'
+
+const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'SQLITE_BUSY', 'SQLITE_LOCKED'])
+
+function driverCode(error: unknown): string | undefined {
+  let current = error as {code?: unknown; original?: unknown; parent?: unknown} | undefined
+  for (let depth = 0; current && depth < 4; depth++) {
+    if (typeof current.code === 'string') return current.code
+    current = (current.original ?? current.parent) as typeof current
+  }
+  return undefined
+}
+
+export function isRetryable(error: unknown): boolean {
+  const code = driverCode(error)
+  return code !== undefined && RETRYABLE.has(code)
+}
+
+/** Runs `work` in a transaction, retrying it whole on deadlock or busy database. */
+export async function inTransaction<T>(
+  ctx: ServiceContext,
+  work: (transaction: Transaction) => Promise<T>,
+  attempts = 8,
+): Promise<T> {
+  const {sequelize} = ctx.db
+  const options =
+    ctx.db.dialect === 'sqlite'
+      ? {type: Transaction.TYPES.IMMEDIATE}
+      : {isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED}
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await sequelize.transaction(options, work)
+    } catch (error) {
+      if (!isRetryable(error) || attempt >= attempts) {
+        if (isRetryable(error)) {
+          throw new ConflictError('the database stayed busy with other writers; try again', {cause: error})
+        }
+        throw error
+      }
+      const delay = Math.min(1000, 20 * 2 ** attempt) * (0.5 + Math.random())
+      await new Promise((resolve) => setTimeout(resolve, delay))
+    }
+  }
+}
+
+/**
+ * Reads one row and locks it until the transaction ends (FOR UPDATE on MySQL; on SQLite
+ * the IMMEDIATE transaction already holds the database's write lock).
+ */
+export async function lockRow<M extends Model>(
+  model: ModelStatic<M>,
+  id: number,
+  transaction: Transaction,
+): Promise<M | null> {
+  return model.findByPk(id, {transaction, lock: transaction.LOCK.UPDATE})
+}

@@ -1,0 +1,321 @@
+/**
+ * User accounts: create, find, list, update, passwords, (de)activation, deletion and GDPR
+ * erasure. Usernames and emails are unique without regard to case (the database enforces
+ * it; emails are stored lower-case). No view of a user ever carries the password hash.
+ */
+import {Op, UniqueConstraintError, type Transaction, type WhereOptions} from 'sequelize'
+
+import type {User} from '../db/models.js'
+import {ConflictError, NotFoundError, ValidationError} from '../errors.js'
+import {audit, diff} from './audit.js'
+import type {ServiceContext} from './context.js'
+import {page, type Page, type PageInput} from './pagination.js'
+import {UNUSABLE_PASSWORD_HASH, hashPassword} from './passwords.js'
+import {inTransaction} from './transaction.js'
+
+export interface UserView {
+  id: number
+  username: string
+  email: string
+  firstName: string | null
+  lastName: string | null
+  isActive: boolean
+  isAdmin: boolean
+  createdAt: string
+  updatedAt: string
+}
+
+export function userView(user: User): UserView {
+  return {
+    id: user.id,
+    username: user.username,
+    email: user.email,
+    firstName: user.firstName,
+    lastName: user.lastName,
+    isActive: Boolean(user.isActive),
+    isAdmin: Boolean(user.isAdmin),
+    createdAt: new Date(user.createdAt).toISOString(),
+    updatedAt: new Date(user.updatedAt).toISOString(),
+  }
+}
+
+const USERNAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{2,49}$/
+// Deliberately simple (as browsers' type=email): one @, no spaces, a dot in the domain.
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
+
+export function checkUsername(username: string): string {
+  const value = username.trim()
+  if (!USERNAME.test(value)) {
+    throw new ValidationError(
+      `username "${username}" is not valid: 3–50 letters, digits, dots, dashes or underscores, starting with a letter or digit`,
+      {details: {field: 'username'}},
+    )
+  }
+  return value
+}
+
+export function checkEmail(email: string): string {
+  const value = email.trim().toLowerCase()
+  if (value.length > 254 || !EMAIL.test(value)) {
+    throw new ValidationError(`email "${email}" is not a valid address`, {details: {field: 'email'}})
+  }
+  return value
+}
+
+function checkName(value: string | null | undefined, field: string): string | null | undefined {
+  if (value === undefined || value === null) return value
+  const trimmed = value.trim()
+  if (trimmed.length > 100) throw new ValidationError(`${field} is longer than 100 characters`, {details: {field}})
+  return trimmed === '' ? null : trimmed
+}
+
+/**
+ * Finds a user by id, username or email (case-insensitive). `ref` may be a number, a numeric
+ * string (an id), an address with @ (an email) or anything else (a username).
+ */
+export async function findUser(ctx: ServiceContext, ref: string | number, transaction?: Transaction): Promise<User> {
+  const {User} = ctx.db.models
+  const text = String(ref).trim()
+  let user: User | null
+  if (/^\d+$/.test(text)) user = await User.findByPk(Number(text), {transaction})
+  else if (text.includes('@')) user = await User.findOne({where: {email: text.toLowerCase()}, transaction})
+  else user = await User.findOne({where: {username: text}, transaction})
+  if (!user) {
+    throw new NotFoundError(`no user "${text}"`, {suggestion: 'find users with `stayctl users list --search …`'})
+  }
+  return user
+}
+
+async function assertUnique(ctx: ServiceContext, fields: {username?: string; email?: string}, exceptId?: number, transaction?: Transaction) {
+  const {User} = ctx.db.models
+  for (const [field, value] of Object.entries(fields) as [keyof typeof fields, string | undefined][]) {
+    if (value === undefined) continue
+    const other = await User.findOne({where: {[field]: value}, transaction})
+    if (other && other.id !== exceptId) {
+      throw new ConflictError(`${field} "${value}" is already taken by user ${other.id}`, {details: {field, userId: other.id}})
+    }
+  }
+}
+
+/** Turns a unique-key race the checks could not see into the same ConflictError. */
+function uniqueConflict(error: unknown): never {
+  if (error instanceof UniqueConstraintError) {
+    const field = error.errors[0]?.path ?? 'username or email'
+    throw new ConflictError(`${field.replace(/^users_|_unique$/g, '')} is already taken`, {cause: error})
+  }
+  throw error
+}
+
+export interface CreateUserInput {
+  username: string
+  email: string
+  password: string
+  firstName?: string | null
+  lastName?: string | null
+  isAdmin?: boolean
+  isActive?: boolean
+}
+
+export async function createUser(ctx: ServiceContext, input: CreateUserInput): Promise<UserView> {
+  const username = checkUsername(input.username)
+  const email = checkEmail(input.email)
+  const firstName = checkName(input.firstName, 'first name') ?? null
+  const lastName = checkName(input.lastName, 'last name') ?? null
+  const passwordHash = await hashPassword(input.password, ctx.bcryptCost)
+  return inTransaction(ctx, async (transaction) => {
+    await assertUnique(ctx, {username, email}, undefined, transaction)
+    const user = await ctx.db.models.User.create(
+      {username, email, firstName, lastName, passwordHash, isAdmin: Boolean(input.isAdmin), isActive: input.isActive ?? true},
+      {transaction},
+    ).catch(uniqueConflict)
+    await audit(ctx, transaction, {
+      action: 'user.create',
+      entity: 'user',
+      entityId: user.id,
+      changes: {username, email, isAdmin: Boolean(input.isAdmin)},
+    })
+    return userView(user)
+  })
+}
+
+export async function showUser(ctx: ServiceContext, ref: string | number): Promise<UserView> {
+  return userView(await findUser(ctx, ref))
+}
+
+export interface ListUsersInput extends PageInput {
+  active?: boolean
+  admin?: boolean
+  /** Matches username, email, first or last name (substring, case-insensitive). */
+  search?: string
+}
+
+export async function listUsers(ctx: ServiceContext, input: ListUsersInput = {}): Promise<Page<UserView>> {
+  const and: WhereOptions[] = []
+  if (input.active !== undefined) and.push({isActive: input.active})
+  if (input.admin !== undefined) and.push({isAdmin: input.admin})
+  if (input.search) {
+    const like = `%${input.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+    and.push({
+      [Op.or]: ['username', 'email', 'firstName', 'lastName'].map((field) => ({[field]: {[Op.like]: like}})),
+    })
+  }
+  return page(ctx.db.models.User, {[Op.and]: and}, input, ['username', 'email', 'createdAt'], userView)
+}
+
+export interface UpdateUserInput {
+  username?: string
+  email?: string
+  firstName?: string | null
+  lastName?: string | null
+  isAdmin?: boolean
+}
+
+export async function updateUser(ctx: ServiceContext, ref: string | number, input: UpdateUserInput): Promise<UserView> {
+  const changes: UpdateUserInput = {
+    username: input.username === undefined ? undefined : checkUsername(input.username),
+    email: input.email === undefined ? undefined : checkEmail(input.email),
+    firstName: checkName(input.firstName, 'first name'),
+    lastName: checkName(input.lastName, 'last name'),
+    isAdmin: input.isAdmin,
+  }
+  return inTransaction(ctx, async (transaction) => {
+    const user = await findUser(ctx, ref, transaction)
+    await assertUnique(ctx, {username: changes.username, email: changes.email}, user.id, transaction)
+    const changed = diff(user.get(), changes)
+    if (!changed) return userView(user)
+    await user.update(Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)), {transaction}).catch(uniqueConflict)
+    await audit(ctx, transaction, {action: 'user.update', entity: 'user', entityId: user.id, changes: changed})
+    return userView(user)
+  })
+}
+
+export async function setPassword(ctx: ServiceContext, ref: string | number, password: string): Promise<UserView> {
+  const passwordHash = await hashPassword(password, ctx.bcryptCost)
+  return inTransaction(ctx, async (transaction) => {
+    const user = await findUser(ctx, ref, transaction)
+    await user.update({passwordHash}, {transaction})
+    // The audit trail says that it changed, never what to.
+    await audit(ctx, transaction, {action: 'user.set-password', entity: 'user', entityId: user.id, changes: null})
+    return userView(user)
+  })
+}
+
+export async function setActive(ctx: ServiceContext, ref: string | number, active: boolean): Promise<UserView> {
+  return inTransaction(ctx, async (transaction) => {
+    const user = await findUser(ctx, ref, transaction)
+    if (Boolean(user.isActive) === active) return userView(user)
+    await user.update({isActive: active}, {transaction})
+    await audit(ctx, transaction, {
+      action: active ? 'user.activate' : 'user.deactivate',
+      entity: 'user',
+      entityId: user.id,
+      changes: {isActive: {from: !active, to: active}},
+    })
+    return userView(user)
+  })
+}
+
+/** What ties a user to the books: refusal reasons for delete. */
+async function holdings(ctx: ServiceContext, userId: number, transaction: Transaction) {
+  const {Property, Booking, Payment} = ctx.db.models
+  const [properties, bookings, payments] = await Promise.all([
+    Property.count({where: {ownerId: userId}, transaction}),
+    Booking.count({where: {guestId: userId}, transaction}),
+    Payment.count({include: [{association: 'booking', where: {guestId: userId}, required: true}], transaction}),
+  ])
+  return {properties, bookings, payments}
+}
+
+export interface DeleteUserResult {
+  id: number
+  deleted: boolean
+  erased: boolean
+}
+
+/**
+ * Deletes a user who owns nothing and booked nothing. Otherwise refuses (the books must
+ * keep their bookings and payments) unless `erase` is set: then the personal data is erased
+ * and the rows stay.
+ */
+export async function deleteUser(ctx: ServiceContext, ref: string | number, options: {erase?: boolean} = {}): Promise<DeleteUserResult> {
+  const outcome = await inTransaction(ctx, async (transaction) => {
+    const user = await findUser(ctx, ref, transaction)
+    const held = await holdings(ctx, user.id, transaction)
+    if (held.properties + held.bookings + held.payments > 0) {
+      if (options.erase) return {id: user.id, erase: true}
+      const parts = [
+        held.properties && `owns ${held.properties} propert${held.properties === 1 ? 'y' : 'ies'}`,
+        held.bookings && `has ${held.bookings} booking(s)`,
+        held.payments && `has ${held.payments} payment(s)`,
+      ].filter(Boolean)
+      throw new ConflictError(`user ${user.id} (${user.username}) ${parts.join(', ')}, so it cannot be deleted`, {
+        suggestion: `deactivate it (\`stayctl users deactivate ${user.id}\`), or erase its personal data (\`stayctl users erase ${user.id}\`)`,
+        details: held,
+      })
+    }
+    await ctx.db.models.Review.destroy({where: {reviewerId: user.id}, transaction})
+    await user.destroy({transaction})
+    await audit(ctx, transaction, {action: 'user.delete', entity: 'user', entityId: user.id, changes: null})
+    return {id: user.id, erase: false}
+  })
+  if (outcome.erase) {
+    await eraseUser(ctx, outcome.id)
+    return {id: outcome.id, deleted: false, erased: true}
+  }
+  return {id: outcome.id, deleted: true, erased: false}
+}
+
+export interface EraseUserResult {
+  id: number
+  username: string
+  reviewsScrubbed: number
+  auditEventsScrubbed: number
+}
+
+/**
+ * GDPR erasure: the user's username, email, names and password are replaced, review texts
+ * removed and every audit event that named them scrubbed; bookings, payments and ratings
+ * stay, so the books still add up. The account is deactivated. Cannot be undone.
+ */
+export async function eraseUser(ctx: ServiceContext, ref: string | number): Promise<EraseUserResult> {
+  return inTransaction(ctx, async (transaction) => {
+    const {User, Review, AuditEvent} = ctx.db.models
+    const user = await findUser(ctx, ref, transaction)
+    const old = {username: user.username, email: user.email, firstName: user.firstName, lastName: user.lastName}
+    const username = `erased-${user.id}`
+    await User.update(
+      {
+        username,
+        email: `erased-${user.id}@erased.invalid`,
+        firstName: null,
+        lastName: null,
+        passwordHash: UNUSABLE_PASSWORD_HASH,
+        isActive: false,
+        isAdmin: false,
+      },
+      {where: {id: user.id}, transaction},
+    )
+    await ctx.db.models.ApiToken.destroy({where: {userId: user.id}, transaction})
+    const [reviewsScrubbed] = await Review.update({comment: null}, {where: {reviewerId: user.id}, transaction})
+    // Audit events about the user, by the user, or mentioning their data.
+    const personal = [old.username, old.email, old.firstName, old.lastName].filter((v): v is string => Boolean(v && v.length >= 3))
+    const events = await AuditEvent.findAll({
+      where: {
+        [Op.or]: [
+          {entity: 'user', entityId: String(user.id)},
+          {actor: old.username},
+          ...personal.map((value) => ({changes: {[Op.like]: `%${value}%`}})),
+        ],
+      },
+      transaction,
+    })
+    for (const event of events) {
+      await event.update(
+        {actor: event.actor === old.username ? username : event.actor, changes: event.changes ? {erased: true} : null},
+        {transaction},
+      )
+    }
+    await audit(ctx, transaction, {action: 'user.erase', entity: 'user', entityId: user.id, changes: null})
+    return {id: user.id, username, reviewsScrubbed, auditEventsScrubbed: events.length}
+  })
+}
