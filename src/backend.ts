@@ -5,6 +5,7 @@
  */
 import * as audit from './services/audit.js'
 import * as bookings from './services/bookings.js'
+import * as imports from './services/import/index.js'
 import type {ServiceContext} from './services/context.js'
 import * as payments from './services/payments.js'
 import * as properties from './services/properties.js'
@@ -51,6 +52,9 @@ export const operations = {
   },
   audit: {
     list: audit.listAudit,
+  },
+  imports: {
+    file: imports.importFile,
   },
 }
 

@@ -103,3 +103,10 @@ export class UsageError extends StayctlError {
 export function isStayctlError(error: unknown): error is StayctlError {
   return error instanceof StayctlError
 }
+
+/** An import finished but some rows were rejected: exit 8. */
+export class ImportRejectedError extends StayctlError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('IMPORT_REJECTED', message, options)
+  }
+}

@@ -10,6 +10,7 @@ import {Sequelize, type Options} from 'sequelize'
 import type {DatabaseTarget} from '../config/database-url.js'
 import {maskUrl} from '../config/database-url.js'
 import {StayctlError, UnavailableError} from '../errors.js'
+import {infileStreamFactory} from './infile.js'
 
 const require = createRequire(import.meta.url)
 
@@ -81,6 +82,8 @@ export function sequelizeOptions(target: DatabaseTarget, options: OpenOptions = 
       charset: 'utf8mb4_unicode_ci',
       ...(params.ssl === 'true' || params.ssl === 'required' ? {ssl: {rejectUnauthorized: true}} : {}),
       multipleStatements: false,
+      // Only streams registered by the import itself (see infile.ts), never files from disk.
+      infileStreamFactory,
     },
   }
 }

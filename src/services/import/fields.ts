@@ -1,0 +1,80 @@
+/**
+ * From a record's column names to an importer's fields: explicit `--map col=field` first,
+ * then the field's name and aliases compared loosely ("First Name" = first_name = firstName).
+ */
+import {UsageError} from '../../errors.js'
+import {RowError, type FieldSpec} from './types.js'
+
+export function looseKey(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]/g, '')
+}
+
+export type ColumnMap = Record<string, string>
+
+/** Parses `--map col=field` pairs. */
+export function parseMapFlags(pairs: string[] | undefined, fields: FieldSpec[]): ColumnMap {
+  const map: ColumnMap = {}
+  for (const pair of pairs ?? []) {
+    const [column, field] = pair.split('=').map((s) => s?.trim())
+    if (!column || !field) throw new UsageError(`--map "${pair}" is not column=field`)
+    const spec = fields.find((f) => looseKey(f.name) === looseKey(field))
+    if (!spec) throw new UsageError(`--map ${pair}: "${field}" is not a field here; fields: ${fields.map((f) => f.name).join(', ')}`)
+    map[column] = spec.name
+  }
+  return map
+}
+
+/** Resolves column names to field names once per distinct header (cached). */
+export class FieldMapper {
+  private readonly byLoose = new Map<string, string>()
+  private readonly cache = new Map<string, string | null>()
+  readonly unknownColumns = new Set<string>()
+
+  constructor(
+    readonly fields: FieldSpec[],
+    private readonly explicit: ColumnMap = {},
+  ) {
+    for (const field of fields) {
+      for (const name of [field.name, ...(field.aliases ?? [])]) this.byLoose.set(looseKey(name), field.name)
+    }
+  }
+
+  fieldOf(column: string): string | null {
+    let field = this.cache.get(column)
+    if (field === undefined) {
+      field = this.explicit[column] ?? this.byLoose.get(looseKey(column)) ?? null
+      if (field === null) this.unknownColumns.add(column)
+      this.cache.set(column, field)
+    }
+    return field
+  }
+
+  map(values: Record<string, string | undefined>): Record<string, string | undefined> {
+    const out: Record<string, string | undefined> = {}
+    for (const [column, value] of Object.entries(values)) {
+      const field = this.fieldOf(column)
+      if (field) out[field] = value
+    }
+    return out
+  }
+
+  /** Required fields no column maps to (checked on a CSV header before importing). */
+  missingRequired(columns: string[]): string[] {
+    const present = new Set(columns.map((c) => this.fieldOf(c)))
+    return this.fields.filter((f) => f.required && !present.has(f.name)).map((f) => f.name)
+  }
+}
+
+/** Field helpers for importers: a value or undefined (empty cells count as absent). */
+export function text(values: Record<string, string | undefined>, field: string): string | undefined {
+  const value = values[field]
+  return value === undefined || value.trim() === '' ? undefined : value
+}
+
+export function flag(value: string | undefined, field: string, fallback: boolean): boolean {
+  if (value === undefined || value.trim() === '') return fallback
+  const v = value.trim().toLowerCase()
+  if (['1', 'true', 'yes', 'y', 't'].includes(v)) return true
+  if (['0', 'false', 'no', 'n', 'f'].includes(v)) return false
+  throw new RowError(field, `${field} must be true or false, got "${value}"`)
+}

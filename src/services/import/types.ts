@@ -1,0 +1,54 @@
+/** The contract between the import runner and each entity's importer. */
+import type {Transaction} from 'sequelize'
+
+import type {ServiceContext} from '../context.js'
+
+export const IMPORT_ENTITIES = ['users', 'properties', 'bookings', 'reviews', 'payments'] as const
+export type ImportEntity = (typeof IMPORT_ENTITIES)[number]
+
+/** A row-level failure: which field (when one is to blame) and why. */
+export class RowError extends Error {
+  constructor(
+    readonly field: string | undefined,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+export interface FieldSpec {
+  /** Canonical name (camelCase), as in --map col=field and in exports. */
+  name: string
+  /** Other header names accepted for it (compared without case, spaces, _ or -). */
+  aliases?: string[]
+  required?: boolean
+}
+
+export interface ParsedRow<T> {
+  line: number
+  raw: unknown
+  record: T
+}
+
+export interface BatchOutcome {
+  inserted: number
+  updated: number
+  /** Rows of the batch refused by the database checks, by index in the batch. */
+  rejected: {index: number; field?: string; reason: string}[]
+}
+
+export interface WriteOptions {
+  upsert: boolean
+}
+
+export interface EntityImporter<T> {
+  entity: ImportEntity
+  fields: FieldSpec[]
+  /** Checks one row on its own (formats, ranges) and converts it; throws RowError. */
+  parse(values: Record<string, string | undefined>, ctx: ServiceContext): T | Promise<T>
+  /**
+   * Writes a batch inside `transaction`: resolves references, applies the rules that need
+   * the database (uniqueness, overlaps, refund limits) and inserts or updates.
+   */
+  write(ctx: ServiceContext, transaction: Transaction, rows: ParsedRow<T>[], options: WriteOptions): Promise<BatchOutcome>
+}

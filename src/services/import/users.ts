@@ -1,0 +1,182 @@
+/**
+ * Importing users: the same checks as `users create` (username, email, names, password rules),
+ * passwords given as bcrypt hashes (kept) or in plain text (hashed, in parallel on libuv's
+ * thread pool). Usernames and emails are unique regardless of case: clashes with the
+ * database or with an earlier row of the file are rejected, or updated with --upsert
+ * (matched by username).
+ */
+import {Op, type Transaction} from 'sequelize'
+
+import {bulkInsert, type Cell, type UniqueKey} from '../../db/bulk.js'
+import {ValidationError} from '../../errors.js'
+import type {ServiceContext} from '../context.js'
+import {hashPassword} from '../passwords.js'
+import {checkEmail, checkUsername} from '../users.js'
+import {flag, text} from './fields.js'
+import {RowError, type BatchOutcome, type EntityImporter, type ParsedRow} from './types.js'
+
+export interface UserRecord {
+  username: string
+  email: string
+  firstName: string | null
+  lastName: string | null
+  passwordHash: string
+  isActive: boolean
+  isAdmin: boolean
+  createdAt: Date
+}
+
+const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/
+
+const UNIQUE_KEYS: UniqueKey[] = [
+  {index: 'users_username_unique', columns: ['username']},
+  {index: 'users_email_unique', columns: ['email']},
+]
+
+function field<T>(name: string, check: () => T): T {
+  try {
+    return check()
+  } catch (error) {
+    if (error instanceof ValidationError) throw new RowError(name, error.message)
+    throw error
+  }
+}
+
+function name(value: string | undefined, fieldName: string): string | null {
+  if (value === undefined) return null
+  const trimmed = value.trim()
+  if (trimmed.length > 100) throw new RowError(fieldName, `${fieldName} is longer than 100 characters`)
+  return trimmed || null
+}
+
+export function parseTimestamp(value: string | undefined, fieldName: string): Date {
+  if (value === undefined) return new Date()
+  const date = new Date(value)
+  if (Number.isNaN(date.getTime())) throw new RowError(fieldName, `${fieldName} "${value}" is not a date-time`)
+  return date
+}
+
+const columns = ['username', 'email', 'first_name', 'last_name', 'password_hash', 'is_active', 'is_admin', 'created_at', 'updated_at']
+
+function cells(r: UserRecord): Cell[] {
+  return [r.username, r.email, r.firstName, r.lastName, r.passwordHash, r.isActive, r.isAdmin, r.createdAt, r.createdAt]
+}
+
+export const usersImporter: EntityImporter<UserRecord> = {
+  entity: 'users',
+  fields: [
+    {name: 'username', aliases: ['login', 'user'], required: true},
+    {name: 'email', aliases: ['mail', 'emailAddress'], required: true},
+    {name: 'firstName', aliases: ['first', 'givenName']},
+    {name: 'lastName', aliases: ['last', 'surname', 'familyName']},
+    {name: 'password'},
+    {name: 'passwordHash', aliases: ['hash', 'password_digest']},
+    {name: 'isActive', aliases: ['active']},
+    {name: 'isAdmin', aliases: ['admin']},
+    {name: 'createdAt', aliases: ['created']},
+  ],
+
+  async parse(values, ctx) {
+    const username = field('username', () => checkUsername(text(values, 'username') ?? ''))
+    const email = field('email', () => checkEmail(text(values, 'email') ?? ''))
+    const hash = text(values, 'passwordHash')
+    const password = values.password
+    let passwordHash: string
+    if (hash !== undefined) {
+      if (!BCRYPT_HASH.test(hash)) throw new RowError('passwordHash', 'passwordHash is not a bcrypt hash ($2a$/$2b$/$2y$, 60 characters)')
+      passwordHash = hash
+    } else if (password !== undefined && password !== '') {
+      passwordHash = await field('password', () => hashPassword(password, ctx.bcryptCost))
+    } else {
+      throw new RowError('password', 'give a password or a passwordHash')
+    }
+    return {
+      username,
+      email,
+      firstName: name(values.firstName, 'firstName'),
+      lastName: name(values.lastName, 'lastName'),
+      passwordHash,
+      isActive: flag(values.isActive, 'isActive', true),
+      isAdmin: flag(values.isAdmin, 'isAdmin', false),
+      createdAt: parseTimestamp(text(values, 'createdAt'), 'createdAt'),
+    }
+  },
+
+  async write(ctx, transaction, rows, options): Promise<BatchOutcome> {
+    const rejected: BatchOutcome['rejected'] = []
+    // Clashes inside the batch are found here; clashes with the database by the insert.
+    const seen = new Map<string, number>()
+    const fresh: {index: number; row: ParsedRow<UserRecord>}[] = []
+    rows.forEach((row, index) => {
+      for (const [key, value] of [
+        ['username', row.record.username.toLowerCase()],
+        ['email', row.record.email],
+      ] as const) {
+        const earlier = seen.get(`${key}:${value}`)
+        if (earlier !== undefined) {
+          rejected.push({index, field: key, reason: `${key} "${row.record[key]}" repeats line ${rows[earlier].line}`})
+          return
+        }
+      }
+      seen.set(`username:${row.record.username.toLowerCase()}`, index)
+      seen.set(`email:${row.record.email}`, index)
+      fresh.push({index, row})
+    })
+    let updated = 0
+    let toInsert = fresh
+    if (options.upsert) {
+      const result = await updateExisting(ctx, transaction, fresh)
+      updated = result.updated
+      rejected.push(...result.rejected)
+      toInsert = result.remaining
+    }
+    const result = await bulkInsert(ctx.db, transaction, {
+      table: 'users',
+      columns,
+      rows: toInsert.map(({row}) => cells(row.record)),
+      uniqueKeys: UNIQUE_KEYS,
+    })
+    for (const duplicate of result.duplicates) {
+      const column = duplicate.key.columns[0]
+      const fieldName = column === 'username' ? 'username' : 'email'
+      const record = toInsert[duplicate.row].row.record
+      rejected.push({index: toInsert[duplicate.row].index, field: fieldName, reason: `${fieldName} "${record[fieldName]}" already exists`})
+    }
+    return {inserted: result.inserted, updated, rejected}
+  },
+}
+
+/** --upsert: rows whose username exists update that user; the rest are left to insert. */
+async function updateExisting(ctx: ServiceContext, transaction: Transaction, rows: {index: number; row: ParsedRow<UserRecord>}[]) {
+  const {User} = ctx.db.models
+  const existing = await User.findAll({
+    attributes: ['id', 'username', 'email'],
+    where: {[Op.or]: [{username: rows.map((r) => r.row.record.username)}, {email: rows.map((r) => r.row.record.email)}]},
+    transaction,
+  })
+  const byUsername = new Map(existing.map((u) => [u.username.toLowerCase(), u]))
+  const byEmail = new Map(existing.map((u) => [u.email.toLowerCase(), u]))
+  const remaining: typeof rows = []
+  const rejected: BatchOutcome['rejected'] = []
+  let updated = 0
+  for (const item of rows) {
+    const r = item.row.record
+    const user = byUsername.get(r.username.toLowerCase())
+    const emailOwner = byEmail.get(r.email)
+    if (!user) {
+      if (emailOwner) rejected.push({index: item.index, field: 'email', reason: `email "${r.email}" belongs to user ${emailOwner.username}`})
+      else remaining.push(item)
+      continue
+    }
+    if (emailOwner && emailOwner.id !== user.id) {
+      rejected.push({index: item.index, field: 'email', reason: `email "${r.email}" belongs to another user (${emailOwner.username})`})
+      continue
+    }
+    await User.update(
+      {email: r.email, firstName: r.firstName, lastName: r.lastName, passwordHash: r.passwordHash, isActive: r.isActive, isAdmin: r.isAdmin},
+      {where: {id: user.id}, transaction},
+    )
+    updated += 1
+  }
+  return {updated, rejected, remaining}
+}
