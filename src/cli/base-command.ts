@@ -74,8 +74,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
-    // oclif's own errors (parse errors, `this.exit`) keep their handling and exit codes.
-    if (!isStayctlError(error) && (error instanceof Errors.ExitError || error.oclif?.exit !== undefined)) {
+    // `this.exit()` (db status --check) comes after the command printed its result, also under
+    // --json: leave quietly, without a second (error) document on stdout.
+    if (error instanceof Errors.ExitError) throw error
+    // oclif's own errors (parse errors) keep their handling and exit codes.
+    if (!isStayctlError(error) && error.oclif?.exit !== undefined) {
       return super.catch(error)
     }
     const kind: ErrorKind = isStayctlError(error) ? error.kind : 'INTERNAL'
