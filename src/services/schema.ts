@@ -114,7 +114,8 @@ export async function rollback(
     db.target,
     async () => {
       const {runner, applied} = await run(db, 'migrations', 'down', {}, events)
-      const executed = (await runner.umzug.executed()).map((m) => m.name)
+      // The stored names, not umzug.executed(): that one leaves out names it has no file for.
+      const executed = await runner.storage.executed()
       if (options.to !== undefined && !executed.includes(options.to)) {
         assertKnown(runner.files.map((f) => f.name), options.to, 'migration')
         throw new ConflictError(`migration "${options.to}" is not applied, so there is nothing to roll back to`)
