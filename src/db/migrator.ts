@@ -166,7 +166,8 @@ export async function dryRunMigrations(db: Db, options: {to?: string}): Promise<
     runner.umzug.on('migrated', () => {
       current = undefined
     })
-    await runner.umzug.up(options.to ? {to: options.to} : {})
+    const alreadyApplied = options.to && (await runner.umzug.executed()).some((m) => m.name === options.to)
+    if (!alreadyApplied) await runner.umzug.up(options.to ? {to: options.to} : {})
   } finally {
     await cleanup()
   }
