@@ -90,7 +90,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       if (isStayctlError(error) && error.details) body.error.details = error.details
       this.logJson(body)
     } else {
-      const hint = kind === 'INTERNAL' && !process.env.STAYCTL_DEBUG ? 'set STAYCTL_DEBUG=1 to see where it failed' : suggestion
+      const hint =
+        suggestion ?? (kind === 'INTERNAL' && !process.env.STAYCTL_DEBUG ? 'set STAYCTL_DEBUG=1 to see where it failed' : undefined)
       process.stderr.write(`Error: ${message}${hint ? `; ${hint}` : ''}\n`)
       if (kind === 'INTERNAL' && process.env.STAYCTL_DEBUG) process.stderr.write(`${maskUrl(error.stack ?? '')}\n`)
     }
