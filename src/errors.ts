@@ -100,6 +100,16 @@ export class UsageError extends StayctlError {
   }
 }
 
+/**
+ * A migration or seeder failed in the database: exit 1, like any failure we cannot classify,
+ * but said in one line that names it and quotes the database.
+ */
+export class MigrationFailedError extends StayctlError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('INTERNAL', message, options)
+  }
+}
+
 export function isStayctlError(error: unknown): error is StayctlError {
   return error instanceof StayctlError
 }

@@ -89,7 +89,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
-    // `this.exit(n)` after a result was printed: just exit with n.
+    // `this.exit()` (db status --check, import with rejections) comes after the command printed its result, also under
+    // --json: leave quietly, without a second (error) document on stdout.
     if (error instanceof Errors.ExitError) throw error
     // oclif's own errors (parse errors) keep their handling and exit codes.
     if (!isStayctlError(error) && error.oclif?.exit !== undefined) {
@@ -104,7 +105,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       if (isStayctlError(error) && error.details) body.error.details = error.details
       this.logJson(body)
     } else {
-      const hint = kind === 'INTERNAL' && !process.env.STAYCTL_DEBUG ? 'set STAYCTL_DEBUG=1 to see where it failed' : suggestion
+      const hint =
+        suggestion ?? (kind === 'INTERNAL' && !process.env.STAYCTL_DEBUG ? 'set STAYCTL_DEBUG=1 to see where it failed' : undefined)
       process.stderr.write(`Error: ${message}${hint ? `; ${hint}` : ''}\n`)
       if (kind === 'INTERNAL' && process.env.STAYCTL_DEBUG) process.stderr.write(`${maskUrl(error.stack ?? '')}\n`)
     }

@@ -9,8 +9,9 @@ import path from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 
 import type {QueryInterface, Sequelize} from 'sequelize'
-import {Umzug} from 'umzug'
+import {MigrationError, Umzug} from 'umzug'
 
+import {MigrationFailedError} from '../errors.js'
 import {createSequelize} from './connection.js'
 import type {Db} from './index.js'
 import type {MigrationContext} from './migration-kit.js'
@@ -114,6 +115,32 @@ export function createRunner(
   return {umzug, storage, files, context}
 }
 
+/**
+ * umzug reports a failure as "Migration X (up) failed: Original error: …"; this says it in one
+ * line, with the database's own message and the state the schema may have been left in.
+ * Other errors pass through untouched.
+ */
+export function runnerFailure(error: unknown, kind: RunnerKind, dialect: 'mysql' | 'sqlite'): unknown {
+  if (!(error instanceof MigrationError)) return error
+  const {name, direction} = error.migration
+  const cause = error.cause as (Error & {original?: Error}) | undefined
+  const reason = ((cause?.original ?? cause)?.message ?? String(error.cause)).split('\n')[0]
+  const what = kind === 'migrations' ? 'migration' : 'seeder'
+  const command = {
+    migrations: {up: 'db migrate', down: 'db rollback'},
+    seeders: {up: 'db seed', down: 'db seed --undo'},
+  }[kind][direction]
+  const state =
+    kind === 'migrations' && dialect === 'mysql'
+      ? 'MySQL cannot roll back DDL, so it may be partly applied'
+      : 'it may be partly applied'
+  return new MigrationFailedError(`${direction === 'up' ? what : `reverting ${what}`} ${name} failed: ${reason}`, {
+    suggestion: `${state}: compare the database with the ${what}, repair it by hand, then run \`stayctl ${command}\` again`,
+    details: {[what]: name, direction},
+    cause: error,
+  })
+}
+
 const READ_ONLY_SQL = /^\s*(SELECT|SHOW|DESCRIBE|EXPLAIN|WITH|PRAGMA\s+[\w.]+\s*(\(|;|$))/i
 
 export interface DryRunResult {
@@ -166,7 +193,10 @@ export async function dryRunMigrations(db: Db, options: {to?: string}): Promise<
     runner.umzug.on('migrated', () => {
       current = undefined
     })
-    await runner.umzug.up(options.to ? {to: options.to} : {})
+    const alreadyApplied = options.to && (await runner.umzug.executed()).some((m) => m.name === options.to)
+    if (!alreadyApplied) await runner.umzug.up(options.to ? {to: options.to} : {})
+  } catch (error) {
+    throw runnerFailure(error, 'migrations', db.target.dialect)
   } finally {
     await cleanup()
   }

@@ -14,7 +14,7 @@ import {ConflictError, NotFoundError, UsageError, ValidationError} from '../erro
 import {translateConnectionError} from '../db/connection.js'
 import type {Db} from '../db/index.js'
 import {withSchemaLock} from '../db/lock.js'
-import {createRunner, dryRunMigrations, sourceDir, type RunnerKind} from '../db/migrator.js'
+import {createRunner, dryRunMigrations, runnerFailure, sourceDir, type RunnerKind} from '../db/migrator.js'
 
 export interface SchemaEvents {
   /** A migration starts or finishes; durationMs is set when it finished. */
@@ -67,6 +67,15 @@ async function run(db: Db, kind: RunnerKind, direction: 'up' | 'down', options: 
   return {runner, applied}
 }
 
+/** Awaits umzug, turning a failed migration into a one-line MigrationFailedError. */
+async function failingClearly<T>(db: Db, work: Promise<T>): Promise<T> {
+  try {
+    return await work
+  } catch (error) {
+    throw runnerFailure(error, 'migrations', db.dialect)
+  }
+}
+
 /** Applies pending migrations (up to and including `to`), or shows their SQL with dryRun. */
 export async function migrate(
   db: Db,
@@ -89,7 +98,7 @@ export async function migrate(
       if (options.to && (await runner.umzug.executed()).some((m) => m.name === options.to)) {
         return {database: db.target.display, applied, upToDate: true}
       }
-      await runner.umzug.up(options.to ? {to: options.to} : {})
+      await failingClearly(db, runner.umzug.up(options.to ? {to: options.to} : {}))
       return {database: db.target.display, applied, upToDate: applied.length === 0}
     },
     {timeoutSeconds: events.lockTimeoutSeconds, onWait: events.onLockWait},
@@ -114,7 +123,8 @@ export async function rollback(
     db.target,
     async () => {
       const {runner, applied} = await run(db, 'migrations', 'down', {}, events)
-      const executed = (await runner.umzug.executed()).map((m) => m.name)
+      // The stored names, not umzug.executed(): that one leaves out names it has no file for.
+      const executed = await runner.storage.executed()
       if (options.to !== undefined && !executed.includes(options.to)) {
         assertKnown(runner.files.map((f) => f.name), options.to, 'migration')
         throw new ConflictError(`migration "${options.to}" is not applied, so there is nothing to roll back to`)
@@ -127,9 +137,10 @@ export async function rollback(
           {suggestion: 'roll back with the tool that applied them, or remove their rows from SequelizeMeta'},
         )
       }
-      if (options.all) await runner.umzug.down({to: 0})
-      else if (options.to) await runner.umzug.down({to: options.to})
-      else await runner.umzug.down({step: options.step ?? 1})
+      await failingClearly(
+        db,
+        runner.umzug.down(options.all ? {to: 0} : options.to ? {to: options.to} : {step: options.step ?? 1}),
+      )
       return {database: db.target.display, reverted: applied}
     },
     {timeoutSeconds: events.lockTimeoutSeconds, onWait: events.onLockWait},
