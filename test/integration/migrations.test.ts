@@ -30,7 +30,7 @@ import {columns, foreignKeys, indexes, checks, metaRows, schemaSnapshot, tableNa
 import {freshDatabase, testDialect, type TestDatabase} from '../support/db.js'
 
 const MIGRATIONS = discoverFiles('migrations').map((f) => f.name)
-const TABLES = ['api_tokens', 'audit_events', 'bookings', 'payments', 'properties', 'reviews', 'users']
+const TABLES = ['api_tokens', 'audit_events', 'bookings', 'import_checkpoints', 'payments', 'properties', 'reviews', 'users']
 
 /** What ARCHITECTURE.md promises, table by table. */
 const FOREIGN_KEYS: Record<string, [column: string, references: string, onDelete: string][]> = {
@@ -50,6 +50,7 @@ const FOREIGN_KEYS: Record<string, [column: string, references: string, onDelete
   ],
   api_tokens: [['user_id', 'users', 'CASCADE']],
   audit_events: [],
+  import_checkpoints: [],
 }
 
 const UNIQUE_KEYS: Record<string, string[][]> = {
@@ -60,6 +61,7 @@ const UNIQUE_KEYS: Record<string, string[][]> = {
   payments: [['idempotency_key'], ['transaction_id']],
   api_tokens: [['token_hash']],
   audit_events: [],
+  import_checkpoints: [],
 }
 
 const CHECKS: Record<string, string[]> = {
@@ -70,6 +72,7 @@ const CHECKS: Record<string, string[]> = {
   payments: ['payments_amount_positive', 'payments_kind_known', 'payments_refund_has_charge', 'payments_status_known'],
   api_tokens: [],
   audit_events: ['audit_events_via_known'],
+  import_checkpoints: [],
 }
 
 const MONEY: [table: string, column: string][] = [
@@ -141,8 +144,17 @@ function useFreshDatabase(label: string): {db: () => Db; database: () => TestDat
 }
 
 describe(`migrations (${testDialect})`, function () {
-  it('finds the seven migrations, in order', () => {
-    expect(MIGRATIONS).to.have.length(7)
+  it('finds the migrations, in order: the seven tables of ARCHITECTURE.md first', () => {
+    expect(MIGRATIONS.slice(0, 7).map((name) => name.replace(/^[\d.T]+\./, ''))).to.deep.equal([
+      'create-users',
+      'create-properties',
+      'create-bookings',
+      'create-reviews',
+      'create-payments',
+      'create-api-tokens',
+      'create-audit-events',
+    ])
+    expect(MIGRATIONS).to.include('2026.11.21T10.00.07.create-import-checkpoints')
     expect([...MIGRATIONS].sort()).to.deep.equal(MIGRATIONS)
   })
 
@@ -154,7 +166,7 @@ describe(`migrations (${testDialect})`, function () {
       expect(result.applied.map((m) => m.name)).to.deep.equal(MIGRATIONS)
     })
 
-    it('has the seven tables and SequelizeMeta, which lists every migration once', async () => {
+    it('has every table and SequelizeMeta, which lists every migration once', async () => {
       expect(await tableNames(db())).to.deep.equal([...TABLES, 'SequelizeMeta'].sort())
       expect(await appliedNames(db())).to.deep.equal(MIGRATIONS)
     })
@@ -418,6 +430,12 @@ describe(`migrations (${testDialect})`, function () {
       expect(await schemaSnapshot(db())).to.deep.equal(migratedSchema)
     })
 
+    it('reverts what came after the seven tables of ARCHITECTURE.md, leaving those', async () => {
+      const result = await rollback(db(), {to: MIGRATIONS[7]})
+      expect(result.reverted.map((m) => m.name)).to.deep.equal(MIGRATIONS.slice(7).reverse())
+      expect(await appliedNames(db())).to.deep.equal(MIGRATIONS.slice(0, 7))
+    })
+
     it('without options reverts the last migration only', async () => {
       const result = await rollback(db(), {})
       expect(result.reverted.map((m) => m.name)).to.deep.equal([MIGRATIONS[6]])
@@ -516,8 +534,8 @@ describe(`migrations (${testDialect})`, function () {
 
       await migrate(db(), {to: MIGRATIONS[2]})
       const half = await status(db(), 'test')
-      expect(half.pendingMigrations).to.equal(4)
-      expect(half.migrations.map((m) => m.state)).to.deep.equal([...Array(3).fill('applied'), ...Array(4).fill('pending')])
+      expect(half.pendingMigrations).to.equal(MIGRATIONS.length - 3)
+      expect(half.migrations.map((m) => m.state)).to.deep.equal([...Array(3).fill('applied'), ...Array(MIGRATIONS.length - 3).fill('pending')])
       for (const m of half.migrations.slice(0, 3)) expect(Date.parse(m.appliedAt!), m.name).to.be.closeTo(Date.now(), 60_000)
       for (const m of half.migrations.slice(3)) expect(m.appliedAt).to.equal(null)
 
@@ -548,7 +566,7 @@ describe(`migrations (${testDialect})`, function () {
       expect(result.pendingMigrations).to.equal(1)
 
       const migrated = (await migrate(db(), {})) as MigrateResult
-      expect(migrated.applied.map((m) => m.name)).to.deep.equal([MIGRATIONS[6]])
+      expect(migrated.applied.map((m) => m.name)).to.deep.equal([MIGRATIONS.at(-1)])
       expect(await appliedNames(db())).to.deep.equal(['20200101000000-old.js', ...MIGRATIONS].sort())
     })
   })
