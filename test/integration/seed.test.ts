@@ -172,6 +172,10 @@ describe(`db seed (${testDialect})`, () => {
     it('lets later inserts take the next auto-increment id', async () => {
       const user = await b.db.models.User.create({username: 'later', email: 'later@example.org', passwordHash: 'x'})
       expect(user.id).to.equal(first.rows.users + 1)
+      // Seeded timestamps are stored the way the models store theirs.
+      const stored = await select(b.db, 'SELECT id, created_at FROM users WHERE id IN (1, ?) ORDER BY id', [user.id])
+      const shape = (value: unknown) => (value instanceof Date ? 'Date' : String(value).replace(/\d/g, '9'))
+      expect(stored.map((row) => shape(row.created_at))).to.satisfy(([x, y]: string[]) => x === y && x.length > 0)
       const booking = await b.db.models.Booking.create({
         propertyId: 1,
         guestId: user.id,
