@@ -50,7 +50,8 @@ Exit codes: 0 done (also when already seeded, or nothing to undo), 2 bad flags, 
     }),
     undo: Flags.boolean({
       description: 'Delete what the seeders inserted and forget them',
-      exclusive: ['size', 'users', 'properties', 'bookings', 'random-seed', 'reference-date', 'admin-password'],
+      // Not --admin-password: it may come from the environment, and oclif would echo it.
+      exclusive: ['size', 'users', 'properties', 'bookings', 'random-seed', 'reference-date'],
     }),
     'lock-timeout': flags.lockTimeout,
   }

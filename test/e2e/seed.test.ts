@@ -79,8 +79,10 @@ describe(`stayctl db seed, end to end (${testDialect})`, () => {
   })
 
   it('undoes exactly what it inserted, then has nothing left to undo', async () => {
-    const result = await cli(['db', 'seed', '--undo', '--json'])
+    // An exported admin password must not get in the way of --undo (nor be echoed).
+    const result = await cli(['db', 'seed', '--undo', '--json'], {STAYCTL_ADMIN_PASSWORD: 'exported-admin-pw'})
     expect(result.code, result.stderr).to.equal(0)
+    expect(result.stdout + result.stderr).to.not.include('exported-admin-pw')
     const body = json(result)
     expect(body.undone).to.equal(true)
     expect(body.rows).to.deep.equal(seeded.rows)
