@@ -196,14 +196,19 @@ describe(`db seed (${testDialect})`, () => {
       expect(await count(b.db, 'SequelizeData')).to.equal(1)
     })
 
-    it('removes exactly the seeded rows, and seeds again after MAX(id)', async () => {
-      await b.db.models.Booking.destroy({where: {guestId: first.rows.users + 1}})
+    it('removes exactly the seeded rows, and seeds again after MAX(id), keeping an existing admin', async () => {
+      const laterId = first.rows.users + 1
+      await b.db.models.Booking.destroy({where: {guestId: laterId}})
       const undone = await undoSeed(b.db)
       expect(undone.rows).to.deep.equal(first.rows)
-      expect(await select(b.db, 'SELECT id, username FROM users')).to.deep.equal([{id: first.rows.users + 1, username: 'later'}])
+      expect(await select(b.db, 'SELECT id, username FROM users')).to.deep.equal([{id: laterId, username: 'later'}])
+
+      await b.db.models.User.update({username: 'Admin'}, {where: {id: laterId}})
       const again = await seed(b.db, {...options, users: 5, properties: 2, bookings: 10})
-      const ids = await select(b.db, 'SELECT MIN(id) AS lo, MAX(id) AS hi FROM users WHERE username <> ?', ['later'])
-      expect(ids.map((r) => [Number(r.lo), Number(r.hi)])).to.deep.equal([[first.rows.users + 2, first.rows.users + 6]])
+      expect(again.admin).to.deep.equal({username: 'admin', created: false})
+      expect(again.warnings).to.have.length(1)
+      const ids = await select(b.db, 'SELECT MIN(id) AS lo, MAX(id) AS hi, SUM(is_admin) AS admins FROM users WHERE id <> ?', [laterId])
+      expect(ids.map((r) => [Number(r.lo), Number(r.hi), Number(r.admins)])).to.deep.equal([[laterId + 1, laterId + 5, 0]])
       expect(again.rows.users).to.equal(5)
       await undoSeed(b.db)
       expect(await counts(b.db)).to.deep.equal({users: 1, properties: 0, bookings: 0, reviews: 0, payments: 0})
