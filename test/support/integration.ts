@@ -113,3 +113,11 @@ export async function expectRefused<E extends StayctlError>(
   expect(await dumpTables(db), 'a refused operation must write nothing').to.deep.equal(before)
   return error
 }
+
+/** Runs `work`, which must succeed without changing any row (an idempotent replay, a no-op). */
+export async function expectNoWrites<T>(db: Db, work: () => Promise<T>): Promise<T> {
+  const before = await dumpTables(db)
+  const result = await work()
+  expect(await dumpTables(db), 'the operation must write nothing').to.deep.equal(before)
+  return result
+}
