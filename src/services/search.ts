@@ -5,10 +5,10 @@
  */
 import {Op, literal, type Sequelize, type Utils, type WhereOptions} from 'sequelize'
 
-/** `'%text%' ESCAPE '!'` as SQL, for the right-hand side of a LIKE. */
-export function containsPattern(sequelize: Sequelize, text: string): Utils.Literal {
-  const pattern = `%${text.replace(/[!%_]/g, (c) => `!${c}`)}%`
-  return literal(`${sequelize.escape(pattern)} ESCAPE '!'`)
+/** `'%text%' ESCAPE '!'` as SQL, for the right-hand side of a LIKE; `lower` wraps it in LOWER(). */
+export function containsPattern(sequelize: Sequelize, text: string, options: {lower?: boolean} = {}): Utils.Literal {
+  const pattern = sequelize.escape(`%${text.replace(/[!%_]/g, (c) => `!${c}`)}%`)
+  return literal(`${options.lower ? `LOWER(${pattern})` : pattern} ESCAPE '!'`)
 }
 
 /** Rows where any of `fields` contains `text`. */
