@@ -29,6 +29,7 @@ describe('users (integration)', () => {
       expect(await bcrypt.compare(alice.password, hash)).to.equal(true)
       expect(JSON.stringify(user)).not.to.match(/password|\$2b\$/i)
       expect(JSON.stringify(await showUser(s.ctx, user.id))).not.to.match(/password|\$2b\$/i)
+      expect(JSON.stringify(await listUsers(s.ctx, {limit: 1000}))).not.to.match(/password|\$2b\$/i)
     })
 
     it('accepts 72 ASCII bytes, and the whole password counts at login', async () => {

@@ -51,7 +51,7 @@ export async function countRows(db: Db, table: (typeof TABLES)[number], where = 
  * A migrated database for this `describe`, reset to the scenario before each test, with
  * STAYCTL_TODAY set to the scenario's TODAY (tests may move it; it is put back after).
  */
-export function useScenario(label: string, options: {load?: boolean} = {}): ScenarioState {
+export function useScenario(label: string): ScenarioState {
   const state = {} as ScenarioState
   let database: TestDatabase
   let savedToday: string | undefined
@@ -66,7 +66,7 @@ export function useScenario(label: string, options: {load?: boolean} = {}): Scen
     savedToday = process.env.STAYCTL_TODAY
     process.env.STAYCTL_TODAY = TODAY
     await clearTables(state.db)
-    state.ids = options.load === false ? ({} as ScenarioIds) : await loadScenario(state.ctx)
+    state.ids = await loadScenario(state.ctx)
   })
   afterEach(() => {
     if (savedToday === undefined) delete process.env.STAYCTL_TODAY
