@@ -24,18 +24,33 @@ export interface Page<T> {
 export const DEFAULT_LIMIT = 50
 export const MAX_LIMIT = 1000
 
-function encodeCursor(value: unknown, id: number): string {
-  return Buffer.from(JSON.stringify([value, id])).toString('base64url')
+function encodeCursor(sort: string, value: unknown, id: number): string {
+  return Buffer.from(JSON.stringify([sort, value, id])).toString('base64url')
 }
 
-function decodeCursor(cursor: string): [unknown, number] {
+/**
+ * The last row's (value, id) held by a cursor. A cursor names the sort it was made for, so
+ * one from another sort or direction, or a tampered one, is refused instead of paging wrong.
+ */
+function decodeCursor(cursor: string, sort: string, isDate: boolean): [string | number | null, number] {
+  let decoded: unknown
   try {
-    const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown
-    if (Array.isArray(decoded) && decoded.length === 2 && Number.isInteger(decoded[1])) return decoded as [unknown, number]
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
   } catch {
-    // fall through
+    decoded = undefined
   }
-  throw new ValidationError(`cursor "${cursor}" is not one this command gave out`, {details: {field: 'cursor'}})
+  if (Array.isArray(decoded) && decoded.length === 3 && decoded[0] === sort && Number.isInteger(decoded[2])) {
+    const value: unknown = decoded[1]
+    const valid =
+      sort.replace(/^-/, '') === 'id'
+        ? value === null
+        : (typeof value === 'string' || typeof value === 'number') && !(isDate && Number.isNaN(new Date(value).getTime()))
+    if (valid) return [value as string | number | null, decoded[2] as number]
+  }
+  throw new ValidationError(`cursor "${cursor}" is not one this command gave out for sort "${sort}"`, {
+    suggestion: 'pass the nextCursor of the previous page with the same --sort, or start again without --cursor',
+    details: {field: 'cursor'},
+  })
 }
 
 export function parseSort(sort: string | undefined, allowed: string[]): {field: string; desc: boolean} {
@@ -73,14 +88,15 @@ export async function page<M extends Model, T>(
   const {field, desc} = parseSort(input.sort, sortable)
   const limit = parseLimit(input.limit)
   const cmp = desc ? Op.lt : Op.gt
+  const sortKey = `${desc ? '-' : ''}${field}`
   const conditions: WhereOptions[] = [where]
   if (input.cursor) {
-    const [rawValue, lastId] = decodeCursor(input.cursor)
+    const isDate = model.getAttributes()[field]?.type instanceof DataTypes.DATE
+    const [rawValue, lastId] = decodeCursor(input.cursor, sortKey, isDate)
     if (field === 'id') {
       conditions.push({id: {[cmp]: lastId}})
     } else {
-      const attribute = model.getAttributes()[field]
-      const value = attribute?.type instanceof DataTypes.DATE && typeof rawValue === 'string' ? new Date(rawValue) : rawValue
+      const value = isDate && rawValue !== null ? new Date(rawValue) : rawValue
       conditions.push({[Op.or]: [{[field]: {[cmp]: value}}, {[field]: value, id: {[cmp]: lastId}}]})
     }
   }
@@ -97,7 +113,7 @@ export async function page<M extends Model, T>(
   let nextCursor: string | null = null
   if (more && last) {
     const value = field === 'id' ? null : last.get(field)
-    nextCursor = encodeCursor(value instanceof Date ? value.toISOString() : value, Number(last.get('id')))
+    nextCursor = encodeCursor(sortKey, value instanceof Date ? value.toISOString() : value, Number(last.get('id')))
   }
   return {items: items.map(view), nextCursor}
 }

@@ -3,7 +3,7 @@
  * erasure. Usernames and emails are unique without regard to case (the database enforces
  * it; emails are stored lower-case). No view of a user ever carries the password hash.
  */
-import {Op, UniqueConstraintError, type Transaction, type WhereOptions} from 'sequelize'
+import {Op, UniqueConstraintError, col, fn, where, type Transaction, type WhereOptions} from 'sequelize'
 
 import type {User} from '../db/models.js'
 import {ConflictError, NotFoundError, ValidationError} from '../errors.js'
@@ -11,6 +11,7 @@ import {audit, diff} from './audit.js'
 import type {ServiceContext} from './context.js'
 import {page, type Page, type PageInput} from './pagination.js'
 import {UNUSABLE_PASSWORD_HASH, hashPassword} from './passwords.js'
+import {containsAny, containsPattern} from './search.js'
 import {inTransaction} from './transaction.js'
 
 export interface UserView {
@@ -153,12 +154,7 @@ export async function listUsers(ctx: ServiceContext, input: ListUsersInput = {})
   const and: WhereOptions[] = []
   if (input.active !== undefined) and.push({isActive: input.active})
   if (input.admin !== undefined) and.push({isAdmin: input.admin})
-  if (input.search) {
-    const like = `%${input.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-    and.push({
-      [Op.or]: ['username', 'email', 'firstName', 'lastName'].map((field) => ({[field]: {[Op.like]: like}})),
-    })
-  }
+  if (input.search) and.push(containsAny(ctx.db.sequelize, ['username', 'email', 'firstName', 'lastName'], input.search))
   return page(ctx.db.models.User, {[Op.and]: and}, input, ['username', 'email', 'createdAt'], userView)
 }
 
@@ -304,7 +300,11 @@ export async function eraseUser(ctx: ServiceContext, ref: string | number): Prom
         [Op.or]: [
           {entity: 'user', entityId: String(user.id)},
           {actor: old.username},
-          ...personal.map((value) => ({changes: {[Op.like]: `%${value}%`}})),
+          // `{changes: {[Op.like]: …}}` would JSON-encode the pattern and match nothing. Compare the
+          // stored JSON text instead, without regard to case (MySQL keeps JSON as utf8mb4_bin).
+          ...personal.map((value) =>
+            where(fn('LOWER', col('changes')), Op.like, containsPattern(ctx.db.sequelize, JSON.stringify(value).slice(1, -1), {lower: true})),
+          ),
         ],
       },
       transaction,

@@ -1,0 +1,74 @@
+import {expect} from 'chai'
+
+import {ValidationError} from '../../src/errors.js'
+import {addDays, daysBetween, parseDate, parseStay, today} from '../../src/services/dates.js'
+import {TODAY, day} from '../support/fixtures.js'
+
+describe('dates (unit)', () => {
+  describe('parseDate', () => {
+    it('accepts calendar dates, trimmed', () => {
+      expect(parseDate('2027-06-15', 'd')).to.equal('2027-06-15')
+      expect(parseDate(' 2028-02-29 ', 'd')).to.equal('2028-02-29')
+    })
+
+    it('refuses days that do not exist and other formats, naming the field', () => {
+      for (const bad of ['2027-02-29', '2027-02-30', '2027-13-01', '2027-00-10', '2027-1-5', '27-01-05', '2027/01/05', '2027-01-05T00:00:00Z', '']) {
+        expect(() => parseDate(bad, 'start date'), bad).to.throw(ValidationError, /^start date must be a calendar date/)
+      }
+    })
+  })
+
+  describe('today', () => {
+    let saved: string | undefined
+    beforeEach(() => (saved = process.env.STAYCTL_TODAY))
+    afterEach(() => {
+      if (saved === undefined) delete process.env.STAYCTL_TODAY
+      else process.env.STAYCTL_TODAY = saved
+    })
+
+    it('is STAYCTL_TODAY when set (how tests fix the calendar)', () => {
+      process.env.STAYCTL_TODAY = TODAY
+      expect(today()).to.equal(TODAY)
+    })
+
+    it('refuses a malformed STAYCTL_TODAY', () => {
+      process.env.STAYCTL_TODAY = '15/06/2027'
+      expect(() => today()).to.throw(ValidationError, /STAYCTL_TODAY/)
+    })
+
+    it('is the UTC date otherwise', () => {
+      delete process.env.STAYCTL_TODAY
+      const before = new Date().toISOString().slice(0, 10)
+      const value = today()
+      expect([before, new Date().toISOString().slice(0, 10)]).to.include(value)
+    })
+  })
+
+  describe('daysBetween and addDays', () => {
+    it('count whole UTC days across months, years, leap days and DST changes', () => {
+      expect(daysBetween('2027-06-15', '2027-06-15')).to.equal(0)
+      expect(daysBetween('2027-12-30', '2028-01-02')).to.equal(3)
+      expect(daysBetween('2028-02-28', '2028-03-01')).to.equal(2)
+      expect(daysBetween('2027-03-27', '2027-03-29')).to.equal(2)
+      expect(daysBetween('2027-10-30', '2027-11-01')).to.equal(2)
+      expect(daysBetween('2027-06-15', '2027-06-01')).to.equal(-14)
+      expect(addDays('2027-12-31', 1)).to.equal('2028-01-01')
+      expect(addDays('2028-03-01', -1)).to.equal('2028-02-29')
+      expect(day(-10)).to.equal('2027-06-05')
+    })
+  })
+
+  describe('parseStay', () => {
+    it('counts nights with an exclusive check-out', () => {
+      expect(parseStay('2027-06-15', '2027-06-18')).to.deep.equal({startDate: '2027-06-15', endDate: '2027-06-18', nights: 3})
+      expect(parseStay('2027-01-01', '2028-01-01').nights).to.equal(365)
+    })
+
+    it('refuses a check-out on or before the check-in, and stays over 365 nights', () => {
+      expect(() => parseStay('2027-06-15', '2027-06-15')).to.throw(ValidationError, /must be after start date/)
+      expect(() => parseStay('2027-06-15', '2027-06-14')).to.throw(ValidationError, /must be after start date/)
+      expect(() => parseStay('2028-01-01', '2029-01-01')).to.throw(ValidationError, /366 nights is too long/)
+      expect(() => parseStay('2027-06-15', 'soon')).to.throw(ValidationError, /end date/)
+    })
+  })
+})
