@@ -145,7 +145,17 @@ export interface RefundResult {
   replayed: boolean
 }
 
-async function replay(ctx: ServiceContext, chargeId: number, key: string, transaction?: Transaction): Promise<RefundResult | undefined> {
+/**
+ * The refund an idempotency key already made, if any. As with Stripe, a key belongs to one
+ * request: reusing it for another charge or another amount is a conflict, not a replay.
+ */
+async function replay(
+  ctx: ServiceContext,
+  chargeId: number,
+  key: string,
+  cents: number | undefined,
+  transaction?: Transaction,
+): Promise<RefundResult | undefined> {
   const {Payment} = ctx.db.models
   const earlier = await Payment.findOne({where: {idempotencyKey: key}, transaction})
   if (!earlier) return undefined
@@ -153,6 +163,12 @@ async function replay(ctx: ServiceContext, chargeId: number, key: string, transa
     throw new ConflictError(`idempotency key "${key}" was already used for payment ${earlier.id}, not a refund of payment ${chargeId}`, {
       details: {field: 'idempotencyKey'},
     })
+  }
+  if (cents !== undefined && cents !== toCents(earlier.amount)) {
+    throw new ConflictError(
+      `idempotency key "${key}" was already used for a refund of ${formatCents(toCents(earlier.amount))} (payment ${earlier.id}), not ${formatCents(cents)}`,
+      {suggestion: 'use a new key for a different refund', details: {field: 'idempotencyKey', refundId: earlier.id}},
+    )
   }
   const charge = (await Payment.findByPk(chargeId, {transaction}))!
   const remaining = toCents(charge.amount) - (await refundedCents(ctx, chargeId, transaction))
@@ -175,7 +191,7 @@ export async function refundInTransaction(
   const charge = await lockRow(Payment, chargeId, transaction)
   if (!charge) throw new NotFoundError(`no payment ${chargeId}`)
   if (options.idempotencyKey) {
-    const replayed = await replay(ctx, chargeId, options.idempotencyKey, transaction)
+    const replayed = await replay(ctx, chargeId, options.idempotencyKey, cents, transaction)
     if (replayed) return replayed
   }
   if (charge.kind !== 'charge') {
@@ -237,7 +253,7 @@ export async function refundPayment(ctx: ServiceContext, ref: string | number, i
   } catch (error) {
     // Two runs with one key at once: the loser hits the unique key; answer as a replay.
     if (key && error instanceof UniqueConstraintError) {
-      const replayed = await replay(ctx, chargeId, key)
+      const replayed = await replay(ctx, chargeId, key, cents)
       if (replayed) return replayed
     }
     throw error
