@@ -3,6 +3,10 @@
  * expected audit events, in the same transaction as the change; `listAudit` filters and
  * pages; no audit event and no Backend result ever carries a password or a hash.
  */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
 import {expect} from 'chai'
 import {Op} from 'sequelize'
 
@@ -24,7 +28,7 @@ const NEW_PASSWORD = 'brand-new-password-1'
 interface Expected {
   action: string
   entity: string
-  entityId: number
+  entityId: number | null
 }
 
 interface Case {
@@ -114,6 +118,15 @@ const CASES: Record<string, Case> = {
     run: (b, ids) => b.payments.refund(ids.payments.charge100, {amount: '12.34', idempotencyKey: 'audit-1'}),
     expected: (r: {refund: {id: number}}) => [{action: 'payment.refund', entity: 'payment', entityId: r.refund.id}],
   },
+  'imports.file': {
+    run: (b) => {
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-audit-')), 'users.csv')
+      fs.writeFileSync(file, `username,email,password\nimported1,imported1@example.com,${NEW_PASSWORD}\nimported2,imported2@example.com,${NEW_PASSWORD}\n`)
+      return b.imports.file({entity: 'users', file})
+    },
+    // One event per committed batch, not one per row.
+    expected: () => [{action: 'import.batch', entity: 'user', entityId: null}],
+  },
 }
 
 const READS = new Set(['list', 'show'])
@@ -150,7 +163,7 @@ describe('audit trail (integration)', () => {
       const prepared = await testCase.setup?.(s.ctx, s.ids)
       const since = await lastEventId()
       const result = await testCase.run(localBackend(ctx()), s.ids, prepared)
-      const expected = testCase.expected(result as never, s.ids, prepared).map((e) => ({...e, actor: ACTOR, via: 'cli', entityId: String(e.entityId)}))
+      const expected = testCase.expected(result as never, s.ids, prepared).map((e) => ({...e, actor: ACTOR, via: 'cli', entityId: e.entityId === null ? null : String(e.entityId)}))
       expect(await newEvents(since)).to.deep.equal(expected)
       const text = JSON.stringify(result)
       for (const secret of secrets()) expect(text).not.to.include(secret)
