@@ -27,12 +27,21 @@ export type DatabaseTarget =
       display: string
     }
 
-/** Replaces the password of any URL-looking text with ****, for messages and logs. */
+/** How users set the database URL, for messages that have no more precise hint. */
+export const DATABASE_URL_SETTING = '--database-url / STAYCTL_DATABASE_URL / DATABASE_URL'
+
+/**
+ * Replaces the password of any URL-looking text with ****, for messages and logs. The
+ * password runs to the last "@" before the path, as in URL parsing, so an unencoded "@"
+ * inside it is masked too; `user:pass@host/db` typed without its scheme is masked as well.
+ */
 export function maskUrl(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)([^@\s]*)(@)/gi, '$1****$3')
+  return text
+    .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)([^\s/]*)(@)/gi, '$1****$3')
+    .replace(/(^|[\s"'(])([^\s:/@"'()]+:)([^\s/"']+)(@)/g, '$1$2****$4')
 }
 
-export function parseDatabaseUrl(raw: string, settingHint = '--database-url / DATABASE_URL'): DatabaseTarget {
+export function parseDatabaseUrl(raw: string, settingHint = DATABASE_URL_SETTING): DatabaseTarget {
   const value = raw.trim()
   const fail = (reason: string): never => {
     throw new UsageError(`invalid database URL "${maskUrl(value)}": ${reason}`, {

@@ -77,8 +77,8 @@ export function clearConfigCache(): void {
   configCache.clear()
 }
 
-export function settingHint(spec: SettingSpec): string {
-  return [spec.flag, ...spec.env].filter(Boolean).join(' / ') + ` (or "${spec.key}" in ${configFilePath()})`
+export function settingHint(spec: SettingSpec, env: NodeJS.ProcessEnv = process.env): string {
+  return [spec.flag, ...spec.env].filter(Boolean).join(' / ') + ` (or "${spec.key}" in ${configFilePath(env)})`
 }
 
 export function resolveSetting(
@@ -87,7 +87,7 @@ export function resolveSetting(
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedSetting {
   const spec: SettingSpec = SETTINGS[name]
-  const hint = settingHint(spec)
+  const hint = settingHint(spec, env)
   if (flagValue !== undefined && flagValue !== '') return {value: flagValue, source: `flag ${spec.flag}`, hint}
   for (const variable of spec.env) {
     const value = env[variable]

@@ -4,11 +4,12 @@
  * UnavailableErrors that name the setting to fix and never show a password.
  */
 import {createRequire} from 'node:module'
+import path from 'node:path'
 
 import {Sequelize, type Options} from 'sequelize'
 
 import type {DatabaseTarget} from '../config/database-url.js'
-import {maskUrl} from '../config/database-url.js'
+import {DATABASE_URL_SETTING, maskUrl} from '../config/database-url.js'
 import {StayctlError, UnavailableError} from '../errors.js'
 import {infileStreamFactory} from './infile.js'
 
@@ -105,6 +106,17 @@ export async function openSequelize(target: DatabaseTarget, options: OpenOptions
   return sequelize
 }
 
+/** What a failed mkdir of the SQLite file's folder means, by errno code. */
+const FOLDER_ERRORS: Record<string, string> = {
+  ENOTDIR: 'a file is in the way',
+  EEXIST: 'a file is in the way',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'read-only file system',
+  ENOENT: 'no such place',
+  ENOSPC: 'no space left on the device',
+}
+
 function errorCode(error: unknown): string | undefined {
   let current: unknown = error
   for (let depth = 0; current && depth < 4; depth++) {
@@ -123,7 +135,7 @@ function errorCode(error: unknown): string | undefined {
 export function translateConnectionError(
   error: unknown,
   target: DatabaseTarget,
-  settingHint = '--database-url / DATABASE_URL',
+  settingHint = DATABASE_URL_SETTING,
 ): unknown {
   if (error instanceof StayctlError) return error
   const code = errorCode(error)
@@ -148,6 +160,10 @@ export function translateConnectionError(
     ECONNRESET: 'the server reset the connection',
   }
   let reason = code ? reasons[code] : undefined
+  if (!reason && target.dialect === 'sqlite' && code && code in FOLDER_ERRORS) {
+    // Sequelize creates the file's folder before opening it; that failed.
+    reason = `cannot create the folder ${path.dirname(target.storage)} (${FOLDER_ERRORS[code]})`
+  }
   if (!reason && /Connection(Refused|TimedOut|Acquire)|HostNotFound|HostNotReachable|AccessDenied/.test(name)) {
     reason = maskUrl((error as Error).message)
   }

@@ -285,8 +285,12 @@ export async function createDatabase(target: DatabaseTarget): Promise<DatabaseLi
   if (target.dialect === 'sqlite') {
     if (target.storage === ':memory:') return {database: target.display, created: false, changed: false}
     const existed = fs.existsSync(target.storage)
-    fs.mkdirSync(path.dirname(target.storage), {recursive: true})
-    if (!existed) fs.closeSync(fs.openSync(target.storage, 'a'))
+    try {
+      fs.mkdirSync(path.dirname(target.storage), {recursive: true})
+      if (!existed) fs.closeSync(fs.openSync(target.storage, 'a'))
+    } catch (error) {
+      throw translateConnectionError(error, target)
+    }
     return {database: target.display, created: !existed, changed: !existed}
   }
   const connection = await serverConnection(target)

@@ -33,9 +33,20 @@ export function isolatedEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return env
 }
 
-export function runCli(args: string[], options: {env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number} = {}) {
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv
+  input?: string
+  timeoutMs?: number
+  /** Options for node itself, before the script (e.g. ['--import', preload]). */
+  nodeArgs?: string[]
+}
+
+export function runCli(args: string[], options: RunOptions = {}) {
   return new Promise<CliResult>((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {env: options.env ?? isolatedEnv(), stdio: 'pipe'})
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), bin, ...args], {
+      env: options.env ?? isolatedEnv(),
+      stdio: 'pipe',
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk) => (stdout += chunk))

@@ -1,0 +1,130 @@
+#!/usr/bin/env node
+/**
+ * Startup benchmark: the wall time of `stayctl --version`, `--help` and `db status` (on a
+ * migrated SQLite database), each as a ratio to `node -e 0` measured in the same run.
+ *
+ *   npm run build && node bench/startup.js [--runs 15] [--warmup 3] [--json] [--check]
+ *
+ * Runs are interleaved (one of each command per round), so a slow moment of the machine
+ * touches every command alike; the median of the rounds is reported. HOME and the XDG
+ * folders point into a temporary folder, so no real configuration or database is touched.
+ * --check exits 1 when `--version` is not within 2.5x of `node -e 0`. The results are also
+ * written to bench/out/startup.json.
+ */
+import {spawnSync} from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {parseArgs} from 'node:util'
+
+const VERSION_LIMIT = 2.5
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const bin = path.join(root, 'bin', 'run.js')
+
+const {values: options} = parseArgs({
+  options: {
+    runs: {type: 'string', default: process.env.BENCH_RUNS ?? '15'},
+    warmup: {type: 'string', default: '3'},
+    json: {type: 'boolean', default: false},
+    check: {type: 'boolean', default: false},
+  },
+})
+const runs = Number(options.runs)
+const warmup = Number(options.warmup)
+if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(warmup) || warmup < 0) {
+  console.error('--runs must be a positive integer and --warmup a non-negative one')
+  process.exit(2)
+}
+if (!fs.existsSync(path.join(root, 'oclif.manifest.json')) || !fs.existsSync(path.join(root, 'dist'))) {
+  console.error('bench/startup: no build found; run `npm run build` first')
+  process.exit(2)
+}
+
+// An isolated home: the default SQLite database lands in its XDG data folder.
+const home = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-bench-'))
+const env = {
+  PATH: process.env.PATH,
+  HOME: home,
+  XDG_CONFIG_HOME: path.join(home, '.config'),
+  XDG_DATA_HOME: path.join(home, '.local', 'share'),
+  NO_COLOR: '1',
+  CI: 'true',
+}
+
+const commands = [
+  {name: 'node -e 0', args: ['-e', '0']},
+  {name: 'stayctl --version', args: [bin, '--version']},
+  {name: 'stayctl --help', args: [bin, '--help']},
+  {name: 'stayctl db status', args: [bin, 'db', 'status']},
+]
+
+function runOnce(command) {
+  const started = performance.now()
+  const result = spawnSync(process.execPath, command.args, {env, stdio: ['ignore', 'pipe', 'pipe']})
+  const ms = performance.now() - started
+  if (result.status !== 0) {
+    throw new Error(`${command.name} exited ${result.status ?? result.signal}:\n${result.stderr}`)
+  }
+  return ms
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+try {
+  runOnce({name: 'stayctl db migrate', args: [bin, 'db', 'migrate']})
+  for (let i = 0; i < warmup; i++) for (const command of commands) runOnce(command)
+  const samples = new Map(commands.map((command) => [command.name, []]))
+  for (let i = 0; i < runs; i++) for (const command of commands) samples.get(command.name).push(runOnce(command))
+
+  const anchor = median(samples.get('node -e 0'))
+  const results = commands.map((command) => {
+    const values = samples.get(command.name)
+    const med = median(values)
+    return {
+      command: command.name,
+      medianMs: Number(med.toFixed(1)),
+      minMs: Number(Math.min(...values).toFixed(1)),
+      maxMs: Number(Math.max(...values).toFixed(1)),
+      ratio: Number((med / anchor).toFixed(2)),
+    }
+  })
+  const version = results.find((r) => r.command === 'stayctl --version')
+  const report = {
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: os.cpus().length,
+    runs,
+    warmup,
+    results,
+    versionWithinLimit: version.ratio <= VERSION_LIMIT,
+    versionLimit: VERSION_LIMIT,
+  }
+  fs.mkdirSync(path.join(root, 'bench', 'out'), {recursive: true})
+  fs.writeFileSync(path.join(root, 'bench', 'out', 'startup.json'), JSON.stringify(report, null, 2) + '\n')
+
+  if (options.json) {
+    console.log(JSON.stringify(report, null, 2))
+  } else {
+    console.log(`startup: median of ${runs} runs after ${warmup} warm-up, node ${process.version}, ${report.cpus} cpus`)
+    console.log('')
+    const width = Math.max(...results.map((r) => r.command.length))
+    console.log(`${'command'.padEnd(width)}  ${'median'.padStart(9)}  ${'min'.padStart(9)}  ${'max'.padStart(9)}  ${'× node'.padStart(7)}`)
+    for (const r of results) {
+      const ms = (value) => `${value.toFixed(1)} ms`.padStart(9)
+      console.log(`${r.command.padEnd(width)}  ${ms(r.medianMs)}  ${ms(r.minMs)}  ${ms(r.maxMs)}  ${`${r.ratio.toFixed(2)}×`.padStart(7)}`)
+    }
+    console.log('')
+    console.log(
+      `--version is ${version.ratio.toFixed(2)}× node -e 0: ${report.versionWithinLimit ? 'within' : 'NOT within'} ${VERSION_LIMIT}×`,
+    )
+  }
+  if (options.check && !report.versionWithinLimit) process.exitCode = 1
+} finally {
+  fs.rmSync(home, {recursive: true, force: true})
+}

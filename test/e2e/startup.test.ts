@@ -1,0 +1,142 @@
+/**
+ * Startup: `--version` and `--help` answer without loading command code, Sequelize or a
+ * database driver (acceptance 6). The CLI runs under a preload that records every module
+ * the process loads; `db status` shows that the same check does see Sequelize when it loads.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import {fileURLToPath, pathToFileURL} from 'node:url'
+
+import {Config} from '@oclif/core'
+import {expect} from 'chai'
+
+import {isolatedEnv, root, runCli, type CliResult} from '../support/cli.js'
+
+const recorder = pathToFileURL(path.join(root, 'test', 'support', 'module-recorder.mjs')).href
+const DATABASE_PACKAGES = ['sequelize', 'mysql2', 'sqlite3']
+
+interface Traced {
+  result: CliResult
+  /** Every module file or URL the process loaded. */
+  modules: string[]
+  /** The npm packages among them. */
+  packages: Set<string>
+}
+
+async function traced(args: string[]): Promise<Traced> {
+  const env = isolatedEnv()
+  const log = path.join(env.HOME!, 'modules.log')
+  const result = await runCli(args, {env: {...env, STAYCTL_MODULE_LOG: log}, nodeArgs: ['--import', recorder]})
+  const modules = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean)
+  const packages = new Set<string>()
+  for (const entry of modules) {
+    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(entry)
+    if (match) packages.add(match[1])
+  }
+  return {result, modules, packages}
+}
+
+/** Modules of our own compiled code (commands, services, db), as opposed to bin/run.js. */
+const ownCode = (modules: string[]) =>
+  modules
+    .map((m) => (m.startsWith('file:') ? fileURLToPath(m) : m))
+    .filter((m) => m.startsWith(path.join(root, 'dist') + path.sep))
+
+describe('startup (e2e)', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {version: string}
+
+  describe('--version', () => {
+    it('prints oclif\'s version line: name/version platform-arch node-version', async () => {
+      const {code, stdout, stderr} = await runCli(['--version'])
+      expect(code).to.equal(0)
+      expect(stderr).to.equal('')
+      expect(stdout).to.equal(`stayctl/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`)
+      // The fast path in bin/run.js must print exactly what oclif itself would.
+      const config = await Config.load(root)
+      expect(stdout.trim()).to.equal(config.userAgent)
+    })
+
+    it('answers -v and `version` the same way', async () => {
+      const long = await runCli(['--version'])
+      for (const args of [['-v'], ['version']]) {
+        const other = await runCli(args)
+        expect(other.code, args.join(' ')).to.equal(0)
+        expect(other.stdout, args.join(' ')).to.equal(long.stdout)
+      }
+    })
+
+    it('loads no database package, no command code, not even oclif', async () => {
+      const {result, packages, modules} = await traced(['--version'])
+      expect(result.code).to.equal(0)
+      expect(modules.length, 'the recorder saw nothing').to.be.greaterThan(0)
+      expect([...packages]).to.deep.equal([])
+      expect(ownCode(modules)).to.deep.equal([])
+    })
+  })
+
+  describe('--help', () => {
+    it('lists the db topic and the help command', async () => {
+      const {code, stdout} = await runCli(['--help'])
+      expect(code).to.equal(0)
+      expect(stdout).to.match(/^USAGE\n\s+\$ stayctl \[COMMAND\]/m)
+      expect(stdout).to.match(/^TOPICS\n\s+db\s+Manage the schema/m)
+      expect(stdout).to.match(/^\s+help\s+Display help for stayctl/m)
+    })
+
+    it('lists the db commands under `db --help`', async () => {
+      const {code, stdout} = await runCli(['db', '--help'])
+      expect(code).to.equal(0)
+      for (const command of ['create', 'drop', 'migrate', 'reset', 'rollback', 'status']) {
+        expect(stdout).to.match(new RegExp(`^\\s+db ${command}\\s`, 'm'))
+      }
+    })
+
+    for (const args of [['--help'], ['db', '--help'], ['help', 'db']]) {
+      it(`\`${args.join(' ')}\` loads neither Sequelize nor a driver nor command code`, async () => {
+        const {result, packages, modules} = await traced(args)
+        expect(result.code).to.equal(0)
+        expect(packages.has('@oclif/core'), 'the recorder did not see oclif').to.equal(true)
+        for (const name of DATABASE_PACKAGES) expect(packages.has(name), `${name} was loaded`).to.equal(false)
+        expect(ownCode(modules)).to.deep.equal([])
+      })
+    }
+  })
+
+  it('the same check sees Sequelize and the drivers when a command needs them', async () => {
+    const {result, packages, modules} = await traced(['db', 'status'])
+    expect(result.code, result.stderr).to.equal(0)
+    expect(packages.has('sequelize')).to.equal(true)
+    expect(packages.has('sqlite3')).to.equal(true)
+    expect(ownCode(modules).some((m) => m.includes(path.join('dist', 'commands', 'db', 'status.js')))).to.equal(true)
+  })
+
+  describe('the manifest', () => {
+    const manifestPath = path.join(root, 'oclif.manifest.json')
+
+    it('exists (written by `npm run build`) and holds every command', () => {
+      expect(fs.existsSync(manifestPath), 'run `npm run build` first').to.equal(true)
+      const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as {version: string; commands: object}
+      expect(manifest.version).to.equal(pkg.version)
+      const compiled = fs
+        .readdirSync(path.join(root, 'dist', 'commands'), {recursive: true})
+        .map(String)
+        .filter((file) => file.endsWith('.js'))
+        .map((file) => file.replace(/\.js$/, '').split(path.sep).join(':'))
+      expect(Object.keys(manifest.commands).sort()).to.deep.equal(compiled.sort())
+    })
+
+    it('every command has a description, examples and --json', () => {
+      const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as {
+        commands: Record<string, {summary?: string; description?: string; examples?: unknown[]; flags: Record<string, unknown>}>
+      }
+      const ids = Object.keys(manifest.commands)
+      expect(ids).to.include('db:status')
+      for (const [id, command] of Object.entries(manifest.commands)) {
+        expect(command.summary ?? command.description, `${id} has no summary`).to.be.a('string').and.not.equal('')
+        expect(command.description, `${id} has no description`).to.be.a('string').and.not.equal('')
+        expect(command.examples, `${id} has no examples`).to.be.an('array').that.is.not.empty
+        expect(command.flags, `${id} has no --json`).to.have.property('json')
+      }
+    })
+  })
+})

@@ -1,0 +1,149 @@
+/** Rendering for people: RFC 4180 CSV, tables, and no colour under NO_COLOR or off a TTY. */
+import {expect} from 'chai'
+
+import {color, colorEnabled, csv, details, table, type Column} from '../../src/cli/render.js'
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[/
+
+interface Row {
+  id: number
+  name: string | null
+  note?: string
+}
+
+const columns: Column<Row>[] = [
+  {header: 'ID', get: (r) => r.id, align: 'right'},
+  {header: 'Name', get: (r) => r.name},
+  {header: 'Note', get: (r) => r.note},
+]
+
+/** Runs fn with NO_COLOR / FORCE_COLOR set as given (undefined: unset), then restores them. */
+function withColorEnv<T>(vars: {NO_COLOR?: string; FORCE_COLOR?: string}, fn: () => T): T {
+  const saved = {NO_COLOR: process.env.NO_COLOR, FORCE_COLOR: process.env.FORCE_COLOR}
+  const apply = (values: typeof saved) => {
+    for (const [key, value] of Object.entries(values)) {
+      if (value === undefined) delete process.env[key]
+      else process.env[key] = value
+    }
+  }
+  apply({NO_COLOR: vars.NO_COLOR, FORCE_COLOR: vars.FORCE_COLOR})
+  try {
+    return fn()
+  } finally {
+    apply(saved)
+  }
+}
+
+const tty = {isTTY: true} as NodeJS.WriteStream
+const pipe = {isTTY: false} as NodeJS.WriteStream
+
+describe('render (unit)', () => {
+  describe('csv (RFC 4180)', () => {
+    it('writes a header and CRLF-terminated records', () => {
+      expect(csv([{id: 1, name: 'Casa Azul'}], columns)).to.equal('ID,Name,Note\r\n1,Casa Azul,\r\n')
+    })
+
+    it('quotes fields with commas, quotes, CR or LF, doubling the quotes', () => {
+      const rows: Row[] = [
+        {id: 1, name: 'Loft, Lisbon', note: 'say "hi"'},
+        {id: 2, name: 'two\nlines', note: 'carriage\rreturn'},
+        {id: 3, name: '"', note: 'crlf\r\n'},
+      ]
+      expect(csv(rows, columns)).to.equal(
+        'ID,Name,Note\r\n' +
+          '1,"Loft, Lisbon","say ""hi"""\r\n' +
+          '2,"two\nlines","carriage\rreturn"\r\n' +
+          '3,"""","crlf\r\n"\r\n',
+      )
+    })
+
+    it('leaves spaces and other characters as they are, unquoted', () => {
+      expect(csv([{id: 4, name: '  Café ☀ ', note: "it's"}], columns)).to.equal("ID,Name,Note\r\n4,  Café ☀ ,it's\r\n")
+    })
+
+    it('writes null and undefined as empty fields, booleans and numbers as text', () => {
+      const mixed: Column<{a: boolean; b: number; c: null; d: undefined}>[] = [
+        {header: 'a', get: (r) => r.a},
+        {header: 'b', get: (r) => r.b},
+        {header: 'c', get: (r) => r.c},
+        {header: 'd', get: (r) => r.d},
+      ]
+      expect(csv([{a: false, b: 0.1, c: null, d: undefined}], mixed)).to.equal('a,b,c,d\r\nfalse,0.1,,\r\n')
+    })
+
+    it('quotes headers that need it, and writes only the header for no rows', () => {
+      expect(csv([], [{header: 'price, EUR', get: () => 1}])).to.equal('"price, EUR"\r\n')
+    })
+  })
+
+  describe('table', () => {
+    it('shows headers and every cell, right-aligning where asked', () => {
+      const out = withColorEnv({NO_COLOR: '1'}, () =>
+        table(
+          [
+            {id: 7, name: 'Casa Azul'},
+            {id: 1234, name: null},
+          ],
+          columns,
+        ),
+      )
+      const lines = out.split('\n')
+      expect(lines[1]).to.match(/│\s+ID │ Name\s+│ Note │/)
+      expect(out).to.include('Casa Azul')
+      expect(out).to.match(/│\s+7 │ Casa Azul │/)
+      expect(out).to.match(/│ 1234 │\s+│/)
+    })
+
+    it('has no ANSI codes under NO_COLOR, even when colour is forced', () => {
+      const out = withColorEnv({NO_COLOR: '1', FORCE_COLOR: '1'}, () => table([{id: 1, name: 'x'}], columns))
+      expect(out).not.to.match(ANSI)
+    })
+
+    it('has no ANSI codes when stdout is not a terminal', () => {
+      // Mocha's stdout is a pipe here (and CI has no TTY): colour is off by default.
+      const out = withColorEnv({}, () => (process.stdout.isTTY ? '' : table([{id: 1, name: 'x'}], columns)))
+      expect(out).not.to.match(ANSI)
+    })
+
+    it('colours the header when colour is on', () => {
+      const out = withColorEnv({FORCE_COLOR: '1'}, () => table([{id: 1, name: 'x'}], columns))
+      expect(out).to.match(ANSI)
+    })
+  })
+
+  describe('colour', () => {
+    it('is off under NO_COLOR, on a TTY too', () => {
+      withColorEnv({NO_COLOR: '1'}, () => {
+        expect(colorEnabled(tty)).to.equal(false)
+        expect(color.ok('ok')).to.equal('ok')
+        expect(color.bad('bad')).to.equal('bad')
+      })
+    })
+
+    it('is off when the stream is not a TTY, on when it is', () => {
+      withColorEnv({}, () => {
+        expect(colorEnabled(pipe)).to.equal(false)
+        expect(colorEnabled(tty)).to.equal(true)
+      })
+    })
+
+    it('an empty NO_COLOR does not count; FORCE_COLOR=0 does not force', () => {
+      withColorEnv({NO_COLOR: ''}, () => expect(colorEnabled(tty)).to.equal(true))
+      withColorEnv({FORCE_COLOR: '0'}, () => expect(colorEnabled(pipe)).to.equal(false))
+      withColorEnv({FORCE_COLOR: '1'}, () => expect(colorEnabled(pipe)).to.equal(true))
+    })
+
+    it('details() aligns keys and prints values as text', () => {
+      const out = withColorEnv({NO_COLOR: '1'}, () =>
+        details([
+          ['id', 7],
+          ['name', 'Casa Azul'],
+          ['owner', null],
+        ]),
+      )
+      expect(out).to.equal('id     7\nname   Casa Azul\nowner  ')
+      expect(out).not.to.match(ANSI)
+    })
+  })
+})
