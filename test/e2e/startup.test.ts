@@ -75,11 +75,15 @@ describe('startup (e2e)', () => {
   })
 
   describe('--help', () => {
-    it('lists the db topic and the help command', async () => {
+    it('lists the topics and the help command', async () => {
       const {code, stdout} = await runCli(['--help'])
       expect(code).to.equal(0)
       expect(stdout).to.match(/^USAGE\n\s+\$ stayctl \[COMMAND\]/m)
-      expect(stdout).to.match(/^TOPICS\n\s+db\s+Manage the schema/m)
+      const topics = stdout.slice(stdout.indexOf('TOPICS'), stdout.indexOf('COMMANDS'))
+      for (const topic of ['audit', 'bookings', 'db', 'payments', 'properties', 'reviews', 'users']) {
+        expect(topics).to.match(new RegExp(`^\\s+${topic}\\s+\\S`, 'm'))
+      }
+      expect(topics).to.match(/^\s+db\s+Manage the schema/m)
       expect(stdout).to.match(/^\s+help\s+Display help for stayctl/m)
     })
 
