@@ -12,6 +12,7 @@ import {parseStay, today} from './dates.js'
 import {formatCents, parseAmount, toCents} from './money.js'
 import {page, type Page, type PageInput} from './pagination.js'
 import {checkPolicy} from './policies.js'
+import {containsText} from './search.js'
 import {inTransaction} from './transaction.js'
 import {findUser} from './users.js'
 
@@ -113,10 +114,7 @@ export async function listProperties(ctx: ServiceContext, input: ListPropertiesI
   if (input.minPrice !== undefined) and.push({pricePerNight: {[Op.gte]: formatCents(parseAmount(input.minPrice, 'min price'))}})
   if (input.maxPrice !== undefined) and.push({pricePerNight: {[Op.lte]: formatCents(parseAmount(input.maxPrice, 'max price'))}})
   if (input.listed !== undefined) and.push({isListed: input.listed})
-  if (input.search) {
-    const like = `%${input.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-    and.push({[Op.or]: ['name', 'address', 'description'].map((field) => ({[field]: {[Op.like]: like}}))})
-  }
+  if (input.search) and.push(containsText(ctx, ['name', 'address', 'description'], input.search))
   if (input.availableFrom !== undefined || input.availableTo !== undefined) {
     if (input.availableFrom === undefined || input.availableTo === undefined) {
       throw new ValidationError('give both --available-from and --available-to', {details: {field: 'availableTo'}})

@@ -11,6 +11,7 @@ import {audit, diff} from './audit.js'
 import type {ServiceContext} from './context.js'
 import {page, type Page, type PageInput} from './pagination.js'
 import {UNUSABLE_PASSWORD_HASH, hashPassword} from './passwords.js'
+import {containsText} from './search.js'
 import {inTransaction} from './transaction.js'
 
 export interface UserView {
@@ -153,12 +154,7 @@ export async function listUsers(ctx: ServiceContext, input: ListUsersInput = {})
   const and: WhereOptions[] = []
   if (input.active !== undefined) and.push({isActive: input.active})
   if (input.admin !== undefined) and.push({isAdmin: input.admin})
-  if (input.search) {
-    const like = `%${input.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-    and.push({
-      [Op.or]: ['username', 'email', 'firstName', 'lastName'].map((field) => ({[field]: {[Op.like]: like}})),
-    })
-  }
+  if (input.search) and.push(containsText(ctx, ['username', 'email', 'firstName', 'lastName'], input.search))
   return page(ctx.db.models.User, {[Op.and]: and}, input, ['username', 'email', 'createdAt'], userView)
 }
 
