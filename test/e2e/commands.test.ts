@@ -13,7 +13,7 @@ import {expect} from 'chai'
 import type {Db} from '../../src/db/index.js'
 import {root} from '../support/cli.js'
 import {migratedDatabase, testDialect, type TestDatabase} from '../support/db.js'
-import {cli, cliEnv, errorJson, expectExit, expectShape, okJson} from './helpers.js'
+import {cli, cliEnv, errorJson, expectExit, expectShape, okJson, removeHome} from './helpers.js'
 
 const TODAY = '2030-06-15'
 
@@ -95,18 +95,21 @@ describe(`e2e: commands (${testDialect})`, function () {
 
   let db: Db
   let database: TestDatabase
+  let env: NodeJS.ProcessEnv
   let run: ReturnType<typeof cli>
   const json = async (args: string[], input?: string) => okJson(await run([...args, '--json'], {input}))
   const ids: Record<string, number> = {}
 
   before(async () => {
     ;({db, database} = await migratedDatabase('commands'))
-    run = cli(cliEnv(database, {STAYCTL_TODAY: TODAY}))
+    env = cliEnv(database, {STAYCTL_TODAY: TODAY})
+    run = cli(env)
   })
 
   after(async () => {
     await db?.close()
     await database?.drop()
+    removeHome(env)
   })
 
   describe('users', () => {

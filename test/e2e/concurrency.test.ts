@@ -10,7 +10,7 @@ import type {Db} from '../../src/db/index.js'
 import {toCents} from '../../src/services/money.js'
 import type {CliResult} from '../support/cli.js'
 import {migratedDatabase, testDialect, type TestDatabase} from '../support/db.js'
-import {GENERIC_DB_ERROR, cli, cliEnv, raceThroughGate, testBackend} from './helpers.js'
+import {GENERIC_DB_ERROR, cli, cliEnv, raceThroughGate, removeHome, testBackend} from './helpers.js'
 
 /** 50 processes on MariaDB (acceptance 1); SQLite serialises writers, 10 are enough there. */
 const BOOKING_RACERS = testDialect === 'mysql' ? 50 : 10
@@ -27,16 +27,19 @@ describe(`e2e: concurrency (${testDialect})`, function () {
 
   let db: Db
   let database: TestDatabase
+  let env: NodeJS.ProcessEnv
   let run: ReturnType<typeof cli>
 
   before(async () => {
     ;({db, database} = await migratedDatabase('concurrency'))
-    run = cli(cliEnv(database))
+    env = cliEnv(database)
+    run = cli(env)
   })
 
   after(async () => {
     await db?.close()
     await database?.drop()
+    removeHome(env)
   })
 
   it(`lets exactly one of ${BOOKING_RACERS} simultaneous bookings of overlapping dates through`, async () => {

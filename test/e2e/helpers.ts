@@ -2,6 +2,8 @@
  * What the end-to-end tests share: a service context for preparing data in-process, the
  * environment that points the real binary at a test database, and JSON/exit-code checks.
  */
+import fs from 'node:fs'
+
 import {expect} from 'chai'
 import mysql from 'mysql2/promise'
 
@@ -20,6 +22,11 @@ export function testBackend(db: Db): Backend {
 /** Environment for CLI runs against `database`; the OS actor is recorded as "os:e2e". */
 export function cliEnv(database: TestDatabase, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return isolatedEnv({STAYCTL_DATABASE_URL: database.url, STAYCTL_ACTOR: 'e2e', ...extra})
+}
+
+/** Removes the temporary home of a cliEnv. */
+export function removeHome(env: NodeJS.ProcessEnv | undefined): void {
+  if (env?.HOME) fs.rmSync(env.HOME, {recursive: true, force: true})
 }
 
 /** A CLI runner bound to one environment. */

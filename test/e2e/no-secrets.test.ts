@@ -13,7 +13,7 @@ import {auditColumns, bookingColumns, paymentColumns, propertyColumns, reviewCol
 import type {Db} from '../../src/db/index.js'
 import type {CliResult} from '../support/cli.js'
 import {migratedDatabase, testDialect, type TestDatabase} from '../support/db.js'
-import {cli, cliEnv, testBackend} from './helpers.js'
+import {cli, cliEnv, removeHome, testBackend} from './helpers.js'
 
 const BCRYPT = /\$2[abxy]\$/
 
@@ -72,6 +72,7 @@ describe(`e2e: no command prints a password or its hash (${testDialect})`, funct
 
   let db: Db
   let database: TestDatabase
+  let env: NodeJS.ProcessEnv
   let run: ReturnType<typeof cli>
   const fixture = {} as Fixture
   /** Every password set and every hash stored, collected as the test goes. */
@@ -113,13 +114,15 @@ describe(`e2e: no command prints a password or its hash (${testDialect})`, funct
 
   before(async () => {
     ;({db, database} = await migratedDatabase('nosecrets'))
-    run = cli(cliEnv(database))
+    env = cliEnv(database)
+    run = cli(env)
     for (const value of Object.values(passwords)) secrets.add(value)
   })
 
   after(async () => {
     await db?.close()
     await database?.drop()
+    removeHome(env)
   })
 
   describe('commands that change users', () => {
