@@ -360,6 +360,16 @@ describe(`e2e: commands (${testDialect})`, function () {
     })
   })
 
+  describe('audit --since', () => {
+    it('finds what happened after a moment, to the millisecond', async () => {
+      const since = new Date().toISOString()
+      await json(['users', 'create', '--username', 'latecomer', '--email', 'latecomer@example.com', '--password-stdin'], 'correct horse battery')
+      const page = (await json(['audit', 'list', '--since', since])) as Page
+      expect(page.items.map((e) => e.action)).to.deep.equal(['user.create'])
+      expect(Date.parse(page.items[0].at as string)).to.be.at.least(Date.parse(since))
+    })
+  })
+
   describe('exit codes', () => {
     it('4 when the thing named does not exist', async () => {
       for (const args of [
