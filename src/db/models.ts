@@ -227,7 +227,7 @@ export function defineModels(sequelize: Sequelize): Models {
       entity: {type: DataTypes.STRING(32), allowNull: false},
       entityId: {type: DataTypes.STRING(64), allowNull: true},
       changes: {type: DataTypes.JSON, allowNull: true},
-      at: {type: DataTypes.DATE, allowNull: false},
+      at: {type: DataTypes.DATE(3), allowNull: false},
     },
     {sequelize, modelName: 'AuditEvent', tableName: 'audit_events', timestamps: false},
   )

@@ -1,0 +1,174 @@
+/**
+ * Acceptance 1 and 2: the rules hold when many real `stayctl` processes race. Every process
+ * is spawned before any is awaited, and on MySQL held at a gate until all are ready, so they
+ * hit the database together. Data is prepared
+ * in-process through the services; the races run through the built binary (bin/run.js).
+ */
+import {expect} from 'chai'
+
+import type {Db} from '../../src/db/index.js'
+import {toCents} from '../../src/services/money.js'
+import type {CliResult} from '../support/cli.js'
+import {migratedDatabase, testDialect, type TestDatabase} from '../support/db.js'
+import {GENERIC_DB_ERROR, cli, cliEnv, raceThroughGate, removeHome, testBackend} from './helpers.js'
+
+/** 50 processes on MariaDB (acceptance 1); SQLite serialises writers, 10 are enough there. */
+const BOOKING_RACERS = testDialect === 'mysql' ? 50 : 10
+const REFUND_RACERS = 10
+/** Each process may wait for all the others on 2 cores (~46 s for 50 on MariaDB). */
+const PROCESS_TIMEOUT_MS = 240_000
+
+function describeRuns(results: CliResult[]): string {
+  return results.map((r, i) => `#${i} exit ${r.code}: ${(r.stderr || r.stdout).trim()}`).join('\n')
+}
+
+describe(`e2e: concurrency (${testDialect})`, function () {
+  this.timeout(400_000)
+
+  let db: Db
+  let database: TestDatabase
+  let env: NodeJS.ProcessEnv
+  let run: ReturnType<typeof cli>
+
+  before(async () => {
+    ;({db, database} = await migratedDatabase('concurrency'))
+    env = cliEnv(database)
+    run = cli(env)
+  })
+
+  after(async () => {
+    await db?.close()
+    await database?.drop()
+    removeHome(env)
+  })
+
+  it(`lets exactly one of ${BOOKING_RACERS} simultaneous bookings of overlapping dates through`, async () => {
+    const backend = testBackend(db)
+    const host = await backend.users.create({username: 'racehost', email: 'racehost@example.com', password: 'host-password-1'})
+    const guests: string[] = []
+    for (let i = 0; i < 5; i++) {
+      guests.push((await backend.users.create({username: `racer${i}`, email: `racer${i}@example.com`, password: 'guest-password-1'})).username)
+    }
+    const property = await backend.properties.create({owner: host.id, name: 'Contested cabin', address: '1 Race Rd', pricePerNight: '80.00'})
+
+    // Check-ins spread over four days, five nights each: every pair of stays overlaps.
+    const stays = Array.from({length: BOOKING_RACERS}, (_, i) => ({from: `2099-03-0${1 + (i % 4)}`, to: `2099-03-0${6 + (i % 4)}`}))
+    const results = await raceThroughGate(database, 'properties', () =>
+      stays.map((stay, i) =>
+        run(['bookings', 'create', '--property', String(property.id), '--guest', guests[i % guests.length], '--from', stay.from, '--to', stay.to], {
+          timeoutMs: PROCESS_TIMEOUT_MS,
+        }),
+      ),
+    )
+
+    const winners = results.filter((r) => r.code === 0)
+    const losers = results.filter((r) => r.code !== 0)
+    expect(winners, describeRuns(results)).to.have.length(1)
+    expect(losers.map((r) => r.code), describeRuns(losers)).to.deep.equal(Array(BOOKING_RACERS - 1).fill(5))
+
+    const rows = await db.models.Booking.findAll({where: {propertyId: property.id}})
+    expect(rows).to.have.length(1)
+    const booking = rows[0]
+    expect(winners[0].stdout).to.contain(`Created booking ${booking.id}:`)
+    for (const loser of losers) {
+      const message = loser.stderr.trim()
+      expect(message.split('\n'), loser.stderr).to.have.length(1)
+      expect(message).to.match(/^Error: /)
+      expect(message).to.contain(`overlaps booking ${booking.id} (${booking.startDate} → ${booking.endDate})`)
+      expect(loser.stderr + loser.stdout).not.to.match(GENERIC_DB_ERROR)
+    }
+    const events = await db.models.AuditEvent.count({where: {action: 'booking.create', entityId: String(booking.id)}})
+    expect(events).to.equal(1)
+  })
+
+  describe(`${REFUND_RACERS} simultaneous refunds of 30.00 of one 100.00 charge`, () => {
+    let chargeId: number
+    let results: CliResult[]
+
+    const refundRows = () => db.models.Payment.findAll({where: {refundOfId: chargeId, kind: 'refund'}, order: [['id', 'ASC']]})
+    const refundedCents = async () => (await refundRows()).reduce((sum, r) => sum + toCents(r.amount), 0)
+    const snapshot = async () => ({
+      payments: await db.models.Payment.count(),
+      audit: await db.models.AuditEvent.count(),
+      refunded: await refundedCents(),
+      chargeStatus: (await db.models.Payment.findByPk(chargeId))!.status,
+    })
+
+    before(async () => {
+      const backend = testBackend(db)
+      const host = await backend.users.create({username: 'refundhost', email: 'refundhost@example.com', password: 'host-password-1'})
+      const guest = await backend.users.create({username: 'refundguest', email: 'refundguest@example.com', password: 'guest-password-1'})
+      const property = await backend.properties.create({owner: host.id, name: 'Refund villa', address: '2 Race Rd', pricePerNight: '100.00'})
+      const booking = await backend.bookings.create({property: property.id, guest: guest.id, startDate: '2099-05-01', endDate: '2099-05-02'})
+      const charge = await backend.payments.record({bookingId: booking.id, amount: '100.00', transactionId: 'ch_race_1'})
+      expect(charge.status).to.equal('completed')
+      chargeId = charge.id
+
+      results = await raceThroughGate(database, 'payments', () =>
+        Array.from({length: REFUND_RACERS}, (_, i) =>
+          run(['payments', 'refund', String(chargeId), '--amount', '30', '--idempotency-key', `race-${i}`, '--json'], {
+            timeoutMs: PROCESS_TIMEOUT_MS,
+          }),
+        ),
+      )
+    })
+
+    it('refunds exactly three times; the others exit 5 with an over-refund message', async () => {
+      const winners = results.filter((r) => r.code === 0)
+      const losers = results.filter((r) => r.code !== 0)
+      expect(winners, describeRuns(results)).to.have.length(3)
+      expect(losers.map((r) => r.code), describeRuns(losers)).to.deep.equal(Array(REFUND_RACERS - 3).fill(5))
+      for (const loser of losers) {
+        const {error} = JSON.parse(loser.stdout) as {error: {code: string; message: string; exitCode: number}}
+        expect(error.code).to.equal('CONFLICT')
+        expect(error.exitCode).to.equal(5)
+        expect(error.message).to.match(/^refund of 30\.00 exceeds what remains refundable of payment \d+: 10\.00 of 100\.00$/)
+        expect(loser.stderr + loser.stdout).not.to.match(GENERIC_DB_ERROR)
+      }
+      for (const winner of winners) {
+        const body = JSON.parse(winner.stdout) as {replayed: boolean; refund: {amount: string; refundOfId: number}}
+        expect(body.replayed).to.equal(false)
+        expect(body.refund.amount).to.equal('30.00')
+        expect(body.refund.refundOfId).to.equal(chargeId)
+      }
+    })
+
+    it('leaves refunds summing to 90.00 and the charge completed', async () => {
+      const rows = await refundRows()
+      expect(rows).to.have.length(3)
+      expect(await refundedCents()).to.equal(9000)
+      expect((await db.models.Payment.findByPk(chargeId))!.status).to.equal('completed')
+      expect(await db.models.AuditEvent.count({where: {action: 'payment.refund'}})).to.equal(3)
+    })
+
+    it('replays the first refund for a key used before, changing nothing', async () => {
+      const first = JSON.parse(results.find((r) => r.code === 0)!.stdout) as {refund: {id: number; idempotencyKey: string}}
+      const before = await snapshot()
+      const again = await run(['payments', 'refund', String(chargeId), '--amount', '30', '--idempotency-key', first.refund.idempotencyKey, '--json'])
+      expect(again.code, again.stdout + again.stderr).to.equal(0)
+      const body = JSON.parse(again.stdout) as {replayed: boolean; refund: {id: number; amount: string}; remaining: string}
+      expect(body.replayed).to.equal(true)
+      expect(body.refund.id).to.equal(first.refund.id)
+      expect(body.refund.amount).to.equal('30.00')
+      expect(body.remaining).to.equal('10.00')
+      expect(await snapshot()).to.deep.equal(before)
+    })
+
+    it('refunds once when several processes retry with one new key at the same time', async () => {
+      const before = await snapshot()
+      const replays = await raceThroughGate(database, 'payments', () =>
+        Array.from({length: 5}, () =>
+          run(['payments', 'refund', String(chargeId), '--amount', '5', '--idempotency-key', 'retry-storm', '--json'], {timeoutMs: PROCESS_TIMEOUT_MS}),
+        ),
+      )
+      expect(replays.map((r) => r.code), describeRuns(replays)).to.deep.equal([0, 0, 0, 0, 0])
+      const bodies = replays.map((r) => JSON.parse(r.stdout) as {replayed: boolean; refund: {id: number}})
+      expect(bodies.filter((b) => !b.replayed)).to.have.length(1)
+      expect(new Set(bodies.map((b) => b.refund.id)).size).to.equal(1)
+      const after = await snapshot()
+      expect(after.payments).to.equal(before.payments + 1)
+      expect(after.refunded).to.equal(9500)
+      expect(after.chargeStatus).to.equal('completed')
+    })
+  })
+})
