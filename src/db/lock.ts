@@ -11,7 +11,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 
-import mysql from 'mysql2/promise'
+import type mysql from 'mysql2/promise'
 import lockfile from 'proper-lockfile'
 
 import type {DatabaseTarget} from '../config/database-url.js'
@@ -41,7 +41,9 @@ async function withMysqlLock<T>(
   const name = `stayctl:schema:${target.database}`.slice(0, 64)
   let connection: mysql.Connection
   try {
-    connection = await mysql.createConnection({
+    // Loaded here, not at the top: SQLite runs never need the MySQL driver.
+    const {default: driver} = await import('mysql2/promise')
+    connection = await driver.createConnection({
       host: target.host,
       port: target.port,
       user: target.user,

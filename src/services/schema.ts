@@ -7,7 +7,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 
-import mysql from 'mysql2/promise'
+import type mysql from 'mysql2/promise'
 
 import type {DatabaseTarget} from '../config/database-url.js'
 import {ConflictError, NotFoundError, UsageError, ValidationError} from '../errors.js'
@@ -260,7 +260,7 @@ export async function reset(db: Db, events: SchemaEvents = {}): Promise<MigrateR
 
 async function serverConnection(target: Extract<DatabaseTarget, {dialect: 'mysql'}>) {
   try {
-    return await mysql.createConnection({
+    return await (await import('mysql2/promise')).default.createConnection({
       host: target.host,
       port: target.port,
       user: target.user,
