@@ -199,6 +199,7 @@ export async function importFile(ctx: ServiceContext, input: ImportInput): Promi
     rejections: Rejection[]
     inserted: number
     updated: number
+    consumed: number
   }
 
   async function write(batch: PreparedBatch, transaction: Transaction): Promise<Written> {
@@ -207,8 +208,8 @@ export async function importFile(ctx: ServiceContext, input: ImportInput): Promi
       ...batch.rejections,
       ...outcome.rejected.map((r) => ({line: batch.rows[r.index].line, field: r.field, reason: r.reason, raw: batch.rows[r.index].raw})),
     ].sort((a, b) => a.line - b.line)
-    consumedTotal += batch.consumed
-    if (key) await writeCheckpoint(ctx, transaction, key, importer.entity, input.file, skip + consumedTotal)
+    // Counted once the batch commits (in flush): inTransaction may run this twice after a deadlock.
+    if (key) await writeCheckpoint(ctx, transaction, key, importer.entity, input.file, skip + consumedTotal + batch.consumed)
     if (outcome.inserted + outcome.updated > 0) {
       await audit(ctx, transaction, {
         action: 'import.batch',
@@ -223,10 +224,11 @@ export async function importFile(ctx: ServiceContext, input: ImportInput): Promi
         },
       })
     }
-    return {rejections, inserted: outcome.inserted, updated: outcome.updated}
+    return {rejections, inserted: outcome.inserted, updated: outcome.updated, consumed: batch.consumed}
   }
 
   const flush = (written: Written) => {
+    consumedTotal += written.consumed
     counts.inserted += written.inserted
     counts.updated += written.updated
     for (const rejection of written.rejections) reject(rejection)
