@@ -22,9 +22,18 @@ import {FieldMapper, parseMapFlags} from './fields.js'
 import {formatOf, openInput, readRecords, type ImportFormat, type SourceRecord} from './source.js'
 import {IMPORT_ENTITIES, RowError, type EntityImporter, type ImportEntity, type ParsedRow} from './types.js'
 import {usersImporter} from './users.js'
+import {bookingsImporter} from './bookings.js'
+import {paymentsImporter} from './payments.js'
+import {propertiesImporter} from './properties.js'
+import {RefCache} from './refs.js'
+import {reviewsImporter} from './reviews.js'
 
 const IMPORTERS: Partial<Record<ImportEntity, EntityImporter<unknown>>> = {
   users: usersImporter as EntityImporter<unknown>,
+  properties: propertiesImporter as EntityImporter<unknown>,
+  bookings: bookingsImporter as EntityImporter<unknown>,
+  reviews: reviewsImporter as EntityImporter<unknown>,
+  payments: paymentsImporter as EntityImporter<unknown>,
 }
 
 export function importerFor(entity: string): EntityImporter<unknown> {
@@ -147,6 +156,7 @@ export async function importFile(ctx: ServiceContext, input: ImportInput): Promi
   const batchSize = input.batchSize ?? DEFAULT_BATCH
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValidationError('batch size must be a positive integer')
   const single = Boolean(input.atomic || input.dryRun)
+  const cache = new RefCache()
   const key = single ? undefined : fileKey(importer.entity, input.file)
   const skip = input.resume && key ? await readCheckpoint(ctx, key) : 0
   if (input.resume && input.file === '-') throw new UsageError('--resume needs a file, not stdin')
@@ -203,7 +213,8 @@ export async function importFile(ctx: ServiceContext, input: ImportInput): Promi
   }
 
   async function write(batch: PreparedBatch, transaction: Transaction): Promise<Written> {
-    const outcome = batch.rows.length > 0 ? await importer.write(ctx, transaction, batch.rows, {upsert: Boolean(input.upsert)}) : {inserted: 0, updated: 0, rejected: []}
+    const outcome =
+      batch.rows.length > 0 ? await importer.write(ctx, transaction, batch.rows, {upsert: Boolean(input.upsert), cache}) : {inserted: 0, updated: 0, rejected: []}
     const rejections = [
       ...batch.rejections,
       ...outcome.rejected.map((r) => ({line: batch.rows[r.index].line, field: r.field, reason: r.reason, raw: batch.rows[r.index].raw})),
