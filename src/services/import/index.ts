@@ -147,15 +147,19 @@ interface PreparedBatch {
   consumed: number
 }
 
-/** Imports a file of one entity. See the file comment for the guarantees. */
-export async function importFile(ctx: ServiceContext, input: ImportInput): Promise<ImportSummary> {
+/**
+ * Imports a file of one entity. See the file comment for the guarantees. With `outer`, the
+ * whole file runs in the caller's transaction (a folder imported atomically or dry): nothing
+ * is committed or rolled back here, and `committed` says whether the caller should commit.
+ */
+export async function importFile(ctx: ServiceContext, input: ImportInput, outer?: Transaction): Promise<ImportSummary> {
   const started = performance.now()
   const importer = importerFor(input.entity)
   const format = formatOf(input.file, input.format)
   const mapper = new FieldMapper(importer.fields, parseMapFlags(input.map, importer.fields))
   const batchSize = input.batchSize ?? DEFAULT_BATCH
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValidationError('batch size must be a positive integer')
-  const single = Boolean(input.atomic || input.dryRun)
+  const single = Boolean(input.atomic || input.dryRun || outer)
   const cache = new RefCache()
   const key = single ? undefined : fileKey(importer.entity, input.file)
   const skip = input.resume && key ? await readCheckpoint(ctx, key) : 0
@@ -248,7 +252,8 @@ export async function importFile(ctx: ServiceContext, input: ImportInput): Promi
 
   // One transaction for everything (atomic, dry run), or one per batch.
   let whole: Transaction | undefined
-  if (single) {
+  if (outer) whole = outer
+  else if (single) {
     whole = await ctx.db.sequelize.transaction(
       ctx.db.dialect === 'sqlite' ? {type: Transaction.TYPES.IMMEDIATE} : {isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED},
     )
@@ -291,7 +296,9 @@ export async function importFile(ctx: ServiceContext, input: ImportInput): Promi
     }
     if (pending) flush(await pending)
     if (whole) {
-      if (input.dryRun || (input.atomic && (counts.rejected > 0 || stoppedEarly))) await whole.rollback()
+      const keep = !input.dryRun && !(input.atomic && (counts.rejected > 0 || stoppedEarly))
+      if (outer) committed = keep
+      else if (!keep) await whole.rollback()
       else {
         await whole.commit()
         committed = true
@@ -301,7 +308,7 @@ export async function importFile(ctx: ServiceContext, input: ImportInput): Promi
       if (key && !stoppedEarly) await ctx.db.sequelize.query('DELETE FROM import_checkpoints WHERE file_key = ?', {replacements: [key]})
     }
   } catch (error) {
-    if (whole) await whole.rollback().catch(() => {})
+    if (whole && !outer) await whole.rollback().catch(() => {})
     throw error
   } finally {
     stream.destroy()
