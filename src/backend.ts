@@ -5,6 +5,7 @@
  */
 import * as audit from './services/audit.js'
 import * as bookings from './services/bookings.js'
+import * as exports_ from './services/export.js'
 import * as folders from './services/import/folder.js'
 import * as imports from './services/import/index.js'
 import type {ServiceContext} from './services/context.js'
@@ -58,6 +59,9 @@ export const operations = {
     // Without importFile's outer transaction, which only a folder import passes.
     file: (ctx: ServiceContext, input: imports.ImportInput) => imports.importFile(ctx, input),
     folder: folders.importFolder,
+  },
+  exports: {
+    entity: exports_.exportEntity,
   },
 }
 
