@@ -259,7 +259,9 @@ export async function exportEntity(ctx: ServiceContext, input: ExportInput): Pro
   )
   let rows = 0
   try {
-    const select = `SELECT x.id AS __id, ${columns.map((c, i) => `${c.sql} AS c${i}`).join(', ')} FROM ${spec.from} WHERE x.id > ?${where.sql} ORDER BY x.id LIMIT ?`
+    // MySQL may otherwise start from a joined table and sort every page: read x in id order, join the rest.
+    const hint = ctx.db.dialect === 'mysql' ? 'STRAIGHT_JOIN ' : ''
+    const select = `SELECT ${hint}x.id AS __id, ${columns.map((c, i) => `${c.sql} AS c${i}`).join(', ')} FROM ${spec.from} WHERE x.id > ?${where.sql} ORDER BY x.id LIMIT ?`
     if (format === 'csv') await write(columns.map((c) => c.name).join(',') + '\r\n')
     if (format === 'json') await write('[')
     let after = 0
