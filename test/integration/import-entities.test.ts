@@ -209,6 +209,21 @@ describe(`import of properties, bookings, reviews and payments (${testDialect})`
       expectRejected(rejections, [[3, 'startDate', /overlaps booking \d+ \(.*\) of property 1; pick other dates or cancel booking \d+/]])
     })
 
+    it('finds overlaps in each of a property\'s spans when a batch\'s stays lie months apart', async () => {
+      const far = (await createBooking(ctx, {property: seaA, guest: 'carol', startDate: day(201), endDate: day(202)})).id
+      const {rejections} = await importCsv(ctx, 'bookings', [
+        header,
+        `Sea View,alice,dan,${day(30)},${day(33)},,,`,
+        `Sea View,alice,dan,${day(200)},${day(203)},,,`,
+        `Sea View,alice,dan,${day(100)},${day(101)},,,`,
+        `Sea View,alice,dan,${day(14)},${day(16)},,,`,
+      ])
+      expectRejected(rejections, [
+        [3, 'startDate', `overlaps booking ${far} (${day(201)} → ${day(202)})`],
+        [5, 'startDate', `overlaps booking ${existing} (${day(10)} → ${day(15)})`],
+      ])
+    })
+
     it('--upsert updates by externalRef, else by property, guest and dates; without it they are duplicates', async () => {
       const first = [header, `Sea View,alice,dan,${day(30)},${day(33)},pending,,EXT-9`, `Sea View,bob,carol,${day(30)},${day(33)},pending,,`]
       expect((await importCsv(ctx, 'bookings', first)).summary).to.include({inserted: 2, rejected: 0})

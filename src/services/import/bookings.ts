@@ -3,9 +3,11 @@
  * is given by id or name (+ propertyOwner when two hosts use the name), the guest by id,
  * username or email. Per batch, inside its transaction: the batch's property rows are locked
  * (FOR UPDATE on MySQL; SQLite's IMMEDIATE transaction already excludes other writers), the
- * live bookings of those properties over the batch's date span are read once, and the rows
- * are checked in file order against them and against the rows accepted before them, so two
- * overlapping rows of one file are caught too (the second names the first's line).
+ * bookings of those properties over the batch's date spans are read (per property, the
+ * batch's stays merged, gaps under a month bridged: a shuffled file then reads only what its
+ * rows could overlap, not every booking of the span), and the rows are checked in file order
+ * against them and against the rows accepted before them, so two overlapping rows of one file
+ * are caught too (the second names the first's line).
  *
  * Imports carry history: past dates are allowed, and the rules about who may book now (an
  * inactive guest, an unlisted property) apply to live stays that have not ended yet;
@@ -20,7 +22,7 @@ import {bulkInsert, type Cell} from '../../db/bulk.js'
 import type {BookingStatus} from '../../db/models.js'
 import {checkBookingStatus, checkExternalRef} from '../bookings.js'
 import type {ServiceContext} from '../context.js'
-import {parseDate, parseStay, today} from '../dates.js'
+import {addDays, parseDate, parseStay, today} from '../dates.js'
 import {formatCents, parseAmount, toCents} from '../money.js'
 import {check, required, text} from './fields.js'
 import {dateOnly, resolveProperties, resolveUsers, type PropertyQuery, type UserRef} from './refs.js'
@@ -168,13 +170,7 @@ export const bookingsImporter: EntityImporter<BookingRecord> = {
         })
       ).map((p) => [p.id, p]),
     )
-    const from = resolved.reduce((min, r) => (r.row.record.startDate < min ? r.row.record.startDate : min), '9999-12-31')
-    const to = resolved.reduce((max, r) => (r.row.record.endDate > max ? r.row.record.endDate : max), '0000-01-01')
-    const inSpan = await existingBookings(ctx, transaction, 'property_id IN (:propertyIds) AND start_date < :to AND end_date > :from', {
-      propertyIds,
-      from,
-      to,
-    })
+    const inSpan = await bookingsInSpans(ctx, transaction, spans(resolved.map((r) => ({propertyId: r.propertyId, start: r.row.record.startDate, end: r.row.record.endDate}))))
     const refs = [...new Set(resolved.map((r) => r.row.record.externalRef).filter((r): r is string => r !== null))]
     const byRef = new Map(
       (refs.length > 0 ? await existingBookings(ctx, transaction, 'external_ref IN (:refs)', {refs}) : []).map((b) => [b.externalRef!, b]),
@@ -291,11 +287,42 @@ export const bookingsImporter: EntityImporter<BookingRecord> = {
   },
 }
 
+/** Days between two stays of one property under which the overlap query reads them as one span. */
+const BRIDGED_GAP_DAYS = 31
+/** Spans per query: SQLite allows expressions 1,000 deep, and each OR adds one level. */
+const SPANS_PER_QUERY = 200
+
+/** Per property, the stays merged into spans, bridging short gaps. */
+function spans(stays: {propertyId: number; start: string; end: string}[]): {propertyId: number; from: string; to: string}[] {
+  const sorted = [...stays].sort((a, b) => a.propertyId - b.propertyId || (a.start < b.start ? -1 : a.start > b.start ? 1 : 0))
+  const out: {propertyId: number; from: string; to: string}[] = []
+  for (const stay of sorted) {
+    const last = out.at(-1)
+    if (last && last.propertyId === stay.propertyId && stay.start <= addDays(last.to, BRIDGED_GAP_DAYS)) {
+      if (stay.end > last.to) last.to = stay.end
+    } else {
+      out.push({propertyId: stay.propertyId, from: stay.start, to: stay.end})
+    }
+  }
+  return out
+}
+
+/** The bookings (any status) that overlap the spans: a few indexed range reads per query. */
+async function bookingsInSpans(ctx: ServiceContext, transaction: Transaction, wanted: {propertyId: number; from: string; to: string}[]) {
+  const found = new Map<number, Existing>()
+  for (let i = 0; i < wanted.length; i += SPANS_PER_QUERY) {
+    const part = wanted.slice(i, i + SPANS_PER_QUERY)
+    const where = part.map(() => '(property_id = ? AND start_date < ? AND end_date > ?)').join(' OR ')
+    for (const b of await existingBookings(ctx, transaction, where, part.flatMap((s) => [s.propertyId, s.to, s.from]))) found.set(b.id, b)
+  }
+  return [...found.values()].sort((a, b) => a.id - b.id)
+}
+
 async function existingBookings(
   ctx: ServiceContext,
   transaction: Transaction,
   where: string,
-  replacements: Record<string, unknown>,
+  replacements: Record<string, unknown> | unknown[],
 ): Promise<Existing[]> {
   const rows = await ctx.db.sequelize.query<Existing>(
     'SELECT id, property_id AS propertyId, guest_id AS guestId, start_date AS startDate, end_date AS endDate, status,' +
