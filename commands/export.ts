@@ -36,14 +36,21 @@ Exit codes: 0, 2 bad flags or --where, 3 bad --where value, 7 database unreachab
     const {entity} = this.args
     const f = this.flags
     if (this.jsonEnabled() && !f.output) throw new UsageError('--json prints the summary on stdout: give --output for the data')
-    const summary = await (await this.backend()).exports.entity({
-      entity,
-      format: f.format,
-      output: f.output,
-      stream: f.output ? undefined : process.stdout,
-      where: f.where,
-      includePasswordHashes: f['include-password-hashes'],
-    })
+    const backend = await this.backend()
+    const summary = await backend.exports
+      .entity({
+        entity,
+        format: f.format,
+        output: f.output,
+        stream: f.output ? undefined : process.stdout,
+        where: f.where,
+        includePasswordHashes: f['include-password-hashes'],
+      })
+      .catch((error: unknown) => {
+        // The reader closed the pipe (`stayctl export users | head`): it has what it wanted.
+        if ((error as {code?: string}).code === 'EPIPE') this.exit(0)
+        throw error
+      })
     this.note(`${summary.entity}: exported ${summary.rows} rows as ${summary.format} to ${summary.output ?? 'stdout'} in ${summary.seconds.toFixed(1)} s.`)
     if (summary.entity === 'users' && !summary.passwordHashes) {
       this.note('Password hashes left out: import needs them (or passwords); add --include-password-hashes to move users between databases.')

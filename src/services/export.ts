@@ -250,7 +250,11 @@ export async function exportEntity(ctx: ServiceContext, input: ExportInput): Pro
 
   const temporary = input.output ? `${input.output}.${process.pid}.partial` : undefined
   const out: Writable = temporary ? fs.createWriteStream(temporary, {encoding: 'utf8'}) : input.stream!
+  // A reader that goes away (`| head`) fails the next write: stop there, with its error.
+  let failed: Error | undefined
+  out.on('error', (error: Error) => (failed ??= error))
   const write = async (chunk: string) => {
+    if (failed) throw failed
     if (chunk !== '' && !out.write(chunk)) await once(out, 'drain')
   }
 

@@ -5,6 +5,7 @@
  * files, and the round trip through the CLI (into the other dialect too, when MariaDB is set).
  * Build first (npm test does).
  */
+import {spawnSync} from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -14,7 +15,7 @@ import {expect} from 'chai'
 import {openDb, type Db} from '../../src/db/index.js'
 import {addDays, today} from '../../src/services/dates.js'
 import {IMPORT_ENTITIES} from '../../src/services/import/types.js'
-import {isolatedEnv, runCli} from '../support/cli.js'
+import {bin, isolatedEnv, runCli} from '../support/cli.js'
 import {availableDialects, migratedDatabase, testDialect, type TestDatabase} from '../support/db.js'
 import {seedScenario, serviceContext} from '../support/scenario.js'
 
@@ -207,6 +208,10 @@ describe(`import and export through the CLI (${testDialect})`, function () {
     expect(json.code, json.stderr).to.equal(0)
     expect(JSON.parse(json.stdout)).to.include({entity: 'users', format: 'json', output: file, rows: 6, passwordHashes: true})
     expect(JSON.parse(fs.readFileSync(file, 'utf8'))[0]).to.have.property('passwordHash').that.matches(/^\$2/)
+
+    // A reader that goes away (`| head`; here one that reads nothing) is no failure.
+    const piped = spawnSync('bash', ['-c', `"${process.execPath}" "${bin}" export payments --database-url "${database.url}" | true; exit \${PIPESTATUS[0]}`], {env, encoding: 'utf8'})
+    expect([piped.status, piped.stderr]).to.deep.equal([0, ''])
 
     expect((await stayctl(database, 'export', 'users', '--json')).code).to.equal(2)
     const where = await stayctl(database, 'export', 'users', '--where', 'shoeSize=42')
