@@ -12,6 +12,8 @@ export default class Import extends BaseCommand<typeof Import> {
 
 CSV follows RFC 4180 (quoted fields with commas, quotes and newlines; CRLF or LF; a UTF-8 BOM) with a header row. Columns map to fields by name (first_name, firstName and "First Name" are the same); --map col=field for others. Users may carry bcrypt hashes (kept) or plain passwords (hashed in parallel).
 
+Rows refer to other rows by natural key or id: a property's owner (owner: id, username or email; or ownerId); a booking's property (property: id or name, with propertyOwner when two hosts use the name) and guest; a review's property and reviewer; a payment's booking (booking: id or externalRef, or property, guest, startDate and endDate) and a refund's charge (refundOf: its transactionId, earlier in the file or in the database). Natural keys for --upsert: users username, properties owner + name, bookings externalRef (else property + guest + dates), reviews property + reviewer, payments transactionId. The files \`stayctl export\` writes import as they are; \`stayctl import all DIR\` imports a folder of them in dependency order.
+
 Exit codes: 0 all rows imported, 2 bad flags, 3 unreadable file or missing column, 7 database unreachable, 8 some rows rejected.`
 
   static override examples = [
@@ -20,6 +22,8 @@ Exit codes: 0 all rows imported, 2 bad flags, 3 unreadable file or missing colum
     '<%= config.bin %> <%= command.id %> users staff.csv --map mail=email --map login=username --errors rejected.csv',
     '<%= config.bin %> <%= command.id %> users users.csv --atomic --json',
     '<%= config.bin %> <%= command.id %> users users.csv --upsert   # re-run after a crash: ends with exactly the file\'s rows',
+    '<%= config.bin %> <%= command.id %> bookings bookings.csv   # property,propertyOwner,guest,startDate,endDate,status,externalRef',
+    '<%= config.bin %> <%= command.id %> all ./dump   # users.*, properties.*, bookings.*, reviews.*, payments.* in that order',
   ]
 
   static override args = {

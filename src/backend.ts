@@ -5,6 +5,8 @@
  */
 import * as audit from './services/audit.js'
 import * as bookings from './services/bookings.js'
+import * as exports_ from './services/export.js'
+import * as folders from './services/import/folder.js'
 import * as imports from './services/import/index.js'
 import type {ServiceContext} from './services/context.js'
 import * as payments from './services/payments.js'
@@ -54,7 +56,12 @@ export const operations = {
     list: audit.listAudit,
   },
   imports: {
-    file: imports.importFile,
+    // Without importFile's outer transaction, which only a folder import passes.
+    file: (ctx: ServiceContext, input: imports.ImportInput) => imports.importFile(ctx, input),
+    folder: folders.importFolder,
+  },
+  exports: {
+    entity: exports_.exportEntity,
   },
 }
 

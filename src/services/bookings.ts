@@ -79,6 +79,22 @@ export async function findOverlap(
   })
 }
 
+export function checkBookingStatus(value: string): BookingStatus {
+  if (!(BOOKING_STATUSES as readonly string[]).includes(value)) {
+    throw new ValidationError(`status must be one of ${BOOKING_STATUSES.join(', ')}; got "${value}"`, {details: {field: 'status'}})
+  }
+  return value as BookingStatus
+}
+
+/** An optional external reference (a channel manager's id): at most 64 characters; '' is none. */
+export function checkExternalRef(value: string | null | undefined): string | null {
+  const externalRef = value?.trim() || null
+  if (externalRef && externalRef.length > 64) {
+    throw new ValidationError('external reference is longer than 64 characters', {details: {field: 'externalRef'}})
+  }
+  return externalRef
+}
+
 export interface CreateBookingInput {
   property: string | number
   /** id, username or email. */
@@ -95,10 +111,7 @@ export async function createBooking(ctx: ServiceContext, input: CreateBookingInp
   if (!input.allowPast && startDate < today()) {
     throw new ValidationError(`start date ${startDate} is in the past`, {details: {field: 'startDate'}})
   }
-  const externalRef = input.externalRef?.trim() || null
-  if (externalRef && externalRef.length > 64) {
-    throw new ValidationError('external reference is longer than 64 characters', {details: {field: 'externalRef'}})
-  }
+  const externalRef = checkExternalRef(input.externalRef)
   const propertyId = (await findProperty(ctx, input.property)).id
   return inTransaction(ctx, async (transaction) => {
     // The lock: every booking of this property queues here, so check-then-insert is atomic.
@@ -151,12 +164,7 @@ export async function listBookings(ctx: ServiceContext, input: ListBookingsInput
   const and: WhereOptions[] = []
   if (input.property !== undefined) and.push({propertyId: (await findProperty(ctx, input.property)).id})
   if (input.guest !== undefined) and.push({guestId: (await findUser(ctx, input.guest)).id})
-  if (input.status) {
-    if (!BOOKING_STATUSES.includes(input.status)) {
-      throw new ValidationError(`status must be one of ${BOOKING_STATUSES.join(', ')}`, {details: {field: 'status'}})
-    }
-    and.push({status: input.status})
-  }
+  if (input.status) and.push({status: checkBookingStatus(input.status)})
   if (input.from) and.push({endDate: {[Op.gt]: parseDate(input.from, 'from')}})
   if (input.to) and.push({startDate: {[Op.lt]: parseDate(input.to, 'to')}})
   return page(ctx.db.models.Booking, {[Op.and]: and}, input, ['startDate', 'createdAt'], bookingView)

@@ -66,6 +66,49 @@ async function refundedCents(ctx: ServiceContext, chargeId: number, transaction?
   return refunds.reduce((sum, refund) => sum + toCents(refund.amount), 0)
 }
 
+/** A payment's amount in cents: positive, at most two decimals. */
+export function checkPaymentAmount(value: string | number): number {
+  const cents = parseAmount(value, 'amount')
+  if (cents <= 0) throw new ValidationError('amount must be above 0', {details: {field: 'amount'}})
+  return cents
+}
+
+export function checkTransactionId(value: string | null | undefined): string {
+  const transactionId = value?.trim()
+  if (!transactionId || transactionId.length > 100) {
+    throw new ValidationError('transaction id is required (at most 100 characters)', {details: {field: 'transactionId'}})
+  }
+  return transactionId
+}
+
+/** The status a new charge may be recorded with. */
+export function checkChargeStatus(value: string): 'pending' | 'completed' | 'failed' {
+  if (!['pending', 'completed', 'failed'].includes(value)) {
+    throw new ValidationError(`status must be pending, completed or failed; got "${value}"`, {details: {field: 'status'}})
+  }
+  return value as 'pending' | 'completed' | 'failed'
+}
+
+export function checkPaymentDate(value: string | undefined): Date {
+  const paymentDate = value ? new Date(value) : new Date()
+  if (Number.isNaN(paymentDate.getTime())) {
+    throw new ValidationError(`payment date "${value}" is not a date`, {details: {field: 'paymentDate'}})
+  }
+  return paymentDate
+}
+
+export function checkReason(value: string | null | undefined): string | null {
+  const reason = value?.trim() || null
+  if (reason && reason.length > 500) throw new ValidationError('reason is longer than 500 characters', {details: {field: 'reason'}})
+  return reason
+}
+
+export function checkIdempotencyKey(value: string | null | undefined): string | undefined {
+  const key = value?.trim() || undefined
+  if (key && key.length > 100) throw new ValidationError('idempotency key is longer than 100 characters', {details: {field: 'idempotencyKey'}})
+  return key
+}
+
 export interface RecordChargeInput {
   bookingId: number
   amount: string
@@ -77,20 +120,10 @@ export interface RecordChargeInput {
 
 /** Records a charge for a booking. Charges never exceed the booking's total price. */
 export async function recordCharge(ctx: ServiceContext, input: RecordChargeInput): Promise<PaymentView> {
-  const cents = parseAmount(input.amount, 'amount')
-  if (cents <= 0) throw new ValidationError('amount must be above 0', {details: {field: 'amount'}})
-  const transactionId = input.transactionId?.trim()
-  if (!transactionId || transactionId.length > 100) {
-    throw new ValidationError('transaction id is required (at most 100 characters)', {details: {field: 'transactionId'}})
-  }
-  const status = input.status ?? 'completed'
-  if (!['pending', 'completed', 'failed'].includes(status)) {
-    throw new ValidationError(`status must be pending, completed or failed; got "${status}"`, {details: {field: 'status'}})
-  }
-  const paymentDate = input.paymentDate ? new Date(input.paymentDate) : new Date()
-  if (Number.isNaN(paymentDate.getTime())) {
-    throw new ValidationError(`payment date "${input.paymentDate}" is not a date`, {details: {field: 'paymentDate'}})
-  }
+  const cents = checkPaymentAmount(input.amount)
+  const transactionId = checkTransactionId(input.transactionId)
+  const status = checkChargeStatus(input.status ?? 'completed')
+  const paymentDate = checkPaymentDate(input.paymentDate)
   return inTransaction(ctx, async (transaction) => {
     const {Booking, Payment} = ctx.db.models
     const booking = await lockRow(Booking, input.bookingId, transaction)
@@ -216,8 +249,7 @@ export async function refundInTransaction(
       {details: {field: 'amount', remaining: formatCents(remaining)}},
     )
   }
-  const reason = options.reason?.trim() || null
-  if (reason && reason.length > 500) throw new ValidationError('reason is longer than 500 characters', {details: {field: 'reason'}})
+  const reason = checkReason(options.reason)
   const refund = await Payment.create(
     {
       bookingId: charge.bookingId,
@@ -245,8 +277,7 @@ export async function refundInTransaction(
 /** Refunds a completed charge, fully or in part; see refundInTransaction. */
 export async function refundPayment(ctx: ServiceContext, ref: string | number, input: RefundInput = {}): Promise<RefundResult> {
   const cents = input.amount === undefined ? undefined : parseAmount(input.amount, 'amount')
-  const key = input.idempotencyKey?.trim() || undefined
-  if (key && key.length > 100) throw new ValidationError('idempotency key is longer than 100 characters', {details: {field: 'idempotencyKey'}})
+  const key = checkIdempotencyKey(input.idempotencyKey)
   const chargeId = (await findPayment(ctx, ref)).id
   try {
     return await inTransaction(ctx, (transaction) => refundInTransaction(ctx, transaction, chargeId, cents, {reason: input.reason, idempotencyKey: key}))

@@ -53,12 +53,20 @@ export async function findProperty(ctx: ServiceContext, ref: string | number, tr
   return property
 }
 
-function checkText(value: string | undefined | null, field: string, max: number, required: boolean): string | null | undefined {
+/** Trims a text field; `undefined` stays undefined (not given), '' becomes null. */
+export function checkText(value: string | undefined | null, field: string, max: number, required: boolean): string | null | undefined {
   if (value === undefined) return undefined
   const trimmed = (value ?? '').trim()
   if (required && trimmed === '') throw new ValidationError(`${field} must not be empty`, {details: {field}})
   if (trimmed.length > max) throw new ValidationError(`${field} is longer than ${max} characters`, {details: {field}})
   return trimmed === '' ? null : trimmed
+}
+
+/** A nightly price in cents: a positive amount with at most two decimals. */
+export function checkPricePerNight(value: string | number): number {
+  const cents = parseAmount(value, 'price per night')
+  if (cents <= 0) throw new ValidationError('price per night must be above 0', {details: {field: 'pricePerNight'}})
+  return cents
 }
 
 export interface CreatePropertyInput {
@@ -76,8 +84,7 @@ export async function createProperty(ctx: ServiceContext, input: CreatePropertyI
   const name = checkText(input.name, 'name', 200, true)!
   const address = checkText(input.address, 'address', 300, true)!
   const description = checkText(input.description, 'description', 10_000, false) ?? null
-  const cents = parseAmount(input.pricePerNight, 'price per night')
-  if (cents <= 0) throw new ValidationError('price per night must be above 0', {details: {field: 'pricePerNight'}})
+  const cents = checkPricePerNight(input.pricePerNight)
   const cancellationPolicy = checkPolicy(input.cancellationPolicy ?? 'moderate')
   return inTransaction(ctx, async (transaction) => {
     const owner = await findUser(ctx, input.owner, transaction)
@@ -193,9 +200,7 @@ export async function updateProperty(ctx: ServiceContext, ref: string | number, 
     isListed: input.isListed,
   }
   if (input.pricePerNight !== undefined) {
-    const cents = parseAmount(input.pricePerNight, 'price per night')
-    if (cents <= 0) throw new ValidationError('price per night must be above 0', {details: {field: 'pricePerNight'}})
-    changes.pricePerNight = formatCents(cents)
+    changes.pricePerNight = formatCents(checkPricePerNight(input.pricePerNight))
   }
   return inTransaction(ctx, async (transaction) => {
     const property = await findProperty(ctx, ref, transaction)

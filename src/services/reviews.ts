@@ -42,6 +42,13 @@ export function checkRating(value: number | string): number {
   return rating
 }
 
+/** An optional comment of at most 5000 characters; blank is none. */
+export function checkComment(value: string | null | undefined): string | null {
+  const comment = value?.trim() || null
+  if (comment && comment.length > 5000) throw new ValidationError('comment is longer than 5000 characters', {details: {field: 'comment'}})
+  return comment
+}
+
 export interface CreateReviewInput {
   property: string | number
   reviewer: string | number
@@ -51,8 +58,7 @@ export interface CreateReviewInput {
 
 export async function createReview(ctx: ServiceContext, input: CreateReviewInput): Promise<ReviewView> {
   const rating = checkRating(input.rating)
-  const comment = input.comment?.trim() || null
-  if (comment && comment.length > 5000) throw new ValidationError('comment is longer than 5000 characters', {details: {field: 'comment'}})
+  const comment = checkComment(input.comment)
   return inTransaction(ctx, async (transaction) => {
     const property = await findProperty(ctx, input.property, transaction)
     const reviewer = await findUser(ctx, input.reviewer, transaction)

@@ -17,6 +17,9 @@ export const testDialect: 'mysql' | 'sqlite' = (process.env.STAYCTL_TEST_DATABAS
   ? 'mysql'
   : 'sqlite'
 
+/** The dialects a test may use: SQLite always, MySQL when STAYCTL_TEST_DATABASE_URL names a server. */
+export const availableDialects: ('mysql' | 'sqlite')[] = testDialect === 'mysql' ? ['sqlite', 'mysql'] : ['sqlite']
+
 export interface TestDatabase {
   url: string
   target: DatabaseTarget
@@ -26,10 +29,10 @@ export interface TestDatabase {
 
 let counter = 0
 
-export async function freshDatabase(label = 'db'): Promise<TestDatabase> {
+export async function freshDatabase(label = 'db', dialect: 'mysql' | 'sqlite' = testDialect): Promise<TestDatabase> {
   counter += 1
   const slug = `${label.replace(/[^a-z0-9]+/gi, '_').toLowerCase()}_${process.pid}_${counter}`
-  if (testDialect === 'sqlite') {
+  if (dialect === 'sqlite') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-test-'))
     const url = `sqlite:${path.join(dir, `${slug}.sqlite`)}`
     return {url, target: parseDatabaseUrl(url), drop: async () => fs.rmSync(dir, {recursive: true, force: true})}
@@ -57,8 +60,8 @@ export async function freshDatabase(label = 'db'): Promise<TestDatabase> {
 }
 
 /** A fresh, migrated database, opened. Close it and drop it in `after`. */
-export async function migratedDatabase(label = 'db'): Promise<{db: Db; database: TestDatabase}> {
-  const database = await freshDatabase(label)
+export async function migratedDatabase(label = 'db', dialect: 'mysql' | 'sqlite' = testDialect): Promise<{db: Db; database: TestDatabase}> {
+  const database = await freshDatabase(label, dialect)
   const db = await openDb(database.target)
   await migrate(db, {})
   return {db, database}

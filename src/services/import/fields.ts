@@ -2,7 +2,7 @@
  * From a record's column names to an importer's fields: explicit `--map col=field` first,
  * then the field's name and aliases compared loosely ("First Name" = first_name = firstName).
  */
-import {UsageError} from '../../errors.js'
+import {UsageError, ValidationError} from '../../errors.js'
 import {RowError, type FieldSpec} from './types.js'
 
 export function looseKey(name: string): string {
@@ -77,4 +77,24 @@ export function flag(value: string | undefined, field: string, fallback: boolean
   if (['1', 'true', 'yes', 'y', 't'].includes(v)) return true
   if (['0', 'false', 'no', 'n', 'f'].includes(v)) return false
   throw new RowError(field, `${field} must be true or false, got "${value}"`)
+}
+
+/**
+ * Runs one of the services' validators on a field, so that an import row is checked exactly
+ * as the single-row operation checks it; its ValidationError becomes a RowError on `field`.
+ */
+export function check<T>(field: string, validate: () => T): T {
+  try {
+    return validate()
+  } catch (error) {
+    if (error instanceof ValidationError) throw new RowError(field, error.message)
+    throw error
+  }
+}
+
+/** A value that must be there: the field's text, or a RowError saying what to give. */
+export function required(values: Record<string, string | undefined>, field: string, what: string): string {
+  const value = text(values, field)
+  if (value === undefined) throw new RowError(field, `${field} is required (${what})`)
+  return value.trim()
 }

@@ -22,9 +22,18 @@ import {FieldMapper, parseMapFlags} from './fields.js'
 import {formatOf, openInput, readRecords, type ImportFormat, type SourceRecord} from './source.js'
 import {IMPORT_ENTITIES, RowError, type EntityImporter, type ImportEntity, type ParsedRow} from './types.js'
 import {usersImporter} from './users.js'
+import {bookingsImporter} from './bookings.js'
+import {paymentsImporter} from './payments.js'
+import {propertiesImporter} from './properties.js'
+import {RefCache} from './refs.js'
+import {reviewsImporter} from './reviews.js'
 
 const IMPORTERS: Partial<Record<ImportEntity, EntityImporter<unknown>>> = {
   users: usersImporter as EntityImporter<unknown>,
+  properties: propertiesImporter as EntityImporter<unknown>,
+  bookings: bookingsImporter as EntityImporter<unknown>,
+  reviews: reviewsImporter as EntityImporter<unknown>,
+  payments: paymentsImporter as EntityImporter<unknown>,
 }
 
 export function importerFor(entity: string): EntityImporter<unknown> {
@@ -138,15 +147,20 @@ interface PreparedBatch {
   consumed: number
 }
 
-/** Imports a file of one entity. See the file comment for the guarantees. */
-export async function importFile(ctx: ServiceContext, input: ImportInput): Promise<ImportSummary> {
+/**
+ * Imports a file of one entity. See the file comment for the guarantees. With `outer`, the
+ * whole file runs in the caller's transaction (a folder imported atomically or dry): nothing
+ * is committed or rolled back here, and `committed` says whether the caller should commit.
+ */
+export async function importFile(ctx: ServiceContext, input: ImportInput, outer?: Transaction): Promise<ImportSummary> {
   const started = performance.now()
   const importer = importerFor(input.entity)
   const format = formatOf(input.file, input.format)
   const mapper = new FieldMapper(importer.fields, parseMapFlags(input.map, importer.fields))
   const batchSize = input.batchSize ?? DEFAULT_BATCH
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValidationError('batch size must be a positive integer')
-  const single = Boolean(input.atomic || input.dryRun)
+  const single = Boolean(input.atomic || input.dryRun || outer)
+  const cache = new RefCache()
   const key = single ? undefined : fileKey(importer.entity, input.file)
   const skip = input.resume && key ? await readCheckpoint(ctx, key) : 0
   if (input.resume && input.file === '-') throw new UsageError('--resume needs a file, not stdin')
@@ -199,16 +213,18 @@ export async function importFile(ctx: ServiceContext, input: ImportInput): Promi
     rejections: Rejection[]
     inserted: number
     updated: number
+    consumed: number
   }
 
   async function write(batch: PreparedBatch, transaction: Transaction): Promise<Written> {
-    const outcome = batch.rows.length > 0 ? await importer.write(ctx, transaction, batch.rows, {upsert: Boolean(input.upsert)}) : {inserted: 0, updated: 0, rejected: []}
+    const outcome =
+      batch.rows.length > 0 ? await importer.write(ctx, transaction, batch.rows, {upsert: Boolean(input.upsert), cache}) : {inserted: 0, updated: 0, rejected: []}
     const rejections = [
       ...batch.rejections,
       ...outcome.rejected.map((r) => ({line: batch.rows[r.index].line, field: r.field, reason: r.reason, raw: batch.rows[r.index].raw})),
     ].sort((a, b) => a.line - b.line)
-    consumedTotal += batch.consumed
-    if (key) await writeCheckpoint(ctx, transaction, key, importer.entity, input.file, skip + consumedTotal)
+    // Counted once the batch commits (in flush): inTransaction may run this twice after a deadlock.
+    if (key) await writeCheckpoint(ctx, transaction, key, importer.entity, input.file, skip + consumedTotal + batch.consumed)
     if (outcome.inserted + outcome.updated > 0) {
       await audit(ctx, transaction, {
         action: 'import.batch',
@@ -223,10 +239,11 @@ export async function importFile(ctx: ServiceContext, input: ImportInput): Promi
         },
       })
     }
-    return {rejections, inserted: outcome.inserted, updated: outcome.updated}
+    return {rejections, inserted: outcome.inserted, updated: outcome.updated, consumed: batch.consumed}
   }
 
   const flush = (written: Written) => {
+    consumedTotal += written.consumed
     counts.inserted += written.inserted
     counts.updated += written.updated
     for (const rejection of written.rejections) reject(rejection)
@@ -235,7 +252,8 @@ export async function importFile(ctx: ServiceContext, input: ImportInput): Promi
 
   // One transaction for everything (atomic, dry run), or one per batch.
   let whole: Transaction | undefined
-  if (single) {
+  if (outer) whole = outer
+  else if (single) {
     whole = await ctx.db.sequelize.transaction(
       ctx.db.dialect === 'sqlite' ? {type: Transaction.TYPES.IMMEDIATE} : {isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED},
     )
@@ -278,7 +296,9 @@ export async function importFile(ctx: ServiceContext, input: ImportInput): Promi
     }
     if (pending) flush(await pending)
     if (whole) {
-      if (input.dryRun || (input.atomic && (counts.rejected > 0 || stoppedEarly))) await whole.rollback()
+      const keep = !input.dryRun && !(input.atomic && (counts.rejected > 0 || stoppedEarly))
+      if (outer) committed = keep
+      else if (!keep) await whole.rollback()
       else {
         await whole.commit()
         committed = true
@@ -288,7 +308,7 @@ export async function importFile(ctx: ServiceContext, input: ImportInput): Promi
       if (key && !stoppedEarly) await ctx.db.sequelize.query('DELETE FROM import_checkpoints WHERE file_key = ?', {replacements: [key]})
     }
   } catch (error) {
-    if (whole) await whole.rollback().catch(() => {})
+    if (whole && !outer) await whole.rollback().catch(() => {})
     throw error
   } finally {
     stream.destroy()

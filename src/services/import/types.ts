@@ -2,6 +2,7 @@
 import type {Transaction} from 'sequelize'
 
 import type {ServiceContext} from '../context.js'
+import type {RefCache} from './refs.js'
 
 export const IMPORT_ENTITIES = ['users', 'properties', 'bookings', 'reviews', 'payments'] as const
 export type ImportEntity = (typeof IMPORT_ENTITIES)[number]
@@ -39,6 +40,8 @@ export interface BatchOutcome {
 
 export interface WriteOptions {
   upsert: boolean
+  /** References resolved by earlier batches of this run (rows of other entities only). */
+  cache?: RefCache
 }
 
 export interface EntityImporter<T> {

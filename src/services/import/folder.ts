@@ -1,0 +1,136 @@
+/**
+ * Importing a folder: `users.*`, `properties.*`, `bookings.*`, `reviews.*` and `payments.*`
+ * (csv, json, ndjson or jsonl), each with `importFile`, in that order, so that every file
+ * finds the rows it refers to. With `atomic` or `dryRun` the whole folder is one transaction
+ * (a dry run of bookings must see the properties the same run would have written); it is
+ * committed only when no file rejected a row (atomic), and never for a dry run.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+
+import {Transaction} from 'sequelize'
+
+import {UsageError, ValidationError} from '../../errors.js'
+import type {ServiceContext} from '../context.js'
+import {importFile, type ImportInput, type ImportProgress, type ImportSummary, type Rejection} from './index.js'
+import {IMPORT_ENTITIES, type ImportEntity} from './types.js'
+
+const EXTENSIONS = ['.csv', '.json', '.ndjson', '.jsonl']
+
+export interface FolderImportInput extends Pick<ImportInput, 'atomic' | 'dryRun' | 'upsert' | 'resume' | 'maxErrors' | 'batchSize'> {
+  dir: string
+  /** Called before each file is read (to open its error file, say). */
+  onFile?: (entity: ImportEntity, file: string) => void
+  onRejected?: (entity: ImportEntity, file: string, rejection: Rejection) => void
+  onProgress?: (entity: ImportEntity, progress: ImportProgress) => void
+}
+
+export interface FolderImportSummary {
+  dir: string
+  /** One summary per file, in the order imported. */
+  files: ImportSummary[]
+  read: number
+  inserted: number
+  updated: number
+  rejected: number
+  skipped: number
+  seconds: number
+  dryRun: boolean
+  atomic: boolean
+  committed: boolean
+  /** A file reached --max-errors; the files after it were not read. */
+  stoppedEarly: boolean
+}
+
+/** The files of a folder import, in dependency order. */
+export function folderFiles(dir: string): {entity: ImportEntity; file: string}[] {
+  let names: string[]
+  try {
+    names = fs.readdirSync(dir)
+  } catch {
+    throw new ValidationError(`cannot read the folder ${dir}`, {suggestion: 'give a folder holding users.csv, properties.csv, …'})
+  }
+  const found: {entity: ImportEntity; file: string}[] = []
+  for (const entity of IMPORT_ENTITIES) {
+    const matches = names.filter((name) => {
+      const ext = path.extname(name).toLowerCase()
+      return EXTENSIONS.includes(ext) && path.basename(name, path.extname(name)).toLowerCase() === entity
+    })
+    if (matches.length > 1) throw new UsageError(`${dir} holds ${matches.join(' and ')}: keep one file per entity`)
+    if (matches.length === 1) found.push({entity, file: path.join(dir, matches[0])})
+  }
+  if (found.length === 0) {
+    throw new ValidationError(`${dir} holds none of ${IMPORT_ENTITIES.map((e) => `${e}.*`).join(', ')}`, {
+      suggestion: `name the files after what they hold: ${IMPORT_ENTITIES.join(', ')} (.csv, .json or .ndjson)`,
+    })
+  }
+  return found
+}
+
+/** Imports a folder in dependency order; see the file comment. */
+export async function importFolder(ctx: ServiceContext, input: FolderImportInput): Promise<FolderImportSummary> {
+  const started = performance.now()
+  const files = folderFiles(input.dir)
+  const single = Boolean(input.atomic || input.dryRun)
+  const outer = single
+    ? await ctx.db.sequelize.transaction(
+        ctx.db.dialect === 'sqlite' ? {type: Transaction.TYPES.IMMEDIATE} : {isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED},
+      )
+    : undefined
+  const summaries: ImportSummary[] = []
+  let stoppedEarly = false
+  try {
+    for (const {entity, file} of files) {
+      input.onFile?.(entity, file)
+      const summary = await importFile(
+        ctx,
+        {
+          entity,
+          file,
+          atomic: input.atomic,
+          dryRun: input.dryRun,
+          upsert: input.upsert,
+          resume: input.resume,
+          maxErrors: input.maxErrors,
+          batchSize: input.batchSize,
+          onRejected: (rejection) => input.onRejected?.(entity, file, rejection),
+          onProgress: (progress) => input.onProgress?.(entity, progress),
+        },
+        outer,
+      )
+      summaries.push(summary)
+      if (summary.stoppedEarly) {
+        stoppedEarly = true
+        break
+      }
+    }
+  } catch (error) {
+    await outer?.rollback().catch(() => {})
+    throw error
+  }
+  let committed = true
+  if (outer) {
+    committed = !input.dryRun && summaries.every((s) => s.committed)
+    if (committed) await outer.commit()
+    else await outer.rollback()
+    for (const summary of summaries) {
+      summary.committed = committed
+      if (!committed && !input.dryRun) Object.assign(summary, {inserted: 0, updated: 0})
+    }
+  }
+  const total = (field: 'read' | 'inserted' | 'updated' | 'rejected' | 'skipped') => summaries.reduce((sum, s) => sum + s[field], 0)
+  return {
+    dir: input.dir,
+    files: summaries,
+    read: total('read'),
+    inserted: total('inserted'),
+    updated: total('updated'),
+    rejected: total('rejected'),
+    skipped: total('skipped'),
+    seconds: Math.round(performance.now() - started) / 1000,
+    dryRun: Boolean(input.dryRun),
+    atomic: Boolean(input.atomic),
+    committed,
+    stoppedEarly,
+  }
+}

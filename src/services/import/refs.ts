@@ -1,0 +1,286 @@
+/**
+ * References of import rows, resolved in bulk: users by id, username or email; properties by
+ * id or name (with the owner to tell apart a name two hosts use); bookings by id or external
+ * reference. Each batch runs one `IN (...)` query per kind of key, never one per row, and a
+ * bounded cache carries what earlier batches of the same run found. Only rows of other
+ * entities are cached (the run does not write them), so a retried batch never sees an id
+ * that its rolled-back first attempt inserted.
+ */
+import {QueryTypes, type Transaction} from 'sequelize'
+
+import type {ServiceContext} from '../context.js'
+
+/** Keys IN (...) lists are cut into, to stay well inside statement size limits. */
+const IN_CHUNK = 5000
+
+/** A least-recently-used map of resolved references, for one import run. */
+export class RefCache {
+  private readonly entries = new Map<string, unknown>()
+
+  constructor(readonly max = 50_000) {}
+
+  get<T>(key: string): T | undefined {
+    const value = this.entries.get(key)
+    if (value !== undefined) {
+      this.entries.delete(key)
+      this.entries.set(key, value)
+    }
+    return value as T | undefined
+  }
+
+  set(key: string, value: unknown): void {
+    this.entries.delete(key)
+    this.entries.set(key, value)
+    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!)
+  }
+}
+
+function chunks<T>(items: T[]): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += IN_CHUNK) out.push(items.slice(i, i + IN_CHUNK))
+  return out
+}
+
+async function selectIn<R extends object>(ctx: ServiceContext, transaction: Transaction, sql: string, values: (string | number)[]): Promise<R[]> {
+  const rows: R[] = []
+  for (const part of chunks(values)) {
+    rows.push(...(await ctx.db.sequelize.query<R>(sql, {replacements: {values: part}, transaction, type: QueryTypes.SELECT})))
+  }
+  return rows
+}
+
+/** YYYY-MM-DD from a DATEONLY value as either driver returns it. */
+export function dateOnly(value: unknown): string {
+  return value instanceof Date ? value.toISOString().slice(0, 10) : String(value).slice(0, 10)
+}
+
+// ---------------------------------------------------------------------------------- users
+
+export interface UserRef {
+  id: number
+  username: string
+  email: string
+  isActive: boolean
+}
+
+/** How a user reference reads: digits are an id, text with @ an email, anything else a username. */
+export function userKey(ref: string): string {
+  const text = ref.trim()
+  if (/^\d+$/.test(text)) return `id:${Number(text)}`
+  if (text.includes('@')) return `email:${text.toLowerCase()}`
+  return `username:${text.toLowerCase()}`
+}
+
+/** Whether `ref` (id, username or email) names this user. */
+export function isUser(ref: string, user: {id: number; username: string; email: string}): boolean {
+  const key = userKey(ref)
+  return key === `id:${user.id}` || key === `email:${user.email.toLowerCase()}` || key === `username:${user.username.toLowerCase()}`
+}
+
+export type Lookup<T> = (ref: string) => T | undefined
+
+/** Resolves user references (ids, usernames, emails): one query per kind of key. */
+export async function resolveUsers(
+  ctx: ServiceContext,
+  transaction: Transaction,
+  refs: Iterable<string | undefined>,
+  cache?: RefCache,
+): Promise<Lookup<UserRef>> {
+  const found = new Map<string, UserRef>()
+  const wanted = {id: new Set<number>(), username: new Set<string>(), email: new Set<string>()}
+  for (const ref of refs) {
+    if (ref === undefined) continue
+    const key = userKey(ref)
+    if (found.has(key)) continue
+    const cached = cache?.get<UserRef>(`user:${key}`)
+    if (cached) {
+      found.set(key, cached)
+      continue
+    }
+    const [kind, value] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)] as ['id' | 'username' | 'email', string]
+    if (kind === 'id') wanted.id.add(Number(value))
+    else wanted[kind].add(value)
+  }
+  const select = 'SELECT id, username, email, is_active AS isActive FROM users WHERE'
+  const rows = [
+    ...(await selectIn<UserRef>(ctx, transaction, `${select} id IN (:values)`, [...wanted.id])),
+    ...(await selectIn<UserRef>(ctx, transaction, `${select} username IN (:values)`, [...wanted.username])),
+    ...(await selectIn<UserRef>(ctx, transaction, `${select} email IN (:values)`, [...wanted.email])),
+  ]
+  for (const row of rows) {
+    const user: UserRef = {id: Number(row.id), username: row.username, email: row.email, isActive: Boolean(row.isActive)}
+    for (const key of [`id:${user.id}`, `username:${user.username.toLowerCase()}`, `email:${user.email.toLowerCase()}`]) {
+      found.set(key, user)
+      cache?.set(`user:${key}`, user)
+    }
+  }
+  return (ref) => found.get(userKey(ref))
+}
+
+// ----------------------------------------------------------------------------- properties
+
+export interface PropertyRef {
+  id: number
+  name: string
+  ownerId: number
+  ownerUsername: string
+  ownerEmail: string
+}
+
+export interface PropertyQuery {
+  /** An id or a name (names are compared exactly, on every database). */
+  property: string
+  /** The owner (id, username or email), to tell apart a name that several hosts use. */
+  owner?: string
+}
+
+/** A resolved property, or why it could not be: unknown, or a name several properties share. */
+export type PropertyResolution = {property: PropertyRef; error?: undefined} | {property?: undefined; error: string}
+
+const PROPERTY_SELECT =
+  'SELECT p.id AS id, p.name AS name, p.owner_id AS ownerId, u.username AS ownerUsername, u.email AS ownerEmail' +
+  ' FROM properties p JOIN users u ON u.id = p.owner_id WHERE'
+
+function propertyRef(row: PropertyRef): PropertyRef {
+  return {id: Number(row.id), name: row.name, ownerId: Number(row.ownerId), ownerUsername: row.ownerUsername, ownerEmail: row.ownerEmail}
+}
+
+/** Resolves property references by id or name (+ owner): one query per kind of key. */
+export async function resolveProperties(
+  ctx: ServiceContext,
+  transaction: Transaction,
+  queries: Iterable<PropertyQuery | undefined>,
+  cache?: RefCache,
+): Promise<(query: PropertyQuery) => PropertyResolution> {
+  const byId = new Map<number, PropertyRef>()
+  const byName = new Map<string, PropertyRef[]>()
+  const ids = new Set<number>()
+  const names = new Set<string>()
+  for (const query of queries) {
+    if (!query) continue
+    const text = query.property.trim()
+    if (/^\d+$/.test(text)) {
+      const id = Number(text)
+      const cached = byId.get(id) ?? cache?.get<PropertyRef>(`property:id:${id}`)
+      if (cached) byId.set(id, cached)
+      else ids.add(id)
+    } else {
+      const cached = byName.get(text) ?? cache?.get<PropertyRef[]>(`property:name:${text}`)
+      if (cached) byName.set(text, cached)
+      else names.add(text)
+    }
+  }
+  for (const row of await selectIn<PropertyRef>(ctx, transaction, `${PROPERTY_SELECT} p.id IN (:values)`, [...ids])) {
+    const ref = propertyRef(row)
+    byId.set(ref.id, ref)
+    cache?.set(`property:id:${ref.id}`, ref)
+  }
+  const named = new Map<string, PropertyRef[]>()
+  for (const row of await selectIn<PropertyRef>(ctx, transaction, `${PROPERTY_SELECT} p.name IN (:values)`, [...names])) {
+    // MySQL compares names without case; keep exact matches, as SQLite does.
+    if (!names.has(row.name)) continue
+    const list = named.get(row.name) ?? []
+    list.push(propertyRef(row))
+    named.set(row.name, list)
+  }
+  for (const [name, list] of named) {
+    list.sort((a, b) => a.id - b.id)
+    byName.set(name, list)
+    cache?.set(`property:name:${name}`, list)
+  }
+
+  return ({property, owner}) => {
+    const text = property.trim()
+    if (/^\d+$/.test(text)) {
+      const ref = byId.get(Number(text))
+      if (!ref) return {error: `unknown property "${text}"`}
+      if (owner && !isUser(owner, {id: ref.ownerId, username: ref.ownerUsername, email: ref.ownerEmail})) {
+        return {error: `property ${ref.id} belongs to ${ref.ownerUsername}, not "${owner}"`}
+      }
+      return {property: ref}
+    }
+    let candidates = byName.get(text) ?? []
+    if (owner) candidates = candidates.filter((c) => isUser(owner, {id: c.ownerId, username: c.ownerUsername, email: c.ownerEmail}))
+    if (candidates.length === 1) return {property: candidates[0]}
+    if (candidates.length === 0) return {error: owner ? `unknown property "${text}" of owner "${owner}"` : `unknown property "${text}"`}
+    if (owner) return {error: `${candidates[0].ownerUsername} has ${candidates.length} properties named "${text}"; refer to one by id`}
+    const hosts = [...new Set(candidates.map((c) => c.ownerUsername))]
+    return {error: `property name "${text}" is ambiguous: hosts ${hosts.join(', ')} each have one; add propertyOwner to say whose`}
+  }
+}
+
+// ------------------------------------------------------------------------------- bookings
+
+export interface BookingRef {
+  id: number
+  propertyId: number
+  guestId: number
+  startDate: string
+  endDate: string
+  externalRef: string | null
+}
+
+const BOOKING_SELECT =
+  'SELECT id, property_id AS propertyId, guest_id AS guestId, start_date AS startDate, end_date AS endDate, external_ref AS externalRef FROM bookings WHERE'
+
+function bookingRef(row: BookingRef): BookingRef {
+  return {
+    id: Number(row.id),
+    propertyId: Number(row.propertyId),
+    guestId: Number(row.guestId),
+    startDate: dateOnly(row.startDate),
+    endDate: dateOnly(row.endDate),
+    externalRef: row.externalRef ?? null,
+  }
+}
+
+/** Resolves booking references: digits are an id, anything else an external reference. */
+export async function resolveBookings(
+  ctx: ServiceContext,
+  transaction: Transaction,
+  refs: Iterable<string | undefined>,
+  cache?: RefCache,
+): Promise<Lookup<BookingRef>> {
+  const found = new Map<string, BookingRef>()
+  const ids = new Set<number>()
+  const externalRefs = new Set<string>()
+  const keyOf = (ref: string) => (/^\d+$/.test(ref.trim()) ? `id:${Number(ref.trim())}` : `ref:${ref.trim()}`)
+  for (const ref of refs) {
+    if (ref === undefined) continue
+    const key = keyOf(ref)
+    const cached = found.get(key) ?? cache?.get<BookingRef>(`booking:${key}`)
+    if (cached) found.set(key, cached)
+    else if (key.startsWith('id:')) ids.add(Number(key.slice(3)))
+    else externalRefs.add(key.slice(4))
+  }
+  const rows = [
+    ...(await selectIn<BookingRef>(ctx, transaction, `${BOOKING_SELECT} id IN (:values)`, [...ids])),
+    ...(await selectIn<BookingRef>(ctx, transaction, `${BOOKING_SELECT} external_ref IN (:values)`, [...externalRefs])),
+  ]
+  for (const row of rows) {
+    const booking = bookingRef(row)
+    const keys = [`id:${booking.id}`, ...(booking.externalRef ? [`ref:${booking.externalRef}`] : [])]
+    for (const key of keys) {
+      found.set(key, booking)
+      cache?.set(`booking:${key}`, booking)
+    }
+  }
+  return (ref) => found.get(keyOf(ref))
+}
+
+/** Bookings by (property, guest, start, end): one query over the batch's sets of each. */
+export async function bookingsByStay(
+  ctx: ServiceContext,
+  transaction: Transaction,
+  stays: {propertyId: number; guestId: number; startDate: string}[],
+): Promise<BookingRef[]> {
+  if (stays.length === 0) return []
+  const propertyIds = [...new Set(stays.map((s) => s.propertyId))]
+  const guestIds = [...new Set(stays.map((s) => s.guestId))]
+  const starts = [...new Set(stays.map((s) => s.startDate))]
+  const rows = await ctx.db.sequelize.query<BookingRef>(
+    `${BOOKING_SELECT} property_id IN (:propertyIds) AND guest_id IN (:guestIds) AND start_date IN (:starts) ORDER BY id`,
+    {replacements: {propertyIds, guestIds, starts}, transaction, type: QueryTypes.SELECT},
+  )
+  return rows.map(bookingRef)
+}

@@ -1,0 +1,133 @@
+/**
+ * Importing reviews: the rules of `reviews create` for a batch at once. The reviewer needs a
+ * confirmed stay at the property that ended by today; one review per (property, reviewer),
+ * which is the natural key (--upsert updates the rating and comment); ratings 1–5.
+ */
+import {QueryTypes} from 'sequelize'
+
+import {bulkInsert, type Cell} from '../../db/bulk.js'
+import {today} from '../dates.js'
+import {checkComment, checkRating} from '../reviews.js'
+import {check, required, text} from './fields.js'
+import {resolveProperties, resolveUsers, type PropertyQuery} from './refs.js'
+import {type BatchOutcome, type EntityImporter} from './types.js'
+import {parseTimestamp} from './users.js'
+
+export interface ReviewRecord {
+  property: string
+  propertyOwner?: string
+  reviewer: string
+  rating: number
+  comment: string | null
+  createdAt: Date
+}
+
+const columns = ['property_id', 'reviewer_id', 'rating', 'comment', 'created_at', 'updated_at']
+
+export const reviewsImporter: EntityImporter<ReviewRecord> = {
+  entity: 'reviews',
+  fields: [
+    {name: 'property', aliases: ['propertyId', 'listing', 'propertyName'], required: true},
+    {name: 'propertyOwner', aliases: ['owner', 'host']},
+    {name: 'reviewer', aliases: ['reviewerId', 'guest', 'author', 'user'], required: true},
+    {name: 'rating', aliases: ['stars', 'score'], required: true},
+    {name: 'comment', aliases: ['text', 'body']},
+    {name: 'createdAt', aliases: ['created']},
+  ],
+
+  parse(values) {
+    return {
+      property: required(values, 'property', 'an id or a name'),
+      propertyOwner: text(values, 'propertyOwner')?.trim(),
+      reviewer: required(values, 'reviewer', 'a user id, username or email'),
+      rating: check('rating', () => checkRating(required(values, 'rating', 'a whole number from 1 to 5').trim())),
+      comment: check('comment', () => checkComment(text(values, 'comment'))),
+      createdAt: parseTimestamp(text(values, 'createdAt'), 'createdAt'),
+    }
+  },
+
+  async write(ctx, transaction, rows, options): Promise<BatchOutcome> {
+    const rejected: BatchOutcome['rejected'] = []
+    const reject = (index: number, field: string, reason: string) => rejected.push({index, field, reason})
+    const query = (r: ReviewRecord): PropertyQuery => ({property: r.property, owner: r.propertyOwner})
+    const [properties, users] = await Promise.all([
+      resolveProperties(ctx, transaction, rows.map((r) => query(r.record)), options.cache),
+      resolveUsers(ctx, transaction, rows.map((r) => r.record.reviewer), options.cache),
+    ])
+    const resolved = rows.map((row) => ({property: properties(query(row.record)), reviewer: users(row.record.reviewer)}))
+    const propertyIds = [...new Set(resolved.flatMap((r) => (r.property.property ? [r.property.property.id] : [])))]
+    const reviewerIds = [...new Set(resolved.flatMap((r) => (r.reviewer ? [r.reviewer.id] : [])))]
+
+    // Who may review what: a confirmed stay that has ended. And the reviews that exist already.
+    const eligible = new Set<string>()
+    const existing = new Map<string, number>()
+    if (propertyIds.length > 0 && reviewerIds.length > 0) {
+      const replacements = {propertyIds, reviewerIds, today: today()}
+      const stays = await ctx.db.sequelize.query<{propertyId: number; guestId: number}>(
+        'SELECT DISTINCT property_id AS propertyId, guest_id AS guestId FROM bookings' +
+          " WHERE property_id IN (:propertyIds) AND guest_id IN (:reviewerIds) AND status = 'confirmed' AND end_date <= :today",
+        {replacements, transaction, type: QueryTypes.SELECT},
+      )
+      for (const s of stays) eligible.add(`${Number(s.propertyId)}|${Number(s.guestId)}`)
+      const reviews = await ctx.db.sequelize.query<{id: number; propertyId: number; reviewerId: number}>(
+        'SELECT id, property_id AS propertyId, reviewer_id AS reviewerId FROM reviews WHERE property_id IN (:propertyIds) AND reviewer_id IN (:reviewerIds)',
+        {replacements, transaction, type: QueryTypes.SELECT},
+      )
+      for (const r of reviews) existing.set(`${Number(r.propertyId)}|${Number(r.reviewerId)}`, Number(r.id))
+    }
+
+    const seen = new Map<string, number>()
+    const inserts: {index: number; cells: Cell[]}[] = []
+    let updated = 0
+    for (const [index, row] of rows.entries()) {
+      const r = row.record
+      const {property, reviewer} = resolved[index]
+      if (property.error !== undefined) {
+        reject(index, 'property', property.error)
+        continue
+      }
+      if (!reviewer) {
+        reject(index, 'reviewer', `unknown reviewer "${r.reviewer}"`)
+        continue
+      }
+      const key = `${property.property.id}|${reviewer.id}`
+      if (!eligible.has(key)) {
+        reject(
+          index,
+          'reviewer',
+          `user ${reviewer.id} (${reviewer.username}) has no confirmed stay at property ${property.property.id} that has ended, so cannot review it`,
+        )
+        continue
+      }
+      const earlier = seen.get(key)
+      if (earlier !== undefined) {
+        reject(index, 'reviewer', `a review of property ${property.property.id} by ${reviewer.username} repeats line ${rows[earlier].line}`)
+        continue
+      }
+      const id = existing.get(key)
+      if (id !== undefined && !options.upsert) {
+        reject(index, 'reviewer', `user ${reviewer.id} (${reviewer.username}) already reviewed property ${property.property.id} (review ${id}); use --upsert to update it`)
+        continue
+      }
+      seen.set(key, index)
+      if (id !== undefined) {
+        await ctx.db.models.Review.update({rating: r.rating, comment: r.comment}, {where: {id}, transaction})
+        updated += 1
+      } else {
+        inserts.push({index, cells: [property.property.id, reviewer.id, r.rating, r.comment, r.createdAt, r.createdAt]})
+      }
+    }
+
+    const result = await bulkInsert(ctx.db, transaction, {
+      table: 'reviews',
+      columns,
+      rows: inserts.map((i) => i.cells),
+      uniqueKeys: [{index: 'reviews_property_reviewer_unique', columns: ['property_id', 'reviewer_id']}],
+    })
+    for (const duplicate of result.duplicates) {
+      const {index} = inserts[duplicate.row]
+      reject(index, 'reviewer', `${rows[index].record.reviewer} already reviewed this property`)
+    }
+    return {inserted: result.inserted, updated, rejected}
+  },
+}
