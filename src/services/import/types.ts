@@ -44,6 +44,12 @@ export interface WriteOptions {
 export interface EntityImporter<T> {
   entity: ImportEntity
   fields: FieldSpec[]
+  /**
+   * May the next batch's write start before this batch commits (MySQL, no --upsert)? Only for
+   * importers whose writes rely on unique keys alone, not on reading the rows earlier batches
+   * wrote: a read would not see the previous batch until it commits.
+   */
+  pipelined?: boolean
   /** Checks one row on its own (formats, ranges) and converts it; throws RowError. */
   parse(values: Record<string, string | undefined>, ctx: ServiceContext): T | Promise<T>
   /**

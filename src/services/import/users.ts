@@ -10,7 +10,7 @@ import {Op, type Transaction} from 'sequelize'
 import {bulkInsert, type Cell, type UniqueKey} from '../../db/bulk.js'
 import {ValidationError} from '../../errors.js'
 import type {ServiceContext} from '../context.js'
-import {hashPassword} from '../passwords.js'
+import {checkPassword, hashPassword} from '../passwords.js'
 import {checkEmail, checkUsername} from '../users.js'
 import {flag, text} from './fields.js'
 import {RowError, type BatchOutcome, type EntityImporter, type ParsedRow} from './types.js'
@@ -64,6 +64,8 @@ function cells(r: UserRecord): Cell[] {
 
 export const usersImporter: EntityImporter<UserRecord> = {
   entity: 'users',
+  // Clashes with earlier batches are found by the unique keys, which wait for their commit.
+  pipelined: true,
   fields: [
     {name: 'username', aliases: ['login', 'user'], required: true},
     {name: 'email', aliases: ['mail', 'emailAddress'], required: true},
@@ -76,21 +78,12 @@ export const usersImporter: EntityImporter<UserRecord> = {
     {name: 'createdAt', aliases: ['created']},
   ],
 
-  async parse(values, ctx) {
+  parse(values, ctx) {
     const username = field('username', () => checkUsername(text(values, 'username') ?? ''))
     const email = field('email', () => checkEmail(text(values, 'email') ?? ''))
     const hash = text(values, 'passwordHash')
     const password = values.password
-    let passwordHash: string
-    if (hash !== undefined) {
-      if (!BCRYPT_HASH.test(hash)) throw new RowError('passwordHash', 'passwordHash is not a bcrypt hash ($2a$/$2b$/$2y$, 60 characters)')
-      passwordHash = hash
-    } else if (password !== undefined && password !== '') {
-      passwordHash = await field('password', () => hashPassword(password, ctx.bcryptCost))
-    } else {
-      throw new RowError('password', 'give a password or a passwordHash')
-    }
-    return {
+    const record = (passwordHash: string): UserRecord => ({
       username,
       email,
       firstName: name(values.firstName, 'firstName'),
@@ -99,29 +92,40 @@ export const usersImporter: EntityImporter<UserRecord> = {
       isActive: flag(values.isActive, 'isActive', true),
       isAdmin: flag(values.isAdmin, 'isAdmin', false),
       createdAt: parseTimestamp(text(values, 'createdAt'), 'createdAt'),
+    })
+    if (hash !== undefined) {
+      if (!BCRYPT_HASH.test(hash)) throw new RowError('passwordHash', 'passwordHash is not a bcrypt hash ($2a$/$2b$/$2y$, 60 characters)')
+      return record(hash)
     }
+    if (password === undefined || password === '') throw new RowError('password', 'give a password or a passwordHash')
+    // Check everything else first, so that a bad row costs no hashing; then hash on the thread pool.
+    field('password', () => checkPassword(password))
+    const checked = record('')
+    return hashPassword(password, ctx.bcryptCost).then((passwordHash) => ({...checked, passwordHash}))
   },
 
   async write(ctx, transaction, rows, options): Promise<BatchOutcome> {
     const rejected: BatchOutcome['rejected'] = []
     // Clashes inside the batch are found here; clashes with the database by the insert.
-    const seen = new Map<string, number>()
+    const usernames = new Map<string, number>()
+    const emails = new Map<string, number>()
     const fresh: {index: number; row: ParsedRow<UserRecord>}[] = []
-    rows.forEach((row, index) => {
-      for (const [key, value] of [
-        ['username', row.record.username.toLowerCase()],
-        ['email', row.record.email],
-      ] as const) {
-        const earlier = seen.get(`${key}:${value}`)
-        if (earlier !== undefined) {
-          rejected.push({index, field: key, reason: `${key} "${row.record[key]}" repeats line ${rows[earlier].line}`})
-          return
-        }
+    for (let index = 0; index < rows.length; index++) {
+      const row = rows[index]
+      const {username, email} = row.record
+      const lower = username.toLowerCase()
+      const earlierName = usernames.get(lower)
+      const earlierEmail = earlierName === undefined ? emails.get(email) : undefined
+      if (earlierName !== undefined) {
+        rejected.push({index, field: 'username', reason: `username "${username}" repeats line ${rows[earlierName].line}`})
+      } else if (earlierEmail !== undefined) {
+        rejected.push({index, field: 'email', reason: `email "${email}" repeats line ${rows[earlierEmail].line}`})
+      } else {
+        usernames.set(lower, index)
+        emails.set(email, index)
+        fresh.push({index, row})
       }
-      seen.set(`username:${row.record.username.toLowerCase()}`, index)
-      seen.set(`email:${row.record.email}`, index)
-      fresh.push({index, row})
-    })
+    }
     let updated = 0
     let toInsert = fresh
     if (options.upsert) {
