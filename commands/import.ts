@@ -76,6 +76,11 @@ Exit codes: 0 all rows imported, 2 bad flags, 3 unreadable file or missing colum
           )
         },
       })
+    } catch (error) {
+      // The import did not run (a bad header, an unreachable database…): leave no empty error file.
+      await rejections?.close()
+      if (errorsPath && rejections?.written === 0) await import('node:fs').then((fs) => fs.rmSync(errorsPath, {force: true}))
+      throw error
     } finally {
       await rejections?.close()
       if (showProgress) process.stderr.write('\r\x1b[K')
