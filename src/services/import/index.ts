@@ -222,7 +222,7 @@ export async function importFile(ctx: ServiceContext, input: ImportInput): Promi
         continue
       }
       try {
-        const parsed = importer.parse(mapper.map(record.values), ctx)
+        const parsed = importer.parse(record.mapped ? record.values : mapper.map(record.values), ctx)
         if (isPromise(parsed)) {
           ;(waiting ??= []).push(
             parsed.then(
@@ -334,11 +334,13 @@ export async function importFile(ctx: ServiceContext, input: ImportInput): Promi
   /** Batches being written, oldest first. */
   const inFlight: Promise<Written>[] = []
   try {
-    const records = readRecordChunks(stream, format, {onHeader: checkHeader})
+    const records = readRecordChunks(stream, format, {onHeader: checkHeader, fieldOf: (column) => mapper.fieldOf(column)})
     let consumed = skip
     for await (const batchRecords of batches(records, batchSize, skip)) {
       counts.read += batchRecords.length
       const prepared = await prepare(batchRecords)
+      // The records as read are not needed any more: let them die young, not wait for a batch to commit.
+      batchRecords.length = 0
       while (inFlight.length >= (pipelined ? 2 : 1)) flush(await inFlight.shift()!)
       if (input.maxErrors !== undefined && counts.rejected + prepared.rejections.length > input.maxErrors) {
         // Report up to the limit, then stop: nothing of this batch is written.

@@ -19,8 +19,10 @@ export type FieldValues = Record<string, string | undefined>
 export interface SourceRecord {
   /** Line where the record starts (CSV, NDJSON) or its 1-based index (JSON array). */
   line: number
-  /** Values by column name (as in the file, before mapping). */
+  /** Values by column name (as in the file), or by field name when `mapped`. */
   values: FieldValues
+  /** The CSV reader named the values by field already (ReadOptions.fieldOf). */
+  mapped?: boolean
   /** The record as read, for the error file. */
   raw: unknown
   /** Set when the record could not be read at all. */
@@ -72,6 +74,9 @@ export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediat
 async function* csvChunks(stream: Readable, options: ReadOptions): AsyncGenerator<SourceRecord[]> {
   const reader = new CsvReader()
   let header: string[] | undefined
+  /** The key of each column in `values`: its field when fieldOf is given (null: not imported). */
+  let keys: (string | null)[] = []
+  const mapped = Boolean(options.fieldOf)
   const convert = (parsed: CsvRecord[]): SourceRecord[] => {
     const records: SourceRecord[] = []
     for (const {line, fields, size, broken} of parsed) {
@@ -79,6 +84,7 @@ async function* csvChunks(stream: Readable, options: ReadOptions): AsyncGenerato
         if (broken) throw new ValidationError(`the header (line ${line}) cannot be read: ${broken}`)
         header = fields.map((h) => h.trim())
         options.onHeader?.(header)
+        keys = header.map((column) => (options.fieldOf ? options.fieldOf(column) : column))
         continue
       }
       if (broken) {
@@ -87,8 +93,11 @@ async function* csvChunks(stream: Readable, options: ReadOptions): AsyncGenerato
         records.push({line, values: {}, raw: fields, broken: `expected ${header.length} fields (as in the header), found ${fields.length}`, size})
       } else {
         const values: FieldValues = {}
-        for (let i = 0; i < header.length; i++) values[header[i]] = fields[i]
-        records.push({line, values, raw: fields, size})
+        for (let i = 0; i < keys.length; i++) {
+          const key = keys[i]
+          if (key !== null) values[key] = fields[i]
+        }
+        records.push(mapped ? {line, values, raw: fields, size, mapped} : {line, values, raw: fields, size})
       }
     }
     return records
@@ -184,6 +193,8 @@ async function* jsonChunks(stream: Readable): AsyncGenerator<SourceRecord[]> {
 export interface ReadOptions {
   /** Called with the column names of a CSV header before any record; may throw. */
   onHeader?: (columns: string[]) => void
+  /** Names CSV values by field instead of column (null leaves the column out); one object per row less. */
+  fieldOf?: (column: string) => string | null
 }
 
 /**

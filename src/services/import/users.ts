@@ -34,9 +34,10 @@ const UNIQUE_KEYS: UniqueKey[] = [
   {index: 'users_email_unique', columns: ['email']},
 ]
 
-function field<T>(name: string, check: () => T): T {
+/** `check(value)`, its ValidationError turned into the row's error on `name`. */
+function field<T>(name: string, check: (value: string) => T, value: string): T {
   try {
-    return check()
+    return check(value)
   } catch (error) {
     if (error instanceof ValidationError) throw new RowError(name, error.message)
     throw error
@@ -50,8 +51,15 @@ function name(value: string | undefined, fieldName: string): string | null {
   return trimmed || null
 }
 
+// Rows without a timestamp get the time they are read; rows read in the same millisecond share one Date.
+let now = new Date(0)
+
 export function parseTimestamp(value: string | undefined, fieldName: string): Date {
-  if (value === undefined) return new Date()
+  if (value === undefined) {
+    const time = Date.now()
+    if (time !== now.getTime()) now = new Date(time)
+    return now
+  }
   const date = new Date(value)
   if (Number.isNaN(date.getTime())) throw new RowError(fieldName, `${fieldName} "${value}" is not a date-time`)
   return date
@@ -80,53 +88,33 @@ export const usersImporter: EntityImporter<UserRecord> = {
   ],
 
   parse(values, ctx) {
-    const username = field('username', () => checkUsername(text(values, 'username') ?? ''))
-    const email = field('email', () => checkEmail(text(values, 'email') ?? ''))
+    const username = field('username', checkUsername, text(values, 'username') ?? '')
+    const email = field('email', checkEmail, text(values, 'email') ?? '')
     const hash = text(values, 'passwordHash')
     const password = values.password
-    const record = (passwordHash: string): UserRecord => ({
+    if (hash !== undefined && !BCRYPT_HASH.test(hash)) {
+      throw new RowError('passwordHash', 'passwordHash is not a bcrypt hash ($2a$/$2b$/$2y$, 60 characters)')
+    }
+    if (hash === undefined && (password === undefined || password === '')) throw new RowError('password', 'give a password or a passwordHash')
+    const record: UserRecord = {
       username,
       email,
       firstName: name(values.firstName, 'firstName'),
       lastName: name(values.lastName, 'lastName'),
-      passwordHash,
+      passwordHash: hash ?? '',
       isActive: flag(values.isActive, 'isActive', true),
       isAdmin: flag(values.isAdmin, 'isAdmin', false),
       createdAt: parseTimestamp(text(values, 'createdAt'), 'createdAt'),
-    })
-    if (hash !== undefined) {
-      if (!BCRYPT_HASH.test(hash)) throw new RowError('passwordHash', 'passwordHash is not a bcrypt hash ($2a$/$2b$/$2y$, 60 characters)')
-      return record(hash)
     }
-    if (password === undefined || password === '') throw new RowError('password', 'give a password or a passwordHash')
-    // Check everything else first, so that a bad row costs no hashing; then hash on the thread pool.
-    field('password', () => checkPassword(password))
-    const checked = record('')
-    return hashPassword(password, ctx.bcryptCost).then((passwordHash) => ({...checked, passwordHash}))
+    if (hash !== undefined) return record
+    // Everything else was checked first, so that a bad row costs no hashing; hashed on the thread pool.
+    field('password', checkPassword, password!)
+    return hashPassword(password!, ctx.bcryptCost).then((passwordHash) => ({...record, passwordHash}))
   },
 
   async write(ctx, transaction, rows, options): Promise<BatchOutcome> {
-    const rejected: BatchOutcome['rejected'] = []
     // Clashes inside the batch are found here; clashes with the database by the insert.
-    const usernames = new Map<string, number>()
-    const emails = new Map<string, number>()
-    const fresh: {index: number; row: ParsedRow<UserRecord>}[] = []
-    for (let index = 0; index < rows.length; index++) {
-      const row = rows[index]
-      const {username, email} = row.record
-      const lower = username.toLowerCase()
-      const earlierName = usernames.get(lower)
-      const earlierEmail = earlierName === undefined ? emails.get(email) : undefined
-      if (earlierName !== undefined) {
-        rejected.push({index, field: 'username', reason: `username "${username}" repeats line ${rows[earlierName].line}`})
-      } else if (earlierEmail !== undefined) {
-        rejected.push({index, field: 'email', reason: `email "${email}" repeats line ${rows[earlierEmail].line}`})
-      } else {
-        usernames.set(lower, index)
-        emails.set(email, index)
-        fresh.push({index, row})
-      }
-    }
+    const {fresh, rejected} = withoutRepeats(rows)
     let updated = 0
     let toInsert = fresh
     if (options.upsert) {
@@ -149,6 +137,31 @@ export const usersImporter: EntityImporter<UserRecord> = {
     }
     return {inserted: result.inserted, updated, rejected}
   },
+}
+
+/** The rows whose username and email no earlier row of the batch has (any case), and the others rejected. */
+function withoutRepeats(rows: ParsedRow<UserRecord>[]) {
+  const rejected: BatchOutcome['rejected'] = []
+  const usernames = new Map<string, number>()
+  const emails = new Map<string, number>()
+  const fresh: {index: number; row: ParsedRow<UserRecord>}[] = []
+  for (let index = 0; index < rows.length; index++) {
+    const row = rows[index]
+    const {username, email} = row.record
+    const lower = username.toLowerCase()
+    const earlierName = usernames.get(lower)
+    const earlierEmail = earlierName === undefined ? emails.get(email) : undefined
+    if (earlierName !== undefined) {
+      rejected.push({index, field: 'username', reason: `username "${username}" repeats line ${rows[earlierName].line}`})
+    } else if (earlierEmail !== undefined) {
+      rejected.push({index, field: 'email', reason: `email "${email}" repeats line ${rows[earlierEmail].line}`})
+    } else {
+      usernames.set(lower, index)
+      emails.set(email, index)
+      fresh.push({index, row})
+    }
+  }
+  return {fresh, rejected}
 }
 
 /** --upsert: rows whose username exists update that user (in bulk); the rest are left to insert. */
