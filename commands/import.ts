@@ -36,7 +36,12 @@ Exit codes: 0 all rows imported, 2 bad flags, 3 unreadable file or missing colum
     upsert: Flags.boolean({description: 'Update existing rows (matched by natural key) instead of rejecting them'}),
     resume: Flags.boolean({description: 'Skip the rows an interrupted run of this same file committed'}),
     'max-errors': Flags.integer({description: 'Stop after this many rejected rows', min: 0}),
-    'batch-size': Flags.integer({description: 'Rows per batch and transaction', default: 5000, min: 1, max: 100_000}),
+    'batch-size': Flags.integer({
+      description: 'Rows per batch and transaction (fewer when rows are wide: a batch holds at most 4 MiB; the first at most 1,000 rows)',
+      default: 5000,
+      min: 1,
+      max: 100_000,
+    }),
   }
 
   async run(): Promise<ImportSummary> {

@@ -22,11 +22,19 @@ export interface UniqueKey {
   columns: string[]
 }
 
+/** Rows by index: an array, or rows made on demand (so that a batch keeps no array per row). */
+export interface Rows {
+  readonly length: number
+  at(index: number): Cell[] | undefined
+}
+
 export interface BulkInsert {
   table: string
   columns: string[]
-  rows: Cell[][]
+  rows: Rows
   uniqueKeys: UniqueKey[]
+  /** Sent only once this resolves (the data is prepared before). */
+  before?: Promise<void>
 }
 
 export interface BulkResult {
@@ -67,25 +75,25 @@ function tsvCell(value: Cell): string {
 }
 
 /**
- * The rows as LOAD DATA text, encoded straight into buffers of about 256 KiB (no string per
- * row or per line: an import's garbage, and so its memory, is mostly what it allocates per row).
+ * The rows as LOAD DATA text, encoded into buffers of about 256 KiB a line at a time (no
+ * string that outlives its line: an import's memory is mostly what it keeps per row).
  */
-function tsv(rows: Cell[][]): Buffer[] {
+function tsv(rows: Rows): Buffer[] {
   const buffers: Buffer[] = []
   let buffer = Buffer.allocUnsafe(PIECE_BYTES)
   let at = 0
-  for (const row of rows) {
-    for (let i = 0; i < row.length; i++) {
-      const text = tsvCell(row[i])
-      // UTF-8 takes at most 3 bytes per UTF-16 unit; 1 more for the separator.
-      if (at + text.length * 3 + 1 > buffer.length) {
-        buffers.push(buffer.subarray(0, at))
-        buffer = Buffer.allocUnsafe(Math.max(PIECE_BYTES, text.length * 3 + 1))
-        at = 0
-      }
-      at += buffer.write(text, at)
-      buffer[at++] = i === row.length - 1 ? 10 : 9
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows.at(r)!
+    let line = tsvCell(row[0])
+    for (let i = 1; i < row.length; i++) line += '\t' + tsvCell(row[i])
+    line += '\n'
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if (at + line.length * 3 > buffer.length) {
+      buffers.push(buffer.subarray(0, at))
+      buffer = Buffer.allocUnsafe(Math.max(PIECE_BYTES, line.length * 3))
+      at = 0
     }
+    at += buffer.write(line, at)
   }
   if (at > 0) buffers.push(buffer.subarray(0, at))
   return buffers
@@ -101,9 +109,14 @@ function keyText(key: UniqueKey, columns: string[], row: Cell[]): string {
 }
 
 async function mysqlInsert(db: Db, transaction: Transaction, input: BulkInsert): Promise<BulkResult> {
-  if (input.rows.length === 0) return {inserted: 0, duplicates: []}
+  if (input.rows.length === 0) {
+    await input.before
+    return {inserted: 0, duplicates: []}
+  }
   const qi = db.sequelize.getQueryInterface()
-  const name = registerInfile(tsv(input.rows))
+  const data = tsv(input.rows)
+  await input.before
+  const name = registerInfile(data)
   // Every skipped row must leave its warning (SHOW WARNINGS keeps 64 by default): once per connection.
   const connection = (transaction as unknown as {connection: object}).connection
   if (!raisedErrorCount.has(connection)) {
@@ -127,7 +140,7 @@ async function mysqlInsert(db: Db, transaction: Transaction, input: BulkInsert):
     const byKey = new Map<string, Map<string, number>>()
     for (const key of input.uniqueKeys) {
       const map = new Map<string, number>()
-      input.rows.forEach((row, i) => map.set(keyText(key, input.columns, row), i))
+      for (let i = 0; i < input.rows.length; i++) map.set(keyText(key, input.columns, input.rows.at(i)!), i)
       byKey.set(key.index, map)
     }
     for (const warning of warnings) {
@@ -196,6 +209,7 @@ const isUniqueViolation = (error: unknown) => /SQLITE_CONSTRAINT: UNIQUE/.test(S
  * row by row with ON CONFLICT DO NOTHING to learn which rows clashed.
  */
 async function sqliteInsert(db: Db, transaction: Transaction, input: BulkInsert): Promise<BulkResult> {
+  await input.before
   if (input.rows.length === 0) return {inserted: 0, duplicates: []}
   const connection = (transaction as unknown as {connection: SqliteConnection}).connection
   const qi = db.sequelize.getQueryInterface()
@@ -214,19 +228,19 @@ async function sqliteInsert(db: Db, transaction: Transaction, input: BulkInsert)
   let inserted = 0
   try {
     for (let from = 0; from < input.rows.length; from += group) {
-      const rows = input.rows.slice(from, from + group)
+      const count = Math.min(group, input.rows.length - from)
       const params: unknown[] = []
-      for (const row of rows) for (const value of row) params.push(sqliteValue(value))
+      for (let i = from; i < from + count; i++) for (const value of input.rows.at(i)!) params.push(sqliteValue(value))
       try {
-        inserted += await run(await multi(rows.length), params)
+        inserted += await run(await multi(count), params)
         continue
       } catch (error) {
         if (!isUniqueViolation(error)) throw error
       }
       single ??= await prepare(connection, `${head}${tuple} ON CONFLICT DO NOTHING`)
-      for (let i = 0; i < rows.length; i++) {
-        const changes = await run(single, rows[i].map(sqliteValue))
-        if (changes === 0) clashed.push(from + i)
+      for (let i = from; i < from + count; i++) {
+        const changes = await run(single, input.rows.at(i)!.map(sqliteValue))
+        if (changes === 0) clashed.push(i)
         inserted += changes
       }
     }
@@ -239,7 +253,10 @@ async function sqliteInsert(db: Db, transaction: Transaction, input: BulkInsert)
   let open = clashed.sort((a, b) => a - b)
   const table = qi.quoteIdentifier(input.table)
   for (const key of input.uniqueKeys) {
-    const cells = (i: number) => key.columns.map((c) => input.rows[i][input.columns.indexOf(c)])
+    const cells = (i: number) => {
+      const row = input.rows.at(i)!
+      return key.columns.map((c) => row[input.columns.indexOf(c)])
+    }
     const candidates = open.filter((i) => cells(i).every((v) => v !== null))
     const found = new Set<number>()
     if (key.columns.length === 1) {

@@ -103,6 +103,8 @@ const DEFAULT_BATCH = 5000
 const BATCH_BYTES = 4 * 1024 * 1024
 /** Rows parsed between two turns of the event loop. */
 const SLICE = 256
+/** The first batch is at most this long, so that the database starts early. */
+const FIRST_BATCH = 1000
 
 function fileKey(entity: string, file: string): string | undefined {
   if (file === '-') return undefined
@@ -131,12 +133,14 @@ async function writeCheckpoint(ctx: ServiceContext, transaction: Transaction, ke
 }
 
 /**
- * Collects records into batches of `size` records or BATCH_BYTES, dropping the first `skip`
- * (a resumed run). The event loop gets a turn after every chunk of the file.
+ * Collects records into batches of `size` records or BATCH_BYTES (the first one at most
+ * FIRST_BATCH), dropping the first `skip` (a resumed run). The event loop gets a turn after
+ * every chunk of the file.
  */
-async function* batches(chunks: AsyncIterable<SourceRecord[]>, size: number, skip: number): AsyncGenerator<SourceRecord[]> {
+async function* batches(chunks: AsyncIterable<SourceRecord[]>, batchSize: number, skip: number): AsyncGenerator<SourceRecord[]> {
   let batch: SourceRecord[] = []
   let bytes = 0
+  let size = Math.min(batchSize, FIRST_BATCH)
   for await (const chunk of chunks) {
     for (const record of chunk) {
       if (skip > 0) {
@@ -149,6 +153,7 @@ async function* batches(chunks: AsyncIterable<SourceRecord[]>, size: number, ski
         yield batch
         batch = []
         bytes = 0
+        size = batchSize
       }
     }
     await yieldToEventLoop()
@@ -261,10 +266,12 @@ export async function importFile(ctx: ServiceContext, input: ImportInput): Promi
   }
 
   async function write(batch: PreparedBatch, transaction: Transaction, order?: Order): Promise<Written> {
-    await order?.previousWrote
+    // The importer waits for its turn itself (after preparing its data); without rows, here.
+    const turn = order?.previousWrote
+    if (batch.rows.length === 0) await turn
     const outcome =
       batch.rows.length > 0
-        ? await importer.write(ctx, transaction, batch.rows, {upsert: Boolean(input.upsert)})
+        ? await importer.write(ctx, transaction, batch.rows, {upsert: Boolean(input.upsert), ...(turn ? {turn} : {})})
         : {inserted: 0, updated: 0, rejected: []}
     order?.wrote()
     await order?.previousCommitted

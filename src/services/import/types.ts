@@ -39,6 +39,11 @@ export interface BatchOutcome {
 
 export interface WriteOptions {
   upsert: boolean
+  /**
+   * Pipelined importers only: resolves when the batch before has done its writes. Await it
+   * before the first statement, and prepare what needs no database (checks, data) before.
+   */
+  turn?: Promise<void>
 }
 
 export interface EntityImporter<T> {
@@ -47,7 +52,8 @@ export interface EntityImporter<T> {
   /**
    * May the next batch's write start before this batch commits (MySQL, no --upsert)? Only for
    * importers whose writes rely on unique keys alone, not on reading the rows earlier batches
-   * wrote: a read would not see the previous batch until it commits.
+   * wrote: a read would not see the previous batch until it commits. Such an importer's write
+   * gets `options.turn`, to await before its first statement.
    */
   pipelined?: boolean
   /** Checks one row on its own (formats, ranges) and converts it; throws RowError. */

@@ -118,7 +118,8 @@ export const usersImporter: EntityImporter<UserRecord> = {
     let updated = 0
     let toInsert = fresh
     if (options.upsert) {
-      const result = await updateExisting(ctx, transaction, fresh)
+      await options.turn
+      const result = await updateExisting(ctx, transaction, rows, fresh)
       updated = result.updated
       rejected.push(...result.rejected)
       toInsert = result.remaining
@@ -126,28 +127,28 @@ export const usersImporter: EntityImporter<UserRecord> = {
     const result = await bulkInsert(ctx.db, transaction, {
       table: 'users',
       columns,
-      rows: toInsert.map(({row}) => cells(row.record)),
+      rows: {length: toInsert.length, at: (i) => cells(rows[toInsert[i]].record)},
       uniqueKeys: UNIQUE_KEYS,
+      before: options.turn,
     })
     for (const duplicate of result.duplicates) {
       const column = duplicate.key.columns[0]
       const fieldName = column === 'username' ? 'username' : 'email'
-      const record = toInsert[duplicate.row].row.record
-      rejected.push({index: toInsert[duplicate.row].index, field: fieldName, reason: `${fieldName} "${record[fieldName]}" already exists`})
+      const index = toInsert[duplicate.row]
+      rejected.push({index, field: fieldName, reason: `${fieldName} "${rows[index].record[fieldName]}" already exists`})
     }
     return {inserted: result.inserted, updated, rejected}
   },
 }
 
-/** The rows whose username and email no earlier row of the batch has (any case), and the others rejected. */
+/** The rows (indexes) whose username and email no earlier row of the batch has (any case), and the others rejected. */
 function withoutRepeats(rows: ParsedRow<UserRecord>[]) {
   const rejected: BatchOutcome['rejected'] = []
   const usernames = new Map<string, number>()
   const emails = new Map<string, number>()
-  const fresh: {index: number; row: ParsedRow<UserRecord>}[] = []
+  const fresh: number[] = []
   for (let index = 0; index < rows.length; index++) {
-    const row = rows[index]
-    const {username, email} = row.record
+    const {username, email} = rows[index].record
     const lower = username.toLowerCase()
     const earlierName = usernames.get(lower)
     const earlierEmail = earlierName === undefined ? emails.get(email) : undefined
@@ -158,36 +159,36 @@ function withoutRepeats(rows: ParsedRow<UserRecord>[]) {
     } else {
       usernames.set(lower, index)
       emails.set(email, index)
-      fresh.push({index, row})
+      fresh.push(index)
     }
   }
   return {fresh, rejected}
 }
 
 /** --upsert: rows whose username exists update that user (in bulk); the rest are left to insert. */
-async function updateExisting(ctx: ServiceContext, transaction: Transaction, rows: {index: number; row: ParsedRow<UserRecord>}[]) {
+async function updateExisting(ctx: ServiceContext, transaction: Transaction, rows: ParsedRow<UserRecord>[], indexes: number[]) {
   const {User} = ctx.db.models
   const existing = await User.findAll({
     attributes: ['id', 'username', 'email'],
-    where: {[Op.or]: [{username: rows.map((r) => r.row.record.username)}, {email: rows.map((r) => r.row.record.email)}]},
+    where: {[Op.or]: [{username: indexes.map((i) => rows[i].record.username)}, {email: indexes.map((i) => rows[i].record.email)}]},
     transaction,
   })
   const byUsername = new Map(existing.map((u) => [u.username.toLowerCase(), u]))
   const byEmail = new Map(existing.map((u) => [u.email.toLowerCase(), u]))
-  const remaining: typeof rows = []
+  const remaining: number[] = []
   const rejected: BatchOutcome['rejected'] = []
   const updates: CreationAttributes<User>[] = []
-  for (const item of rows) {
-    const r = item.row.record
+  for (const index of indexes) {
+    const r = rows[index].record
     const user = byUsername.get(r.username.toLowerCase())
     const emailOwner = byEmail.get(r.email)
     if (!user) {
-      if (emailOwner) rejected.push({index: item.index, field: 'email', reason: `email "${r.email}" belongs to user ${emailOwner.username}`})
-      else remaining.push(item)
+      if (emailOwner) rejected.push({index, field: 'email', reason: `email "${r.email}" belongs to user ${emailOwner.username}`})
+      else remaining.push(index)
       continue
     }
     if (emailOwner && emailOwner.id !== user.id) {
-      rejected.push({index: item.index, field: 'email', reason: `email "${r.email}" belongs to another user (${emailOwner.username})`})
+      rejected.push({index, field: 'email', reason: `email "${r.email}" belongs to another user (${emailOwner.username})`})
       continue
     }
     updates.push({
