@@ -204,16 +204,18 @@ const isUniqueViolation = (error: unknown) => /SQLITE_CONSTRAINT: UNIQUE/.test(S
 
 /**
  * SQLite: prepared statements in the batch's transaction. Rows go in groups, one multi-row
- * INSERT per group (a statement per row would cost a trip to sqlite3's thread per row); a
- * group that clashes with a unique key fails whole, changing nothing, and is then inserted
- * row by row with ON CONFLICT DO NOTHING to learn which rows clashed.
+ * INSERT per group (a statement per row would cost a trip to sqlite3's thread per row). A
+ * group that hits a unique key fails whole, changing nothing; the rows of that group whose
+ * keys are taken are then looked up (one IN query per key) and the others inserted again,
+ * row by row with ON CONFLICT DO NOTHING should that still clash.
  */
 async function sqliteInsert(db: Db, transaction: Transaction, input: BulkInsert): Promise<BulkResult> {
   await input.before
   if (input.rows.length === 0) return {inserted: 0, duplicates: []}
   const connection = (transaction as unknown as {connection: SqliteConnection}).connection
   const qi = db.sequelize.getQueryInterface()
-  const head = `INSERT INTO ${qi.quoteIdentifier(input.table)} (${input.columns.map((c) => qi.quoteIdentifier(c)).join(', ')}) VALUES `
+  const table = qi.quoteIdentifier(input.table)
+  const head = `INSERT INTO ${table} (${input.columns.map((c) => qi.quoteIdentifier(c)).join(', ')}) VALUES `
   const tuple = `(${input.columns.map(() => '?').join(', ')})`
   // 999 parameters per statement: the limit of SQLite builds before 3.32.
   const group = Math.max(1, Math.floor(999 / input.columns.length))
@@ -223,36 +225,58 @@ async function sqliteInsert(db: Db, transaction: Transaction, input: BulkInsert)
     if (!statement) statements.set(rows, (statement = await prepare(connection, head + Array.from({length: rows}, () => tuple).join(', '))))
     return statement
   }
+  const insertRows = async (indexes: number[]) => {
+    const params: unknown[] = []
+    for (const i of indexes) for (const value of input.rows.at(i)!) params.push(sqliteValue(value))
+    return run(await multi(indexes.length), params)
+  }
   let single: SqliteStatement | undefined
-  const clashed: number[] = []
+  const duplicates: BulkResult['duplicates'] = []
   let inserted = 0
   try {
     for (let from = 0; from < input.rows.length; from += group) {
-      const count = Math.min(group, input.rows.length - from)
-      const params: unknown[] = []
-      for (let i = from; i < from + count; i++) for (const value of input.rows.at(i)!) params.push(sqliteValue(value))
+      const indexes = Array.from({length: Math.min(group, input.rows.length - from)}, (_, k) => from + k)
       try {
-        inserted += await run(await multi(count), params)
+        inserted += await insertRows(indexes)
         continue
       } catch (error) {
         if (!isUniqueViolation(error)) throw error
       }
-      single ??= await prepare(connection, `${head}${tuple} ON CONFLICT DO NOTHING`)
-      for (let i = from; i < from + count; i++) {
-        const changes = await run(single, input.rows.at(i)!.map(sqliteValue))
-        if (changes === 0) clashed.push(i)
-        inserted += changes
+      const taken = await takenKeys(db, transaction, input, indexes)
+      duplicates.push(...taken)
+      const rest = indexes.filter((i) => !taken.some((d) => d.row === i))
+      if (rest.length === 0) continue
+      try {
+        inserted += await insertRows(rest)
+        continue
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error
       }
+      // Still a clash the lookups did not see (two rows of the batch, say): row by row.
+      const statement = (single ??= await prepare(connection, `${head}${tuple} ON CONFLICT DO NOTHING`))
+      const changes = await Promise.all(rest.map((i) => run(statement, input.rows.at(i)!.map(sqliteValue))))
+      const clashed = rest.filter((_, k) => changes[k] === 0)
+      inserted += rest.length - clashed.length
+      duplicates.push(...(await takenKeys(db, transaction, input, clashed)))
     }
   } finally {
     for (const statement of [...statements.values(), ...(single ? [single] : [])]) await finalize(statement)
   }
-  // Which key clashed: looked up for all clashed rows at once, key by key (one column keys
-  // with IN lists, others row by row).
-  const duplicates: BulkResult['duplicates'] = []
-  let open = clashed.sort((a, b) => a - b)
+  duplicates.sort((a, b) => a.row - b.row)
+  return {inserted, duplicates}
+}
+
+/**
+ * The rows among `indexes` whose unique key values the table already holds, with the key:
+ * one IN query per one-column key, a query per row for wider keys.
+ */
+async function takenKeys(db: Db, transaction: Transaction, input: BulkInsert, indexes: number[]): Promise<BulkResult['duplicates']> {
+  const qi = db.sequelize.getQueryInterface()
   const table = qi.quoteIdentifier(input.table)
+  const duplicates: BulkResult['duplicates'] = []
+  let open = indexes
   for (const key of input.uniqueKeys) {
+    if (open.length === 0) break
     const cells = (i: number) => {
       const row = input.rows.at(i)!
       return key.columns.map((c) => row[input.columns.indexOf(c)])
@@ -284,8 +308,7 @@ async function sqliteInsert(db: Db, transaction: Transaction, input: BulkInsert)
     for (const i of found) duplicates.push({row: i, key, value: cells(i).join('-')})
     open = open.filter((i) => !found.has(i))
   }
-  duplicates.sort((a, b) => a.row - b.row)
-  return {inserted, duplicates}
+  return duplicates
 }
 
 /** Inserts rows, skipping (and reporting) those whose unique keys are already taken. */
