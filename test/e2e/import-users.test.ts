@@ -356,6 +356,18 @@ describe(`stayctl import users (e2e, ${testDialect})`, function () {
     expect(await users()).to.equal(5)
   })
 
+  it('a missing file or a folder is a clear exit-3 error', async () => {
+    for (const [target, message] of [
+      [path.join(dir, 'missing.csv'), /^Error: cannot read .*missing\.csv: no such file$/m],
+      [dir, /^Error: cannot read .*: not a file/m],
+    ] as const) {
+      const result = await stayctl([target, '--format', 'csv'])
+      expect(result.code, result.stderr).to.equal(3)
+      expect(result.stderr).to.match(message)
+    }
+    expect(fs.existsSync(path.join(dir, 'missing.csv.errors.csv'))).to.equal(false)
+  })
+
   it('a header without the email column is a clear exit-3 error before any row is written', async () => {
     const noEmail = path.join(dir, 'noemail.csv')
     fs.writeFileSync(noEmail, `username,passwordHash\nnoemail1,${HASH}\nnoemail2,${HASH}\n`)

@@ -183,11 +183,18 @@ export async function importFile(ctx: ServiceContext, input: ImportInput): Promi
   const batchSize = input.batchSize ?? DEFAULT_BATCH
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValidationError('batch size must be a positive integer')
   const single = Boolean(input.atomic || input.dryRun)
-  const key = single ? undefined : fileKey(importer.entity, input.file)
-  const skip = input.resume && key ? await readCheckpoint(ctx, key) : 0
   if (input.resume && input.file === '-') throw new UsageError('--resume needs a file, not stdin')
-
   const {stream, size} = openInput(input.file)
+  let key: string | undefined
+  let skip = 0
+  try {
+    key = single ? undefined : fileKey(importer.entity, input.file)
+    if (input.resume && key) skip = await readCheckpoint(ctx, key)
+  } catch (error) {
+    stream.destroy()
+    throw error
+  }
+
   const counts = {read: 0, inserted: 0, updated: 0, rejected: 0}
   const progress = () =>
     input.onProgress?.({...counts, bytesRead: (stream as {bytesRead?: number}).bytesRead, totalBytes: size})

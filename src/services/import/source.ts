@@ -45,12 +45,14 @@ export function formatOf(file: string, explicit?: string): ImportFormat {
 
 export function openInput(file: string): {stream: Readable; size?: number} {
   if (file === '-') return {stream: process.stdin}
-  let size: number
+  let stat: fs.Stats
   try {
-    size = fs.statSync(file).size
+    stat = fs.statSync(file)
   } catch {
     throw new ValidationError(`cannot read ${file}: no such file`)
   }
+  if (!stat.isFile()) throw new ValidationError(`cannot read ${file}: not a file`)
+  const size = stat.size
   // Chunks of 256 KiB: each is parsed in one go, so smaller ones keep the event loop responsive.
   return {stream: fs.createReadStream(file, {highWaterMark: 256 * 1024}), size}
 }
