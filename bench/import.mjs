@@ -2,7 +2,8 @@
 /**
  * Import benchmark (issue 4, acceptance 1 and 2). Build first, then run:
  *
- *   npm run build && node bench/import.mjs [--rows 200000] [--memory-rows 1000000] [--only users,bookings,memory]
+ *   npm run build && node bench/import.mjs [--rows 200000] [--rounds 3] [--memory-rows 1000000]
+ *                                           [--only users,bookings,memory]
  *
  * Needs a MariaDB/MySQL server whose user may create and drop databases (BENCH_MYSQL_URL,
  * default mysql://root@127.0.0.1:3306) with local_infile enabled, and its command-line
