@@ -8,9 +8,21 @@ import {Readable} from 'node:stream'
 
 const streams = new Map<string, Readable>()
 
-export function registerInfile(data: Buffer | Readable): string {
+/**
+ * mysql2 sends each chunk of the stream as one packet, and the server refuses a packet over
+ * max_allowed_packet (1 MiB at the least): buffers go out in pieces no larger than this.
+ */
+const PACKET_BYTES = 512 * 1024
+
+function* pieces(buffers: Buffer[]): Generator<Buffer> {
+  for (const buffer of buffers) {
+    for (let at = 0; at < buffer.length; at += PACKET_BYTES) yield buffer.subarray(at, at + PACKET_BYTES)
+  }
+}
+
+export function registerInfile(data: Buffer | Buffer[] | Readable): string {
   const name = `stayctl-${randomUUID()}`
-  streams.set(name, Buffer.isBuffer(data) ? Readable.from([data]) : data)
+  streams.set(name, data instanceof Readable ? data : Readable.from(pieces(Array.isArray(data) ? data : [data])))
   return name
 }
 

@@ -51,9 +51,9 @@ export class FieldMapper {
 
   map(values: Record<string, string | undefined>): Record<string, string | undefined> {
     const out: Record<string, string | undefined> = {}
-    for (const [column, value] of Object.entries(values)) {
-      const field = this.fieldOf(column)
-      if (field) out[field] = value
+    for (const column in values) {
+      const field = this.cache.get(column) ?? this.fieldOf(column)
+      if (field) out[field] = values[column]
     }
     return out
   }

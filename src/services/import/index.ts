@@ -4,9 +4,14 @@
  * the whole file with `atomic`; rolled back with `dryRun`). Rejected rows go to `onRejected`
  * with their line and reason and never stop the good ones, unless `maxErrors` is reached.
  *
- * Parsing the next batch overlaps with writing the current one. After each committed batch a
- * checkpoint (records consumed so far) is stored in the same transaction, so `resume` skips
- * exactly what earlier runs committed, even after SIGKILL.
+ * Parsing the next batch overlaps with writing the current one: the file is read a chunk at a
+ * time, as far as the batch being prepared needs (backpressure: at most the batch in the
+ * database, the next one and a chunk are in memory), and the parsing gives the event loop a
+ * turn every few hundred rows, so the replies of the batch in flight are answered at once
+ * and the database is kept busy. Batches close at `batchSize` records or BATCH_BYTES of
+ * input, whichever comes first. After each committed batch a checkpoint (records consumed so
+ * far) is stored in the same transaction, so `resume` skips exactly what earlier runs
+ * committed, even after SIGKILL.
  */
 import {createHash} from 'node:crypto'
 import fs from 'node:fs'
@@ -19,7 +24,7 @@ import {audit} from '../audit.js'
 import type {ServiceContext} from '../context.js'
 import {inTransaction} from '../transaction.js'
 import {FieldMapper, parseMapFlags} from './fields.js'
-import {formatOf, openInput, readRecords, type ImportFormat, type SourceRecord} from './source.js'
+import {formatOf, openInput, readRecordChunks, yieldToEventLoop, type ImportFormat, type SourceRecord} from './source.js'
 import {IMPORT_ENTITIES, RowError, type EntityImporter, type ImportEntity, type ParsedRow} from './types.js'
 import {usersImporter} from './users.js'
 import {bookingsImporter} from './bookings.js'
@@ -103,6 +108,12 @@ export interface ImportSummary {
 }
 
 const DEFAULT_BATCH = 5000
+/** A batch also closes at this much input, so wide rows keep batches (and memory) small. */
+const BATCH_BYTES = 4 * 1024 * 1024
+/** Rows parsed between two turns of the event loop. */
+const SLICE = 256
+/** The first batch is at most this long, so that the database starts early. */
+const FIRST_BATCH = 1000
 
 function fileKey(entity: string, file: string): string | undefined {
   if (file === '-') return undefined
@@ -118,26 +129,49 @@ async function readCheckpoint(ctx: ServiceContext, key: string): Promise<number>
   return rows[0] ? Number(rows[0].records_done) : 0
 }
 
+/** Records how far the import got, in one statement (an upsert), inside the batch's transaction. */
 async function writeCheckpoint(ctx: ServiceContext, transaction: Transaction, key: string, entity: string, source: string, done: number) {
-  const {sequelize} = ctx.db
-  await sequelize.query('DELETE FROM import_checkpoints WHERE file_key = ?', {replacements: [key], transaction})
-  await sequelize.query(
-    'INSERT INTO import_checkpoints (file_key, entity, source, records_done, updated_at) VALUES (?, ?, ?, ?, ?)',
+  const upsert =
+    ctx.db.dialect === 'mysql'
+      ? 'ON DUPLICATE KEY UPDATE records_done = VALUES(records_done), updated_at = VALUES(updated_at)'
+      : 'ON CONFLICT (file_key) DO UPDATE SET records_done = excluded.records_done, updated_at = excluded.updated_at'
+  await ctx.db.sequelize.query(
+    `INSERT INTO import_checkpoints (file_key, entity, source, records_done, updated_at) VALUES (?, ?, ?, ?, ?) ${upsert}`,
     {replacements: [key, entity, source.slice(0, 500), done, new Date()], transaction, type: QueryTypes.INSERT},
   )
 }
 
-/** Collects records into batches of `size`. */
-async function* batches(records: AsyncIterable<SourceRecord>, size: number): AsyncGenerator<SourceRecord[]> {
+/**
+ * Collects records into batches of `size` records or BATCH_BYTES (the first one at most
+ * FIRST_BATCH), dropping the first `skip` (a resumed run). The event loop gets a turn after
+ * every chunk of the file.
+ */
+async function* batches(chunks: AsyncIterable<SourceRecord[]>, batchSize: number, skip: number): AsyncGenerator<SourceRecord[]> {
   let batch: SourceRecord[] = []
-  for await (const record of records) {
-    batch.push(record)
-    if (batch.length >= size) {
-      yield batch
-      batch = []
+  let bytes = 0
+  let size = Math.min(batchSize, FIRST_BATCH)
+  for await (const chunk of chunks) {
+    for (const record of chunk) {
+      if (skip > 0) {
+        skip -= 1
+        continue
+      }
+      batch.push(record)
+      bytes += record.size ?? 0
+      if (batch.length >= size || bytes >= BATCH_BYTES) {
+        yield batch
+        batch = []
+        bytes = 0
+        size = batchSize
+      }
     }
+    await yieldToEventLoop()
   }
   if (batch.length > 0) yield batch
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as {then?: unknown} | null)?.then === 'function'
 }
 
 interface PreparedBatch {
@@ -145,6 +179,8 @@ interface PreparedBatch {
   rejections: Rejection[]
   /** Source records this batch covers (good and bad), for the checkpoint. */
   consumed: number
+  /** Records of the file done once this batch commits (the checkpoint it writes). */
+  doneAfter?: number
 }
 
 /**
@@ -161,51 +197,76 @@ export async function importFile(ctx: ServiceContext, input: ImportInput, outer?
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValidationError('batch size must be a positive integer')
   const single = Boolean(input.atomic || input.dryRun || outer)
   const cache = new RefCache()
-  const key = single ? undefined : fileKey(importer.entity, input.file)
-  const skip = input.resume && key ? await readCheckpoint(ctx, key) : 0
   if (input.resume && input.file === '-') throw new UsageError('--resume needs a file, not stdin')
-
   const {stream, size} = openInput(input.file)
+  let key: string | undefined
+  let skip = 0
+  try {
+    key = single ? undefined : fileKey(importer.entity, input.file)
+    if (input.resume && key) skip = await readCheckpoint(ctx, key)
+  } catch (error) {
+    stream.destroy()
+    throw error
+  }
+
   const counts = {read: 0, inserted: 0, updated: 0, rejected: 0}
   const progress = () =>
     input.onProgress?.({...counts, bytesRead: (stream as {bytesRead?: number}).bytesRead, totalBytes: size})
   let stoppedEarly = false
-  let consumedTotal = 0
-  let headerChecked = format !== 'csv'
 
   const reject = (rejection: Rejection) => {
     counts.rejected += 1
     input.onRejected?.(rejection)
   }
 
+  const checkHeader = (columns: string[]) => {
+    const missing = mapper.missingRequired(columns)
+    if (missing.length > 0) {
+      throw new ValidationError(`the file has no column for ${missing.join(', ')}`, {
+        suggestion: `name the column in the header, or map it with --map <column>=${missing[0]}`,
+      })
+    }
+  }
+
+  /**
+   * Validates and converts a batch. Synchronous parses (the common case) cost no promise; the
+   * asynchronous ones (passwords to hash) run concurrently. The loop yields every SLICE rows.
+   */
   async function prepare(records: SourceRecord[]): Promise<PreparedBatch> {
     const rejections: Rejection[] = []
     const rows: ParsedRow<unknown>[] = []
-    await Promise.all(
-      records.map(async (record) => {
-        if (record.broken) {
-          rejections.push({line: record.line, reason: record.broken, raw: record.raw})
-          return
+    const rowError = (record: SourceRecord, error: unknown) => {
+      if (!(error instanceof RowError)) throw error
+      rejections.push({line: record.line, field: error.field, reason: error.message, raw: record.raw})
+    }
+    let waiting: Promise<void>[] | undefined
+    for (let i = 0; i < records.length; i++) {
+      if (i % SLICE === SLICE - 1) await yieldToEventLoop()
+      const record = records[i]
+      if (record.broken) {
+        rejections.push({line: record.line, reason: record.broken, raw: record.raw})
+        continue
+      }
+      try {
+        const parsed = importer.parse(record.mapped ? record.values : mapper.map(record.values), ctx)
+        if (isPromise(parsed)) {
+          ;(waiting ??= []).push(
+            parsed.then(
+              (value) => void rows.push({line: record.line, raw: record.raw, record: value}),
+              (error) => rowError(record, error),
+            ),
+          )
+        } else {
+          rows.push({line: record.line, raw: record.raw, record: parsed})
         }
-        if (!headerChecked) {
-          const missing = mapper.missingRequired(Object.keys(record.values))
-          if (missing.length > 0) {
-            throw new ValidationError(`the file has no column for ${missing.join(', ')}`, {
-              suggestion: `name the column in the header, or map it with --map <column>=${missing[0]}`,
-            })
-          }
-          headerChecked = true
-        }
-        try {
-          const record_ = await importer.parse(mapper.map(record.values), ctx)
-          rows.push({line: record.line, raw: record.raw, record: record_})
-        } catch (error) {
-          if (!(error instanceof RowError)) throw error
-          rejections.push({line: record.line, field: error.field, reason: error.message, raw: record.raw})
-        }
-      }),
-    )
-    rows.sort((a, b) => a.line - b.line)
+      } catch (error) {
+        rowError(record, error)
+      }
+    }
+    if (waiting) {
+      await Promise.all(waiting)
+      rows.sort((a, b) => a.line - b.line)
+    }
     return {rows, rejections, consumed: records.length}
   }
 
@@ -213,18 +274,33 @@ export async function importFile(ctx: ServiceContext, input: ImportInput, outer?
     rejections: Rejection[]
     inserted: number
     updated: number
-    consumed: number
   }
 
-  async function write(batch: PreparedBatch, transaction: Transaction): Promise<Written> {
+  /** How a batch waits for the one before it when two are in flight (see `writeBatch`). */
+  interface Order {
+    /** The previous batch's own writes are done (rejects if it failed). */
+    previousWrote?: Promise<void>
+    /** The previous batch committed (rejects if it failed). */
+    previousCommitted?: Promise<void>
+    /** Marks this batch's own writes done. */
+    wrote(): void
+  }
+
+  async function write(batch: PreparedBatch, transaction: Transaction, order?: Order): Promise<Written> {
+    // The importer waits for its turn itself (after preparing its data); without rows, here.
+    const turn = order?.previousWrote
+    if (batch.rows.length === 0) await turn
     const outcome =
-      batch.rows.length > 0 ? await importer.write(ctx, transaction, batch.rows, {upsert: Boolean(input.upsert), cache}) : {inserted: 0, updated: 0, rejected: []}
+      batch.rows.length > 0
+        ? await importer.write(ctx, transaction, batch.rows, {upsert: Boolean(input.upsert), cache, ...(turn ? {turn} : {})})
+        : {inserted: 0, updated: 0, rejected: []}
+    order?.wrote()
+    await order?.previousCommitted
     const rejections = [
       ...batch.rejections,
       ...outcome.rejected.map((r) => ({line: batch.rows[r.index].line, field: r.field, reason: r.reason, raw: batch.rows[r.index].raw})),
     ].sort((a, b) => a.line - b.line)
-    // Counted once the batch commits (in flush): inTransaction may run this twice after a deadlock.
-    if (key) await writeCheckpoint(ctx, transaction, key, importer.entity, input.file, skip + consumedTotal + batch.consumed)
+    if (key) await writeCheckpoint(ctx, transaction, key, importer.entity, input.file, batch.doneAfter ?? 0)
     if (outcome.inserted + outcome.updated > 0) {
       await audit(ctx, transaction, {
         action: 'import.batch',
@@ -239,11 +315,10 @@ export async function importFile(ctx: ServiceContext, input: ImportInput, outer?
         },
       })
     }
-    return {rejections, inserted: outcome.inserted, updated: outcome.updated, consumed: batch.consumed}
+    return {rejections, inserted: outcome.inserted, updated: outcome.updated}
   }
 
   const flush = (written: Written) => {
-    consumedTotal += written.consumed
     counts.inserted += written.inserted
     counts.updated += written.updated
     for (const rejection of written.rejections) reject(rejection)
@@ -258,43 +333,65 @@ export async function importFile(ctx: ServiceContext, input: ImportInput, outer?
       ctx.db.dialect === 'sqlite' ? {type: Transaction.TYPES.IMMEDIATE} : {isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED},
     )
   }
-  const writeBatch = (batch: PreparedBatch) =>
-    whole ? write(batch, whole) : inTransaction(ctx, (transaction) => write(batch, transaction))
+
+  // Two batches in flight on MySQL, when the importer allows it: the next batch opens its
+  // transaction and prepares while the previous one finishes, so the server never waits for
+  // the client between two batches. Its own writes start once the previous batch's writes
+  // are done (a lock can then only be waited for in file order, never in a cycle), and it
+  // commits only after the previous batch committed: checkpoints stay in file order.
+  const pipelined =
+    !whole && ctx.db.dialect === 'mysql' && Boolean(importer.pipelined) && !input.upsert && input.maxErrors === undefined
+  let previous: {wrote: Promise<void>; committed: Promise<void>} | undefined
+  const writeBatch = (batch: PreparedBatch): Promise<Written> => {
+    if (whole) return write(batch, whole)
+    if (!pipelined) return inTransaction(ctx, (transaction) => write(batch, transaction))
+    let wrote!: () => void
+    let failed!: (error: unknown) => void
+    const wroteGate = new Promise<void>((resolve, reject) => ((wrote = resolve), (failed = reject)))
+    const order: Order = {previousWrote: previous?.wrote, previousCommitted: previous?.committed, wrote}
+    const result = inTransaction(ctx, (transaction) => write(batch, transaction, order))
+    result.catch(failed)
+    const committed = result.then(() => undefined)
+    // Whoever waits on these handles their failure; these two only keep it from being "unhandled".
+    wroteGate.catch(() => {})
+    committed.catch(() => {})
+    previous = {wrote: wroteGate, committed}
+    return result
+  }
 
   let committed = false
+  /** Batches being written, oldest first. */
+  const inFlight: Promise<Written>[] = []
   try {
-    let toSkip = skip
-    const records = readRecords(stream, format)
-    let pending: Promise<Written> | undefined
-    for await (const raw of batches(records, batchSize)) {
-      let batchRecords = raw
-      if (toSkip > 0) {
-        const dropped = Math.min(toSkip, batchRecords.length)
-        batchRecords = batchRecords.slice(dropped)
-        toSkip -= dropped
-        if (batchRecords.length === 0) continue
-      }
+    const records = readRecordChunks(stream, format, {onHeader: checkHeader, fieldOf: (column) => mapper.fieldOf(column)})
+    let consumed = skip
+    for await (const batchRecords of batches(records, batchSize, skip)) {
       counts.read += batchRecords.length
       const prepared = await prepare(batchRecords)
-      if (pending) flush(await pending)
+      // The records as read are not needed any more: let them die young, not wait for a batch to commit.
+      batchRecords.length = 0
+      while (inFlight.length >= (pipelined ? 2 : 1)) flush(await inFlight.shift()!)
       if (input.maxErrors !== undefined && counts.rejected + prepared.rejections.length > input.maxErrors) {
         // Report up to the limit, then stop: nothing of this batch is written.
         for (const rejection of prepared.rejections.slice(0, Math.max(0, input.maxErrors - counts.rejected + 1))) reject(rejection)
-        pending = undefined
         stoppedEarly = true
         break
       }
-      pending = writeBatch(prepared)
+      consumed += prepared.consumed
+      prepared.doneAfter = consumed
+      const written = writeBatch(prepared)
+      // Awaited below; until then a failure must not count as an unhandled rejection.
+      written.catch(() => {})
+      inFlight.push(written)
       if (input.maxErrors !== undefined) {
-        flush(await pending)
-        pending = undefined
+        flush(await inFlight.shift()!)
         if (counts.rejected > input.maxErrors) {
           stoppedEarly = true
           break
         }
       }
     }
-    if (pending) flush(await pending)
+    while (inFlight.length > 0) flush(await inFlight.shift()!)
     if (whole) {
       const keep = !input.dryRun && !(input.atomic && (counts.rejected > 0 || stoppedEarly))
       if (outer) committed = keep
@@ -308,6 +405,8 @@ export async function importFile(ctx: ServiceContext, input: ImportInput, outer?
       if (key && !stoppedEarly) await ctx.db.sequelize.query('DELETE FROM import_checkpoints WHERE file_key = ?', {replacements: [key]})
     }
   } catch (error) {
+    // Batches may still be in flight (the failure came from reading, parsing or a batch before them): let them end.
+    await Promise.allSettled(inFlight)
     if (whole && !outer) await whole.rollback().catch(() => {})
     throw error
   } finally {

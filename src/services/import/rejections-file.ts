@@ -11,6 +11,8 @@ export interface RejectionsFile {
   write(rejection: Rejection): void
   close(): Promise<void>
   readonly path: string
+  /** Rejections written so far. */
+  readonly written: number
 }
 
 function csvField(value: string): string {
@@ -27,15 +29,21 @@ export function openRejectionsFile(file: string): RejectionsFile {
   const ndjson = /\.(ndjson|jsonl)$/i.test(file)
   const out = fs.createWriteStream(file, {encoding: 'utf8'})
   if (!ndjson) out.write('line,field,reason,row\r\n')
+  let written = 0
+  let closed: Promise<void> | undefined
   return {
     path: file,
+    get written() {
+      return written
+    },
     write(rejection) {
+      written += 1
       if (ndjson) {
         out.write(JSON.stringify({line: rejection.line, field: rejection.field ?? null, reason: rejection.reason, row: rejection.raw ?? null}) + '\n')
       } else {
         out.write([String(rejection.line), rejection.field ?? '', rejection.reason, rowText(rejection.raw)].map(csvField).join(',') + '\r\n')
       }
     },
-    close: () => new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve()))),
+    close: () => (closed ??= new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())))),
   }
 }

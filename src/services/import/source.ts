@@ -6,10 +6,11 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import readline from 'node:readline'
 import type {Readable} from 'node:stream'
+import {StringDecoder} from 'node:string_decoder'
 
 import {ValidationError} from '../../errors.js'
+import {CsvReader, MAX_RECORD_CHARS, type CsvRecord} from './csv.js'
 
 export type ImportFormat = 'csv' | 'json' | 'ndjson'
 
@@ -18,12 +19,16 @@ export type FieldValues = Record<string, string | undefined>
 export interface SourceRecord {
   /** Line where the record starts (CSV, NDJSON) or its 1-based index (JSON array). */
   line: number
-  /** Values by column name (as in the file, before mapping). */
+  /** Values by column name (as in the file), or by field name when `mapped`. */
   values: FieldValues
+  /** The CSV reader named the values by field already (ReadOptions.fieldOf). */
+  mapped?: boolean
   /** The record as read, for the error file. */
   raw: unknown
   /** Set when the record could not be read at all. */
   broken?: string
+  /** Characters the record takes in the file, when known (batches are sized by it). */
+  size?: number
 }
 
 export function formatOf(file: string, explicit?: string): ImportFormat {
@@ -40,13 +45,16 @@ export function formatOf(file: string, explicit?: string): ImportFormat {
 
 export function openInput(file: string): {stream: Readable; size?: number} {
   if (file === '-') return {stream: process.stdin}
-  let size: number
+  let stat: fs.Stats
   try {
-    size = fs.statSync(file).size
+    stat = fs.statSync(file)
   } catch {
     throw new ValidationError(`cannot read ${file}: no such file`)
   }
-  return {stream: fs.createReadStream(file, {highWaterMark: 1 << 20}), size}
+  if (!stat.isFile()) throw new ValidationError(`cannot read ${file}: not a file`)
+  const size = stat.size
+  // Chunks of 256 KiB: each is parsed in one go, so smaller ones keep the event loop responsive.
+  return {stream: fs.createReadStream(file, {highWaterMark: 256 * 1024}), size}
 }
 
 function toText(value: unknown): string | undefined {
@@ -62,88 +70,146 @@ function objectValues(object: unknown): FieldValues | undefined {
   return values
 }
 
-async function* csvRecords(stream: Readable): AsyncGenerator<SourceRecord> {
-  const {parse} = await import('csv-parse')
-  const skipped: SourceRecord[] = []
-  let lastEnd = 0
-  const parser = stream.pipe(
-    parse({
-      bom: true,
-      record_delimiter: ['\r\n', '\n'],
-      relax_column_count: true,
-      skip_empty_lines: true,
-      skip_records_with_error: true,
-      info: true,
-      on_skip: (error) => {
-        const reason =
-          (error as {code?: string}).code === 'CSV_QUOTE_NOT_CLOSED'
-            ? `a quoted field opened here is never closed, so the rest of the file (to line ${(error as {lines?: number}).lines ?? '?'}) could not be read`
-            : `unreadable CSV: ${error?.message}`
-        skipped.push({line: lastEnd + 1, values: {}, raw: null, broken: reason})
-        lastEnd = (error as {lines?: number}).lines ?? lastEnd
-        return undefined
-      },
-    }),
-  )
+/** Gives the event loop a turn (socket replies of a batch being written are handled then). */
+export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+async function* csvChunks(stream: Readable, options: ReadOptions): AsyncGenerator<SourceRecord[]> {
+  const reader = new CsvReader()
   let header: string[] | undefined
-  for await (const item of parser as AsyncIterable<{record: string[]; info: {lines: number}}>) {
-    while (skipped.length > 0) yield skipped.shift()!
-    const {record, info} = item
-    const newlines = record.reduce((n, field) => n + (field.match(/\n/g)?.length ?? 0), 0)
-    const line = info.lines - newlines
-    lastEnd = info.lines
-    if (!header) {
-      header = record.map((h) => h.trim())
-      continue
+  /** The key of each column in `values`: its field when fieldOf is given (null: not imported). */
+  let keys: (string | null)[] = []
+  const mapped = Boolean(options.fieldOf)
+  const convert = (parsed: CsvRecord[]): SourceRecord[] => {
+    const records: SourceRecord[] = []
+    for (const {line, fields, size, broken} of parsed) {
+      if (!header) {
+        if (broken) throw new ValidationError(`the header (line ${line}) cannot be read: ${broken}`)
+        header = fields.map((h) => h.trim())
+        options.onHeader?.(header)
+        keys = header.map((column) => (options.fieldOf ? options.fieldOf(column) : column))
+        continue
+      }
+      if (broken) {
+        records.push({line, values: {}, raw: fields.length > 0 && !/never closed|longer than/.test(broken) ? fields : null, broken, size})
+      } else if (fields.length !== header.length) {
+        records.push({line, values: {}, raw: fields, broken: `expected ${header.length} fields (as in the header), found ${fields.length}`, size})
+      } else {
+        const values: FieldValues = {}
+        for (let i = 0; i < keys.length; i++) {
+          const key = keys[i]
+          if (key !== null) values[key] = fields[i]
+        }
+        records.push(mapped ? {line, values, raw: fields, size, mapped} : {line, values, raw: fields, size})
+      }
     }
-    if (record.length !== header.length) {
-      yield {line, values: {}, raw: record, broken: `expected ${header.length} fields (as in the header), found ${record.length}`}
-      continue
-    }
-    const values: FieldValues = {}
-    header.forEach((name, i) => (values[name] = record[i]))
-    yield {line, values, raw: record}
+    return records
   }
-  while (skipped.length > 0) yield skipped.shift()!
+  const parsed: CsvRecord[] = []
+  for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+    reader.push(chunk, parsed)
+    if (parsed.length > 0) yield convert(parsed.splice(0))
+  }
+  reader.end(parsed)
+  const last = convert(parsed)
+  if (!header) options.onHeader?.([])
+  if (last.length > 0) yield last
 }
 
-async function* ndjsonRecords(stream: Readable): AsyncGenerator<SourceRecord> {
-  const lines = readline.createInterface({input: stream, crlfDelay: Infinity})
+function ndjsonRecord(line: number, text: string): SourceRecord | undefined {
+  const trimmed = text.trim()
+  if (trimmed === '') return undefined
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(trimmed)
+  } catch (error) {
+    return {line, values: {}, raw: trimmed, broken: `invalid JSON: ${(error as Error).message}`, size: text.length}
+  }
+  const values = objectValues(parsed)
+  return values
+    ? {line, values, raw: parsed, size: text.length}
+    : {line, values: {}, raw: parsed, broken: 'each line must be a JSON object', size: text.length}
+}
+
+async function* ndjsonChunks(stream: Readable): AsyncGenerator<SourceRecord[]> {
+  const decoder = new StringDecoder('utf8')
+  let carry = ''
   let line = 0
-  for await (const text of lines) {
-    line += 1
-    const trimmed = line === 1 ? text.replace(/^\uFEFF/, '').trim() : text.trim()
-    if (trimmed === '') continue
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(trimmed)
-    } catch (error) {
-      yield {line, values: {}, raw: trimmed, broken: `invalid JSON: ${(error as Error).message}`}
-      continue
+  let first = true
+  /** Set while the rest of an over-long line is being skipped. */
+  let skipping = false
+  const split = (text: string, records: SourceRecord[]) => {
+    let start = 0
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+      line += 1
+      if (skipping) skipping = false
+      else {
+        const record = ndjsonRecord(line, text.slice(start, nl))
+        if (record) records.push(record)
+      }
+      start = nl + 1
     }
-    const values = objectValues(parsed)
-    yield values ? {line, values, raw: parsed} : {line, values: {}, raw: parsed, broken: 'each line must be a JSON object'}
+    carry = skipping ? '' : text.slice(start)
+    if (carry.length > MAX_RECORD_CHARS) {
+      records.push({line: line + 1, values: {}, raw: null, broken: `the line is longer than ${MAX_RECORD_CHARS / 1024 / 1024} MiB`})
+      carry = ''
+      skipping = true
+    }
   }
+  for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+    let text = carry + (typeof chunk === 'string' ? chunk : decoder.write(chunk))
+    if (first && text.length > 0) {
+      first = false
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+    }
+    const records: SourceRecord[] = []
+    split(text, records)
+    if (records.length > 0) yield records
+  }
+  const rest = carry + decoder.end()
+  const record = skipping ? undefined : ndjsonRecord(line + 1, rest.charCodeAt(0) === 0xfeff ? rest.slice(1) : rest)
+  if (record) yield [record]
 }
 
-async function* jsonRecords(stream: Readable): AsyncGenerator<SourceRecord> {
+async function* jsonChunks(stream: Readable): AsyncGenerator<SourceRecord[]> {
   const [{default: StreamArray}] = await Promise.all([import('stream-json/streamers/StreamArray.js')])
   const pipeline = stream.pipe(StreamArray.withParser())
+  let records: SourceRecord[] = []
   try {
     for await (const item of pipeline as AsyncIterable<{key: number; value: unknown}>) {
       const values = objectValues(item.value)
       const line = item.key + 1
-      yield values ? {line, values, raw: item.value} : {line, values: {}, raw: item.value, broken: 'each element must be a JSON object'}
+      records.push(values ? {line, values, raw: item.value} : {line, values: {}, raw: item.value, broken: 'each element must be a JSON object'})
+      if (records.length >= 256) {
+        yield records
+        records = []
+      }
     }
   } catch (error) {
     throw new ValidationError(`the JSON file cannot be read: ${(error as Error).message}`, {
       suggestion: 'a JSON import file is one array of objects; use NDJSON for one object per line',
     })
   }
+  if (records.length > 0) yield records
 }
 
-export function readRecords(stream: Readable, format: ImportFormat): AsyncGenerator<SourceRecord> {
-  if (format === 'csv') return csvRecords(stream)
-  if (format === 'ndjson') return ndjsonRecords(stream)
-  return jsonRecords(stream)
+export interface ReadOptions {
+  /** Called with the column names of a CSV header before any record; may throw. */
+  onHeader?: (columns: string[]) => void
+  /** Names CSV values by field instead of column (null leaves the column out); one object per row less. */
+  fieldOf?: (column: string) => string | null
+}
+
+/**
+ * The records of a file, a chunk at a time (as the file arrives): cheaper than one promise
+ * per record, and the reader stays only as far ahead as the consumer pulls.
+ */
+export function readRecordChunks(stream: Readable, format: ImportFormat, options: ReadOptions = {}): AsyncGenerator<SourceRecord[]> {
+  if (format === 'csv') return csvChunks(stream, options)
+  if (format === 'ndjson') return ndjsonChunks(stream)
+  return jsonChunks(stream)
+}
+
+/** The records of a file one by one. */
+export async function* readRecords(stream: Readable, format: ImportFormat, options: ReadOptions = {}): AsyncGenerator<SourceRecord> {
+  for await (const chunk of readRecordChunks(stream, format, options)) yield* chunk
 }

@@ -42,11 +42,23 @@ export interface WriteOptions {
   upsert: boolean
   /** References resolved by earlier batches of this run (rows of other entities only). */
   cache?: RefCache
+  /**
+   * Pipelined importers only: resolves when the batch before has done its writes. Await it
+   * before the first statement, and prepare what needs no database (checks, data) before.
+   */
+  turn?: Promise<void>
 }
 
 export interface EntityImporter<T> {
   entity: ImportEntity
   fields: FieldSpec[]
+  /**
+   * May the next batch's write start before this batch commits (MySQL, no --upsert)? Only for
+   * importers whose writes rely on unique keys alone, not on reading the rows earlier batches
+   * wrote: a read would not see the previous batch until it commits. Such an importer's write
+   * gets `options.turn`, to await before its first statement.
+   */
+  pipelined?: boolean
   /** Checks one row on its own (formats, ranges) and converts it; throws RowError. */
   parse(values: Record<string, string | undefined>, ctx: ServiceContext): T | Promise<T>
   /**

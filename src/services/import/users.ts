@@ -5,12 +5,13 @@
  * database or with an earlier row of the file are rejected, or updated with --upsert
  * (matched by username).
  */
-import {Op, type Transaction} from 'sequelize'
+import {Op, type CreationAttributes, type Transaction} from 'sequelize'
 
 import {bulkInsert, type Cell, type UniqueKey} from '../../db/bulk.js'
+import type {User} from '../../db/models.js'
 import {ValidationError} from '../../errors.js'
 import type {ServiceContext} from '../context.js'
-import {UNUSABLE_PASSWORD_HASH, hashPassword} from '../passwords.js'
+import {UNUSABLE_PASSWORD_HASH, checkPassword, hashPassword} from '../passwords.js'
 import {checkEmail, checkUsername} from '../users.js'
 import {flag, text} from './fields.js'
 import {RowError, type BatchOutcome, type EntityImporter, type ParsedRow} from './types.js'
@@ -33,9 +34,10 @@ const UNIQUE_KEYS: UniqueKey[] = [
   {index: 'users_email_unique', columns: ['email']},
 ]
 
-function field<T>(name: string, check: () => T): T {
+/** `check(value)`, its ValidationError turned into the row's error on `name`. */
+function field<T>(name: string, check: (value: string) => T, value: string): T {
   try {
-    return check()
+    return check(value)
   } catch (error) {
     if (error instanceof ValidationError) throw new RowError(name, error.message)
     throw error
@@ -49,8 +51,15 @@ function name(value: string | undefined, fieldName: string): string | null {
   return trimmed || null
 }
 
+// Rows without a timestamp get the time they are read; rows read in the same millisecond share one Date.
+let now = new Date(0)
+
 export function parseTimestamp(value: string | undefined, fieldName: string): Date {
-  if (value === undefined) return new Date()
+  if (value === undefined) {
+    const time = Date.now()
+    if (time !== now.getTime()) now = new Date(time)
+    return now
+  }
   const date = new Date(value)
   if (Number.isNaN(date.getTime())) throw new RowError(fieldName, `${fieldName} "${value}" is not a date-time`)
   return date
@@ -64,6 +73,8 @@ function cells(r: UserRecord): Cell[] {
 
 export const usersImporter: EntityImporter<UserRecord> = {
   entity: 'users',
+  // Clashes with earlier batches are found by the unique keys, which wait for their commit.
+  pipelined: true,
   fields: [
     {name: 'username', aliases: ['login', 'user'], required: true},
     {name: 'email', aliases: ['mail', 'emailAddress'], required: true},
@@ -76,57 +87,40 @@ export const usersImporter: EntityImporter<UserRecord> = {
     {name: 'createdAt', aliases: ['created']},
   ],
 
-  async parse(values, ctx) {
-    const username = field('username', () => checkUsername(text(values, 'username') ?? ''))
-    const email = field('email', () => checkEmail(text(values, 'email') ?? ''))
+  parse(values, ctx) {
+    const username = field('username', checkUsername, text(values, 'username') ?? '')
+    const email = field('email', checkEmail, text(values, 'email') ?? '')
     const hash = text(values, 'passwordHash')
     const password = values.password
-    let passwordHash: string
-    if (hash !== undefined) {
-      // The marker of erased accounts passes too, so an export with hashes imports again.
-      if (!BCRYPT_HASH.test(hash) && hash !== UNUSABLE_PASSWORD_HASH) throw new RowError('passwordHash', 'passwordHash is not a bcrypt hash ($2a$/$2b$/$2y$, 60 characters)')
-      passwordHash = hash
-    } else if (password !== undefined && password !== '') {
-      passwordHash = await field('password', () => hashPassword(password, ctx.bcryptCost))
-    } else {
-      throw new RowError('password', 'give a password or a passwordHash')
+    // The marker of erased accounts passes too, so an export with hashes imports again.
+    if (hash !== undefined && !BCRYPT_HASH.test(hash) && hash !== UNUSABLE_PASSWORD_HASH) {
+      throw new RowError('passwordHash', 'passwordHash is not a bcrypt hash ($2a$/$2b$/$2y$, 60 characters)')
     }
-    return {
+    if (hash === undefined && (password === undefined || password === '')) throw new RowError('password', 'give a password or a passwordHash')
+    const record: UserRecord = {
       username,
       email,
       firstName: name(values.firstName, 'firstName'),
       lastName: name(values.lastName, 'lastName'),
-      passwordHash,
+      passwordHash: hash ?? '',
       isActive: flag(values.isActive, 'isActive', true),
       isAdmin: flag(values.isAdmin, 'isAdmin', false),
       createdAt: parseTimestamp(text(values, 'createdAt'), 'createdAt'),
     }
+    if (hash !== undefined) return record
+    // Everything else was checked first, so that a bad row costs no hashing; hashed on the thread pool.
+    field('password', checkPassword, password!)
+    return hashPassword(password!, ctx.bcryptCost).then((passwordHash) => ({...record, passwordHash}))
   },
 
   async write(ctx, transaction, rows, options): Promise<BatchOutcome> {
-    const rejected: BatchOutcome['rejected'] = []
     // Clashes inside the batch are found here; clashes with the database by the insert.
-    const seen = new Map<string, number>()
-    const fresh: {index: number; row: ParsedRow<UserRecord>}[] = []
-    rows.forEach((row, index) => {
-      for (const [key, value] of [
-        ['username', row.record.username.toLowerCase()],
-        ['email', row.record.email],
-      ] as const) {
-        const earlier = seen.get(`${key}:${value}`)
-        if (earlier !== undefined) {
-          rejected.push({index, field: key, reason: `${key} "${row.record[key]}" repeats line ${rows[earlier].line}`})
-          return
-        }
-      }
-      seen.set(`username:${row.record.username.toLowerCase()}`, index)
-      seen.set(`email:${row.record.email}`, index)
-      fresh.push({index, row})
-    })
+    const {fresh, rejected} = withoutRepeats(rows)
     let updated = 0
     let toInsert = fresh
     if (options.upsert) {
-      const result = await updateExisting(ctx, transaction, fresh)
+      await options.turn
+      const result = await updateExisting(ctx, transaction, rows, fresh)
       updated = result.updated
       rejected.push(...result.rejected)
       toInsert = result.remaining
@@ -134,50 +128,88 @@ export const usersImporter: EntityImporter<UserRecord> = {
     const result = await bulkInsert(ctx.db, transaction, {
       table: 'users',
       columns,
-      rows: toInsert.map(({row}) => cells(row.record)),
+      rows: {length: toInsert.length, at: (i) => cells(rows[toInsert[i]].record)},
       uniqueKeys: UNIQUE_KEYS,
+      before: options.turn,
     })
     for (const duplicate of result.duplicates) {
       const column = duplicate.key.columns[0]
       const fieldName = column === 'username' ? 'username' : 'email'
-      const record = toInsert[duplicate.row].row.record
-      rejected.push({index: toInsert[duplicate.row].index, field: fieldName, reason: `${fieldName} "${record[fieldName]}" already exists`})
+      const index = toInsert[duplicate.row]
+      rejected.push({index, field: fieldName, reason: `${fieldName} "${rows[index].record[fieldName]}" already exists`})
     }
     return {inserted: result.inserted, updated, rejected}
   },
 }
 
-/** --upsert: rows whose username exists update that user; the rest are left to insert. */
-async function updateExisting(ctx: ServiceContext, transaction: Transaction, rows: {index: number; row: ParsedRow<UserRecord>}[]) {
+/** The rows (indexes) whose username and email no earlier row of the batch has (any case), and the others rejected. */
+function withoutRepeats(rows: ParsedRow<UserRecord>[]) {
+  const rejected: BatchOutcome['rejected'] = []
+  const usernames = new Map<string, number>()
+  const emails = new Map<string, number>()
+  const fresh: number[] = []
+  for (let index = 0; index < rows.length; index++) {
+    const {username, email} = rows[index].record
+    const lower = username.toLowerCase()
+    const earlierName = usernames.get(lower)
+    const earlierEmail = earlierName === undefined ? emails.get(email) : undefined
+    if (earlierName !== undefined) {
+      rejected.push({index, field: 'username', reason: `username "${username}" repeats line ${rows[earlierName].line}`})
+    } else if (earlierEmail !== undefined) {
+      rejected.push({index, field: 'email', reason: `email "${email}" repeats line ${rows[earlierEmail].line}`})
+    } else {
+      usernames.set(lower, index)
+      emails.set(email, index)
+      fresh.push(index)
+    }
+  }
+  return {fresh, rejected}
+}
+
+/** --upsert: rows whose username exists update that user (in bulk); the rest are left to insert. */
+async function updateExisting(ctx: ServiceContext, transaction: Transaction, rows: ParsedRow<UserRecord>[], indexes: number[]) {
   const {User} = ctx.db.models
   const existing = await User.findAll({
     attributes: ['id', 'username', 'email'],
-    where: {[Op.or]: [{username: rows.map((r) => r.row.record.username)}, {email: rows.map((r) => r.row.record.email)}]},
+    where: {[Op.or]: [{username: indexes.map((i) => rows[i].record.username)}, {email: indexes.map((i) => rows[i].record.email)}]},
     transaction,
   })
   const byUsername = new Map(existing.map((u) => [u.username.toLowerCase(), u]))
   const byEmail = new Map(existing.map((u) => [u.email.toLowerCase(), u]))
-  const remaining: typeof rows = []
+  const remaining: number[] = []
   const rejected: BatchOutcome['rejected'] = []
-  let updated = 0
-  for (const item of rows) {
-    const r = item.row.record
+  const updates: CreationAttributes<User>[] = []
+  for (const index of indexes) {
+    const r = rows[index].record
     const user = byUsername.get(r.username.toLowerCase())
     const emailOwner = byEmail.get(r.email)
     if (!user) {
-      if (emailOwner) rejected.push({index: item.index, field: 'email', reason: `email "${r.email}" belongs to user ${emailOwner.username}`})
-      else remaining.push(item)
+      if (emailOwner) rejected.push({index, field: 'email', reason: `email "${r.email}" belongs to user ${emailOwner.username}`})
+      else remaining.push(index)
       continue
     }
     if (emailOwner && emailOwner.id !== user.id) {
-      rejected.push({index: item.index, field: 'email', reason: `email "${r.email}" belongs to another user (${emailOwner.username})`})
+      rejected.push({index, field: 'email', reason: `email "${r.email}" belongs to another user (${emailOwner.username})`})
       continue
     }
-    await User.update(
-      {email: r.email, firstName: r.firstName, lastName: r.lastName, passwordHash: r.passwordHash, isActive: r.isActive, isAdmin: r.isAdmin},
-      {where: {id: user.id}, transaction},
-    )
-    updated += 1
+    updates.push({
+      id: user.id,
+      username: user.username,
+      email: r.email,
+      firstName: r.firstName,
+      lastName: r.lastName,
+      passwordHash: r.passwordHash,
+      isActive: r.isActive,
+      isAdmin: r.isAdmin,
+    })
   }
-  return {updated, rejected, remaining}
+  // One statement per 1,000 users (an insert that always hits the id, so it updates) instead of one per user.
+  for (let from = 0; from < updates.length; from += 1000) {
+    await User.bulkCreate(updates.slice(from, from + 1000), {
+      transaction,
+      conflictAttributes: ['id'],
+      updateOnDuplicate: ['email', 'firstName', 'lastName', 'passwordHash', 'isActive', 'isAdmin', 'updatedAt'],
+    })
+  }
+  return {updated: updates.length, rejected, remaining}
 }

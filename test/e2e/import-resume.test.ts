@@ -1,0 +1,129 @@
+/**
+ * An import killed with SIGKILL part-way, then run again (issue 4, acceptance 4): with
+ * --upsert the database ends with exactly the rows of the file, no duplicates; with --resume
+ * the second run skips exactly what the first committed (its checkpoint is written in the
+ * same transaction as each batch) and inserts the rest.
+ */
+import {spawn} from 'node:child_process'
+import {once} from 'node:events'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+import bcrypt from 'bcrypt'
+import {expect} from 'chai'
+import {QueryTypes} from 'sequelize'
+
+import {openDb, type Db} from '../../src/db/index.js'
+import {migrate} from '../../src/services/schema.js'
+import {bin, isolatedEnv, runCli} from '../support/cli.js'
+import {freshDatabase, testDialect, type TestDatabase} from '../support/db.js'
+
+const ROWS = 100_000
+const BATCH = 500
+const env = isolatedEnv()
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-import-resume-'))
+const big = path.join(dir, 'users.csv')
+
+interface Summary {
+  read: number
+  inserted: number
+  updated: number
+  rejected: number
+  skipped: number
+}
+
+async function scalar(db: Db, sql: string): Promise<number> {
+  const [row] = await db.sequelize.query<{n: number}>(sql, {type: QueryTypes.SELECT})
+  return Number(row.n)
+}
+
+describe(`stayctl import users, killed and run again (e2e, ${testDialect})`, function () {
+  this.timeout(300_000)
+
+  let database: TestDatabase
+  let db: Db
+  const users = () => scalar(db, 'SELECT COUNT(*) AS n FROM users')
+
+  before(() => {
+    const hash = bcrypt.hashSync('resume password', 4)
+    const lines = ['username,email,firstName,passwordHash']
+    for (let i = 1; i <= ROWS; i++) lines.push(`resume${i},resume${i}@example.com,Resume ${i},${hash}`)
+    fs.writeFileSync(big, lines.join('\n') + '\n')
+  })
+  after(() => fs.rmSync(dir, {recursive: true, force: true}))
+
+  beforeEach(async () => {
+    database = await freshDatabase('import_resume')
+    db = await openDb(database.target)
+    await migrate(db, {})
+  })
+  afterEach(async () => {
+    await db?.close()
+    await database?.drop()
+  })
+
+  /** Starts the import in small batches, kills it once half the file is committed; returns the rows committed. */
+  async function importAndKill(): Promise<number> {
+    const child = spawn(process.execPath, [bin, 'import', 'users', big, '--batch-size', String(BATCH), '--database-url', database.url], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let output = ''
+    child.stdout.on('data', (d) => (output += d))
+    child.stderr.on('data', (d) => (output += d))
+    const exited = once(child, 'exit')
+    try {
+      const deadline = Date.now() + 120_000
+      while ((await users()) < ROWS / 2) {
+        expect(child.exitCode, `the import ended before it was killed: ${output}`).to.equal(null)
+        expect(Date.now(), 'no batch was committed in time').to.be.below(deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    } finally {
+      child.kill('SIGKILL')
+    }
+    await exited
+    expect(child.signalCode, output).to.equal('SIGKILL')
+    // A COMMIT sent just before the kill may still land: wait until the count settles.
+    let committed = await users()
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      const now = await users()
+      if (now === committed) break
+      committed = now
+    }
+    expect(committed).to.be.above(0).and.below(ROWS)
+    expect(committed % BATCH, 'only whole batches are committed').to.equal(0)
+    return committed
+  }
+
+  async function expectExactlyTheFile() {
+    expect(await users()).to.equal(ROWS)
+    expect(await scalar(db, 'SELECT COUNT(DISTINCT LOWER(username)) AS n FROM users')).to.equal(ROWS)
+    const email = testDialect === 'sqlite' ? "username || '@example.com'" : "CONCAT(username, '@example.com')"
+    expect(await scalar(db, `SELECT COUNT(*) AS n FROM users WHERE email <> ${email}`)).to.equal(0)
+  }
+
+  it('re-run with --upsert: exactly the rows of the file, the committed ones updated', async () => {
+    const committed = await importAndKill()
+    const result = await runCli(['import', 'users', big, '--upsert', '--json', '--database-url', database.url], {env, timeoutMs: 240_000})
+    expect(result.code, result.stderr).to.equal(0)
+    const summary = JSON.parse(result.stdout) as Summary
+    expect(summary).to.include({read: ROWS, inserted: ROWS - committed, updated: committed, rejected: 0, skipped: 0})
+    await expectExactlyTheFile()
+  })
+
+  it('re-run with --resume: skips what was committed, inserts the rest, no duplicates', async () => {
+    const committed = await importAndKill()
+    expect(await scalar(db, 'SELECT COUNT(*) AS n FROM import_checkpoints')).to.equal(1)
+    expect(await scalar(db, 'SELECT records_done AS n FROM import_checkpoints')).to.equal(committed)
+    const result = await runCli(['import', 'users', big, '--resume', '--json', '--database-url', database.url], {env, timeoutMs: 240_000})
+    expect(result.code, result.stderr).to.equal(0)
+    const summary = JSON.parse(result.stdout) as Summary
+    expect(summary).to.include({skipped: committed, read: ROWS - committed, inserted: ROWS - committed, updated: 0, rejected: 0})
+    await expectExactlyTheFile()
+    // A finished import leaves no checkpoint behind.
+    expect(await scalar(db, 'SELECT COUNT(*) AS n FROM import_checkpoints')).to.equal(0)
+  })
+})
