@@ -6,6 +6,7 @@
 import * as audit from './services/audit.js'
 import * as bookings from './services/bookings.js'
 import * as imports from './services/import/index.js'
+import {importRows} from './services/import/rows.js'
 import type {ServiceContext} from './services/context.js'
 import * as payments from './services/payments.js'
 import * as properties from './services/properties.js'
@@ -55,6 +56,8 @@ export const operations = {
   },
   imports: {
     file: imports.importFile,
+    /** One batch of rows given as objects (what a remote client sends the server). */
+    rows: importRows,
   },
 }
 

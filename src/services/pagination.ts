@@ -24,7 +24,8 @@ export interface Page<T> {
 export const DEFAULT_LIMIT = 50
 export const MAX_LIMIT = 1000
 
-function encodeCursor(sort: string, value: unknown, id: number): string {
+/** The opaque cursor of a row: its (sort value, id) under `sort`. */
+export function encodeCursor(sort: string, value: unknown, id: number): string {
   return Buffer.from(JSON.stringify([sort, value, id])).toString('base64url')
 }
 
@@ -32,7 +33,7 @@ function encodeCursor(sort: string, value: unknown, id: number): string {
  * The last row's (value, id) held by a cursor. A cursor names the sort it was made for, so
  * one from another sort or direction, or a tampered one, is refused instead of paging wrong.
  */
-function decodeCursor(cursor: string, sort: string, isDate: boolean): [string | number | null, number] {
+export function decodeCursor(cursor: string, sort: string, isDate: boolean): [string | number | null, number] {
   let decoded: unknown
   try {
     decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))

@@ -127,6 +127,10 @@ const CASES: Record<string, Case> = {
     // One event per committed batch, not one per row.
     expected: () => [{action: 'import.batch', entity: 'user', entityId: null}],
   },
+  'imports.rows': {
+    run: (b) => b.imports.rows({entity: 'users', rows: [{username: 'imported3', email: 'imported3@example.com', password: NEW_PASSWORD}]}),
+    expected: () => [{action: 'import.batch', entity: 'user', entityId: null}],
+  },
 }
 
 const READS = new Set(['list', 'show'])
