@@ -1,0 +1,539 @@
+/**
+ * The GraphQL schema (SDL first). Types mirror the views of src/services (same field names,
+ * same values: ids are Int, money a decimal string, stay dates YYYY-MM-DD), so a remote
+ * client gets exactly what the local operations return. Lists are cursor connections with
+ * `nodes` and `pageInfo`; `first` is 1–100 (default 20). There is no password hash anywhere.
+ */
+export const typeDefs = /* GraphQL */ `
+"""A calendar date, YYYY-MM-DD (stays: check-in, and check-out which is exclusive)."""
+scalar Date
+
+"""An instant in UTC, ISO-8601 with milliseconds: 2027-06-15T10:30:00.000Z."""
+scalar DateTime
+
+"""An amount of money as a decimal string with two places, e.g. "120.00". Never a float."""
+scalar Money
+
+"""Any JSON value."""
+scalar JSON
+
+"""Where a page of a list ends."""
+type PageInfo {
+  "Whether there are more items after this page."
+  hasNextPage: Boolean!
+  "Pass as \`after\` to get the next page; null on the last page."
+  endCursor: String
+}
+
+"""A status of a booking: pending (asked), confirmed (by the host), cancelled."""
+enum BookingStatus {
+  pending
+  confirmed
+  cancelled
+}
+
+"""A charge of the guest, or a refund of a charge."""
+enum PaymentKind {
+  charge
+  refund
+}
+
+"""A status of a payment. A charge refunded in full becomes refunded."""
+enum PaymentStatus {
+  pending
+  completed
+  failed
+  refunded
+}
+
+"""The statuses a charge can be recorded with."""
+enum ChargeStatus {
+  pending
+  completed
+  failed
+}
+
+"""How much of a cancelled booking is refunded (see the property's policy)."""
+enum CancellationPolicy {
+  flexible
+  moderate
+  strict
+}
+
+"""What a cancellation refunds: by the property's policy, everything paid, or nothing."""
+enum RefundMode {
+  policy
+  full
+  none
+}
+
+"""What an import batch holds."""
+enum ImportEntity {
+  users
+  properties
+  bookings
+  reviews
+  payments
+}
+
+"""An account: a guest, a host (owns properties) or both; admins may do everything."""
+type User {
+  id: Int!
+  "Unique regardless of case; 3–50 letters, digits, dots, dashes or underscores."
+  username: String!
+  "Unique, stored lower-case."
+  email: String!
+  firstName: String
+  lastName: String
+  "Inactive users cannot log in, book or list properties."
+  isActive: Boolean!
+  isAdmin: Boolean!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  "The properties this user owns (hosts), by id."
+  properties(first: Int, after: String): PropertyConnection!
+  "The bookings this user made as a guest, by id."
+  bookings(first: Int, after: String, status: BookingStatus): BookingConnection!
+  "The reviews this user wrote, by id."
+  reviews(first: Int, after: String): ReviewConnection!
+}
+
+"""A listing: a place a host rents out by the night."""
+type Property {
+  id: Int!
+  ownerId: Int!
+  "The host."
+  owner: User!
+  name: String!
+  description: String
+  address: String!
+  pricePerNight: Money!
+  cancellationPolicy: CancellationPolicy!
+  "Unlisted properties cannot be booked and are hidden from availability searches."
+  isListed: Boolean!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  "Average rating of its reviews, two decimals; null without reviews."
+  averageRating: Float
+  reviewCount: Int!
+  "The next (at most 10) bookings that are not cancelled and have not ended, by check-in."
+  upcomingBookings: [Booking!]!
+  "Its bookings, by id."
+  bookings(first: Int, after: String, status: BookingStatus): BookingConnection!
+  "Its reviews, by id."
+  reviews(first: Int, after: String): ReviewConnection!
+}
+
+"""A stay of a guest at a property, from startDate to endDate (check-out, exclusive)."""
+type Booking {
+  id: Int!
+  propertyId: Int!
+  property: Property!
+  guestId: Int!
+  guest: User!
+  startDate: Date!
+  endDate: Date!
+  nights: Int!
+  status: BookingStatus!
+  "nights × the price per night when booked."
+  totalPrice: Money!
+  "A reference from another system (a channel manager), unique when given."
+  externalRef: String
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  "Its charges and refunds, by id."
+  payments(first: Int, after: String, kind: PaymentKind, status: PaymentStatus): PaymentConnection!
+  "Sum of its completed charges."
+  paid: Money!
+  "Sum of its completed refunds."
+  refunded: Money!
+}
+
+"""A guest's rating (1–5) of a property after a confirmed stay there has ended."""
+type Review {
+  id: Int!
+  propertyId: Int!
+  property: Property!
+  reviewerId: Int!
+  reviewer: User!
+  rating: Int!
+  "Removed when the reviewer's personal data is erased."
+  comment: String
+  createdAt: DateTime!
+}
+
+"""A charge against a booking, or a refund of a charge."""
+type Payment {
+  id: Int!
+  bookingId: Int!
+  booking: Booking!
+  kind: PaymentKind!
+  amount: Money!
+  status: PaymentStatus!
+  "The payment provider's id (refunds get re_<uuid>)."
+  transactionId: String!
+  paymentDate: DateTime!
+  "Refunds: the charge refunded."
+  refundOfId: Int
+  refundOf: Payment
+  reason: String
+  "Refunds: the key that makes retries replay this refund instead of refunding again."
+  idempotencyKey: String
+  createdAt: DateTime!
+  "Charges: their refunds, by id."
+  refunds(first: Int, after: String): PaymentConnection!
+  "Charges: what can still be refunded; null for refunds."
+  refundable: Money
+}
+
+"""One change recorded by the audit trail."""
+type AuditEvent {
+  id: Int!
+  at: DateTime!
+  "Who: a username for API calls, os:<user> for the local CLI."
+  actor: String!
+  "Through which door: cli, graphql, import or seed."
+  via: String!
+  "What, e.g. booking.cancel."
+  action: String!
+  entity: String!
+  entityId: String
+  "Old → new values of what changed (never a secret)."
+  changes: JSON
+}
+
+"""A long-lived token for scripts; the token itself is shown once, when created."""
+type ApiToken {
+  id: Int!
+  name: String!
+  createdAt: DateTime!
+  expiresAt: DateTime
+  lastUsedAt: DateTime
+}
+
+type UserConnection {
+  nodes: [User!]!
+  pageInfo: PageInfo!
+}
+
+type PropertyConnection {
+  nodes: [Property!]!
+  pageInfo: PageInfo!
+}
+
+type BookingConnection {
+  nodes: [Booking!]!
+  pageInfo: PageInfo!
+}
+
+type ReviewConnection {
+  nodes: [Review!]!
+  pageInfo: PageInfo!
+}
+
+type PaymentConnection {
+  nodes: [Payment!]!
+  pageInfo: PageInfo!
+}
+
+type AuditEventConnection {
+  nodes: [AuditEvent!]!
+  pageInfo: PageInfo!
+}
+
+type Query {
+  "The logged-in user (from the Authorization: Bearer token); null when anonymous."
+  me: User
+  "A user by id, username or email."
+  user(ref: String!): User!
+  "Users; search matches username, email, first or last name. sort: id, username, email, createdAt (prefix - for descending)."
+  users(first: Int, after: String, sort: String, active: Boolean, admin: Boolean, search: String): UserConnection!
+  "A property by id or name."
+  property(ref: String!): Property!
+  """
+  Properties; owner is an id, username or email; search matches name, address or description;
+  availableFrom/availableTo (both or neither) keep those free for the whole stay.
+  sort: id, name, pricePerNight, createdAt (prefix - for descending).
+  """
+  properties(
+    first: Int
+    after: String
+    sort: String
+    owner: String
+    minPrice: Money
+    maxPrice: Money
+    search: String
+    listed: Boolean
+    availableFrom: Date
+    availableTo: Date
+  ): PropertyConnection!
+  "Availability search: listed properties free from check-in to check-out (exclusive)."
+  availableProperties(
+    from: Date!
+    to: Date!
+    first: Int
+    after: String
+    sort: String
+    minPrice: Money
+    maxPrice: Money
+    search: String
+  ): PropertyConnection!
+  "A booking by id or external reference."
+  booking(ref: String!): Booking!
+  "Bookings; property by id or name, guest by id, username or email; from/to keep stays overlapping [from, to). sort: id, startDate, createdAt."
+  bookings(
+    first: Int
+    after: String
+    sort: String
+    property: String
+    guest: String
+    status: BookingStatus
+    from: Date
+    to: Date
+  ): BookingConnection!
+  "Reviews; property by id or name, reviewer by id, username or email. sort: id, rating, createdAt."
+  reviews(first: Int, after: String, sort: String, property: String, reviewer: String, minRating: Int): ReviewConnection!
+  "A payment by id or transaction id."
+  payment(ref: String!): Payment!
+  "Payments. sort: id, paymentDate, createdAt."
+  payments(first: Int, after: String, sort: String, bookingId: Int, kind: PaymentKind, status: PaymentStatus): PaymentConnection!
+  "The audit trail, newest first; action may end in * (booking.*); since/until are dates or date-times, inclusive."
+  auditEvents(
+    first: Int
+    after: String
+    entity: String
+    entityId: String
+    actor: String
+    action: String
+    since: String
+    until: String
+  ): AuditEventConnection!
+  "The API tokens of the logged-in user."
+  apiTokens: [ApiToken!]!
+}
+
+input CreateUserInput {
+  username: String!
+  email: String!
+  "8 characters to 72 bytes; stored as a bcrypt hash, never shown."
+  password: String!
+  firstName: String
+  lastName: String
+  isAdmin: Boolean
+  isActive: Boolean
+}
+
+"""Fields left out are unchanged; firstName/lastName null clears them."""
+input UpdateUserInput {
+  username: String
+  email: String
+  firstName: String
+  lastName: String
+  isAdmin: Boolean
+}
+
+input CreatePropertyInput {
+  "The host: id, username or email."
+  owner: String!
+  name: String!
+  description: String
+  address: String!
+  pricePerNight: Money!
+  "Default moderate."
+  cancellationPolicy: CancellationPolicy
+}
+
+"""Fields left out are unchanged; description null clears it; isListed false unlists."""
+input UpdatePropertyInput {
+  name: String
+  description: String
+  address: String
+  pricePerNight: Money
+  cancellationPolicy: CancellationPolicy
+  isListed: Boolean
+}
+
+input CreateBookingInput {
+  "Property id or name."
+  property: String!
+  "Guest id, username or email."
+  guest: String!
+  startDate: Date!
+  "Check-out day (exclusive)."
+  endDate: Date!
+  externalRef: String
+  "Admin back-filling: allow a stay that starts before today."
+  allowPast: Boolean
+}
+
+input CreateReviewInput {
+  "Property id or name."
+  property: String!
+  "Reviewer id, username or email."
+  reviewer: String!
+  rating: Int!
+  comment: String
+}
+
+input RecordPaymentInput {
+  bookingId: Int!
+  amount: Money!
+  "The provider's id; unique."
+  transactionId: String!
+  "Default completed."
+  status: ChargeStatus
+  "Default now."
+  paymentDate: DateTime
+}
+
+input ImportRowsInput {
+  entity: ImportEntity!
+  "At most 1000 rows, each an object of column (or field) name → value, like a line of an NDJSON file."
+  rows: [JSON!]!
+  "Line number of the first row in the client's file, for the rejections (default 1)."
+  firstLine: Int
+  "column=field pairs, as --map."
+  map: [String!]
+  "Keep nothing of this batch if any row is rejected."
+  atomic: Boolean
+  "Validate and write, then roll back: nothing is kept."
+  dryRun: Boolean
+  "Update rows that exist (matched by natural key) instead of rejecting them."
+  upsert: Boolean
+  "The client's file name, for the audit trail."
+  source: String
+}
+
+type DeleteUserResult {
+  id: Int!
+  "True when the row was deleted."
+  deleted: Boolean!
+  "True when the user held bookings or properties and was erased instead (erase: true)."
+  erased: Boolean!
+}
+
+type EraseUserResult {
+  id: Int!
+  "The placeholder username now in place: erased-<id>."
+  username: String!
+  reviewsScrubbed: Int!
+  auditEventsScrubbed: Int!
+}
+
+type DeleteResult {
+  id: Int!
+  deleted: Boolean!
+}
+
+type CancelBookingResult {
+  booking: Booking!
+  refundMode: RefundMode!
+  "Days from today to check-in when cancelled."
+  daysBeforeCheckIn: Int!
+  "What the policy gave, in percent (refund mode policy only)."
+  policyPercent: Int
+  refunds: [Payment!]!
+  refunded: Money!
+}
+
+type RefundResult {
+  refund: Payment!
+  charge: Payment!
+  "What can still be refunded of the charge."
+  remaining: Money!
+  "True when an earlier refund with the same idempotency key was returned instead."
+  replayed: Boolean!
+}
+
+"""A row of an import batch that was not imported."""
+type ImportRejection {
+  "0-based index of the row in the batch."
+  index: Int!
+  "firstLine + index."
+  line: Int!
+  field: String
+  reason: String!
+}
+
+type ImportRowsResult {
+  entity: ImportEntity!
+  read: Int!
+  inserted: Int!
+  updated: Int!
+  rejected: Int!
+  dryRun: Boolean!
+  atomic: Boolean!
+  "Whether the writes were kept (false for a dry run, or an atomic batch with rejections)."
+  committed: Boolean!
+  "Columns that map to no field (ignored)."
+  unknownColumns: [String!]!
+  rejections: [ImportRejection!]!
+}
+
+type LoginResult {
+  "Send as Authorization: Bearer <token>. Shown once."
+  token: String!
+  expiresAt: DateTime!
+  user: User!
+}
+
+type CreatedApiToken {
+  id: Int!
+  "Shown once; only its hash is stored."
+  token: String!
+  expiresAt: DateTime
+}
+
+type RevokeTokenResult {
+  id: Int!
+  revoked: Boolean!
+}
+
+type Mutation {
+  "Logs in with a username or email and a password; every call counts as one attempt."
+  login(login: String!, password: String!): LoginResult!
+  "Ends the session of the token this request carries."
+  logout: Boolean!
+  "A long-lived API token for the logged-in user (default expiry: the server's)."
+  createApiToken(name: String!, expiresInDays: Int): CreatedApiToken!
+  revokeApiToken(id: Int!): RevokeTokenResult!
+
+  createUser(input: CreateUserInput!): User!
+  "ref: id, username or email."
+  updateUser(ref: String!, input: UpdateUserInput!): User!
+  setUserPassword(ref: String!, password: String!): User!
+  activateUser(ref: String!): User!
+  deactivateUser(ref: String!): User!
+  "Deletes a user who owns and booked nothing; with erase: true, erases such a user's personal data instead of refusing."
+  deleteUser(ref: String!, erase: Boolean): DeleteUserResult!
+  "GDPR erasure: personal data replaced, review texts removed, audit events scrubbed; bookings and payments stay."
+  eraseUser(ref: String!): EraseUserResult!
+
+  createProperty(input: CreatePropertyInput!): Property!
+  "ref: id or name."
+  updateProperty(ref: String!, input: UpdatePropertyInput!): Property!
+  "Refused while the property has bookings (unlist it instead)."
+  deleteProperty(ref: String!): DeleteResult!
+
+  "Books a stay; refused when it overlaps a booking that is not cancelled."
+  createBooking(input: CreateBookingInput!): Booking!
+  "ref: id or external reference. Pending → confirmed."
+  confirmBooking(ref: String!): Booking!
+  "Cancels a booking whose stay has not begun and refunds its charges (default: by policy)."
+  cancelBooking(ref: String!, refund: RefundMode, reason: String): CancelBookingResult!
+
+  createReview(input: CreateReviewInput!): Review!
+  deleteReview(id: Int!): DeleteResult!
+
+  "Records a charge; never above the booking's total."
+  recordPayment(input: RecordPaymentInput!): Payment!
+  """
+  Refunds a completed charge (ref: id or transaction id), the whole remainder when amount is
+  left out. A retry with the same idempotencyKey returns the first refund (replayed: true).
+  """
+  refundPayment(ref: String!, amount: Money, reason: String, idempotencyKey: String): RefundResult!
+
+  "Imports one batch of rows, with the same checks as a file import; rejected rows come back with their index."
+  importRows(input: ImportRowsInput!): ImportRowsResult!
+}
+`
