@@ -490,8 +490,12 @@ type RevokeTokenResult {
 }
 
 type Mutation {
-  "Logs in with a username or email and a password; every call counts as one attempt."
-  login(login: String!, password: String!): LoginResult!
+  """
+  Logs in with a username or email and a password. Every login field counts as one attempt,
+  also when several are sent at once (aliases): the result is nullable so that one failed
+  attempt does not stop the others from running, and being counted.
+  """
+  login(login: String!, password: String!): LoginResult
   "Ends the session of the token this request carries."
   logout: Boolean!
   "A long-lived API token for the logged-in user (default expiry: the server's)."

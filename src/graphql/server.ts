@@ -243,7 +243,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         }, options.shutdownTimeoutMs ?? 30_000)
         await closed
         clearTimeout(timer)
-        await db.close()
+        // Already closed is fine (a caller may close the pool itself).
+        await db.close().catch(() => {})
         return {forced}
       })()
       return stopping
