@@ -264,6 +264,19 @@ describe('GraphQL API (integration)', () => {
       expect(byPolicy).to.deep.equal({refundMode: 'policy', policyPercent: percent, daysBeforeCheckIn: 14, refunded: formatCents(Math.floor((10_000 * percent) / 100))})
     })
 
+    it('serves concurrent mutations: of 12 overlapping bookings at once exactly one is made', async () => {
+      const guests = await Promise.all(
+        Array.from({length: 12}, (_, i) => operations.users.create(s.ctx, {username: `racer${i}`, email: `racer${i}@example.com`, password: 'racer-password-1'})),
+      )
+      const responses = await Promise.all(
+        guests.map((g, i) =>
+          s.gql(`mutation { createBooking(input: {property: "${properties.cabin.name}", guest: "${g.username}", startDate: "${day(50 + (i % 3))}", endDate: "${day(54)}"}) { id } }`),
+        ),
+      )
+      expect(responses.filter((r) => !r.errors).length).to.equal(1)
+      expect(responses.flatMap(codes).sort()).to.deep.equal(Array(11).fill('CONFLICT'))
+    })
+
     it('creates and deletes reviews; refuses a review without an ended stay', async () => {
       const refused = await s.gql(`mutation { createReview(input: {property: "${properties.flat.name}", reviewer: "${users.otherGuest.username}", rating: 4}) { id } }`)
       expect(codes(refused)).to.deep.equal(['CONFLICT'])
