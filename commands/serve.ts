@@ -68,16 +68,26 @@ Exit codes: 0 stopped cleanly, 1 requests cut off at the timeout, 2 bad flags or
       }
       throw error
     }
-    this.note(
-      `stayctl serve: GraphQL at ${server.url} on ${maskUrl(db.target.display)}${f.dev ? ' (dev: GraphiQL, introspection)' : ''}; local database only; SIGTERM or Ctrl-C stops`,
-    )
+    // Always on stderr (also under --json): scripts read the address from here, as the request log.
+    const say = (event: string, text: string, extra: Record<string, unknown> = {}) =>
+      process.stderr.write(
+        `${f['log-format'] === 'json' ? JSON.stringify({time: new Date().toISOString(), event, ...extra}) : `stayctl serve: ${text}`}\n`,
+      )
+    const database = maskUrl(db.target.display)
+    say('listening', `GraphQL at ${server.url} on ${database}${f.dev ? ' (dev: GraphiQL, introspection)' : ''}; local database only; SIGTERM or Ctrl-C stops`, {
+      url: server.url,
+      database,
+    })
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'))
       process.once('SIGINT', () => resolve('SIGINT'))
     })
-    this.note(`stayctl serve: ${signal}: finishing requests in flight (at most ${f['shutdown-timeout']} s)`)
+    say('stopping', `${signal}: finishing requests in flight (at most ${f['shutdown-timeout']} s)`, {signal})
     const {forced} = await server.stop()
-    this.note(`stayctl serve: stopped after ${server.requests} requests${forced ? '; requests still running at the timeout were cut off' : ''}`)
+    say('stopped', `stopped after ${server.requests} requests${forced ? '; requests still running at the timeout were cut off' : ''}`, {
+      requests: server.requests,
+      forced,
+    })
     if (forced) process.exitCode = 1
     return {url: server.url, requests: server.requests, forced}
   }
