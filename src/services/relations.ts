@@ -5,7 +5,7 @@
  * parents. They return the same views and compute the same figures as the single-row
  * operations; whatever an actor may not see in those, it may not see here either.
  */
-import {Op, QueryTypes, type Model, type ModelStatic} from 'sequelize'
+import {DataTypes, Op, QueryTypes, type Model, type ModelStatic} from 'sequelize'
 
 import type {Booking, Payment} from '../db/models.js'
 import {BOOKING_STATUSES, PAYMENT_KINDS, PAYMENT_STATUSES} from '../db/models.js'
@@ -20,21 +20,86 @@ import {propertyView, type PropertyView} from './properties.js'
 import {reviewView, type ReviewView} from './reviews.js'
 import {userView, type UserView} from './users.js'
 
-async function byIds<M extends Model & {id: number}, V>(model: ModelStatic<M>, ids: readonly number[], view: (row: M) => V): Promise<(V | null)[]> {
-  const rows = await model.findAll({where: {id: {[Op.in]: [...new Set(ids)]}} as never})
-  const found = new Map(rows.map((row) => [Number(row.id), view(row)]))
+/*
+ * Rows are read with plain SQL into plain objects named by attribute, not model instances:
+ * building and parsing thousands of instances per request would cost more than the queries.
+ * They go through the same view functions, which convert driver values (0/1, DECIMAL, dates)
+ * themselves.
+ */
+
+interface Columns {
+  /** The select list, quoted. */
+  select: string
+  /** attribute, column, and whether it is a date-time. */
+  pairs: [string, string, boolean][]
+}
+
+/** By model (each Db has its own model classes, so the dialect is fixed per entry). */
+const columnLists = new WeakMap<object, Map<string, Columns>>()
+
+/** The columns of `model` (minus `exclude`), computed once per model. */
+function columnsOf(ctx: ServiceContext, model: ModelStatic<Model>, exclude: string[] = []): Columns {
+  const byModel = columnLists.get(model) ?? new Map<string, Columns>()
+  columnLists.set(model, byModel)
+  const key = exclude.join(',')
+  let columns = byModel.get(key)
+  if (!columns) {
+    const q = (name: string) => ctx.db.sequelize.getQueryInterface().quoteIdentifier(name)
+    const pairs = Object.entries(model.getAttributes())
+      .filter(([attribute]) => !exclude.includes(attribute))
+      .map(([attribute, spec]) => [attribute, spec.field ?? attribute, spec.type instanceof DataTypes.DATE] as [string, string, boolean])
+    // MySQL date-times come back as ISO text, not through the driver's Date conversion.
+    const select = pairs.map(([, column, isDate]) =>
+      isDate && ctx.db.dialect === 'mysql' ? `DATE_FORMAT(t.${q(column)}, '%Y-%m-%dT%H:%i:%s.%fZ') AS ${q(column)}` : `t.${q(column)}`,
+    )
+    columns = {select: select.join(', '), pairs}
+    byModel.set(key, columns)
+  }
+  return columns
+}
+
+/** How Sequelize stores a DATE in SQLite ('2027-06-15 10:30:00.123 +00:00') as ISO-8601, cheaply. */
+function isoDate(value: unknown): unknown {
+  return typeof value === 'string' && value.length === 30 && value.endsWith(' +00:00') ? `${value.slice(0, 10)}T${value.slice(11, 23)}Z` : value
+}
+
+/** Runs `sql` and renames its columns to attributes. */
+async function readRows<M>(ctx: ServiceContext, columns: Columns, sql: string): Promise<M[]> {
+  const rows = await ctx.db.sequelize.query<Record<string, unknown>>(sql, {type: QueryTypes.SELECT})
+  return rows.map((row) => {
+    const out: Record<string, unknown> = {}
+    for (const [attribute, column, isDate] of columns.pairs) out[attribute] = isDate ? isoDate(row[column]) : row[column]
+    return out as M
+  })
+}
+
+const integerList = (ids: readonly number[]) => [...new Set(ids.map(Number))].filter(Number.isInteger).join(', ')
+
+async function byIds<M extends Model, V>(
+  ctx: ServiceContext,
+  model: ModelStatic<M>,
+  ids: readonly number[],
+  view: (row: M) => V,
+  exclude: string[] = [],
+): Promise<(V | null)[]> {
+  const list = integerList(ids)
+  if (!list) return ids.map(() => null)
+  const columns = columnsOf(ctx, model as ModelStatic<Model>, exclude)
+  const table = ctx.db.sequelize.getQueryInterface().quoteIdentifier(model.getTableName() as string)
+  const rows = await readRows<M>(ctx, columns, `SELECT ${columns.select} FROM ${table} t WHERE t.id IN (${list})`)
+  const found = new Map(rows.map((row) => [Number((row as unknown as {id: number}).id), view(row)]))
   return ids.map((id) => found.get(Number(id)) ?? null)
 }
 
 /** Users by id, in the order asked; null where there is none. */
 export const usersByIds = (ctx: ServiceContext, ids: readonly number[]): Promise<(UserView | null)[]> =>
-  byIds(ctx.db.models.User, ids, userView)
+  byIds(ctx, ctx.db.models.User, ids, userView, ['passwordHash'])
 export const propertiesByIds = (ctx: ServiceContext, ids: readonly number[]): Promise<(PropertyView | null)[]> =>
-  byIds(ctx.db.models.Property, ids, propertyView)
+  byIds(ctx, ctx.db.models.Property, ids, propertyView)
 export const bookingsByIds = (ctx: ServiceContext, ids: readonly number[]): Promise<(BookingView | null)[]> =>
-  byIds(ctx.db.models.Booking, ids, bookingView)
+  byIds(ctx, ctx.db.models.Booking, ids, bookingView)
 export const paymentsByIds = (ctx: ServiceContext, ids: readonly number[]): Promise<(PaymentView | null)[]> =>
-  byIds(ctx.db.models.Payment, ids, paymentView)
+  byIds(ctx, ctx.db.models.Payment, ids, paymentView)
 
 /** The one-to-many relations, by the parent's name and the children's. */
 interface ChildViews {
@@ -95,16 +160,15 @@ async function firstChildren<M extends Model>(
   order: string[],
   limit: number,
 ): Promise<M[]> {
-  const {sequelize} = ctx.db
-  const q = (name: string) => sequelize.getQueryInterface().quoteIdentifier(name)
-  const ids = [...new Set(parentIds.map(Number))].filter(Number.isInteger)
-  if (ids.length === 0) return []
-  const where = [`${q(column)} IN (${ids.join(', ')})`, ...conditions].join(' AND ')
-  const orderBy = order.map(q).join(', ')
+  const q = (name: string) => ctx.db.sequelize.getQueryInterface().quoteIdentifier(name)
+  const list = integerList(parentIds)
+  if (!list) return []
+  const columns = columnsOf(ctx, model as ModelStatic<Model>)
+  const where = [`t.${q(column)} IN (${list})`, ...conditions.map((c) => `t.${c}`)].join(' AND ')
   const sql =
-    `SELECT * FROM (SELECT t.*, ROW_NUMBER() OVER (PARTITION BY t.${q(column)} ORDER BY ${order.map((c) => `t.${q(c)}`).join(', ')}) AS rn__` +
-    ` FROM ${q(model.getTableName() as string)} t WHERE ${where}) ranked WHERE rn__ <= ${limit} ORDER BY ${q(column)}, ${orderBy}`
-  return sequelize.query(sql, {model, mapToModel: true, type: QueryTypes.SELECT})
+    `SELECT * FROM (SELECT ${columns.select}, ROW_NUMBER() OVER (PARTITION BY t.${q(column)} ORDER BY ${order.map((c) => `t.${q(c)}`).join(', ')}) AS rn__` +
+    ` FROM ${q(model.getTableName() as string)} t WHERE ${where}) ranked WHERE rn__ <= ${limit} ORDER BY ${[column, ...order].map(q).join(', ')}`
+  return readRows<M>(ctx, columns, sql)
 }
 
 /**
@@ -135,15 +199,17 @@ export async function childrenOf<R extends ChildRelation>(
   const rows = await firstChildren(ctx, model, spec.column, parentIds, conditions, ['id'], limit + 1)
   const byParent = new Map<number, Model[]>()
   for (const row of rows) {
-    const parent = Number(row.get(spec.attribute))
-    byParent.set(parent, [...(byParent.get(parent) ?? []), row])
+    const parent = Number((row as unknown as Record<string, unknown>)[spec.attribute])
+    const siblings = byParent.get(parent)
+    if (siblings) siblings.push(row)
+    else byParent.set(parent, [row])
   }
   const view = VIEWS[spec.model] as (row: Model) => ChildViews[R]
   return parentIds.map((id) => {
     const children = byParent.get(Number(id)) ?? []
     const items = children.slice(0, limit)
     const more = children.length > limit
-    return {items: items.map(view), nextCursor: more ? encodeCursor('id', null, Number(items.at(-1)!.get('id'))) : null}
+    return {items: items.map(view), nextCursor: more ? encodeCursor('id', null, Number((items.at(-1) as unknown as {id: number}).id)) : null}
   })
 }
 
@@ -190,7 +256,8 @@ export async function paymentTotalsOf(ctx: ServiceContext, bookingIds: readonly 
   const payments = (await ctx.db.models.Payment.findAll({
     attributes: ['bookingId', 'kind', 'amount'],
     where: {bookingId: {[Op.in]: [...new Set(bookingIds)]}, status: {[Op.in]: ['completed', 'refunded']}},
-  })) as Payment[]
+    raw: true,
+  })) as unknown as Payment[]
   const cents = new Map<string, number>()
   for (const p of payments) {
     const key = `${Number(p.bookingId)}:${p.kind}`
@@ -211,7 +278,8 @@ export async function refundableOf(ctx: ServiceContext, payments: readonly Payme
       : ((await ctx.db.models.Payment.findAll({
           attributes: ['refundOfId', 'amount'],
           where: {refundOfId: {[Op.in]: [...new Set(charges)]}, status: 'completed'},
-        })) as Payment[])
+          raw: true,
+        })) as unknown as Payment[])
   const refunded = new Map<number, number>()
   for (const r of refunds) refunded.set(Number(r.refundOfId), (refunded.get(Number(r.refundOfId)) ?? 0) + toCents(r.amount))
   return payments.map((p) => {

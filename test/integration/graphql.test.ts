@@ -113,6 +113,22 @@ describe('GraphQL API (integration)', () => {
       expect(b.payments.nodes).to.deep.equal([{id: ids.payments.charge100, booking: {id: ids.bookings.confirmedFuture}, refundOf: null, refunds: {nodes: []}}])
     })
 
+    it('gives nested objects (read in batches) exactly the views of the show operations', async () => {
+      const ref = String(s.ids.bookings.confirmedFuture)
+      const {booking} = ok(
+        await s.gql<{booking: {guest: object; property: object; payments: {nodes: object[]}}}>(`{ booking(ref: "${ref}") {
+          guest { id username email firstName lastName isActive isAdmin createdAt updatedAt }
+          property { id ownerId name description address pricePerNight cancellationPolicy isListed createdAt updatedAt }
+          payments { nodes { id bookingId kind amount status transactionId paymentDate refundOfId reason idempotencyKey createdAt } }
+        } }`),
+      )
+      const {payments, paid: _paid, refunded: _refunded, ...view} = await showBooking(s.ctx, ref)
+      expect(booking.guest).to.deep.equal(await operations.users.show(s.ctx, view.guestId))
+      const {owner: _owner, averageRating: _a, reviewCount: _c, upcomingBookings: _u, ...property} = await showProperty(s.ctx, view.propertyId)
+      expect(booking.property).to.deep.equal(property)
+      expect(booking.payments.nodes).to.deep.equal(payments)
+    })
+
     it('pages nested lists with the same cursors as the list operations', async () => {
       const first = ok(
         await s.gql<{user: {bookings: Conn<{id: number}>}}>(`{ user(ref: "${users.guest.username}") { bookings(first: 2) { nodes { id } pageInfo { hasNextPage endCursor } } } }`),
