@@ -45,6 +45,8 @@ Exit codes: 0 stopped cleanly, 1 requests cut off at the timeout, 2 bad flags or
   async run(): Promise<ServeResult> {
     const f = this.flags
     const db = await this.db()
+    // graphql-js checks types across realms on every call unless it runs in production mode.
+    process.env.NODE_ENV ??= 'production'
     const {startServer} = await import('../src/graphql/server.js')
     const bcryptCost = resolveIntSetting('bcryptCost', undefined, {min: 4, max: 31})
     let server

@@ -4,9 +4,7 @@
  * (HTTP status, error codes) and how long it took. Unexpected errors are noted in the line
  * of their request with secrets cut out (hashes, tokens, quoted values).
  */
-import {AsyncLocalStorage} from 'node:async_hooks'
-
-/** What the GraphQL layer learns about a request while serving it. */
+/** What the GraphQL layer learns about a request while serving it (yoga's server context carries it). */
 export interface RequestRecord {
   /** The operation's name (null when it has none) and type, once the document parsed. */
   operation?: string | null
@@ -14,16 +12,6 @@ export interface RequestRecord {
   fields?: string[]
   codes: string[]
   internal?: string
-}
-
-const store = new AsyncLocalStorage<RequestRecord>()
-
-export function runWithRecord<T>(record: RequestRecord, work: () => T): T {
-  return store.run(record, work)
-}
-
-export function currentRecord(): RequestRecord | undefined {
-  return store.getStore()
 }
 
 const SECRETS: [RegExp, string][] = [
@@ -39,13 +27,14 @@ export function redact(text: string): string {
   return SECRETS.reduce((t, [pattern, replacement]) => t.replace(pattern, replacement), text).slice(0, 300)
 }
 
-/** Notes an unexpected error (class and redacted message) in the current request's line. */
-export function noteInternalError(error: unknown): void {
-  const record = store.getStore()
-  if (!record) return
+/** An unexpected error as the log line says it: class and message, redacted. */
+export function describeInternal(error: unknown): string {
   const e = error as {name?: string; message?: string}
-  record.internal = redact(`${e?.name ?? 'Error'}: ${e?.message ?? String(error)}`.replace(/\s+/g, ' '))
+  return redact(`${e?.name ?? 'Error'}: ${e?.message ?? String(error)}`.replace(/\s+/g, ' '))
 }
+
+/** Where a masked error keeps what it masked (described, redacted), for the log line; never serialized. */
+export const INTERNAL_NOTE = Symbol('internal error, described for the log')
 
 export type LogFormat = 'text' | 'json'
 

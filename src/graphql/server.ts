@@ -29,7 +29,7 @@ import type {AuthService, GraphQLContext} from './context.js'
 import {maskError} from './errors.js'
 import {LIMITS, checkListSizes, staticLimitPlugins} from './limits.js'
 import {createLoaders} from './loaders.js'
-import {currentRecord, formatLogLine, runWithRecord, type LogFormat, type RequestRecord} from './request-log.js'
+import {INTERNAL_NOTE, describeInternal, formatLogLine, type LogFormat, type RequestRecord} from './request-log.js'
 import {resolvers} from './resolvers.js'
 import {typeDefs} from './schema.js'
 
@@ -111,21 +111,28 @@ function requestGuard(db: Db, auth: AuthService, bcryptCost: number): Plugin<Gra
   }
 }
 
+/** The request's log record, passed to yoga as (part of) the server context. */
+const recordOf = (context: unknown) => (context as {record?: RequestRecord} | undefined)?.record
+
 /** Notes the operation name, root fields and error codes of each request for its log line. */
 const recordPlugin: Plugin = {
   onValidate({params, context}) {
-    const record = currentRecord()
+    const record = recordOf(context)
     const operation = getOperationAST(params.documentAST, (context as {params?: {operationName?: string}}).params?.operationName)
     if (!record || !operation) return
     record.operation = operation.name?.value ?? null
     record.type = operation.operation
     record.fields = [...new Set(operation.selectionSet.selections.map((s) => (s.kind === Kind.FIELD ? s.name.value : '…')))]
   },
-  onResultProcess({result}) {
-    const record = currentRecord()
+  onResultProcess({result, serverContext}) {
+    const record = recordOf(serverContext)
     if (!record || Symbol.asyncIterator in result) return
     for (const r of [result].flat() as ExecutionResult[]) {
-      for (const error of r.errors ?? []) record.codes.push(String(error.extensions?.code ?? 'ERROR'))
+      for (const error of r.errors ?? []) {
+        record.codes.push(String(error.extensions?.code ?? 'ERROR'))
+        const note = (error as unknown as Record<symbol, string | undefined>)[INTERNAL_NOTE]
+        if (note) record.internal = note
+      }
     }
   },
 }
@@ -134,7 +141,7 @@ export function createGraphQLHandler(options: ServerOptions) {
   const {db} = options
   const auth = options.auth ?? defaultAuth
   const origins = options.corsOrigins ?? []
-  return createYoga({
+  return createYoga<{record?: RequestRecord}>({
     schema: createSchema({typeDefs, resolvers}),
     graphqlEndpoint: '/graphql',
     graphiql: options.dev ? {title: 'stayctl'} : false,
@@ -163,7 +170,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let closing = false
   let requests = 0
 
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, record: RequestRecord): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]
     if (closing) return send(res, 503, {error: 'the server is shutting down'}, {connection: 'close'})
     if (path === '/healthz') return send(res, 200, {status: 'ok'})
@@ -189,7 +196,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const headers = new Headers()
     for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1])
-    const response = await yoga.fetch(`http://${req.headers.host ?? 'localhost'}${req.url}`, {method: req.method, headers, body: body as BodyInit | undefined})
+    const response = await yoga.fetch(`http://${req.headers.host ?? 'localhost'}${req.url}`, {method: req.method, headers, body: body as BodyInit | undefined}, {record})
     const payload = Buffer.from(await response.arrayBuffer())
     response.headers.forEach((value, name) => res.setHeader(name, value))
     res.setHeader('content-length', String(payload.length))
@@ -206,8 +213,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const path = (req.url ?? '/').split('?')[0]
       log(formatLogLine(format, {method: req.method ?? '?', path, status: res.headersSent ? res.statusCode : 499, ms: performance.now() - started, record}))
     })
-    runWithRecord(record, () => handle(req, res)).catch((error: unknown) => {
-      maskError(error)
+    handle(req, res, record).catch((error: unknown) => {
+      record.internal = describeInternal(error)
       if (!res.headersSent) send(res, 500, {errors: [{message: 'Unexpected error.', extensions: {code: 'INTERNAL_SERVER_ERROR'}}]})
       else res.destroy()
     })
