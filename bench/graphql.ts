@@ -3,14 +3,15 @@
  * with their owner and reviews (20 each, with the reviewer), measured with autocannon next to
  * an anchor measured in the same run on the same database: a minimal node:http handler that
  * answers the same POST with the same JSON, written directly on the driver (mysql2 or
- * sqlite3, three statements). Both servers run in processes of their own, one after the
- * other, each after a warm-up. It prints requests/s and p99 latency of each, the ratio of
- * requests/s (target: at least 0.5), and the SQL statements one request costs.
+ * sqlite3, three statements). Both servers run in processes of their own and are loaded in
+ * turn (never at once), each after a warm-up. It prints requests/s and p99 latency of each,
+ * the ratio of requests/s (target: at least 0.5), and the SQL statements one request costs.
  *
  * Run after `npm run build` (the server is the built binary, bin/run.js):
  *   node --import tsx bench/graphql.ts                       # SQLite, in a temporary file
  *   node --import tsx bench/graphql.ts --database-url mysql://root@127.0.0.1:3306/stayctl_bench_gql
- * Options: --duration S per measurement (default 10), --connections N (default 10), --fresh
+ * Options: --duration S per measurement (default 10), --rounds N of alternating measurements
+ * (default 2; requests/s are their mean, p99 their worst), --connections N (default 10), --fresh
  * (drop and seed again; otherwise a database seeded by an earlier run is reused). The MySQL
  * database is created if missing; one holding other data is refused unless --fresh.
  *
@@ -217,6 +218,16 @@ async function load(url: string, seconds: number, connections: number): Promise<
   return result
 }
 
+/** Rounds as one: mean requests/s, worst p99. */
+function combine(results: AutocannonResult[]): AutocannonResult {
+  return {
+    requests: {average: results.reduce((sum, r) => sum + r.requests.average, 0) / results.length, total: results.reduce((sum, r) => sum + r.requests.total, 0)},
+    latency: {p99: Math.max(...results.map((r) => r.latency.p99)), average: results.reduce((sum, r) => sum + r.latency.average, 0) / results.length},
+    non2xx: 0,
+    errors: 0,
+  }
+}
+
 /** Statements one request costs in `stayctl serve`, counted from its SQL log. */
 async function servedStatements(bin: string, env: NodeJS.ProcessEnv): Promise<number> {
   const logged = await start([bin, 'serve', '--port', '0'], {...env, STAYCTL_LOG_SQL: '1'})
@@ -237,6 +248,7 @@ async function main() {
       'database-url': {type: 'string'},
       duration: {type: 'string', default: '10'},
       connections: {type: 'string', default: '10'},
+      rounds: {type: 'string', default: '2'},
       fresh: {type: 'boolean', default: false},
       'serve-baseline': {type: 'string'},
     },
@@ -244,6 +256,7 @@ async function main() {
   if (options['serve-baseline']) return serveBaseline(parseDatabaseUrl(options['serve-baseline']))
   const seconds = Number(options.duration)
   const connections = Number(options.connections)
+  const rounds = Number(options.rounds)
   const bin = path.join(root, 'bin', 'run.js')
   if (!fs.existsSync(path.join(root, 'dist', 'commands', 'serve.js'))) throw new Error('run `npm run build` first: the bench starts the built stayctl serve')
 
@@ -269,7 +282,9 @@ async function main() {
 
   const databaseUrl = url ?? `sqlite:${target.dialect === 'sqlite' ? target.storage : ''}`
   const env = {STAYCTL_DATABASE_URL: databaseUrl, NO_COLOR: '1', CI: 'true'}
-  console.log(`Database: ${target.display}; ${connections} connections, ${seconds} s per server after a 2 s warm-up; node ${process.version}, ${os.cpus().length} CPUs\n`)
+  console.log(
+    `Database: ${target.display}; ${connections} connections; ${rounds} alternating rounds of ${seconds} s per server, each after a 2 s warm-up; node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)}\n`,
+  )
 
   const baseline = await start(['--import', 'tsx', fileURLToPath(import.meta.url), '--serve-baseline', databaseUrl], {})
   const served = await start([bin, 'serve', '--port', '0'], env)
@@ -277,8 +292,15 @@ async function main() {
     const [expected, actual] = await Promise.all([ask(baseline.url), ask(served.url)])
     if (!isDeepStrictEqual(expected.json, actual.json)) throw new Error('the two servers answer the bench query with different JSON')
     const bytes = JSON.stringify(actual.json).length
-    const anchor = await load(baseline.url, seconds, connections)
-    const graphql = await load(served.url, seconds, connections)
+    // Alternating rounds, so that a change in the machine's load touches both alike.
+    const anchors: AutocannonResult[] = []
+    const graphqls: AutocannonResult[] = []
+    for (let round = 0; round < rounds; round++) {
+      anchors.push(await load(baseline.url, seconds, connections))
+      graphqls.push(await load(served.url, seconds, connections))
+    }
+    const anchor = combine(anchors)
+    const graphql = combine(graphqls)
     await Promise.all([stop(baseline), stop(served)])
     const statements = await servedStatements(bin, env)
 
