@@ -78,17 +78,23 @@ enum ImportEntity {
 
 """An account: a guest, a host (owns properties) or both; admins may do everything."""
 type User {
+  "The user's id (stable; also accepted wherever a user ref is asked)."
   id: Int!
   "Unique regardless of case; 3–50 letters, digits, dots, dashes or underscores."
   username: String!
   "Unique, stored lower-case."
   email: String!
+  "Given name; null when unknown or erased."
   firstName: String
+  "Family name; null when unknown or erased."
   lastName: String
   "Inactive users cannot log in, book or list properties."
   isActive: Boolean!
+  "Admins may do everything."
   isAdmin: Boolean!
+  "When the account was created."
   createdAt: DateTime!
+  "When the account last changed."
   updatedAt: DateTime!
   "The properties this user owns (hosts), by id."
   properties(first: Int, after: String): PropertyConnection!
@@ -100,21 +106,31 @@ type User {
 
 """A listing: a place a host rents out by the night."""
 type Property {
+  "The property's id (also accepted wherever a property ref is asked, as is its name)."
   id: Int!
+  "The host's user id."
   ownerId: Int!
   "The host."
   owner: User!
+  "Unique name of the listing."
   name: String!
+  "Free text; null when there is none."
   description: String
+  "Where it is."
   address: String!
+  "Price of one night; a stay costs nights × this, fixed when booked."
   pricePerNight: Money!
+  "How much a cancelled booking gets back, by days before check-in."
   cancellationPolicy: CancellationPolicy!
   "Unlisted properties cannot be booked and are hidden from availability searches."
   isListed: Boolean!
+  "When it was listed."
   createdAt: DateTime!
+  "When it last changed."
   updatedAt: DateTime!
   "Average rating of its reviews, two decimals; null without reviews."
   averageRating: Float
+  "Number of reviews."
   reviewCount: Int!
   "The next (at most 10) bookings that are not cancelled and have not ended, by check-in."
   upcomingBookings: [Booking!]!
@@ -126,20 +142,31 @@ type Property {
 
 """A stay of a guest at a property, from startDate to endDate (check-out, exclusive)."""
 type Booking {
+  "The booking's id (also accepted wherever a booking ref is asked, as is its externalRef)."
   id: Int!
+  "The property's id."
   propertyId: Int!
+  "The property booked."
   property: Property!
+  "The guest's user id."
   guestId: Int!
+  "Who stays."
   guest: User!
+  "Check-in day."
   startDate: Date!
+  "Check-out day (exclusive: the last night is the day before)."
   endDate: Date!
+  "endDate − startDate."
   nights: Int!
+  "pending → confirmed, or cancelled."
   status: BookingStatus!
   "nights × the price per night when booked."
   totalPrice: Money!
   "A reference from another system (a channel manager), unique when given."
   externalRef: String
+  "When it was booked."
   createdAt: DateTime!
+  "When it last changed (confirmed, cancelled)."
   updatedAt: DateTime!
   "Its charges and refunds, by id."
   payments(first: Int, after: String, kind: PaymentKind, status: PaymentStatus): PaymentConnection!
@@ -151,34 +178,51 @@ type Booking {
 
 """A guest's rating (1–5) of a property after a confirmed stay there has ended."""
 type Review {
+  "The review's id."
   id: Int!
+  "The property's id."
   propertyId: Int!
+  "The property reviewed."
   property: Property!
+  "The reviewer's user id."
   reviewerId: Int!
+  "The guest who wrote it."
   reviewer: User!
+  "1 (worst) to 5 (best)."
   rating: Int!
   "Removed when the reviewer's personal data is erased."
   comment: String
+  "When it was written."
   createdAt: DateTime!
 }
 
 """A charge against a booking, or a refund of a charge."""
 type Payment {
+  "The payment's id (also accepted wherever a payment ref is asked, as is its transactionId)."
   id: Int!
+  "The booking's id."
   bookingId: Int!
+  "The booking paid (or refunded)."
   booking: Booking!
+  "A charge of the guest, or a refund of a charge."
   kind: PaymentKind!
+  "Always above zero, refunds too."
   amount: Money!
+  "pending, completed, failed; a charge refunded in full is refunded."
   status: PaymentStatus!
   "The payment provider's id (refunds get re_<uuid>)."
   transactionId: String!
+  "When the money moved."
   paymentDate: DateTime!
-  "Refunds: the charge refunded."
+  "Refunds: the id of the charge refunded."
   refundOfId: Int
+  "Refunds: the charge refunded."
   refundOf: Payment
+  "Refunds: why."
   reason: String
   "Refunds: the key that makes retries replay this refund instead of refunding again."
   idempotencyKey: String
+  "When it was recorded."
   createdAt: DateTime!
   "Charges: their refunds, by id."
   refunds(first: Int, after: String): PaymentConnection!
@@ -188,7 +232,9 @@ type Payment {
 
 """One change recorded by the audit trail."""
 type AuditEvent {
+  "Ids grow with time."
   id: Int!
+  "When it happened (milliseconds)."
   at: DateTime!
   "Who: a username for API calls, os:<user> for the local CLI."
   actor: String!
@@ -196,7 +242,9 @@ type AuditEvent {
   via: String!
   "What, e.g. booking.cancel."
   action: String!
+  "What kind of thing changed: user, property, booking, review, payment, api_token."
   entity: String!
+  "Its id; null for batches (imports)."
   entityId: String
   "Old → new values of what changed (never a secret)."
   changes: JSON
@@ -204,43 +252,67 @@ type AuditEvent {
 
 """A long-lived token for scripts; the token itself is shown once, when created."""
 type ApiToken {
+  "Pass to revokeApiToken."
   id: Int!
+  "What it is for, as given when created."
   name: String!
+  "When it was made."
   createdAt: DateTime!
+  "After this it no longer works; null: never expires."
   expiresAt: DateTime
+  "Null until first used (where the auth service records it)."
   lastUsedAt: DateTime
 }
 
+"""A page of users."""
 type UserConnection {
+  "The users of this page, in order."
   nodes: [User!]!
+  "Where the page ends: pass endCursor as after for the next."
   pageInfo: PageInfo!
 }
 
+"""A page of properties."""
 type PropertyConnection {
+  "The properties of this page, in order."
   nodes: [Property!]!
+  "Where the page ends: pass endCursor as after for the next."
   pageInfo: PageInfo!
 }
 
+"""A page of bookings."""
 type BookingConnection {
+  "The bookings of this page, in order."
   nodes: [Booking!]!
+  "Where the page ends: pass endCursor as after for the next."
   pageInfo: PageInfo!
 }
 
+"""A page of reviews."""
 type ReviewConnection {
+  "The reviews of this page, in order."
   nodes: [Review!]!
+  "Where the page ends: pass endCursor as after for the next."
   pageInfo: PageInfo!
 }
 
+"""A page of payments."""
 type PaymentConnection {
+  "The payments of this page, in order."
   nodes: [Payment!]!
+  "Where the page ends: pass endCursor as after for the next."
   pageInfo: PageInfo!
 }
 
+"""A page of audit events."""
 type AuditEventConnection {
+  "The audit events of this page, in order."
   nodes: [AuditEvent!]!
+  "Where the page ends: pass endCursor as after for the next."
   pageInfo: PageInfo!
 }
 
+"""The entry points for reading. Lists are cursor connections: first (1–100, default 20) and after."""
 type Query {
   "The logged-in user (from the Authorization: Bearer token); null when anonymous."
   me: User
@@ -312,6 +384,7 @@ type Query {
   apiTokens: [ApiToken!]!
 }
 
+"""A new account."""
 input CreateUserInput {
   username: String!
   email: String!
@@ -332,6 +405,7 @@ input UpdateUserInput {
   isAdmin: Boolean
 }
 
+"""A new listing."""
 input CreatePropertyInput {
   "The host: id, username or email."
   owner: String!
@@ -353,6 +427,7 @@ input UpdatePropertyInput {
   isListed: Boolean
 }
 
+"""A stay to book."""
 input CreateBookingInput {
   "Property id or name."
   property: String!
@@ -366,6 +441,7 @@ input CreateBookingInput {
   allowPast: Boolean
 }
 
+"""A review of a stay that has ended."""
 input CreateReviewInput {
   "Property id or name."
   property: String!
@@ -375,6 +451,7 @@ input CreateReviewInput {
   comment: String
 }
 
+"""A charge to record against a booking."""
 input RecordPaymentInput {
   bookingId: Int!
   amount: Money!
@@ -386,6 +463,7 @@ input RecordPaymentInput {
   paymentDate: DateTime
 }
 
+"""One batch of an import, with the flags of stayctl import."""
 input ImportRowsInput {
   entity: ImportEntity!
   "At most 1000 rows, each an object of column (or field) name → value, like a line of an NDJSON file."
@@ -404,7 +482,9 @@ input ImportRowsInput {
   source: String
 }
 
+"""What deleteUser did."""
 type DeleteUserResult {
+  "The user's id."
   id: Int!
   "True when the row was deleted."
   deleted: Boolean!
@@ -412,32 +492,47 @@ type DeleteUserResult {
   erased: Boolean!
 }
 
+"""What an erasure did."""
 type EraseUserResult {
+  "The user's id."
   id: Int!
   "The placeholder username now in place: erased-<id>."
   username: String!
+  "Review texts removed."
   reviewsScrubbed: Int!
+  "Audit events that named the user, scrubbed."
   auditEventsScrubbed: Int!
 }
 
+"""A deleted row."""
 type DeleteResult {
+  "The id of what was deleted."
   id: Int!
+  "Always true (a refusal is an error)."
   deleted: Boolean!
 }
 
+"""A cancellation and the refunds it made."""
 type CancelBookingResult {
+  "The booking, now cancelled."
   booking: Booking!
+  "The refund mode applied."
   refundMode: RefundMode!
   "Days from today to check-in when cancelled."
   daysBeforeCheckIn: Int!
   "What the policy gave, in percent (refund mode policy only)."
   policyPercent: Int
+  "The refunds made, one per charge refunded."
   refunds: [Payment!]!
+  "Their sum."
   refunded: Money!
 }
 
+"""A refund and what remains refundable of its charge."""
 type RefundResult {
+  "The refund (a payment of kind refund)."
   refund: Payment!
+  "The charge refunded, after the refund."
   charge: Payment!
   "What can still be refunded of the charge."
   remaining: Money!
@@ -451,44 +546,65 @@ type ImportRejection {
   index: Int!
   "firstLine + index."
   line: Int!
+  "The field to blame, when one is."
   field: String
+  "What is wrong with the row."
   reason: String!
 }
 
+"""What an import batch did."""
 type ImportRowsResult {
+  "What was imported."
   entity: ImportEntity!
+  "Rows received."
   read: Int!
+  "Rows inserted (with dryRun: that would have been)."
   inserted: Int!
+  "Rows updated with upsert."
   updated: Int!
+  "Rows refused (see rejections)."
   rejected: Int!
+  "As asked."
   dryRun: Boolean!
+  "As asked."
   atomic: Boolean!
   "Whether the writes were kept (false for a dry run, or an atomic batch with rejections)."
   committed: Boolean!
   "Columns that map to no field (ignored)."
   unknownColumns: [String!]!
+  "Each refused row, by index."
   rejections: [ImportRejection!]!
 }
 
+"""A new session."""
 type LoginResult {
   "Send as Authorization: Bearer <token>. Shown once."
   token: String!
+  "When the session ends."
   expiresAt: DateTime!
+  "Who logged in."
   user: User!
 }
 
+"""A new API token; the token itself is shown this once."""
 type CreatedApiToken {
+  "Pass to revokeApiToken."
   id: Int!
   "Shown once; only its hash is stored."
   token: String!
+  "When it stops working."
   expiresAt: DateTime
 }
 
+"""A revoked token."""
 type RevokeTokenResult {
+  "The token's id."
   id: Int!
+  "Always true."
   revoked: Boolean!
 }
 
+"""Every change; each is one operation of src/backend.ts (or of the auth service) and writes an audit event."""
 type Mutation {
   """
   Logs in with a username or email and a password. Every login field counts as one attempt,
@@ -500,19 +616,25 @@ type Mutation {
   logout: Boolean!
   "A long-lived API token for the logged-in user (default expiry: the server's)."
   createApiToken(name: String!, expiresInDays: Int): CreatedApiToken!
+  "Revokes an API token of the logged-in user (admins: anyone's)."
   revokeApiToken(id: Int!): RevokeTokenResult!
 
+  "Creates an account; the password is stored only as a bcrypt hash."
   createUser(input: CreateUserInput!): User!
   "ref: id, username or email."
   updateUser(ref: String!, input: UpdateUserInput!): User!
+  "Sets a new password (8 characters to 72 bytes). ref: id, username or email."
   setUserPassword(ref: String!, password: String!): User!
+  "Lets a user log in and book again. ref: id, username or email."
   activateUser(ref: String!): User!
+  "Stops a user from logging in, booking and listing. ref: id, username or email."
   deactivateUser(ref: String!): User!
   "Deletes a user who owns and booked nothing; with erase: true, erases such a user's personal data instead of refusing."
   deleteUser(ref: String!, erase: Boolean): DeleteUserResult!
   "GDPR erasure: personal data replaced, review texts removed, audit events scrubbed; bookings and payments stay."
   eraseUser(ref: String!): EraseUserResult!
 
+  "Lists a property for a host."
   createProperty(input: CreatePropertyInput!): Property!
   "ref: id or name."
   updateProperty(ref: String!, input: UpdatePropertyInput!): Property!
@@ -526,7 +648,9 @@ type Mutation {
   "Cancels a booking whose stay has not begun and refunds its charges (default: by policy)."
   cancelBooking(ref: String!, refund: RefundMode, reason: String): CancelBookingResult!
 
+  "Reviews a property after a confirmed stay there has ended; once per guest and property."
   createReview(input: CreateReviewInput!): Review!
+  "Deletes a review (moderation)."
   deleteReview(id: Int!): DeleteResult!
 
   "Records a charge; never above the booking's total."

@@ -306,6 +306,24 @@ describe('GraphQL server (integration)', () => {
     })
   })
 
+  describe('CORS', () => {
+    it('answers a browser preflight only from the allowed origins (--cors-origin); none by default', async () => {
+      const allowed = 'https://admin.example.com'
+      const cors = await startTestServer('graphql_cors', {corsOrigins: [allowed]}, {database: s.database})
+      try {
+        const preflight = (url: string, origin: string) =>
+          fetch(url, {method: 'OPTIONS', headers: {origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization'}})
+        const ok = await preflight(cors.url, allowed)
+        expect(ok.headers.get('access-control-allow-origin')).to.equal(allowed)
+        expect(ok.headers.get('access-control-allow-headers')).to.match(/authorization/i)
+        expect((await preflight(cors.url, 'https://evil.example.com')).headers.get('access-control-allow-origin')).to.not.equal('https://evil.example.com')
+        expect((await preflight(s.url, allowed)).headers.get('access-control-allow-origin')).to.equal(null)
+      } finally {
+        await cors.stop()
+      }
+    })
+  })
+
   describe('development mode', () => {
     it('serves GraphiQL and allows introspection only with --dev (introspection alone with --introspection)', async () => {
       const dev = await startTestServer('graphql_dev', {dev: true}, {database: s.database})
