@@ -8,6 +8,7 @@ import * as bookings from './services/bookings.js'
 import * as exports_ from './services/export.js'
 import * as folders from './services/import/folder.js'
 import * as imports from './services/import/index.js'
+import {importRows} from './services/import/rows.js'
 import type {ServiceContext} from './services/context.js'
 import * as payments from './services/payments.js'
 import * as properties from './services/properties.js'
@@ -59,6 +60,8 @@ export const operations = {
     // Without importFile's outer transaction, which only a folder import passes.
     file: (ctx: ServiceContext, input: imports.ImportInput) => imports.importFile(ctx, input),
     folder: folders.importFolder,
+    /** One batch of rows given as objects (what a remote client sends the server). */
+    rows: importRows,
   },
   exports: {
     entity: exports_.exportEntity,

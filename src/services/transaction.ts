@@ -12,6 +12,22 @@ import type {ServiceContext} from './context.js'
 
 const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'SQLITE_BUSY', 'SQLITE_LOCKED'])
 
+/**
+ * SQLite transactions of one process, one at a time. Each opens its own connection, and a
+ * BEGIN IMMEDIATE that waits for another's write lock sleeps in its busy handler on a libuv
+ * thread: with as many waiting as there are threads (4), the holder can never get a thread
+ * to commit, and all wait for the busy timeout (a server running concurrent mutations). So
+ * they queue here first; other processes are still held off by the database lock.
+ */
+const sqliteQueues = new WeakMap<object, Promise<unknown>>()
+
+function oneAtATime<T>(key: object, work: () => Promise<T>): Promise<T> {
+  const previous = sqliteQueues.get(key) ?? Promise.resolve()
+  const run = previous.then(work, work)
+  sqliteQueues.set(key, run.catch(() => undefined))
+  return run
+}
+
 function driverCode(error: unknown): string | undefined {
   let current = error as {code?: unknown; original?: unknown; parent?: unknown} | undefined
   for (let depth = 0; current && depth < 4; depth++) {
@@ -39,7 +55,9 @@ export async function inTransaction<T>(
       : {isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED}
   for (let attempt = 1; ; attempt++) {
     try {
-      return await sequelize.transaction(options, work)
+      return ctx.db.dialect === 'sqlite'
+        ? await oneAtATime(sequelize, () => sequelize.transaction(options, work))
+        : await sequelize.transaction(options, work)
     } catch (error) {
       if (!isRetryable(error) || attempt >= attempts) {
         if (isRetryable(error)) {

@@ -135,6 +135,10 @@ const CASES: Record<string, Case> = {
     },
     expected: () => [{action: 'import.batch', entity: 'user', entityId: null}],
   },
+  'imports.rows': {
+    run: (b) => b.imports.rows({entity: 'users', rows: [{username: 'imported3', email: 'imported3@example.com', password: NEW_PASSWORD}]}),
+    expected: () => [{action: 'import.batch', entity: 'user', entityId: null}],
+  },
 }
 
 const READS = new Set(['list', 'show'])

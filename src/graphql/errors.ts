@@ -1,0 +1,56 @@
+/**
+ * Errors as clients see them. A domain error becomes a GraphQL error with the catalogue's
+ * `extensions.code` and the same message, plus its kind, suggestion and details, so a remote
+ * client can raise the very same error (and exit with the same code). A database that cannot
+ * be reached is SERVICE_UNAVAILABLE; anything else is masked as INTERNAL_SERVER_ERROR with a
+ * message that says nothing (no stack, no SQL); what it was is noted in the request's log line.
+ */
+import {GraphQLError} from 'graphql'
+import {ConnectionError} from 'sequelize'
+
+import {ERROR_CATALOGUE, isStayctlError, type ErrorKind, type StayctlError} from '../errors.js'
+import {INTERNAL_NOTE, describeInternal} from './request-log.js'
+
+export const UNEXPECTED_MESSAGE = 'Unexpected error.'
+export const UNAVAILABLE_MESSAGE = 'the server cannot reach its database; try again later'
+
+/** Kinds the catalogue gives no GraphQL code: services raise USAGE for bad flag-like values. */
+const FALLBACK_CODES: Partial<Record<ErrorKind, string>> = {USAGE: 'BAD_USER_INPUT', IMPORT_REJECTED: 'BAD_USER_INPUT'}
+
+/** A masked error that keeps, out of sight of clients, a description of `error` for the log. */
+function masked(message: string, code: string, error: unknown, at?: GraphQLError): GraphQLError {
+  const result = new GraphQLError(message, {nodes: at?.nodes, path: at?.path, extensions: {code}})
+  Object.defineProperty(result, INTERNAL_NOTE, {value: describeInternal(error), enumerable: false})
+  return result
+}
+
+function unavailable(error: unknown, at?: GraphQLError): GraphQLError {
+  return masked(UNAVAILABLE_MESSAGE, 'SERVICE_UNAVAILABLE', error, at)
+}
+
+/** The GraphQL error for a domain error, at the place `at` (a located error) names. */
+export function domainError(error: StayctlError, at?: GraphQLError): GraphQLError {
+  if (error.kind === 'UNAVAILABLE') return unavailable(error, at)
+  const code = ERROR_CATALOGUE[error.kind].graphql ?? FALLBACK_CODES[error.kind] ?? 'INTERNAL_SERVER_ERROR'
+  return new GraphQLError(error.message, {
+    nodes: at?.nodes,
+    path: at?.path,
+    extensions: {
+      code,
+      kind: error.kind,
+      ...(error.suggestion ? {suggestion: error.suggestion} : {}),
+      ...(error.details ? {details: error.details} : {}),
+    },
+  })
+}
+
+/** yoga's maskError: every error of a response passes here. */
+export function maskError(error: unknown): Error {
+  const located = error instanceof GraphQLError ? error : undefined
+  const original: unknown = located ? located.originalError : error
+  // GraphQL's own errors (syntax, validation, limits) and those we raise as GraphQLErrors.
+  if (located && (original === undefined || original === null || original instanceof GraphQLError)) return located
+  if (isStayctlError(original)) return domainError(original, located)
+  if (original instanceof ConnectionError) return unavailable(original, located)
+  return masked(UNEXPECTED_MESSAGE, 'INTERNAL_SERVER_ERROR', original, located)
+}

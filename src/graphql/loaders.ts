@@ -1,0 +1,77 @@
+/**
+ * Per-request DataLoaders, one for every relation (by id, and by foreign key with the page
+ * asked), over the batched reads of src/services/relations.ts. Fields resolved in the same
+ * tick share one statement: 50 properties with owner and reviews (and reviewers) cost four.
+ * Loaders live in the request context and die with it, so nothing is cached across requests
+ * (or processes).
+ */
+import DataLoader from 'dataloader'
+
+import type {ServiceContext} from '../services/context.js'
+import type {Page} from '../services/pagination.js'
+import type {PaymentView} from '../services/payments.js'
+import {
+  bookingsByIds,
+  childrenOf,
+  paymentTotalsOf,
+  paymentsByIds,
+  propertiesByIds,
+  ratingsOf,
+  refundableOf,
+  upcomingBookingsOf,
+  usersByIds,
+  type ChildPageInput,
+  type ChildRelation,
+} from '../services/relations.js'
+
+interface ChildKey {
+  parentId: number
+  input: ChildPageInput
+}
+
+type ChildrenOf = typeof childrenOf
+type ChildPage<R extends ChildRelation> = Awaited<ReturnType<typeof childrenOf<R>>>[number]
+
+/** Batches keys by their page input (usually all the same): one statement per distinct input. */
+function childLoader(ctx: ServiceContext, relation: ChildRelation): DataLoader<ChildKey, Page<unknown>, string> {
+  return new DataLoader<ChildKey, Page<unknown>, string>(
+    async (keys) => {
+      const groups = new Map<string, number[]>()
+      keys.forEach((key, i) => {
+        const signature = JSON.stringify(key.input)
+        groups.set(signature, [...(groups.get(signature) ?? []), i])
+      })
+      const results: Page<unknown>[] = new Array(keys.length)
+      await Promise.all(
+        [...groups.values()].map(async (indexes) => {
+          const pages = await (childrenOf as ChildrenOf)(ctx, relation, indexes.map((i) => keys[i].parentId), keys[indexes[0]].input)
+          indexes.forEach((keyIndex, i) => (results[keyIndex] = pages[i]))
+        }),
+      )
+      return results
+    },
+    {cacheKeyFn: (key) => `${key.parentId}|${JSON.stringify(key.input)}`},
+  )
+}
+
+export function createLoaders(ctx: ServiceContext) {
+  const children = new Map<ChildRelation, DataLoader<ChildKey, Page<unknown>, string>>()
+  return {
+    user: new DataLoader((ids: readonly number[]) => usersByIds(ctx, ids)),
+    property: new DataLoader((ids: readonly number[]) => propertiesByIds(ctx, ids)),
+    booking: new DataLoader((ids: readonly number[]) => bookingsByIds(ctx, ids)),
+    payment: new DataLoader((ids: readonly number[]) => paymentsByIds(ctx, ids)),
+    rating: new DataLoader((ids: readonly number[]) => ratingsOf(ctx, ids)),
+    upcomingBookings: new DataLoader((ids: readonly number[]) => upcomingBookingsOf(ctx, ids)),
+    paymentTotals: new DataLoader((ids: readonly number[]) => paymentTotalsOf(ctx, ids)),
+    refundable: new DataLoader((payments: readonly PaymentView[]) => refundableOf(ctx, payments), {cacheKeyFn: (p) => p.id}),
+    /** A page of the children of `parentId` in `relation`. */
+    children<R extends ChildRelation>(relation: R, parentId: number, input: ChildPageInput): Promise<ChildPage<R>> {
+      if (!children.has(relation)) children.set(relation, childLoader(ctx, relation))
+      const normalized: ChildPageInput = {limit: input.limit, cursor: input.cursor, status: input.status, kind: input.kind}
+      return children.get(relation)!.load({parentId, input: normalized}) as Promise<ChildPage<R>>
+    },
+  }
+}
+
+export type Loaders = ReturnType<typeof createLoaders>

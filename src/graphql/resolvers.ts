@@ -1,0 +1,214 @@
+/**
+ * The resolvers: each translates its arguments, calls one operation of src/backend.ts (or
+ * the auth functions) with the request's ServiceContext, and shapes the result. Rules and
+ * authorization live in the services; relations go through the request's DataLoaders.
+ */
+import {GraphQLScalarType, Kind, valueFromASTUntyped, type ValueNode} from 'graphql'
+
+import {operations as op} from '../backend.js'
+import type {BookingStatus, PaymentKind, PaymentStatus} from '../db/models.js'
+import {NotFoundError, UnauthenticatedError} from '../errors.js'
+import type {BookingView, RefundMode} from '../services/bookings.js'
+import type {ImportRowsInput} from '../services/import/rows.js'
+import type {Page} from '../services/pagination.js'
+import type {PaymentView} from '../services/payments.js'
+import type {CreatePropertyInput, PropertyView, UpdatePropertyInput} from '../services/properties.js'
+import type {ChildPageInput} from '../services/relations.js'
+import type {ReviewView} from '../services/reviews.js'
+import type {CreateUserInput, UpdateUserInput, UserView} from '../services/users.js'
+import type {GraphQLContext as Ctx} from './context.js'
+import {LIMITS} from './limits.js'
+
+type Maybe<T> = T | null | undefined
+
+interface PageArgs {
+  first?: Maybe<number>
+  after?: Maybe<string>
+  sort?: Maybe<string>
+}
+
+type Refs = {ref: string}
+
+/** Arguments without their nulls: a null filter is no filter. */
+function given<T extends object>(args: T): {[K in keyof T]?: Exclude<T[K], null>} {
+  return Object.fromEntries(Object.entries(args).filter(([, v]) => v !== null && v !== undefined)) as {[K in keyof T]?: Exclude<T[K], null>}
+}
+
+/** Input fields without their nulls, except those where null means "clear it". */
+function changes<T extends object>(input: T, clearable: string[]): T {
+  return Object.fromEntries(Object.entries(input).filter(([k, v]) => v !== null || clearable.includes(k))) as T
+}
+
+function pageOf(args: PageArgs) {
+  return {limit: args.first ?? LIMITS.defaultFirst, cursor: args.after ?? undefined, sort: args.sort ?? undefined}
+}
+
+function childPage(args: PageArgs & {status?: Maybe<string>; kind?: Maybe<string>}): ChildPageInput {
+  return {limit: args.first ?? LIMITS.defaultFirst, cursor: args.after ?? undefined, status: args.status ?? undefined, kind: args.kind ?? undefined}
+}
+
+function connection<T>(page: Page<T>) {
+  return {nodes: page.items, pageInfo: {hasNextPage: page.nextCursor !== null, endCursor: page.nextCursor}}
+}
+
+function found<T>(what: string, id: number): (value: T | null) => T {
+  return (value) => {
+    if (value === null) throw new NotFoundError(`no ${what} ${id}`)
+    return value
+  }
+}
+
+/** A scalar carried as a string (the services check the value and say what is wrong). */
+function stringScalar(name: string): GraphQLScalarType {
+  const check = (value: unknown) => {
+    if (typeof value !== 'string') throw new TypeError(`${name} must be a string`)
+    return value
+  }
+  return new GraphQLScalarType({
+    name,
+    serialize: (value) => (value instanceof Date ? value.toISOString() : value),
+    parseValue: check,
+    parseLiteral: (ast: ValueNode) => check(ast.kind === Kind.STRING ? ast.value : undefined),
+  })
+}
+
+const JSONScalar = new GraphQLScalarType({
+  name: 'JSON',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables),
+})
+
+export const resolvers = {
+  Date: stringScalar('Date'),
+  DateTime: stringScalar('DateTime'),
+  Money: stringScalar('Money'),
+  JSON: JSONScalar,
+
+  Query: {
+    me: (_: unknown, __: unknown, {service}: Ctx) =>
+      service.actor.userId === undefined ? null : op.users.show(service, service.actor.userId),
+    user: (_: unknown, {ref}: Refs, {service}: Ctx) => op.users.show(service, ref),
+    users: async (_: unknown, args: PageArgs & {active?: Maybe<boolean>; admin?: Maybe<boolean>; search?: Maybe<string>}, {service}: Ctx) =>
+      connection(await op.users.list(service, {...given({active: args.active, admin: args.admin, search: args.search}), ...pageOf(args)})),
+    property: (_: unknown, {ref}: Refs, {service}: Ctx) => op.properties.show(service, ref),
+    properties: async (
+      _: unknown,
+      {first, after, sort, ...filters}: PageArgs & {owner?: Maybe<string>; minPrice?: Maybe<string>; maxPrice?: Maybe<string>; search?: Maybe<string>; listed?: Maybe<boolean>; availableFrom?: Maybe<string>; availableTo?: Maybe<string>},
+      {service}: Ctx,
+    ) => connection(await op.properties.list(service, {...given(filters), ...pageOf({first, after, sort})})),
+    availableProperties: async (
+      _: unknown,
+      {from, to, first, after, sort, ...filters}: PageArgs & {from: string; to: string; minPrice?: Maybe<string>; maxPrice?: Maybe<string>; search?: Maybe<string>},
+      {service}: Ctx,
+    ) =>
+      connection(await op.properties.list(service, {...given(filters), availableFrom: from, availableTo: to, listed: true, ...pageOf({first, after, sort})})),
+    booking: (_: unknown, {ref}: Refs, {service}: Ctx) => op.bookings.show(service, ref),
+    bookings: async (
+      _: unknown,
+      {first, after, sort, ...filters}: PageArgs & {property?: Maybe<string>; guest?: Maybe<string>; status?: Maybe<BookingStatus>; from?: Maybe<string>; to?: Maybe<string>},
+      {service}: Ctx,
+    ) => connection(await op.bookings.list(service, {...given(filters), ...pageOf({first, after, sort})})),
+    reviews: async (
+      _: unknown,
+      {first, after, sort, ...filters}: PageArgs & {property?: Maybe<string>; reviewer?: Maybe<string>; minRating?: Maybe<number>},
+      {service}: Ctx,
+    ) => connection(await op.reviews.list(service, {...given(filters), ...pageOf({first, after, sort})})),
+    payment: (_: unknown, {ref}: Refs, {service}: Ctx) => op.payments.show(service, ref),
+    payments: async (
+      _: unknown,
+      {first, after, sort, ...filters}: PageArgs & {bookingId?: Maybe<number>; kind?: Maybe<PaymentKind>; status?: Maybe<PaymentStatus>},
+      {service}: Ctx,
+    ) => connection(await op.payments.list(service, {...given(filters), ...pageOf({first, after, sort})})),
+    auditEvents: async (
+      _: unknown,
+      {first, after, ...filters}: PageArgs & Record<'entity' | 'entityId' | 'actor' | 'action' | 'since' | 'until', Maybe<string>>,
+      {service}: Ctx,
+    ) => connection(await op.audit.list(service, {...given(filters), ...pageOf({first, after})})),
+    apiTokens: (_: unknown, __: unknown, {service, auth}: Ctx) => auth.listTokens(service),
+  },
+
+  Mutation: {
+    login: (_: unknown, args: {login: string; password: string}, {service, auth}: Ctx) => auth.login(service, args),
+    logout: async (_: unknown, __: unknown, {service, auth, token}: Ctx) => {
+      if (!token) throw new UnauthenticatedError('not logged in: no Authorization: Bearer token')
+      await auth.logout(service, token)
+      return true
+    },
+    createApiToken: (_: unknown, args: {name: string; expiresInDays?: Maybe<number>}, {service, auth}: Ctx) => auth.createToken(service, args),
+    revokeApiToken: async (_: unknown, {id}: {id: number}, {service, auth}: Ctx) => {
+      await auth.revokeToken(service, id)
+      return {id, revoked: true}
+    },
+
+    createUser: (_: unknown, {input}: {input: CreateUserInput}, {service}: Ctx) => op.users.create(service, input),
+    updateUser: (_: unknown, {ref, input}: Refs & {input: UpdateUserInput}, {service}: Ctx) =>
+      op.users.update(service, ref, changes(input, ['firstName', 'lastName'])),
+    setUserPassword: (_: unknown, {ref, password}: Refs & {password: string}, {service}: Ctx) => op.users.setPassword(service, ref, password),
+    activateUser: (_: unknown, {ref}: Refs, {service}: Ctx) => op.users.activate(service, ref),
+    deactivateUser: (_: unknown, {ref}: Refs, {service}: Ctx) => op.users.deactivate(service, ref),
+    deleteUser: (_: unknown, {ref, erase}: Refs & {erase?: Maybe<boolean>}, {service}: Ctx) => op.users.delete(service, ref, {erase: Boolean(erase)}),
+    eraseUser: (_: unknown, {ref}: Refs, {service}: Ctx) => op.users.erase(service, ref),
+
+    createProperty: (_: unknown, {input}: {input: CreatePropertyInput}, {service}: Ctx) => op.properties.create(service, input),
+    updateProperty: (_: unknown, {ref, input}: Refs & {input: UpdatePropertyInput}, {service}: Ctx) =>
+      op.properties.update(service, ref, changes(input, ['description'])),
+    deleteProperty: (_: unknown, {ref}: Refs, {service}: Ctx) => op.properties.delete(service, ref),
+
+    createBooking: (_: unknown, {input}: {input: Parameters<typeof op.bookings.create>[1]}, {service}: Ctx) =>
+      op.bookings.create(service, changes(input, [])),
+    confirmBooking: (_: unknown, {ref}: Refs, {service}: Ctx) => op.bookings.confirm(service, ref),
+    cancelBooking: (_: unknown, {ref, refund, reason}: Refs & {refund?: Maybe<RefundMode>; reason?: Maybe<string>}, {service}: Ctx) =>
+      op.bookings.cancel(service, ref, given({refund, reason})),
+
+    createReview: (_: unknown, {input}: {input: Parameters<typeof op.reviews.create>[1]}, {service}: Ctx) => op.reviews.create(service, input),
+    deleteReview: (_: unknown, {id}: {id: number}, {service}: Ctx) => op.reviews.delete(service, id),
+
+    recordPayment: (_: unknown, {input}: {input: Parameters<typeof op.payments.record>[1]}, {service}: Ctx) =>
+      op.payments.record(service, changes(input, [])),
+    refundPayment: (_: unknown, {ref, ...input}: Refs & {amount?: Maybe<string>; reason?: Maybe<string>; idempotencyKey?: Maybe<string>}, {service}: Ctx) =>
+      op.payments.refund(service, ref, given(input)),
+
+    importRows: (_: unknown, {input}: {input: ImportRowsInput}, {service}: Ctx) => op.imports.rows(service, changes(input, [])),
+  },
+
+  User: {
+    properties: async (user: UserView, args: PageArgs, {loaders}: Ctx) => connection(await loaders.children('user.properties', user.id, childPage(args))),
+    bookings: async (user: UserView, args: PageArgs & {status?: Maybe<string>}, {loaders}: Ctx) =>
+      connection(await loaders.children('user.bookings', user.id, childPage(args))),
+    reviews: async (user: UserView, args: PageArgs, {loaders}: Ctx) => connection(await loaders.children('user.reviews', user.id, childPage(args))),
+  },
+
+  Property: {
+    owner: (p: PropertyView, _: unknown, {loaders}: Ctx) => loaders.user.load(p.ownerId).then(found('user', p.ownerId)),
+    averageRating: async (p: PropertyView & {averageRating?: number | null}, _: unknown, {loaders}: Ctx) =>
+      p.averageRating !== undefined ? p.averageRating : (await loaders.rating.load(p.id)).averageRating,
+    reviewCount: async (p: PropertyView & {reviewCount?: number}, _: unknown, {loaders}: Ctx) => p.reviewCount ?? (await loaders.rating.load(p.id)).reviewCount,
+    upcomingBookings: (p: PropertyView, _: unknown, {loaders}: Ctx) => loaders.upcomingBookings.load(p.id),
+    bookings: async (p: PropertyView, args: PageArgs & {status?: Maybe<string>}, {loaders}: Ctx) =>
+      connection(await loaders.children('property.bookings', p.id, childPage(args))),
+    reviews: async (p: PropertyView, args: PageArgs, {loaders}: Ctx) => connection(await loaders.children('property.reviews', p.id, childPage(args))),
+  },
+
+  Booking: {
+    property: (b: BookingView, _: unknown, {loaders}: Ctx) => loaders.property.load(b.propertyId).then(found('property', b.propertyId)),
+    guest: (b: BookingView, _: unknown, {loaders}: Ctx) => loaders.user.load(b.guestId).then(found('user', b.guestId)),
+    payments: async (b: BookingView, args: PageArgs & {kind?: Maybe<string>; status?: Maybe<string>}, {loaders}: Ctx) =>
+      connection(await loaders.children('booking.payments', b.id, childPage(args))),
+    paid: async (b: BookingView & {paid?: string}, _: unknown, {loaders}: Ctx) => b.paid ?? (await loaders.paymentTotals.load(b.id)).paid,
+    refunded: async (b: BookingView & {refunded?: string}, _: unknown, {loaders}: Ctx) => b.refunded ?? (await loaders.paymentTotals.load(b.id)).refunded,
+  },
+
+  Review: {
+    property: (r: ReviewView, _: unknown, {loaders}: Ctx) => loaders.property.load(r.propertyId).then(found('property', r.propertyId)),
+    reviewer: (r: ReviewView, _: unknown, {loaders}: Ctx) => loaders.user.load(r.reviewerId).then(found('user', r.reviewerId)),
+  },
+
+  Payment: {
+    booking: (p: PaymentView, _: unknown, {loaders}: Ctx) => loaders.booking.load(p.bookingId).then(found('booking', p.bookingId)),
+    refundOf: (p: PaymentView, _: unknown, {loaders}: Ctx) => (p.refundOfId === null ? null : loaders.payment.load(p.refundOfId)),
+    refunds: async (p: PaymentView, args: PageArgs, {loaders}: Ctx) => connection(await loaders.children('payment.refunds', p.id, childPage(args))),
+    refundable: (p: PaymentView & {refundable?: string | null}, _: unknown, {loaders}: Ctx) =>
+      p.refundable !== undefined ? p.refundable : loaders.refundable.load(p),
+  },
+}

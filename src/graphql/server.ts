@@ -1,0 +1,260 @@
+/**
+ * `stayctl serve`: graphql-yoga on node:http. Routes:
+ *   POST/GET /graphql   GraphQL over HTTP (GraphiQL on GET from a browser with --dev)
+ *   GET /healthz        200 while the process runs
+ *   GET /readyz         200 when the database answers `SELECT 1`, else 503
+ *
+ * Limits (see limits.ts for the numbers): the request body is read here, at most 1 MiB
+ * (HTTP 413 beyond, before anything is parsed); tokens, depth, aliases, directives and
+ * introspection are checked while parsing and validating; `first` and cost just before
+ * execution, with the variables. Only then is the Bearer token authenticated and the
+ * request's ServiceContext (via 'graphql') and DataLoaders made.
+ *
+ * Stateless: nothing outlives a request but the database pool, so any number of processes
+ * can serve one database. stop() drains: the listener closes, idle connections close, requests
+ * in flight finish (answered with Connection: close), requests arriving on open connections
+ * meanwhile get 503, then the pool closes.
+ */
+import http from 'node:http'
+import type {AddressInfo} from 'node:net'
+
+import {GraphQLError, getOperationAST, Kind, type ExecutionResult} from 'graphql'
+import {createSchema, createYoga, type Plugin} from 'graphql-yoga'
+
+import type {Db} from '../db/index.js'
+import {UnauthenticatedError} from '../errors.js'
+import type {ServiceContext} from '../services/context.js'
+import * as defaultAuth from './auth.js'
+import type {AuthService, GraphQLContext} from './context.js'
+import {maskError} from './errors.js'
+import {LIMITS, checkListSizes, staticLimitPlugins} from './limits.js'
+import {createLoaders} from './loaders.js'
+import {INTERNAL_NOTE, describeInternal, formatLogLine, type LogFormat, type RequestRecord} from './request-log.js'
+import {resolvers} from './resolvers.js'
+import {typeDefs} from './schema.js'
+
+export interface ServerOptions {
+  db: Db
+  host?: string
+  /** 0 picks a free port. */
+  port?: number
+  /** Origins allowed by CORS; none: no CORS headers (same origin only). */
+  corsOrigins?: string[]
+  /** GraphiQL, introspection and field suggestions. */
+  dev?: boolean
+  introspection?: boolean
+  logFormat?: LogFormat
+  /** Where log lines go (default: stderr). */
+  log?: (line: string) => void
+  bcryptCost: number
+  /** Default src/graphql/auth.ts. */
+  auth?: AuthService
+  /** How long stop() waits for requests in flight before closing their connections. */
+  shutdownTimeoutMs?: number
+}
+
+export interface RunningServer {
+  /** http://host:port/graphql */
+  url: string
+  port: number
+  /** Stops as described above; `forced` when requests were still running at the timeout. */
+  stop(): Promise<{forced: boolean}>
+  /** Requests answered so far. */
+  readonly requests: number
+}
+
+class BodyTooLarge extends Error {}
+
+/** The request body, or BodyTooLarge as soon as it passes `limit` bytes (the rest is discarded). */
+function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'])
+    let size = 0
+    let tooLarge = declared > limit
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limit) tooLarge = true
+      if (tooLarge) {
+        chunks.length = 0
+        // Drain a moderately large body so the client reads our 413; cut off anything bigger.
+        if (size > limit * 16) req.destroy()
+      } else chunks.push(chunk)
+    })
+    req.on('end', () => (tooLarge ? reject(new BodyTooLarge()) : resolve(Buffer.concat(chunks))))
+    req.on('error', reject)
+  })
+}
+
+function bearer(header: string | null): string | undefined {
+  if (header === null) return undefined
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
+  if (!match) throw new UnauthenticatedError('the Authorization header must be "Bearer <token>"')
+  return match[1]
+}
+
+/** Runs the variable-dependent limits, then authenticates and builds the request's services. */
+function requestGuard(db: Db, auth: AuthService, bcryptCost: number): Plugin<GraphQLContext> {
+  return {
+    async onExecute({args, context, extendContext, setResultAndStopExecution}) {
+      const refused = checkListSizes(args.schema, args.document, args.operationName, (args.variableValues ?? {}) as Record<string, unknown>)
+      if (refused) return setResultAndStopExecution({errors: [refused]})
+      try {
+        const token = bearer((context as unknown as {request: Request}).request.headers.get('authorization'))
+        const actor = token ? await auth.authenticate(db, token) : auth.anonymousActor()
+        const service: ServiceContext = {db, actor, via: 'graphql', bcryptCost}
+        extendContext({service, loaders: createLoaders(service), token})
+      } catch (error) {
+        setResultAndStopExecution({errors: [maskError(error) as GraphQLError]})
+      }
+    },
+  }
+}
+
+/** The request's log record, passed to yoga as (part of) the server context. */
+const recordOf = (context: unknown) => (context as {record?: RequestRecord} | undefined)?.record
+
+/** Notes the operation name, root fields and error codes of each request for its log line. */
+const recordPlugin: Plugin = {
+  onValidate({params, context}) {
+    const record = recordOf(context)
+    const operation = getOperationAST(params.documentAST, (context as {params?: {operationName?: string}}).params?.operationName)
+    if (!record || !operation) return
+    record.operation = operation.name?.value ?? null
+    record.type = operation.operation
+    record.fields = [...new Set(operation.selectionSet.selections.map((s) => (s.kind === Kind.FIELD ? s.name.value : '…')))]
+  },
+  onResultProcess({result, serverContext}) {
+    const record = recordOf(serverContext)
+    if (!record || Symbol.asyncIterator in result) return
+    for (const r of [result].flat() as ExecutionResult[]) {
+      for (const error of r.errors ?? []) {
+        record.codes.push(String(error.extensions?.code ?? 'ERROR'))
+        const note = (error as unknown as Record<symbol, string | undefined>)[INTERNAL_NOTE]
+        if (note) record.internal = note
+      }
+    }
+  },
+}
+
+export function createGraphQLHandler(options: ServerOptions) {
+  const {db} = options
+  const auth = options.auth ?? defaultAuth
+  const origins = options.corsOrigins ?? []
+  return createYoga<{record?: RequestRecord}>({
+    schema: createSchema({typeDefs, resolvers}),
+    graphqlEndpoint: '/graphql',
+    graphiql: options.dev ? {title: 'stayctl'} : false,
+    landingPage: false,
+    batching: false,
+    logging: false,
+    maskedErrors: {maskError, isDev: false},
+    cors: origins.length > 0 ? {origin: origins, methods: ['GET', 'POST', 'OPTIONS'], allowedHeaders: ['content-type', 'authorization']} : false,
+    context: () => ({db, auth}),
+    plugins: [...staticLimitPlugins(options), recordPlugin, requestGuard(db, auth, options.bcryptCost) as Plugin],
+  })
+}
+
+function send(res: http.ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, {'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...headers})
+  res.end(text)
+}
+
+/** Starts listening; resolves once the port is bound. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const {db} = options
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`))
+  const format = options.logFormat ?? 'text'
+  const yoga = createGraphQLHandler(options)
+  let closing = false
+  let requests = 0
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, record: RequestRecord): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0]
+    if (closing) return send(res, 503, {error: 'the server is shutting down'}, {connection: 'close'})
+    if (path === '/healthz') return send(res, 200, {status: 'ok'})
+    if (path === '/readyz') {
+      try {
+        await db.sequelize.query('SELECT 1')
+        return send(res, 200, {status: 'ready'})
+      } catch {
+        return send(res, 503, {status: 'unavailable', error: 'the database does not answer'})
+      }
+    }
+    if (path !== '/graphql') return send(res, 404, {error: 'not found; GraphQL is at /graphql'})
+    let body: Buffer | undefined
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      try {
+        body = await readBody(req, LIMITS.bodyBytes)
+      } catch (error) {
+        if (error instanceof BodyTooLarge) {
+          return send(res, 413, {errors: [{message: `the request body is over ${LIMITS.bodyBytes} bytes`, extensions: {code: 'PAYLOAD_TOO_LARGE'}}]}, {connection: 'close'})
+        }
+        throw error
+      }
+    }
+    const headers = new Headers()
+    for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1])
+    const response = await yoga.fetch(`http://${req.headers.host ?? 'localhost'}${req.url}`, {method: req.method, headers, body: body as BodyInit | undefined}, {record})
+    const payload = Buffer.from(await response.arrayBuffer())
+    response.headers.forEach((value, name) => res.setHeader(name, value))
+    res.setHeader('content-length', String(payload.length))
+    if (closing) res.setHeader('connection', 'close')
+    res.writeHead(response.status)
+    res.end(payload)
+  }
+
+  const server = http.createServer((req, res) => {
+    const started = performance.now()
+    const record: RequestRecord = {codes: []}
+    res.on('close', () => {
+      requests += 1
+      const path = (req.url ?? '/').split('?')[0]
+      log(formatLogLine(format, {method: req.method ?? '?', path, status: res.headersSent ? res.statusCode : 499, ms: performance.now() - started, record}))
+    })
+    handle(req, res, record).catch((error: unknown) => {
+      record.internal = describeInternal(error)
+      if (!res.headersSent) send(res, 500, {errors: [{message: 'Unexpected error.', extensions: {code: 'INTERNAL_SERVER_ERROR'}}]})
+      else res.destroy()
+    })
+  })
+  server.keepAliveTimeout = 5_000
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 4000, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const address = server.address() as AddressInfo
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+
+  let stopping: Promise<{forced: boolean}> | undefined
+  return {
+    url: `http://${host}:${address.port}/graphql`,
+    port: address.port,
+    get requests() {
+      return requests
+    },
+    stop() {
+      stopping ??= (async () => {
+        closing = true
+        let forced = false
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+        server.closeIdleConnections()
+        const timer = setTimeout(() => {
+          forced = true
+          server.closeAllConnections()
+        }, options.shutdownTimeoutMs ?? 30_000)
+        await closed
+        clearTimeout(timer)
+        // Already closed is fine (a caller may close the pool itself).
+        await db.close().catch(() => {})
+        return {forced}
+      })()
+      return stopping
+    },
+  }
+}

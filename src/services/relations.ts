@@ -1,0 +1,290 @@
+/**
+ * Batched reads of related rows, for callers that resolve many parents at once (the GraphQL
+ * DataLoaders): rows by id, the children of many parents, and the figures derived from them
+ * (ratings, amounts paid, what is left to refund), each in one statement however many
+ * parents. They return the same views and compute the same figures as the single-row
+ * operations; whatever an actor may not see in those, it may not see here either.
+ */
+import {DataTypes, Op, QueryTypes, type Model, type ModelStatic} from 'sequelize'
+
+import type {Booking, Payment} from '../db/models.js'
+import {BOOKING_STATUSES, PAYMENT_KINDS, PAYMENT_STATUSES} from '../db/models.js'
+import {ValidationError} from '../errors.js'
+import {bookingView, type BookingView} from './bookings.js'
+import type {ServiceContext} from './context.js'
+import {today} from './dates.js'
+import {formatCents, toCents} from './money.js'
+import {decodeCursor, encodeCursor, parseLimit, type Page} from './pagination.js'
+import {paymentView, type PaymentView} from './payments.js'
+import {propertyView, type PropertyView} from './properties.js'
+import {reviewView, type ReviewView} from './reviews.js'
+import {userView, type UserView} from './users.js'
+
+/*
+ * Rows are read with plain SQL into plain objects named by attribute, not model instances:
+ * building and parsing thousands of instances per request would cost more than the queries.
+ * They go through the same view functions, which convert driver values (0/1, DECIMAL, dates)
+ * themselves.
+ */
+
+interface Columns {
+  /** The select list, quoted. */
+  select: string
+  /** attribute, column, and whether it is a date-time. */
+  pairs: [string, string, boolean][]
+}
+
+/** By model (each Db has its own model classes, so the dialect is fixed per entry). */
+const columnLists = new WeakMap<object, Map<string, Columns>>()
+
+/** The columns of `model` (minus `exclude`), computed once per model. */
+function columnsOf(ctx: ServiceContext, model: ModelStatic<Model>, exclude: string[] = []): Columns {
+  const byModel = columnLists.get(model) ?? new Map<string, Columns>()
+  columnLists.set(model, byModel)
+  const key = exclude.join(',')
+  let columns = byModel.get(key)
+  if (!columns) {
+    const q = (name: string) => ctx.db.sequelize.getQueryInterface().quoteIdentifier(name)
+    const pairs = Object.entries(model.getAttributes())
+      .filter(([attribute]) => !exclude.includes(attribute))
+      .map(([attribute, spec]) => [attribute, spec.field ?? attribute, spec.type instanceof DataTypes.DATE] as [string, string, boolean])
+    // MySQL date-times come back as ISO text, not through the driver's Date conversion.
+    const select = pairs.map(([, column, isDate]) =>
+      isDate && ctx.db.dialect === 'mysql' ? `DATE_FORMAT(t.${q(column)}, '%Y-%m-%dT%H:%i:%s.%fZ') AS ${q(column)}` : `t.${q(column)}`,
+    )
+    columns = {select: select.join(', '), pairs}
+    byModel.set(key, columns)
+  }
+  return columns
+}
+
+/** How Sequelize stores a DATE in SQLite ('2027-06-15 10:30:00.123 +00:00') as ISO-8601, cheaply. */
+function isoDate(value: unknown): unknown {
+  return typeof value === 'string' && value.length === 30 && value.endsWith(' +00:00') ? `${value.slice(0, 10)}T${value.slice(11, 23)}Z` : value
+}
+
+/** Runs `sql` and renames its columns to attributes. */
+async function readRows<M>(ctx: ServiceContext, columns: Columns, sql: string): Promise<M[]> {
+  const rows = await ctx.db.sequelize.query<Record<string, unknown>>(sql, {type: QueryTypes.SELECT})
+  return rows.map((row) => {
+    const out: Record<string, unknown> = {}
+    for (const [attribute, column, isDate] of columns.pairs) out[attribute] = isDate ? isoDate(row[column]) : row[column]
+    return out as M
+  })
+}
+
+const integerList = (ids: readonly number[]) => [...new Set(ids.map(Number))].filter(Number.isInteger).join(', ')
+
+async function byIds<M extends Model, V>(
+  ctx: ServiceContext,
+  model: ModelStatic<M>,
+  ids: readonly number[],
+  view: (row: M) => V,
+  exclude: string[] = [],
+): Promise<(V | null)[]> {
+  const list = integerList(ids)
+  if (!list) return ids.map(() => null)
+  const columns = columnsOf(ctx, model as ModelStatic<Model>, exclude)
+  const table = ctx.db.sequelize.getQueryInterface().quoteIdentifier(model.getTableName() as string)
+  const rows = await readRows<M>(ctx, columns, `SELECT ${columns.select} FROM ${table} t WHERE t.id IN (${list})`)
+  const found = new Map(rows.map((row) => [Number((row as unknown as {id: number}).id), view(row)]))
+  return ids.map((id) => found.get(Number(id)) ?? null)
+}
+
+/** Users by id, in the order asked; null where there is none. */
+export const usersByIds = (ctx: ServiceContext, ids: readonly number[]): Promise<(UserView | null)[]> =>
+  byIds(ctx, ctx.db.models.User, ids, userView, ['passwordHash'])
+export const propertiesByIds = (ctx: ServiceContext, ids: readonly number[]): Promise<(PropertyView | null)[]> =>
+  byIds(ctx, ctx.db.models.Property, ids, propertyView)
+export const bookingsByIds = (ctx: ServiceContext, ids: readonly number[]): Promise<(BookingView | null)[]> =>
+  byIds(ctx, ctx.db.models.Booking, ids, bookingView)
+export const paymentsByIds = (ctx: ServiceContext, ids: readonly number[]): Promise<(PaymentView | null)[]> =>
+  byIds(ctx, ctx.db.models.Payment, ids, paymentView)
+
+/** The one-to-many relations, by the parent's name and the children's. */
+interface ChildViews {
+  'user.properties': PropertyView
+  'user.bookings': BookingView
+  'user.reviews': ReviewView
+  'property.bookings': BookingView
+  'property.reviews': ReviewView
+  'booking.payments': PaymentView
+  'payment.refunds': PaymentView
+}
+export type ChildRelation = keyof ChildViews
+
+interface RelationSpec {
+  model: 'Property' | 'Booking' | 'Review' | 'Payment'
+  /** The foreign key column pointing at the parent, and its attribute. */
+  column: string
+  attribute: string
+  /** Filters callers may pass, each a column and its allowed values. */
+  filters: Partial<Record<'status' | 'kind', readonly string[]>>
+}
+
+const bookingFilters = {status: BOOKING_STATUSES}
+const paymentFilters = {status: PAYMENT_STATUSES, kind: PAYMENT_KINDS}
+
+const RELATIONS: Record<ChildRelation, RelationSpec> = {
+  'user.properties': {model: 'Property', column: 'owner_id', attribute: 'ownerId', filters: {}},
+  'user.bookings': {model: 'Booking', column: 'guest_id', attribute: 'guestId', filters: bookingFilters},
+  'user.reviews': {model: 'Review', column: 'reviewer_id', attribute: 'reviewerId', filters: {}},
+  'property.bookings': {model: 'Booking', column: 'property_id', attribute: 'propertyId', filters: bookingFilters},
+  'property.reviews': {model: 'Review', column: 'property_id', attribute: 'propertyId', filters: {}},
+  'booking.payments': {model: 'Payment', column: 'booking_id', attribute: 'bookingId', filters: paymentFilters},
+  'payment.refunds': {model: 'Payment', column: 'refund_of_id', attribute: 'refundOfId', filters: paymentFilters},
+}
+
+const VIEWS = {Property: propertyView, Booking: bookingView, Review: reviewView, Payment: paymentView} as const
+
+export interface ChildPageInput {
+  /** Children per parent (1–1000). */
+  limit?: number
+  /** A cursor from an earlier page of this relation: children after it, by id. */
+  cursor?: string
+  status?: string
+  kind?: string
+}
+
+/**
+ * For each parent, the first `limit + 1` rows (in `order`) among its children matching
+ * `conditions`, in one statement: ROW_NUMBER() over the foreign key (MySQL 8 / MariaDB
+ * 10.2 / SQLite 3.25), so a parent with many children costs no more than one with few.
+ */
+async function firstChildren<M extends Model>(
+  ctx: ServiceContext,
+  model: ModelStatic<M>,
+  column: string,
+  parentIds: readonly number[],
+  conditions: string[],
+  order: string[],
+  limit: number,
+): Promise<M[]> {
+  const q = (name: string) => ctx.db.sequelize.getQueryInterface().quoteIdentifier(name)
+  const list = integerList(parentIds)
+  if (!list) return []
+  const columns = columnsOf(ctx, model as ModelStatic<Model>)
+  const where = [`t.${q(column)} IN (${list})`, ...conditions.map((c) => `t.${c}`)].join(' AND ')
+  const sql =
+    `SELECT * FROM (SELECT ${columns.select}, ROW_NUMBER() OVER (PARTITION BY t.${q(column)} ORDER BY ${order.map((c) => `t.${q(c)}`).join(', ')}) AS rn__` +
+    ` FROM ${q(model.getTableName() as string)} t WHERE ${where}) ranked WHERE rn__ <= ${limit} ORDER BY ${[column, ...order].map(q).join(', ')}`
+  return readRows<M>(ctx, columns, sql)
+}
+
+/**
+ * A page of children for each parent (in the order of `parentIds`), ordered by id, in one
+ * statement. Cursors are those of the list operations sorted by id, so a page begun here
+ * can be continued there (e.g. `listBookings({property, sort: 'id', cursor})`).
+ */
+export async function childrenOf<R extends ChildRelation>(
+  ctx: ServiceContext,
+  relation: R,
+  parentIds: readonly number[],
+  input: ChildPageInput = {},
+): Promise<Page<ChildViews[R]>[]> {
+  const spec = RELATIONS[relation]
+  const limit = parseLimit(input.limit)
+  const {sequelize} = ctx.db
+  const conditions: string[] = []
+  if (input.cursor) conditions.push(`id > ${decodeCursor(input.cursor, 'id', false)[1]}`)
+  for (const name of ['status', 'kind'] as const) {
+    const value = input[name]
+    if (value === undefined) continue
+    const allowed = spec.filters[name]
+    if (!allowed) throw new ValidationError(`${relation} cannot be filtered by ${name}`, {details: {field: name}})
+    if (!allowed.includes(value)) throw new ValidationError(`${name} must be one of ${allowed.join(', ')}`, {details: {field: name}})
+    conditions.push(`${name} = ${sequelize.escape(value)}`)
+  }
+  const model = ctx.db.models[spec.model] as ModelStatic<Model>
+  const rows = await firstChildren(ctx, model, spec.column, parentIds, conditions, ['id'], limit + 1)
+  const byParent = new Map<number, Model[]>()
+  for (const row of rows) {
+    const parent = Number((row as unknown as Record<string, unknown>)[spec.attribute])
+    const siblings = byParent.get(parent)
+    if (siblings) siblings.push(row)
+    else byParent.set(parent, [row])
+  }
+  const view = VIEWS[spec.model] as (row: Model) => ChildViews[R]
+  return parentIds.map((id) => {
+    const children = byParent.get(Number(id)) ?? []
+    const items = children.slice(0, limit)
+    const more = children.length > limit
+    return {items: items.map(view), nextCursor: more ? encodeCursor('id', null, Number((items.at(-1) as unknown as {id: number}).id)) : null}
+  })
+}
+
+/** The next (at most 10) live bookings of each property, by check-in: as `showProperty` lists them. */
+export async function upcomingBookingsOf(ctx: ServiceContext, propertyIds: readonly number[]): Promise<BookingView[][]> {
+  const {sequelize} = ctx.db
+  const rows = (await firstChildren(
+    ctx,
+    ctx.db.models.Booking,
+    'property_id',
+    propertyIds,
+    [`end_date > ${sequelize.escape(today())}`, `status <> 'cancelled'`],
+    ['start_date', 'id'],
+    10,
+  )) as Booking[]
+  return propertyIds.map((id) => rows.filter((b) => Number(b.propertyId) === Number(id)).map(bookingView))
+}
+
+export interface RatingSummary {
+  /** Rounded to two places; null without reviews. */
+  averageRating: number | null
+  reviewCount: number
+}
+
+/** Average rating and number of reviews of each property, as `showProperty` gives them. */
+export async function ratingsOf(ctx: ServiceContext, propertyIds: readonly number[]): Promise<RatingSummary[]> {
+  const {sequelize} = ctx.db
+  const rows = (await ctx.db.models.Review.findAll({
+    attributes: ['propertyId', [sequelize.fn('AVG', sequelize.col('rating')), 'average'], [sequelize.fn('COUNT', sequelize.col('id')), 'count']],
+    where: {propertyId: {[Op.in]: [...new Set(propertyIds)]}},
+    group: ['propertyId'],
+    raw: true,
+  })) as unknown as {propertyId: number; average: string | number; count: string | number}[]
+  const byProperty = new Map(rows.map((r) => [Number(r.propertyId), r]))
+  return propertyIds.map((id) => {
+    const row = byProperty.get(Number(id))
+    const count = Number(row?.count ?? 0)
+    return {averageRating: count > 0 ? Math.round(Number(row!.average) * 100) / 100 : null, reviewCount: count}
+  })
+}
+
+/** What each booking has been paid and refunded (completed payments), as `showBooking` sums them. */
+export async function paymentTotalsOf(ctx: ServiceContext, bookingIds: readonly number[]): Promise<{paid: string; refunded: string}[]> {
+  const payments = (await ctx.db.models.Payment.findAll({
+    attributes: ['bookingId', 'kind', 'amount'],
+    where: {bookingId: {[Op.in]: [...new Set(bookingIds)]}, status: {[Op.in]: ['completed', 'refunded']}},
+    raw: true,
+  })) as unknown as Payment[]
+  const cents = new Map<string, number>()
+  for (const p of payments) {
+    const key = `${Number(p.bookingId)}:${p.kind}`
+    cents.set(key, (cents.get(key) ?? 0) + toCents(p.amount))
+  }
+  return bookingIds.map((id) => ({
+    paid: formatCents(cents.get(`${Number(id)}:charge`) ?? 0),
+    refunded: formatCents(cents.get(`${Number(id)}:refund`) ?? 0),
+  }))
+}
+
+/** What can still be refunded of each payment, as `showPayment` says: null for refunds. */
+export async function refundableOf(ctx: ServiceContext, payments: readonly PaymentView[]): Promise<(string | null)[]> {
+  const charges = payments.filter((p) => p.kind === 'charge').map((p) => p.id)
+  const refunds =
+    charges.length === 0
+      ? []
+      : ((await ctx.db.models.Payment.findAll({
+          attributes: ['refundOfId', 'amount'],
+          where: {refundOfId: {[Op.in]: [...new Set(charges)]}, status: 'completed'},
+          raw: true,
+        })) as unknown as Payment[])
+  const refunded = new Map<number, number>()
+  for (const r of refunds) refunded.set(Number(r.refundOfId), (refunded.get(Number(r.refundOfId)) ?? 0) + toCents(r.amount))
+  return payments.map((p) => {
+    if (p.kind !== 'charge') return null
+    const refundable = p.status === 'completed' || p.status === 'refunded' ? toCents(p.amount) - (refunded.get(p.id) ?? 0) : 0
+    return formatCents(refundable)
+  })
+}

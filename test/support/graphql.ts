@@ -1,0 +1,144 @@
+/**
+ * An in-process `stayctl serve` for tests: a fresh migrated database (SQLite, or MariaDB with
+ * STAYCTL_TEST_DATABASE_URL) opened with a counter of SQL statements, the server on a free
+ * port with its log lines kept, and a client that posts GraphQL documents over HTTP.
+ * `useGraphQLServer` reloads the scenario before each test (as `useScenario` does).
+ */
+import {openDb, type Db} from '../../src/db/index.js'
+import {startServer, type RunningServer, type ServerOptions} from '../../src/graphql/server.js'
+import type {ServiceContext} from '../../src/services/context.js'
+import {migratedDatabase, type TestDatabase} from './db.js'
+import {TODAY, loadScenario, testContext, type ScenarioIds} from './fixtures.js'
+import {clearTables} from './integration.js'
+
+export interface GraphQLError {
+  message: string
+  path?: (string | number)[]
+  extensions?: {code?: string; kind?: string; suggestion?: string; details?: Record<string, unknown>}
+}
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number
+  /** The body as received. */
+  text: string
+  data?: T | null
+  errors?: GraphQLError[]
+}
+
+export interface RequestOptions {
+  token?: string
+  headers?: Record<string, string>
+  operationName?: string
+}
+
+export interface Client {
+  url: string
+  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, options?: RequestOptions): Promise<GraphQLResponse<T>>
+}
+
+export function client(url: string): Client {
+  return {
+    url,
+    async gql<T>(query: string, variables: Record<string, unknown> = {}, options: RequestOptions = {}) {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(options.token ? {authorization: `Bearer ${options.token}`} : {}),
+          ...options.headers,
+        },
+        body: JSON.stringify({query, variables, operationName: options.operationName}),
+      })
+      const text = await response.text()
+      const body = JSON.parse(text) as {data?: T | null; errors?: GraphQLError[]}
+      return {status: response.status, text, ...body}
+    },
+  }
+}
+
+/** The data of a response that must have no errors. */
+export function ok<T>(response: GraphQLResponse<T>): T {
+  if (response.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(response.errors)}`)
+  return response.data as T
+}
+
+/** The codes of a response's errors. */
+export const codes = (response: GraphQLResponse<unknown>): string[] => (response.errors ?? []).map((e) => String(e.extensions?.code))
+
+export interface TestServer extends Client {
+  db: Db
+  /** An admin context at the CLI, for preparing data through the services. */
+  ctx: ServiceContext
+  server: RunningServer
+  database: TestDatabase
+  /** Log lines the server wrote. */
+  logs: string[]
+  /** SQL statements run since the server started (all connections). */
+  statements(): number
+  /** Runs `work` and counts the statements it caused. */
+  counting<T>(work: () => Promise<T>): Promise<{result: T; statements: number}>
+  stop(): Promise<void>
+}
+
+export async function startTestServer(label: string, options: Partial<ServerOptions> = {}, existing?: {database: TestDatabase}): Promise<TestServer> {
+  let database = existing?.database
+  if (!database) {
+    const migrated = await migratedDatabase(label)
+    await migrated.db.close()
+    database = migrated.database
+  }
+  let count = 0
+  const db = await openDb(database.target, {logSql: () => (count += 1)})
+  const logs: string[] = []
+  const server = await startServer({db, port: 0, bcryptCost: 4, log: (line) => logs.push(line), ...options})
+  return {
+    ...client(server.url),
+    db,
+    ctx: testContext(db),
+    server,
+    database,
+    logs,
+    statements: () => count,
+    async counting(work) {
+      const before = count
+      const result = await work()
+      return {result, statements: count - before}
+    },
+    async stop() {
+      await server.stop()
+      if (!existing) await database.drop()
+    },
+  }
+}
+
+export interface ScenarioServer extends TestServer {
+  ids: ScenarioIds
+}
+
+/**
+ * A server for this `describe` on its own database, reset to the scenario before each test
+ * (on the scenario's calendar: STAYCTL_TODAY = TODAY, for the server as for the test).
+ */
+export function useGraphQLServer(label: string, options: Partial<ServerOptions> = {}): ScenarioServer {
+  const state = {} as ScenarioServer
+  let savedToday: string | undefined
+  before(async function () {
+    this.timeout(120_000)
+    Object.assign(state, await startTestServer(label, options))
+  })
+  beforeEach(async () => {
+    savedToday = process.env.STAYCTL_TODAY
+    process.env.STAYCTL_TODAY = TODAY
+    await clearTables(state.db)
+    state.ids = await loadScenario(state.ctx)
+    state.logs.length = 0
+  })
+  afterEach(() => {
+    if (savedToday === undefined) delete process.env.STAYCTL_TODAY
+    else process.env.STAYCTL_TODAY = savedToday
+  })
+  after(async () => {
+    await state.stop?.()
+  })
+  return state
+}

@@ -1,0 +1,86 @@
+/**
+ * How errors reach GraphQL clients: every domain error by the catalogue's code, with the
+ * same message; anything else masked. And the redaction of the request log.
+ */
+import {expect} from 'chai'
+import {GraphQLError} from 'graphql'
+import {ConnectionRefusedError} from 'sequelize'
+
+import {
+  ConflictError,
+  ERROR_CATALOGUE,
+  ForbiddenError,
+  ImportRejectedError,
+  NotFoundError,
+  UnauthenticatedError,
+  UnavailableError,
+  UsageError,
+  ValidationError,
+  type StayctlError,
+} from '../../src/errors.js'
+import {UNAVAILABLE_MESSAGE, UNEXPECTED_MESSAGE, maskError} from '../../src/graphql/errors.js'
+import {INTERNAL_NOTE, redact} from '../../src/graphql/request-log.js'
+
+/** An error as graphql-js hands it over: located at a field, the thrown one as originalError. */
+const located = (error: Error) => new GraphQLError(error.message, {path: ['field'], originalError: error})
+
+describe('GraphQL errors (unit)', () => {
+  const cases: [StayctlError, string][] = [
+    [new ValidationError('bad date'), 'BAD_USER_INPUT'],
+    [new NotFoundError('no booking 9'), 'NOT_FOUND'],
+    [new ConflictError('overlaps booking 3'), 'CONFLICT'],
+    [new UnauthenticatedError('log in first'), 'UNAUTHENTICATED'],
+    [new ForbiddenError('not your booking'), 'FORBIDDEN'],
+    [new UsageError('cannot import "payments"'), 'BAD_USER_INPUT'],
+    [new ImportRejectedError('2 rows rejected'), 'BAD_USER_INPUT'],
+  ]
+  for (const [error, code] of cases) {
+    it(`answers ${error.kind} as ${code} with the same message, kind and path`, () => {
+      const masked = maskError(located(error)) as GraphQLError
+      expect(masked.message).to.equal(error.message)
+      expect(masked.extensions).to.deep.include({code, kind: error.kind})
+      expect(masked.path).to.deep.equal(['field'])
+      if (ERROR_CATALOGUE[error.kind].graphql) expect(code).to.equal(ERROR_CATALOGUE[error.kind].graphql)
+    })
+  }
+
+  it('carries the suggestion and details', () => {
+    const error = new ConflictError('overlap', {suggestion: 'pick other dates', details: {conflictingBookingId: 3}})
+    expect((maskError(located(error)) as GraphQLError).extensions).to.deep.equal({
+      code: 'CONFLICT',
+      kind: 'CONFLICT',
+      suggestion: 'pick other dates',
+      details: {conflictingBookingId: 3},
+    })
+  })
+
+  it('masks anything else, keeping a redacted note for the log line out of the JSON', () => {
+    const error = Object.assign(new Error("Duplicate entry 'alice@example.com' for key 'users_email_unique'"), {sql: 'INSERT INTO users …'})
+    const masked = maskError(located(error)) as GraphQLError
+    expect(masked.message).to.equal(UNEXPECTED_MESSAGE)
+    expect(masked.extensions).to.deep.equal({code: 'INTERNAL_SERVER_ERROR'})
+    expect(masked.originalError).to.equal(undefined)
+    expect((masked as unknown as Record<symbol, string>)[INTERNAL_NOTE]).to.equal("Error: Duplicate entry '…' for key '…'")
+    expect(JSON.stringify(masked)).not.to.match(/alice|users_email|INSERT|Duplicate/)
+  })
+
+  it('answers an unreachable database as SERVICE_UNAVAILABLE without naming it', () => {
+    for (const error of [new UnavailableError('cannot connect to mysql://db.internal:3306/prod'), new ConnectionRefusedError(new Error('ECONNREFUSED 10.0.0.5:3306'))]) {
+      const masked = maskError(located(error)) as GraphQLError
+      expect(masked.message).to.equal(UNAVAILABLE_MESSAGE)
+      expect(masked.extensions).to.deep.equal({code: 'SERVICE_UNAVAILABLE'})
+    }
+  })
+
+  it("passes GraphQL's own errors (syntax, validation) through", () => {
+    const error = new GraphQLError('Cannot query field "passwordHash" on type "User".', {extensions: {code: 'GRAPHQL_VALIDATION_FAILED'}})
+    expect(maskError(error)).to.equal(error)
+  })
+
+  it('redacts hashes, tokens and quoted values from log text', () => {
+    const hash = '$2b$04$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234'
+    expect(redact(`hash ${hash} token stk_abc-DEF_1 Bearer xyz sha ${'a'.repeat(64)} value 'secret'`)).to.equal(
+      "hash [hash] token [token] Bearer [token] sha [hash] value '…'",
+    )
+  })
+})
