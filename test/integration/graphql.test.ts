@@ -367,7 +367,7 @@ describe('GraphQL API (integration)', () => {
         ],
         ['{ bookings(from: "2027-02-30") { nodes { id } } }', 'BAD_USER_INPUT', () => operations.bookings.list(s.ctx, {from: '2027-02-30'})],
         ['{ users(sort: "passwordHash") { nodes { id } } }', 'BAD_USER_INPUT', () => operations.users.list(s.ctx, {sort: 'passwordHash'})],
-        ['mutation { importRows(input: {entity: payments, rows: []}) { read } }', 'BAD_USER_INPUT', () => operations.imports.rows(s.ctx, {entity: 'payments', rows: []})],
+        ['mutation { importRows(input: {entity: users, rows: [], firstLine: 0}) { read } }', 'BAD_USER_INPUT', () => operations.imports.rows(s.ctx, {entity: 'users', rows: [], firstLine: 0})],
       ]
       for (const [query, code, local] of cases) {
         const response = await s.gql(query)
