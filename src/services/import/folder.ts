@@ -25,19 +25,12 @@ export interface FolderImportInput extends Pick<ImportInput, 'atomic' | 'dryRun'
   onProgress?: (entity: ImportEntity, progress: ImportProgress) => void
 }
 
-export interface FolderImportSummary {
+/** The totals of the files, with the same meaning as in each file's summary. */
+export interface FolderImportSummary
+  extends Pick<ImportSummary, 'read' | 'inserted' | 'updated' | 'rejected' | 'skipped' | 'seconds' | 'dryRun' | 'atomic' | 'committed'> {
   dir: string
   /** One summary per file, in the order imported. */
   files: ImportSummary[]
-  read: number
-  inserted: number
-  updated: number
-  rejected: number
-  skipped: number
-  seconds: number
-  dryRun: boolean
-  atomic: boolean
-  committed: boolean
   /** A file reached --max-errors; the files after it were not read. */
   stoppedEarly: boolean
 }
