@@ -2,8 +2,11 @@
  * The Backend: every operation a command can run, without the caller knowing where it runs.
  * The local backend binds the services of src/services to a context (database, actor);
  * a remote backend (graphql-request to `stayctl serve`) implements the same shape.
+ * Every operation checks its caller (ctx.actor) itself: see src/services/authz.ts.
  */
 import * as audit from './services/audit.js'
+import * as auth from './services/auth.js'
+import {requireAdmin} from './services/authz.js'
 import * as bookings from './services/bookings.js'
 import * as exports_ from './services/export.js'
 import * as folders from './services/import/folder.js'
@@ -58,13 +61,32 @@ export const operations = {
   },
   imports: {
     // Without importFile's outer transaction, which only a folder import passes.
-    file: (ctx: ServiceContext, input: imports.ImportInput) => imports.importFile(ctx, input),
-    folder: folders.importFolder,
+    // Admins only: applied here until the import service checks it itself.
+    file: (ctx: ServiceContext, input: imports.ImportInput) => {
+      requireAdmin(ctx, 'import data')
+      return imports.importFile(ctx, input)
+    },
+    folder: (ctx: ServiceContext, input: Parameters<typeof folders.importFolder>[1]) => {
+      requireAdmin(ctx, 'import data')
+      return folders.importFolder(ctx, input)
+    },
     /** One batch of rows given as objects (what a remote client sends the server). */
-    rows: importRows,
+    rows: (ctx: ServiceContext, input: Parameters<typeof importRows>[1]) => {
+      requireAdmin(ctx, 'import data')
+      return importRows(ctx, input)
+    },
   },
   exports: {
     entity: exports_.exportEntity,
+  },
+  auth: {
+    login: auth.login,
+    logout: auth.logout,
+  },
+  tokens: {
+    create: auth.createToken,
+    list: auth.listTokens,
+    revoke: auth.revokeToken,
   },
 }
 

@@ -1,5 +1,6 @@
 /** Table and CSV columns of each entity, keyed by the name --columns accepts. */
 import type {AuditEventView} from '../services/audit.js'
+import type {TokenView} from '../services/auth.js'
 import type {BookingView} from '../services/bookings.js'
 import type {PaymentView} from '../services/payments.js'
 import type {PropertyView} from '../services/properties.js'
@@ -77,3 +78,17 @@ export const auditColumns: Record<string, Column<AuditEventView>> = {
   entityId: {header: 'Entity ID', get: (e) => e.entityId, align: 'right'},
   changes: {header: 'Changes', get: (e) => (e.changes ? JSON.stringify(e.changes) : '')},
 }
+
+export const tokenColumns: Record<string, Column<TokenView>> = {
+  id: {header: 'ID', get: (t) => t.id, align: 'right'},
+  userId: {header: 'User', get: (t) => t.userId, align: 'right'},
+  username: {header: 'Username', get: (t) => t.username},
+  name: {header: 'Name', get: (t) => t.name},
+  kind: {header: 'Kind', get: (t) => t.kind},
+  status: {header: 'Status', get: (t) => t.status},
+  createdAt: {header: 'Created', get: (t) => t.createdAt},
+  expiresAt: {header: 'Expires', get: (t) => t.expiresAt},
+  lastUsedAt: {header: 'Last used', get: (t) => t.lastUsedAt},
+  revokedAt: {header: 'Revoked', get: (t) => t.revokedAt},
+}
+export const defaultTokenColumns = ['id', 'username', 'name', 'kind', 'status', 'expiresAt', 'lastUsedAt']

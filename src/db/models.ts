@@ -1,5 +1,5 @@
 /**
- * The Sequelize models of the seven tables and their associations. Migrations never import
+ * The Sequelize models of the tables and their associations. Migrations never import
  * this file (models change, migrations must not); services do, through `Db.models`.
  */
 import {
@@ -105,6 +105,20 @@ export class ApiToken extends Model<InferAttributes<ApiToken>, InferCreationAttr
   declare updatedAt: CreationOptional<Date>
 }
 
+/** Failed-login throttling per account (or per unknown login name), shared by every server process. */
+export class LoginAttempt extends Model<InferAttributes<LoginAttempt>, InferCreationAttributes<LoginAttempt>> {
+  declare id: CreationOptional<number>
+  /** SHA-256 (hex) of "user:<id>" or "login:<name in lower case>". */
+  declare subject: string
+  declare userId: ForeignKey<number> | null
+  declare failures: CreationOptional<number>
+  declare windowStartedAt: Date
+  declare lockedUntil: Date | null
+  declare expiresAt: Date
+  declare createdAt: CreationOptional<Date>
+  declare updatedAt: CreationOptional<Date>
+}
+
 export class AuditEvent extends Model<InferAttributes<AuditEvent>, InferCreationAttributes<AuditEvent>> {
   declare id: CreationOptional<number>
   declare actor: string
@@ -123,6 +137,7 @@ export interface Models {
   Review: typeof Review
   Payment: typeof Payment
   ApiToken: typeof ApiToken
+  LoginAttempt: typeof LoginAttempt
   AuditEvent: typeof AuditEvent
 }
 
@@ -142,6 +157,7 @@ export function defineModels(sequelize: Sequelize): Models {
   class R extends Review {}
   class Pay extends Payment {}
   class T extends ApiToken {}
+  class L extends LoginAttempt {}
   class A extends AuditEvent {}
 
   U.init(
@@ -218,6 +234,18 @@ export function defineModels(sequelize: Sequelize): Models {
     },
     {sequelize, modelName: 'ApiToken', tableName: 'api_tokens'},
   )
+  L.init(
+    {
+      id: id(),
+      subject: {type: DataTypes.STRING(64), allowNull: false},
+      failures: {type: DataTypes.INTEGER, allowNull: false, defaultValue: 0},
+      windowStartedAt: {type: DataTypes.DATE, allowNull: false},
+      lockedUntil: {type: DataTypes.DATE, allowNull: true},
+      expiresAt: {type: DataTypes.DATE, allowNull: false},
+      ...timestamps(),
+    },
+    {sequelize, modelName: 'LoginAttempt', tableName: 'login_attempts'},
+  )
   A.init(
     {
       id: {type: DataTypes.BIGINT, autoIncrement: true, primaryKey: true},
@@ -248,6 +276,7 @@ export function defineModels(sequelize: Sequelize): Models {
   Pay.belongsTo(Pay, {foreignKey: 'refundOfId', as: 'refundOf'})
   U.hasMany(T, {foreignKey: 'userId', as: 'apiTokens'})
   T.belongsTo(U, {foreignKey: 'userId', as: 'user'})
+  L.belongsTo(U, {foreignKey: 'userId', as: 'user'})
 
-  return {User: U, Property: P, Booking: B, Review: R, Payment: Pay, ApiToken: T, AuditEvent: A}
+  return {User: U, Property: P, Booking: B, Review: R, Payment: Pay, ApiToken: T, LoginAttempt: L, AuditEvent: A}
 }

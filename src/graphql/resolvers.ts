@@ -135,7 +135,7 @@ export const resolvers = {
       await auth.logout(service, token)
       return true
     },
-    createApiToken: (_: unknown, args: {name: string; expiresInDays?: Maybe<number>}, {service, auth}: Ctx) => auth.createToken(service, args),
+    createApiToken: (_: unknown, args: {name: string; expiresInDays?: Maybe<number>}, {service, auth}: Ctx) => auth.createToken(service, {name: args.name, expiresInDays: args.expiresInDays ?? undefined}),
     revokeApiToken: async (_: unknown, {id}: {id: number}, {service, auth}: Ctx) => {
       await auth.revokeToken(service, id)
       return {id, revoked: true}

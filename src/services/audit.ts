@@ -6,6 +6,7 @@ import {Op, type Transaction, type WhereOptions} from 'sequelize'
 
 import type {AuditEvent} from '../db/models.js'
 import {ValidationError} from '../errors.js'
+import {requireAdmin} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {page, type Page, type PageInput} from './pagination.js'
 
@@ -83,8 +84,9 @@ export function auditView(event: AuditEvent): AuditEventView {
   }
 }
 
-/** Audit events, newest first, filtered; keyset-paged. */
+/** Audit events, newest first, filtered; keyset-paged. Admins only. */
 export async function listAudit(ctx: ServiceContext, filter: AuditFilter = {}): Promise<Page<AuditEventView>> {
+  requireAdmin(ctx, 'read the audit trail')
   const where: WhereOptions = {}
   const and: WhereOptions[] = []
   if (filter.entity) and.push({entity: filter.entity})

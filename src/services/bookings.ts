@@ -3,13 +3,16 @@
  * inserted under a lock on the property row), list, show, confirm and cancel (with a refund
  * by the property's cancellation policy, in full, or none). Legal state changes only:
  * pending → confirmed, pending/confirmed → cancelled, and never once the stay has begun.
+ * Guests book for themselves and see and cancel their own bookings (policy refund); hosts see,
+ * confirm and cancel the bookings on their properties (full refund); admins do anything.
  */
 import {Op, UniqueConstraintError, type Transaction, type WhereOptions} from 'sequelize'
 
 import type {Booking, BookingStatus} from '../db/models.js'
 import {BOOKING_STATUSES} from '../db/models.js'
-import {ConflictError, NotFoundError, ValidationError} from '../errors.js'
+import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {audit} from './audit.js'
+import {actingFor, bookingRole, bookingScope, isAdmin, requireActingAsSelf, requireUser, type BookingRole} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {daysBetween, parseDate, parseStay, today} from './dates.js'
 import {formatCents, toCents} from './money.js'
@@ -97,8 +100,8 @@ export function checkExternalRef(value: string | null | undefined): string | nul
 
 export interface CreateBookingInput {
   property: string | number
-  /** id, username or email. */
-  guest: string | number
+  /** id, username or email; the caller when absent. Only admins book for someone else. */
+  guest?: string | number
   startDate: string
   endDate: string
   externalRef?: string
@@ -107,6 +110,8 @@ export interface CreateBookingInput {
 }
 
 export async function createBooking(ctx: ServiceContext, input: CreateBookingInput): Promise<BookingView> {
+  const guestRef = actingFor(ctx, input.guest, 'guest', 'book a stay')
+  if (input.allowPast && !isAdmin(ctx)) throw new ForbiddenError('only admins may back-fill stays in the past')
   const {startDate, endDate, nights} = parseStay(input.startDate, input.endDate)
   if (!input.allowPast && startDate < today()) {
     throw new ValidationError(`start date ${startDate} is in the past`, {details: {field: 'startDate'}})
@@ -118,7 +123,8 @@ export async function createBooking(ctx: ServiceContext, input: CreateBookingInp
     const property = await lockRow(ctx.db.models.Property, propertyId, transaction)
     if (!property) throw new NotFoundError(`no property ${propertyId}`)
     if (!property.isListed) throw new ConflictError(`property ${property.id} is unlisted and cannot be booked`)
-    const guest = await findUser(ctx, input.guest, transaction)
+    const guest = await findUser(ctx, guestRef, transaction)
+    requireActingAsSelf(ctx, guest.id, 'book a stay')
     if (!guest.isActive) throw new ConflictError(`user ${guest.id} (${guest.username}) is inactive and cannot book`)
     if (Number(property.ownerId) === guest.id) {
       throw new ConflictError(`user ${guest.id} (${guest.username}) owns property ${property.id} and cannot book it`)
@@ -160,8 +166,11 @@ export interface ListBookingsInput extends PageInput {
   to?: string
 }
 
+/** Bookings, filtered: a user sees only their own stays and the bookings on their properties. */
 export async function listBookings(ctx: ServiceContext, input: ListBookingsInput = {}): Promise<Page<BookingView>> {
   const and: WhereOptions[] = []
+  const scope = bookingScope(ctx, 'list bookings')
+  if (scope) and.push(scope)
   if (input.property !== undefined) and.push({propertyId: (await findProperty(ctx, input.property)).id})
   if (input.guest !== undefined) and.push({guestId: (await findUser(ctx, input.guest)).id})
   if (input.status) and.push({status: checkBookingStatus(input.status)})
@@ -176,8 +185,20 @@ export interface BookingDetails extends BookingView {
   refunded: string
 }
 
+/** Refuses all but the booking's guest, its property's host and admins. */
+async function requireParty(ctx: ServiceContext, booking: Booking, action: string, transaction?: Transaction): Promise<BookingRole> {
+  const role = await bookingRole(ctx, booking, transaction)
+  if (!role.guest && !role.host && !role.admin) {
+    throw new ForbiddenError(`booking ${booking.id} is neither yours nor on a property of yours, so you may not ${action} it`)
+  }
+  return role
+}
+
+/** A booking with its payments: for its guest, its host and admins. */
 export async function showBooking(ctx: ServiceContext, ref: string | number): Promise<BookingDetails> {
+  requireUser(ctx, 'see bookings')
   const booking = await findBooking(ctx, ref)
+  await requireParty(ctx, booking, 'see')
   const payments = await ctx.db.models.Payment.findAll({where: {bookingId: booking.id}, order: [['id', 'ASC']]})
   const sum = (kind: string) =>
     payments.filter((p) => p.kind === kind && p.status !== 'failed' && p.status !== 'pending').reduce((s, p) => s + toCents(p.amount), 0)
@@ -189,10 +210,14 @@ export async function showBooking(ctx: ServiceContext, ref: string | number): Pr
   }
 }
 
+/** Confirms a pending booking: the host of the property or an admin. */
 export async function confirmBooking(ctx: ServiceContext, ref: string | number): Promise<BookingView> {
+  requireUser(ctx, 'confirm bookings')
   return inTransaction(ctx, async (transaction) => {
     const id = (await findBooking(ctx, ref, transaction)).id
     const booking = (await lockRow(ctx.db.models.Booking, id, transaction))!
+    const role = await bookingRole(ctx, booking, transaction)
+    if (!role.host && !role.admin) throw new ForbiddenError(`only the host of booking ${booking.id}'s property or an admin may confirm it`)
     if (booking.status !== 'pending') {
       throw new ConflictError(`booking ${booking.id} is ${booking.status}; only pending bookings can be confirmed`)
     }
@@ -220,22 +245,42 @@ export interface CancelBookingResult {
 }
 
 /**
+ * The refund a cancellation gives, by who cancels: a guest gets what the policy gives, never
+ * more (they may waive it: none); a host who cancels refunds in full; admins choose (default
+ * policy).
+ */
+function refundModeFor(role: BookingRole, requested: RefundMode | undefined): RefundMode {
+  if (role.admin) return requested ?? 'policy'
+  if (role.host && !role.guest) {
+    if (requested !== undefined && requested !== 'full') throw new ForbiddenError('a host who cancels refunds the guest in full (refund: full)')
+    return 'full'
+  }
+  if (requested === 'full') {
+    throw new ForbiddenError("a guest who cancels gets the refund of the property's cancellation policy, not a full one", {
+      suggestion: 'cancel with refund policy, or ask support',
+    })
+  }
+  return requested ?? 'policy'
+}
+
+/**
  * Cancels a pending or confirmed booking whose stay has not begun, refunding its completed
- * charges: by the property's cancellation policy, in full, or not at all. Status change and
- * refunds commit together or not at all.
+ * charges: by the property's cancellation policy, in full, or not at all (see refundModeFor
+ * for who may choose what). Status change and refunds commit together or not at all.
  */
 export async function cancelBooking(
   ctx: ServiceContext,
   ref: string | number,
   options: {refund?: RefundMode; reason?: string} = {},
 ): Promise<CancelBookingResult> {
-  const mode = options.refund ?? 'policy'
-  if (!['policy', 'full', 'none'].includes(mode)) {
-    throw new ValidationError(`refund must be policy, full or none; got "${mode}"`, {details: {field: 'refund'}})
+  requireUser(ctx, 'cancel bookings')
+  if (options.refund !== undefined && !['policy', 'full', 'none'].includes(options.refund)) {
+    throw new ValidationError(`refund must be policy, full or none; got "${options.refund}"`, {details: {field: 'refund'}})
   }
   return inTransaction(ctx, async (transaction) => {
     const id = (await findBooking(ctx, ref, transaction)).id
     const booking = (await lockRow(ctx.db.models.Booking, id, transaction))!
+    const mode = refundModeFor(await requireParty(ctx, booking, 'cancel', transaction), options.refund)
     if (booking.status === 'cancelled') throw new ConflictError(`booking ${booking.id} is already cancelled`)
     const daysBefore = daysBetween(today(), booking.startDate)
     if (daysBefore < 0) {

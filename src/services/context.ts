@@ -14,14 +14,33 @@ export interface Actor {
   userId?: number
   /** Operators at a local terminal have full rights, like admins. */
   isAdmin: boolean
+  /** Nobody logged in (an API call without a token). An actor without userId who is not an admin is anonymous too. */
+  anonymous?: true
 }
 
 export interface ServiceContext {
   db: Db
   actor: Actor
   via: AuditChannel
-  /** bcrypt cost for new password hashes. */
+  /** bcrypt cost for new password hashes, and of the dummy compare for unknown accounts at login. */
   bcryptCost: number
+  /** Session lifetime and login throttling; DEFAULT_AUTH_POLICY (src/services/auth.ts) where absent. */
+  auth?: Partial<AuthPolicy>
+}
+
+export interface AuthPolicy {
+  /** Lifetime of a session token from login. */
+  sessionTtlMs: number
+  /** Failed logins of one account within `failureWindowMs` that lock it… */
+  maxFailures: number
+  failureWindowMs: number
+  /** …for this long; every login of the account is refused meanwhile, even with the right password. */
+  lockMs: number
+}
+
+/** The actor of an API call that carries no token. */
+export function anonymousActor(): Actor {
+  return {name: 'anonymous', isAdmin: false, anonymous: true}
 }
 
 /** The actor of a local CLI run: the operating-system user, with full rights. */

@@ -4,14 +4,20 @@
  * when refunds run in parallel: the charge row is locked, the remainder recomputed from the
  * refund rows, then the refund inserted, all in one transaction. An idempotency key replays
  * the first refund made with it instead of refunding twice.
+ *
+ * Who: admins record charges (they come from the payment processor). Guests and hosts see the
+ * payments of their bookings. Refunds are money out, so only an admin (support) or the host of
+ * the booking's property (a goodwill refund) may make one; a guest gets money back by
+ * cancelling (the policy refund, see bookings.ts) or through support.
  */
 import {randomUUID} from 'node:crypto'
 
 import {Op, UniqueConstraintError, type Transaction, type WhereOptions} from 'sequelize'
 
 import type {Payment, PaymentKind, PaymentStatus} from '../db/models.js'
-import {ConflictError, NotFoundError, ValidationError} from '../errors.js'
+import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {audit} from './audit.js'
+import {bookingRole, paymentScope, requireAdmin, requireUser, type BookingRole} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {formatCents, parseAmount, toCents} from './money.js'
 import {page, type Page, type PageInput} from './pagination.js'
@@ -120,6 +126,7 @@ export interface RecordChargeInput {
 
 /** Records a charge for a booking. Charges never exceed the booking's total price. */
 export async function recordCharge(ctx: ServiceContext, input: RecordChargeInput): Promise<PaymentView> {
+  requireAdmin(ctx, 'record charges')
   const cents = checkPaymentAmount(input.amount)
   const transactionId = checkTransactionId(input.transactionId)
   const status = checkChargeStatus(input.status ?? 'completed')
@@ -274,11 +281,26 @@ export async function refundInTransaction(
   return {refund: paymentView(refund), charge: paymentView(charge), remaining: formatCents(remaining - amount), replayed: false}
 }
 
-/** Refunds a completed charge, fully or in part; see refundInTransaction. */
+/** How the actor stands to a payment's booking. */
+async function paymentRole(ctx: ServiceContext, payment: Payment, transaction?: Transaction): Promise<BookingRole> {
+  const booking = await ctx.db.models.Booking.findByPk(payment.bookingId, {attributes: ['id', 'guestId', 'propertyId'], transaction})
+  if (!booking) return {guest: false, host: false, admin: false}
+  return bookingRole(ctx, booking, transaction)
+}
+
+/** Refunds a completed charge, fully or in part (admins and the property's host); see refundInTransaction. */
 export async function refundPayment(ctx: ServiceContext, ref: string | number, input: RefundInput = {}): Promise<RefundResult> {
+  requireUser(ctx, 'refund payments')
   const cents = input.amount === undefined ? undefined : parseAmount(input.amount, 'amount')
   const key = checkIdempotencyKey(input.idempotencyKey)
-  const chargeId = (await findPayment(ctx, ref)).id
+  const payment = await findPayment(ctx, ref)
+  const role = await paymentRole(ctx, payment)
+  if (!role.admin && !role.host) {
+    throw new ForbiddenError(`only an admin or the host of the booking's property may refund payment ${payment.id}`, {
+      suggestion: role.guest ? 'cancel the booking for the refund its cancellation policy gives, or ask support' : undefined,
+    })
+  }
+  const chargeId = payment.id
   try {
     return await inTransaction(ctx, (transaction) => refundInTransaction(ctx, transaction, chargeId, cents, {reason: input.reason, idempotencyKey: key}))
   } catch (error) {
@@ -297,8 +319,12 @@ export interface PaymentDetails extends PaymentView {
   refundable: string | null
 }
 
+/** A payment with its refunds: for the booking's guest and host, and admins. */
 export async function showPayment(ctx: ServiceContext, ref: string | number): Promise<PaymentDetails> {
+  requireUser(ctx, 'see payments')
   const payment = await findPayment(ctx, ref)
+  const role = await paymentRole(ctx, payment)
+  if (!role.admin && !role.host && !role.guest) throw new ForbiddenError(`payment ${payment.id} is not of a booking of yours`)
   if (payment.kind !== 'charge') return {...paymentView(payment), refunds: [], refundable: null}
   const refunds = await ctx.db.models.Payment.findAll({where: {refundOfId: payment.id}, order: [['id', 'ASC']]})
   const refunded = refunds.filter((r) => r.status === 'completed').reduce((sum, r) => sum + toCents(r.amount), 0)
@@ -312,8 +338,11 @@ export interface ListPaymentsInput extends PageInput {
   status?: PaymentStatus
 }
 
+/** Payments, filtered: a user sees those of their own bookings and of the bookings on their properties. */
 export async function listPayments(ctx: ServiceContext, input: ListPaymentsInput = {}): Promise<Page<PaymentView>> {
   const and: WhereOptions[] = []
+  const scope = paymentScope(ctx, 'list payments')
+  if (scope) and.push(scope)
   if (input.bookingId !== undefined) and.push({bookingId: input.bookingId})
   if (input.kind) and.push({kind: input.kind})
   if (input.status) and.push({status: input.status})

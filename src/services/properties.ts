@@ -1,12 +1,14 @@
 /**
  * Listings: create, search (owner, price, text, availability over dates), show with upcoming
  * bookings and ratings, update (incl. unlisting) and delete (refused while bookings exist).
+ * Anyone may search and view listed properties; hosts manage their own; admins any.
  */
 import {Op, literal, type Transaction, type WhereOptions} from 'sequelize'
 
 import type {CancellationPolicy, Property} from '../db/models.js'
-import {ConflictError, NotFoundError, ValidationError} from '../errors.js'
+import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {audit, diff} from './audit.js'
+import {actingFor, actorUserId, isAdmin, propertyScope, requireActingAsSelf, requireUser} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {parseStay, today} from './dates.js'
 import {formatCents, parseAmount, toCents} from './money.js'
@@ -70,8 +72,8 @@ export function checkPricePerNight(value: string | number): number {
 }
 
 export interface CreatePropertyInput {
-  /** The host: id, username or email. */
-  owner: string | number
+  /** The host: id, username or email; the caller when absent. Only admins list for someone else. */
+  owner?: string | number
   name: string
   description?: string | null
   address: string
@@ -86,8 +88,10 @@ export async function createProperty(ctx: ServiceContext, input: CreatePropertyI
   const description = checkText(input.description, 'description', 10_000, false) ?? null
   const cents = checkPricePerNight(input.pricePerNight)
   const cancellationPolicy = checkPolicy(input.cancellationPolicy ?? 'moderate')
+  const ownerRef = actingFor(ctx, input.owner, 'owner', 'list a property')
   return inTransaction(ctx, async (transaction) => {
-    const owner = await findUser(ctx, input.owner, transaction)
+    const owner = await findUser(ctx, ownerRef, transaction)
+    requireActingAsSelf(ctx, owner.id, 'list a property')
     if (!owner.isActive) throw new ConflictError(`user ${owner.id} (${owner.username}) is inactive and cannot list a property`)
     const property = await ctx.db.models.Property.create(
       {ownerId: owner.id, name, address, description, pricePerNight: formatCents(cents), cancellationPolicy},
@@ -115,8 +119,11 @@ export interface ListPropertiesInput extends PageInput {
   listed?: boolean
 }
 
+/** Searches properties: unlisted ones only for their host and admins. Open to anonymous callers. */
 export async function listProperties(ctx: ServiceContext, input: ListPropertiesInput = {}): Promise<Page<PropertyView>> {
   const and: WhereOptions[] = []
+  const scope = propertyScope(ctx)
+  if (scope) and.push(scope)
   if (input.owner !== undefined) and.push({ownerId: (await findUser(ctx, input.owner)).id})
   if (input.minPrice !== undefined) and.push({pricePerNight: {[Op.gte]: formatCents(parseAmount(input.minPrice, 'min price'))}})
   if (input.maxPrice !== undefined) and.push({pricePerNight: {[Op.lte]: formatCents(parseAmount(input.maxPrice, 'max price'))}})
@@ -147,9 +154,23 @@ export interface PropertyDetails extends PropertyView {
   upcomingBookings: {id: number; startDate: string; endDate: string; status: string; guestId: number}[]
 }
 
+/** True when the actor hosts the property or is an admin. */
+function managesProperty(ctx: ServiceContext, property: Property): boolean {
+  return isAdmin(ctx) || (actorUserId(ctx) !== undefined && actorUserId(ctx) === Number(property.ownerId))
+}
+
+/**
+ * One property, open to anyone while listed (unlisted: its host and admins only). Upcoming
+ * bookings are the host's business: others see only their own among them.
+ */
 export async function showProperty(ctx: ServiceContext, ref: string | number): Promise<PropertyDetails> {
   const property = await findProperty(ctx, ref)
+  if (!property.isListed && !managesProperty(ctx, property)) {
+    throw new NotFoundError(`no property "${String(ref).trim()}"`, {suggestion: 'find properties with `stayctl properties list`'})
+  }
   const {Booking, Review, User} = ctx.db.models
+  const own = actorUserId(ctx)
+  const whose = managesProperty(ctx, property) ? {} : {guestId: own ?? -1}
   const [owner, stats, upcoming] = await Promise.all([
     User.findByPk(property.ownerId),
     Review.findOne({
@@ -161,7 +182,7 @@ export async function showProperty(ctx: ServiceContext, ref: string | number): P
       raw: true,
     }) as Promise<{average: string | number | null; count: string | number} | null>,
     Booking.findAll({
-      where: {propertyId: property.id, endDate: {[Op.gt]: today()}, status: {[Op.ne]: 'cancelled'}},
+      where: {propertyId: property.id, endDate: {[Op.gt]: today()}, status: {[Op.ne]: 'cancelled'}, ...whose},
       order: [['startDate', 'ASC']],
       limit: 10,
     }),
@@ -191,7 +212,13 @@ export interface UpdatePropertyInput {
   isListed?: boolean
 }
 
+/** Refuses anyone but the property's host and admins. */
+function requireManager(ctx: ServiceContext, property: Property, action: string): void {
+  if (!managesProperty(ctx, property)) throw new ForbiddenError(`only the host of property ${property.id} or an admin may ${action} it`)
+}
+
 export async function updateProperty(ctx: ServiceContext, ref: string | number, input: UpdatePropertyInput): Promise<PropertyView> {
+  requireUser(ctx, 'update properties')
   const changes: Record<string, unknown> = {
     name: checkText(input.name, 'name', 200, true),
     description: checkText(input.description, 'description', 10_000, false),
@@ -204,6 +231,7 @@ export async function updateProperty(ctx: ServiceContext, ref: string | number, 
   }
   return inTransaction(ctx, async (transaction) => {
     const property = await findProperty(ctx, ref, transaction)
+    requireManager(ctx, property, 'update')
     const before = propertyView(property) as unknown as Record<string, unknown>
     const changed = diff(before, changes)
     if (!changed) return propertyView(property)
@@ -214,8 +242,10 @@ export async function updateProperty(ctx: ServiceContext, ref: string | number, 
 }
 
 export async function deleteProperty(ctx: ServiceContext, ref: string | number): Promise<{id: number; deleted: true}> {
+  requireUser(ctx, 'delete properties')
   return inTransaction(ctx, async (transaction) => {
     const property = await findProperty(ctx, ref, transaction)
+    requireManager(ctx, property, 'delete')
     const bookings = await ctx.db.models.Booking.count({where: {propertyId: property.id}, transaction})
     if (bookings > 0) {
       throw new ConflictError(`property ${property.id} has ${bookings} booking(s), so it cannot be deleted`, {

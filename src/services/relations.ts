@@ -10,6 +10,7 @@ import {DataTypes, Op, QueryTypes, type Model, type ModelStatic} from 'sequelize
 import type {Booking, Payment} from '../db/models.js'
 import {BOOKING_STATUSES, PAYMENT_KINDS, PAYMENT_STATUSES} from '../db/models.js'
 import {ValidationError} from '../errors.js'
+import {visibleRowsSql} from './authz.js'
 import {bookingView, type BookingView} from './bookings.js'
 import type {ServiceContext} from './context.js'
 import {today} from './dates.js'
@@ -93,7 +94,7 @@ async function byIds<M extends Model, V>(
 
 /** Users by id, in the order asked; null where there is none. */
 export const usersByIds = (ctx: ServiceContext, ids: readonly number[]): Promise<(UserView | null)[]> =>
-  byIds(ctx, ctx.db.models.User, ids, userView, ['passwordHash'])
+  byIds(ctx, ctx.db.models.User, ids, (user) => userView(ctx, user), ['passwordHash'])
 export const propertiesByIds = (ctx: ServiceContext, ids: readonly number[]): Promise<(PropertyView | null)[]> =>
   byIds(ctx, ctx.db.models.Property, ids, propertyView)
 export const bookingsByIds = (ctx: ServiceContext, ids: readonly number[]): Promise<(BookingView | null)[]> =>
@@ -159,12 +160,14 @@ async function firstChildren<M extends Model>(
   conditions: string[],
   order: string[],
   limit: number,
+  /** A condition over the table's own columns, used as it is (visibility). */
+  scope?: string,
 ): Promise<M[]> {
   const q = (name: string) => ctx.db.sequelize.getQueryInterface().quoteIdentifier(name)
   const list = integerList(parentIds)
   if (!list) return []
   const columns = columnsOf(ctx, model as ModelStatic<Model>)
-  const where = [`t.${q(column)} IN (${list})`, ...conditions.map((c) => `t.${c}`)].join(' AND ')
+  const where = [`t.${q(column)} IN (${list})`, ...conditions.map((c) => `t.${c}`), ...(scope ? [scope] : [])].join(' AND ')
   const sql =
     `SELECT * FROM (SELECT ${columns.select}, ROW_NUMBER() OVER (PARTITION BY t.${q(column)} ORDER BY ${order.map((c) => `t.${q(c)}`).join(', ')}) AS rn__` +
     ` FROM ${q(model.getTableName() as string)} t WHERE ${where}) ranked WHERE rn__ <= ${limit} ORDER BY ${[column, ...order].map(q).join(', ')}`
@@ -196,7 +199,8 @@ export async function childrenOf<R extends ChildRelation>(
     conditions.push(`${name} = ${sequelize.escape(value)}`)
   }
   const model = ctx.db.models[spec.model] as ModelStatic<Model>
-  const rows = await firstChildren(ctx, model, spec.column, parentIds, conditions, ['id'], limit + 1)
+  // Nested reads see what the list operations would show this actor, no more.
+  const rows = await firstChildren(ctx, model, spec.column, parentIds, conditions, ['id'], limit + 1, visibleRowsSql(ctx, spec.model))
   const byParent = new Map<number, Model[]>()
   for (const row of rows) {
     const parent = Number((row as unknown as Record<string, unknown>)[spec.attribute])
@@ -224,6 +228,7 @@ export async function upcomingBookingsOf(ctx: ServiceContext, propertyIds: reado
     [`end_date > ${sequelize.escape(today())}`, `status <> 'cancelled'`],
     ['start_date', 'id'],
     10,
+    visibleRowsSql(ctx, 'Booking'),
   )) as Booking[]
   return propertyIds.map((id) => rows.filter((b) => Number(b.propertyId) === Number(id)).map(bookingView))
 }

@@ -1,12 +1,14 @@
 /**
  * Reviews: only a guest whose confirmed stay at the property has ended may review it, once;
- * ratings are whole numbers from 1 to 5. Moderators delete reviews.
+ * ratings are whole numbers from 1 to 5. Anyone may read reviews; a guest writes their own
+ * and may delete it; admins moderate (delete any). Hosts cannot delete reviews of their places.
  */
 import {Op, UniqueConstraintError, type WhereOptions} from 'sequelize'
 
 import type {Review} from '../db/models.js'
-import {ConflictError, NotFoundError, ValidationError} from '../errors.js'
+import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {audit} from './audit.js'
+import {actingFor, isAdmin, isSelf, requireActingAsSelf, requireUser} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {today} from './dates.js'
 import {page, type Page, type PageInput} from './pagination.js'
@@ -51,7 +53,8 @@ export function checkComment(value: string | null | undefined): string | null {
 
 export interface CreateReviewInput {
   property: string | number
-  reviewer: string | number
+  /** id, username or email; the caller when absent. Only admins review for someone else. */
+  reviewer?: string | number
   rating: number | string
   comment?: string | null
 }
@@ -59,9 +62,11 @@ export interface CreateReviewInput {
 export async function createReview(ctx: ServiceContext, input: CreateReviewInput): Promise<ReviewView> {
   const rating = checkRating(input.rating)
   const comment = checkComment(input.comment)
+  const reviewerRef = actingFor(ctx, input.reviewer, 'reviewer', 'review a property')
   return inTransaction(ctx, async (transaction) => {
     const property = await findProperty(ctx, input.property, transaction)
-    const reviewer = await findUser(ctx, input.reviewer, transaction)
+    const reviewer = await findUser(ctx, reviewerRef, transaction)
+    requireActingAsSelf(ctx, reviewer.id, 'review a property')
     const stay = await ctx.db.models.Booking.findOne({
       where: {propertyId: property.id, guestId: reviewer.id, status: 'confirmed', endDate: {[Op.lte]: today()}},
       transaction,
@@ -107,10 +112,13 @@ export async function listReviews(ctx: ServiceContext, input: ListReviewsInput =
   return page(ctx.db.models.Review, {[Op.and]: and}, input, ['rating', 'createdAt'], reviewView)
 }
 
+/** Deletes a review: its author, or an admin (moderation). */
 export async function deleteReview(ctx: ServiceContext, id: number): Promise<{id: number; deleted: true}> {
+  requireUser(ctx, 'delete reviews')
   return inTransaction(ctx, async (transaction) => {
     const review = await ctx.db.models.Review.findByPk(id, {transaction})
     if (!review) throw new NotFoundError(`no review ${id}`)
+    if (!isAdmin(ctx) && !isSelf(ctx, Number(review.reviewerId))) throw new ForbiddenError(`review ${id} is not yours to delete`)
     await review.destroy({transaction})
     await audit(ctx, transaction, {
       action: 'review.delete',

@@ -1,13 +1,17 @@
 /**
  * User accounts: create, find, list, update, passwords, (de)activation, deletion and GDPR
  * erasure. Usernames and emails are unique without regard to case (the database enforces
- * it; emails are stored lower-case). No view of a user ever carries the password hash.
+ * it; emails are stored lower-case). No view of a user ever carries the password hash, and
+ * only admins and the user themself see the email. Admins administer users; a user may see
+ * and update themself and set their own password (giving the current one).
  */
 import {Op, UniqueConstraintError, col, fn, where, type Transaction, type WhereOptions} from 'sequelize'
 
 import type {User} from '../db/models.js'
-import {ConflictError, NotFoundError, ValidationError} from '../errors.js'
+import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {audit, diff} from './audit.js'
+import {attemptPassword, revokeSessions} from './auth.js'
+import {canSeeEmail, isAdmin, requireAdmin, requireSelfOrAdmin, requireUser} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {page, type Page, type PageInput} from './pagination.js'
 import {UNUSABLE_PASSWORD_HASH, hashPassword} from './passwords.js'
@@ -17,7 +21,8 @@ import {inTransaction} from './transaction.js'
 export interface UserView {
   id: number
   username: string
-  email: string
+  /** null unless the caller is an admin or the user themself. */
+  email: string | null
   firstName: string | null
   lastName: string | null
   isActive: boolean
@@ -26,11 +31,12 @@ export interface UserView {
   updatedAt: string
 }
 
-export function userView(user: User): UserView {
+/** The user as `ctx`'s actor may see them: the email only for admins and the user themself. */
+export function userView(ctx: ServiceContext, user: User): UserView {
   return {
     id: user.id,
     username: user.username,
-    email: user.email,
+    email: canSeeEmail(ctx, user.id) ? user.email : null,
     firstName: user.firstName,
     lastName: user.lastName,
     isActive: Boolean(user.isActive),
@@ -72,15 +78,19 @@ function checkName(value: string | null | undefined, field: string): string | nu
 
 /**
  * Finds a user by id, username or email (case-insensitive). `ref` may be a number, a numeric
- * string (an id), an address with @ (an email) or anything else (a username).
+ * string (an id), an address with @ (an email) or anything else (a username). By email only
+ * for admins and the user themself: to anyone else, another user's email finds no one.
  */
 export async function findUser(ctx: ServiceContext, ref: string | number, transaction?: Transaction): Promise<User> {
   const {User} = ctx.db.models
   const text = String(ref).trim()
   let user: User | null
   if (/^\d+$/.test(text)) user = await User.findByPk(Number(text), {transaction})
-  else if (text.includes('@')) user = await User.findOne({where: {email: text.toLowerCase()}, transaction})
-  else user = await User.findOne({where: {username: text}, transaction})
+  else if (text.includes('@')) {
+    user = await User.findOne({where: {email: text.toLowerCase()}, transaction})
+    // Emails are private: only admins (and the user themself) may find a user by one, so no one can probe addresses.
+    if (user && !canSeeEmail(ctx, user.id)) user = null
+  } else user = await User.findOne({where: {username: text}, transaction})
   if (!user) {
     throw new NotFoundError(`no user "${text}"`, {suggestion: 'find users with `stayctl users list --search …`'})
   }
@@ -117,7 +127,9 @@ export interface CreateUserInput {
   isActive?: boolean
 }
 
+/** Creates an account (admins only: self-service sign-up needs verification and is not built yet). */
 export async function createUser(ctx: ServiceContext, input: CreateUserInput): Promise<UserView> {
+  requireAdmin(ctx, 'create users')
   const username = checkUsername(input.username)
   const email = checkEmail(input.email)
   const firstName = checkName(input.firstName, 'first name') ?? null
@@ -135,12 +147,14 @@ export async function createUser(ctx: ServiceContext, input: CreateUserInput): P
       entityId: user.id,
       changes: {username, email, isAdmin: Boolean(input.isAdmin)},
     })
-    return userView(user)
+    return userView(ctx, user)
   })
 }
 
+/** A user: anyone logged in sees a profile; the email only for themself and admins. */
 export async function showUser(ctx: ServiceContext, ref: string | number): Promise<UserView> {
-  return userView(await findUser(ctx, ref))
+  requireUser(ctx, 'see users')
+  return userView(ctx, await findUser(ctx, ref))
 }
 
 export interface ListUsersInput extends PageInput {
@@ -151,11 +165,12 @@ export interface ListUsersInput extends PageInput {
 }
 
 export async function listUsers(ctx: ServiceContext, input: ListUsersInput = {}): Promise<Page<UserView>> {
+  requireAdmin(ctx, 'list users')
   const and: WhereOptions[] = []
   if (input.active !== undefined) and.push({isActive: input.active})
   if (input.admin !== undefined) and.push({isAdmin: input.admin})
   if (input.search) and.push(containsAny(ctx.db.sequelize, ['username', 'email', 'firstName', 'lastName'], input.search))
-  return page(ctx.db.models.User, {[Op.and]: and}, input, ['username', 'email', 'createdAt'], userView)
+  return page(ctx.db.models.User, {[Op.and]: and}, input, ['username', 'email', 'createdAt'], (user) => userView(ctx, user))
 }
 
 export interface UpdateUserInput {
@@ -166,7 +181,10 @@ export interface UpdateUserInput {
   isAdmin?: boolean
 }
 
+/** Updates a user: an admin anyone, a user themself; only admins grant or revoke admin rights. */
 export async function updateUser(ctx: ServiceContext, ref: string | number, input: UpdateUserInput): Promise<UserView> {
+  requireUser(ctx, 'update users')
+  if (input.isAdmin !== undefined && !isAdmin(ctx)) throw new ForbiddenError('only admins may grant or revoke admin rights')
   const changes: UpdateUserInput = {
     username: input.username === undefined ? undefined : checkUsername(input.username),
     email: input.email === undefined ? undefined : checkEmail(input.email),
@@ -176,30 +194,53 @@ export async function updateUser(ctx: ServiceContext, ref: string | number, inpu
   }
   return inTransaction(ctx, async (transaction) => {
     const user = await findUser(ctx, ref, transaction)
+    requireSelfOrAdmin(ctx, user.id, 'update a user')
     await assertUnique(ctx, {username: changes.username, email: changes.email}, user.id, transaction)
     const changed = diff(user.get(), changes)
-    if (!changed) return userView(user)
+    if (!changed) return userView(ctx, user)
     await user.update(Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)), {transaction}).catch(uniqueConflict)
     await audit(ctx, transaction, {action: 'user.update', entity: 'user', entityId: user.id, changes: changed})
-    return userView(user)
+    return userView(ctx, user)
   })
 }
 
-export async function setPassword(ctx: ServiceContext, ref: string | number, password: string): Promise<UserView> {
+export interface SetPasswordOptions {
+  /** Required when users change their own password (admins need not): a stolen session alone must not take the account over. */
+  currentPassword?: string
+}
+
+/**
+ * Sets a user's password (admins: anyone's; users: their own, giving the current one, which
+ * counts as a login attempt). Every session of the user ends; API tokens stay.
+ */
+export async function setPassword(ctx: ServiceContext, ref: string | number, password: string, options: SetPasswordOptions = {}): Promise<UserView> {
+  requireUser(ctx, 'set passwords')
+  const target = await findUser(ctx, ref)
+  requireSelfOrAdmin(ctx, target.id, 'set the password')
   const passwordHash = await hashPassword(password, ctx.bcryptCost)
+  if (!isAdmin(ctx)) {
+    const current = options.currentPassword ?? ''
+    if (current === '' || !(await attemptPassword(ctx, target, target.username, current))) {
+      throw new ForbiddenError('the current password is wrong (or too many failed attempts locked the account for a while)', {
+        details: {field: 'currentPassword'},
+      })
+    }
+  }
   return inTransaction(ctx, async (transaction) => {
-    const user = await findUser(ctx, ref, transaction)
+    const user = await findUser(ctx, target.id, transaction)
     await user.update({passwordHash}, {transaction})
+    await revokeSessions(ctx, user.id, transaction)
     // The audit trail says that it changed, never what to.
     await audit(ctx, transaction, {action: 'user.set-password', entity: 'user', entityId: user.id, changes: null})
-    return userView(user)
+    return userView(ctx, user)
   })
 }
 
 export async function setActive(ctx: ServiceContext, ref: string | number, active: boolean): Promise<UserView> {
+  requireAdmin(ctx, active ? 'activate users' : 'deactivate users')
   return inTransaction(ctx, async (transaction) => {
     const user = await findUser(ctx, ref, transaction)
-    if (Boolean(user.isActive) === active) return userView(user)
+    if (Boolean(user.isActive) === active) return userView(ctx, user)
     await user.update({isActive: active}, {transaction})
     await audit(ctx, transaction, {
       action: active ? 'user.activate' : 'user.deactivate',
@@ -207,7 +248,7 @@ export async function setActive(ctx: ServiceContext, ref: string | number, activ
       entityId: user.id,
       changes: {isActive: {from: !active, to: active}},
     })
-    return userView(user)
+    return userView(ctx, user)
   })
 }
 
@@ -234,6 +275,7 @@ export interface DeleteUserResult {
  * and the rows stay.
  */
 export async function deleteUser(ctx: ServiceContext, ref: string | number, options: {erase?: boolean} = {}): Promise<DeleteUserResult> {
+  requireAdmin(ctx, 'delete users')
   const outcome = await inTransaction(ctx, async (transaction) => {
     const user = await findUser(ctx, ref, transaction)
     const held = await holdings(ctx, user.id, transaction)
@@ -274,6 +316,7 @@ export interface EraseUserResult {
  * stay, so the books still add up. The account is deactivated. Cannot be undone.
  */
 export async function eraseUser(ctx: ServiceContext, ref: string | number): Promise<EraseUserResult> {
+  requireAdmin(ctx, 'erase users')
   return inTransaction(ctx, async (transaction) => {
     const {User, Review, AuditEvent} = ctx.db.models
     const user = await findUser(ctx, ref, transaction)
@@ -292,6 +335,7 @@ export async function eraseUser(ctx: ServiceContext, ref: string | number): Prom
       {where: {id: user.id}, transaction},
     )
     await ctx.db.models.ApiToken.destroy({where: {userId: user.id}, transaction})
+    await ctx.db.models.LoginAttempt.destroy({where: {userId: user.id}, transaction})
     const [reviewsScrubbed] = await Review.update({comment: null}, {where: {reviewerId: user.id}, transaction})
     // Audit events about the user, by the user, or mentioning their data.
     const personal = [old.username, old.email, old.firstName, old.lastName].filter((v): v is string => Boolean(v && v.length >= 3))

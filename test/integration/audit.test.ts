@@ -14,6 +14,7 @@ import {localBackend, operations, type Backend} from '../../src/backend.js'
 import type {AuditChannel} from '../../src/db/models.js'
 import {ValidationError} from '../../src/errors.js'
 import {listAudit} from '../../src/services/audit.js'
+import {createToken, login} from '../../src/services/auth.js'
 import {createBooking, confirmBooking} from '../../src/services/bookings.js'
 import type {ServiceContext} from '../../src/services/context.js'
 import {createProperty} from '../../src/services/properties.js'
@@ -29,13 +30,15 @@ interface Expected {
   action: string
   entity: string
   entityId: number | null
+  /** Who the event names, when not the caller (a login is recorded as the user who logged in). */
+  actor?: string
 }
 
 interface Case {
   /** Runs before the audit trail is read (its own events do not count). */
-  setup?: (ctx: ServiceContext, ids: ScenarioIds) => Promise<number | void>
-  run: (backend: Backend, ids: ScenarioIds, prepared: number | void) => Promise<unknown>
-  expected: (result: never, ids: ScenarioIds, prepared: number | void) => Expected[]
+  setup?: (ctx: ServiceContext, ids: ScenarioIds) => Promise<unknown>
+  run: (backend: Backend, ids: ScenarioIds, prepared: unknown) => Promise<unknown>
+  expected: (result: never, ids: ScenarioIds, prepared: unknown) => Expected[]
 }
 
 const pastStay = async (ctx: ServiceContext) => {
@@ -118,6 +121,25 @@ const CASES: Record<string, Case> = {
     run: (b, ids) => b.payments.refund(ids.payments.charge100, {amount: '12.34', idempotencyKey: 'audit-1'}),
     expected: (r: {refund: {id: number}}) => [{action: 'payment.refund', entity: 'payment', entityId: r.refund.id}],
   },
+  'auth.login': {
+    run: (b) => b.auth.login({login: users.guest.email, password: users.guest.password}),
+    // Recorded as the user who logged in, not as the (anonymous) caller.
+    expected: (r: {tokenId: number}) => [{action: 'auth.login', entity: 'api_token', entityId: r.tokenId, actor: users.guest.username}],
+  },
+  'auth.logout': {
+    setup: async (ctx) => (await login(ctx, {login: users.host.username, password: users.host.password})).token,
+    run: (b, _ids, token) => b.auth.logout(token as string),
+    expected: (r: {tokenId: number}) => [{action: 'auth.logout', entity: 'api_token', entityId: r.tokenId}],
+  },
+  'tokens.create': {
+    run: (b, ids) => b.tokens.create({name: 'ci', user: ids.users.host}),
+    expected: (r: {id: number}) => [{action: 'token.create', entity: 'api_token', entityId: r.id}],
+  },
+  'tokens.revoke': {
+    setup: async (ctx, ids) => (await createToken(ctx, {name: 'ci', user: ids.users.host})).id,
+    run: (b, _ids, id) => b.tokens.revoke(id as number),
+    expected: (_r, _ids, id) => [{action: 'token.revoke', entity: 'api_token', entityId: id as number}],
+  },
   'imports.file': {
     run: (b) => {
       const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-audit-')), 'users.csv')
@@ -178,7 +200,13 @@ describe('audit trail (integration)', () => {
       const prepared = await testCase.setup?.(s.ctx, s.ids)
       const since = await lastEventId()
       const result = await testCase.run(localBackend(ctx()), s.ids, prepared)
-      const expected = testCase.expected(result as never, s.ids, prepared).map((e) => ({...e, actor: ACTOR, via: 'cli', entityId: e.entityId === null ? null : String(e.entityId)}))
+      const expected = testCase.expected(result as never, s.ids, prepared).map((e) => ({
+        action: e.action,
+        entity: e.entity,
+        actor: e.actor ?? ACTOR,
+        via: 'cli',
+        entityId: e.entityId === null ? null : String(e.entityId),
+      }))
       expect(await newEvents(since)).to.deep.equal(expected)
       const text = JSON.stringify(result)
       for (const secret of secrets()) expect(text).not.to.include(secret)

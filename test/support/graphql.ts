@@ -8,7 +8,8 @@ import {openDb, type Db} from '../../src/db/index.js'
 import {startServer, type RunningServer, type ServerOptions} from '../../src/graphql/server.js'
 import type {ServiceContext} from '../../src/services/context.js'
 import {migratedDatabase, type TestDatabase} from './db.js'
-import {TODAY, loadScenario, testContext, type ScenarioIds} from './fixtures.js'
+import {createToken} from '../../src/services/auth.js'
+import {TODAY, fixtures, loadScenario, testContext, type ScenarioIds} from './fixtures.js'
 import {clearTables} from './integration.js'
 
 export interface GraphQLError {
@@ -27,6 +28,8 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
 
 export interface RequestOptions {
   token?: string
+  /** Send no token even where the client has a default one. */
+  anonymous?: boolean
   headers?: Record<string, string>
   operationName?: string
 }
@@ -36,15 +39,17 @@ export interface Client {
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, options?: RequestOptions): Promise<GraphQLResponse<T>>
 }
 
-export function client(url: string): Client {
+/** A client; `defaultToken()` (if given) is sent unless a request names its own or is anonymous. */
+export function client(url: string, defaultToken: () => string | undefined = () => undefined): Client {
   return {
     url,
     async gql<T>(query: string, variables: Record<string, unknown> = {}, options: RequestOptions = {}) {
+      const token = options.anonymous ? undefined : (options.token ?? defaultToken())
       const response = await fetch(url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          ...(options.token ? {authorization: `Bearer ${options.token}`} : {}),
+          ...(token ? {authorization: `Bearer ${token}`} : {}),
           ...options.headers,
         },
         body: JSON.stringify({query, variables, operationName: options.operationName}),
@@ -113,6 +118,8 @@ export async function startTestServer(label: string, options: Partial<ServerOpti
 
 export interface ScenarioServer extends TestServer {
   ids: ScenarioIds
+  /** An API token of the scenario's admin, sent by `gql` unless a request says otherwise. */
+  adminToken: string
 }
 
 /**
@@ -125,12 +132,15 @@ export function useGraphQLServer(label: string, options: Partial<ServerOptions> 
   before(async function () {
     this.timeout(120_000)
     Object.assign(state, await startTestServer(label, options))
+    Object.assign(state, client(state.url, () => state.adminToken))
   })
   beforeEach(async () => {
     savedToday = process.env.STAYCTL_TODAY
     process.env.STAYCTL_TODAY = TODAY
     await clearTables(state.db)
     state.ids = await loadScenario(state.ctx)
+    const admin = testContext(state.db, {actor: {name: fixtures.users.admin.username, userId: state.ids.users.admin, isAdmin: true}})
+    state.adminToken = (await createToken(admin, {name: 'graphql tests'})).token
     state.logs.length = 0
   })
   afterEach(() => {

@@ -7,13 +7,21 @@
 import {expect} from 'chai'
 
 import type {Db} from '../../src/db/index.js'
-import {ConflictError, ForbiddenError, NotFoundError, StayctlError, ValidationError, type ErrorKind} from '../../src/errors.js'
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  StayctlError,
+  UnauthenticatedError,
+  ValidationError,
+  type ErrorKind,
+} from '../../src/errors.js'
 import type {ServiceContext} from '../../src/services/context.js'
 import {migratedDatabase, type TestDatabase} from './db.js'
 import {TODAY, loadScenario, testContext, type ScenarioIds} from './fixtures.js'
 
 /** Every table the services write, children first (the order rows can be deleted in). */
-export const TABLES = ['audit_events', 'api_tokens', 'reviews', 'payments', 'bookings', 'properties', 'users'] as const
+export const TABLES = ['audit_events', 'api_tokens', 'login_attempts', 'reviews', 'payments', 'bookings', 'properties', 'users'] as const
 
 export interface ScenarioState {
   db: Db
@@ -86,6 +94,7 @@ const KIND_OF = new Map<ErrorClass<StayctlError>, ErrorKind>([
   [NotFoundError, 'NOT_FOUND'],
   [ConflictError, 'CONFLICT'],
   [ForbiddenError, 'FORBIDDEN'],
+  [UnauthenticatedError, 'UNAUTHENTICATED'],
 ])
 
 /**

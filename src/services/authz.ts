@@ -1,0 +1,174 @@
+/**
+ * Authorization: who may run which operation, decided in the services from `ctx.actor` (a
+ * resolver or command never decides it alone). Nobody logged in → UnauthenticatedError;
+ * logged in but not allowed → ForbiddenError. Lists are narrowed to what the actor may see,
+ * not refused. Local CLI runs act as an admin (`localOperator()`).
+ *
+ * The rules, as on an Airbnb-like platform:
+ * - Anyone, even anonymous: search and view listings (properties list/show; unlisted ones only
+ *   for their host), list reviews.
+ * - A logged-in user: see and update themself (not the admin flag), set their own password
+ *   (giving the current one), see other users' public profiles (never their email), manage
+ *   their own API tokens and sessions.
+ * - A guest: book for themself only; list, show and cancel their own bookings (the refund is
+ *   what the property's cancellation policy gives, nothing else); list and show the payments of
+ *   their bookings; review a property they stayed at, as themself; delete their own reviews.
+ * - A host: create properties as themself; update and delete their own; list and show the
+ *   bookings on them (with their payments), confirm them, cancel them (a host who cancels
+ *   refunds the guest in full); refund charges of bookings on their properties.
+ * - Refunds are money out: an admin (support) or the host of the booking's property (a
+ *   goodwill refund from their payout) may refund a charge. A guest may not refund their own
+ *   charge; they get their money back by cancelling (policy refund) or by asking support.
+ * - Admins: everything, including the user administration (create, list, activate,
+ *   deactivate, delete, erase), recording charges, imports, the audit trail, anyone's tokens,
+ *   and bookings, properties and reviews on anyone's behalf.
+ * Telling FORBIDDEN from NOT_FOUND reveals that an id exists; ids are sequential anyway.
+ */
+import {Op, literal, type Transaction, type WhereOptions} from 'sequelize'
+
+import {ForbiddenError, UnauthenticatedError, ValidationError} from '../errors.js'
+import type {Actor, ServiceContext} from './context.js'
+
+/** An actor acting for a platform user (a session or API token), or an admin. */
+export type KnownActor = Actor & {anonymous?: undefined}
+
+export function isAnonymous(actor: Actor): boolean {
+  return actor.anonymous === true || (!actor.isAdmin && actor.userId === undefined)
+}
+
+export function isAdmin(ctx: ServiceContext): boolean {
+  return !isAnonymous(ctx.actor) && ctx.actor.isAdmin
+}
+
+/** The actor's platform user id, when the actor is one (a local operator is none). */
+export function actorUserId(ctx: ServiceContext): number | undefined {
+  return isAnonymous(ctx.actor) ? undefined : ctx.actor.userId
+}
+
+export function isSelf(ctx: ServiceContext, userId: number): boolean {
+  return actorUserId(ctx) === userId
+}
+
+/** Refuses anonymous callers. `action` completes "log in to …". */
+export function requireUser(ctx: ServiceContext, action: string): KnownActor {
+  if (isAnonymous(ctx.actor)) {
+    throw new UnauthenticatedError(`log in to ${action}`, {suggestion: 'log in, or pass an API token (`stayctl tokens create`)'})
+  }
+  return ctx.actor as KnownActor
+}
+
+/** Admins only. `action` completes "only admins may …". */
+export function requireAdmin(ctx: ServiceContext, action: string): void {
+  requireUser(ctx, action)
+  if (!ctx.actor.isAdmin) throw new ForbiddenError(`only admins may ${action}`)
+}
+
+/** The user themself or an admin. */
+export function requireSelfOrAdmin(ctx: ServiceContext, userId: number, action: string): void {
+  requireUser(ctx, action)
+  if (!isAdmin(ctx) && !isSelf(ctx, userId)) throw new ForbiddenError(`you may ${action} only for yourself`)
+}
+
+/** Emails are personal: a user sees their own, admins see everyone's. */
+export function canSeeEmail(ctx: ServiceContext, userId: number): boolean {
+  return isAdmin(ctx) || isSelf(ctx, userId)
+}
+
+/**
+ * The user an operation acts for: the one named (id, username or email), which a non-admin
+ * may only name as themself, or the actor's own user. Returns the reference to look up.
+ */
+export function actingFor(ctx: ServiceContext, named: string | number | undefined, field: string, action: string): string | number {
+  requireUser(ctx, action)
+  const own = actorUserId(ctx)
+  if (named === undefined || named === null || String(named).trim() === '') {
+    if (own === undefined) throw new ValidationError(`${field} is required`, {details: {field}})
+    return own
+  }
+  return named
+}
+
+/** After looking the named user up: a non-admin may act only as themself. */
+export function requireActingAsSelf(ctx: ServiceContext, userId: number, action: string): void {
+  if (!isAdmin(ctx) && !isSelf(ctx, userId)) throw new ForbiddenError(`you may ${action} only as yourself`)
+}
+
+function quoted(ctx: ServiceContext, name: string): string {
+  return ctx.db.sequelize.getQueryInterface().quoteIdentifier(name)
+}
+
+/** SQL: ids of the properties the user owns. `userId` is an integer from a token, never user input. */
+function ownedPropertyIds(ctx: ServiceContext, userId: number): string {
+  return `SELECT ${quoted(ctx, 'id')} FROM ${quoted(ctx, 'properties')} WHERE ${quoted(ctx, 'owner_id')} = ${Number(userId)}`
+}
+
+/** SQL: ids of the bookings the user made or that are on their properties. */
+function visibleBookingIds(ctx: ServiceContext, userId: number): string {
+  const id = Number(userId)
+  return (
+    `SELECT ${quoted(ctx, 'id')} FROM ${quoted(ctx, 'bookings')} WHERE ${quoted(ctx, 'guest_id')} = ${id}` +
+    ` OR ${quoted(ctx, 'property_id')} IN (${ownedPropertyIds(ctx, id)})`
+  )
+}
+
+/** What `properties list` shows: everything to admins; listed ones, plus the actor's own, to others. */
+export function propertyScope(ctx: ServiceContext): WhereOptions | undefined {
+  if (isAdmin(ctx)) return undefined
+  const own = actorUserId(ctx)
+  return own === undefined ? {isListed: true} : {[Op.or]: [{isListed: true}, {ownerId: own}]}
+}
+
+/** The bookings a user sees: their own stays and the bookings on their properties. */
+export function bookingScope(ctx: ServiceContext, action: string): WhereOptions | undefined {
+  requireUser(ctx, action)
+  if (isAdmin(ctx)) return undefined
+  const own = actorUserId(ctx)!
+  return {[Op.or]: [{guestId: own}, {propertyId: {[Op.in]: literal(`(${ownedPropertyIds(ctx, own)})`)}}]}
+}
+
+/** The payments a user sees: those of the bookings they see. */
+export function paymentScope(ctx: ServiceContext, action: string): WhereOptions | undefined {
+  requireUser(ctx, action)
+  if (isAdmin(ctx)) return undefined
+  return {bookingId: {[Op.in]: literal(`(${visibleBookingIds(ctx, actorUserId(ctx)!)})`)}}
+}
+
+/**
+ * The same scopes as SQL over a table's own columns, for reads that bypass the list services
+ * (the GraphQL relation loaders): undefined when the actor sees every row.
+ */
+export function visibleRowsSql(ctx: ServiceContext, model: 'Property' | 'Booking' | 'Payment' | 'Review'): string | undefined {
+  if (isAdmin(ctx) || model === 'Review') return undefined
+  const own = actorUserId(ctx)
+  if (model === 'Property') {
+    const listed = `${quoted(ctx, 'is_listed')} = 1`
+    return own === undefined ? listed : `(${listed} OR ${quoted(ctx, 'owner_id')} = ${Number(own)})`
+  }
+  if (own === undefined) return '1 = 0'
+  if (model === 'Booking') {
+    return `(${quoted(ctx, 'guest_id')} = ${Number(own)} OR ${quoted(ctx, 'property_id')} IN (${ownedPropertyIds(ctx, own)}))`
+  }
+  return `${quoted(ctx, 'booking_id')} IN (${visibleBookingIds(ctx, own)})`
+}
+
+/** How the actor stands to a booking: its guest, the host of its property, an admin. */
+export interface BookingRole {
+  guest: boolean
+  host: boolean
+  admin: boolean
+}
+
+export async function bookingRole(
+  ctx: ServiceContext,
+  booking: {guestId: number; propertyId: number},
+  transaction?: Transaction,
+): Promise<BookingRole> {
+  const own = actorUserId(ctx)
+  const property =
+    own === undefined ? null : await ctx.db.models.Property.findByPk(booking.propertyId, {attributes: ['id', 'ownerId'], transaction})
+  return {
+    guest: own !== undefined && own === Number(booking.guestId),
+    host: own !== undefined && property !== null && own === Number(property.ownerId),
+    admin: isAdmin(ctx),
+  }
+}
