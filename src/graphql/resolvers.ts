@@ -125,7 +125,8 @@ export const resolvers = {
       {first, after, ...filters}: PageArgs & Record<'entity' | 'entityId' | 'actor' | 'action' | 'since' | 'until', Maybe<string>>,
       {service}: Ctx,
     ) => connection(await op.audit.list(service, {...given(filters), ...pageOf({first, after})})),
-    apiTokens: (_: unknown, __: unknown, {service, auth}: Ctx) => auth.listTokens(service),
+    apiTokens: async (_: unknown, {first, after, sort, ...filters}: PageArgs & {user?: Maybe<string>; all?: Maybe<boolean>}, {service, auth}: Ctx) =>
+      connection(await auth.listTokens(service, {...given(filters), ...pageOf({first, after, sort})})),
   },
 
   Mutation: {

@@ -25,6 +25,19 @@ type PageInfo {
   endCursor: String
 }
 
+"""How a token was made."""
+enum TokenKind {
+  session
+  api
+}
+
+"""Whether a token still works."""
+enum TokenStatus {
+  active
+  expired
+  revoked
+}
+
 """A status of a booking: pending (asked), confirmed (by the host), cancelled."""
 enum BookingStatus {
   pending
@@ -254,14 +267,32 @@ type AuditEvent {
 type ApiToken {
   "Pass to revokeApiToken."
   id: Int!
-  "What it is for, as given when created."
+  "Whose token it is."
+  userId: Int!
+  "The owner's username."
+  username: String
+  "What it is for, as given when created (sessions: session)."
   name: String!
+  "session (from login) or api (from createApiToken / stayctl tokens create)."
+  kind: TokenKind!
+  "active, expired or revoked."
+  status: TokenStatus!
   "When it was made."
   createdAt: DateTime!
   "After this it no longer works; null: never expires."
   expiresAt: DateTime
   "Null until first used (where the auth service records it)."
   lastUsedAt: DateTime
+  "When it was revoked; null if it was not."
+  revokedAt: DateTime
+}
+
+"""A page of API tokens."""
+type ApiTokenConnection {
+  "The tokens of this page, in order."
+  nodes: [ApiToken!]!
+  "Where the page ends: pass endCursor as after for the next."
+  pageInfo: PageInfo!
 }
 
 """A page of users."""
@@ -380,8 +411,11 @@ type Query {
     since: String
     until: String
   ): AuditEventConnection!
-  "The API tokens of the logged-in user."
-  apiTokens: [ApiToken!]!
+  """
+  API tokens and sessions, newest first: the caller's own; admins may name another user.
+  all: include revoked and expired ones. sort: id, createdAt, expiresAt, lastUsedAt (prefix - for descending).
+  """
+  apiTokens(first: Int, after: String, sort: String, user: String, all: Boolean): ApiTokenConnection!
 }
 
 """A new account."""

@@ -3,7 +3,8 @@
  * MariaDB with STAYCTL_TEST_DATABASE_URL), reset to the scenario before each test: queries
  * with filters, pages and relations both ways; a mutation for every operation of the backend
  * table; domain errors with their catalogue codes and the services' messages; masking;
- * authentication through the Bearer token (the interim adapter: minimal tests).
+ * authentication through the Bearer token (the scenario admin's API token by default; the
+ * authorization matrix itself is test/integration/authorization.test.ts).
  */
 import {expect} from 'chai'
 
@@ -185,7 +186,7 @@ describe('GraphQL API (integration)', () => {
     })
 
     it('answers me with null when anonymous', async () => {
-      expect(ok(await s.gql('{ me { id } }'))).to.deep.equal({me: null})
+      expect(ok(await s.gql('{ me { id } }', {}, {anonymous: true}))).to.deep.equal({me: null})
     })
   })
 
@@ -222,7 +223,7 @@ describe('GraphQL API (integration)', () => {
         'user.delete',
         'user.erase',
       ])
-      expect(new Set(ours.map((e) => e.actor))).to.deep.equal(new Set(['anonymous']))
+      expect(new Set(ours.map((e) => e.actor))).to.deep.equal(new Set([users.admin.username]))
     })
 
     it('manages properties: create, update (unlist, clear description), delete', async () => {
@@ -332,7 +333,7 @@ describe('GraphQL API (integration)', () => {
         const five = await operations.users.show(s.ctx, 'imp.five')
         expect(five.isActive).to.equal(false)
         const audit = await operations.audit.list(s.ctx, {action: 'import.batch'})
-        expect(audit.items[0]).to.deep.include({via: 'graphql', actor: 'anonymous'})
+        expect(audit.items[0]).to.deep.include({via: 'graphql', actor: users.admin.username})
       })
 
       it('keeps nothing with atomic when a row is rejected, and nothing on a dry run', async () => {
@@ -407,7 +408,7 @@ describe('GraphQL API (integration)', () => {
         expect(codes(response)).to.deep.equal(['UNAUTHENTICATED'])
         expect(response.data ?? null).to.equal(null)
       }
-      expect(codes(await s.gql('mutation { logout }'))).to.deep.equal(['UNAUTHENTICATED'])
+      expect(codes(await s.gql('mutation { logout }', {}, {anonymous: true}))).to.deep.equal(['UNAUTHENTICATED'])
       expect(await countRows(s.db, 'users')).to.equal(before)
     })
   })
@@ -439,13 +440,19 @@ describe('GraphQL API (integration)', () => {
       const {createApiToken: created} = ok(
         await s.gql<{createApiToken: {id: number; token: string}}>('mutation { createApiToken(name: "ci", expiresInDays: 7) { id token expiresAt } }', {}, {token: session.token}),
       )
-      expect(ok(await s.gql('{ apiTokens { id name } me { username } }', {}, {token: created.token}))).to.deep.equal({
-        apiTokens: [{id: created.id, name: 'ci'}],
+      const mine = ok(await s.gql<{apiTokens: {nodes: {id: number; name: string; kind: string; status: string}[]}}>('{ apiTokens { nodes { id name kind status } } me { username } }', {}, {token: created.token}))
+      expect(mine).to.deep.equal({
+        apiTokens: {
+          nodes: [
+            {id: created.id, name: 'ci', kind: 'api', status: 'active'},
+            {id: mine.apiTokens.nodes[1].id, name: 'session', kind: 'session', status: 'active'},
+          ],
+        },
         me: {username: users.guest.username},
       })
       ok(await s.gql(`mutation { revokeApiToken(id: ${created.id}) { id revoked } }`, {}, {token: session.token}))
       expect(codes(await s.gql('{ me { id } }', {}, {token: created.token}))).to.deep.equal(['UNAUTHENTICATED'])
-      expect(codes(await s.gql('mutation { createApiToken(name: "anon") { token } }'))).to.deep.equal(['UNAUTHENTICATED'])
+      expect(codes(await s.gql('mutation { createApiToken(name: "anon") { token } }', {}, {anonymous: true}))).to.deep.equal(['UNAUTHENTICATED'])
     })
   })
 })
