@@ -6,7 +6,6 @@
  */
 import * as audit from './services/audit.js'
 import * as auth from './services/auth.js'
-import {requireAdmin} from './services/authz.js'
 import * as bookings from './services/bookings.js'
 import * as exports_ from './services/export.js'
 import * as folders from './services/import/folder.js'
@@ -61,20 +60,10 @@ export const operations = {
   },
   imports: {
     // Without importFile's outer transaction, which only a folder import passes.
-    // Admins only: applied here until the import service checks it itself.
-    file: (ctx: ServiceContext, input: imports.ImportInput) => {
-      requireAdmin(ctx, 'import data')
-      return imports.importFile(ctx, input)
-    },
-    folder: (ctx: ServiceContext, input: Parameters<typeof folders.importFolder>[1]) => {
-      requireAdmin(ctx, 'import data')
-      return folders.importFolder(ctx, input)
-    },
+    file: (ctx: ServiceContext, input: imports.ImportInput) => imports.importFile(ctx, input),
+    folder: folders.importFolder,
     /** One batch of rows given as objects (what a remote client sends the server). */
-    rows: (ctx: ServiceContext, input: Parameters<typeof importRows>[1]) => {
-      requireAdmin(ctx, 'import data')
-      return importRows(ctx, input)
-    },
+    rows: importRows,
   },
   exports: {
     entity: exports_.exportEntity,

@@ -19,6 +19,7 @@ import type {ServiceContext} from './context.js'
 import {parseDate} from './dates.js'
 import {IMPORT_ENTITIES, type ImportEntity} from './import/types.js'
 import {formatCents, parseAmount, toCents} from './money.js'
+import {requireAdmin} from './authz.js'
 
 export const EXPORT_ENTITIES = IMPORT_ENTITIES
 export type ExportFormat = 'csv' | 'json' | 'ndjson'
@@ -235,6 +236,8 @@ export function exportFormatOf(output: string | undefined, explicit?: string): E
 
 /** Streams one entity out; see the file comment. */
 export async function exportEntity(ctx: ServiceContext, input: ExportInput): Promise<ExportSummary> {
+  // Every column of every row, emails (and hashes, if asked) included: an admin's job.
+  requireAdmin(ctx, 'export data')
   const started = performance.now()
   if (!(EXPORT_ENTITIES as readonly string[]).includes(input.entity)) {
     throw new UsageError(`cannot export "${input.entity}"; choose one of ${EXPORT_ENTITIES.join(', ')}`)

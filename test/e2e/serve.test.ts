@@ -105,8 +105,9 @@ describe('stayctl serve (e2e)', () => {
     running.push(served)
     expect(await get(`${served.base}/healthz`)).to.equal(200)
     expect(await get(`${served.base}/readyz`)).to.equal(200)
-    const {users} = ok(await client(served.url).gql<{users: {nodes: unknown[]}}>('query Everyone { users { nodes { id } } }'))
-    expect(users.nodes).to.deep.equal([])
+    // Anonymous callers may browse listings (and nothing about users).
+    const {properties} = ok(await client(served.url).gql<{properties: {nodes: unknown[]}}>('query Everyone { properties { nodes { id } } }'))
+    expect(properties.nodes).to.deep.equal([])
     served.child.kill('SIGTERM')
     expect(await served.exited).to.equal(0)
     const lines = served
@@ -120,7 +121,7 @@ describe('stayctl serve (e2e)', () => {
       ['/readyz', 200],
       ['/graphql', 200],
     ])
-    expect(lines.find((l) => l.operation)).to.deep.include({operation: 'Everyone', type: 'query', fields: ['users'], errors: []})
+    expect(lines.find((l) => l.operation)).to.deep.include({operation: 'Everyone', type: 'query', fields: ['properties'], errors: []})
     expect(served.stderr()).to.match(/"event":"stopping","signal":"SIGTERM"/)
     expect(JSON.parse(served.stdout())).to.deep.equal({url: served.url, requests: 3, forced: false})
   })
@@ -149,7 +150,7 @@ describe('stayctl serve (e2e)', () => {
     const results = await Promise.all(burst)
     for (const result of results) {
       expect(result.status).to.equal(200)
-      expect((result.json.data as {login: {token: string}}).login.token).to.match(/^stk_/)
+      expect((result.json.data as {login: {token: string}}).login.token).to.match(/^stay_s_/)
     }
     expect(results.some((r) => r.at > killedAt), 'no request was still in flight at SIGTERM').to.equal(true)
     expect(await served.exited).to.equal(0)
@@ -159,7 +160,7 @@ describe('stayctl serve (e2e)', () => {
     expect(served.stderr()).to.match(/stopped after \d+ requests\n/)
   })
 
-  it('keeps no state: a session made on one process works on another over the same database', async () => {
+  it('keeps no state: a session made on one process works on another, and a lockout holds across both', async () => {
     const [a, b] = await Promise.all([serve(env), serve(env)])
     running.push(a, b)
     await createUser(testContext(db), {username: 'two.procs', email: 'two@example.com', password: 'two-procs-password'})
@@ -168,6 +169,14 @@ describe('stayctl serve (e2e)', () => {
     ok(await client(b.url).gql('mutation { logout }', {}, {token: login.token}))
     const after = await client(a.url).gql('{ me { username } }', {}, {token: login.token})
     expect(after.errors?.[0].extensions?.code).to.equal('UNAUTHENTICATED')
+    // Failed logins count in the database: five on one process lock the account on the other.
+    const attempt = (url: string, password: string) => client(url).gql('mutation { login(login: "two.procs", password: "' + password + '") { token } }')
+    for (const url of [a.url, b.url, a.url, b.url, a.url]) {
+      expect((await attempt(url, 'wrong-password-1')).errors?.[0].extensions?.code).to.equal('UNAUTHENTICATED')
+    }
+    const locked = await attempt(b.url, 'two-procs-password')
+    expect(locked.errors?.[0].extensions?.code).to.equal('UNAUTHENTICATED')
+    expect(locked.data?.login ?? null).to.equal(null)
     a.child.kill('SIGINT')
     b.child.kill('SIGTERM')
     expect(await Promise.all([a.exited, b.exited])).to.deep.equal([0, 0])

@@ -14,6 +14,7 @@ import {UsageError, ValidationError} from '../../errors.js'
 import type {ServiceContext} from '../context.js'
 import {importFile, type ImportInput, type ImportProgress, type ImportSummary, type Rejection} from './index.js'
 import {IMPORT_ENTITIES, type ImportEntity} from './types.js'
+import {requireAdmin} from '../authz.js'
 
 const EXTENSIONS = ['.csv', '.json', '.ndjson', '.jsonl']
 
@@ -62,6 +63,7 @@ export function folderFiles(dir: string): {entity: ImportEntity; file: string}[]
 
 /** Imports a folder in dependency order; see the file comment. */
 export async function importFolder(ctx: ServiceContext, input: FolderImportInput): Promise<FolderImportSummary> {
+  requireAdmin(ctx, 'import data')
   const started = performance.now()
   const files = folderFiles(input.dir)
   const single = Boolean(input.atomic || input.dryRun)

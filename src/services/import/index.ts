@@ -32,6 +32,7 @@ import {paymentsImporter} from './payments.js'
 import {propertiesImporter} from './properties.js'
 import {RefCache} from './refs.js'
 import {reviewsImporter} from './reviews.js'
+import {requireAdmin} from '../authz.js'
 
 const IMPORTERS: Partial<Record<ImportEntity, EntityImporter<unknown>>> = {
   users: usersImporter as EntityImporter<unknown>,
@@ -189,6 +190,7 @@ interface PreparedBatch {
  * is committed or rolled back here, and `committed` says whether the caller should commit.
  */
 export async function importFile(ctx: ServiceContext, input: ImportInput, outer?: Transaction): Promise<ImportSummary> {
+  requireAdmin(ctx, 'import data')
   const started = performance.now()
   const importer = importerFor(input.entity)
   const format = formatOf(input.file, input.format)

@@ -15,6 +15,7 @@ import {inTransaction} from '../transaction.js'
 import {FieldMapper, parseMapFlags} from './fields.js'
 import {importerFor} from './index.js'
 import {RowError, type BatchOutcome, type ImportEntity, type ParsedRow} from './types.js'
+import {requireAdmin} from '../authz.js'
 
 /** Rows per call: a request body stays well under the server's size limit. */
 export const MAX_IMPORT_ROWS = 1000
@@ -76,6 +77,7 @@ class RollBack extends Error {
 
 /** Imports one batch of rows of an entity. See the file comment for the guarantees. */
 export async function importRows(ctx: ServiceContext, input: ImportRowsInput): Promise<ImportRowsResult> {
+  requireAdmin(ctx, 'import data')
   const importer = importerFor(input.entity)
   if (!Array.isArray(input.rows)) throw new ValidationError('rows must be a list of objects', {details: {field: 'rows'}})
   if (input.rows.length > MAX_IMPORT_ROWS) {
