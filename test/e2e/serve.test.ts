@@ -129,15 +129,18 @@ describe('stayctl serve (e2e)', () => {
   it('on SIGTERM during a burst: requests in flight complete, new ones are refused, exit 0', async function () {
     this.timeout(120_000)
     // Logins with a cost-10 hash take a while each (bcrypt on 4 threads): long enough to be in flight.
-    await createUser(testContext(db, {bcryptCost: 10}), {username: 'burst.user', email: 'burst@example.com', password: 'burst-password-1'})
+    // One account each: more than 5 parallel attempts on one account are refused by the login throttle.
+    const BURST = 16
+    for (let i = 0; i < BURST; i++) {
+      await createUser(testContext(db, {bcryptCost: 10}), {username: `burst.user${i}`, email: `burst${i}@example.com`, password: 'burst-password-1'})
+    }
     const served = await serve(env)
     running.push(served)
-    const BURST = 16
     const agent = new http.Agent({keepAlive: true, maxSockets: BURST})
     // Open every connection first, so that each request is on a socket the server accepted.
     await Promise.all(Array.from({length: BURST}, () => get(`${served.base}/healthz`, agent)))
-    const login = {query: 'mutation { login(login: "burst.user", password: "burst-password-1") { token } }'}
-    const burst = Array.from({length: BURST}, () => post(served.url, agent, login))
+    const login = (i: number) => ({query: `mutation { login(login: "burst.user${i}", password: "burst-password-1") { token } }`})
+    const burst = Array.from({length: BURST}, (_, i) => post(served.url, agent, login(i)))
     await new Promise((resolve) => setTimeout(resolve, 300))
     const killedAt = performance.now()
     served.child.kill('SIGTERM')
