@@ -17,15 +17,16 @@ Exit codes: 0 done, 2 not confirmed off a terminal, 7 database unreachable.`
   }
 
   async run() {
-    const db = await this.db()
+    // Ask before opening: a refusal must not even create an empty SQLite file.
+    const target = this.databaseTarget()
     if (!this.flags.force) {
-      const yes = await confirmOrFail(`Drop every table of ${db.target.display} and migrate again?`, '--force')
+      const yes = await confirmOrFail(`Drop every table of ${target.display} and migrate again?`, '--force')
       if (!yes) {
         this.log('Nothing changed.')
-        return {database: db.target.display, dropped: [], applied: [], upToDate: false, cancelled: true}
+        return {database: target.display, dropped: [], applied: [], upToDate: false, cancelled: true}
       }
     }
-    const result = await reset(db, {lockTimeoutSeconds: this.flags['lock-timeout']})
+    const result = await reset(await this.db(), {lockTimeoutSeconds: this.flags['lock-timeout']})
     this.log(`Dropped ${result.dropped.length} table(s) and applied ${result.applied.length} migration(s) on ${result.database}.`)
     return result
   }

@@ -5,6 +5,7 @@
 import {spawn} from 'node:child_process'
 import {once} from 'node:events'
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 
 import {expect} from 'chai'
@@ -224,6 +225,21 @@ describe(`stayctl db … (e2e, ${testDialect})`, function () {
         expect((await metaRows(db)).map((row) => row.name)).to.deep.equal(MIGRATIONS)
         expect((await db.sequelize.query('SELECT id FROM users'))[0]).to.deep.equal([])
       })
+    })
+  })
+
+  describe('db reset, refused, on a SQLite file that does not exist yet', () => {
+    it('asks before it opens anything: no file is created', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-reset-'))
+      const file = path.join(dir, 'never.sqlite')
+      try {
+        const refused = await runCli(['db', 'reset', '--database-url', `sqlite:${file}`], {env})
+        expect(refused.code, refused.stderr).to.equal(2)
+        expect(refused.stderr).to.include('--force')
+        expect(fs.readdirSync(dir)).to.deep.equal([])
+      } finally {
+        fs.rmSync(dir, {recursive: true, force: true})
+      }
     })
   })
 
