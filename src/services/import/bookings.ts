@@ -167,8 +167,10 @@ export const bookingsImporter: EntityImporter<BookingRecord> = {
           order: [['id', 'ASC']],
           lock: transaction.LOCK.UPDATE,
           transaction,
+          // Plain rows: a batch locks thousands of properties and reads four fields of each.
+          raw: true,
         })
-      ).map((p) => [p.id, p]),
+      ).map((p) => [Number(p.id), p]),
     )
     const inSpan = await bookingsInSpans(ctx, transaction, spans(resolved.map((r) => ({propertyId: r.propertyId, start: r.row.record.startDate, end: r.row.record.endDate}))))
     const refs = [...new Set(resolved.map((r) => r.row.record.externalRef).filter((r): r is string => r !== null))]
@@ -307,15 +309,69 @@ function spans(stays: {propertyId: number; start: string; end: string}[]): {prop
   return out
 }
 
-/** The bookings (any status) that overlap the spans: a few indexed range reads per query. */
+/**
+ * The bookings the rows of the spans must be checked against: every booking (any status) that
+ * starts inside a span (the natural key of a row, and its overlaps), and the live booking that
+ * starts before a span and reaches into it, if any. Live bookings of a property never overlap
+ * one another (every writer checks under the property's lock, and the calendar relies on it),
+ * so only the last live booking that starts before a span can reach into it. The first query
+ * reads each span and the BRIDGED_GAP_DAYS before it (a range of the (property_id, start_date)
+ * index, bounded on both sides, so a long history costs nothing); a span with no live booking
+ * starting in those days gets a second, indexed lookup of the last live booking before it.
+ * (Reading every booking that starts before a span's end made each batch read the whole
+ * history of its properties.)
+ */
 async function bookingsInSpans(ctx: ServiceContext, transaction: Transaction, wanted: {propertyId: number; from: string; to: string}[]) {
   const found = new Map<number, Existing>()
   for (let i = 0; i < wanted.length; i += SPANS_PER_QUERY) {
-    const part = wanted.slice(i, i + SPANS_PER_QUERY)
-    const where = part.map(() => '(property_id = ? AND start_date < ? AND end_date > ?)').join(' OR ')
-    for (const b of await existingBookings(ctx, transaction, where, part.flatMap((s) => [s.propertyId, s.to, s.from]))) found.set(b.id, b)
+    const part = wanted.slice(i, i + SPANS_PER_QUERY).map((span) => ({...span, before: addDays(span.from, -BRIDGED_GAP_DAYS), settled: false}))
+    const byProperty = new Map<number, typeof part>()
+    for (const span of part) byProperty.set(span.propertyId, [...(byProperty.get(span.propertyId) ?? []), span])
+    const where = part.map(() => '(property_id = ? AND start_date >= ? AND start_date < ?)').join(' OR ')
+    for (const b of await existingBookings(ctx, transaction, where, part.flatMap((s) => [s.propertyId, s.before, s.to]))) {
+      const span = byProperty.get(b.propertyId)?.find((s) => b.startDate >= s.before && b.startDate < s.to)
+      if (!span) continue
+      if (b.startDate >= span.from || b.endDate > span.from) found.set(b.id, b)
+      // A live booking starting in the days before the span: no earlier one can reach into it.
+      if (b.startDate < span.from && b.status !== 'cancelled') span.settled = true
+    }
+    const open = part.filter((span) => !span.settled)
+    if (open.length === 0) continue
+    // One row at most per span, tagged with the span's position in `open`.
+    const last = open
+      .map(
+        (_, k) =>
+          `SELECT ${k} AS span, b${k}.* FROM (${EXISTING_SELECT} WHERE property_id = ? AND start_date < ? AND status <> 'cancelled'` +
+          ` ORDER BY start_date DESC, end_date DESC LIMIT 1) AS b${k}`,
+      )
+      .join(' UNION ALL ')
+    const rows = await ctx.db.sequelize.query<Existing & {span: number}>(last, {
+      replacements: open.flatMap((s) => [s.propertyId, s.before]),
+      transaction,
+      type: QueryTypes.SELECT,
+    })
+    for (const row of rows) {
+      const b = existing(row)
+      if (b.endDate > open[Number(row.span)].from) found.set(b.id, b)
+    }
   }
   return [...found.values()].sort((a, b) => a.id - b.id)
+}
+
+const EXISTING_SELECT =
+  'SELECT id, property_id AS propertyId, guest_id AS guestId, start_date AS startDate, end_date AS endDate, status,' +
+  ' external_ref AS externalRef FROM bookings'
+
+function existing(b: Existing): Existing {
+  return {
+    id: Number(b.id),
+    propertyId: Number(b.propertyId),
+    guestId: Number(b.guestId),
+    startDate: dateOnly(b.startDate),
+    endDate: dateOnly(b.endDate),
+    status: b.status,
+    externalRef: b.externalRef ?? null,
+  }
 }
 
 async function existingBookings(
@@ -324,18 +380,10 @@ async function existingBookings(
   where: string,
   replacements: Record<string, unknown> | unknown[],
 ): Promise<Existing[]> {
-  const rows = await ctx.db.sequelize.query<Existing>(
-    'SELECT id, property_id AS propertyId, guest_id AS guestId, start_date AS startDate, end_date AS endDate, status,' +
-      ` external_ref AS externalRef FROM bookings WHERE ${where} ORDER BY id`,
-    {replacements, transaction, type: QueryTypes.SELECT},
-  )
-  return rows.map((b) => ({
-    id: Number(b.id),
-    propertyId: Number(b.propertyId),
-    guestId: Number(b.guestId),
-    startDate: dateOnly(b.startDate),
-    endDate: dateOnly(b.endDate),
-    status: b.status,
-    externalRef: b.externalRef ?? null,
-  }))
+  const rows = await ctx.db.sequelize.query<Existing>(`${EXISTING_SELECT} WHERE ${where} ORDER BY id`, {
+    replacements,
+    transaction,
+    type: QueryTypes.SELECT,
+  })
+  return rows.map(existing)
 }
