@@ -3,10 +3,10 @@ import v8 from 'node:v8'
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base-command.js'
+import {ErrorFiles, ProgressLine, importModeFlags, importModes, summaryLine} from '../src/cli/import.js'
 import {color} from '../src/cli/render.js'
 import {ERROR_CATALOGUE} from '../src/errors.js'
 import type {ImportSummary} from '../src/services/import/index.js'
-import {openRejectionsFile} from '../src/services/import/rejections-file.js'
 
 export default class Import extends BaseCommand<typeof Import> {
   static override summary = 'Import users, properties, bookings, reviews or payments from CSV, JSON or NDJSON'
@@ -37,17 +37,7 @@ Exit codes: 0 all rows imported, 2 bad flags, 3 unreadable file or missing colum
     format: Flags.string({description: 'File format (default: from the extension)', options: ['csv', 'json', 'ndjson']}),
     map: Flags.string({description: 'Column to field, e.g. --map mail=email (repeatable)', multiple: true}),
     errors: Flags.string({description: 'Write rejected rows here (.csv or .ndjson); default <file>.errors.csv'}),
-    atomic: Flags.boolean({description: 'All or nothing: commit only if no row is rejected', exclusive: ['dry-run', 'resume']}),
-    'dry-run': Flags.boolean({description: 'Validate everything, write nothing', exclusive: ['atomic', 'resume']}),
-    upsert: Flags.boolean({description: 'Update existing rows (matched by natural key) instead of rejecting them'}),
-    resume: Flags.boolean({description: 'Skip the rows an interrupted run of this same file committed'}),
-    'max-errors': Flags.integer({description: 'Stop after this many rejected rows', min: 0}),
-    'batch-size': Flags.integer({
-      description: 'Rows per batch and transaction (fewer when rows are wide: a batch holds at most 4 MiB; the first at most 1,000 rows)',
-      default: 5000,
-      min: 1,
-      max: 100_000,
-    }),
+    ...importModeFlags('file'),
   }
 
   async run(): Promise<ImportSummary> {
@@ -58,10 +48,8 @@ Exit codes: 0 all rows imported, 2 bad flags, 3 unreadable file or missing colum
     const {entity, file} = this.args
     const f = this.flags
     const errorsPath = f.errors ?? (file === '-' ? undefined : `${file}.errors.csv`)
-    const rejections = errorsPath ? openRejectionsFile(errorsPath) : undefined
-    const showProgress = Boolean(process.stderr.isTTY) && process.env.CI !== 'true' && !this.jsonEnabled()
-    const started = performance.now()
-    let lastDraw = 0
+    const errorFiles = new ErrorFiles()
+    const progress = ProgressLine.forTerminal(this.jsonEnabled())
     const backend = await this.backend()
     let summary: ImportSummary
     try {
@@ -70,49 +58,25 @@ Exit codes: 0 all rows imported, 2 bad flags, 3 unreadable file or missing colum
         file,
         format: f.format,
         map: f.map,
-        atomic: f.atomic,
-        dryRun: f['dry-run'],
-        upsert: f.upsert,
-        resume: f.resume,
-        maxErrors: f['max-errors'],
-        batchSize: f['batch-size'],
+        ...importModes(f),
         onRejected: (rejection) => {
-          if (rejections) rejections.write(rejection)
+          if (errorsPath) errorFiles.write(errorsPath, rejection)
           else this.note(`line ${rejection.line}: ${rejection.field ? `${rejection.field}: ` : ''}${rejection.reason}`)
         },
-        onProgress: (p) => {
-          const now = performance.now()
-          if (!showProgress || now - lastDraw < 250) return
-          lastDraw = now
-          const rate = p.read / ((now - started) / 1000)
-          const eta = p.totalBytes && p.bytesRead ? ((p.totalBytes - p.bytesRead) / p.bytesRead) * ((now - started) / 1000) : undefined
-          process.stderr.write(
-            `\r${entity}: ${p.read.toLocaleString()} read, ${(p.inserted + p.updated).toLocaleString()} written, ${p.rejected} rejected, ${Math.round(rate).toLocaleString()} rows/s${eta === undefined ? '' : `, ETA ${Math.ceil(eta)} s`}   `,
-          )
-        },
+        onProgress: (p) => progress.draw(entity, p),
       })
-    } catch (error) {
-      // The import did not run (a bad header, an unreachable database…): leave no empty error file.
-      await rejections?.close()
-      if (errorsPath && rejections?.written === 0) await import('node:fs').then((fs) => fs.rmSync(errorsPath, {force: true}))
-      throw error
     } finally {
-      await rejections?.close()
-      if (showProgress) process.stderr.write('\r\x1b[K')
+      // Also when the import did not run (a bad header, an unreachable database…): no empty or stale error file.
+      await errorFiles.finish(errorsPath ? [errorsPath] : [])
+      progress.clear()
     }
-    const verb = summary.dryRun ? 'would write' : summary.committed ? 'wrote' : 'wrote nothing of'
-    this.log(
-      `${summary.entity}: ${summary.read} read, ${verb} ${summary.inserted} new and ${summary.updated} updated, ${summary.rejected} rejected` +
-        `${summary.skipped ? `, ${summary.skipped} skipped (resumed)` : ''} in ${summary.seconds.toFixed(1)} s.`,
-    )
+    this.log(summaryLine(summary))
     if (summary.unknownColumns.length > 0) this.warn(`ignored columns: ${summary.unknownColumns.join(', ')}`)
     if (summary.stoppedEarly) this.warn(`stopped after ${f['max-errors']} rejected rows (--max-errors)`)
     if (summary.rejected > 0) {
       if (errorsPath) this.note(color.warn(`Rejected rows, with line numbers and reasons: ${errorsPath}`))
       if (this.jsonEnabled()) this.logJson({...summary, errorsFile: errorsPath ?? null})
       this.exit(ERROR_CATALOGUE.IMPORT_REJECTED.exit)
-    } else if (errorsPath && rejections) {
-      await import('node:fs').then((fs) => fs.rmSync(errorsPath, {force: true}))
     }
     return summary
   }

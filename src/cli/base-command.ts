@@ -66,8 +66,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** The operations, run locally against the configured database as the OS user. */
   protected async backend(): Promise<Backend> {
-    const db = await this.db()
-    const [{localBackend}, {localOperator}] = await Promise.all([import('../backend.js'), import('../services/context.js')])
+    // The services load while the database connection is being opened (it waits on the server).
+    const [db, {localBackend}, {localOperator}] = await Promise.all([this.db(), import('../backend.js'), import('../services/context.js')])
     const bcryptCost = resolveIntSetting('bcryptCost', undefined, {min: 4, max: 31})
     return localBackend({db, actor: localOperator(), via: 'cli', bcryptCost})
   }

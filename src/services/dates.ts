@@ -6,13 +6,25 @@ import {ValidationError} from '../errors.js'
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+/** Whether YYYY-MM-DD (already of that shape) names a day of the (proleptic Gregorian) calendar. */
+function isCalendarDate(text: string): boolean {
+  const year = Number(text.slice(0, 4))
+  const month = Number(text.slice(5, 7))
+  const day = Number(text.slice(8, 10))
+  if (month < 1 || month > 12 || day < 1) return false
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+  return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1])
+}
+
+const isIsoDate = (text: string) => ISO_DATE.test(text) && isCalendarDate(text)
+
 /** Validates a calendar date; `field` names it in errors. */
 export function parseDate(input: string, field: string): string {
   const text = input.trim()
-  if (ISO_DATE.test(text)) {
-    const date = new Date(`${text}T00:00:00Z`)
-    if (!Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text) return text
-  }
+  // Arithmetic, not a Date round trip: imports check two dates per row.
+  if (isIsoDate(text)) return text
   throw new ValidationError(`${field} must be a calendar date YYYY-MM-DD, got "${input}"`, {details: {field}})
 }
 
@@ -22,13 +34,46 @@ export function today(): string {
   return fixed ? parseDate(fixed, 'STAYCTL_TODAY') : new Date().toISOString().slice(0, 10)
 }
 
+/**
+ * Days since 1970-01-01 of a YYYY-MM-DD date (H. Hinnant's days_from_civil): integer
+ * arithmetic instead of parsing a Date, as imports count the nights of every row.
+ */
+function dayNumber(date: string): number {
+  let year = Number(date.slice(0, 4))
+  const month = Number(date.slice(5, 7))
+  const day = Number(date.slice(8, 10))
+  if (month <= 2) year -= 1
+  const era = Math.floor(year / 400)
+  const yearOfEra = year - era * 400
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear
+  return era * 146_097 + dayOfEra - 719_468
+}
+
 /** Whole days from `from` to `to` (negative when `to` is earlier). */
 export function daysBetween(from: string, to: string): number {
+  if (isIsoDate(from) && isIsoDate(to)) return dayNumber(to) - dayNumber(from)
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000)
 }
 
+/** The date of a day number (H. Hinnant's civil_from_days), for years 0 to 9999. */
+function dateOfDay(n: number): string | undefined {
+  const z = n + 719_468
+  const era = Math.floor(z / 146_097)
+  const dayOfEra = z - era * 146_097
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365)
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100))
+  const mp = Math.floor((5 * dayOfYear + 2) / 153)
+  const day = dayOfYear - Math.floor((153 * mp + 2) / 5) + 1
+  const month = mp < 10 ? mp + 3 : mp - 9
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+  if (year < 0 || year > 9999) return undefined
+  return `${String(year).padStart(4, '0')}-${month < 10 ? '0' : ''}${month}-${day < 10 ? '0' : ''}${day}`
+}
+
 export function addDays(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10)
+  const fast = isIsoDate(date) && Number.isInteger(days) ? dateOfDay(dayNumber(date) + days) : undefined
+  return fast ?? new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10)
 }
 
 /** Validates a stay: both dates, check-out after check-in; returns the nights. */

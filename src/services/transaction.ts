@@ -5,8 +5,9 @@
  * latest commits); deadlocks, lock wait timeouts and SQLITE_BUSY are retried with backoff.
  * `lockRow` is the SELECT … FOR UPDATE that serialises writers on one parent row.
  */
-import {Transaction, type Model, type ModelStatic} from 'sequelize'
+import {Transaction, type Model, type ModelStatic, type TransactionOptions} from 'sequelize'
 
+import type {Db} from '../db/index.js'
 import {ConflictError} from '../errors.js'
 import type {ServiceContext} from './context.js'
 
@@ -42,6 +43,15 @@ export function isRetryable(error: unknown): boolean {
   return code !== undefined && RETRYABLE.has(code)
 }
 
+/**
+ * The options of a transaction that checks and then writes: BEGIN IMMEDIATE on SQLite (the
+ * write lock at once), READ COMMITTED on MySQL. `inTransaction` uses them, and so does code
+ * that holds a transaction open across calls (an atomic or dry-run import).
+ */
+export function transactionOptions(dialect: Db['dialect']): TransactionOptions {
+  return dialect === 'sqlite' ? {type: Transaction.TYPES.IMMEDIATE} : {isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED}
+}
+
 /** Runs `work` in a transaction, retrying it whole on deadlock or busy database. */
 export async function inTransaction<T>(
   ctx: ServiceContext,
@@ -49,10 +59,7 @@ export async function inTransaction<T>(
   attempts = 8,
 ): Promise<T> {
   const {sequelize} = ctx.db
-  const options =
-    ctx.db.dialect === 'sqlite'
-      ? {type: Transaction.TYPES.IMMEDIATE}
-      : {isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED}
+  const options = transactionOptions(ctx.db.dialect)
   for (let attempt = 1; ; attempt++) {
     try {
       return ctx.db.dialect === 'sqlite'

@@ -224,6 +224,44 @@ describe(`import of properties, bookings, reviews and payments (${testDialect})`
       ])
     })
 
+    it('finds a long stay that began months before a row, and lets a row follow it once it ended', async () => {
+      const long = (await createBooking(ctx, {property: seaA, guest: 'carol', startDate: day(100), endDate: day(300)})).id
+      // One row per batch: what one row's read finds cannot help another's.
+      const {summary, rejections} = await importCsv(
+        ctx,
+        'bookings',
+        [
+          header,
+          `Sea View,alice,dan,${day(250)},${day(252)},,,`, // 2: the stay began 150 days before
+          `Sea View,alice,dan,${day(320)},${day(322)},,,`, // 3 ok: the stay ended 20 days before
+          `Sea View,alice,dan,${day(120)},${day(121)},,,`, // 4: the stay began 20 days before
+        ],
+        {batchSize: 1},
+      )
+      expectRejected(rejections, [
+        [2, 'startDate', `overlaps booking ${long} (${day(100)} → ${day(300)})`],
+        [4, 'startDate', `overlaps booking ${long} (${day(100)} → ${day(300)})`],
+      ])
+      expect(summary).to.include({inserted: 1, rejected: 2})
+    })
+
+    it('reads the stays of many properties in the same weeks together, and still finds each overlap', async () => {
+      const villas: number[] = []
+      for (let i = 0; i < 60; i++) villas.push((await createProperty(ctx, {owner: 'bob', name: `Villa ${i}`, address: 'v', pricePerNight: '50'})).id)
+      const near = (await createBooking(ctx, {property: villas[30], guest: 'carol', startDate: day(240), endDate: day(251)})).id
+      const long = (await createBooking(ctx, {property: villas[40], guest: 'carol', startDate: day(100), endDate: day(300)})).id
+      await createBooking(ctx, {property: villas[50], guest: 'carol', startDate: day(200), endDate: day(250)})
+      const {summary, rejections} = await importCsv(ctx, 'bookings', [
+        header,
+        ...villas.map((_, i) => `Villa ${i},bob,dan,${day(250)},${day(252)},,,`), // Villa i on line i + 2
+      ])
+      expectRejected(rejections, [
+        [32, 'startDate', `overlaps booking ${near} (${day(240)} → ${day(251)})`],
+        [42, 'startDate', `overlaps booking ${long} (${day(100)} → ${day(300)})`],
+      ])
+      expect(summary).to.include({inserted: 58, rejected: 2})
+    })
+
     it('--upsert updates by externalRef, else by property, guest and dates; without it they are duplicates', async () => {
       const first = [header, `Sea View,alice,dan,${day(30)},${day(33)},pending,,EXT-9`, `Sea View,bob,carol,${day(30)},${day(33)},pending,,`]
       expect((await importCsv(ctx, 'bookings', first)).summary).to.include({inserted: 2, rejected: 0})

@@ -56,6 +56,25 @@ describe('dates (unit)', () => {
       expect(addDays('2028-03-01', -1)).to.equal('2028-02-29')
       expect(day(-10)).to.equal('2027-06-05')
     })
+
+    it('agree with Date arithmetic on every day around leap centuries and at the ends of the four-digit years', () => {
+      // parseDate, daysBetween and addDays count by integer arithmetic; Date is the reference.
+      const viaDate = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10)
+      for (const start of ['0000-01-01', '1599-12-01', '1899-12-01', '1999-12-01', '2099-12-01', '9997-10-01']) {
+        for (let n = 0; n < 800; n++) {
+          const date = viaDate(start, n)
+          expect(parseDate(date, 'd')).to.equal(date)
+          expect(addDays(start, n), `${start} + ${n}`).to.equal(date)
+          expect(addDays(date, -n), `${date} - ${n}`).to.equal(start)
+          expect(daysBetween(start, date), `${start} → ${date}`).to.equal(n)
+        }
+      }
+      for (const bad of ['1900-02-29', '2100-02-29', '2027-04-31', '2027-06-31', '2027-09-31', '2027-11-31', '2027-01-32']) {
+        expect(() => parseDate(bad, 'd'), bad).to.throw(ValidationError)
+      }
+      expect(parseDate('2000-02-29', 'd')).to.equal('2000-02-29')
+      expect(parseDate('1600-02-29', 'd')).to.equal('1600-02-29')
+    })
   })
 
   describe('parseStay', () => {

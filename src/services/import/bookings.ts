@@ -167,8 +167,10 @@ export const bookingsImporter: EntityImporter<BookingRecord> = {
           order: [['id', 'ASC']],
           lock: transaction.LOCK.UPDATE,
           transaction,
+          // Plain rows: a batch locks thousands of properties and reads four fields of each.
+          raw: true,
         })
-      ).map((p) => [p.id, p]),
+      ).map((p) => [Number(p.id), p]),
     )
     const inSpan = await bookingsInSpans(ctx, transaction, spans(resolved.map((r) => ({propertyId: r.propertyId, start: r.row.record.startDate, end: r.row.record.endDate}))))
     const refs = [...new Set(resolved.map((r) => r.row.record.externalRef).filter((r): r is string => r !== null))]
@@ -291,6 +293,12 @@ export const bookingsImporter: EntityImporter<BookingRecord> = {
 const BRIDGED_GAP_DAYS = 31
 /** Spans per query: SQLite allows expressions 1,000 deep, and each OR adds one level. */
 const SPANS_PER_QUERY = 200
+/** Spans whose dates (with the days before them) fit in this many days are read together… */
+const GROUPED_WINDOW_DAYS = 92
+/** …when there are at least this many of them, */
+const MIN_GROUPED_SPANS = 50
+/** by this many properties per query. */
+const GROUPED_PROPERTIES_PER_QUERY = 1000
 
 /** Per property, the stays merged into spans, bridging short gaps. */
 function spans(stays: {propertyId: number; start: string; end: string}[]): {propertyId: number; from: string; to: string}[] {
@@ -307,15 +315,105 @@ function spans(stays: {propertyId: number; start: string; end: string}[]): {prop
   return out
 }
 
-/** The bookings (any status) that overlap the spans: a few indexed range reads per query. */
+/**
+ * The bookings the rows of the spans must be checked against: every booking (any status) that
+ * starts inside a span (the natural key of a row, and its overlaps), and the live booking that
+ * starts before a span and reaches into it, if any. Live bookings of a property never overlap
+ * one another (every writer checks under the property's lock, and the calendar relies on it),
+ * so only the last live booking that starts before a span can reach into it. The first query
+ * reads each span and the BRIDGED_GAP_DAYS before it (a range of the (property_id, start_date)
+ * index, bounded on both sides, so a long history costs nothing); a span with no live booking
+ * starting in those days gets a second, indexed lookup of the last live booking before it.
+ * (Reading every booking that starts before a span's end made each batch read the whole
+ * history of its properties.)
+ */
 async function bookingsInSpans(ctx: ServiceContext, transaction: Transaction, wanted: {propertyId: number; from: string; to: string}[]) {
   const found = new Map<number, Existing>()
-  for (let i = 0; i < wanted.length; i += SPANS_PER_QUERY) {
-    const part = wanted.slice(i, i + SPANS_PER_QUERY)
-    const where = part.map(() => '(property_id = ? AND start_date < ? AND end_date > ?)').join(' OR ')
-    for (const b of await existingBookings(ctx, transaction, where, part.flatMap((s) => [s.propertyId, s.to, s.from]))) found.set(b.id, b)
+  const windows = wanted.map((span) => ({...span, before: addDays(span.from, -BRIDGED_GAP_DAYS), settled: false}))
+  const byProperty = new Map<number, typeof windows>()
+  for (const span of windows) byProperty.set(span.propertyId, [...(byProperty.get(span.propertyId) ?? []), span])
+  const take = (bookings: Existing[]) => {
+    for (const b of bookings) {
+      const span = byProperty.get(b.propertyId)?.find((s) => b.startDate >= s.before && b.startDate < s.to)
+      if (!span) continue
+      if (b.startDate >= span.from || b.endDate > span.from) found.set(b.id, b)
+      // A live booking starting in the days before the span: no earlier one can reach into it.
+      if (b.startDate < span.from && b.status !== 'cancelled') span.settled = true
+    }
+  }
+  // Spans that lie within a few weeks of one another (a batch of a file in date order) are read
+  // together, by property id over their common dates: one range per property, cheaper for the
+  // server to plan than as many OR-ed ranges. The rest are read span by span.
+  const single: typeof windows = []
+  const sorted = [...windows].sort((a, b) => (a.before < b.before ? -1 : a.before > b.before ? 1 : 0))
+  for (let i = 0; i < sorted.length; ) {
+    let j = i
+    let to = sorted[i].to
+    const limit = addDays(sorted[i].before, GROUPED_WINDOW_DAYS)
+    while (j < sorted.length && sorted[j].before < limit && sorted[j].to <= limit) {
+      if (sorted[j].to > to) to = sorted[j].to
+      j++
+    }
+    const group = sorted.slice(i, Math.max(j, i + 1))
+    i += group.length
+    if (group.length < MIN_GROUPED_SPANS) {
+      single.push(...group)
+      continue
+    }
+    const ids = [...new Set(group.map((s) => s.propertyId))].sort((a, b) => a - b)
+    for (let k = 0; k < ids.length; k += GROUPED_PROPERTIES_PER_QUERY) {
+      take(
+        await existingBookings(ctx, transaction, 'property_id IN (:ids) AND start_date >= :from AND start_date < :to', {
+          ids: ids.slice(k, k + GROUPED_PROPERTIES_PER_QUERY),
+          from: group[0].before,
+          to,
+        }),
+      )
+    }
+  }
+  for (let i = 0; i < single.length; i += SPANS_PER_QUERY) {
+    const part = single.slice(i, i + SPANS_PER_QUERY)
+    const where = part.map(() => '(property_id = ? AND start_date >= ? AND start_date < ?)').join(' OR ')
+    take(await existingBookings(ctx, transaction, where, part.flatMap((s) => [s.propertyId, s.before, s.to])))
+  }
+  const open = windows.filter((span) => !span.settled)
+  for (let i = 0; i < open.length; i += SPANS_PER_QUERY) {
+    const part = open.slice(i, i + SPANS_PER_QUERY)
+    // One row at most per span, tagged with the span's position in `part`.
+    const last = part
+      .map(
+        (_, k) =>
+          `SELECT ${k} AS span, b${k}.* FROM (${EXISTING_SELECT} WHERE property_id = ? AND start_date < ? AND status <> 'cancelled'` +
+          ` ORDER BY start_date DESC, end_date DESC LIMIT 1) AS b${k}`,
+      )
+      .join(' UNION ALL ')
+    const rows = await ctx.db.sequelize.query<Existing & {span: number}>(last, {
+      replacements: part.flatMap((s) => [s.propertyId, s.before]),
+      transaction,
+      type: QueryTypes.SELECT,
+    })
+    for (const row of rows) {
+      const b = existing(row)
+      if (b.endDate > part[Number(row.span)].from) found.set(b.id, b)
+    }
   }
   return [...found.values()].sort((a, b) => a.id - b.id)
+}
+
+const EXISTING_SELECT =
+  'SELECT id, property_id AS propertyId, guest_id AS guestId, start_date AS startDate, end_date AS endDate, status,' +
+  ' external_ref AS externalRef FROM bookings'
+
+function existing(b: Existing): Existing {
+  return {
+    id: Number(b.id),
+    propertyId: Number(b.propertyId),
+    guestId: Number(b.guestId),
+    startDate: dateOnly(b.startDate),
+    endDate: dateOnly(b.endDate),
+    status: b.status,
+    externalRef: b.externalRef ?? null,
+  }
 }
 
 async function existingBookings(
@@ -324,18 +422,10 @@ async function existingBookings(
   where: string,
   replacements: Record<string, unknown> | unknown[],
 ): Promise<Existing[]> {
-  const rows = await ctx.db.sequelize.query<Existing>(
-    'SELECT id, property_id AS propertyId, guest_id AS guestId, start_date AS startDate, end_date AS endDate, status,' +
-      ` external_ref AS externalRef FROM bookings WHERE ${where} ORDER BY id`,
-    {replacements, transaction, type: QueryTypes.SELECT},
-  )
-  return rows.map((b) => ({
-    id: Number(b.id),
-    propertyId: Number(b.propertyId),
-    guestId: Number(b.guestId),
-    startDate: dateOnly(b.startDate),
-    endDate: dateOnly(b.endDate),
-    status: b.status,
-    externalRef: b.externalRef ?? null,
-  }))
+  const rows = await ctx.db.sequelize.query<Existing>(`${EXISTING_SELECT} WHERE ${where} ORDER BY id`, {
+    replacements,
+    transaction,
+    type: QueryTypes.SELECT,
+  })
+  return rows.map(existing)
 }

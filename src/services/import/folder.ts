@@ -8,10 +8,9 @@
 import fs from 'node:fs'
 import path from 'node:path'
 
-import {Transaction} from 'sequelize'
-
 import {UsageError, ValidationError} from '../../errors.js'
 import type {ServiceContext} from '../context.js'
+import {transactionOptions} from '../transaction.js'
 import {importFile, type ImportInput, type ImportProgress, type ImportSummary, type Rejection} from './index.js'
 import {IMPORT_ENTITIES, type ImportEntity} from './types.js'
 import {requireAdmin} from '../authz.js'
@@ -68,9 +67,7 @@ export async function importFolder(ctx: ServiceContext, input: FolderImportInput
   const files = folderFiles(input.dir)
   const single = Boolean(input.atomic || input.dryRun)
   const outer = single
-    ? await ctx.db.sequelize.transaction(
-        ctx.db.dialect === 'sqlite' ? {type: Transaction.TYPES.IMMEDIATE} : {isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED},
-      )
+    ? await ctx.db.sequelize.transaction(transactionOptions(ctx.db.dialect))
     : undefined
   const summaries: ImportSummary[] = []
   let stoppedEarly = false

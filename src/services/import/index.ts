@@ -17,12 +17,12 @@ import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 
-import {QueryTypes, Transaction} from 'sequelize'
+import {QueryTypes, type Transaction} from 'sequelize'
 
 import {UsageError, ValidationError} from '../../errors.js'
 import {audit} from '../audit.js'
 import type {ServiceContext} from '../context.js'
-import {inTransaction} from '../transaction.js'
+import {inTransaction, transactionOptions} from '../transaction.js'
 import {FieldMapper, parseMapFlags} from './fields.js'
 import {formatOf, openInput, readRecordChunks, yieldToEventLoop, type ImportFormat, type SourceRecord} from './source.js'
 import {IMPORT_ENTITIES, RowError, type EntityImporter, type ImportEntity, type ParsedRow} from './types.js'
@@ -331,9 +331,7 @@ export async function importFile(ctx: ServiceContext, input: ImportInput, outer?
   let whole: Transaction | undefined
   if (outer) whole = outer
   else if (single) {
-    whole = await ctx.db.sequelize.transaction(
-      ctx.db.dialect === 'sqlite' ? {type: Transaction.TYPES.IMMEDIATE} : {isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED},
-    )
+    whole = await ctx.db.sequelize.transaction(transactionOptions(ctx.db.dialect))
   }
 
   // Two batches in flight on MySQL, when the importer allows it: the next batch opens its

@@ -13,25 +13,35 @@ import type {ServiceContext} from '../context.js'
 /** Keys IN (...) lists are cut into, to stay well inside statement size limits. */
 const IN_CHUNK = 5000
 
-/** A least-recently-used map of resolved references, for one import run. */
+/**
+ * Resolved references of one import run, bounded: two generations of at most max/2 entries.
+ * A hit in the old generation moves the entry to the young one; when the young one is full it
+ * becomes the old one (the old one is dropped). As good as least-recently-used for a run's
+ * access pattern, at the cost of one Map lookup per hit (an LRU Map re-inserts every hit).
+ */
 export class RefCache {
-  private readonly entries = new Map<string, unknown>()
+  private young = new Map<string, unknown>()
+  private old = new Map<string, unknown>()
 
   constructor(readonly max = 50_000) {}
 
   get<T>(key: string): T | undefined {
-    const value = this.entries.get(key)
-    if (value !== undefined) {
-      this.entries.delete(key)
-      this.entries.set(key, value)
+    const value = this.young.get(key)
+    if (value !== undefined) return value as T
+    const aged = this.old.get(key)
+    if (aged !== undefined) {
+      this.old.delete(key)
+      this.set(key, aged)
     }
-    return value as T | undefined
+    return aged as T | undefined
   }
 
   set(key: string, value: unknown): void {
-    this.entries.delete(key)
-    this.entries.set(key, value)
-    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!)
+    if (this.young.size >= this.max / 2 && !this.young.has(key)) {
+      this.old = this.young
+      this.young = new Map()
+    }
+    this.young.set(key, value)
   }
 }
 
@@ -111,8 +121,14 @@ export async function resolveUsers(
     const user: UserRef = {id: Number(row.id), username: row.username, email: row.email, isActive: Boolean(row.isActive)}
     for (const key of [`id:${user.id}`, `username:${user.username.toLowerCase()}`, `email:${user.email.toLowerCase()}`]) {
       found.set(key, user)
-      cache?.set(`user:${key}`, user)
     }
+    // Cached under the kind of key the file uses, so that the cache holds as many users as it can.
+    const asked = wanted.id.has(user.id)
+      ? `id:${user.id}`
+      : wanted.username.has(user.username.toLowerCase())
+        ? `username:${user.username.toLowerCase()}`
+        : `email:${user.email.toLowerCase()}`
+    cache?.set(`user:${asked}`, user)
   }
   return (ref) => found.get(userKey(ref))
 }
