@@ -26,6 +26,13 @@ export const SETTINGS = {
     default: (env) => `sqlite:${defaultSqlitePath(env)}`,
     description: 'mysql://user:pass@host:port/db or sqlite:<path>',
   },
+  apiUrl: {
+    key: 'apiUrl',
+    flag: '--api',
+    env: ['STAYCTL_API_URL'],
+    default: () => undefined,
+    description: 'GraphQL endpoint of a stayctl server to run commands against (unset: run locally)',
+  },
   bcryptCost: {
     key: 'bcryptCost',
     flag: '--bcrypt-cost',
