@@ -226,6 +226,20 @@ export function resolveSetting(
   return {value: spec.default(env), source: 'default', hint}
 }
 
+/**
+ * The API URL for a command that only makes sense against a server (login, logout, api):
+ * checked, or a usage error saying how to give one.
+ */
+export function requireApiUrl(flagValue: string | undefined, command: string, env: NodeJS.ProcessEnv = process.env): string {
+  const setting = resolveSetting('apiUrl', flagValue, env)
+  if (setting.value === undefined) {
+    throw new UsageError(`${command} talks to a stayctl server, and no API URL is set`, {
+      suggestion: 'pass --api URL, set STAYCTL_API_URL, or store one with `stayctl config set apiUrl URL [--profile NAME]`',
+    })
+  }
+  return checkApiUrl(setting.value, `${setting.hint}; it came from ${setting.source}`)
+}
+
 /** An integer setting within bounds, or a usage error naming the setting. */
 export function resolveIntSetting(
   name: SettingName,
