@@ -82,6 +82,7 @@ export const operations = {
   auth: {
     login: auth.login,
     logout: auth.logout,
+    whoami: auth.whoami,
   },
   tokens: {
     create: auth.createToken,

@@ -5,7 +5,7 @@
 import {Command, Errors, type Interfaces} from '@oclif/core'
 
 import {maskUrl, parseDatabaseUrl, type DatabaseTarget} from '../config/database-url.js'
-import {resolveIntSetting, resolveSetting, type ResolvedSetting} from '../config/settings.js'
+import {resolveIntSetting, resolveSetting, selectProfile, type ResolvedSetting} from '../config/settings.js'
 import type {Backend} from '../backend.js'
 import type {Db} from '../db/index.js'
 import {ERROR_CATALOGUE, UsageError, isStayctlError, type ErrorKind} from '../errors.js'
@@ -43,6 +43,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
+    // Every setting lookup of this run (database, API URL, bcrypt cost…) reads the chosen profile.
+    selectProfile((flags as {profile?: string}).profile)
   }
 
   /** The API URL setting (--api, STAYCTL_API_URL, config file); its value is undefined for local runs. */
