@@ -34,8 +34,6 @@ Exit codes: 0, 2 no API URL, or no username or password off a terminal, 6 wrong 
   static override flags = {
     username: Flags.string({char: 'u', description: 'Username or email (asked on a terminal when left out)'}),
     'password-stdin': Flags.boolean({description: 'Read the password from stdin (needs --username)'}),
-    api: Flags.string({description: 'The server: URL of its GraphQL endpoint [env: STAYCTL_API_URL]'}),
-    timeout: Flags.integer({description: 'Seconds to wait for the server', min: 1, default: 30}),
   }
 
   async run(): Promise<LoginOutput> {

@@ -1,5 +1,3 @@
-import {Flags} from '@oclif/core'
-
 import {BaseCommand} from '../src/cli/base-command.js'
 import {color} from '../src/cli/render.js'
 import {removeSession, storedSession} from '../src/config/credentials.js'
@@ -23,10 +21,6 @@ Exit codes: 0, 2 no API URL.`
 
   static override examples = ['<%= config.bin %> <%= command.id %> --api https://admin.example.com/graphql', '<%= config.bin %> <%= command.id %> --profile staging']
 
-  static override flags = {
-    api: Flags.string({description: 'The server: URL of its GraphQL endpoint [env: STAYCTL_API_URL]'}),
-    timeout: Flags.integer({description: 'Seconds to wait for the server', min: 1, default: 30}),
-  }
 
   async run(): Promise<LogoutOutput> {
     const apiUrl = requireApiUrl(this.flags.api, 'logout')

@@ -25,6 +25,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override baseFlags = {
     'database-url': flags.databaseUrl,
     api: flags.api,
+    profile: flags.profile,
     timeout: flags.timeout,
   }
 
@@ -44,7 +45,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
     // Every setting lookup of this run (database, API URL, bcrypt cost…) reads the chosen profile.
-    selectProfile((flags as {profile?: string}).profile)
+    selectProfile(this.flags.profile)
   }
 
   /** The API URL setting (--api, STAYCTL_API_URL, config file); its value is undefined for local runs. */
@@ -86,7 +87,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const url = this.apiUrl()
     if (url === undefined) return undefined
     const {createClient} = await import('../remote/client.js')
-    const token = process.env.STAYCTL_TOKEN || undefined
+    const {tokenFor} = await import('../config/credentials.js')
+    const token = tokenFor(url)
     return createClient({url, token, timeoutMs: this.flags.timeout * 1000})
   }
 

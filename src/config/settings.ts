@@ -64,13 +64,6 @@ export const SETTINGS = {
       return value.trim()
     },
   },
-  apiUrl: {
-    key: 'apiUrl',
-    flag: '--api',
-    env: ['STAYCTL_API_URL'],
-    default: () => undefined,
-    description: 'GraphQL endpoint of a stayctl server to run commands against (unset: run locally)',
-  },
   bcryptCost: {
     key: 'bcryptCost',
     flag: '--bcrypt-cost',

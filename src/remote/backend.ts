@@ -12,7 +12,7 @@
  */
 import type {Backend} from '../backend.js'
 import {UsageError, ValidationError} from '../errors.js'
-import type {CreatedToken, LoginResult, TokenView} from '../services/auth.js'
+import type {CreatedToken, Identity, LoginResult, TokenView} from '../services/auth.js'
 import type {AuditEventView} from '../services/audit.js'
 import type {BookingDetails, BookingView, CancelBookingResult} from '../services/bookings.js'
 import type {ImportRowsResult} from '../services/import/rows.js'
@@ -387,6 +387,7 @@ export function remoteBackend(client: RemoteClient): Backend {
       logout: async (token) =>
         (await client.request<{result: {tokenId: number | null; revoked: boolean}}>('mutation { result: endSession { tokenId revoked } }', {}, {idempotent: true, token}))
           .result,
+      whoami: async () => (await read<{whoami: Identity}>(`query { whoami { actor isAdmin user { ${USER} } } }`)).whoami,
     },
 
     tokens: {
