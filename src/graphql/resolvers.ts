@@ -126,6 +126,11 @@ export const resolvers = {
       {service}: Ctx,
     ) => connection(await op.audit.list(service, {...given(filters), ...pageOf({first, after})})),
     apiTokens: (_: unknown, __: unknown, {service, auth}: Ctx) => auth.listTokens(service),
+    exportPage: (
+      _: unknown,
+      args: {entity: string; where?: Maybe<string[]>; includePasswordHashes?: Maybe<boolean>; after?: Maybe<number>; first?: Maybe<number>},
+      {service}: Ctx,
+    ) => op.exports.page(service, {...given(args), entity: args.entity}),
   },
 
   Mutation: {
