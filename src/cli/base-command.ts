@@ -8,7 +8,8 @@ import {maskUrl, parseDatabaseUrl, type DatabaseTarget} from '../config/database
 import {resolveIntSetting, resolveSetting, selectProfile, type ResolvedSetting} from '../config/settings.js'
 import type {Backend} from '../backend.js'
 import type {Db} from '../db/index.js'
-import {ERROR_CATALOGUE, isStayctlError, type ErrorKind} from '../errors.js'
+import {ERROR_CATALOGUE, UsageError, isStayctlError, type ErrorKind} from '../errors.js'
+import type {RemoteClient} from '../remote/client.js'
 import * as flags from './flags.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -23,6 +24,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   static override baseFlags = {
     'database-url': flags.databaseUrl,
+    api: flags.api,
+    timeout: flags.timeout,
   }
 
   protected flags!: BaseFlags<T>
@@ -44,9 +47,47 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     selectProfile((flags as {profile?: string}).profile)
   }
 
+  /** The API URL setting (--api, STAYCTL_API_URL, config file); its value is undefined for local runs. */
+  protected apiSetting(): ResolvedSetting {
+    return resolveSetting('apiUrl', this.flags.api)
+  }
+
   /** The database setting, with where it came from (flag, env, config file, default). */
   protected databaseSetting(): ResolvedSetting {
+    const api = this.apiSetting()
+    if (api.value !== undefined) {
+      throw new UsageError(`\`${this.config.bin} ${this.id?.replace(/:/g, ' ')}\` needs the database itself and cannot run against a server (API URL from ${api.source})`, {
+        suggestion: 'run it where the database is, without --api, STAYCTL_API_URL or an apiUrl in the config',
+      })
+    }
     return resolveSetting('databaseUrl', this.flags['database-url'])
+  }
+
+  /** The server's URL, checked: undefined for local runs. */
+  protected apiUrl(): string | undefined {
+    const setting = this.apiSetting()
+    if (setting.value === undefined) return undefined
+    let url: URL | undefined
+    try {
+      url = new URL(setting.value)
+    } catch {
+      url = undefined
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new UsageError(`invalid API URL "${maskUrl(setting.value)}" (from ${setting.source}): it must be an http:// or https:// URL`, {
+        suggestion: `set ${setting.hint} to the server's GraphQL URL, e.g. https://admin.example.com/graphql`,
+      })
+    }
+    return setting.value
+  }
+
+  /** A client of the server named by the API URL (with the token for it), or undefined for local runs. */
+  protected async remoteClient(): Promise<RemoteClient | undefined> {
+    const url = this.apiUrl()
+    if (url === undefined) return undefined
+    const {createClient} = await import('../remote/client.js')
+    const token = process.env.STAYCTL_TOKEN || undefined
+    return createClient({url, token, timeoutMs: this.flags.timeout * 1000})
   }
 
   protected databaseTarget(): DatabaseTarget {
@@ -66,8 +107,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return this.openedDb
   }
 
-  /** The operations, run locally against the configured database as the OS user. */
+  /**
+   * The operations: against the server when an API URL is set (as the token's user), else
+   * locally against the configured database as the OS user.
+   */
   protected async backend(): Promise<Backend> {
+    const client = await this.remoteClient()
+    if (client) {
+      const {remoteBackend} = await import('../remote/backend.js')
+      return remoteBackend(client)
+    }
     const db = await this.db()
     const [{localBackend}, {localOperator}] = await Promise.all([import('../backend.js'), import('../services/context.js')])
     const bcryptCost = resolveIntSetting('bcryptCost', undefined, {min: 4, max: 31})

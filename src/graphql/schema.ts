@@ -82,8 +82,8 @@ type User {
   id: Int!
   "Unique regardless of case; 3–50 letters, digits, dots, dashes or underscores."
   username: String!
-  "Unique, stored lower-case."
-  email: String!
+  "Unique, stored lower-case; null unless the caller is an admin or the user themself."
+  email: String
   "Given name; null when unknown or erased."
   firstName: String
   "Family name; null when unknown or erased."
@@ -250,18 +250,49 @@ type AuditEvent {
   changes: JSON
 }
 
-"""A long-lived token for scripts; the token itself is shown once, when created."""
+"""A long-lived token for scripts, or a login session; the token itself is shown once, when created."""
 type ApiToken {
   "Pass to revokeApiToken."
   id: Int!
-  "What it is for, as given when created."
+  "Whose token it is."
+  userId: Int!
+  "The owner's username."
+  username: String
+  "What it is for, as given when created; session for login sessions."
   name: String!
+  "session (from login) or api (created for scripts)."
+  kind: TokenKind!
+  "active, expired or revoked."
+  status: TokenStatus!
   "When it was made."
   createdAt: DateTime!
   "After this it no longer works; null: never expires."
   expiresAt: DateTime
   "Null until first used (where the auth service records it)."
   lastUsedAt: DateTime
+  "When it was revoked; null while it is not."
+  revokedAt: DateTime
+}
+
+"""What a token is: a login session or an API token for scripts."""
+enum TokenKind {
+  session
+  api
+}
+
+"""Whether a token still works."""
+enum TokenStatus {
+  active
+  expired
+  revoked
+}
+
+"""A page of tokens."""
+type ApiTokenConnection {
+  "The tokens of this page, in order."
+  nodes: [ApiToken!]!
+  "Where the page ends: pass endCursor as after for the next."
+  pageInfo: PageInfo!
 }
 
 """A page of users."""
@@ -373,6 +404,8 @@ type Query {
   auditEvents(
     first: Int
     after: String
+    "id or -id (the default: newest first)."
+    sort: String
     entity: String
     entityId: String
     actor: String
@@ -388,6 +421,11 @@ type Query {
   includePasswordHashes (users): add the bcrypt hashes. first: 1–5000 (default 1000).
   """
   exportPage(entity: ImportEntity!, where: [String!], includePasswordHashes: Boolean, after: Int, first: Int): ExportPage!
+  """
+  Tokens and sessions, newest first by default: the caller's own, or (admins) those of user.
+  all: also revoked and expired ones. sort: id, createdAt, expiresAt, lastUsedAt.
+  """
+  tokens(first: Int, after: String, sort: String, user: String, all: Boolean): ApiTokenConnection!
 }
 
 """A new account."""
@@ -413,8 +451,8 @@ input UpdateUserInput {
 
 """A new listing."""
 input CreatePropertyInput {
-  "The host: id, username or email."
-  owner: String!
+  "The host: id, username or email; the caller when left out (only admins list for others)."
+  owner: String
   name: String!
   description: String
   address: String!
@@ -437,8 +475,8 @@ input UpdatePropertyInput {
 input CreateBookingInput {
   "Property id or name."
   property: String!
-  "Guest id, username or email."
-  guest: String!
+  "Guest id, username or email; the caller when left out (only admins book for others)."
+  guest: String
   startDate: Date!
   "Check-out day (exclusive)."
   endDate: Date!
@@ -451,8 +489,8 @@ input CreateBookingInput {
 input CreateReviewInput {
   "Property id or name."
   property: String!
-  "Reviewer id, username or email."
-  reviewer: String!
+  "Reviewer id, username or email; the caller when left out (only admins review for others)."
+  reviewer: String
   rating: Int!
   comment: String
 }
@@ -600,6 +638,8 @@ type ExportPage {
 type LoginResult {
   "Send as Authorization: Bearer <token>. Shown once."
   token: String!
+  "The session's id, as tokens lists it (to revoke it from elsewhere)."
+  tokenId: Int!
   "When the session ends."
   expiresAt: DateTime!
   "Who logged in."
@@ -614,6 +654,22 @@ type CreatedApiToken {
   token: String!
   "When it stops working."
   expiresAt: DateTime
+  "Whose token it is."
+  userId: Int!
+  "The owner's username."
+  username: String
+  "What it is for."
+  name: String!
+  "Always api."
+  kind: TokenKind!
+  "Always active."
+  status: TokenStatus!
+  "When it was made."
+  createdAt: DateTime!
+  "Null: not used yet."
+  lastUsedAt: DateTime
+  "Null: not revoked."
+  revokedAt: DateTime
 }
 
 """A revoked token."""
@@ -621,6 +677,16 @@ type RevokeTokenResult {
   "The token's id."
   id: Int!
   "Always true."
+  revoked: Boolean!
+  "The token as it is now."
+  token: ApiToken!
+}
+
+"""What ending a session did."""
+type EndSessionResult {
+  "The id of the token the request carried; null when it is unknown."
+  tokenId: Int
+  "True when it was live and is now revoked; false when it had already ended."
   revoked: Boolean!
 }
 
@@ -634,8 +700,10 @@ type Mutation {
   login(login: String!, password: String!): LoginResult
   "Ends the session of the token this request carries."
   logout: Boolean!
-  "A long-lived API token for the logged-in user (default expiry: the server's)."
-  createApiToken(name: String!, expiresInDays: Int): CreatedApiToken!
+  "Ends the session (or API token) this request carries, and says which token it was."
+  endSession: EndSessionResult!
+  "A long-lived API token for the logged-in user, or (admins) for user (default expiry: the server's)."
+  createApiToken(name: String!, expiresInDays: Int, user: String): CreatedApiToken!
   "Revokes an API token of the logged-in user (admins: anyone's)."
   revokeApiToken(id: Int!): RevokeTokenResult!
 
@@ -643,8 +711,8 @@ type Mutation {
   createUser(input: CreateUserInput!): User!
   "ref: id, username or email."
   updateUser(ref: String!, input: UpdateUserInput!): User!
-  "Sets a new password (8 characters to 72 bytes). ref: id, username or email."
-  setUserPassword(ref: String!, password: String!): User!
+  "Sets a new password (8 characters to 72 bytes). ref: id, username or email. Users changing their own give currentPassword."
+  setUserPassword(ref: String!, password: String!, currentPassword: String): User!
   "Lets a user log in and book again. ref: id, username or email."
   activateUser(ref: String!): User!
   "Stops a user from logging in, booking and listing. ref: id, username or email."

@@ -6,7 +6,8 @@
  *
  *   GraphQL error with extensions.kind (a stayctl server)   → that kind, message, suggestion, details
  *   extensions.code BAD_USER_INPUT, NOT_FOUND, …           → the catalogue's kind for that code
- *   GRAPHQL_VALIDATION_FAILED / PARSE_FAILED, HTTP 413     → VALIDATION (the request is refused as asked)
+ *   GRAPHQL_VALIDATION_FAILED / PARSE_FAILED, HTTP 413,
+ *   or no code at all (a variable GraphQL cannot coerce)  → VALIDATION (the request is refused as asked)
  *   SERVICE_UNAVAILABLE, HTTP 5xx/429, refused, timeout    → UNAVAILABLE (exit 7)
  *   HTTP 401 / 403 without a GraphQL body                  → UNAUTHENTICATED / FORBIDDEN
  *   anything else (a masked server bug)                    → INTERNAL
@@ -55,6 +56,8 @@ export interface RequestOptions {
    * retried, and only after an UNAVAILABLE failure (the server may not have seen them).
    */
   idempotent?: boolean
+  /** Send this token instead of the client's (logout of a given session). */
+  token?: string
 }
 
 export interface RemoteClient {
@@ -127,6 +130,13 @@ function networkCode(error: unknown): string | undefined {
   return undefined
 }
 
+/** The innermost message of an error's causes ("fetch failed" says less than what caused it). */
+function rootMessage(error: unknown): string {
+  let e = error as {message?: unknown; cause?: unknown}
+  for (let depth = 0; e.cause && typeof e.cause === 'object' && depth < 5; depth += 1) e = e.cause as typeof e
+  return String(e.message ?? error)
+}
+
 function isTimeout(error: unknown): boolean {
   const name = (error as {name?: unknown})?.name
   return name === 'TimeoutError' || name === 'AbortError'
@@ -145,7 +155,11 @@ export function createClient(options: ClientOptions): RemoteClient {
   const token = options.token
   const baseFetch = options.fetch ?? globalThis.fetch
 
-  const scrub = (text: string): string => maskUrl(token ? text.split(token).join('****') : text)
+  /** Masks the tokens a request carried (the client's, or one given for that request) and URL passwords. */
+  const scrubber =
+    (secrets: string[]) =>
+    (text: string): string =>
+      maskUrl(secrets.reduce((t, secret) => t.split(secret).join('****'), text))
   const unreachable = 'check the URL (--api, STAYCTL_API_URL or the profile) and that `stayctl serve` runs there'
 
   // The fetch graphql-request uses: answers that are not GraphQL (an HTML error page, a proxy's
@@ -170,10 +184,12 @@ export function createClient(options: ClientOptions): RemoteClient {
     return new UnavailableError(`${what}, not a GraphQL answer`, {suggestion: unreachable})
   }
 
-  const fromGraphQL = (error: WireError, status: number, more: number): StayctlError => {
+  const fromGraphQL = (error: WireError, status: number, more: number, scrub: (text: string) => string): StayctlError => {
     const ext = error.extensions ?? {}
     const code = typeof ext.code === 'string' ? ext.code : undefined
-    const kind: ErrorKind = isKind(ext.kind) ? ext.kind : ((code ? KIND_OF_CODE[code] : undefined) ?? (status === 401 ? 'UNAUTHENTICATED' : 'INTERNAL'))
+    // Without a code: GraphQL refused the request itself (a variable of the wrong type, a value
+    // outside an enum); execution errors of a stayctl server always carry one.
+    const kind: ErrorKind = isKind(ext.kind) ? ext.kind : code ? (KIND_OF_CODE[code] ?? 'INTERNAL') : status === 401 ? 'UNAUTHENTICATED' : 'VALIDATION'
     let message = scrub(typeof error.message === 'string' && error.message !== '' ? error.message : `GraphQL error ${code ?? ''}`.trim())
     if (kind === 'INTERNAL') message = `the server at ${shownUrl} failed: ${message}`
     if (more > 0) message += ` (and ${more} more error${more === 1 ? '' : 's'})`
@@ -187,11 +203,11 @@ export function createClient(options: ClientOptions): RemoteClient {
     return domainError(kind, message, {suggestion, details})
   }
 
-  const toDomainError = (error: unknown): StayctlError => {
+  const toDomainError = (error: unknown, scrub: (text: string) => string): StayctlError => {
     if (error instanceof StayctlError) return error
     if (error instanceof ClientError) {
       const errors = (error.response.errors ?? []) as WireError[]
-      if (errors.length > 0) return fromGraphQL(errors[0], error.response.status, errors.length - 1)
+      if (errors.length > 0) return fromGraphQL(errors[0], error.response.status, errors.length - 1, scrub)
       return httpError(error.response.status, error.response.headers?.get('content-type') ?? '')
     }
     if (isTimeout(error)) {
@@ -201,7 +217,7 @@ export function createClient(options: ClientOptions): RemoteClient {
     }
     const code = networkCode(error)
     if (code || error instanceof TypeError) {
-      const reason = (code && NETWORK_REASONS[code]) ?? (code ? code : scrub((error as Error).message))
+      const reason = (code && NETWORK_REASONS[code]) ?? (code ? `${code} (${scrub(rootMessage(error))})` : scrub(rootMessage(error)))
       return new UnavailableError(`cannot reach the stayctl server at ${shownUrl}: ${reason}`, {suggestion: unreachable})
     }
     return new StayctlError('INTERNAL', `request to ${shownUrl} failed: ${scrub(String((error as Error)?.message ?? error))}`)
@@ -216,11 +232,14 @@ export function createClient(options: ClientOptions): RemoteClient {
     url,
     async request<T>(document: string, variables: Record<string, unknown> = {}, requestOptions: RequestOptions = {}): Promise<T> {
       const attempts = requestOptions.idempotent ? retries + 1 : 1
+      const own = requestOptions.token
+      const requestHeaders = own ? {authorization: `Bearer ${own}`} : undefined
+      const scrub = scrubber([token, own].filter((t): t is string => Boolean(t)))
       for (let attempt = 1; ; attempt += 1) {
         try {
-          return await client.request<T>({document, variables, signal: AbortSignal.timeout(timeoutMs)})
+          return await client.request<T>({document, variables, requestHeaders, signal: AbortSignal.timeout(timeoutMs)})
         } catch (caught) {
-          const error = toDomainError(caught)
+          const error = toDomainError(caught, scrub)
           if (attempt >= attempts || error.kind !== 'UNAVAILABLE') throw error
           const wait = backoffMs * 2 ** (attempt - 1)
           await new Promise((resolve) => setTimeout(resolve, wait / 2 + Math.random() * wait))
