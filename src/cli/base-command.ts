@@ -85,8 +85,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected async remoteClient(): Promise<RemoteClient | undefined> {
     const url = this.apiUrl()
     if (url === undefined) return undefined
-    const {createClient} = await import('../remote/client.js')
-    const token = process.env.STAYCTL_TOKEN || undefined
+    const [{createClient}, {tokenFor}] = await Promise.all([import('../remote/client.js'), import('../config/credentials.js')])
+    // STAYCTL_TOKEN, else the session `stayctl login` stored for this server.
+    const token = tokenFor(url)
     return createClient({url, token, timeoutMs: this.flags.timeout * 1000})
   }
 
