@@ -25,6 +25,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override baseFlags = {
     'database-url': flags.databaseUrl,
     api: flags.api,
+    profile: flags.profile,
     timeout: flags.timeout,
   }
 
@@ -44,7 +45,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
     // Every setting lookup of this run (database, API URL, bcrypt cost…) reads the chosen profile.
-    selectProfile((flags as {profile?: string}).profile)
+    selectProfile(this.flags.profile)
   }
 
   /** The API URL setting (--api, STAYCTL_API_URL, config file); its value is undefined for local runs. */
@@ -85,8 +86,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected async remoteClient(): Promise<RemoteClient | undefined> {
     const url = this.apiUrl()
     if (url === undefined) return undefined
-    const [{createClient}, {tokenFor}] = await Promise.all([import('../remote/client.js'), import('../config/credentials.js')])
-    // STAYCTL_TOKEN, else the session `stayctl login` stored for this server.
+    const {createClient} = await import('../remote/client.js')
+    const {tokenFor} = await import('../config/credentials.js')
     const token = tokenFor(url)
     return createClient({url, token, timeoutMs: this.flags.timeout * 1000})
   }

@@ -11,6 +11,11 @@ export const api = Flags.string({
   helpGroup: 'GLOBAL',
 })
 
+export const profile = Flags.string({
+  description: 'Use the settings of this profile of the config file [env: STAYCTL_PROFILE]',
+  helpGroup: 'GLOBAL',
+})
+
 export const timeout = Flags.integer({
   description: 'With --api: seconds to wait for each answer of the server',
   helpGroup: 'GLOBAL',

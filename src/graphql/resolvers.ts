@@ -125,6 +125,7 @@ export const resolvers = {
       {first, after, sort, ...filters}: PageArgs & Record<'entity' | 'entityId' | 'actor' | 'action' | 'since' | 'until', Maybe<string>>,
       {service}: Ctx,
     ) => connection(await op.audit.list(service, {...given(filters), ...pageOf({first, after, sort})})),
+    whoami: (_: unknown, __: unknown, {service}: Ctx) => op.auth.whoami(service),
     apiTokens: (_: unknown, __: unknown, {service, auth}: Ctx) => auth.listTokens(service),
     exportPage: (
       _: unknown,

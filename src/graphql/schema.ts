@@ -287,6 +287,16 @@ enum TokenStatus {
   revoked
 }
 
+"""Who a caller is."""
+type Identity {
+  "What audit events record: the username."
+  actor: String!
+  "Admins may do everything."
+  isAdmin: Boolean!
+  "The user behind the token."
+  user: User
+}
+
 """A page of tokens."""
 type ApiTokenConnection {
   "The tokens of this page, in order."
@@ -413,6 +423,8 @@ type Query {
     since: String
     until: String
   ): AuditEventConnection!
+  "Who the caller is (stayctl whoami); UNAUTHENTICATED without a token."
+  whoami: Identity!
   "The API tokens of the logged-in user."
   apiTokens: [ApiToken!]!
   """

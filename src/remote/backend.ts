@@ -11,8 +11,8 @@
  * only when they carry an idempotency key.
  */
 import type {Backend} from '../backend.js'
-import {UnauthenticatedError, ValidationError} from '../errors.js'
-import type {CreatedToken, LoginResult, TokenView} from '../services/auth.js'
+import {ValidationError} from '../errors.js'
+import type {CreatedToken, Identity, LoginResult, TokenView} from '../services/auth.js'
 import type {AuditEventView} from '../services/audit.js'
 import type {BookingDetails, BookingView, CancelBookingResult} from '../services/bookings.js'
 import type {ExportPage} from '../services/export.js'
@@ -391,14 +391,7 @@ export function remoteBackend(client: RemoteClient): Backend {
       logout: async (token) =>
         (await client.request<{result: {tokenId: number | null; revoked: boolean}}>('mutation { result: endSession { tokenId revoked } }', {}, {idempotent: true, token}))
           .result,
-      // The server's `me`: the token's user, null without a token (refused as the local operation refuses it).
-      whoami: async () => {
-        const {me} = await read<{me: UserView | null}>(`{ me { ${USER} } }`)
-        if (me === null) {
-          throw new UnauthenticatedError('log in to see who you are', {suggestion: 'log in, or pass an API token (`stayctl tokens create`)'})
-        }
-        return {actor: me.username, isAdmin: me.isAdmin, user: me}
-      },
+      whoami: async () => (await read<{whoami: Identity}>(`query { whoami { actor isAdmin user { ${USER} } } }`)).whoami,
     },
 
     tokens: {

@@ -215,6 +215,9 @@ const CASES: Case[] = [
   {name: 'tokens.revoke: unknown', expect: 'NOT_FOUND', run: (b) => b.tokens.revoke(999_999)},
   {name: 'auth.login', expect: 'ok', run: (b) => b.auth.login({login: fixtures.users.host.email, password: fixtures.users.host.password})},
   {name: 'auth.login: wrong password', expect: 'UNAUTHENTICATED', run: (b) => b.auth.login({login: host, password: 'wrong-password'})},
+  {name: 'auth.whoami', expect: 'ok', run: (b) => b.auth.whoami()},
+  {name: 'guest: auth.whoami', as: 'guest', expect: 'ok', run: (b) => b.auth.whoami()},
+  {name: 'anonymous: auth.whoami', as: 'anonymous', expect: 'UNAUTHENTICATED', run: (b) => b.auth.whoami()},
   {name: 'auth.logout', expect: 'ok', setup: (ctx) => login(ctx, {login: host, password: fixtures.users.host.password}), run: (b, s) => b.auth.logout((s.setup as {token: string}).token)},
 
   // As a guest: what authorization lets through, hides and refuses is the same.
