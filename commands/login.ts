@@ -6,7 +6,6 @@ import {currentPassword, inputOrFail} from '../src/cli/prompts.js'
 import {saveSession} from '../src/config/credentials.js'
 import {requireApiUrl} from '../src/config/settings.js'
 import {UsageError} from '../src/errors.js'
-import {createClient} from '../src/remote/client.js'
 import type {UserView} from '../src/services/users.js'
 
 export interface LoginOutput {
@@ -46,26 +45,17 @@ Exit codes: 0, 2 no API URL, or no username or password off a terminal, 6 wrong 
     const password = await currentPassword(f['password-stdin'])
     if (password === '') throw new UsageError('the password is empty')
     // No token: a stale session of this server must not stand in the way of a new one.
-    const client = createClient({url: apiUrl, timeoutMs: f.timeout * 1000})
-    const {login: session} = await client.request<{login: {token: string; expiresAt: string; user: UserView}}>(LOGIN, {login, password})
+    const [{createClient}, {remoteBackend}] = await Promise.all([import('../src/remote/client.js'), import('../src/remote/backend.js')])
+    const session = await remoteBackend(createClient({url: apiUrl, timeoutMs: f.timeout * 1000})).auth.login({login, password})
     const credentialsFile = await saveSession(apiUrl, {
       token: session.token,
       username: session.user.username,
       userId: session.user.id,
       expiresAt: session.expiresAt,
+      tokenId: session.tokenId,
     })
     this.log(`Logged in to ${apiUrl} as ${session.user.username}${session.user.isAdmin ? ' (admin)' : ''}; the session ends ${session.expiresAt}.`)
     if (process.env.STAYCTL_TOKEN) this.note(color.warn('Warning: STAYCTL_TOKEN is set: commands send it instead of this session until you unset it'))
     return {apiUrl, user: session.user, expiresAt: session.expiresAt, credentialsFile}
   }
 }
-
-const LOGIN = /* GraphQL */ `
-  mutation Login($login: String!, $password: String!) {
-    login(login: $login, password: $password) {
-      token
-      expiresAt
-      user { id username email firstName lastName isActive isAdmin createdAt updatedAt }
-    }
-  }
-`

@@ -3,7 +3,6 @@ import {color} from '../src/cli/render.js'
 import {removeSession, storedSession} from '../src/config/credentials.js'
 import {requireApiUrl} from '../src/config/settings.js'
 import {isStayctlError} from '../src/errors.js'
-import {createClient} from '../src/remote/client.js'
 
 export interface LogoutOutput {
   apiUrl: string
@@ -21,7 +20,6 @@ Exit codes: 0, 2 no API URL.`
 
   static override examples = ['<%= config.bin %> <%= command.id %> --api https://admin.example.com/graphql', '<%= config.bin %> <%= command.id %> --profile staging']
 
-
   async run(): Promise<LogoutOutput> {
     const apiUrl = requireApiUrl(this.flags.api, 'logout')
     const session = storedSession(apiUrl)
@@ -31,8 +29,8 @@ Exit codes: 0, 2 no API URL.`
     }
     let endedOnServer = false
     try {
-      const client = createClient({url: apiUrl, token: session.token, timeoutMs: this.flags.timeout * 1000})
-      endedOnServer = (await client.request<{logout: boolean}>('mutation Logout { logout }')).logout
+      const [{createClient}, {remoteBackend}] = await Promise.all([import('../src/remote/client.js'), import('../src/remote/backend.js')])
+      endedOnServer = (await remoteBackend(createClient({url: apiUrl, timeoutMs: this.flags.timeout * 1000})).auth.logout(session.token)).revoked
     } catch (error) {
       if (!isStayctlError(error)) throw error
       // A session that ended already (expired, revoked) needs nothing more from the server.

@@ -77,7 +77,7 @@ export const SETTINGS = {
     flag: '--api',
     env: ['STAYCTL_API_URL'],
     default: () => undefined,
-    description: 'GraphQL endpoint of a stayctl server; when set, commands run there instead of on a database',
+    description: 'GraphQL endpoint of a stayctl server to run commands against (unset: run locally)',
     check: (value) => checkApiUrl(value, 'apiUrl'),
   },
 } satisfies Record<string, SettingSpec>

@@ -127,6 +127,11 @@ export const resolvers = {
     ) => connection(await op.audit.list(service, {...given(filters), ...pageOf({first, after, sort})})),
     whoami: (_: unknown, __: unknown, {service}: Ctx) => op.auth.whoami(service),
     apiTokens: (_: unknown, __: unknown, {service, auth}: Ctx) => auth.listTokens(service),
+    exportPage: (
+      _: unknown,
+      args: {entity: string; where?: Maybe<string[]>; includePasswordHashes?: Maybe<boolean>; after?: Maybe<number>; first?: Maybe<number>},
+      {service}: Ctx,
+    ) => op.exports.page(service, {...given(args), entity: args.entity}),
     tokens: async (_: unknown, {first, after, sort, ...filters}: PageArgs & {user?: Maybe<string>; all?: Maybe<boolean>}, {service, auth}: Ctx) =>
       connection(await auth.listTokens(service, {...given(filters), ...pageOf({first, after, sort})})),
   },

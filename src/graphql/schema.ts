@@ -428,6 +428,12 @@ type Query {
   "The API tokens of the logged-in user."
   apiTokens: [ApiToken!]!
   """
+  One page of an export (admins only), in id order: the rows \`stayctl export\` writes, natural
+  keys instead of ids. where: field=value filters, all must hold (field= for empty).
+  includePasswordHashes (users): add the bcrypt hashes. first: 1–5000 (default 1000).
+  """
+  exportPage(entity: ImportEntity!, where: [String!], includePasswordHashes: Boolean, after: Int, first: Int): ExportPage!
+  """
   Tokens and sessions, newest first by default: the caller's own, or (admins) those of user.
   all: also revoked and expired ones. sort: id, createdAt, expiresAt, lastUsedAt.
   """
@@ -624,6 +630,20 @@ type ImportRowsResult {
   unknownColumns: [String!]!
   "Each refused row, by index."
   rejections: [ImportRejection!]!
+}
+
+"""A page of an export: its columns and rows, as an export file holds them."""
+type ExportPage {
+  "What is exported."
+  entity: ImportEntity!
+  "The column names, in order (a CSV export's header)."
+  columns: [String!]!
+  "Each row: a list of its values in column order (strings, numbers, booleans or null)."
+  rows: [JSON!]!
+  "Pass as after for the next page; null when this page is empty."
+  endCursor: Int
+  "Whether more rows follow."
+  hasNextPage: Boolean!
 }
 
 """A new session."""

@@ -11,10 +11,11 @@
  * only when they carry an idempotency key.
  */
 import type {Backend} from '../backend.js'
-import {UsageError, ValidationError} from '../errors.js'
+import {ValidationError} from '../errors.js'
 import type {CreatedToken, Identity, LoginResult, TokenView} from '../services/auth.js'
 import type {AuditEventView} from '../services/audit.js'
 import type {BookingDetails, BookingView, CancelBookingResult} from '../services/bookings.js'
+import type {ExportPage} from '../services/export.js'
 import type {ImportRowsResult} from '../services/import/rows.js'
 import type {Page, PageInput} from '../services/pagination.js'
 import type {PaymentDetails, PaymentView, RefundResult} from '../services/payments.js'
@@ -102,10 +103,6 @@ export function remoteBackend(client: RemoteClient): Backend {
       nodes.push(...page.nodes)
     }
     return nodes
-  }
-
-  const notYet = (what: string) => {
-    throw new UsageError(`${what} is not available remotely yet`, {suggestion: 'run it locally, against the database (without --api)'})
   }
 
   return {
@@ -348,8 +345,8 @@ export function remoteBackend(client: RemoteClient): Backend {
     },
 
     imports: {
-      file: async () => notYet('import'),
-      folder: async () => notYet('import all'),
+      file: async (input) => (await import('./transfer.js')).remoteImportFile(client, input),
+      folder: async (input) => (await import('./transfer.js')).remoteImportFolder(client, input),
       rows: async (input) => {
         const {result} = await write<{result: ImportRowsResult}>(
           'mutation($input: ImportRowsInput!) { result: importRows(input: $input) { entity read inserted updated rejected dryRun atomic committed unknownColumns rejections { index line field reason } } }',
@@ -372,7 +369,14 @@ export function remoteBackend(client: RemoteClient): Backend {
     },
 
     exports: {
-      entity: async () => notYet('export'),
+      entity: async (input) => (await import('./transfer.js')).remoteExportEntity(client, input),
+      page: async (input) =>
+        (
+          await read<{page: ExportPage}>(
+            'query($entity: ImportEntity!, $where: [String!], $includePasswordHashes: Boolean, $after: Int, $first: Int) { page: exportPage(entity: $entity, where: $where, includePasswordHashes: $includePasswordHashes, after: $after, first: $first) { entity columns rows endCursor hasNextPage } }',
+            defined({entity: input.entity, where: input.where, includePasswordHashes: input.includePasswordHashes, after: input.after, first: input.first}),
+          )
+        ).page,
     },
 
     auth: {

@@ -1,10 +1,12 @@
 /**
- * `stayctl config`, `login`, `logout` and `whoami` through the built binary, against an
- * in-process `stayctl serve`: profiles pick the server, the session token is stored with mode
- * 0600 (acceptance 4) and is never printed, logout ends the session on the server, and
- * mistakes give one line and the documented exit code. Build first (npm test does).
+ * `stayctl config`, `login`, `logout`, `whoami` and `api` through the built binary, against
+ * an in-process `stayctl serve`: profiles pick the server, the session token is stored with
+ * mode 0600 (acceptance 4) and is never printed, logout ends the session on the server, `api`
+ * prints the server's answer and exits with the code of its error, and mistakes give one line
+ * and the documented exit code. Build first (npm test does).
  */
 import fs from 'node:fs'
+import path from 'node:path'
 
 import {expect} from 'chai'
 
@@ -128,5 +130,62 @@ describe('e2e: config, login, logout', function () {
     expectExit(noPassword, 2)
     expect(noPassword.stderr).to.include('a password is required; pipe it in with --password-stdin')
   })
-})
 
+  it('whoami: locally the OS operator on the database; remotely the user of the session or of STAYCTL_TOKEN', async () => {
+    const local = okJson(await run(['whoami', '--json'], undefined, {STAYCTL_DATABASE_URL: s.database.url, STAYCTL_ACTOR: 'e2e'}))
+    expect(local).to.deep.equal({actor: 'os:e2e', isAdmin: true, user: null, mode: 'local', target: s.database.target.display, tokenSource: null})
+
+    expectExit(await run(['config', 'set', 'apiUrl', s.url, '--profile', 'staging']), 0)
+    const anonymous = await run(['whoami', '--profile', 'staging'])
+    expectExit(anonymous, 6)
+    expect(anonymous.stderr).to.match(/^Error: log in to see who you are; .*\n$/)
+
+    expectExit(await run(['login', '--profile', 'staging', '-u', admin.username, '--password-stdin'], admin.password), 0)
+    const remote = await run(['whoami', '--profile', 'staging'])
+    expect(expectExit(remote, 0).stdout).to.equal(`${admin.username} (admin) on ${s.url}, with the session of stayctl login\n`)
+    const json = okJson<Record<string, unknown> & {user: {username: string}}>(await run(['whoami', '--profile', 'staging', '--json']))
+    expect(json).to.deep.include({actor: admin.username, isAdmin: true, mode: 'remote', target: s.url, tokenSource: 'login'})
+    expect(json.user.username).to.equal(admin.username)
+
+    // STAYCTL_TOKEN wins over the stored session: here the guest's API token.
+    const {createToken} = await import('../../src/services/auth.js')
+    const {testContext} = await import('../support/fixtures.js')
+    const guestCtx = testContext(s.db, {actor: {name: fixtures.users.guest.username, userId: s.ids.users.guest, isAdmin: false}})
+    const token = (await createToken(guestCtx, {name: 'ci'})).token
+    const asGuest = okJson(await run(['whoami', '--profile', 'staging', '--json'], undefined, {STAYCTL_TOKEN: token}))
+    expect(asGuest).to.deep.include({actor: fixtures.users.guest.username, isAdmin: false, tokenSource: 'env STAYCTL_TOKEN'})
+  })
+
+  it('api: prints the JSON answer; typed and raw variables, --file; a GraphQL error prints the answer and exits with its code', async () => {
+    const apiEnv = {STAYCTL_API_URL: s.url}
+    expectExit(await run(['login', '-u', admin.username, '--password-stdin'], admin.password, apiEnv), 0)
+    const me = expectExit(await run(['api', '{ me { username isAdmin } }'], undefined, apiEnv), 0)
+    expect(JSON.parse(me.stdout)).to.deep.equal({data: {me: {username: admin.username, isAdmin: true}}})
+
+    const file = path.join(env.HOME!, 'update.graphql')
+    fs.writeFileSync(file, 'mutation($ref: String!, $input: UpdatePropertyInput!) { updateProperty(ref: $ref, input: $input) { name pricePerNight isListed } }')
+    const update = await run(
+      ['api', '--file', file, '--raw-var', 'ref=Harbour Loft', '--var', 'input[isListed]=false', '--raw-var', 'input[pricePerNight]=130.00'],
+      undefined,
+      apiEnv,
+    )
+    expect(JSON.parse(expectExit(update, 0).stdout)).to.deep.equal({data: {updateProperty: {name: 'Harbour Loft', pricePerNight: '130.00', isListed: false}}})
+
+    const query = 'query($ref: String!) { user(ref: $ref) { username } }'
+    const missing = await run(['api', query, '--raw-var', 'ref=nobody.here'], undefined, apiEnv)
+    expectExit(missing, 4)
+    const answer = JSON.parse(missing.stdout) as {data: unknown; errors: {message: string; extensions: {code: string}}[]}
+    expect(answer.errors[0]).to.deep.include({message: 'no user "nobody.here"'})
+    expect(answer.errors[0].extensions.code).to.equal('NOT_FOUND')
+    expect(missing.stderr).to.match(/^Error: no user "nobody.here"(; .*)?\n$/)
+
+    // A number given typed where the schema wants a string: the server refuses the document (exit 3).
+    expectExit(await run(['api', query, '--var', 'ref=42'], undefined, apiEnv), 3)
+    expectExit(await run(['api', '{ me { username '], undefined, apiEnv), 3)
+    // Without a session: an anonymous answer, not an error.
+    expect(JSON.parse(expectExit(await run(['api', '{ me { username } }'], undefined, {...apiEnv, XDG_CONFIG_HOME: path.join(env.HOME!, 'empty')}), 0).stdout)).to.deep.equal({data: {me: null}})
+    const noUrl = await run(['api', '{ me { id } }'])
+    expectExit(noUrl, 2)
+    expect(noUrl.stderr).to.include('api talks to a stayctl server, and no API URL is set')
+  })
+})
