@@ -20,7 +20,7 @@ When the answer holds errors, it is printed all the same, the first error goes t
   static override examples = [
     `<%= config.bin %> <%= command.id %> '{ me { username isAdmin } }'`,
     `<%= config.bin %> <%= command.id %> 'query($ref: String!) { booking(ref: $ref) { status totalPrice } }' --raw-var ref=42`,
-    `<%= config.bin %> <%= command.id %> --file refund.graphql --raw-var ref=txn_1 --var amount='"10.00"' --var idempotencyKey=refund-1`,
+    `<%= config.bin %> <%= command.id %> --file refund.graphql --raw-var ref=txn_1 --raw-var amount=10.00 --var idempotencyKey=refund-1`,
     `<%= config.bin %> <%= command.id %> 'mutation($input: CreateReviewInput!) { createReview(input: $input) { id } }' --var 'input[property]=Harbour Loft' --var input[reviewer]=alice --var input[rating]=5`,
   ]
 
