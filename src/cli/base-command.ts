@@ -5,7 +5,7 @@
 import {Command, Errors, type Interfaces} from '@oclif/core'
 
 import {maskUrl, parseDatabaseUrl, type DatabaseTarget} from '../config/database-url.js'
-import {resolveIntSetting, resolveSetting, selectProfile, type ResolvedSetting} from '../config/settings.js'
+import {checkApiUrl, resolveIntSetting, resolveSetting, selectProfile, type ResolvedSetting} from '../config/settings.js'
 import type {Backend} from '../backend.js'
 import type {Db} from '../db/index.js'
 import {ERROR_CATALOGUE, UsageError, isStayctlError, type ErrorKind} from '../errors.js'
@@ -67,19 +67,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** The server's URL, checked: undefined for local runs. */
   protected apiUrl(): string | undefined {
     const setting = this.apiSetting()
-    if (setting.value === undefined) return undefined
-    let url: URL | undefined
-    try {
-      url = new URL(setting.value)
-    } catch {
-      url = undefined
-    }
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-      throw new UsageError(`invalid API URL "${maskUrl(setting.value)}" (from ${setting.source}): it must be an http:// or https:// URL`, {
-        suggestion: `set ${setting.hint} to the server's GraphQL URL, e.g. https://admin.example.com/graphql`,
-      })
-    }
-    return setting.value
+    return setting.value === undefined ? undefined : checkApiUrl(setting.value, setting.hint)
   }
 
   /** A client of the server named by the API URL (with the token for it), or undefined for local runs. */

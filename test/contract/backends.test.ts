@@ -9,7 +9,13 @@
  * instants (createdAt, expiresAt…: the two runs are not at the same millisecond), tokens
  * (random), lastUsedAt (the server notes the use of the token the remote run sends) and the
  * audit events' `via` (cli locally, graphql remotely) and the transaction ids of refunds (re_<uuid>).
+ * Imports and exports also compare what the command gets (rejections as read, summaries) and
+ * the files written, with each side's folder as <dir>, seconds taken and salted hashes masked.
  */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
 import {expect} from 'chai'
 
 import {localBackend, type Backend} from '../../src/backend.js'
@@ -29,6 +35,8 @@ type ActorName = 'admin' | 'guest' | 'host' | 'anonymous'
 interface Side {
   db: Db
   ids: ScenarioIds
+  /** A folder of this side's own, for files an operation writes. */
+  dir: string
   /** What the case's setup returned on this side's database. */
   setup: unknown
 }
@@ -56,29 +64,50 @@ const REFUND_ID = /^re_[0-9a-f-]{36}$/
 function normalise(value: unknown, key?: string): unknown {
   if (key === 'lastUsedAt') return '<lastUsedAt>'
   if (key === 'via') return '<via>'
+  if (key === 'seconds') return '<seconds>'
   if (typeof value === 'string') return ISO_INSTANT.test(value) ? '<instant>' : REFUND_ID.test(value) ? '<refund transaction id>' : value.replace(TOKEN, '<token>')
   if (Array.isArray(value)) return value.map((v) => normalise(v))
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalise(v, k)]))
   return value
 }
 
-async function outcome(work: () => Promise<unknown>): Promise<{ok: unknown} | {error: Record<string, unknown>}> {
+/** The outcome as --json would print it (key order included), with the side's own folder as <dir>. */
+async function outcome(work: () => Promise<unknown>, dir: string): Promise<{ok: unknown} | {error: Record<string, unknown>}> {
+  const plain = (value: unknown) => JSON.parse(JSON.stringify(normalise(value) ?? null).split(dir).join('<dir>')) as unknown
   try {
-    // Through JSON, as --json prints it: what a command renders must agree, key order included.
-    return {ok: JSON.parse(JSON.stringify(normalise(await work())))}
+    return {ok: plain(await work())}
   } catch (error) {
-    if (!(error instanceof StayctlError)) throw error
+    // Not instanceof: under mocha, tsx loads a module that src imports dynamically (transfer.ts)
+    // a second time, with its own copy of src/errors.ts.
+    if (!(error instanceof StayctlError) && !(error instanceof Error && 'kind' in error && 'exitCode' in error)) throw error
+    const domain = error as StayctlError
     return {
-      error: {
-        class: error.constructor.name,
-        kind: error.kind,
-        exitCode: error.exitCode,
-        message: normalise(error.message),
-        suggestion: error.suggestion,
-        details: error.details,
-      },
+      error: plain({
+        class: domain.constructor.name,
+        kind: domain.kind,
+        exitCode: domain.exitCode,
+        message: domain.message,
+        suggestion: domain.suggestion,
+        details: domain.details,
+      }) as Record<string, unknown>,
     }
   }
+}
+
+/** Whatever the operation wrote into the side's folder, file by file; instants (to the second) and bcrypt hashes (salted) masked. */
+function filesIn(dir: string): Record<string, string> {
+  const mask = (text: string) =>
+    text.replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z/g, '<instant>').replace(/\$2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}/g, '<bcrypt hash>')
+  return Object.fromEntries(fs.readdirSync(dir).sort().map((name) => [name, mask(fs.readFileSync(path.join(dir, name), 'utf8'))]))
+}
+
+/** Imports `text` as `name` in the side's folder, with the rejections as the command gets them. */
+async function importText(b: Backend, side: Side, entity: string, name: string, text: string, options: {atomic?: boolean; dryRun?: boolean; upsert?: boolean} = {}) {
+  const file = path.join(side.dir, name)
+  fs.writeFileSync(file, text)
+  const rejections: unknown[] = []
+  const summary = await b.imports.file({entity, file, ...options, onRejected: (r) => rejections.push(r)})
+  return {summary, rejections}
 }
 
 const guest = fixtures.users.guest.username
@@ -205,6 +234,40 @@ const CASES: Case[] = [
   {name: 'imports.rows: atomic dry run', expect: 'ok', run: (b) => b.imports.rows({entity: 'properties', atomic: true, dryRun: true, rows: [{owner: host, name: 'Imported', address: 'A', pricePerNight: '12'}]})},
   {name: 'imports.rows: a bad --map', expect: 'USAGE', run: (b) => b.imports.rows({entity: 'users', map: ['nonsense'], rows: []})},
 
+  // Imports of files and folders (batches of importRows remotely), exports (pages remotely)
+  {name: 'imports.file: CSV with bad rows', expect: 'ok', run: (b, s) => importText(b, s, 'users', 'users.csv', [
+    'username,email,password,first_name,shoe_size',
+    'csv.one,csv1@example.com,import-password-1,Una,42',
+    'x,csv2@example.com,import-password-2,,',
+    `${host},csv3@example.com,import-password-3,,`,
+    '"csv.four","csv4@example.com","import-password-4","Quote ""Q""",',
+  ].join('\n') + '\n')},
+  {name: 'imports.file: NDJSON bookings, atomic dry run', expect: 'ok', run: (b, s) => importText(b, s, 'bookings', 'bookings.ndjson', [
+    JSON.stringify({property: flat.name, guest, start_date: day(70), end_date: day(72)}),
+    JSON.stringify({property: 'Nowhere', guest, start_date: day(70), end_date: day(72)}),
+  ].join('\n') + '\n', {atomic: true, dryRun: true})},
+  {name: 'imports.file: upsert', expect: 'ok', run: (b, s) => importText(b, s, 'users', 'users.json', JSON.stringify([{username: host, email: fixtures.users.host.email, first_name: 'Hanne'}]), {upsert: true})},
+  {name: 'imports.file: no such file', expect: 'VALIDATION', run: (b, s) => b.imports.file({entity: 'users', file: path.join(s.dir, 'missing.csv')})},
+  {name: 'imports.folder', expect: 'ok', run: async (b, s) => {
+    const folder = path.join(s.dir, 'data')
+    fs.mkdirSync(folder)
+    fs.writeFileSync(path.join(folder, 'users.csv'), 'username,email,password\nfold.one,fold1@example.com,folder-password-1\nbad,nope,x\n')
+    fs.writeFileSync(path.join(folder, 'properties.csv'), `owner,name,address,price_per_night\nfold.one,Folder Flat,1 Road,50\n${host},,2 Road,10\n`)
+    const rejected: unknown[] = []
+    return {summary: await b.imports.folder({dir: folder, onRejected: (entity, file, r) => rejected.push({entity, file, r})}), rejected}
+  }},
+  {name: 'exports.entity: bookings as CSV', expect: 'ok', run: async (b, s) => ({summary: await b.exports.entity({entity: 'bookings', output: path.join(s.dir, 'bookings.csv')}), files: filesIn(s.dir)})},
+  {name: 'exports.entity: users as NDJSON, filtered, with hashes', expect: 'ok', run: async (b, s) => ({
+    summary: await b.exports.entity({entity: 'users', output: path.join(s.dir, 'users.ndjson'), where: ['isActive=true'], includePasswordHashes: true, pageSize: 2}),
+    files: filesIn(s.dir),
+  })},
+  {name: 'exports.entity: bad filter', expect: 'USAGE', run: (b, s) => b.exports.entity({entity: 'users', output: path.join(s.dir, 'u.csv'), where: ['shoe_size=42']})},
+  {name: 'exports.page', expect: 'ok', run: async (b) => {
+    const first = await b.exports.page({entity: 'payments', first: 1})
+    return {first, next: await b.exports.page({entity: 'payments', first: 5, after: first.endCursor!})}
+  }},
+  {name: 'exports.page: first too large', expect: 'VALIDATION', run: (b) => b.exports.page({entity: 'payments', first: 5001})},
+
   // Tokens and sessions
   {name: 'tokens.create for oneself', expect: 'ok', run: (b) => b.tokens.create({name: 'ci', expiresInDays: 7})},
   {name: 'tokens.create for another user', expect: 'ok', run: (b) => b.tokens.create({name: 'backup', user: guest})},
@@ -308,10 +371,12 @@ describe('contract: the local and the remote backend give the same results and e
       const token = as === 'anonymous' ? undefined : remote.tokens[as]
       const remoteBackendFor = remoteBackend(createClient({url: server.url, token, timeoutMs: 30_000}))
 
+      const [localDir, remoteDir] = [fs.mkdtempSync(path.join(os.tmpdir(), 'contract-local-')), fs.mkdtempSync(path.join(os.tmpdir(), 'contract-remote-'))]
       const got = {
-        local: await outcome(() => c.run(localBackendFor, {db: localDb, ids: local.ids, setup: localSetup})),
-        remote: await outcome(() => c.run(remoteBackendFor, {db: server.db, ids: remote.ids, setup: remoteSetup})),
+        local: await outcome(() => c.run(localBackendFor, {db: localDb, ids: local.ids, dir: localDir, setup: localSetup}), localDir),
+        remote: await outcome(() => c.run(remoteBackendFor, {db: server.db, ids: remote.ids, dir: remoteDir, setup: remoteSetup}), remoteDir),
       }
+      for (const dir of [localDir, remoteDir]) fs.rmSync(dir, {recursive: true, force: true})
       if (c.expect === 'ok') expect(got.local, JSON.stringify(got.local)).to.have.property('ok')
       else expect((got.local as {error?: {kind: string}}).error?.kind, JSON.stringify(got.local)).to.equal(c.expect)
       if (c.sameKindOnly) {
@@ -319,6 +384,8 @@ describe('contract: the local and the remote backend give the same results and e
         expect(pick(got.remote)).to.deep.equal(pick(got.local))
       } else {
         expect(got.remote).to.deep.equal(got.local)
+        // deep.equal ignores the order of keys; --json prints them in order.
+        expect(JSON.stringify(got.remote), 'the same keys in the same order').to.equal(JSON.stringify(got.local))
       }
     })
   }
