@@ -233,6 +233,14 @@ export function createClient(options: ClientOptions): RemoteClient {
     async request<T>(document: string, variables: Record<string, unknown> = {}, requestOptions: RequestOptions = {}): Promise<T> {
       const attempts = requestOptions.idempotent ? retries + 1 : 1
       const own = requestOptions.token
+      for (const t of [token, own]) {
+        // fetch would refuse it with a message that quotes the whole header, token included.
+        if (t !== undefined && !/^[\x21-\x7e]+$/.test(t)) {
+          throw new UsageError('the token holds characters no token has (a space, a line break or a non-ASCII character)', {
+            suggestion: 'check STAYCTL_TOKEN (or log in again with `stayctl login`)',
+          })
+        }
+      }
       const requestHeaders = own ? {authorization: `Bearer ${own}`} : undefined
       const scrub = scrubber([token, own].filter((t): t is string => Boolean(t)))
       for (let attempt = 1; ; attempt += 1) {

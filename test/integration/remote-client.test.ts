@@ -157,6 +157,20 @@ describe('remote client', () => {
       }
     })
 
+    it('refuses a token no header can carry, without quoting it (exit 2) and without sending anything', async () => {
+      const server = await stubServer((_req, res) => res.writeHead(200, {'content-type': 'application/json'}).end('{"data":{}}'))
+      try {
+        for (const bad of ['stay_t_abc\ndef-secret', 'stay_t_abc def-secret', 'stay_t_abcé-secret']) {
+          const error = await failure(() => createClient({url: server.url, token: bad}).request('{ me { id } }'))
+          expectKind(error, 'USAGE', 2)
+          expect(error.message + error.suggestion).not.to.include('secret')
+        }
+        expect(server.hits).to.equal(0)
+      } finally {
+        await server.close()
+      }
+    })
+
     it('scrubs the token from anything the server says', async () => {
       const server = await stubServer((_req, res) =>
         res.writeHead(200, {'content-type': 'application/json'}).end(
