@@ -15,17 +15,16 @@ export default class Api extends BaseCommand<typeof Api> {
 
 Variables: --var name=value is typed (true, false, null and numbers become JSON values; @file reads a file, @- stdin); --raw-var name=value is always a string (for an id or a ref that looks like a number). A name may nest: --var 'input[rating]=5' sets a field, --var 'ids[]=1' adds to a list. Queries are retried when the server cannot be reached; mutations are sent once.
 
+With --json, the answer is printed the same way, but an error is printed as stayctl's JSON error ({"error": {"code", "message", "exitCode"…}}) instead of the server's answer.
+
 When the answer holds errors, it is printed all the same, the first error goes to stderr in one line, and the exit code is that of its kind: 3 bad input (or a document the server refuses), 4 not found, 5 conflict, 6 not logged in or not allowed, 7 server unreachable or too slow, 1 a server failure.`
 
   static override examples = [
     `<%= config.bin %> <%= command.id %> '{ me { username isAdmin } }'`,
     `<%= config.bin %> <%= command.id %> 'query($ref: String!) { booking(ref: $ref) { status totalPrice } }' --raw-var ref=42`,
-    `<%= config.bin %> <%= command.id %> --file refund.graphql --raw-var ref=txn_1 --var amount='"10.00"' --var idempotencyKey=refund-1`,
+    `<%= config.bin %> <%= command.id %> --file refund.graphql --raw-var ref=txn_1 --raw-var amount=10.00 --var idempotencyKey=refund-1`,
     `<%= config.bin %> <%= command.id %> 'mutation($input: CreateReviewInput!) { createReview(input: $input) { id } }' --var 'input[property]=Harbour Loft' --var input[reviewer]=alice --var input[rating]=5`,
   ]
-
-  // The answer is JSON already; errors go to stderr as one line.
-  static override enableJsonFlag = false
 
   static override args = {
     query: Args.string({description: 'The GraphQL document (or use --file)'}),

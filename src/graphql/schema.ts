@@ -2,7 +2,9 @@
  * The GraphQL schema (SDL first). Types mirror the views of src/services (same field names,
  * same values: ids are Int, money a decimal string, stay dates YYYY-MM-DD), so a remote
  * client gets exactly what the local operations return. Lists are cursor connections with
- * `nodes` and `pageInfo`; `first` is 1–100 (default 20). There is no password hash anywhere.
+ * `nodes` and `pageInfo`; `first` is 1–100 (default 20). There is no password hash anywhere,
+ * except in `exportPage` with includePasswordHashes: admins only, as `stayctl export
+ * --include-password-hashes` gives them locally.
  */
 export const typeDefs = /* GraphQL */ `
 """A calendar date, YYYY-MM-DD (stays: check-in, and check-out which is exclusive)."""

@@ -179,6 +179,10 @@ describe('e2e: config, login, logout', function () {
     expect(answer.errors[0].extensions.code).to.equal('NOT_FOUND')
     expect(missing.stderr).to.match(/^Error: no user "nobody.here"(; .*)?\n$/)
 
+    // --json: the same answer; an error as stayctl's JSON error.
+    expect(okJson(await run(['api', '{ me { username } }', '--json'], undefined, apiEnv))).to.deep.equal({data: {me: {username: admin.username}}})
+    expect(errorJson(await run(['api', query, '--raw-var', 'ref=nobody.here', '--json'], undefined, apiEnv), 4).code).to.equal('NOT_FOUND')
+
     // A number given typed where the schema wants a string: the server refuses the document (exit 3).
     expectExit(await run(['api', query, '--var', 'ref=42'], undefined, apiEnv), 3)
     expectExit(await run(['api', '{ me { username '], undefined, apiEnv), 3)
