@@ -155,11 +155,14 @@ export function createClient(options: ClientOptions): RemoteClient {
   const token = options.token
   const baseFetch = options.fetch ?? globalThis.fetch
 
-  /** Masks the tokens a request carried (the client's, or one given for that request) and URL passwords. */
+  /**
+   * Masks the tokens a request carried (the client's, or one given for that request) and URL
+   * passwords, and keeps what the server said on one line (errors are one line on stderr).
+   */
   const scrubber =
     (secrets: string[]) =>
     (text: string): string =>
-      maskUrl(secrets.reduce((t, secret) => t.split(secret).join('****'), text))
+      maskUrl(secrets.reduce((t, secret) => t.split(secret).join('****'), text)).replace(/\s*[\r\n]+\s*/g, ' ')
   const unreachable = 'check the URL (--api, STAYCTL_API_URL or the profile) and that `stayctl serve` runs there'
 
   // The fetch graphql-request uses: answers that are not GraphQL (an HTML error page, a proxy's

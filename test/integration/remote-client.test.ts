@@ -171,10 +171,10 @@ describe('remote client', () => {
       }
     })
 
-    it('scrubs the token from anything the server says', async () => {
+    it('scrubs the token from anything the server says, and keeps it on one line', async () => {
       const server = await stubServer((_req, res) =>
         res.writeHead(200, {'content-type': 'application/json'}).end(
-          JSON.stringify({errors: [{message: `bad token ${FAKE_TOKEN}`, extensions: {code: 'UNAUTHENTICATED', suggestion: `not ${FAKE_TOKEN}`}}]}),
+          JSON.stringify({errors: [{message: `bad token\n ${FAKE_TOKEN}`, extensions: {code: 'UNAUTHENTICATED', suggestion: `not ${FAKE_TOKEN}`}}]}),
         ),
       )
       try {
