@@ -67,10 +67,13 @@ export const operations = {
   },
   exports: {
     entity: exports_.exportEntity,
+    /** One page of rows (what a remote export asks the server for). */
+    page: exports_.exportPage,
   },
   auth: {
     login: auth.login,
     logout: auth.logout,
+    whoami: auth.whoami,
   },
   tokens: {
     create: auth.createToken,

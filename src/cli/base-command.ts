@@ -5,10 +5,11 @@
 import {Command, Errors, type Interfaces} from '@oclif/core'
 
 import {maskUrl, parseDatabaseUrl, type DatabaseTarget} from '../config/database-url.js'
-import {resolveIntSetting, resolveSetting, type ResolvedSetting} from '../config/settings.js'
+import {checkApiUrl, resolveIntSetting, resolveSetting, selectProfile, type ResolvedSetting} from '../config/settings.js'
 import type {Backend} from '../backend.js'
 import type {Db} from '../db/index.js'
-import {ERROR_CATALOGUE, isStayctlError, type ErrorKind} from '../errors.js'
+import {ERROR_CATALOGUE, UsageError, isStayctlError, type ErrorKind} from '../errors.js'
+import type {RemoteClient} from '../remote/client.js'
 import * as flags from './flags.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -23,6 +24,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   static override baseFlags = {
     'database-url': flags.databaseUrl,
+    api: flags.api,
+    profile: flags.profile,
+    timeout: flags.timeout,
   }
 
   protected flags!: BaseFlags<T>
@@ -40,11 +44,40 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
+    // Every setting lookup of this run (database, API URL, bcrypt cost…) reads the chosen profile.
+    selectProfile(this.flags.profile)
+  }
+
+  /** The API URL setting (--api, STAYCTL_API_URL, config file); its value is undefined for local runs. */
+  protected apiSetting(): ResolvedSetting {
+    return resolveSetting('apiUrl', this.flags.api)
   }
 
   /** The database setting, with where it came from (flag, env, config file, default). */
   protected databaseSetting(): ResolvedSetting {
+    const api = this.apiSetting()
+    if (api.value !== undefined) {
+      throw new UsageError(`\`${this.config.bin} ${this.id?.replace(/:/g, ' ')}\` needs the database itself and cannot run against a server (API URL from ${api.source})`, {
+        suggestion: 'run it where the database is, without --api, STAYCTL_API_URL or an apiUrl in the config',
+      })
+    }
     return resolveSetting('databaseUrl', this.flags['database-url'])
+  }
+
+  /** The server's URL, checked: undefined for local runs. */
+  protected apiUrl(): string | undefined {
+    const setting = this.apiSetting()
+    return setting.value === undefined ? undefined : checkApiUrl(setting.value, setting.hint)
+  }
+
+  /** A client of the server named by the API URL (with the token for it), or undefined for local runs. */
+  protected async remoteClient(): Promise<RemoteClient | undefined> {
+    const url = this.apiUrl()
+    if (url === undefined) return undefined
+    const {createClient} = await import('../remote/client.js')
+    const {tokenFor} = await import('../config/credentials.js')
+    const token = tokenFor(url)
+    return createClient({url, token, timeoutMs: this.flags.timeout * 1000})
   }
 
   protected databaseTarget(): DatabaseTarget {
@@ -64,8 +97,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return this.openedDb
   }
 
-  /** The operations, run locally against the configured database as the OS user. */
+  /**
+   * The operations: against the server when an API URL is set (as the token's user), else
+   * locally against the configured database as the OS user.
+   */
   protected async backend(): Promise<Backend> {
+    const client = await this.remoteClient()
+    if (client) {
+      const {remoteBackend} = await import('../remote/backend.js')
+      return remoteBackend(client)
+    }
     // The services load while the database connection is being opened (it waits on the server).
     const [db, {localBackend}, {localOperator}] = await Promise.all([this.db(), import('../backend.js'), import('../services/context.js')])
     const bcryptCost = resolveIntSetting('bcryptCost', undefined, {min: 4, max: 31})

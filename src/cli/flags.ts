@@ -6,6 +6,24 @@ export const databaseUrl = Flags.string({
   helpGroup: 'GLOBAL',
 })
 
+export const api = Flags.string({
+  description: 'Run against this stayctl server (its GraphQL URL) instead of a local database [env: STAYCTL_API_URL]',
+  helpGroup: 'GLOBAL',
+})
+
+export const profile = Flags.string({
+  description: 'Use the settings of this profile of the config file [env: STAYCTL_PROFILE]',
+  helpGroup: 'GLOBAL',
+})
+
+export const timeout = Flags.integer({
+  description: 'With --api: seconds to wait for each answer of the server',
+  helpGroup: 'GLOBAL',
+  default: 30,
+  min: 1,
+  max: 3600,
+})
+
 export const lockTimeout = Flags.integer({
   description: 'Seconds to wait for another runner holding the schema lock',
   default: 600,

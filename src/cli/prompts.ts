@@ -50,3 +50,11 @@ export async function newPassword(fromStdin: boolean): Promise<string> {
   if (first !== second) throw new UsageError('the two passwords differ')
   return first
 }
+
+/** An existing password: from stdin with --password-stdin, else asked once without echo on a TTY, else a usage error. */
+export async function currentPassword(fromStdin: boolean, message = 'Password:'): Promise<string> {
+  if (fromStdin) return readStdinSecret()
+  if (!interactive()) throw new UsageError('a password is required', {suggestion: 'pipe it in with --password-stdin'})
+  const {password} = await import('@inquirer/prompts')
+  return password({message, mask: true})
+}

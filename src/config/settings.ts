@@ -1,10 +1,17 @@
 /**
- * The one settings lookup: flag, then environment, then the config file, then the default.
- * Every value comes back with where it came from, so errors can name the setting to fix.
+ * The one settings lookup: flag, then environment, then the selected profile of the config
+ * file, then the config file's top level, then the default. Every value comes back with where
+ * it came from, so errors can name the setting to fix.
+ *
+ * Profiles are named sets of settings in the config file, selected with `--profile NAME` or
+ * STAYCTL_PROFILE:
+ *   {"apiUrl": "…", "profiles": {"staging": {"apiUrl": "https://…/graphql", "databaseUrl": "…"}}}
+ * A profile that the config file does not hold is a usage error.
  */
 import fs from 'node:fs'
 
 import {UsageError} from '../errors.js'
+import {maskUrl, parseDatabaseUrl} from './database-url.js'
 import {configFilePath, defaultSqlitePath} from './paths.js'
 
 export interface SettingSpec {
@@ -16,6 +23,33 @@ export interface SettingSpec {
   env: string[]
   default: (env: NodeJS.ProcessEnv) => string | undefined
   description: string
+  /** Checks a value before `config set` stores it; returns it as stored, or throws UsageError. */
+  check?: (value: string) => string
+}
+
+function checkInt(name: string, min: number, max: number) {
+  return (value: string) => {
+    const n = Number(value.trim())
+    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${name} must be an integer from ${min} to ${max}, got "${value}"`)
+    return String(n)
+  }
+}
+
+/** An http(s) URL of a stayctl server's GraphQL endpoint, as given (trimmed). */
+export function checkApiUrl(value: string, hint = '--api / STAYCTL_API_URL'): string {
+  const text = value.trim()
+  let url: URL | undefined
+  try {
+    url = new URL(text)
+  } catch {
+    url = undefined
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) {
+    throw new UsageError(`invalid API URL "${maskUrl(text)}": give the http(s) URL of a stayctl server's GraphQL endpoint`, {
+      suggestion: `set ${hint} to e.g. https://admin.example.com/graphql`,
+    })
+  }
+  return text
 }
 
 export const SETTINGS = {
@@ -25,6 +59,10 @@ export const SETTINGS = {
     env: ['STAYCTL_DATABASE_URL', 'DATABASE_URL'],
     default: (env) => `sqlite:${defaultSqlitePath(env)}`,
     description: 'mysql://user:pass@host:port/db or sqlite:<path>',
+    check: (value) => {
+      parseDatabaseUrl(value, 'databaseUrl')
+      return value.trim()
+    },
   },
   bcryptCost: {
     key: 'bcryptCost',
@@ -32,6 +70,15 @@ export const SETTINGS = {
     env: ['STAYCTL_BCRYPT_COST'],
     default: () => '12',
     description: 'bcrypt cost factor for new password hashes (4–31)',
+    check: checkInt('bcryptCost', 4, 31),
+  },
+  apiUrl: {
+    key: 'apiUrl',
+    flag: '--api',
+    env: ['STAYCTL_API_URL'],
+    default: () => undefined,
+    description: 'GraphQL endpoint of a stayctl server to run commands against (unset: run locally)',
+    check: (value) => checkApiUrl(value, 'apiUrl'),
   },
 } satisfies Record<string, SettingSpec>
 
@@ -45,30 +92,45 @@ export interface ResolvedSetting {
   hint: string
 }
 
-export type ConfigFile = Record<string, unknown>
+export type ConfigFile = Record<string, unknown> & {profiles?: Record<string, Record<string, unknown>>}
 
 const configCache = new Map<string, ConfigFile>()
+
+/** Parses the text of a config file, or throws a usage error naming the file. */
+export function parseConfigText(text: string, file: string): ConfigFile {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (error) {
+    throw new UsageError(`config file ${file} is not valid JSON: ${(error as Error).message}`, {suggestion: 'fix or delete the file'})
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new UsageError(`config file ${file} must hold a JSON object`, {suggestion: 'fix or delete the file'})
+  }
+  const profiles = (value as ConfigFile).profiles
+  const isObject = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v)
+  if (profiles !== undefined && (!isObject(profiles) || !Object.values(profiles).every(isObject))) {
+    throw new UsageError(`config file ${file}: "profiles" must map each profile name to an object of settings`, {
+      suggestion: 'fix the file, e.g. {"profiles": {"staging": {"apiUrl": "https://…/graphql"}}}',
+    })
+  }
+  return value as ConfigFile
+}
 
 /** Reads (once per path) the JSON config file; a missing file is an empty config. */
 export function readConfigFile(file = configFilePath()): ConfigFile {
   const cached = configCache.get(file)
   if (cached) return cached
   let parsed: ConfigFile = {}
+  let text: string | undefined
   try {
-    const text = fs.readFileSync(file, 'utf8')
-    const value: unknown = JSON.parse(text)
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw new UsageError(`config file ${file} must hold a JSON object`, {suggestion: 'fix or delete the file'})
-    }
-    parsed = value as ConfigFile
+    text = fs.readFileSync(file, 'utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      if (error instanceof UsageError) throw error
-      throw new UsageError(`config file ${file} is not valid JSON: ${(error as Error).message}`, {
-        suggestion: 'fix or delete the file',
-      })
+      throw new UsageError(`cannot read config file ${file}: ${(error as Error).message}`, {suggestion: 'fix its permissions or delete it'})
     }
   }
+  if (text !== undefined) parsed = parseConfigText(text, file)
   configCache.set(file, parsed)
   return parsed
 }
@@ -81,10 +143,69 @@ export function settingHint(spec: SettingSpec, env: NodeJS.ProcessEnv = process.
   return [spec.flag, ...spec.env].filter(Boolean).join(' / ') + ` (or "${spec.key}" in ${configFilePath(env)})`
 }
 
+// ---------------------------------------------------------------------------------------------
+// Profiles
+
+/** Profile names: letters, digits, ".", "_" and "-", starting with a letter or digit. */
+export const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+
+export function checkProfileName(name: string): string {
+  if (!PROFILE_NAME.test(name)) {
+    throw new UsageError(`invalid profile name "${name}": use letters, digits, ".", "_" and "-" (at most 64)`)
+  }
+  return name
+}
+
+let profileFlag: string | undefined
+
+/**
+ * The profile named by the --profile flag of this run (the base command calls this once,
+ * after parsing). STAYCTL_PROFILE is read at each lookup; the flag wins over it.
+ */
+export function selectProfile(name: string | undefined): void {
+  profileFlag = name === '' ? undefined : name
+}
+
+export interface ResolveOptions {
+  /** The --profile flag's value; default: what selectProfile() was given. */
+  profile?: string
+}
+
+export interface ProfileChoice {
+  name: string
+  /** 'flag --profile' or 'env STAYCTL_PROFILE'. */
+  source: string
+}
+
+/** The profile in use: the --profile flag, else STAYCTL_PROFILE, else none. */
+export function activeProfile(env: NodeJS.ProcessEnv = process.env, options: ResolveOptions = {}): ProfileChoice | undefined {
+  const flag = 'profile' in options ? options.profile : profileFlag
+  if (flag !== undefined && flag !== '') return {name: flag, source: 'flag --profile'}
+  const fromEnv = env.STAYCTL_PROFILE
+  if (fromEnv !== undefined && fromEnv !== '') return {name: fromEnv, source: 'env STAYCTL_PROFILE'}
+  return undefined
+}
+
+/** The settings of the chosen profile; a usage error when the config file has no such profile. */
+export function profileSettings(choice: ProfileChoice, file: string, config = readConfigFile(file)): Record<string, unknown> {
+  const profiles = config.profiles ?? {}
+  if (!Object.hasOwn(profiles, choice.name)) {
+    const names = Object.keys(profiles)
+    throw new UsageError(
+      `no profile "${choice.name}" (from ${choice.source}) in ${file}; ${names.length > 0 ? `its profiles: ${names.join(', ')}` : 'it has no profiles'}`,
+      {suggestion: `create it with \`stayctl config set apiUrl URL --profile ${choice.name}\`, or pick another profile`},
+    )
+  }
+  return profiles[choice.name]
+}
+
+const present = (value: unknown) => value !== undefined && value !== null && value !== ''
+
 export function resolveSetting(
   name: SettingName,
   flagValue?: string,
   env: NodeJS.ProcessEnv = process.env,
+  options: ResolveOptions = {},
 ): ResolvedSetting {
   const spec: SettingSpec = SETTINGS[name]
   const hint = settingHint(spec, env)
@@ -94,11 +215,29 @@ export function resolveSetting(
     if (value !== undefined && value !== '') return {value, source: `env ${variable}`, hint}
   }
   const file = configFilePath(env)
-  const fromFile = readConfigFile(file)[spec.key]
-  if (fromFile !== undefined && fromFile !== null && fromFile !== '') {
-    return {value: String(fromFile), source: `config file ${file}`, hint}
+  const config = readConfigFile(file)
+  const profile = activeProfile(env, options)
+  if (profile) {
+    const fromProfile = profileSettings(profile, file, config)[spec.key]
+    if (present(fromProfile)) return {value: String(fromProfile), source: `profile ${profile.name} in ${file}`, hint}
   }
+  const fromFile = config[spec.key]
+  if (present(fromFile)) return {value: String(fromFile), source: `config file ${file}`, hint}
   return {value: spec.default(env), source: 'default', hint}
+}
+
+/**
+ * The API URL for a command that only makes sense against a server (login, logout, api):
+ * checked, or a usage error saying how to give one.
+ */
+export function requireApiUrl(flagValue: string | undefined, command: string, env: NodeJS.ProcessEnv = process.env): string {
+  const setting = resolveSetting('apiUrl', flagValue, env)
+  if (setting.value === undefined) {
+    throw new UsageError(`${command} talks to a stayctl server, and no API URL is set`, {
+      suggestion: 'pass --api URL, set STAYCTL_API_URL, or store one with `stayctl config set apiUrl URL [--profile NAME]`',
+    })
+  }
+  return checkApiUrl(setting.value, `${setting.hint}; it came from ${setting.source}`)
 }
 
 /** An integer setting within bounds, or a usage error naming the setting. */

@@ -122,9 +122,15 @@ export const resolvers = {
     ) => connection(await op.payments.list(service, {...given(filters), ...pageOf({first, after, sort})})),
     auditEvents: async (
       _: unknown,
-      {first, after, ...filters}: PageArgs & Record<'entity' | 'entityId' | 'actor' | 'action' | 'since' | 'until', Maybe<string>>,
+      {first, after, sort, ...filters}: PageArgs & Record<'entity' | 'entityId' | 'actor' | 'action' | 'since' | 'until', Maybe<string>>,
       {service}: Ctx,
-    ) => connection(await op.audit.list(service, {...given(filters), ...pageOf({first, after})})),
+    ) => connection(await op.audit.list(service, {...given(filters), ...pageOf({first, after, sort})})),
+    whoami: (_: unknown, __: unknown, {service}: Ctx) => op.auth.whoami(service),
+    exportPage: (
+      _: unknown,
+      args: {entity: string; where?: Maybe<string[]>; includePasswordHashes?: Maybe<boolean>; after?: Maybe<number>; first?: Maybe<number>},
+      {service}: Ctx,
+    ) => op.exports.page(service, {...given(args), entity: args.entity}),
     apiTokens: async (_: unknown, {first, after, sort, ...filters}: PageArgs & {user?: Maybe<string>; all?: Maybe<boolean>}, {service, auth}: Ctx) =>
       connection(await auth.listTokens(service, {...given(filters), ...pageOf({first, after, sort})})),
   },
@@ -136,22 +142,25 @@ export const resolvers = {
       await auth.logout(service, token)
       return true
     },
-    createApiToken: (_: unknown, args: {name: string; expiresInDays?: Maybe<number>}, {service, auth}: Ctx) => auth.createToken(service, {name: args.name, expiresInDays: args.expiresInDays ?? undefined}),
-    revokeApiToken: async (_: unknown, {id}: {id: number}, {service, auth}: Ctx) => {
-      await auth.revokeToken(service, id)
-      return {id, revoked: true}
+    endSession: (_: unknown, __: unknown, {service, auth, token}: Ctx) => {
+      if (!token) throw new UnauthenticatedError('not logged in: no Authorization: Bearer token')
+      return auth.logout(service, token)
     },
+    createApiToken: (_: unknown, args: {name: string; expiresInDays?: Maybe<number>; user?: Maybe<string>}, {service, auth}: Ctx) =>
+      auth.createToken(service, {name: args.name, ...given({expiresInDays: args.expiresInDays, user: args.user})}),
+    revokeApiToken: async (_: unknown, {id}: {id: number}, {service, auth}: Ctx) => ({id, revoked: true, token: await auth.revokeToken(service, id)}),
 
     createUser: (_: unknown, {input}: {input: CreateUserInput}, {service}: Ctx) => op.users.create(service, input),
     updateUser: (_: unknown, {ref, input}: Refs & {input: UpdateUserInput}, {service}: Ctx) =>
       op.users.update(service, ref, changes(input, ['firstName', 'lastName'])),
-    setUserPassword: (_: unknown, {ref, password}: Refs & {password: string}, {service}: Ctx) => op.users.setPassword(service, ref, password),
+    setUserPassword: (_: unknown, {ref, password, currentPassword}: Refs & {password: string; currentPassword?: Maybe<string>}, {service}: Ctx) =>
+      op.users.setPassword(service, ref, password, given({currentPassword})),
     activateUser: (_: unknown, {ref}: Refs, {service}: Ctx) => op.users.activate(service, ref),
     deactivateUser: (_: unknown, {ref}: Refs, {service}: Ctx) => op.users.deactivate(service, ref),
     deleteUser: (_: unknown, {ref, erase}: Refs & {erase?: Maybe<boolean>}, {service}: Ctx) => op.users.delete(service, ref, {erase: Boolean(erase)}),
     eraseUser: (_: unknown, {ref}: Refs, {service}: Ctx) => op.users.erase(service, ref),
 
-    createProperty: (_: unknown, {input}: {input: CreatePropertyInput}, {service}: Ctx) => op.properties.create(service, input),
+    createProperty: (_: unknown, {input}: {input: CreatePropertyInput}, {service}: Ctx) => op.properties.create(service, changes(input, ['description'])),
     updateProperty: (_: unknown, {ref, input}: Refs & {input: UpdatePropertyInput}, {service}: Ctx) =>
       op.properties.update(service, ref, changes(input, ['description'])),
     deleteProperty: (_: unknown, {ref}: Refs, {service}: Ctx) => op.properties.delete(service, ref),
@@ -162,7 +171,7 @@ export const resolvers = {
     cancelBooking: (_: unknown, {ref, refund, reason}: Refs & {refund?: Maybe<RefundMode>; reason?: Maybe<string>}, {service}: Ctx) =>
       op.bookings.cancel(service, ref, given({refund, reason})),
 
-    createReview: (_: unknown, {input}: {input: Parameters<typeof op.reviews.create>[1]}, {service}: Ctx) => op.reviews.create(service, input),
+    createReview: (_: unknown, {input}: {input: Parameters<typeof op.reviews.create>[1]}, {service}: Ctx) => op.reviews.create(service, changes(input, ['comment'])),
     deleteReview: (_: unknown, {id}: {id: number}, {service}: Ctx) => op.reviews.delete(service, id),
 
     recordPayment: (_: unknown, {input}: {input: Parameters<typeof op.payments.record>[1]}, {service}: Ctx) =>

@@ -2,7 +2,9 @@
  * The GraphQL schema (SDL first). Types mirror the views of src/services (same field names,
  * same values: ids are Int, money a decimal string, stay dates YYYY-MM-DD), so a remote
  * client gets exactly what the local operations return. Lists are cursor connections with
- * `nodes` and `pageInfo`; `first` is 1–100 (default 20). There is no password hash anywhere.
+ * `nodes` and `pageInfo`; `first` is 1–100 (default 20). There is no password hash anywhere,
+ * except in `exportPage` with includePasswordHashes: admins only, as `stayctl export
+ * --include-password-hashes` gives them locally.
  */
 export const typeDefs = /* GraphQL */ `
 """A calendar date, YYYY-MM-DD (stays: check-in, and check-out which is exclusive)."""
@@ -23,19 +25,6 @@ type PageInfo {
   hasNextPage: Boolean!
   "Pass as \`after\` to get the next page; null on the last page."
   endCursor: String
-}
-
-"""How a token was made."""
-enum TokenKind {
-  session
-  api
-}
-
-"""Whether a token still works."""
-enum TokenStatus {
-  active
-  expired
-  revoked
 }
 
 """A status of a booking: pending (asked), confirmed (by the host), cancelled."""
@@ -95,8 +84,8 @@ type User {
   id: Int!
   "Unique regardless of case; 3–50 letters, digits, dots, dashes or underscores."
   username: String!
-  "Unique, stored lower-case."
-  email: String!
+  "Unique, stored lower-case; null unless the caller is an admin or the user themself."
+  email: String
   "Given name; null when unknown or erased."
   firstName: String
   "Family name; null when unknown or erased."
@@ -263,7 +252,7 @@ type AuditEvent {
   changes: JSON
 }
 
-"""A long-lived token for scripts; the token itself is shown once, when created."""
+"""A long-lived token for scripts, or a login session; the token itself is shown once, when created."""
 type ApiToken {
   "Pass to revokeApiToken."
   id: Int!
@@ -271,9 +260,9 @@ type ApiToken {
   userId: Int!
   "The owner's username."
   username: String
-  "What it is for, as given when created (sessions: session)."
+  "What it is for, as given when created; session for login sessions."
   name: String!
-  "session (from login) or api (from createApiToken / stayctl tokens create)."
+  "session (from login) or api (created for scripts)."
   kind: TokenKind!
   "active, expired or revoked."
   status: TokenStatus!
@@ -283,11 +272,34 @@ type ApiToken {
   expiresAt: DateTime
   "Null until first used (where the auth service records it)."
   lastUsedAt: DateTime
-  "When it was revoked; null if it was not."
+  "When it was revoked; null while it is not."
   revokedAt: DateTime
 }
 
-"""A page of API tokens."""
+"""What a token is: a login session or an API token for scripts."""
+enum TokenKind {
+  session
+  api
+}
+
+"""Whether a token still works."""
+enum TokenStatus {
+  active
+  expired
+  revoked
+}
+
+"""Who a caller is."""
+type Identity {
+  "What audit events record: the username."
+  actor: String!
+  "Admins may do everything."
+  isAdmin: Boolean!
+  "The user behind the token."
+  user: User
+}
+
+"""A page of tokens."""
 type ApiTokenConnection {
   "The tokens of this page, in order."
   nodes: [ApiToken!]!
@@ -404,6 +416,8 @@ type Query {
   auditEvents(
     first: Int
     after: String
+    "id or -id (the default: newest first)."
+    sort: String
     entity: String
     entityId: String
     actor: String
@@ -411,9 +425,17 @@ type Query {
     since: String
     until: String
   ): AuditEventConnection!
+  "Who the caller is (stayctl whoami); UNAUTHENTICATED without a token."
+  whoami: Identity!
   """
-  API tokens and sessions, newest first: the caller's own; admins may name another user.
-  all: include revoked and expired ones. sort: id, createdAt, expiresAt, lastUsedAt (prefix - for descending).
+  One page of an export (admins only), in id order: the rows \`stayctl export\` writes, natural
+  keys instead of ids. where: field=value filters, all must hold (field= for empty).
+  includePasswordHashes (users): add the bcrypt hashes. first: 1–5000 (default 1000).
+  """
+  exportPage(entity: ImportEntity!, where: [String!], includePasswordHashes: Boolean, after: Int, first: Int): ExportPage!
+  """
+  Tokens and sessions, newest first by default: the caller's own, or (admins) those of user.
+  all: also revoked and expired ones. sort: id, createdAt, expiresAt, lastUsedAt.
   """
   apiTokens(first: Int, after: String, sort: String, user: String, all: Boolean): ApiTokenConnection!
 }
@@ -441,8 +463,8 @@ input UpdateUserInput {
 
 """A new listing."""
 input CreatePropertyInput {
-  "The host: id, username or email."
-  owner: String!
+  "The host: id, username or email; the caller when left out (only admins list for others)."
+  owner: String
   name: String!
   description: String
   address: String!
@@ -465,8 +487,8 @@ input UpdatePropertyInput {
 input CreateBookingInput {
   "Property id or name."
   property: String!
-  "Guest id, username or email."
-  guest: String!
+  "Guest id, username or email; the caller when left out (only admins book for others)."
+  guest: String
   startDate: Date!
   "Check-out day (exclusive)."
   endDate: Date!
@@ -479,8 +501,8 @@ input CreateBookingInput {
 input CreateReviewInput {
   "Property id or name."
   property: String!
-  "Reviewer id, username or email."
-  reviewer: String!
+  "Reviewer id, username or email; the caller when left out (only admins review for others)."
+  reviewer: String
   rating: Int!
   comment: String
 }
@@ -610,10 +632,26 @@ type ImportRowsResult {
   rejections: [ImportRejection!]!
 }
 
+"""A page of an export: its columns and rows, as an export file holds them."""
+type ExportPage {
+  "What is exported."
+  entity: ImportEntity!
+  "The column names, in order (a CSV export's header)."
+  columns: [String!]!
+  "Each row: a list of its values in column order (strings, numbers, booleans or null)."
+  rows: [JSON!]!
+  "Pass as after for the next page; null when this page is empty."
+  endCursor: Int
+  "Whether more rows follow."
+  hasNextPage: Boolean!
+}
+
 """A new session."""
 type LoginResult {
   "Send as Authorization: Bearer <token>. Shown once."
   token: String!
+  "The session's id, as tokens lists it (to revoke it from elsewhere)."
+  tokenId: Int!
   "When the session ends."
   expiresAt: DateTime!
   "Who logged in."
@@ -628,6 +666,22 @@ type CreatedApiToken {
   token: String!
   "When it stops working."
   expiresAt: DateTime
+  "Whose token it is."
+  userId: Int!
+  "The owner's username."
+  username: String
+  "What it is for."
+  name: String!
+  "Always api."
+  kind: TokenKind!
+  "Always active."
+  status: TokenStatus!
+  "When it was made."
+  createdAt: DateTime!
+  "Null: not used yet."
+  lastUsedAt: DateTime
+  "Null: not revoked."
+  revokedAt: DateTime
 }
 
 """A revoked token."""
@@ -635,6 +689,16 @@ type RevokeTokenResult {
   "The token's id."
   id: Int!
   "Always true."
+  revoked: Boolean!
+  "The token as it is now."
+  token: ApiToken!
+}
+
+"""What ending a session did."""
+type EndSessionResult {
+  "The id of the token the request carried; null when it is unknown."
+  tokenId: Int
+  "True when it was live and is now revoked; false when it had already ended."
   revoked: Boolean!
 }
 
@@ -648,8 +712,10 @@ type Mutation {
   login(login: String!, password: String!): LoginResult
   "Ends the session of the token this request carries."
   logout: Boolean!
-  "A long-lived API token for the logged-in user (default expiry: the server's)."
-  createApiToken(name: String!, expiresInDays: Int): CreatedApiToken!
+  "Ends the session (or API token) this request carries, and says which token it was."
+  endSession: EndSessionResult!
+  "A long-lived API token for the logged-in user, or (admins) for user (default expiry: the server's)."
+  createApiToken(name: String!, expiresInDays: Int, user: String): CreatedApiToken!
   "Revokes an API token of the logged-in user (admins: anyone's)."
   revokeApiToken(id: Int!): RevokeTokenResult!
 
@@ -657,8 +723,8 @@ type Mutation {
   createUser(input: CreateUserInput!): User!
   "ref: id, username or email."
   updateUser(ref: String!, input: UpdateUserInput!): User!
-  "Sets a new password (8 characters to 72 bytes). ref: id, username or email."
-  setUserPassword(ref: String!, password: String!): User!
+  "Sets a new password (8 characters to 72 bytes). ref: id, username or email. Users changing their own give currentPassword."
+  setUserPassword(ref: String!, password: String!, currentPassword: String): User!
   "Lets a user log in and book again. ref: id, username or email."
   activateUser(ref: String!): User!
   "Stops a user from logging in, booking and listing. ref: id, username or email."

@@ -322,6 +322,22 @@ export async function logout(ctx: ServiceContext, token: string): Promise<{token
   })
 }
 
+/** Who the caller is, as `stayctl whoami` shows it. */
+export interface Identity {
+  /** What audit events record: os:<user> for a local operator, the username over the API. */
+  actor: string
+  isAdmin: boolean
+  /** The platform user behind the call; null for a local operator. */
+  user: UserView | null
+}
+
+/** The caller: a local operator or a logged-in user. Nobody logged in is an UnauthenticatedError. */
+export async function whoami(ctx: ServiceContext): Promise<Identity> {
+  requireUser(ctx, 'see who you are')
+  const userId = actorUserId(ctx)
+  return {actor: ctx.actor.name, isAdmin: isAdmin(ctx), user: userId === undefined ? null : userView(ctx, await findUser(ctx, userId))}
+}
+
 // ---------------------------------------------------------------------------------------------
 // API tokens
 

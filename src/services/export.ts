@@ -15,11 +15,11 @@ import type {Writable} from 'node:stream'
 import {QueryTypes, Transaction} from 'sequelize'
 
 import {UsageError, ValidationError} from '../errors.js'
+import {requireAdmin} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {parseDate} from './dates.js'
 import {IMPORT_ENTITIES, type ImportEntity} from './import/types.js'
 import {formatCents, parseAmount, toCents} from './money.js'
-import {requireAdmin} from './authz.js'
 
 export const EXPORT_ENTITIES = IMPORT_ENTITIES
 export type ExportFormat = 'csv' | 'json' | 'ndjson'
@@ -141,7 +141,8 @@ export interface ExportSummary {
   seconds: number
 }
 
-type Value = string | number | boolean | null
+export type ExportValue = string | number | boolean | null
+type Value = ExportValue
 
 /** '2026-11-21T10:00:00Z' from a DATETIME as either driver returns it (SQLite: text). */
 function timestamp(value: unknown): string | null {
@@ -234,86 +235,201 @@ export function exportFormatOf(output: string | undefined, explicit?: string): E
   return 'csv'
 }
 
-/** Streams one entity out; see the file comment. */
-export async function exportEntity(ctx: ServiceContext, input: ExportInput): Promise<ExportSummary> {
-  // Every column of every row, emails (and hashes, if asked) included: an admin's job.
-  requireAdmin(ctx, 'export data')
-  const started = performance.now()
-  if (!(EXPORT_ENTITIES as readonly string[]).includes(input.entity)) {
-    throw new UsageError(`cannot export "${input.entity}"; choose one of ${EXPORT_ENTITIES.join(', ')}`)
+/** What an export reads: the entity, its columns (with the hashes when asked) and the filters. */
+interface ExportPlan {
+  entity: ImportEntity
+  spec: EntitySpec
+  columns: Column[]
+  hashes: boolean
+  where: {sql: string; values: Value[]}
+}
+
+function exportEntityOf(name: string): ImportEntity {
+  if (!(EXPORT_ENTITIES as readonly string[]).includes(name)) {
+    throw new UsageError(`cannot export "${name}"; choose one of ${EXPORT_ENTITIES.join(', ')}`)
   }
-  const entity = input.entity as ImportEntity
+  return name as ImportEntity
+}
+
+/**
+ * Checks an export's input (entity, format, filters) as exportEntity does, in the same order,
+ * without a database: a remote export runs it before asking the server for anything.
+ */
+export function checkExportInput(input: Pick<ExportInput, 'entity' | 'format' | 'output' | 'where' | 'includePasswordHashes'>) {
+  exportEntityOf(input.entity)
   const format = exportFormatOf(input.output, input.format)
+  const plan = planExport(input)
+  return {format, entity: plan.entity, columns: plan.columns.map((c) => c.name), passwordHashes: plan.hashes}
+}
+
+function planExport(input: {entity: string; where?: string[]; includePasswordHashes?: boolean}): ExportPlan {
+  const entity = exportEntityOf(input.entity)
   const spec = SPECS[entity]
   const hashes = entity === 'users' && Boolean(input.includePasswordHashes)
   const columns = hashes ? [...spec.columns, PASSWORD_HASH] : spec.columns
-  const where = parseWhere(input.where ?? [], columns)
-  const pageSize = input.pageSize ?? 1000
-  if (!input.output && !input.stream) throw new UsageError('give a file to export to')
+  return {entity, spec, columns, hashes, where: parseWhere(input.where ?? [], columns)}
+}
 
+/** Up to `limit` rows with an id above `after`, in id order, each with its id and its values in column order. */
+async function readRows(ctx: ServiceContext, plan: ExportPlan, after: number, limit: number, transaction?: Transaction) {
+  // MySQL may otherwise start from a joined table and sort every page: read x in id order, join the rest.
+  const hint = ctx.db.dialect === 'mysql' ? 'STRAIGHT_JOIN ' : ''
+  const select =
+    `SELECT ${hint}x.id AS __id, ${plan.columns.map((c, i) => `${c.sql} AS c${i}`).join(', ')} FROM ${plan.spec.from}` +
+    ` WHERE x.id > ?${plan.where.sql} ORDER BY x.id LIMIT ?`
+  const rows = await ctx.db.sequelize.query<Record<string, unknown>>(select, {
+    replacements: [after, ...plan.where.values, limit],
+    transaction,
+    type: QueryTypes.SELECT,
+  })
+  return rows.map((row) => ({id: Number(row.__id), values: plan.columns.map((c, i) => convert(row[`c${i}`], c.type))}))
+}
+
+/**
+ * The text of an export file, piece by piece: `header()`, then `rows(values)` for each page
+ * (values in column order), then `footer()`. Local and remote exports both write through it,
+ * so they write the same bytes.
+ */
+export function exportFormatter(format: ExportFormat, columns: string[]) {
+  let count = 0
+  return {
+    header: () => (format === 'csv' ? columns.join(',') + '\r\n' : format === 'json' ? '[' : ''),
+    rows(page: Value[][]): string {
+      let chunk = ''
+      for (const values of page) {
+        if (format === 'csv') chunk += values.map(csvField).join(',') + '\r\n'
+        else {
+          const object = JSON.stringify(Object.fromEntries(columns.map((c, i) => [c, values[i]])))
+          chunk += format === 'ndjson' ? `${object}\n` : `${count === 0 ? '\n' : ',\n'}${object}`
+        }
+        count += 1
+      }
+      return chunk
+    },
+    footer: () => (format === 'json' ? (count === 0 ? ']\n' : '\n]\n') : ''),
+    get count() {
+      return count
+    },
+  }
+}
+
+/**
+ * Where an export goes: a file (written as `<file>.<pid>.partial`, renamed over the file only
+ * once complete, removed on failure) or a stream. `write` waits for the stream to drain, and
+ * fails with the stream's error (a reader that went away: EPIPE).
+ */
+export function exportOutput(input: Pick<ExportInput, 'output' | 'stream'>) {
+  if (!input.output && !input.stream) throw new UsageError('give a file to export to')
   const temporary = input.output ? `${input.output}.${process.pid}.partial` : undefined
   const out: Writable = temporary ? fs.createWriteStream(temporary, {encoding: 'utf8'}) : input.stream!
-  // A reader that goes away (`| head`) fails the next write: stop there, with its error.
   let failed: Error | undefined
   out.on('error', (error: Error) => (failed ??= error))
-  const write = async (chunk: string) => {
-    if (failed) throw failed
-    if (chunk !== '' && !out.write(chunk)) await once(out, 'drain')
+  return {
+    async write(chunk: string): Promise<void> {
+      if (failed) throw failed
+      if (chunk !== '' && !out.write(chunk)) await once(out, 'drain')
+    },
+    async finish(): Promise<void> {
+      if (!temporary) return
+      const closed = once(out, 'close')
+      out.end()
+      await closed
+      fs.renameSync(temporary, input.output!)
+    },
+    abort(): void {
+      if (!temporary) return
+      out.destroy()
+      fs.rmSync(temporary, {force: true})
+    },
   }
+}
+
+/** Streams one entity out; see the file comment. */
+export async function exportEntity(ctx: ServiceContext, input: ExportInput): Promise<ExportSummary> {
+  const started = performance.now()
+  requireAdmin(ctx, 'export data')
+  exportEntityOf(input.entity)
+  const format = exportFormatOf(input.output, input.format)
+  const plan = planExport(input)
+  const pageSize = input.pageSize ?? 1000
+  const out = exportOutput(input)
+  const text = exportFormatter(format, plan.columns.map((c) => c.name))
 
   const transaction = await ctx.db.sequelize.transaction(
     ctx.db.dialect === 'mysql' ? {isolationLevel: Transaction.ISOLATION_LEVELS.REPEATABLE_READ} : {type: Transaction.TYPES.DEFERRED},
   )
-  let rows = 0
   try {
-    // MySQL may otherwise start from a joined table and sort every page: read x in id order, join the rest.
-    const hint = ctx.db.dialect === 'mysql' ? 'STRAIGHT_JOIN ' : ''
-    const select = `SELECT ${hint}x.id AS __id, ${columns.map((c, i) => `${c.sql} AS c${i}`).join(', ')} FROM ${spec.from} WHERE x.id > ?${where.sql} ORDER BY x.id LIMIT ?`
-    if (format === 'csv') await write(columns.map((c) => c.name).join(',') + '\r\n')
-    if (format === 'json') await write('[')
+    await out.write(text.header())
     let after = 0
     for (;;) {
-      const page = await ctx.db.sequelize.query<Record<string, unknown>>(select, {
-        replacements: [after, ...where.values, pageSize],
-        transaction,
-        type: QueryTypes.SELECT,
-      })
-      let chunk = ''
-      for (const row of page) {
-        const values = columns.map((c, i) => convert(row[`c${i}`], c.type))
-        if (format === 'csv') chunk += values.map(csvField).join(',') + '\r\n'
-        else {
-          const object = JSON.stringify(Object.fromEntries(columns.map((c, i) => [c.name, values[i]])))
-          chunk += format === 'ndjson' ? `${object}\n` : `${rows === 0 ? '\n' : ',\n'}${object}`
-        }
-        rows += 1
-      }
-      await write(chunk)
+      const page = await readRows(ctx, plan, after, pageSize, transaction)
+      await out.write(text.rows(page.map((row) => row.values)))
       if (page.length < pageSize) break
-      after = Number(page.at(-1)!.__id)
+      after = page.at(-1)!.id
     }
-    if (format === 'json') await write(rows === 0 ? ']\n' : '\n]\n')
+    await out.write(text.footer())
     await transaction.commit()
   } catch (error) {
     await transaction.rollback().catch(() => {})
-    if (temporary) {
-      out.destroy()
-      fs.rmSync(temporary, {force: true})
-    }
+    out.abort()
     throw error
   }
-  if (temporary) {
-    const closed = once(out, 'close')
-    out.end()
-    await closed
-    fs.renameSync(temporary, input.output!)
-  }
+  await out.finish()
   return {
-    entity,
+    entity: plan.entity,
     format,
     output: input.output ?? null,
-    rows,
-    passwordHashes: hashes,
+    rows: text.count,
+    passwordHashes: plan.hashes,
     seconds: Math.round(performance.now() - started) / 1000,
+  }
+}
+
+export interface ExportPageInput {
+  entity: string
+  /** field=value filters, as for exportEntity. */
+  where?: string[]
+  includePasswordHashes?: boolean
+  /** The endCursor of the page before; none for the first page. */
+  after?: number
+  /** Rows per page, 1–5,000 (default 1,000). */
+  first?: number
+}
+
+export interface ExportPage {
+  entity: ImportEntity
+  /** Column names, in order (the header of a CSV export). */
+  columns: string[]
+  /** Each row's values in column order, as exportEntity writes them. */
+  rows: Value[][]
+  /** The last row's id, to pass as `after`; null when the page is empty. */
+  endCursor: number | null
+  hasNextPage: boolean
+}
+
+export const MAX_EXPORT_PAGE = 5000
+
+/**
+ * One page of an export, in id order, for a remote client that writes the file itself with
+ * exportFormatter (the same bytes as exportEntity). Admins only: with includePasswordHashes
+ * the page holds password hashes. Each page is its own read, not one snapshot for them all.
+ */
+export async function exportPage(ctx: ServiceContext, input: ExportPageInput): Promise<ExportPage> {
+  requireAdmin(ctx, 'export data')
+  const plan = planExport(input)
+  const first = input.first ?? 1000
+  if (!Number.isInteger(first) || first < 1 || first > MAX_EXPORT_PAGE) {
+    throw new ValidationError(`first must be from 1 to ${MAX_EXPORT_PAGE}, got ${input.first}`, {details: {field: 'first'}})
+  }
+  const after = input.after ?? 0
+  if (!Number.isInteger(after) || after < 0) throw new ValidationError(`after must be a cursor of an earlier page, got ${input.after}`, {details: {field: 'after'}})
+  const rows = await readRows(ctx, plan, after, first + 1)
+  const page = rows.slice(0, first)
+  return {
+    entity: plan.entity,
+    columns: plan.columns.map((c) => c.name),
+    rows: page.map((row) => row.values),
+    endCursor: page.length > 0 ? page.at(-1)!.id : null,
+    hasNextPage: rows.length > first,
   }
 }

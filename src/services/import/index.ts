@@ -108,13 +108,13 @@ export interface ImportSummary {
   unknownColumns: string[]
 }
 
-const DEFAULT_BATCH = 5000
+export const DEFAULT_BATCH = 5000
 /** A batch also closes at this much input, so wide rows keep batches (and memory) small. */
 const BATCH_BYTES = 4 * 1024 * 1024
 /** Rows parsed between two turns of the event loop. */
 const SLICE = 256
 /** The first batch is at most this long, so that the database starts early. */
-const FIRST_BATCH = 1000
+export const FIRST_BATCH = 1000
 
 function fileKey(entity: string, file: string): string | undefined {
   if (file === '-') return undefined

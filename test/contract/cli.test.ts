@@ -1,0 +1,80 @@
+/**
+ * The contract at the command line: a few commands spawned (bin/run.js, needs `npm run build`)
+ * once against a local database and once with `--api` against an in-process server, from the
+ * same scenario. Output, `--json` and exit code must agree (instants aside), for successes and
+ * for each kind of failure. The operations themselves are compared in backends.test.ts.
+ */
+import {expect} from 'chai'
+
+import {TODAY, day, fixtures} from '../support/fixtures.js'
+import {isolatedEnv, runCli, type CliResult} from '../support/cli.js'
+import {useTwinScenario} from '../support/remote.js'
+
+const INSTANT = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/g
+const REFUND_ID = /re_[0-9a-f-]{36}/g
+const normalise = (text: string) => text.replace(INSTANT, '<instant>').replace(REFUND_ID, '<refund id>')
+
+describe('contract: commands print the same and exit the same, locally and with --api', function () {
+  this.timeout(120_000)
+  const twin = useTwinScenario('contract_cli')
+
+  async function both(args: string[]): Promise<{local: CliResult; remote: CliResult}> {
+    const local = await runCli(args, {env: isolatedEnv({STAYCTL_TODAY: TODAY, STAYCTL_DATABASE_URL: twin.local.database.url})})
+    const remote = await runCli([...args, '--api', twin.server.url], {env: isolatedEnv({STAYCTL_TODAY: TODAY, STAYCTL_TOKEN: twin.adminToken})})
+    return {local, remote}
+  }
+
+  function expectSame({local, remote}: {local: CliResult; remote: CliResult}, exitCode: number): void {
+    expect(local.code, local.stderr).to.equal(exitCode)
+    expect({code: remote.code, stdout: normalise(remote.stdout), stderr: normalise(remote.stderr)}).to.deep.equal({
+      code: local.code,
+      stdout: normalise(local.stdout),
+      stderr: normalise(local.stderr),
+    })
+    expect(remote.stdout + remote.stderr).not.to.include(twin.adminToken)
+  }
+
+  it('shows a booking with its payments (table and --json): exit 0', async () => {
+    const id = String(twin.ids.bookings.confirmedFuture)
+    expectSame(await both(['bookings', 'show', id]), 0)
+    expectSame(await both(['bookings', 'show', id, '--json']), 0)
+  })
+
+  it('lists properties as a table and as CSV: exit 0', async () => {
+    expectSame(await both(['properties', 'list']), 0)
+    expectSame(await both(['payments', 'list', '--csv']), 0)
+  })
+
+  it('refunds in part, then cancels with the policy refund (--json): exit 0', async () => {
+    expectSame(await both(['payments', 'refund', 'txn_charge100', '--amount', '25', '--idempotency-key', 'cli-1', '--json']), 0)
+    expectSame(await both(['bookings', 'cancel', String(twin.ids.bookings.confirmedFuture), '--yes', '--json']), 0)
+    await twin.reset()
+  })
+
+  it('a bad date is exit 3, an unknown user exit 4, an over-refund exit 5: the same line on stderr', async () => {
+    expectSame(await both(['bookings', 'create', '--property', fixtures.properties.flat.name, '--guest', fixtures.users.guest.username, '--from', '2027-02-30', '--to', day(3)]), 3)
+    expectSame(await both(['users', 'show', 'nobody.here']), 4)
+    expectSame(await both(['payments', 'refund', 'txn_charge100', '--amount', '500']), 5)
+    expectSame(await both(['payments', 'refund', 'txn_charge100', '--amount', '500', '--json']), 5)
+  })
+
+  it('a page longer than the server gives per request (--limit 150) is the same page', async () => {
+    const {User} = twin.server.db.models
+    const rows = Array.from({length: 160}, (_, i) => ({username: `many${String(i).padStart(3, '0')}`, email: `many${i}@example.com`, passwordHash: '!x'}))
+    await Promise.all([User.bulkCreate(rows), twin.local.db.models.User.bulkCreate(rows)])
+    const result = await both(['users', 'list', '--limit', '150', '--sort', 'username', '--json'])
+    expectSame(result, 0)
+    expect((JSON.parse(result.remote.stdout) as {items: unknown[]}).items).to.have.length(150)
+    await twin.reset()
+  })
+
+  it('commands that need the database say so under --api: exit 2', async () => {
+    for (const args of [['db', 'migrate'], ['db', 'seed'], ['serve']]) {
+      const result = await runCli([...args, '--api', twin.server.url], {env: isolatedEnv()})
+      expect(result.code, result.stderr).to.equal(2)
+      expect(result.stderr).to.equal(
+        `Error: \`stayctl ${args.join(' ')}\` needs the database itself and cannot run against a server (API URL from flag --api); run it where the database is, without --api, STAYCTL_API_URL or an apiUrl in the config\n`,
+      )
+    }
+  })
+})
