@@ -344,7 +344,24 @@ const ROWS: Row[] = [
     expect: admin(),
   },
 
+  {
+    op: 'exports.page',
+    label: 'a page of the export: emails of everyone',
+    call: (b) => b.exports.page({entity: 'users', first: 10}),
+    expect: admin(),
+  },
+
   // ---- authentication and tokens
+  {
+    op: 'auth.whoami',
+    label: 'who the caller is: themself',
+    call: (b) => b.auth.whoami(),
+    expect: loggedIn(),
+    check: (r: {actor: string; isAdmin: boolean; user: {id: number} | null}, w, a) => {
+      expect(r.user?.id).to.equal(self(w, a))
+      expect(r.isAdmin).to.equal(a === 'admin')
+    },
+  },
   {
     op: 'auth.login',
     label: 'anyone may try (the credentials decide)',
