@@ -5,9 +5,10 @@
  * parents. They return the same views and compute the same figures as the single-row
  * operations; whatever an actor may not see in those, it may not see here either.
  */
-import {DataTypes, Op, QueryTypes, type Model, type ModelStatic} from 'sequelize'
+import {DataTypes, Op, type Model, type ModelStatic} from 'sequelize'
 
 import type {Booking, Payment} from '../db/models.js'
+import {selectRows} from '../db/select.js'
 import {BOOKING_STATUSES, PAYMENT_KINDS, PAYMENT_STATUSES} from '../db/models.js'
 import {ValidationError} from '../errors.js'
 import {visibleRowsSql} from './authz.js'
@@ -76,7 +77,7 @@ function isoDate(value: unknown): unknown {
 
 /** Runs `sql` (selecting `columns.select`): rows named by attribute, date-times as ISO text. */
 async function readRows<M>(ctx: ServiceContext, columns: Columns, sql: string): Promise<M[]> {
-  const rows = await ctx.db.sequelize.query<Record<string, unknown>>(sql, {type: QueryTypes.SELECT})
+  const rows = await selectRows(ctx.db, sql)
   if (columns.dates.length > 0) {
     for (const row of rows) for (const attribute of columns.dates) row[attribute] = isoDate(row[attribute])
   }
