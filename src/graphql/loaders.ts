@@ -32,6 +32,8 @@ import {
 interface ChildKey {
   parentId: number
   input: ChildPageInput
+  /** The input as text: keys with the same one share a statement. */
+  signature: string
 }
 
 type ChildrenOf = typeof childrenOf
@@ -43,8 +45,9 @@ function childLoader(ctx: ServiceContext, relation: ChildRelation): DataLoader<C
     async (keys) => {
       const groups = new Map<string, number[]>()
       keys.forEach((key, i) => {
-        const signature = JSON.stringify(key.input)
-        groups.set(signature, [...(groups.get(signature) ?? []), i])
+        const group = groups.get(key.signature)
+        if (group) group.push(i)
+        else groups.set(key.signature, [i])
       })
       const results: Page<unknown>[] = new Array(keys.length)
       await Promise.all(
@@ -55,7 +58,7 @@ function childLoader(ctx: ServiceContext, relation: ChildRelation): DataLoader<C
       )
       return results
     },
-    {cacheKeyFn: (key) => `${key.parentId}|${JSON.stringify(key.input)}`},
+    {cacheKeyFn: (key) => `${key.parentId}|${key.signature}`},
   )
 }
 
@@ -103,7 +106,7 @@ export function createLoaders(ctx: ServiceContext) {
     children<R extends ChildRelation>(relation: R, parentId: number, input: ChildPageInput): Promise<ChildPage<R>> {
       if (!children.has(relation)) children.set(relation, childLoader(ctx, relation))
       const normalized: ChildPageInput = {limit: input.limit, cursor: input.cursor, status: input.status, kind: input.kind}
-      return children.get(relation)!.load({parentId, input: normalized}) as Promise<ChildPage<R>>
+      return children.get(relation)!.load({parentId, input: normalized, signature: JSON.stringify(normalized)}) as Promise<ChildPage<R>>
     },
   }
 }

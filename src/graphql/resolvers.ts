@@ -98,17 +98,42 @@ const REFERENCES: Record<'Property' | 'Booking' | 'Review' | 'Payment', Record<s
  * for (e.g. each review's reviewer) are loaded too, so that those fields resolve without a
  * promise. These are the loads the fields would make a tick later: the same statements.
  */
+/** The reference fields of `type` that the `nodes` under `fieldNodes` ask for, by the field nodes (one per query and place). */
+const askedReferences = new WeakMap<GraphQLResolveInfo['fieldNodes'], [ByIdLoaderName, string][]>()
+
+function referencesAsked(type: keyof typeof REFERENCES, info: GraphQLResolveInfo): [ByIdLoaderName, string][] {
+  let asked = askedReferences.get(info.fieldNodes)
+  if (!asked) {
+    const nodes = info.fieldNodes.flatMap((node) => fieldsNamed(node.selectionSet, 'nodes', info))
+    asked = Object.entries(REFERENCES[type])
+      .filter(([field]) => nodes.some((set) => fieldsNamed(set, field, info).length > 0))
+      .map(([, reference]) => reference)
+    askedReferences.set(info.fieldNodes, asked)
+  }
+  return asked
+}
+
+/**
+ * A page of children as a connection, once the rows its nodes refer to and the query asks
+ * for (e.g. each review's reviewer) are loaded too, so that those fields resolve without a
+ * promise. These are the loads the fields would make a tick later: the same statements.
+ */
 async function childConnection<T extends object>(page: Promise<Page<T>>, type: keyof typeof REFERENCES, info: GraphQLResolveInfo, loaders: Loaders) {
   const {items, nextCursor} = await page
   if (items.length > 0) {
-    const nodes = info.fieldNodes.flatMap((node) => fieldsNamed(node.selectionSet, 'nodes', info))
-    const loads: Promise<void>[] = []
-    for (const [field, [loader, attribute]] of Object.entries(REFERENCES[type])) {
-      if (!nodes.some((set) => fieldsNamed(set, field, info).length > 0)) continue
-      const ids = items.map((item) => (item as Record<string, unknown>)[attribute]).filter((id): id is number => typeof id === 'number')
-      loads.push((loaders[loader] as ByIdLoader<unknown>).preload(ids))
+    const asked = referencesAsked(type, info)
+    if (asked.length > 0) {
+      await Promise.all(
+        asked.map(([loader, attribute]) => {
+          const ids: number[] = []
+          for (const item of items) {
+            const id = (item as Record<string, unknown>)[attribute]
+            if (typeof id === 'number') ids.push(id)
+          }
+          return (loaders[loader] as ByIdLoader<unknown>).preload(ids)
+        }),
+      )
     }
-    await Promise.all(loads)
   }
   return connection({items, nextCursor})
 }
