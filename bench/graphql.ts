@@ -29,7 +29,7 @@ import {isDeepStrictEqual, parseArgs} from 'node:util'
 
 import {parseDatabaseUrl, type DatabaseTarget} from '../src/config/database-url.js'
 import {openDb, type Db} from '../src/db/index.js'
-import {createDatabase, migrate, reset} from '../src/services/schema.js'
+import {benchDatabase, insertTables, random, seedOnce, userRow} from './support.js'
 
 const OWNERS = 200
 const GUESTS = 2_000
@@ -111,38 +111,10 @@ async function serveBaseline(target: DatabaseTarget): Promise<void> {
 
 // ---------------------------------------------------------------- seeding
 
-/** mulberry32: a small seeded PRNG, so every run builds the same database. */
-function random(seed: number) {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
-
-async function count(db: Db, table: string): Promise<number> {
-  const [rows] = (await db.sequelize.query(`SELECT COUNT(*) AS n FROM ${db.sequelize.getQueryInterface().quoteIdentifier(table)}`)) as [{n: number | string}[], unknown]
-  return Number(rows[0].n)
-}
-
 async function seed(db: Db): Promise<void> {
   const next = random(20261121)
   const now = new Date()
-  const user = (i: number, kind: string) => ({
-    id: i,
-    username: `${kind}${String(i).padStart(5, '0')}`,
-    email: `${kind}${i}@bench.invalid`,
-    first_name: null,
-    last_name: null,
-    password_hash: '!bench',
-    is_active: true,
-    is_admin: false,
-    created_at: now,
-    updated_at: now,
-  })
+  const user = (i: number, kind: string) => userRow(i, `${kind}${String(i).padStart(5, '0')}`, `${kind}${i}@bench.invalid`, now)
   const users = [...Array.from({length: OWNERS}, (_, i) => user(i + 1, 'host')), ...Array.from({length: GUESTS}, (_, i) => user(OWNERS + i + 1, 'guest'))]
   const properties = Array.from({length: PROPERTIES}, (_, i) => ({
     id: i + 1,
@@ -167,14 +139,11 @@ async function seed(db: Db): Promise<void> {
       updated_at: now,
     }))
   })
-  const qi = db.sequelize.getQueryInterface()
-  const insertAll = async () => {
-    for (const [table, rows] of [['users', users], ['properties', properties], ['reviews', reviews]] as const) {
-      for (let i = 0; i < rows.length; i += 2_000) await qi.bulkInsert(table, rows.slice(i, i + 2_000))
-    }
-  }
-  if (db.dialect === 'sqlite') await db.sequelize.transaction(insertAll)
-  else await insertAll()
+  await insertTables(db, [
+    ['users', users],
+    ['properties', properties],
+    ['reviews', reviews],
+  ])
 }
 
 // ---------------------------------------------------------------- measuring
@@ -260,27 +229,22 @@ async function main() {
   const bin = path.join(root, 'bin', 'run.js')
   if (!fs.existsSync(path.join(root, 'dist', 'commands', 'serve.js'))) throw new Error('run `npm run build` first: the bench starts the built stayctl serve')
 
-  const url = options['database-url'] ?? process.env.STAYCTL_BENCH_DATABASE_URL
-  const tempDir = url ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-bench-gql-'))
-  const target = parseDatabaseUrl(url ?? `sqlite:${path.join(tempDir!, 'bench.sqlite')}`)
-  await createDatabase(target)
+  const bench = await benchDatabase(options['database-url'], 'stayctl-bench-gql-')
+  const {target} = bench
   const db = await openDb(target)
   try {
-    if (options.fresh) await reset(db)
-    else await migrate(db, {})
-    const reviews = await count(db, 'reviews')
-    if (reviews === 0 && (await count(db, 'users')) === 0) {
-      const started = performance.now()
-      await seed(db)
-      console.log(`Seeded ${OWNERS + GUESTS} users, ${PROPERTIES} properties, ${PROPERTIES * REVIEWS_PER_PROPERTY} reviews in ${((performance.now() - started) / 1000).toFixed(1)} s`)
-    } else if (reviews !== PROPERTIES * REVIEWS_PER_PROPERTY) {
-      throw new Error(`${target.display} already holds other data (${reviews} reviews); pass --fresh to drop it and seed again`)
-    } else console.log(`Reusing the seeded database (${reviews} reviews); --fresh seeds it again`)
+    await seedOnce(db, {
+      fresh: options.fresh,
+      table: 'reviews',
+      expected: PROPERTIES * REVIEWS_PER_PROPERTY,
+      what: `${OWNERS + GUESTS} users, ${PROPERTIES} properties, ${PROPERTIES * REVIEWS_PER_PROPERTY} reviews`,
+      seed,
+    })
   } finally {
     await db.close()
   }
 
-  const databaseUrl = url ?? `sqlite:${target.dialect === 'sqlite' ? target.storage : ''}`
+  const databaseUrl = bench.url
   const env = {STAYCTL_DATABASE_URL: databaseUrl, NO_COLOR: '1', CI: 'true'}
   console.log(
     `Database: ${target.display}; ${connections} connections; ${rounds} alternating rounds of ${seconds} s per server, each after a 2 s warm-up; node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)}\n`,
@@ -314,7 +278,7 @@ async function main() {
     console.log(`\nratio stayctl/anchor: ${ratio.toFixed(2)}× (target ≥ ${TARGET_RATIO}×: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'}); SQL statements per request: ${statements} (at most 4: ${statements <= 4 ? 'met' : 'NOT met'})`)
   } finally {
     for (const s of [baseline, served]) if (s.child.exitCode === null) s.child.kill('SIGKILL')
-    if (tempDir) fs.rmSync(tempDir, {recursive: true, force: true})
+    bench.cleanup()
   }
 }
 

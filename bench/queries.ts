@@ -19,18 +19,14 @@
  * 100,000 bookings (50 per property, back to back with gaps, never overlapping; about 10 %
  * cancelled) by the other users, inserted with multi-row INSERTs through queryInterface.
  */
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import {parseArgs} from 'node:util'
 
-import {parseDatabaseUrl} from '../src/config/database-url.js'
 import {openDb, type Db} from '../src/db/index.js'
 import {listBookings} from '../src/services/bookings.js'
 import type {ServiceContext} from '../src/services/context.js'
 import {addDays} from '../src/services/dates.js'
 import {listProperties} from '../src/services/properties.js'
-import {createDatabase, migrate, reset} from '../src/services/schema.js'
+import {benchDatabase, insertTables, random, seedOnce, userRow} from './support.js'
 
 const USERS = 20_000
 const OWNERS = 2_000
@@ -51,38 +47,10 @@ const {values: options} = parseArgs({
 const runs = Number(options.runs)
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got ${options.runs}`)
 
-/** mulberry32: a small seeded PRNG, so every run builds the same database. */
-function random(seed: number) {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
-
-async function insertChunks(db: Db, table: string, rows: Record<string, unknown>[], size = 2_000) {
-  const qi = db.sequelize.getQueryInterface()
-  for (let i = 0; i < rows.length; i += size) await qi.bulkInsert(table, rows.slice(i, i + size))
-}
-
 async function seed(db: Db): Promise<void> {
   const next = random(20261121)
   const now = new Date()
-  const users = Array.from({length: USERS}, (_, i) => ({
-    id: i + 1,
-    username: `bench${String(i + 1).padStart(5, '0')}`,
-    email: `bench${i + 1}@bench.invalid`,
-    first_name: null,
-    last_name: null,
-    password_hash: '!bench',
-    is_active: true,
-    is_admin: false,
-    created_at: now,
-    updated_at: now,
-  }))
+  const users = Array.from({length: USERS}, (_, i) => userRow(i + 1, `bench${String(i + 1).padStart(5, '0')}`, `bench${i + 1}@bench.invalid`, now))
   const policies = ['flexible', 'moderate', 'strict']
   const properties = Array.from({length: PROPERTIES}, (_, i) => ({
     id: i + 1,
@@ -119,22 +87,11 @@ async function seed(db: Db): Promise<void> {
       day = addDays(end, Math.floor(next() * 10))
     }
   }
-  const insertAll = async () => {
-    await insertChunks(db, 'users', users)
-    await insertChunks(db, 'properties', properties)
-    await insertChunks(db, 'bookings', bookings)
-  }
-  // One transaction on SQLite (one fsync instead of hundreds); MySQL commits per statement.
-  if (db.dialect === 'sqlite') await db.sequelize.transaction(insertAll)
-  else await insertAll()
-}
-
-async function count(db: Db, table: string): Promise<number> {
-  const [rows] = (await db.sequelize.query(`SELECT COUNT(*) AS n FROM ${db.sequelize.getQueryInterface().quoteIdentifier(table)}`)) as [
-    {n: number | string}[],
-    unknown,
-  ]
-  return Number(rows[0].n)
+  await insertTables(db, [
+    ['users', users],
+    ['properties', properties],
+    ['bookings', bookings],
+  ])
 }
 
 function median(values: number[]): number {
@@ -155,16 +112,8 @@ async function time(work: () => Promise<unknown>): Promise<{median: number; min:
 }
 
 async function main() {
-  const url = options['database-url'] ?? process.env.STAYCTL_BENCH_DATABASE_URL
-  let tempDir: string | undefined
-  let target
-  if (url) {
-    target = parseDatabaseUrl(url)
-  } else {
-    tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-bench-'))
-    target = parseDatabaseUrl(`sqlite:${path.join(tempDir, 'bench.sqlite')}`)
-  }
-  await createDatabase(target)
+  const bench = await benchDatabase(options['database-url'], 'stayctl-bench-')
+  const {target} = bench
 
   // The last SELECT each service ran, for EXPLAIN.
   let capture = false
@@ -176,18 +125,7 @@ async function main() {
   })
   try {
     const ctx: ServiceContext = {db, actor: {name: 'bench', isAdmin: true}, via: 'seed', bcryptCost: 4}
-    if (options.fresh) await reset(db)
-    else await migrate(db, {})
-    const existing = await count(db, 'bookings')
-    if (existing === 0 && (await count(db, 'users')) === 0) {
-      const started = performance.now()
-      await seed(db)
-      console.log(`Seeded ${USERS} users, ${PROPERTIES} properties, ${BOOKINGS} bookings in ${((performance.now() - started) / 1000).toFixed(1)} s`)
-    } else if (existing !== BOOKINGS) {
-      throw new Error(`${target.display} already holds other data (${existing} bookings); pass --fresh to drop it and seed again`)
-    } else {
-      console.log(`Reusing the seeded database (${existing} bookings); --fresh seeds it again`)
-    }
+    await seedOnce(db, {fresh: options.fresh, table: 'bookings', expected: BOOKINGS, what: `${USERS} users, ${PROPERTIES} properties, ${BOOKINGS} bookings`, seed})
 
     console.log(`Database: ${target.display} (${db.dialect}); median of ${runs} runs after ${WARMUP} warm-up runs\n`)
     const week = {availableFrom: '2026-06-01', availableTo: '2026-06-08'}
@@ -242,7 +180,7 @@ async function main() {
     }
   } finally {
     await db.close()
-    if (tempDir) fs.rmSync(tempDir, {recursive: true, force: true})
+    bench.cleanup()
   }
 }
 

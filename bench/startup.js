@@ -18,6 +18,8 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
 
+import {isolatedHome} from '../test/support/isolated-env.js'
+
 const VERSION_LIMIT = 2.5
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -42,16 +44,9 @@ if (!fs.existsSync(path.join(root, 'oclif.manifest.json')) || !fs.existsSync(pat
   process.exit(2)
 }
 
-// An isolated home: the default SQLite database lands in its XDG data folder.
-const home = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-bench-'))
-const env = {
-  PATH: process.env.PATH,
-  HOME: home,
-  XDG_CONFIG_HOME: path.join(home, '.config'),
-  XDG_DATA_HOME: path.join(home, '.local', 'share'),
-  NO_COLOR: '1',
-  CI: 'true',
-}
+// An isolated home (as the tests use): the default SQLite database lands in its XDG data folder.
+const env = isolatedHome({}, 'stayctl-bench-')
+const home = env.HOME
 
 const commands = [
   {name: 'node -e 0', args: ['-e', '0']},

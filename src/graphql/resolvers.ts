@@ -3,7 +3,7 @@
  * the auth functions) with the request's ServiceContext, and shapes the result. Rules and
  * authorization live in the services; relations go through the request's DataLoaders.
  */
-import {GraphQLScalarType, Kind, valueFromASTUntyped, type ValueNode} from 'graphql'
+import {GraphQLScalarType, Kind, valueFromASTUntyped, type GraphQLResolveInfo, type SelectionSetNode, type ValueNode} from 'graphql'
 
 import {operations as op} from '../backend.js'
 import type {BookingStatus, PaymentKind, PaymentStatus} from '../db/models.js'
@@ -18,6 +18,7 @@ import type {ReviewView} from '../services/reviews.js'
 import type {CreateUserInput, UpdateUserInput, UserView} from '../services/users.js'
 import type {GraphQLContext as Ctx} from './context.js'
 import {LIMITS} from './limits.js'
+import type {ByIdLoader, Loaders} from './loaders.js'
 
 type Maybe<T> = T | null | undefined
 
@@ -56,6 +57,85 @@ function found<T>(what: string, id: number): (value: T | null) => T {
     if (value === null) throw new NotFoundError(`no ${what} ${id}`)
     return value
   }
+}
+
+/** The row `id` refers to, from the request's loader: at once when already loaded, else a promise. */
+function related<V>(loader: ByIdLoader<V>, what: string, id: number): V | Promise<V> {
+  const loaded = loader.peek(id)
+  return loaded === undefined ? loader.load(id).then(found(what, id)) : found<V>(what, id)(loaded)
+}
+
+/**
+ * The selection sets of the fields `name` in `selectionSet`, looking into fragments. Directives
+ * are not evaluated: a field under @skip counts as asked for.
+ */
+function fieldsNamed(selectionSet: SelectionSetNode | undefined, name: string, info: GraphQLResolveInfo): SelectionSetNode[] {
+  const found: SelectionSetNode[] = []
+  const visit = (set: SelectionSetNode | undefined, spread: Set<string>) => {
+    for (const selection of set?.selections ?? []) {
+      if (selection.kind === Kind.FIELD) {
+        if (selection.name.value === name) found.push(selection.selectionSet ?? {kind: Kind.SELECTION_SET, selections: []})
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet, spread)
+      else if (!spread.has(selection.name.value)) visit(info.fragments[selection.name.value]?.selectionSet, new Set(spread).add(selection.name.value))
+    }
+  }
+  visit(selectionSet, new Set())
+  return found
+}
+
+type ByIdLoaderName = 'user' | 'property' | 'booking' | 'payment'
+
+/** The fields of each child type that refer to a row by id: the loader and the attribute holding the id. */
+const REFERENCES: Record<'Property' | 'Booking' | 'Review' | 'Payment', Record<string, [ByIdLoaderName, string]>> = {
+  Property: {owner: ['user', 'ownerId']},
+  Booking: {property: ['property', 'propertyId'], guest: ['user', 'guestId']},
+  Review: {property: ['property', 'propertyId'], reviewer: ['user', 'reviewerId']},
+  Payment: {booking: ['booking', 'bookingId'], refundOf: ['payment', 'refundOfId']},
+}
+
+/**
+ * A page of children as a connection, once the rows its nodes refer to and the query asks
+ * for (e.g. each review's reviewer) are loaded too, so that those fields resolve without a
+ * promise. These are the loads the fields would make a tick later: the same statements.
+ */
+/** The reference fields of `type` that the `nodes` under `fieldNodes` ask for, by the field nodes (one per query and place). */
+const askedReferences = new WeakMap<GraphQLResolveInfo['fieldNodes'], [ByIdLoaderName, string][]>()
+
+function referencesAsked(type: keyof typeof REFERENCES, info: GraphQLResolveInfo): [ByIdLoaderName, string][] {
+  let asked = askedReferences.get(info.fieldNodes)
+  if (!asked) {
+    const nodes = info.fieldNodes.flatMap((node) => fieldsNamed(node.selectionSet, 'nodes', info))
+    asked = Object.entries(REFERENCES[type])
+      .filter(([field]) => nodes.some((set) => fieldsNamed(set, field, info).length > 0))
+      .map(([, reference]) => reference)
+    askedReferences.set(info.fieldNodes, asked)
+  }
+  return asked
+}
+
+/**
+ * A page of children as a connection, once the rows its nodes refer to and the query asks
+ * for (e.g. each review's reviewer) are loaded too, so that those fields resolve without a
+ * promise. These are the loads the fields would make a tick later: the same statements.
+ */
+async function childConnection<T extends object>(page: Promise<Page<T>>, type: keyof typeof REFERENCES, info: GraphQLResolveInfo, loaders: Loaders) {
+  const {items, nextCursor} = await page
+  if (items.length > 0) {
+    const asked = referencesAsked(type, info)
+    if (asked.length > 0) {
+      await Promise.all(
+        asked.map(([loader, attribute]) => {
+          const ids: number[] = []
+          for (const item of items) {
+            const id = (item as Record<string, unknown>)[attribute]
+            if (typeof id === 'number') ids.push(id)
+          }
+          return (loaders[loader] as ByIdLoader<unknown>).preload(ids)
+        }),
+      )
+    }
+  }
+  return connection({items, nextCursor})
 }
 
 /** A scalar carried as a string (the services check the value and say what is wrong). */
@@ -183,41 +263,46 @@ export const resolvers = {
   },
 
   User: {
-    properties: async (user: UserView, args: PageArgs, {loaders}: Ctx) => connection(await loaders.children('user.properties', user.id, childPage(args))),
-    bookings: async (user: UserView, args: PageArgs & {status?: Maybe<string>}, {loaders}: Ctx) =>
-      connection(await loaders.children('user.bookings', user.id, childPage(args))),
-    reviews: async (user: UserView, args: PageArgs, {loaders}: Ctx) => connection(await loaders.children('user.reviews', user.id, childPage(args))),
+    properties: (user: UserView, args: PageArgs, {loaders}: Ctx, info: GraphQLResolveInfo) =>
+      childConnection(loaders.children('user.properties', user.id, childPage(args)), 'Property', info, loaders),
+    bookings: (user: UserView, args: PageArgs & {status?: Maybe<string>}, {loaders}: Ctx, info: GraphQLResolveInfo) =>
+      childConnection(loaders.children('user.bookings', user.id, childPage(args)), 'Booking', info, loaders),
+    reviews: (user: UserView, args: PageArgs, {loaders}: Ctx, info: GraphQLResolveInfo) =>
+      childConnection(loaders.children('user.reviews', user.id, childPage(args)), 'Review', info, loaders),
   },
 
   Property: {
-    owner: (p: PropertyView, _: unknown, {loaders}: Ctx) => loaders.user.load(p.ownerId).then(found('user', p.ownerId)),
+    owner: (p: PropertyView, _: unknown, {loaders}: Ctx) => related(loaders.user, 'user', p.ownerId),
     averageRating: async (p: PropertyView & {averageRating?: number | null}, _: unknown, {loaders}: Ctx) =>
       p.averageRating !== undefined ? p.averageRating : (await loaders.rating.load(p.id)).averageRating,
     reviewCount: async (p: PropertyView & {reviewCount?: number}, _: unknown, {loaders}: Ctx) => p.reviewCount ?? (await loaders.rating.load(p.id)).reviewCount,
     upcomingBookings: (p: PropertyView, _: unknown, {loaders}: Ctx) => loaders.upcomingBookings.load(p.id),
-    bookings: async (p: PropertyView, args: PageArgs & {status?: Maybe<string>}, {loaders}: Ctx) =>
-      connection(await loaders.children('property.bookings', p.id, childPage(args))),
-    reviews: async (p: PropertyView, args: PageArgs, {loaders}: Ctx) => connection(await loaders.children('property.reviews', p.id, childPage(args))),
+    bookings: (p: PropertyView, args: PageArgs & {status?: Maybe<string>}, {loaders}: Ctx, info: GraphQLResolveInfo) =>
+      childConnection(loaders.children('property.bookings', p.id, childPage(args)), 'Booking', info, loaders),
+    reviews: (p: PropertyView, args: PageArgs, {loaders}: Ctx, info: GraphQLResolveInfo) =>
+      childConnection(loaders.children('property.reviews', p.id, childPage(args)), 'Review', info, loaders),
   },
 
   Booking: {
-    property: (b: BookingView, _: unknown, {loaders}: Ctx) => loaders.property.load(b.propertyId).then(found('property', b.propertyId)),
-    guest: (b: BookingView, _: unknown, {loaders}: Ctx) => loaders.user.load(b.guestId).then(found('user', b.guestId)),
-    payments: async (b: BookingView, args: PageArgs & {kind?: Maybe<string>; status?: Maybe<string>}, {loaders}: Ctx) =>
-      connection(await loaders.children('booking.payments', b.id, childPage(args))),
+    property: (b: BookingView, _: unknown, {loaders}: Ctx) => related(loaders.property, 'property', b.propertyId),
+    guest: (b: BookingView, _: unknown, {loaders}: Ctx) => related(loaders.user, 'user', b.guestId),
+    payments: (b: BookingView, args: PageArgs & {kind?: Maybe<string>; status?: Maybe<string>}, {loaders}: Ctx, info: GraphQLResolveInfo) =>
+      childConnection(loaders.children('booking.payments', b.id, childPage(args)), 'Payment', info, loaders),
     paid: async (b: BookingView & {paid?: string}, _: unknown, {loaders}: Ctx) => b.paid ?? (await loaders.paymentTotals.load(b.id)).paid,
     refunded: async (b: BookingView & {refunded?: string}, _: unknown, {loaders}: Ctx) => b.refunded ?? (await loaders.paymentTotals.load(b.id)).refunded,
   },
 
   Review: {
-    property: (r: ReviewView, _: unknown, {loaders}: Ctx) => loaders.property.load(r.propertyId).then(found('property', r.propertyId)),
-    reviewer: (r: ReviewView, _: unknown, {loaders}: Ctx) => loaders.user.load(r.reviewerId).then(found('user', r.reviewerId)),
+    property: (r: ReviewView, _: unknown, {loaders}: Ctx) => related(loaders.property, 'property', r.propertyId),
+    reviewer: (r: ReviewView, _: unknown, {loaders}: Ctx) => related(loaders.user, 'user', r.reviewerId),
   },
 
   Payment: {
-    booking: (p: PaymentView, _: unknown, {loaders}: Ctx) => loaders.booking.load(p.bookingId).then(found('booking', p.bookingId)),
-    refundOf: (p: PaymentView, _: unknown, {loaders}: Ctx) => (p.refundOfId === null ? null : loaders.payment.load(p.refundOfId)),
-    refunds: async (p: PaymentView, args: PageArgs, {loaders}: Ctx) => connection(await loaders.children('payment.refunds', p.id, childPage(args))),
+    booking: (p: PaymentView, _: unknown, {loaders}: Ctx) => related(loaders.booking, 'booking', p.bookingId),
+    refundOf: (p: PaymentView, _: unknown, {loaders}: Ctx) =>
+      p.refundOfId === null ? null : (loaders.payment.peek(p.refundOfId) ?? loaders.payment.load(p.refundOfId)),
+    refunds: (p: PaymentView, args: PageArgs, {loaders}: Ctx, info: GraphQLResolveInfo) =>
+      childConnection(loaders.children('payment.refunds', p.id, childPage(args)), 'Payment', info, loaders),
     refundable: (p: PaymentView & {refundable?: string | null}, _: unknown, {loaders}: Ctx) =>
       p.refundable !== undefined ? p.refundable : loaders.refundable.load(p),
   },

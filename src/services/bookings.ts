@@ -14,7 +14,7 @@ import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../
 import {audit} from './audit.js'
 import {actingFor, bookingRole, bookingScope, isAdmin, requireActingAsSelf, requireUser, type BookingRole} from './authz.js'
 import type {ServiceContext} from './context.js'
-import {daysBetween, parseDate, parseStay, today} from './dates.js'
+import {daysBetween, isoDateTime, parseDate, parseStay, today} from './dates.js'
 import {formatCents, toCents} from './money.js'
 import {page, type Page, type PageInput} from './pagination.js'
 import {refundInTransaction, paymentView, type PaymentView} from './payments.js'
@@ -48,8 +48,8 @@ export function bookingView(booking: Booking): BookingView {
     status: booking.status,
     totalPrice: formatCents(toCents(booking.totalPrice)),
     externalRef: booking.externalRef,
-    createdAt: new Date(booking.createdAt).toISOString(),
-    updatedAt: new Date(booking.updatedAt).toISOString(),
+    createdAt: isoDateTime(booking.createdAt),
+    updatedAt: isoDateTime(booking.updatedAt),
   }
 }
 

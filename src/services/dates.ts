@@ -89,3 +89,14 @@ export function parseStay(start: string, end: string): {startDate: string; endDa
   if (nights > 365) throw new ValidationError(`a stay of ${nights} nights is too long (at most 365)`, {details: {field: 'endDate'}})
   return {startDate, endDate, nights}
 }
+
+/**
+ * A date-time as ISO-8601 with milliseconds in UTC ('2027-06-15T10:30:00.123Z'), from a Date,
+ * a driver's text or epoch milliseconds. Text already in that form (the batched reads of
+ * relations.ts select it so) is returned as it is: parsing and formatting it again is what
+ * thousands of rows per request would otherwise cost.
+ */
+export function isoDateTime(value: Date | string | number): string {
+  if (typeof value === 'string' && value.length === 24 && value.charCodeAt(10) === 84 /* T */ && value.charCodeAt(23) === 90 /* Z */) return value
+  return new Date(value).toISOString()
+}

@@ -19,6 +19,7 @@ import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../
 import {audit} from './audit.js'
 import {bookingRole, paymentScope, requireAdmin, requireUser, type BookingRole} from './authz.js'
 import type {ServiceContext} from './context.js'
+import {isoDateTime} from './dates.js'
 import {formatCents, parseAmount, toCents} from './money.js'
 import {page, type Page, type PageInput} from './pagination.js'
 import {inTransaction, lockRow} from './transaction.js'
@@ -45,11 +46,11 @@ export function paymentView(payment: Payment): PaymentView {
     amount: formatCents(toCents(payment.amount)),
     status: payment.status,
     transactionId: payment.transactionId,
-    paymentDate: new Date(payment.paymentDate).toISOString(),
+    paymentDate: isoDateTime(payment.paymentDate),
     refundOfId: payment.refundOfId === null || payment.refundOfId === undefined ? null : Number(payment.refundOfId),
     reason: payment.reason,
     idempotencyKey: payment.idempotencyKey,
-    createdAt: new Date(payment.createdAt).toISOString(),
+    createdAt: isoDateTime(payment.createdAt),
   }
 }
 

@@ -10,7 +10,7 @@ import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../
 import {audit, diff} from './audit.js'
 import {actingFor, actorUserId, isAdmin, propertyScope, requireActingAsSelf, requireUser} from './authz.js'
 import type {ServiceContext} from './context.js'
-import {parseStay, today} from './dates.js'
+import {isoDateTime, parseStay, today} from './dates.js'
 import {formatCents, parseAmount, toCents} from './money.js'
 import {page, type Page, type PageInput} from './pagination.js'
 import {checkPolicy} from './policies.js'
@@ -41,8 +41,8 @@ export function propertyView(property: Property): PropertyView {
     pricePerNight: formatCents(toCents(property.pricePerNight)),
     cancellationPolicy: property.cancellationPolicy,
     isListed: Boolean(property.isListed),
-    createdAt: new Date(property.createdAt).toISOString(),
-    updatedAt: new Date(property.updatedAt).toISOString(),
+    createdAt: isoDateTime(property.createdAt),
+    updatedAt: isoDateTime(property.updatedAt),
   }
 }
 

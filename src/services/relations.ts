@@ -5,9 +5,10 @@
  * parents. They return the same views and compute the same figures as the single-row
  * operations; whatever an actor may not see in those, it may not see here either.
  */
-import {DataTypes, Op, QueryTypes, type Model, type ModelStatic} from 'sequelize'
+import {DataTypes, Op, type Model, type ModelStatic} from 'sequelize'
 
 import type {Booking, Payment} from '../db/models.js'
+import {selectRows} from '../db/select.js'
 import {BOOKING_STATUSES, PAYMENT_KINDS, PAYMENT_STATUSES} from '../db/models.js'
 import {ValidationError} from '../errors.js'
 import {visibleRowsSql} from './authz.js'
@@ -22,17 +23,21 @@ import {reviewView, type ReviewView} from './reviews.js'
 import {userView, type UserView} from './users.js'
 
 /*
- * Rows are read with plain SQL into plain objects named by attribute, not model instances:
- * building and parsing thousands of instances per request would cost more than the queries.
- * They go through the same view functions, which convert driver values (0/1, DECIMAL, dates)
- * themselves.
+ * Rows are read with plain SQL into plain objects named by attribute (the select list
+ * renames the columns), not model instances: building and parsing thousands of instances
+ * per request would cost more than the queries. Date-times arrive as ISO-8601 text (MySQL
+ * formats them in the select list; SQLite's stored text is reshaped in place), which the view
+ * functions pass through as they are. The views convert the other driver values (0/1,
+ * DECIMAL) themselves.
  */
 
 interface Columns {
-  /** The select list, quoted. */
+  /** The select list, quoted: each column as its attribute. */
   select: string
-  /** attribute, column, and whether it is a date-time. */
-  pairs: [string, string, boolean][]
+  /** The attribute of each column. */
+  attributes: Map<string, string>
+  /** Attributes holding date-times. */
+  dates: string[]
 }
 
 /** By model (each Db has its own model classes, so the dialect is fixed per entry). */
@@ -49,11 +54,17 @@ function columnsOf(ctx: ServiceContext, model: ModelStatic<Model>, exclude: stri
     const pairs = Object.entries(model.getAttributes())
       .filter(([attribute]) => !exclude.includes(attribute))
       .map(([attribute, spec]) => [attribute, spec.field ?? attribute, spec.type instanceof DataTypes.DATE] as [string, string, boolean])
-    // MySQL date-times come back as ISO text, not through the driver's Date conversion.
-    const select = pairs.map(([, column, isDate]) =>
-      isDate && ctx.db.dialect === 'mysql' ? `DATE_FORMAT(t.${q(column)}, '%Y-%m-%dT%H:%i:%s.%fZ') AS ${q(column)}` : `t.${q(column)}`,
+    // MySQL: '2027-06-15T10:30:00.123Z', as Date.prototype.toISOString() writes it.
+    const select = pairs.map(([attribute, column, isDate]) =>
+      isDate && ctx.db.dialect === 'mysql'
+        ? `CONCAT(LEFT(DATE_FORMAT(t.${q(column)}, '%Y-%m-%dT%H:%i:%s.%f'), 23), 'Z') AS ${q(attribute)}`
+        : `t.${q(column)} AS ${q(attribute)}`,
     )
-    columns = {select: select.join(', '), pairs}
+    columns = {
+      select: select.join(', '),
+      attributes: new Map(pairs.map(([attribute, column]) => [column, attribute])),
+      dates: ctx.db.dialect === 'sqlite' ? pairs.filter(([, , isDate]) => isDate).map(([attribute]) => attribute) : [],
+    }
     byModel.set(key, columns)
   }
   return columns
@@ -64,14 +75,13 @@ function isoDate(value: unknown): unknown {
   return typeof value === 'string' && value.length === 30 && value.endsWith(' +00:00') ? `${value.slice(0, 10)}T${value.slice(11, 23)}Z` : value
 }
 
-/** Runs `sql` and renames its columns to attributes. */
+/** Runs `sql` (selecting `columns.select`): rows named by attribute, date-times as ISO text. */
 async function readRows<M>(ctx: ServiceContext, columns: Columns, sql: string): Promise<M[]> {
-  const rows = await ctx.db.sequelize.query<Record<string, unknown>>(sql, {type: QueryTypes.SELECT})
-  return rows.map((row) => {
-    const out: Record<string, unknown> = {}
-    for (const [attribute, column, isDate] of columns.pairs) out[attribute] = isDate ? isoDate(row[column]) : row[column]
-    return out as M
-  })
+  const rows = await selectRows(ctx.db, sql)
+  if (columns.dates.length > 0) {
+    for (const row of rows) for (const attribute of columns.dates) row[attribute] = isoDate(row[attribute])
+  }
+  return rows as M[]
 }
 
 const integerList = (ids: readonly number[]) => [...new Set(ids.map(Number))].filter(Number.isInteger).join(', ')
@@ -170,7 +180,8 @@ async function firstChildren<M extends Model>(
   const where = [`t.${q(column)} IN (${list})`, ...conditions.map((c) => `t.${c}`), ...(scope ? [scope] : [])].join(' AND ')
   const sql =
     `SELECT * FROM (SELECT ${columns.select}, ROW_NUMBER() OVER (PARTITION BY t.${q(column)} ORDER BY ${order.map((c) => `t.${q(c)}`).join(', ')}) AS rn__` +
-    ` FROM ${q(model.getTableName() as string)} t WHERE ${where}) ranked WHERE rn__ <= ${limit} ORDER BY ${[column, ...order].map(q).join(', ')}`
+    ` FROM ${q(model.getTableName() as string)} t WHERE ${where}) ranked WHERE rn__ <= ${limit}` +
+    ` ORDER BY ${[column, ...order].map((c) => q(columns.attributes.get(c) ?? c)).join(', ')}`
   return readRows<M>(ctx, columns, sql)
 }
 

@@ -10,7 +10,7 @@ import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../
 import {audit} from './audit.js'
 import {actingFor, isAdmin, isSelf, requireActingAsSelf, requireUser} from './authz.js'
 import type {ServiceContext} from './context.js'
-import {today} from './dates.js'
+import {isoDateTime, today} from './dates.js'
 import {page, type Page, type PageInput} from './pagination.js'
 import {findProperty} from './properties.js'
 import {inTransaction} from './transaction.js'
@@ -32,7 +32,7 @@ export function reviewView(review: Review): ReviewView {
     reviewerId: Number(review.reviewerId),
     rating: Number(review.rating),
     comment: review.comment,
-    createdAt: new Date(review.createdAt).toISOString(),
+    createdAt: isoDateTime(review.createdAt),
   }
 }
 

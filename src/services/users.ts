@@ -13,6 +13,7 @@ import {audit, diff} from './audit.js'
 import {attemptPassword, revokeSessions} from './auth.js'
 import {canSeeEmail, isAdmin, requireAdmin, requireSelfOrAdmin, requireUser} from './authz.js'
 import type {ServiceContext} from './context.js'
+import {isoDateTime} from './dates.js'
 import {page, type Page, type PageInput} from './pagination.js'
 import {UNUSABLE_PASSWORD_HASH, hashPassword} from './passwords.js'
 import {containsAny, containsPattern} from './search.js'
@@ -41,8 +42,8 @@ export function userView(ctx: ServiceContext, user: User): UserView {
     lastName: user.lastName,
     isActive: Boolean(user.isActive),
     isAdmin: Boolean(user.isAdmin),
-    createdAt: new Date(user.createdAt).toISOString(),
-    updatedAt: new Date(user.updatedAt).toISOString(),
+    createdAt: isoDateTime(user.createdAt),
+    updatedAt: isoDateTime(user.updatedAt),
   }
 }
 

@@ -3,10 +3,10 @@
  * HOME and the XDG folders point into a temporary folder, so no real config is read.
  */
 import {spawn} from 'node:child_process'
-import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+
+import {isolatedHome} from './isolated-env.js'
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const bin = path.join(root, 'bin', 'run.js')
@@ -17,20 +17,9 @@ export interface CliResult {
   stderr: string
 }
 
-/** A temporary home with empty XDG folders, for one test file. */
+/** A temporary home with empty XDG folders, for one test file; passwords hashed at the lowest cost. */
 export function isolatedEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-home-'))
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: home,
-    XDG_CONFIG_HOME: path.join(home, '.config'),
-    XDG_DATA_HOME: path.join(home, '.local', 'share'),
-    NO_COLOR: '1',
-    CI: 'true',
-    STAYCTL_BCRYPT_COST: '4',
-    ...extra,
-  }
-  return env
+  return isolatedHome({STAYCTL_BCRYPT_COST: '4', ...extra})
 }
 
 export interface RunOptions {

@@ -1,0 +1,2 @@
+/** See isolated-env.js. */
+export function isolatedHome(extra?: NodeJS.ProcessEnv, prefix?: string): NodeJS.ProcessEnv & {HOME: string}
