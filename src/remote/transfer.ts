@@ -23,11 +23,11 @@ import path from 'node:path'
 import {UsageError, ValidationError} from '../errors.js'
 import type {ServiceContext} from '../services/context.js'
 import {checkExportInput, exportFormatter, exportOutput, type ExportInput, type ExportSummary, type ExportValue} from '../services/export.js'
-import {FieldMapper, parseMapFlags} from '../services/import/fields.js'
-import {folderFiles, type FolderImportInput, type FolderImportSummary} from '../services/import/folder.js'
-import {DEFAULT_BATCH, FIRST_BATCH, importerFor, type ImportInput, type ImportSummary, type Rejection} from '../services/import/index.js'
+import type {FieldMapper} from '../services/import/fields.js'
+import {folderFiles, folderSummary, type FolderImportInput, type FolderImportSummary} from '../services/import/folder.js'
+import {FIRST_BATCH, importPlan, type ImportInput, type ImportSummary, type Rejection} from '../services/import/index.js'
 import {MAX_IMPORT_ROWS, type ImportRowsResult} from '../services/import/rows.js'
-import {formatOf, openInput, readRecordChunks, type SourceRecord} from '../services/import/source.js'
+import {openInput, readRecordChunks, type SourceRecord} from '../services/import/source.js'
 import {RowError, type EntityImporter} from '../services/import/types.js'
 import type {RemoteClient} from './client.js'
 
@@ -83,11 +83,7 @@ async function parseHere(importer: EntityImporter<unknown>, rows: Outgoing[]) {
 /** Imports a file into the server's database; see the file comment. Same input and summary as importFile. */
 export async function remoteImportFile(client: RemoteClient, input: ImportInput): Promise<ImportSummary> {
   const started = performance.now()
-  const importer = importerFor(input.entity)
-  const format = formatOf(input.file, input.format)
-  const mapper = new FieldMapper(importer.fields, parseMapFlags(input.map, importer.fields))
-  const batchSize = input.batchSize ?? DEFAULT_BATCH
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValidationError('batch size must be a positive integer')
+  const {importer, format, mapper, batchSize} = importPlan(input)
   const single = Boolean(input.atomic || input.dryRun)
   if (input.resume && input.file === '-') throw new UsageError('--resume needs a file, not stdin')
   if (input.resume) {
@@ -298,21 +294,7 @@ export async function remoteImportFolder(client: RemoteClient, input: FolderImpo
       break
     }
   }
-  const total = (field: 'read' | 'inserted' | 'updated' | 'rejected' | 'skipped') => summaries.reduce((sum, s) => sum + s[field], 0)
-  return {
-    dir: input.dir,
-    files: summaries,
-    read: total('read'),
-    inserted: total('inserted'),
-    updated: total('updated'),
-    rejected: total('rejected'),
-    skipped: total('skipped'),
-    seconds: Math.round(performance.now() - started) / 1000,
-    dryRun: false,
-    atomic: false,
-    committed: true,
-    stoppedEarly,
-  }
+  return folderSummary(input.dir, summaries, started, {dryRun: false, atomic: false, committed: true, stoppedEarly})
 }
 
 const EXPORT_PAGE = /* GraphQL */ `

@@ -110,9 +110,19 @@ export async function importFolder(ctx: ServiceContext, input: FolderImportInput
       if (!committed && !input.dryRun) Object.assign(summary, {inserted: 0, updated: 0})
     }
   }
+  return folderSummary(input.dir, summaries, started, {dryRun: Boolean(input.dryRun), atomic: Boolean(input.atomic), committed, stoppedEarly})
+}
+
+/** A folder import's summary: the per-file summaries and their totals (local and remote imports alike). */
+export function folderSummary(
+  dir: string,
+  summaries: ImportSummary[],
+  started: number,
+  state: Pick<FolderImportSummary, 'dryRun' | 'atomic' | 'committed' | 'stoppedEarly'>,
+): FolderImportSummary {
   const total = (field: 'read' | 'inserted' | 'updated' | 'rejected' | 'skipped') => summaries.reduce((sum, s) => sum + s[field], 0)
   return {
-    dir: input.dir,
+    dir,
     files: summaries,
     read: total('read'),
     inserted: total('inserted'),
@@ -120,9 +130,6 @@ export async function importFolder(ctx: ServiceContext, input: FolderImportInput
     rejected: total('rejected'),
     skipped: total('skipped'),
     seconds: Math.round(performance.now() - started) / 1000,
-    dryRun: Boolean(input.dryRun),
-    atomic: Boolean(input.atomic),
-    committed,
-    stoppedEarly,
+    ...state,
   }
 }

@@ -184,6 +184,16 @@ interface PreparedBatch {
   doneAfter?: number
 }
 
+/** What an import of `input` reads and how (its importer, format, column mapping, batch size), checked. */
+export function importPlan(input: Pick<ImportInput, 'entity' | 'file' | 'format' | 'map' | 'batchSize'>) {
+  const importer = importerFor(input.entity)
+  const format = formatOf(input.file, input.format)
+  const mapper = new FieldMapper(importer.fields, parseMapFlags(input.map, importer.fields))
+  const batchSize = input.batchSize ?? DEFAULT_BATCH
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValidationError('batch size must be a positive integer')
+  return {importer, format, mapper, batchSize}
+}
+
 /**
  * Imports a file of one entity. See the file comment for the guarantees. With `outer`, the
  * whole file runs in the caller's transaction (a folder imported atomically or dry): nothing
@@ -192,11 +202,7 @@ interface PreparedBatch {
 export async function importFile(ctx: ServiceContext, input: ImportInput, outer?: Transaction): Promise<ImportSummary> {
   requireAdmin(ctx, 'import data')
   const started = performance.now()
-  const importer = importerFor(input.entity)
-  const format = formatOf(input.file, input.format)
-  const mapper = new FieldMapper(importer.fields, parseMapFlags(input.map, importer.fields))
-  const batchSize = input.batchSize ?? DEFAULT_BATCH
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValidationError('batch size must be a positive integer')
+  const {importer, format, mapper, batchSize} = importPlan(input)
   const single = Boolean(input.atomic || input.dryRun || outer)
   const cache = new RefCache()
   if (input.resume && input.file === '-') throw new UsageError('--resume needs a file, not stdin')
