@@ -19,8 +19,7 @@
  * bookings  the same for 200,000 bookings (no overlaps) of 2,000 properties and 20,000 users
  *           loaded beforehand. stayctl reads property and guest by name and username
  *           (columns property, guest, startDate, endDate, status, totalPrice); the anchors
- *           load ids, which is what the database's own loader and bulkCreate can take. This
- *           part is skipped, saying so, while `stayctl import bookings` is not available.
+ *           load ids, which is what the database's own loader and bulkCreate can take.
  * memory    a 1,000,000-row users CSV imported by stayctl into SQLite and into MariaDB,
  *           printing the peak RSS of the stayctl process (GNU time's maximum resident set
  *           size, else VmHWM sampled from /proc) against the 250 MB bar.
@@ -357,17 +356,6 @@ async function benchBookings() {
     const b = booking(i)
     return `${propertyName(b.propertyId)},${usernames(b.guestId)},${b.startDate},${b.endDate},${b.status},${b.totalPrice}`
   })
-
-  // Is there a bookings importer yet? Ask the CLI with a header-only file and --dry-run.
-  const probeDb = await bookingsSetup('bookings_probe', files)
-  const probeFile = writeLines(path.join(out, 'bookings-probe.csv'), 'property,guest,startDate,endDate,status,totalPrice', 0, () => '')
-  const probe = await stayctl(['import', 'bookings', probeFile, '--dry-run', '--database-url', probeDb.url])
-  if (probe.code !== 0) {
-    const why = (probe.stderr || probe.stdout).trim().split('\n')[0]
-    if (!/cannot import "bookings"/.test(why)) throw new Error(`stayctl import bookings (a header-only file, --dry-run) exited ${probe.code}: ${why}`)
-    console.log(`\nbookings: SKIPPED: \`stayctl import bookings\` is not available in this build (${why})`)
-    return
-  }
 
   const byId = writeLines(path.join(out, 'bookings-ids.tsv'), undefined, ROWS, (i) => {
     const b = booking(i)
