@@ -26,6 +26,7 @@ import {UnauthenticatedError} from '../errors.js'
 import type {ServiceContext} from '../services/context.js'
 import * as defaultAuth from './auth.js'
 import type {AuthService, GraphQLContext} from './context.js'
+import {compiledExecution} from './compiled.js'
 import {maskError} from './errors.js'
 import {LIMITS, checkListSizes, staticLimitPlugins} from './limits.js'
 import {createLoaders} from './loaders.js'
@@ -51,6 +52,8 @@ export interface ServerOptions {
   auth?: AuthService
   /** How long stop() waits for requests in flight before closing their connections. */
   shutdownTimeoutMs?: number
+  /** Compiled execution (compiled.ts); false: graphql-js's executor for every request. Default true. */
+  compile?: boolean
 }
 
 export interface RunningServer {
@@ -151,7 +154,12 @@ export function createGraphQLHandler(options: ServerOptions) {
     maskedErrors: {maskError, isDev: false},
     cors: origins.length > 0 ? {origin: origins, methods: ['GET', 'POST', 'OPTIONS'], allowedHeaders: ['content-type', 'authorization']} : false,
     context: () => ({db, auth}),
-    plugins: [...staticLimitPlugins(options), recordPlugin, requestGuard(db, auth, options.bcryptCost) as Plugin],
+    plugins: [
+      ...staticLimitPlugins(options),
+      recordPlugin,
+      requestGuard(db, auth, options.bcryptCost) as Plugin,
+      ...(options.compile === false ? [] : compiledExecution()),
+    ],
   })
 }
 
