@@ -29,7 +29,7 @@ import type {AuthService, GraphQLContext} from './context.js'
 import {compiledExecution} from './compiled.js'
 import {maskError} from './errors.js'
 import {LIMITS, checkListSizes, staticLimitPlugins} from './limits.js'
-import {createLoaders} from './loaders.js'
+import {createLoaders, viewKeysAsked} from './loaders.js'
 import {INTERNAL_NOTE, describeInternal, formatLogLine, type LogFormat, type RequestRecord} from './request-log.js'
 import {resolvers} from './resolvers.js'
 import {typeDefs} from './schema.js'
@@ -106,7 +106,7 @@ function requestGuard(db: Db, auth: AuthService, bcryptCost: number): Plugin<Gra
         const token = bearer((context as unknown as {request: Request}).request.headers.get('authorization'))
         const actor = token ? await auth.authenticate(db, token) : auth.anonymousActor()
         const service: ServiceContext = {db, actor, via: 'graphql', bcryptCost}
-        extendContext({service, loaders: createLoaders(service), token})
+        extendContext({service, loaders: createLoaders(service, viewKeysAsked(args.schema, args.document)), token})
       } catch (error) {
         setResultAndStopExecution({errors: [maskError(error) as GraphQLError]})
       }

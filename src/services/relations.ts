@@ -31,6 +31,34 @@ import {userView, type UserView} from './users.js'
  * DECIMAL) themselves.
  */
 
+/**
+ * The keys of the views a caller will read (undefined: all of them). Only the columns those
+ * keys come from are selected, with the id (and in childrenOf the parent's key): the other
+ * keys of the views are then undefined or whatever the view makes of a missing attribute
+ * (false, 0, NaN), and the caller promised not to read them.
+ */
+export type ViewKeys = readonly string[] | undefined
+
+/** View keys computed from other attributes than their own; every other key is the attribute of its name. */
+const VIEW_SOURCES: Partial<Record<string, Record<string, string[]>>> = {
+  Booking: {nights: ['startDate', 'endDate']},
+}
+
+/** The attributes to select for `keys` of the view of `model` (plus `always`), or undefined for all. */
+function attributesFor(model: ModelStatic<Model>, keys: ViewKeys, always: string[] = []): Set<string> | undefined {
+  if (keys === undefined) return undefined
+  const known = model.getAttributes()
+  const sources = VIEW_SOURCES[model.name] ?? {}
+  const attributes = new Set(['id', ...always])
+  for (const key of keys) {
+    const from = sources[key] ?? (key in known ? [key] : undefined)
+    // A key that is no attribute (nor made of some): select everything rather than guess.
+    if (!from) return undefined
+    for (const attribute of from) attributes.add(attribute)
+  }
+  return attributes
+}
+
 interface Columns {
   /** The select list, quoted: each column as its attribute. */
   select: string
@@ -43,16 +71,16 @@ interface Columns {
 /** By model (each Db has its own model classes, so the dialect is fixed per entry). */
 const columnLists = new WeakMap<object, Map<string, Columns>>()
 
-/** The columns of `model` (minus `exclude`), computed once per model. */
-function columnsOf(ctx: ServiceContext, model: ModelStatic<Model>, exclude: string[] = []): Columns {
+/** The columns of `model` (minus `exclude`; only those in `only` when given), computed once per model and set of attributes. */
+function columnsOf(ctx: ServiceContext, model: ModelStatic<Model>, exclude: string[] = [], only?: Set<string>): Columns {
   const byModel = columnLists.get(model) ?? new Map<string, Columns>()
   columnLists.set(model, byModel)
-  const key = exclude.join(',')
+  const key = `${exclude.join(',')}|${only ? [...only].sort().join(',') : '*'}`
   let columns = byModel.get(key)
   if (!columns) {
     const q = (name: string) => ctx.db.sequelize.getQueryInterface().quoteIdentifier(name)
     const pairs = Object.entries(model.getAttributes())
-      .filter(([attribute]) => !exclude.includes(attribute))
+      .filter(([attribute]) => !exclude.includes(attribute) && (!only || only.has(attribute)))
       .map(([attribute, spec]) => [attribute, spec.field ?? attribute, spec.type instanceof DataTypes.DATE] as [string, string, boolean])
     // MySQL: '2027-06-15T10:30:00.123Z', as Date.prototype.toISOString() writes it.
     const select = pairs.map(([attribute, column, isDate]) =>
@@ -92,25 +120,26 @@ async function byIds<M extends Model, V>(
   ids: readonly number[],
   view: (row: M) => V,
   exclude: string[] = [],
+  keys?: ViewKeys,
 ): Promise<(V | null)[]> {
   const list = integerList(ids)
   if (!list) return ids.map(() => null)
-  const columns = columnsOf(ctx, model as ModelStatic<Model>, exclude)
+  const columns = columnsOf(ctx, model as ModelStatic<Model>, exclude, attributesFor(model as ModelStatic<Model>, keys))
   const table = ctx.db.sequelize.getQueryInterface().quoteIdentifier(model.getTableName() as string)
   const rows = await readRows<M>(ctx, columns, `SELECT ${columns.select} FROM ${table} t WHERE t.id IN (${list})`)
   const found = new Map(rows.map((row) => [Number((row as unknown as {id: number}).id), view(row)]))
   return ids.map((id) => found.get(Number(id)) ?? null)
 }
 
-/** Users by id, in the order asked; null where there is none. */
-export const usersByIds = (ctx: ServiceContext, ids: readonly number[]): Promise<(UserView | null)[]> =>
-  byIds(ctx, ctx.db.models.User, ids, (user) => userView(ctx, user), ['passwordHash'])
-export const propertiesByIds = (ctx: ServiceContext, ids: readonly number[]): Promise<(PropertyView | null)[]> =>
-  byIds(ctx, ctx.db.models.Property, ids, propertyView)
-export const bookingsByIds = (ctx: ServiceContext, ids: readonly number[]): Promise<(BookingView | null)[]> =>
-  byIds(ctx, ctx.db.models.Booking, ids, bookingView)
-export const paymentsByIds = (ctx: ServiceContext, ids: readonly number[]): Promise<(PaymentView | null)[]> =>
-  byIds(ctx, ctx.db.models.Payment, ids, paymentView)
+/** Users by id, in the order asked; null where there is none. `keys`: see ViewKeys. */
+export const usersByIds = (ctx: ServiceContext, ids: readonly number[], keys?: ViewKeys): Promise<(UserView | null)[]> =>
+  byIds(ctx, ctx.db.models.User, ids, (user) => userView(ctx, user), ['passwordHash'], keys)
+export const propertiesByIds = (ctx: ServiceContext, ids: readonly number[], keys?: ViewKeys): Promise<(PropertyView | null)[]> =>
+  byIds(ctx, ctx.db.models.Property, ids, propertyView, [], keys)
+export const bookingsByIds = (ctx: ServiceContext, ids: readonly number[], keys?: ViewKeys): Promise<(BookingView | null)[]> =>
+  byIds(ctx, ctx.db.models.Booking, ids, bookingView, [], keys)
+export const paymentsByIds = (ctx: ServiceContext, ids: readonly number[], keys?: ViewKeys): Promise<(PaymentView | null)[]> =>
+  byIds(ctx, ctx.db.models.Payment, ids, paymentView, [], keys)
 
 /** The one-to-many relations, by the parent's name and the children's. */
 interface ChildViews {
@@ -172,11 +201,13 @@ async function firstChildren<M extends Model>(
   limit: number,
   /** A condition over the table's own columns, used as it is (visibility). */
   scope?: string,
+  /** The attributes to select (undefined: all). */
+  only?: Set<string>,
 ): Promise<M[]> {
   const q = (name: string) => ctx.db.sequelize.getQueryInterface().quoteIdentifier(name)
   const list = integerList(parentIds)
   if (!list) return []
-  const columns = columnsOf(ctx, model as ModelStatic<Model>)
+  const columns = columnsOf(ctx, model as ModelStatic<Model>, [], only)
   const where = [`t.${q(column)} IN (${list})`, ...conditions.map((c) => `t.${c}`), ...(scope ? [scope] : [])].join(' AND ')
   const sql =
     `SELECT * FROM (SELECT ${columns.select}, ROW_NUMBER() OVER (PARTITION BY t.${q(column)} ORDER BY ${order.map((c) => `t.${q(c)}`).join(', ')}) AS rn__` +
@@ -195,6 +226,8 @@ export async function childrenOf<R extends ChildRelation>(
   relation: R,
   parentIds: readonly number[],
   input: ChildPageInput = {},
+  /** See ViewKeys. */
+  keys?: ViewKeys,
 ): Promise<Page<ChildViews[R]>[]> {
   const spec = RELATIONS[relation]
   const limit = parseLimit(input.limit)
@@ -211,7 +244,8 @@ export async function childrenOf<R extends ChildRelation>(
   }
   const model = ctx.db.models[spec.model] as ModelStatic<Model>
   // Nested reads see what the list operations would show this actor, no more.
-  const rows = await firstChildren(ctx, model, spec.column, parentIds, conditions, ['id'], limit + 1, visibleRowsSql(ctx, spec.model))
+  const only = attributesFor(model, keys, [spec.attribute])
+  const rows = await firstChildren(ctx, model, spec.column, parentIds, conditions, ['id'], limit + 1, visibleRowsSql(ctx, spec.model), only)
   const byParent = new Map<number, Model[]>()
   for (const row of rows) {
     const parent = Number((row as unknown as Record<string, unknown>)[spec.attribute])
