@@ -202,12 +202,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         throw error
       }
     }
-    const headers = new Headers()
-    for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1])
-    const response = await yoga.fetch(`http://${req.headers.host ?? 'localhost'}${req.url}`, {method: req.method, headers, body: body as BodyInit | undefined}, {record})
-    const payload = Buffer.from(await response.arrayBuffer())
+    // node's headers as they are (yoga's Headers read them lazily); its answers are text (JSON, GraphiQL's HTML) or empty.
+    const response = await yoga.fetch(
+      `http://${req.headers.host ?? 'localhost'}${req.url}`,
+      {method: req.method, headers: req.headers as Record<string, string>, body: body as BodyInit | undefined},
+      {record},
+    )
+    const payload = await response.text()
     response.headers.forEach((value, name) => res.setHeader(name, value))
-    res.setHeader('content-length', String(payload.length))
+    res.setHeader('content-length', String(Buffer.byteLength(payload)))
     if (closing) res.setHeader('connection', 'close')
     res.writeHead(response.status)
     res.end(payload)
