@@ -5,6 +5,7 @@
  */
 import {DataTypes, Op, type FindOptions, type Model, type ModelStatic, type WhereOptions} from 'sequelize'
 
+import {findRows, readsDirectly} from '../db/select.js'
 import {ValidationError} from '../errors.js'
 
 export interface PageInput {
@@ -103,14 +104,16 @@ export async function page<M extends Model, T>(
   }
   const direction = desc ? 'DESC' : 'ASC'
   // Plain rows, not model instances (the views convert driver values themselves): a page of
-  // a thousand costs a fraction of building a thousand instances.
-  const rows = (await model.findAll({
+  // a thousand costs a fraction of building a thousand instances. Straight from the driver
+  // where it can (src/db/select.ts), else through Sequelize.
+  const find: FindOptions = {
     ...options,
     where: {[Op.and]: conditions},
     order: field === 'id' ? [['id', direction]] : [[field, direction], ['id', direction]],
     limit: limit + 1,
     raw: true,
-  })) as unknown as M[]
+  }
+  const rows = readsDirectly(model as ModelStatic<Model>, find) ? await findRows<M>(model as ModelStatic<Model>, find) : ((await model.findAll(find)) as unknown as M[])
   const more = rows.length > limit
   const items = rows.slice(0, limit)
   const last = items.at(-1) as unknown as Record<string, unknown> | undefined

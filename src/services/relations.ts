@@ -5,10 +5,10 @@
  * parents. They return the same views and compute the same figures as the single-row
  * operations; whatever an actor may not see in those, it may not see here either.
  */
-import {DataTypes, Op, type Model, type ModelStatic} from 'sequelize'
+import {Op, type Model, type ModelStatic} from 'sequelize'
 
 import type {Booking, Payment} from '../db/models.js'
-import {selectRows} from '../db/select.js'
+import {columnsOf, readRows} from '../db/select.js'
 import {BOOKING_STATUSES, PAYMENT_KINDS, PAYMENT_STATUSES} from '../db/models.js'
 import {ValidationError} from '../errors.js'
 import {visibleRowsSql} from './authz.js'
@@ -23,11 +23,10 @@ import {reviewView, type ReviewView} from './reviews.js'
 import {userView, type UserView} from './users.js'
 
 /*
- * Rows are read with plain SQL into plain objects named by attribute (the select list
- * renames the columns), not model instances: building and parsing thousands of instances
- * per request would cost more than the queries. Date-times arrive as ISO-8601 text (MySQL
- * formats them in the select list; SQLite's stored text is reshaped in place), which the view
- * functions pass through as they are. The views convert the other driver values (0/1,
+ * Rows are read with plain SQL into plain objects named by attribute (columnsOf and readRows
+ * in src/db/select.ts), not model instances: building and parsing thousands of instances per
+ * request would cost more than the queries. Date-times arrive as ISO-8601 text, which the
+ * view functions pass through as they are. The views convert the other driver values (0/1,
  * DECIMAL) themselves.
  */
 
@@ -59,59 +58,6 @@ function attributesFor(model: ModelStatic<Model>, keys: ViewKeys, always: string
   return attributes
 }
 
-interface Columns {
-  /** The select list, quoted: each column as its attribute. */
-  select: string
-  /** The attribute of each column. */
-  attributes: Map<string, string>
-  /** Attributes holding date-times. */
-  dates: string[]
-}
-
-/** By model (each Db has its own model classes, so the dialect is fixed per entry). */
-const columnLists = new WeakMap<object, Map<string, Columns>>()
-
-/** The columns of `model` (minus `exclude`; only those in `only` when given), computed once per model and set of attributes. */
-function columnsOf(ctx: ServiceContext, model: ModelStatic<Model>, exclude: string[] = [], only?: Set<string>): Columns {
-  const byModel = columnLists.get(model) ?? new Map<string, Columns>()
-  columnLists.set(model, byModel)
-  const key = `${exclude.join(',')}|${only ? [...only].sort().join(',') : '*'}`
-  let columns = byModel.get(key)
-  if (!columns) {
-    const q = (name: string) => ctx.db.sequelize.getQueryInterface().quoteIdentifier(name)
-    const pairs = Object.entries(model.getAttributes())
-      .filter(([attribute]) => !exclude.includes(attribute) && (!only || only.has(attribute)))
-      .map(([attribute, spec]) => [attribute, spec.field ?? attribute, spec.type instanceof DataTypes.DATE] as [string, string, boolean])
-    // MySQL: '2027-06-15T10:30:00.123Z', as Date.prototype.toISOString() writes it.
-    const select = pairs.map(([attribute, column, isDate]) =>
-      isDate && ctx.db.dialect === 'mysql'
-        ? `CONCAT(LEFT(DATE_FORMAT(t.${q(column)}, '%Y-%m-%dT%H:%i:%s.%f'), 23), 'Z') AS ${q(attribute)}`
-        : `t.${q(column)} AS ${q(attribute)}`,
-    )
-    columns = {
-      select: select.join(', '),
-      attributes: new Map(pairs.map(([attribute, column]) => [column, attribute])),
-      dates: ctx.db.dialect === 'sqlite' ? pairs.filter(([, , isDate]) => isDate).map(([attribute]) => attribute) : [],
-    }
-    byModel.set(key, columns)
-  }
-  return columns
-}
-
-/** How Sequelize stores a DATE in SQLite ('2027-06-15 10:30:00.123 +00:00') as ISO-8601, cheaply. */
-function isoDate(value: unknown): unknown {
-  return typeof value === 'string' && value.length === 30 && value.endsWith(' +00:00') ? `${value.slice(0, 10)}T${value.slice(11, 23)}Z` : value
-}
-
-/** Runs `sql` (selecting `columns.select`): rows named by attribute, date-times as ISO text. */
-async function readRows<M>(ctx: ServiceContext, columns: Columns, sql: string): Promise<M[]> {
-  const rows = await selectRows(ctx.db, sql)
-  if (columns.dates.length > 0) {
-    for (const row of rows) for (const attribute of columns.dates) row[attribute] = isoDate(row[attribute])
-  }
-  return rows as M[]
-}
-
 const integerList = (ids: readonly number[]) => [...new Set(ids.map(Number))].filter(Number.isInteger).join(', ')
 
 async function byIds<M extends Model, V>(
@@ -124,9 +70,9 @@ async function byIds<M extends Model, V>(
 ): Promise<(V | null)[]> {
   const list = integerList(ids)
   if (!list) return ids.map(() => null)
-  const columns = columnsOf(ctx, model as ModelStatic<Model>, exclude, attributesFor(model as ModelStatic<Model>, keys))
+  const columns = columnsOf(ctx.db, model as ModelStatic<Model>, {exclude, only: attributesFor(model as ModelStatic<Model>, keys)})
   const table = ctx.db.sequelize.getQueryInterface().quoteIdentifier(model.getTableName() as string)
-  const rows = await readRows<M>(ctx, columns, `SELECT ${columns.select} FROM ${table} t WHERE t.id IN (${list})`)
+  const rows = await readRows<M>(ctx.db, columns, `SELECT ${columns.select} FROM ${table} t WHERE t.id IN (${list})`)
   const found = new Map(rows.map((row) => [Number((row as unknown as {id: number}).id), view(row)]))
   return ids.map((id) => found.get(Number(id)) ?? null)
 }
@@ -207,13 +153,13 @@ async function firstChildren<M extends Model>(
   const q = (name: string) => ctx.db.sequelize.getQueryInterface().quoteIdentifier(name)
   const list = integerList(parentIds)
   if (!list) return []
-  const columns = columnsOf(ctx, model as ModelStatic<Model>, [], only)
+  const columns = columnsOf(ctx.db, model as ModelStatic<Model>, {only})
   const where = [`t.${q(column)} IN (${list})`, ...conditions.map((c) => `t.${c}`), ...(scope ? [scope] : [])].join(' AND ')
   const sql =
     `SELECT * FROM (SELECT ${columns.select}, ROW_NUMBER() OVER (PARTITION BY t.${q(column)} ORDER BY ${order.map((c) => `t.${q(c)}`).join(', ')}) AS rn__` +
     ` FROM ${q(model.getTableName() as string)} t WHERE ${where}) ranked WHERE rn__ <= ${limit}` +
     ` ORDER BY ${[column, ...order].map((c) => q(columns.attributes.get(c) ?? c)).join(', ')}`
-  return readRows<M>(ctx, columns, sql)
+  return readRows<M>(ctx.db, columns, sql)
 }
 
 /**
