@@ -128,12 +128,12 @@ export function readsDirectly(model: ModelStatic<Model>, options: FindOptions): 
  * for it, read with readRows: named by attribute, date-times as ISO text (where Sequelize
  * would give MySQL's as Dates; the views take both). For SQLite this also spares what
  * Sequelize does around each SELECT (a PRAGMA table_info statement, a stack trace).
- * Only where readsDirectly says so.
+ * Only where readsDirectly says so. `only`: the attributes to select (default all).
  */
-export async function findRows<M>(model: ModelStatic<Model>, options: FindOptions): Promise<M[]> {
+export async function findRows<M>(model: ModelStatic<Model>, options: FindOptions, only?: ReadonlySet<string>): Promise<M[]> {
   const sequelize = model.sequelize!
   const db: Reader = {sequelize, dialect: sequelize.getDialect() === 'sqlite' ? 'sqlite' : 'mysql'}
-  const columns = columnsOf(db, model, {alias: model.name})
+  const columns = columnsOf(db, model, {alias: model.name, only})
   const mapped = Utils.mapFinderOptions({...options, where: Utils.cloneDeep(options.where), attributes: [literal(columns.select)]} as never, model) as FindOptions
   const sql = (sequelize.getQueryInterface() as unknown as {queryGenerator: {selectQuery(table: unknown, options: object, model: unknown): string}}).queryGenerator.selectQuery(
     model.getTableName(),

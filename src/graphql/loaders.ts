@@ -148,6 +148,8 @@ export function createLoaders(ctx: ServiceContext, asked?: AskedKeys) {
   // A type the document does not name is read whole (it is not read at all in practice).
   const keysOf = (type: string): ViewKeys => asked?.get(type)
   return {
+    /** The view keys the request's document reads of `type` (see ViewKeys), for reads of its own. */
+    keysOf,
     user: new ByIdLoader((ids) => usersByIds(ctx, ids, keysOf('User'))),
     property: new ByIdLoader((ids) => propertiesByIds(ctx, ids, keysOf('Property'))),
     booking: new ByIdLoader((ids) => bookingsByIds(ctx, ids, keysOf('Booking'))),

@@ -8,12 +8,42 @@ import {DataTypes, Op, type FindOptions, type Model, type ModelStatic, type Wher
 import {findRows, readsDirectly} from '../db/select.js'
 import {ValidationError} from '../errors.js'
 
+/**
+ * The keys of the views a caller will read (undefined: all of them). Only the columns those
+ * keys come from are selected, with the id (and the sort column of a page, the parent's key
+ * in childrenOf): the other keys of the views are then undefined or whatever the view makes
+ * of a missing attribute (false, 0, NaN), and the caller promised not to read them.
+ */
+export type ViewKeys = readonly string[] | undefined
+
+/** View keys computed from other attributes than their own; every other key is the attribute of its name. */
+const VIEW_SOURCES: Partial<Record<string, Record<string, string[]>>> = {
+  Booking: {nights: ['startDate', 'endDate']},
+}
+
+/** The attributes to select for `keys` of the view of `model` (plus `always`), or undefined for all. */
+export function attributesFor(model: ModelStatic<Model>, keys: ViewKeys, always: string[] = []): Set<string> | undefined {
+  if (keys === undefined) return undefined
+  const known = model.getAttributes()
+  const sources = VIEW_SOURCES[model.name] ?? {}
+  const attributes = new Set(['id', ...always])
+  for (const key of keys) {
+    const from = sources[key] ?? (key in known ? [key] : undefined)
+    // A key that is no attribute (nor made of some): select everything rather than guess.
+    if (!from) return undefined
+    for (const attribute of from) attributes.add(attribute)
+  }
+  return attributes
+}
+
 export interface PageInput {
   /** A sortable field, '-field' for descending. */
   sort?: string
   limit?: number
   /** The `nextCursor` of the previous page. */
   cursor?: string
+  /** The keys of the views the caller reads (see ViewKeys); all when left out. */
+  keys?: ViewKeys
 }
 
 export interface Page<T> {
@@ -113,7 +143,9 @@ export async function page<M extends Model, T>(
     limit: limit + 1,
     raw: true,
   }
-  const rows = readsDirectly(model as ModelStatic<Model>, find) ? await findRows<M>(model as ModelStatic<Model>, find) : ((await model.findAll(find)) as unknown as M[])
+  const rows = readsDirectly(model as ModelStatic<Model>, find)
+    ? await findRows<M>(model as ModelStatic<Model>, find, attributesFor(model as ModelStatic<Model>, input.keys, [field]))
+    : ((await model.findAll(find)) as unknown as M[])
   const more = rows.length > limit
   const items = rows.slice(0, limit)
   const last = items.at(-1) as unknown as Record<string, unknown> | undefined

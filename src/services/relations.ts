@@ -16,7 +16,7 @@ import {bookingView, type BookingView} from './bookings.js'
 import type {ServiceContext} from './context.js'
 import {today} from './dates.js'
 import {formatCents, toCents} from './money.js'
-import {decodeCursor, encodeCursor, parseLimit, type Page} from './pagination.js'
+import {attributesFor, decodeCursor, encodeCursor, parseLimit, type Page, type ViewKeys} from './pagination.js'
 import {paymentView, type PaymentView} from './payments.js'
 import {propertyView, type PropertyView} from './properties.js'
 import {reviewView, type ReviewView} from './reviews.js'
@@ -30,33 +30,7 @@ import {userView, type UserView} from './users.js'
  * DECIMAL) themselves.
  */
 
-/**
- * The keys of the views a caller will read (undefined: all of them). Only the columns those
- * keys come from are selected, with the id (and in childrenOf the parent's key): the other
- * keys of the views are then undefined or whatever the view makes of a missing attribute
- * (false, 0, NaN), and the caller promised not to read them.
- */
-export type ViewKeys = readonly string[] | undefined
-
-/** View keys computed from other attributes than their own; every other key is the attribute of its name. */
-const VIEW_SOURCES: Partial<Record<string, Record<string, string[]>>> = {
-  Booking: {nights: ['startDate', 'endDate']},
-}
-
-/** The attributes to select for `keys` of the view of `model` (plus `always`), or undefined for all. */
-function attributesFor(model: ModelStatic<Model>, keys: ViewKeys, always: string[] = []): Set<string> | undefined {
-  if (keys === undefined) return undefined
-  const known = model.getAttributes()
-  const sources = VIEW_SOURCES[model.name] ?? {}
-  const attributes = new Set(['id', ...always])
-  for (const key of keys) {
-    const from = sources[key] ?? (key in known ? [key] : undefined)
-    // A key that is no attribute (nor made of some): select everything rather than guess.
-    if (!from) return undefined
-    for (const attribute of from) attributes.add(attribute)
-  }
-  return attributes
-}
+export type {ViewKeys} from './pagination.js'
 
 const integerList = (ids: readonly number[]) => [...new Set(ids.map(Number))].filter(Number.isInteger).join(', ')
 
@@ -156,7 +130,7 @@ async function firstChildren<M extends Model>(
   const columns = columnsOf(ctx.db, model as ModelStatic<Model>, {only})
   const where = [`t.${q(column)} IN (${list})`, ...conditions.map((c) => `t.${c}`), ...(scope ? [scope] : [])].join(' AND ')
   const sql =
-    `SELECT * FROM (SELECT ${columns.select}, ROW_NUMBER() OVER (PARTITION BY t.${q(column)} ORDER BY ${order.map((c) => `t.${q(c)}`).join(', ')}) AS rn__` +
+    `SELECT ${[...columns.attributes.values()].map(q).join(', ')} FROM (SELECT ${columns.select}, ROW_NUMBER() OVER (PARTITION BY t.${q(column)} ORDER BY ${order.map((c) => `t.${q(c)}`).join(', ')}) AS rn__` +
     ` FROM ${q(model.getTableName() as string)} t WHERE ${where}) ranked WHERE rn__ <= ${limit}` +
     ` ORDER BY ${[column, ...order].map((c) => q(columns.attributes.get(c) ?? c)).join(', ')}`
   return readRows<M>(ctx.db, columns, sql)
