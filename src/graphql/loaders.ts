@@ -113,27 +113,71 @@ function childLoader(ctx: ServiceContext, relation: ChildRelation, keys: ViewKey
   )
 }
 
-/** Rows by id (null: none), batched and cached for the request, and readable once loaded. */
+/** When DataLoader dispatches a batch: after the promise jobs of the current tick, so all loads of a tick share it. */
+function afterPromiseJobs(fn: () => void): void {
+  void Promise.resolve().then(() => process.nextTick(fn))
+}
+
+/**
+ * Rows by id (null: none), batched and cached for the request, and readable once loaded. As a
+ * DataLoader (the ids asked in one tick share one statement; an id is read once per request),
+ * but one promise per batch rather than per id: a page of children preloads hundreds of ids.
+ */
 export class ByIdLoader<V> {
   readonly #loaded = new Map<number, V | null>()
-  readonly #loader: DataLoader<number, V | null>
+  /** Ids being read, and the batch reading them. */
+  readonly #reading = new Map<number, Promise<void>>()
+  /** Ids for the next batch, and that batch. */
+  #queue: number[] = []
+  #next: Promise<void> | undefined
+  readonly #read: (ids: readonly number[]) => Promise<(V | null)[]>
 
   constructor(read: (ids: readonly number[]) => Promise<(V | null)[]>) {
-    this.#loader = new DataLoader(async (ids: readonly number[]) => {
-      const values = await read(ids)
+    this.#read = read
+  }
+
+  /** The batch that reads `id` (it is neither loaded nor being read). */
+  #enqueue(id: number): Promise<void> {
+    const reading = this.#reading.get(id)
+    if (reading) return reading
+    this.#next ??= new Promise<void>((resolve, reject) =>
+      afterPromiseJobs(() => {
+        const ids = this.#queue
+        this.#queue = []
+        this.#next = undefined
+        this.#readBatch(ids).then(resolve, reject)
+      }),
+    )
+    this.#queue.push(id)
+    this.#reading.set(id, this.#next)
+    return this.#next
+  }
+
+  async #readBatch(ids: number[]): Promise<void> {
+    try {
+      const values = await this.#read(ids)
       for (let i = 0; i < ids.length; i++) this.#loaded.set(ids[i], values[i])
-      return values
-    })
+    } finally {
+      for (const id of ids) this.#reading.delete(id)
+    }
   }
 
   load(id: number): Promise<V | null> {
-    return this.#loader.load(id)
+    if (this.#loaded.has(id)) return Promise.resolve(this.#loaded.get(id)!)
+    return this.#enqueue(id).then(() => this.#loaded.get(id) ?? null)
   }
 
   /** Loads all of `ids` (one statement for those not loaded yet); afterwards peek() answers for them. */
-  async preload(ids: readonly number[]): Promise<void> {
-    const missing = ids.filter((id) => !this.#loaded.has(id))
-    if (missing.length > 0) await this.#loader.loadMany(missing)
+  preload(ids: readonly number[]): Promise<void> {
+    let batch: Promise<void> | undefined
+    let batches: Set<Promise<void>> | undefined
+    for (const id of ids) {
+      if (this.#loaded.has(id)) continue
+      const next = this.#enqueue(id)
+      if (batch === undefined) batch = next
+      else if (next !== batch) (batches ??= new Set([batch])).add(next)
+    }
+    return batches ? Promise.all(batches).then(() => undefined) : (batch ?? Promise.resolve())
   }
 
   /** The row loaded for `id` in this request (null: there is none), or undefined when not loaded yet. */

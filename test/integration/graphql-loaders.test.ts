@@ -11,6 +11,7 @@ import {buildSchema, getNamedType, isLeafType, type GraphQLObjectType} from 'gra
 
 import type {Db} from '../../src/db/index.js'
 import {createToken} from '../../src/services/auth.js'
+import {ByIdLoader} from '../../src/graphql/loaders.js'
 import {typeDefs} from '../../src/graphql/schema.js'
 import {codes, ok, startTestServer, type GraphQLResponse, type TestServer} from '../support/graphql.js'
 import {testContext} from '../support/fixtures.js'
@@ -345,6 +346,50 @@ describe('GraphQL relation loaders (integration)', () => {
           expect(reviewer).to.deep.equal({id: stored.id, email: stored.email, createdAt: stored.createdAt.toISOString()})
         }
       }
+    })
+  })
+
+  describe('ByIdLoader', () => {
+    /** A loader over ids 1–100 (others: none) that records each read. */
+    function recording(fail = () => false) {
+      const reads: number[][] = []
+      const loader = new ByIdLoader(async (ids) => {
+        reads.push([...ids])
+        if (fail()) throw new Error('read failed')
+        return ids.map((id) => (id <= 100 ? {id} : null))
+      })
+      return {loader, reads}
+    }
+
+    it('reads the ids asked in one tick in one batch, each id once per request', async () => {
+      const {loader, reads} = recording()
+      const [a, b, , c] = await Promise.all([loader.load(1), loader.load(2), loader.preload([2, 3, 4, 3]), loader.load(101)])
+      expect([a, b, c]).to.deep.equal([{id: 1}, {id: 2}, null])
+      expect(reads).to.deep.equal([[1, 2, 3, 4, 101]])
+      expect([loader.peek(3), loader.peek(101), loader.peek(5)]).to.deep.equal([{id: 3}, null, undefined])
+      await Promise.all([loader.load(1), loader.preload([1, 2, 5]), loader.load(5)])
+      expect(reads).to.deep.equal([[1, 2, 3, 4, 101], [5]])
+    })
+
+    it('waits for an id already being read instead of reading it again', async () => {
+      const {loader, reads} = recording()
+      const first = loader.load(7)
+      await Promise.resolve()
+      await new Promise((resolve) => process.nextTick(resolve))
+      // The batch with 7 is on its way: a later tick asks for 7 and 8.
+      const [seven, , eight] = await Promise.all([loader.load(7), loader.preload([7, 8]), loader.load(8), first])
+      expect([seven, eight]).to.deep.equal([{id: 7}, {id: 8}])
+      expect(reads).to.deep.equal([[7], [8]])
+    })
+
+    it('rejects the loads of a failed batch and reads their ids again when asked again', async () => {
+      let failing = true
+      const {loader, reads} = recording(() => failing)
+      const results = await Promise.allSettled([loader.load(1), loader.preload([2])])
+      expect(results.map((r) => r.status)).to.deep.equal(['rejected', 'rejected'])
+      failing = false
+      expect(await loader.load(1)).to.deep.equal({id: 1})
+      expect(reads).to.deep.equal([[1, 2], [1]])
     })
   })
 })
