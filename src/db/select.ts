@@ -118,9 +118,13 @@ export async function readRows<M>(db: Reader, columns: Columns, sql: string): Pr
   return rows as M[]
 }
 
-/** Whether findRows can read `model` with `options`: all attributes, no includes, and no JSON column (whose values Sequelize parses). */
+/**
+ * Whether findRows can read `model` with `options`: all attributes, no includes, no grouping
+ * or lock, outside a transaction, and no JSON column (whose values Sequelize parses).
+ */
 export function readsDirectly(model: ModelStatic<Model>, options: FindOptions): boolean {
-  return !options.include && !options.attributes && Object.values(model.getAttributes()).every((spec) => !(spec.type instanceof DataTypes.JSON))
+  if (options.include || options.attributes || options.group || options.lock || options.transaction) return false
+  return Object.values(model.getAttributes()).every((spec) => !(spec.type instanceof DataTypes.JSON))
 }
 
 /**
