@@ -40,8 +40,9 @@ function changes<T extends object>(input: T, clearable: string[]): T {
   return Object.fromEntries(Object.entries(input).filter(([k, v]) => v !== null || clearable.includes(k))) as T
 }
 
-function pageOf(args: PageArgs) {
-  return {limit: args.first ?? LIMITS.defaultFirst, cursor: args.after ?? undefined, sort: args.sort ?? undefined}
+/** A page as the list operations take it; `keys`: what the document reads of the listed type (see ViewKeys). */
+function pageOf(args: PageArgs, keys?: readonly string[]) {
+  return {limit: args.first ?? LIMITS.defaultFirst, cursor: args.after ?? undefined, sort: args.sort ?? undefined, keys}
 }
 
 function childPage(args: PageArgs & {status?: Maybe<string>; kind?: Maybe<string>}): ChildPageInput {
@@ -91,6 +92,20 @@ const REFERENCES: Record<'Property' | 'Booking' | 'Review' | 'Payment', Record<s
   Booking: {property: ['property', 'propertyId'], guest: ['user', 'guestId']},
   Review: {property: ['property', 'propertyId'], reviewer: ['user', 'reviewerId']},
   Payment: {booking: ['booking', 'bookingId'], refundOf: ['payment', 'refundOfId']},
+}
+
+/**
+ * The keys of its parent's view each field with a resolver reads (itself or through the
+ * loaders); every other field reads the key of its name. The loaders read only the columns
+ * of the keys a query asks for (see ViewKeys in src/services/relations.ts), so this must name
+ * every key a resolver here reads.
+ */
+export const FIELD_SOURCES: Record<string, Record<string, string[]>> = {
+  User: {properties: ['id'], bookings: ['id'], reviews: ['id']},
+  Property: {owner: ['ownerId'], averageRating: ['id'], reviewCount: ['id'], upcomingBookings: ['id'], bookings: ['id'], reviews: ['id']},
+  Booking: {property: ['propertyId'], guest: ['guestId'], payments: ['id'], paid: ['id'], refunded: ['id']},
+  Review: {property: ['propertyId'], reviewer: ['reviewerId']},
+  Payment: {booking: ['bookingId'], refundOf: ['refundOfId'], refunds: ['id'], refundable: ['id', 'kind', 'status', 'amount']},
 }
 
 /**
@@ -169,37 +184,37 @@ export const resolvers = {
     me: (_: unknown, __: unknown, {service}: Ctx) =>
       service.actor.userId === undefined ? null : op.users.show(service, service.actor.userId),
     user: (_: unknown, {ref}: Refs, {service}: Ctx) => op.users.show(service, ref),
-    users: async (_: unknown, args: PageArgs & {active?: Maybe<boolean>; admin?: Maybe<boolean>; search?: Maybe<string>}, {service}: Ctx) =>
-      connection(await op.users.list(service, {...given({active: args.active, admin: args.admin, search: args.search}), ...pageOf(args)})),
+    users: async (_: unknown, args: PageArgs & {active?: Maybe<boolean>; admin?: Maybe<boolean>; search?: Maybe<string>}, {service, loaders}: Ctx) =>
+      connection(await op.users.list(service, {...given({active: args.active, admin: args.admin, search: args.search}), ...pageOf(args, loaders.keysOf('User'))})),
     property: (_: unknown, {ref}: Refs, {service}: Ctx) => op.properties.show(service, ref),
     properties: async (
       _: unknown,
       {first, after, sort, ...filters}: PageArgs & {owner?: Maybe<string>; minPrice?: Maybe<string>; maxPrice?: Maybe<string>; search?: Maybe<string>; listed?: Maybe<boolean>; availableFrom?: Maybe<string>; availableTo?: Maybe<string>},
-      {service}: Ctx,
-    ) => connection(await op.properties.list(service, {...given(filters), ...pageOf({first, after, sort})})),
+      {service, loaders}: Ctx,
+    ) => connection(await op.properties.list(service, {...given(filters), ...pageOf({first, after, sort}, loaders.keysOf('Property'))})),
     availableProperties: async (
       _: unknown,
       {from, to, first, after, sort, ...filters}: PageArgs & {from: string; to: string; minPrice?: Maybe<string>; maxPrice?: Maybe<string>; search?: Maybe<string>},
-      {service}: Ctx,
+      {service, loaders}: Ctx,
     ) =>
-      connection(await op.properties.list(service, {...given(filters), availableFrom: from, availableTo: to, listed: true, ...pageOf({first, after, sort})})),
+      connection(await op.properties.list(service, {...given(filters), availableFrom: from, availableTo: to, listed: true, ...pageOf({first, after, sort}, loaders.keysOf('Property'))})),
     booking: (_: unknown, {ref}: Refs, {service}: Ctx) => op.bookings.show(service, ref),
     bookings: async (
       _: unknown,
       {first, after, sort, ...filters}: PageArgs & {property?: Maybe<string>; guest?: Maybe<string>; status?: Maybe<BookingStatus>; from?: Maybe<string>; to?: Maybe<string>},
-      {service}: Ctx,
-    ) => connection(await op.bookings.list(service, {...given(filters), ...pageOf({first, after, sort})})),
+      {service, loaders}: Ctx,
+    ) => connection(await op.bookings.list(service, {...given(filters), ...pageOf({first, after, sort}, loaders.keysOf('Booking'))})),
     reviews: async (
       _: unknown,
       {first, after, sort, ...filters}: PageArgs & {property?: Maybe<string>; reviewer?: Maybe<string>; minRating?: Maybe<number>},
-      {service}: Ctx,
-    ) => connection(await op.reviews.list(service, {...given(filters), ...pageOf({first, after, sort})})),
+      {service, loaders}: Ctx,
+    ) => connection(await op.reviews.list(service, {...given(filters), ...pageOf({first, after, sort}, loaders.keysOf('Review'))})),
     payment: (_: unknown, {ref}: Refs, {service}: Ctx) => op.payments.show(service, ref),
     payments: async (
       _: unknown,
       {first, after, sort, ...filters}: PageArgs & {bookingId?: Maybe<number>; kind?: Maybe<PaymentKind>; status?: Maybe<PaymentStatus>},
-      {service}: Ctx,
-    ) => connection(await op.payments.list(service, {...given(filters), ...pageOf({first, after, sort})})),
+      {service, loaders}: Ctx,
+    ) => connection(await op.payments.list(service, {...given(filters), ...pageOf({first, after, sort}, loaders.keysOf('Payment'))})),
     auditEvents: async (
       _: unknown,
       {first, after, sort, ...filters}: PageArgs & Record<'entity' | 'entityId' | 'actor' | 'action' | 'since' | 'until', Maybe<string>>,

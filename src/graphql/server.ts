@@ -26,9 +26,10 @@ import {UnauthenticatedError} from '../errors.js'
 import type {ServiceContext} from '../services/context.js'
 import * as defaultAuth from './auth.js'
 import type {AuthService, GraphQLContext} from './context.js'
+import {compiledExecution} from './compiled.js'
 import {maskError} from './errors.js'
 import {LIMITS, checkListSizes, staticLimitPlugins} from './limits.js'
-import {createLoaders} from './loaders.js'
+import {createLoaders, viewKeysAsked} from './loaders.js'
 import {INTERNAL_NOTE, describeInternal, formatLogLine, type LogFormat, type RequestRecord} from './request-log.js'
 import {resolvers} from './resolvers.js'
 import {typeDefs} from './schema.js'
@@ -51,6 +52,8 @@ export interface ServerOptions {
   auth?: AuthService
   /** How long stop() waits for requests in flight before closing their connections. */
   shutdownTimeoutMs?: number
+  /** Compiled execution (compiled.ts); false: graphql-js's executor for every request. Default true. */
+  compile?: boolean
 }
 
 export interface RunningServer {
@@ -103,7 +106,7 @@ function requestGuard(db: Db, auth: AuthService, bcryptCost: number): Plugin<Gra
         const token = bearer((context as unknown as {request: Request}).request.headers.get('authorization'))
         const actor = token ? await auth.authenticate(db, token) : auth.anonymousActor()
         const service: ServiceContext = {db, actor, via: 'graphql', bcryptCost}
-        extendContext({service, loaders: createLoaders(service), token})
+        extendContext({service, loaders: createLoaders(service, viewKeysAsked(args.schema, args.document)), token})
       } catch (error) {
         setResultAndStopExecution({errors: [maskError(error) as GraphQLError]})
       }
@@ -151,7 +154,12 @@ export function createGraphQLHandler(options: ServerOptions) {
     maskedErrors: {maskError, isDev: false},
     cors: origins.length > 0 ? {origin: origins, methods: ['GET', 'POST', 'OPTIONS'], allowedHeaders: ['content-type', 'authorization']} : false,
     context: () => ({db, auth}),
-    plugins: [...staticLimitPlugins(options), recordPlugin, requestGuard(db, auth, options.bcryptCost) as Plugin],
+    plugins: [
+      ...staticLimitPlugins(options),
+      recordPlugin,
+      requestGuard(db, auth, options.bcryptCost) as Plugin,
+      ...(options.compile === false ? [] : compiledExecution()),
+    ],
   })
 }
 
@@ -194,12 +202,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         throw error
       }
     }
-    const headers = new Headers()
-    for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1])
-    const response = await yoga.fetch(`http://${req.headers.host ?? 'localhost'}${req.url}`, {method: req.method, headers, body: body as BodyInit | undefined}, {record})
-    const payload = Buffer.from(await response.arrayBuffer())
+    // node's headers as they are (yoga's Headers read them lazily); its answers are text (JSON, GraphiQL's HTML) or empty.
+    const response = await yoga.fetch(
+      `http://${req.headers.host ?? 'localhost'}${req.url}`,
+      {method: req.method, headers: req.headers as Record<string, string>, body: body as BodyInit | undefined},
+      {record},
+    )
+    const payload = await response.text()
     response.headers.forEach((value, name) => res.setHeader(name, value))
-    res.setHeader('content-length', String(payload.length))
+    res.setHeader('content-length', String(Buffer.byteLength(payload)))
     if (closing) res.setHeader('connection', 'close')
     res.writeHead(response.status)
     res.end(payload)

@@ -96,7 +96,11 @@ export function parseStay(start: string, end: string): {startDate: string; endDa
  * relations.ts select it so) is returned as it is: parsing and formatting it again is what
  * thousands of rows per request would otherwise cost.
  */
-export function isoDateTime(value: Date | string | number): string {
+export function isoDateTime(value: Date | string | number): string
+/** undefined (a column a batched read did not select: see ViewKeys in relations.ts) stays undefined. */
+export function isoDateTime(value: Date | string | number | undefined): string | undefined
+export function isoDateTime(value: Date | string | number | undefined): string | undefined {
+  if (value === undefined) return undefined
   if (typeof value === 'string' && value.length === 24 && value.charCodeAt(10) === 84 /* T */ && value.charCodeAt(23) === 90 /* Z */) return value
   return new Date(value).toISOString()
 }

@@ -5,10 +5,10 @@
  * parents. They return the same views and compute the same figures as the single-row
  * operations; whatever an actor may not see in those, it may not see here either.
  */
-import {DataTypes, Op, type Model, type ModelStatic} from 'sequelize'
+import {Op, type Model, type ModelStatic} from 'sequelize'
 
 import type {Booking, Payment} from '../db/models.js'
-import {selectRows} from '../db/select.js'
+import {columnsOf, readRows} from '../db/select.js'
 import {BOOKING_STATUSES, PAYMENT_KINDS, PAYMENT_STATUSES} from '../db/models.js'
 import {ValidationError} from '../errors.js'
 import {visibleRowsSql} from './authz.js'
@@ -16,73 +16,21 @@ import {bookingView, type BookingView} from './bookings.js'
 import type {ServiceContext} from './context.js'
 import {today} from './dates.js'
 import {formatCents, toCents} from './money.js'
-import {decodeCursor, encodeCursor, parseLimit, type Page} from './pagination.js'
+import {attributesFor, decodeCursor, encodeCursor, parseLimit, type Page, type ViewKeys} from './pagination.js'
 import {paymentView, type PaymentView} from './payments.js'
 import {propertyView, type PropertyView} from './properties.js'
 import {reviewView, type ReviewView} from './reviews.js'
 import {userView, type UserView} from './users.js'
 
 /*
- * Rows are read with plain SQL into plain objects named by attribute (the select list
- * renames the columns), not model instances: building and parsing thousands of instances
- * per request would cost more than the queries. Date-times arrive as ISO-8601 text (MySQL
- * formats them in the select list; SQLite's stored text is reshaped in place), which the view
- * functions pass through as they are. The views convert the other driver values (0/1,
+ * Rows are read with plain SQL into plain objects named by attribute (columnsOf and readRows
+ * in src/db/select.ts), not model instances: building and parsing thousands of instances per
+ * request would cost more than the queries. Date-times arrive as ISO-8601 text, which the
+ * view functions pass through as they are. The views convert the other driver values (0/1,
  * DECIMAL) themselves.
  */
 
-interface Columns {
-  /** The select list, quoted: each column as its attribute. */
-  select: string
-  /** The attribute of each column. */
-  attributes: Map<string, string>
-  /** Attributes holding date-times. */
-  dates: string[]
-}
-
-/** By model (each Db has its own model classes, so the dialect is fixed per entry). */
-const columnLists = new WeakMap<object, Map<string, Columns>>()
-
-/** The columns of `model` (minus `exclude`), computed once per model. */
-function columnsOf(ctx: ServiceContext, model: ModelStatic<Model>, exclude: string[] = []): Columns {
-  const byModel = columnLists.get(model) ?? new Map<string, Columns>()
-  columnLists.set(model, byModel)
-  const key = exclude.join(',')
-  let columns = byModel.get(key)
-  if (!columns) {
-    const q = (name: string) => ctx.db.sequelize.getQueryInterface().quoteIdentifier(name)
-    const pairs = Object.entries(model.getAttributes())
-      .filter(([attribute]) => !exclude.includes(attribute))
-      .map(([attribute, spec]) => [attribute, spec.field ?? attribute, spec.type instanceof DataTypes.DATE] as [string, string, boolean])
-    // MySQL: '2027-06-15T10:30:00.123Z', as Date.prototype.toISOString() writes it.
-    const select = pairs.map(([attribute, column, isDate]) =>
-      isDate && ctx.db.dialect === 'mysql'
-        ? `CONCAT(LEFT(DATE_FORMAT(t.${q(column)}, '%Y-%m-%dT%H:%i:%s.%f'), 23), 'Z') AS ${q(attribute)}`
-        : `t.${q(column)} AS ${q(attribute)}`,
-    )
-    columns = {
-      select: select.join(', '),
-      attributes: new Map(pairs.map(([attribute, column]) => [column, attribute])),
-      dates: ctx.db.dialect === 'sqlite' ? pairs.filter(([, , isDate]) => isDate).map(([attribute]) => attribute) : [],
-    }
-    byModel.set(key, columns)
-  }
-  return columns
-}
-
-/** How Sequelize stores a DATE in SQLite ('2027-06-15 10:30:00.123 +00:00') as ISO-8601, cheaply. */
-function isoDate(value: unknown): unknown {
-  return typeof value === 'string' && value.length === 30 && value.endsWith(' +00:00') ? `${value.slice(0, 10)}T${value.slice(11, 23)}Z` : value
-}
-
-/** Runs `sql` (selecting `columns.select`): rows named by attribute, date-times as ISO text. */
-async function readRows<M>(ctx: ServiceContext, columns: Columns, sql: string): Promise<M[]> {
-  const rows = await selectRows(ctx.db, sql)
-  if (columns.dates.length > 0) {
-    for (const row of rows) for (const attribute of columns.dates) row[attribute] = isoDate(row[attribute])
-  }
-  return rows as M[]
-}
+export type {ViewKeys} from './pagination.js'
 
 const integerList = (ids: readonly number[]) => [...new Set(ids.map(Number))].filter(Number.isInteger).join(', ')
 
@@ -92,25 +40,26 @@ async function byIds<M extends Model, V>(
   ids: readonly number[],
   view: (row: M) => V,
   exclude: string[] = [],
+  keys?: ViewKeys,
 ): Promise<(V | null)[]> {
   const list = integerList(ids)
   if (!list) return ids.map(() => null)
-  const columns = columnsOf(ctx, model as ModelStatic<Model>, exclude)
+  const columns = columnsOf(ctx.db, model as ModelStatic<Model>, {exclude, only: attributesFor(model as ModelStatic<Model>, keys)})
   const table = ctx.db.sequelize.getQueryInterface().quoteIdentifier(model.getTableName() as string)
-  const rows = await readRows<M>(ctx, columns, `SELECT ${columns.select} FROM ${table} t WHERE t.id IN (${list})`)
+  const rows = await readRows<M>(ctx.db, columns, `SELECT ${columns.select} FROM ${table} t WHERE t.id IN (${list})`)
   const found = new Map(rows.map((row) => [Number((row as unknown as {id: number}).id), view(row)]))
   return ids.map((id) => found.get(Number(id)) ?? null)
 }
 
-/** Users by id, in the order asked; null where there is none. */
-export const usersByIds = (ctx: ServiceContext, ids: readonly number[]): Promise<(UserView | null)[]> =>
-  byIds(ctx, ctx.db.models.User, ids, (user) => userView(ctx, user), ['passwordHash'])
-export const propertiesByIds = (ctx: ServiceContext, ids: readonly number[]): Promise<(PropertyView | null)[]> =>
-  byIds(ctx, ctx.db.models.Property, ids, propertyView)
-export const bookingsByIds = (ctx: ServiceContext, ids: readonly number[]): Promise<(BookingView | null)[]> =>
-  byIds(ctx, ctx.db.models.Booking, ids, bookingView)
-export const paymentsByIds = (ctx: ServiceContext, ids: readonly number[]): Promise<(PaymentView | null)[]> =>
-  byIds(ctx, ctx.db.models.Payment, ids, paymentView)
+/** Users by id, in the order asked; null where there is none. `keys`: see ViewKeys. */
+export const usersByIds = (ctx: ServiceContext, ids: readonly number[], keys?: ViewKeys): Promise<(UserView | null)[]> =>
+  byIds(ctx, ctx.db.models.User, ids, (user) => userView(ctx, user), ['passwordHash'], keys)
+export const propertiesByIds = (ctx: ServiceContext, ids: readonly number[], keys?: ViewKeys): Promise<(PropertyView | null)[]> =>
+  byIds(ctx, ctx.db.models.Property, ids, propertyView, [], keys)
+export const bookingsByIds = (ctx: ServiceContext, ids: readonly number[], keys?: ViewKeys): Promise<(BookingView | null)[]> =>
+  byIds(ctx, ctx.db.models.Booking, ids, bookingView, [], keys)
+export const paymentsByIds = (ctx: ServiceContext, ids: readonly number[], keys?: ViewKeys): Promise<(PaymentView | null)[]> =>
+  byIds(ctx, ctx.db.models.Payment, ids, paymentView, [], keys)
 
 /** The one-to-many relations, by the parent's name and the children's. */
 interface ChildViews {
@@ -172,17 +121,19 @@ async function firstChildren<M extends Model>(
   limit: number,
   /** A condition over the table's own columns, used as it is (visibility). */
   scope?: string,
+  /** The attributes to select (undefined: all). */
+  only?: Set<string>,
 ): Promise<M[]> {
   const q = (name: string) => ctx.db.sequelize.getQueryInterface().quoteIdentifier(name)
   const list = integerList(parentIds)
   if (!list) return []
-  const columns = columnsOf(ctx, model as ModelStatic<Model>)
+  const columns = columnsOf(ctx.db, model as ModelStatic<Model>, {only})
   const where = [`t.${q(column)} IN (${list})`, ...conditions.map((c) => `t.${c}`), ...(scope ? [scope] : [])].join(' AND ')
   const sql =
-    `SELECT * FROM (SELECT ${columns.select}, ROW_NUMBER() OVER (PARTITION BY t.${q(column)} ORDER BY ${order.map((c) => `t.${q(c)}`).join(', ')}) AS rn__` +
+    `SELECT ${[...columns.attributes.values()].map(q).join(', ')} FROM (SELECT ${columns.select}, ROW_NUMBER() OVER (PARTITION BY t.${q(column)} ORDER BY ${order.map((c) => `t.${q(c)}`).join(', ')}) AS rn__` +
     ` FROM ${q(model.getTableName() as string)} t WHERE ${where}) ranked WHERE rn__ <= ${limit}` +
     ` ORDER BY ${[column, ...order].map((c) => q(columns.attributes.get(c) ?? c)).join(', ')}`
-  return readRows<M>(ctx, columns, sql)
+  return readRows<M>(ctx.db, columns, sql)
 }
 
 /**
@@ -195,6 +146,8 @@ export async function childrenOf<R extends ChildRelation>(
   relation: R,
   parentIds: readonly number[],
   input: ChildPageInput = {},
+  /** See ViewKeys. */
+  keys?: ViewKeys,
 ): Promise<Page<ChildViews[R]>[]> {
   const spec = RELATIONS[relation]
   const limit = parseLimit(input.limit)
@@ -211,7 +164,8 @@ export async function childrenOf<R extends ChildRelation>(
   }
   const model = ctx.db.models[spec.model] as ModelStatic<Model>
   // Nested reads see what the list operations would show this actor, no more.
-  const rows = await firstChildren(ctx, model, spec.column, parentIds, conditions, ['id'], limit + 1, visibleRowsSql(ctx, spec.model))
+  const only = attributesFor(model, keys, [spec.attribute])
+  const rows = await firstChildren(ctx, model, spec.column, parentIds, conditions, ['id'], limit + 1, visibleRowsSql(ctx, spec.model), only)
   const byParent = new Map<number, Model[]>()
   for (const row of rows) {
     const parent = Number((row as unknown as Record<string, unknown>)[spec.attribute])

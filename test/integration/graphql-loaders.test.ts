@@ -3,13 +3,16 @@
  * their nodes refer to before returning (so reviewer, owner, guest, … resolve without a
  * promise), and the batched reads run straight on the driver. What must hold: a fixed number
  * of statements whatever the page sizes, the same answers through fragments, aliases and
- * @skip, the same values as the single-row and list operations give (dates, money), and the
- * actor's visibility (emails, unlisted properties).
+ * @skip, the same values as the single-row and list operations give (dates, money), the
+ * actor's visibility (emails, unlisted properties), and only the columns the query asks for.
  */
 import {expect} from 'chai'
+import {buildSchema, getNamedType, isLeafType, type GraphQLObjectType} from 'graphql'
 
 import type {Db} from '../../src/db/index.js'
 import {createToken} from '../../src/services/auth.js'
+import {ByIdLoader} from '../../src/graphql/loaders.js'
+import {typeDefs} from '../../src/graphql/schema.js'
 import {codes, ok, startTestServer, type GraphQLResponse, type TestServer} from '../support/graphql.js'
 import {testContext} from '../support/fixtures.js'
 
@@ -233,6 +236,160 @@ describe('GraphQL relation loaders (integration)', () => {
       expect(await ids(seeded.guestToken)).not.to.include(seeded.unlistedId)
       expect(await ids(seeded.ownerToken)).to.include(seeded.unlistedId)
       expect(await ids(seeded.adminToken)).to.include(seeded.unlistedId)
+    })
+  })
+
+  describe('only the columns asked for', () => {
+    const schema = buildSchema(typeDefs)
+    /** Every field of `type` without arguments whose value is a scalar or an enum. */
+    const leaves = (type: string) =>
+      Object.values((schema.getType(type) as GraphQLObjectType).getFields())
+        .filter((field) => field.args.length === 0 && isLeafType(getNamedType(field.type)))
+        .map((field) => field.name)
+        .join(' ')
+    /** The statements `work` runs. */
+    const statementsOf = async (work: () => Promise<unknown>) => {
+      s.sql.length = 0
+      await work()
+      return [...s.sql]
+    }
+
+    it('reads the users of the bench query without their emails, names or dates', async () => {
+      const sql = await statementsOf(() => s.gql<BenchData>(BENCH, {first: 10, reviews: 3}, {token: seeded.adminToken}))
+      const users = sql.filter((statement) => /FROM [`"]?users[`"]? t WHERE/.test(statement))
+      expect(users).to.have.length.above(0)
+      for (const statement of users) {
+        expect(statement).to.match(/username/)
+        expect(statement).not.to.match(/email|first_name|created_at/)
+      }
+      const reviews = sql.filter((statement) => /FROM [`"]?reviews[`"]? t WHERE/.test(statement))
+      expect(reviews).to.have.length(1)
+      expect(reviews[0]).not.to.match(/created_at|rn__ AS|SELECT \*/)
+      const properties = sql.filter((statement) => /FROM [`"]?properties[`"]? AS/.test(statement))
+      expect(properties).to.have.length(1)
+      expect(properties[0]).to.match(/price_per_night/)
+      expect(properties[0]).not.to.match(/description|address|created_at/)
+    })
+
+    it('pages a list sorted by a column the query does not ask for', async () => {
+      type Ids = {properties: {nodes: {id: number}[]; pageInfo: {endCursor: string | null}}}
+      const query = 'query($after: String) { properties(first: 4, sort: "-pricePerNight", after: $after) { nodes { id } pageInfo { endCursor } } }'
+      const paged: number[] = []
+      let after: string | null = null
+      do {
+        const page: Ids = ok(await s.gql<Ids>(query, {after}, {token: seeded.adminToken}))
+        paged.push(...page.properties.nodes.map((p) => p.id))
+        after = page.properties.pageInfo.endCursor
+      } while (after)
+      const whole = ok(await s.gql<{properties: {nodes: {id: number; pricePerNight: string}[]}}>('{ properties(first: 100, sort: "-pricePerNight") { nodes { id pricePerNight } } }', {}, {token: seeded.adminToken}))
+      expect(paged).to.deep.equal(whole.properties.nodes.map((p) => p.id))
+      expect(paged).to.have.length(PROPERTIES)
+    })
+
+    it('answers every field of nested users, properties, bookings and payments as the single-row operations do', async () => {
+      const [user, property, booking, payment] = ['User', 'Property', 'Booking', 'Payment'].map(leaves)
+      type Row = Record<string, unknown> & {id: number}
+      type Nested = {
+        bookings: {
+          nodes: (Row & {
+            guest: Row
+            property: Row & {owner: Row}
+            payments: {nodes: (Row & {refunds: {nodes: (Row & {refundOf: Row})[]}})[]}
+          })[]
+        }
+      }
+      const nested = ok(
+        await s.gql<Nested>(
+          `{ bookings(first: 30) { nodes { ${booking} guest { ${user} } property { ${property} owner { ${user} } }
+            payments(first: 5) { nodes { ${payment} refunds(first: 5) { nodes { ${payment} refundOf { ${payment} } } } } } } } }`,
+          {},
+          {token: seeded.adminToken},
+        ),
+      )
+      const single = async (field: string, selection: string, row: Row) => {
+        const data = ok(await s.gql<Record<string, Row>>(`query($ref: String!) { ${field}(ref: $ref) { ${selection} } }`, {ref: String(row.id)}, {token: seeded.adminToken}))
+        expect(row, `${field} ${row.id}`).to.deep.include(data[field])
+      }
+      expect(nested.bookings.nodes).to.have.length(PROPERTIES)
+      let payments = 0
+      for (const node of nested.bookings.nodes.slice(0, 8)) {
+        await single('booking', booking, node)
+        await single('user', user, node.guest)
+        await single('property', property, node.property)
+        await single('user', user, node.property.owner)
+        for (const charge of node.payments.nodes) {
+          await single('payment', payment, charge)
+          for (const refund of charge.refunds.nodes) {
+            payments += 1
+            await single('payment', payment, refund)
+            await single('payment', payment, refund.refundOf)
+          }
+        }
+      }
+      expect(payments).to.be.above(0)
+    })
+
+    it('reads what any place of the document asks of a type, for every place', async () => {
+      type Place = {owner: {id: number; createdAt?: string}; reviews: {nodes: {reviewer: {id: number; email?: string; createdAt?: string}}[]}}
+      const data = ok(
+        await s.gql<{properties: {nodes: Place[]}}>(
+          `{ properties(first: 100) { nodes { owner { id } ...Reviews } } }
+          fragment Reviews on Property { reviews(first: 10) { nodes { reviewer { id email createdAt } } } }`,
+          {},
+          {token: seeded.adminToken},
+        ),
+      )
+      const {User} = s.db.models
+      for (const node of data.properties.nodes) {
+        for (const {reviewer} of node.reviews.nodes) {
+          const stored = (await User.findByPk(reviewer.id))!
+          expect(reviewer).to.deep.equal({id: stored.id, email: stored.email, createdAt: stored.createdAt.toISOString()})
+        }
+      }
+    })
+  })
+
+  describe('ByIdLoader', () => {
+    /** A loader over ids 1–100 (others: none) that records each read. */
+    function recording(fail = () => false) {
+      const reads: number[][] = []
+      const loader = new ByIdLoader(async (ids) => {
+        reads.push([...ids])
+        if (fail()) throw new Error('read failed')
+        return ids.map((id) => (id <= 100 ? {id} : null))
+      })
+      return {loader, reads}
+    }
+
+    it('reads the ids asked in one tick in one batch, each id once per request', async () => {
+      const {loader, reads} = recording()
+      const [a, b, , c] = await Promise.all([loader.load(1), loader.load(2), loader.preload([2, 3, 4, 3]), loader.load(101)])
+      expect([a, b, c]).to.deep.equal([{id: 1}, {id: 2}, null])
+      expect(reads).to.deep.equal([[1, 2, 3, 4, 101]])
+      expect([loader.peek(3), loader.peek(101), loader.peek(5)]).to.deep.equal([{id: 3}, null, undefined])
+      await Promise.all([loader.load(1), loader.preload([1, 2, 5]), loader.load(5)])
+      expect(reads).to.deep.equal([[1, 2, 3, 4, 101], [5]])
+    })
+
+    it('waits for an id already being read instead of reading it again', async () => {
+      const {loader, reads} = recording()
+      const first = loader.load(7)
+      await Promise.resolve()
+      await new Promise((resolve) => process.nextTick(resolve))
+      // The batch with 7 is on its way: a later tick asks for 7 and 8.
+      const [seven, , eight] = await Promise.all([loader.load(7), loader.preload([7, 8]), loader.load(8), first])
+      expect([seven, eight]).to.deep.equal([{id: 7}, {id: 8}])
+      expect(reads).to.deep.equal([[7], [8]])
+    })
+
+    it('rejects the loads of a failed batch and reads their ids again when asked again', async () => {
+      let failing = true
+      const {loader, reads} = recording(() => failing)
+      const results = await Promise.allSettled([loader.load(1), loader.preload([2])])
+      expect(results.map((r) => r.status)).to.deep.equal(['rejected', 'rejected'])
+      failing = false
+      expect(await loader.load(1)).to.deep.equal({id: 1})
+      expect(reads).to.deep.equal([[1, 2], [1]])
     })
   })
 })

@@ -12,11 +12,12 @@ import {expect} from 'chai'
 
 import {UnauthenticatedError} from '../../src/errors.js'
 import * as auth from '../../src/graphql/auth.js'
+import {executions} from '../../src/graphql/compiled.js'
 import {LIMITS} from '../../src/graphql/limits.js'
 import {formatLogLine} from '../../src/graphql/request-log.js'
 import {createToken} from '../../src/services/auth.js'
 import {createUser} from '../../src/services/users.js'
-import {client, codes, ok, startTestServer, type GraphQLResponse, type TestServer} from '../support/graphql.js'
+import {client, codes, ok, startTestServer, useGraphQLServer, type GraphQLResponse, type RequestOptions, type TestServer} from '../support/graphql.js'
 
 /** A whole bcrypt hash (the import's error message may name the $2b$ format itself). */
 const BCRYPT = /\$2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}/
@@ -355,5 +356,131 @@ describe('GraphQL server (integration)', () => {
         await introspecting.stop()
       }
     })
+  })
+})
+
+describe('the compiled executor', () => {
+  // login fails with an error that is no domain error: it must be masked alike by both executors.
+  const brokenAuth = {
+    ...auth,
+    login: async () => {
+      throw new Error('the auth backend failed at /internal/path')
+    },
+  }
+  const s = useGraphQLServer('graphql_compiled', {auth: brokenAuth})
+  let interpreted: TestServer
+
+  before(async () => {
+    interpreted = await startTestServer('graphql_interpreted', {auth: brokenAuth, compile: false}, {database: s.database})
+  })
+  after(async () => {
+    await interpreted?.stop()
+  })
+
+  /** Sends the same request to the compiled server and to graphql-js's: the answers must be the same, byte for byte. */
+  async function same(query: string, variables: Record<string, unknown> = {}, options: RequestOptions = {}): Promise<GraphQLResponse> {
+    const before = {...executions}
+    const compiled = await s.gql(query, variables, options)
+    const afterCompiled = {...executions}
+    const plain = await client(interpreted.url, () => s.adminToken).gql(query, variables, options)
+    expect(compiled.status).to.equal(plain.status)
+    expect(compiled.text).to.equal(plain.text)
+    // The interpreted server has no compiled executor at all: it counts nothing.
+    expect(executions).to.deep.equal(afterCompiled)
+    return Object.assign(compiled, {ran: afterCompiled.compiled > before.compiled ? 'compiled' : afterCompiled.interpreted > before.interpreted ? 'interpreted' : 'none'})
+  }
+  const ran = (response: GraphQLResponse) => (response as GraphQLResponse & {ran: string}).ran
+
+  it('answers nested queries with fragments, aliases, directives and __typename the same', async () => {
+    const response = await same(
+      `query Nested($withReviews: Boolean!, $first: Int) {
+        properties(first: $first) { __typename nodes { ...Place owner { id username } reviews(first: 20) @include(if: $withReviews) { nodes { rating comment reviewer { id username } } } } pageInfo { hasNextPage endCursor } }
+        again: properties(first: 1, sort: "-pricePerNight") { nodes { id name @skip(if: $withReviews) pricePerNight } }
+        me { id username isAdmin }
+      }
+      fragment Place on Property { id name pricePerNight averageRating reviewCount upcomingBookings { id startDate status } }`,
+      {withReviews: true, first: 3},
+    )
+    expect(ran(response)).to.equal('compiled')
+    expect(ok(response).properties).to.have.nested.property('nodes[0].owner.username')
+  })
+
+  it('answers bookings with payments, refunds and the figures derived from them the same', async () => {
+    const response = await same(`{ bookings(first: 10) { nodes { id status startDate paid refunded property { owner { username } }
+      guest { username } payments(first: 3) { nodes { amount kind refundable refunds(first: 3) { nodes { amount refundOf { id } } } } } } } }`)
+    expect(ran(response)).to.equal('compiled')
+    ok(response)
+  })
+
+  it('answers domain errors with the same code, message, locations and path', async () => {
+    const response = await same('{ me { id }\n  user(ref: "nobody-here") { id username } }')
+    expect(ran(response)).to.equal('compiled')
+    expect(response.data).to.equal(null)
+    expect(codes(response)).to.deep.equal(['NOT_FOUND'])
+    expect(JSON.parse(response.text).errors[0]).to.deep.include({locations: [{line: 2, column: 3}], path: ['user']})
+  })
+
+  it('answers errors below lists, and the nulls they leave, the same', async () => {
+    const response = await same('{ properties(first: 3) { nodes { id reviews(after: "not-a-cursor") { nodes { id } } } } }')
+    expect(ran(response)).to.equal('compiled')
+    expect(response.errors).to.have.length.above(0)
+    expect(JSON.parse(response.text).errors[0].path).to.deep.equal(['properties', 'nodes', 0, 'reviews'])
+  })
+
+  it('masks unexpected errors the same (no message, INTERNAL_SERVER_ERROR), field by field', async () => {
+    const response = await same('mutation { login(login: "x", password: "y") { token } second: login(login: "x", password: "y") { token } }')
+    expect(ran(response)).to.equal('compiled')
+    expect(response.data).to.deep.equal({login: null, second: null})
+    expect(codes(response)).to.deep.equal(['INTERNAL_SERVER_ERROR', 'INTERNAL_SERVER_ERROR'])
+    expect(response.text).not.to.include('/internal/path')
+    expect(JSON.parse(response.text).errors[1]).to.deep.include({message: 'Unexpected error.', locations: [{line: 1, column: 55}], path: ['second']})
+  })
+
+  it('answers a failing mutation (validation) the same', async () => {
+    const response = await same('mutation($input: CreateUserInput!) { createUser(input: $input) { id } }', {input: {username: 'x', email: 'not-an-email', password: 'short'}})
+    expect(ran(response)).to.equal('compiled')
+    expect(response.errors).to.have.length(1)
+  })
+
+  it("answers anonymous requests the same (what the services let the anonymous see)", async () => {
+    const response = await same('{ me { id } properties(first: 5) { nodes { id name owner { username } } } }', {}, {anonymous: true})
+    expect(ran(response)).to.equal('compiled')
+  })
+
+  it("leaves variables that do not coerce to graphql-js, for its messages", async () => {
+    // (A `first` that does not coerce is refused by the limits, before execution.)
+    const query = 'query($n: Int!, $ref: String!) { users(first: $n) { nodes { id } } user(ref: $ref) { id } }'
+    const mutation = 'mutation($ref: String!, $input: UpdateUserInput!) { updateUser(ref: $ref, input: $input) { id } }'
+    const refused: [string, Record<string, unknown>][] = [
+      [query, {n: 2, ref: 5}],
+      [query, {n: 2}],
+      [query, {n: 2, ref: null}],
+      [mutation, {ref: 'ada.admin', input: {firstName: 7}}],
+      [mutation, {ref: 'ada.admin', input: {nickname: 'x'}}],
+      [mutation, {ref: 'ada.admin'}],
+    ]
+    for (const [document, variables] of refused) {
+      const response = await same(document, variables)
+      expect(ran(response)).to.equal('interpreted')
+      expect(response.data ?? null).to.equal(null)
+      expect(response.errors).to.have.length.above(0)
+    }
+    expect(ran(await same(query, {n: 2, ref: 'ada.admin'}))).to.equal('compiled')
+  })
+
+  it('leaves documents with several operations to graphql-js, each operation as named', async () => {
+    const document = 'query Mine { me { id username } }\nquery Theirs($n: Int = 2) { users(first: $n) { nodes { id } } }'
+    for (const operationName of ['Mine', 'Theirs']) {
+      const response = await same(document, {}, {operationName})
+      expect(ran(response)).to.equal('interpreted')
+      expect(Object.keys(ok(response))).to.deep.equal([operationName === 'Mine' ? 'me' : 'users'])
+    }
+    for (const operationName of [undefined, 'Nobody']) {
+      const response = await same(document, {}, {operationName})
+      expect(response.errors).to.have.length(1)
+    }
+    // One operation named otherwise than asked: graphql-js's error too.
+    const response = await same('query Mine { me { id } }', {}, {operationName: 'Nobody'})
+    expect(response.errors).to.have.length(1)
   })
 })

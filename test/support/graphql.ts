@@ -80,6 +80,8 @@ export interface TestServer extends Client {
   logs: string[]
   /** SQL statements run since the server started (all connections). */
   statements(): number
+  /** The text of the last 100 statements, oldest first. */
+  sql: string[]
   /** Runs `work` and counts the statements it caused. */
   counting<T>(work: () => Promise<T>): Promise<{result: T; statements: number}>
   stop(): Promise<void>
@@ -93,7 +95,14 @@ export async function startTestServer(label: string, options: Partial<ServerOpti
     database = migrated.database
   }
   let count = 0
-  const db = await openDb(database.target, {logSql: () => (count += 1)})
+  const sql: string[] = []
+  const db = await openDb(database.target, {
+    logSql: (text) => {
+      count += 1
+      sql.push(text)
+      if (sql.length > 100) sql.shift()
+    },
+  })
   const logs: string[] = []
   const server = await startServer({db, port: 0, bcryptCost: 4, log: (line) => logs.push(line), ...options})
   return {
@@ -104,6 +113,7 @@ export async function startTestServer(label: string, options: Partial<ServerOpti
     database,
     logs,
     statements: () => count,
+    sql,
     async counting(work) {
       const before = count
       const result = await work()
