@@ -34,29 +34,9 @@ import {
   type OperationDefinitionNode,
 } from 'graphql'
 import type {Plugin} from 'graphql-yoga'
+import {LRUCache} from 'lru-cache'
 
 export const COMPILED_QUERIES = 1000
-
-/** The `max` entries used last (a Map keeps the order of insertion: a hit moves to the end). */
-class LruCache<V> {
-  readonly #entries = new Map<string, V>()
-  constructor(readonly max: number) {}
-
-  get(key: string): V | undefined {
-    const value = this.#entries.get(key)
-    if (value !== undefined) {
-      this.#entries.delete(key)
-      this.#entries.set(key, value)
-    }
-    return value
-  }
-
-  set(key: string, value: V): void {
-    this.#entries.delete(key)
-    this.#entries.set(key, value)
-    if (this.#entries.size > this.max) this.#entries.delete(this.#entries.keys().next().value!)
-  }
-}
 
 /** Executions so far in this process, by executor (for tests and diagnostics). */
 export const executions = {compiled: 0, interpreted: 0}
@@ -129,7 +109,7 @@ export function compiledExecution(): Plugin[] {
     useGraphQlJit(
       {},
       {
-        cache: new LruCache(COMPILED_QUERIES),
+        cache: new LRUCache({max: COMPILED_QUERIES}),
         enableIf: compilable,
         // Documents that do not compile answer with graphql-jit's errors; they are not logged here.
         onError: () => {},
