@@ -21,6 +21,7 @@ import type {Page} from '../services/pagination.js'
 import type {PaymentView} from '../services/payments.js'
 import {
   bookingsByIds,
+  childModelOf,
   childrenOf,
   paymentTotalsOf,
   paymentsByIds,
@@ -34,17 +35,6 @@ import {
   type ViewKeys,
 } from '../services/relations.js'
 import {FIELD_SOURCES} from './resolvers.js'
-
-/** The type of the children of each relation. */
-const CHILD_TYPES: Record<ChildRelation, string> = {
-  'user.properties': 'Property',
-  'user.bookings': 'Booking',
-  'user.reviews': 'Review',
-  'property.bookings': 'Booking',
-  'property.reviews': 'Review',
-  'booking.payments': 'Payment',
-  'payment.refunds': 'Payment',
-}
 
 /** The view keys a document reads of each object type, by type name. */
 export type AskedKeys = ReadonlyMap<string, readonly string[]>
@@ -204,7 +194,7 @@ export function createLoaders(ctx: ServiceContext, asked?: AskedKeys) {
     refundable: new DataLoader((payments: readonly PaymentView[]) => refundableOf(ctx, payments), {cacheKeyFn: (p) => p.id}),
     /** A page of the children of `parentId` in `relation`. */
     children<R extends ChildRelation>(relation: R, parentId: number, input: ChildPageInput): Promise<ChildPage<R>> {
-      if (!children.has(relation)) children.set(relation, childLoader(ctx, relation, keysOf(CHILD_TYPES[relation])))
+      if (!children.has(relation)) children.set(relation, childLoader(ctx, relation, keysOf(childModelOf(relation))))
       const normalized: ChildPageInput = {limit: input.limit, cursor: input.cursor, status: input.status, kind: input.kind}
       return children.get(relation)!.load({parentId, input: normalized, signature: JSON.stringify(normalized)}) as Promise<ChildPage<R>>
     },

@@ -95,6 +95,9 @@ const RELATIONS: Record<ChildRelation, RelationSpec> = {
   'payment.refunds': {model: 'Payment', column: 'refund_of_id', attribute: 'refundOfId', filters: paymentFilters},
 }
 
+/** The model (and GraphQL type) of the children of `relation`. */
+export const childModelOf = (relation: ChildRelation): RelationSpec['model'] => RELATIONS[relation].model
+
 const VIEWS = {Property: propertyView, Booking: bookingView, Review: reviewView, Payment: paymentView} as const
 
 export interface ChildPageInput {
