@@ -4,7 +4,6 @@
  * line per request, stops on SIGTERM with exit 0, finishing the requests in flight while
  * refusing new ones, and keeps no state: two processes on one database share sessions.
  */
-import {spawn, type ChildProcess} from 'node:child_process'
 import http from 'node:http'
 
 import {expect} from 'chai'
@@ -12,40 +11,10 @@ import {expect} from 'chai'
 import type {Db} from '../../src/db/index.js'
 import {createUser} from '../../src/services/users.js'
 import {testContext} from '../support/fixtures.js'
-import {bin} from '../support/cli.js'
 import {migratedDatabase, type TestDatabase} from '../support/db.js'
 import {client, ok} from '../support/graphql.js'
+import {serve, type Served} from '../support/serve.js'
 import {cli, cliEnv, errorJson, removeHome} from './helpers.js'
-
-interface Served {
-  child: ChildProcess
-  url: string
-  base: string
-  stdout: () => string
-  stderr: () => string
-  exited: Promise<number | null>
-}
-
-/** Starts `stayctl serve --port 0 …` and waits for the line that says where it listens. */
-function serve(env: NodeJS.ProcessEnv, args: string[] = []): Promise<Served> {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], {env, stdio: ['ignore', 'pipe', 'pipe']})
-  let stdout = ''
-  let stderr = ''
-  child.stdout!.on('data', (chunk) => (stdout += chunk))
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${stderr}`)), 60_000)
-    child.stderr!.on('data', (chunk) => {
-      stderr += chunk
-      const url = /(?:GraphQL at |"url":")(http:\/\/[^\s"]+\/graphql)/.exec(stderr)?.[1]
-      if (url) {
-        clearTimeout(timer)
-        resolve({child, url, base: url.replace(/\/graphql$/, ''), stdout: () => stdout, stderr: () => stderr, exited})
-      }
-    })
-    void exited.then((code) => reject(new Error(`serve exited with ${code} before listening:\n${stderr}`)))
-  })
-}
 
 /** A POST of a GraphQL document over `agent` (keep-alive sockets opened beforehand). */
 function post(url: string, agent: http.Agent, body: object): Promise<{status: number; json: Record<string, unknown>; at: number}> {
