@@ -1,6 +1,7 @@
 /**
- * Bookings: create (no overlap with another live booking of the property, checked and
- * inserted under a lock on the property row), list, show, confirm and cancel (with a refund
+ * Bookings: create (no overlap with another live booking of the property: the calendar rule
+ * and its guard are rules/calendar.ts, shared with `import bookings`), list, show, confirm and
+ * cancel (with a refund
  * by the property's cancellation policy, in full, or none). Legal state changes only:
  * pending → confirmed, pending/confirmed → cancelled, and never once the stay has begun.
  * Guests book for themselves and see and cancel their own bookings (policy refund); hosts see,
@@ -20,7 +21,9 @@ import {page, type Page, type PageInput} from './pagination.js'
 import {refundInTransaction, paymentView, type PaymentView} from './payments.js'
 import {policyRefundCents, refundPercent} from './policies.js'
 import {findProperty} from './properties.js'
+import {loadCalendars, overlapReason} from './rules/calendar.js'
 import {inTransaction, lockRow} from './transaction.js'
+import {testPause} from '../test-pause.js'
 import {findUser} from './users.js'
 
 export interface BookingView {
@@ -62,26 +65,6 @@ export async function findBooking(ctx: ServiceContext, ref: string | number, tra
   return booking
 }
 
-/** The first live booking of `propertyId` that overlaps [start, end), if any. */
-export async function findOverlap(
-  ctx: ServiceContext,
-  propertyId: number,
-  startDate: string,
-  endDate: string,
-  transaction?: Transaction,
-): Promise<Booking | null> {
-  return ctx.db.models.Booking.findOne({
-    where: {
-      propertyId,
-      status: {[Op.ne]: 'cancelled'},
-      startDate: {[Op.lt]: endDate},
-      endDate: {[Op.gt]: startDate},
-    },
-    order: [['startDate', 'ASC']],
-    transaction,
-  })
-}
-
 export function checkBookingStatus(value: string): BookingStatus {
   if (!(BOOKING_STATUSES as readonly string[]).includes(value)) {
     throw new ValidationError(`status must be one of ${BOOKING_STATUSES.join(', ')}; got "${value}"`, {details: {field: 'status'}})
@@ -119,8 +102,9 @@ export async function createBooking(ctx: ServiceContext, input: CreateBookingInp
   const externalRef = checkExternalRef(input.externalRef)
   const propertyId = (await findProperty(ctx, input.property)).id
   return inTransaction(ctx, async (transaction) => {
-    // The lock: every booking of this property queues here, so check-then-insert is atomic.
-    const property = await lockRow(ctx.db.models.Property, propertyId, transaction)
+    // The guard first: every booker of this property writes its row, so check-then-insert holds on a cluster too.
+    const {calendar} = await loadCalendars(ctx, transaction, [{propertyId, start: startDate, end: endDate}])
+    const property = await ctx.db.models.Property.findByPk(propertyId, {transaction})
     if (!property) throw new NotFoundError(`no property ${propertyId}`)
     if (!property.isListed) throw new ConflictError(`property ${property.id} is unlisted and cannot be booked`)
     const guest = await findUser(ctx, guestRef, transaction)
@@ -129,16 +113,14 @@ export async function createBooking(ctx: ServiceContext, input: CreateBookingInp
     if (Number(property.ownerId) === guest.id) {
       throw new ConflictError(`user ${guest.id} (${guest.username}) owns property ${property.id} and cannot book it`)
     }
-    const clash = await findOverlap(ctx, property.id, startDate, endDate, transaction)
+    const clash = calendar(property.id).clash(startDate, endDate)
     if (clash) {
-      throw new ConflictError(
-        `${startDate} → ${endDate} overlaps booking ${clash.id} (${clash.startDate} → ${clash.endDate}) of property ${property.id}`,
-        {
-          suggestion: `pick other dates or cancel booking ${clash.id}`,
-          details: {conflictingBookingId: clash.id, startDate: clash.startDate, endDate: clash.endDate},
-        },
-      )
+      throw new ConflictError(overlapReason(startDate, endDate, clash, property.id), {
+        suggestion: `pick other dates or cancel booking ${clash.id}`,
+        details: {conflictingBookingId: clash.id, startDate: clash.start, endDate: clash.end},
+      })
     }
+    await testPause('booking.checked')
     const totalPrice = formatCents(nights * toCents(property.pricePerNight))
     const booking = await ctx.db.models.Booking.create(
       {propertyId: property.id, guestId: guest.id, startDate, endDate, status: 'pending', totalPrice, externalRef},

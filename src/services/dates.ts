@@ -28,6 +28,11 @@ export function parseDate(input: string, field: string): string {
   throw new ValidationError(`${field} must be a calendar date YYYY-MM-DD, got "${input}"`, {details: {field}})
 }
 
+/** YYYY-MM-DD from a DATEONLY value as either driver returns it (a Date from mysql2, text from SQLite). */
+export function dateOnly(value: unknown): string {
+  return value instanceof Date ? value.toISOString().slice(0, 10) : String(value).slice(0, 10)
+}
+
 /** Today in UTC, as YYYY-MM-DD (STAYCTL_TODAY overrides it, for reproducible runs and tests). */
 export function today(): string {
   const fixed = process.env.STAYCTL_TODAY

@@ -1,8 +1,9 @@
 /**
  * Payments: charges recorded against bookings, and refunds of them. A refund is a payment of
- * kind 'refund' pointing at its charge. The sum of a charge's refunds never exceeds it, even
- * when refunds run in parallel: the charge row is locked, the remainder recomputed from the
- * refund rows, then the refund inserted, all in one transaction. An idempotency key replays
+ * kind 'refund' pointing at its charge. The sum of a charge's refunds never exceeds it, nor
+ * the sum of a booking's charges its total, even when refunds and charges run in parallel on
+ * several servers and database nodes: the rules and their guard are the ledger's
+ * (rules/ledger.ts), shared with `import payments`. An idempotency key (a unique key) replays
  * the first refund made with it instead of refunding twice.
  *
  * Who: admins record charges (they come from the payment processor). Guests and hosts see the
@@ -22,7 +23,9 @@ import type {ServiceContext} from './context.js'
 import {isoDateTime} from './dates.js'
 import {formatCents, parseAmount, toCents} from './money.js'
 import {page, type Page, type PageInput} from './pagination.js'
-import {inTransaction, lockRow} from './transaction.js'
+import {loadLedger, remainingOf, type Ledger} from './rules/ledger.js'
+import {inTransaction} from './transaction.js'
+import {testPause} from '../test-pause.js'
 
 export interface PaymentView {
   id: number
@@ -61,16 +64,6 @@ export async function findPayment(ctx: ServiceContext, ref: string | number, tra
     : await ctx.db.models.Payment.findOne({where: {transactionId: text}, transaction})
   if (!payment) throw new NotFoundError(`no payment "${text}"`, {suggestion: 'find payments with `stayctl payments list`'})
   return payment
-}
-
-/** Cents already refunded of a charge (completed refunds). */
-async function refundedCents(ctx: ServiceContext, chargeId: number, transaction?: Transaction): Promise<number> {
-  const refunds = await ctx.db.models.Payment.findAll({
-    attributes: ['amount'],
-    where: {refundOfId: chargeId, kind: 'refund', status: 'completed'},
-    transaction,
-  })
-  return refunds.reduce((sum, refund) => sum + toCents(refund.amount), 0)
 }
 
 /** A payment's amount in cents: positive, at most two decimals. */
@@ -133,8 +126,9 @@ export async function recordCharge(ctx: ServiceContext, input: RecordChargeInput
   const status = checkChargeStatus(input.status ?? 'completed')
   const paymentDate = checkPaymentDate(input.paymentDate)
   return inTransaction(ctx, async (transaction) => {
-    const {Booking, Payment} = ctx.db.models
-    const booking = await lockRow(Booking, input.bookingId, transaction)
+    const {Payment} = ctx.db.models
+    const ledger = await loadLedger(ctx, transaction, {bookings: [input.bookingId]})
+    const booking = ledger.booking(input.bookingId)
     if (!booking) throw new NotFoundError(`no booking ${input.bookingId}`)
     if (booking.status === 'cancelled') throw new ConflictError(`booking ${booking.id} is cancelled; it takes no charges`)
     const existing = await Payment.findOne({where: {transactionId}, transaction})
@@ -143,16 +137,10 @@ export async function recordCharge(ctx: ServiceContext, input: RecordChargeInput
         details: {field: 'transactionId', paymentId: existing.id},
       })
     }
-    const charged = (
-      await Payment.findAll({attributes: ['amount'], where: {bookingId: booking.id, kind: 'charge', status: {[Op.in]: ['completed', 'refunded', 'pending']}}, transaction})
-    ).reduce((sum, p) => sum + toCents(p.amount), 0)
-    const total = toCents(booking.totalPrice)
-    if (status !== 'failed' && charged + cents > total) {
-      throw new ConflictError(
-        `charging ${formatCents(cents)} would bring booking ${booking.id} to ${formatCents(charged + cents)}, above its total ${formatCents(total)}`,
-        {details: {field: 'amount', charged: formatCents(charged), total: formatCents(total)}},
-      )
-    }
+    const refusal = ledger.recordCharge(booking, cents, status)
+    if (refusal) throw new ConflictError(refusal.reason, {details: {field: refusal.field, ...refusal.details}})
+    await testPause('charge.checked')
+    await ledger.save(ctx, transaction)
     const payment = await Payment.create(
       {bookingId: booking.id, amount: formatCents(cents), paymentDate, status, transactionId, kind: 'charge', refundOfId: null, reason: null, idempotencyKey: null},
       {transaction},
@@ -212,14 +200,21 @@ async function replay(
     )
   }
   const charge = (await Payment.findByPk(chargeId, {transaction}))!
-  const remaining = toCents(charge.amount) - (await refundedCents(ctx, chargeId, transaction))
-  return {refund: paymentView(earlier), charge: paymentView(charge), remaining: formatCents(remaining), replayed: true}
+  const [, refunded] = await chargeTotals(ctx, charge, transaction)
+  return {refund: paymentView(earlier), charge: paymentView(charge), remaining: formatCents(toCents(charge.amount) - refunded), replayed: true}
+}
+
+/** What a charge's refunds hold (the ledger's total on its row). */
+async function chargeTotals(ctx: ServiceContext, charge: Payment, transaction?: Transaction): Promise<[Ledger, number]> {
+  const ledger = await loadLedger(ctx, transaction, {charges: [charge.id]})
+  return [ledger, ledger.charge(charge.id)!.refunded]
 }
 
 /**
- * Refunds `cents` of a charge inside the caller's transaction. The charge row is locked
- * first, so concurrent refunds of one charge run one after the other and each sees the
- * refunds committed before it.
+ * Refunds `cents` of a charge (all that remains when undefined) inside the caller's
+ * transaction, by the ledger's rules and guard (rules/ledger.ts): of refunds running at once,
+ * on any server and database node, each either sees the ones committed before it or is
+ * retried until it does.
  */
 export async function refundInTransaction(
   ctx: ServiceContext,
@@ -229,7 +224,7 @@ export async function refundInTransaction(
   options: {reason?: string; idempotencyKey?: string} = {},
 ): Promise<RefundResult> {
   const {Payment} = ctx.db.models
-  const charge = await lockRow(Payment, chargeId, transaction)
+  const charge = await Payment.findByPk(chargeId, {transaction})
   if (!charge) throw new NotFoundError(`no payment ${chargeId}`)
   if (options.idempotencyKey) {
     const replayed = await replay(ctx, chargeId, options.idempotencyKey, cents, transaction)
@@ -240,24 +235,16 @@ export async function refundInTransaction(
       suggestion: charge.refundOfId ? `refund its charge, payment ${charge.refundOfId}` : undefined,
     })
   }
-  if (charge.status !== 'completed') {
-    throw new ConflictError(
-      charge.status === 'refunded'
-        ? `payment ${charge.id} is already fully refunded`
-        : `payment ${charge.id} is ${charge.status}; only completed charges can be refunded`,
-    )
-  }
-  const chargeCents = toCents(charge.amount)
-  const remaining = chargeCents - (await refundedCents(ctx, charge.id, transaction))
+  const [ledger] = await chargeTotals(ctx, charge, transaction)
+  const entry = ledger.charge(charge.id)!
+  const remaining = remainingOf(entry)
   const amount = cents ?? remaining
-  if (amount <= 0) throw new ValidationError('refund amount must be above 0', {details: {field: 'amount'}})
-  if (amount > remaining) {
-    throw new ConflictError(
-      `refund of ${formatCents(amount)} exceeds what remains refundable of payment ${charge.id}: ${formatCents(remaining)} of ${formatCents(chargeCents)}`,
-      {details: {field: 'amount', remaining: formatCents(remaining)}},
-    )
-  }
+  const refusal = ledger.refund(entry, amount, `payment ${charge.id}`)
+  if (refusal?.invalid) throw new ValidationError(refusal.reason, {details: {field: refusal.field}})
+  if (refusal) throw new ConflictError(refusal.reason, {details: {field: refusal.field, ...refusal.details}})
   const reason = checkReason(options.reason)
+  await testPause('refund.checked')
+  await ledger.save(ctx, transaction)
   const refund = await Payment.create(
     {
       bookingId: charge.bookingId,
@@ -272,7 +259,8 @@ export async function refundInTransaction(
     },
     {transaction},
   )
-  if (amount === remaining) await charge.update({status: 'refunded'}, {transaction})
+  // The ledger wrote the charge's new status (refunded, once nothing remains): shown as it now is.
+  if (entry.status !== charge.status) charge.set({status: entry.status, updatedAt: ledger.savedAt ?? charge.updatedAt})
   await audit(ctx, transaction, {
     action: 'payment.refund',
     entity: 'payment',

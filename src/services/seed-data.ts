@@ -156,6 +156,8 @@ export interface BookingRow {
   end_date: string
   status: 'pending' | 'confirmed' | 'cancelled'
   total_price: string
+  /** What its counted charges add up to (the ledger's total, see rules/ledger.ts). */
+  charged_amount: string
   external_ref: null
   created_at: Date
   updated_at: Date
@@ -182,6 +184,8 @@ export interface PaymentRow {
   refund_of_id: number | null
   reason: string | null
   idempotency_key: null
+  /** Charges: what their completed refunds add up to (the ledger's total); 0 for refunds. */
+  refunded_amount: string
   created_at: Date
   updated_at: Date
 }
@@ -292,6 +296,8 @@ interface DraftPayment {
   chargeOf: DraftPayment | null
   reason: string | null
   transactionId: string
+  /** Charges: cents of their completed refunds. */
+  refundedCents: number
   id: number
 }
 
@@ -519,6 +525,8 @@ export function generateSeedData(plan: SeedPlan, options: GenerateOptions = {}):
       end_date: day(b.end),
       status: b.status,
       total_price: centsToDecimal(b.totalCents),
+      // Every booking with a charge is charged its total (see the payments below).
+      charged_amount: centsToDecimal(b.chargedAt === null ? 0 : b.totalCents),
       external_ref: null,
       created_at: new Date(b.created),
       updated_at: new Date(b.updated),
@@ -584,6 +592,7 @@ export function generateSeedData(plan: SeedPlan, options: GenerateOptions = {}):
       chargeOf: null,
       reason: null,
       transactionId: transactionId('ch'),
+      refundedCents: 0,
     }
     paymentDrafts.push(charge)
     const refunds: {cents: number; at: number; reason: string}[] = []
@@ -611,6 +620,7 @@ export function generateSeedData(plan: SeedPlan, options: GenerateOptions = {}):
       }
     }
     for (const refund of refunds) {
+      charge.refundedCents += refund.cents
       paymentDrafts.push({
         id: 0,
         booking: b,
@@ -622,6 +632,7 @@ export function generateSeedData(plan: SeedPlan, options: GenerateOptions = {}):
         chargeOf: charge,
         reason: refund.reason,
         transactionId: transactionId('re'),
+        refundedCents: 0,
       })
     }
     if (refunds.length > 0 && refunds.reduce((sum, r) => sum + r.cents, 0) === b.totalCents) {
@@ -640,6 +651,7 @@ export function generateSeedData(plan: SeedPlan, options: GenerateOptions = {}):
       refund_of_id: p.chargeOf ? p.chargeOf.id : null,
       reason: p.reason,
       idempotency_key: null,
+      refunded_amount: centsToDecimal(p.refundedCents),
       created_at: new Date(p.at),
       updated_at: new Date(p.updated),
     }))

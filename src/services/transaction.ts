@@ -1,9 +1,15 @@
 /**
  * Transactions for operations that check and then write. `inTransaction` starts one that
  * takes the write lock at once on SQLite (BEGIN IMMEDIATE, so two writers never both read
- * and then collide on upgrade) and READ COMMITTED on MySQL (reads after a row lock see the
- * latest commits); deadlocks, lock wait timeouts and SQLITE_BUSY are retried with backoff.
- * `lockRow` is the SELECT … FOR UPDATE that serialises writers on one parent row.
+ * and then collide on upgrade) and READ COMMITTED on MySQL (reads after a guard's write see
+ * the latest commits), and retries it whole, with backoff, when it lost a race: a deadlock, a
+ * lock wait timeout or SQLITE_BUSY; on a multi-primary cluster a certification failure
+ * (Galera and Group Replication abort the later of two transactions that wrote one row:
+ * ER_LOCK_DEADLOCK on Galera, 3101 on Group Replication) and TiDB's write conflicts; and a
+ * guard that found its row changed since it was read (GuardMoved, or the CHECK that caps a
+ * guarded total). The retry reads again and answers as if it had come second on one node.
+ * `lockRow` is the SELECT … FOR UPDATE of a row the transaction then writes (a state change):
+ * it spares retries on one node, the write is what makes it hold on a cluster.
  */
 import {Transaction, type Model, type ModelStatic, type TransactionOptions} from 'sequelize'
 
@@ -12,6 +18,17 @@ import {ConflictError} from '../errors.js'
 import type {ServiceContext} from './context.js'
 
 const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'SQLITE_BUSY', 'SQLITE_LOCKED'])
+/**
+ * By MySQL error number: 1213 deadlock (Galera's certification failure too), 1205 lock wait
+ * timeout, 3101 rolled back at commit (Group Replication's certification), 9007 write conflict
+ * and 8022 "retry the transaction" (TiDB).
+ */
+const RETRYABLE_ERRNO = new Set([1213, 1205, 3101, 9007, 8022])
+/** The CHECKs that cap a guarded total (rules/ledger.ts): violated only when the total moved since it was read. */
+const GUARD_CHECKS = /\b(bookings_charged_within_total|payments_refunded_within_amount)\b/
+
+/** A guard found its row changed since it was read: the transaction is retried from the start. */
+export class GuardMoved extends Error {}
 
 /**
  * SQLite transactions of one process, one at a time. Each opens its own connection, and a
@@ -38,9 +55,22 @@ function driverCode(error: unknown): string | undefined {
   return undefined
 }
 
+function driverErrno(error: unknown): number | undefined {
+  let current = error as {errno?: unknown; original?: unknown; parent?: unknown} | undefined
+  for (let depth = 0; current && depth < 4; depth++) {
+    if (typeof current.errno === 'number') return current.errno
+    current = (current.original ?? current.parent) as typeof current
+  }
+  return undefined
+}
+
 export function isRetryable(error: unknown): boolean {
+  if (error instanceof GuardMoved) return true
   const code = driverCode(error)
-  return code !== undefined && RETRYABLE.has(code)
+  if (code !== undefined && RETRYABLE.has(code)) return true
+  const errno = driverErrno(error)
+  if (errno !== undefined && RETRYABLE_ERRNO.has(errno)) return true
+  return GUARD_CHECKS.test(String((error as Error | undefined)?.message ?? ''))
 }
 
 /**

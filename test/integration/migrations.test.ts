@@ -69,9 +69,9 @@ const UNIQUE_KEYS: Record<string, string[][]> = {
 const CHECKS: Record<string, string[]> = {
   users: [],
   properties: ['properties_cancellation_policy_known', 'properties_price_positive'],
-  bookings: ['bookings_dates_ordered', 'bookings_status_known', 'bookings_total_not_negative'],
+  bookings: ['bookings_charged_within_total', 'bookings_dates_ordered', 'bookings_status_known', 'bookings_total_not_negative'],
   reviews: ['reviews_rating_range'],
-  payments: ['payments_amount_positive', 'payments_kind_known', 'payments_refund_has_charge', 'payments_status_known'],
+  payments: ['payments_amount_positive', 'payments_kind_known', 'payments_refund_has_charge', 'payments_refunded_within_amount', 'payments_status_known'],
   api_tokens: [],
   audit_events: ['audit_events_via_known'],
   import_checkpoints: [],
@@ -361,6 +361,23 @@ describe(`migrations (${testDialect})`, function () {
         expect(chargeOfCharge.message).to.include('payments_refund_has_charge')
         const kind = await rejection(insert(db(), 'payments', paymentRow({kind: 'payout'})))
         expect(kind.message).to.include('payments_kind_known')
+      })
+
+      it('the guarded totals: a booking charged within its total, a charge refunded within its amount, a refund holding none', async () => {
+        const booking = await insert(db(), 'bookings', bookingRow({total_price: '100.00', charged_amount: '100.00'}))
+        for (const charged of ['100.01', '-1.00']) {
+          const error = await rejection(insert(db(), 'bookings', bookingRow({total_price: '100.00', charged_amount: charged})))
+          expect(error.message, charged).to.include('bookings_charged_within_total')
+        }
+        const over = await rejection(db().sequelize.query("UPDATE bookings SET total_price = '99.99' WHERE id = ?", {replacements: [booking]}))
+        expect(over.message).to.include('bookings_charged_within_total')
+        await insert(db(), 'payments', paymentRow({amount: '50.00', refunded_amount: '50.00'}))
+        for (const refunded of ['50.01', '-0.01']) {
+          const error = await rejection(insert(db(), 'payments', paymentRow({amount: '50.00', refunded_amount: refunded})))
+          expect(error.message, refunded).to.include('payments_refunded_within_amount')
+        }
+        const onRefund = await rejection(insert(db(), 'payments', paymentRow({kind: 'refund', refund_of_id: charge, amount: '10.00', refunded_amount: '1.00'})))
+        expect(onRefund.message).to.include('payments_refunded_within_amount')
       })
 
       it('unique transaction ids and idempotency keys (several charges may have none)', async () => {

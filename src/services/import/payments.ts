@@ -3,9 +3,10 @@
  * `payments refund` applied to a batch at once. A payment names its booking by id or
  * externalRef (`booking`), or by property, guest and dates; a refund names its charge by
  * transaction id (`refundOf`), and the charge must come first (earlier in the file, or in
- * the database). Per batch, inside its transaction: the bookings and their payments are
- * locked (FOR UPDATE on MySQL), then the rows are checked in file order against a ledger
- * recomputed from the database and the rows accepted before them:
+ * the database). Per batch, inside its transaction, the rows are checked in file order by the
+ * ledger of `payments record` and `payments refund` (rules/ledger.ts: the same kernel and the
+ * same guard, for N rows at once), fed with the totals of the bookings and charges involved
+ * and the rows accepted before them:
  *   - a booking's charges (pending, completed, refunded) never exceed its total price;
  *   - only completed charges are refunded, and never beyond what remains of them; a refund
  *     that completes the charge's refunds marks it 'refunded';
@@ -20,11 +21,13 @@ import {QueryTypes, type Transaction} from 'sequelize'
 import {bulkInsert, type Cell} from '../../db/bulk.js'
 import {PAYMENT_KINDS, type PaymentKind, type PaymentStatus} from '../../db/models.js'
 import type {ServiceContext} from '../context.js'
-import {parseDate} from '../dates.js'
+import {dateOnly, parseDate} from '../dates.js'
 import {formatCents, toCents} from '../money.js'
+import {COUNTED, loadLedger, type Ledger, type LedgerCharge} from '../rules/ledger.js'
+import {testPause} from '../../test-pause.js'
 import {checkChargeStatus, checkIdempotencyKey, checkPaymentAmount, checkPaymentDate, checkReason, checkTransactionId} from '../payments.js'
 import {check, required, text} from './fields.js'
-import {bookingsByStay, dateOnly, resolveBookings, resolveProperties, resolveUsers, type BookingRef, type PropertyQuery} from './refs.js'
+import {bookingsByStay, resolveBookings, resolveProperties, resolveUsers, type BookingRef, type PropertyQuery} from './refs.js'
 import {RowError, type BatchOutcome, type EntityImporter} from './types.js'
 import {parseTimestamp} from './users.js'
 
@@ -62,12 +65,10 @@ const columns = [
   'refund_of_id',
   'reason',
   'idempotency_key',
+  'refunded_amount',
   'created_at',
   'updated_at',
 ]
-
-/** Charges in these states count toward a booking's total (as in `payments record`). */
-const COUNTED: PaymentStatus[] = ['completed', 'refunded', 'pending']
 
 interface PaymentRow {
   id: number
@@ -80,22 +81,9 @@ interface PaymentRow {
   idempotencyKey: string | null
 }
 
-interface BookingRow extends BookingRef {
-  totalCents: number
-}
-
-/** What the ledger knows of a charge: from the database (id) or from an earlier row of the batch. */
-interface Charge {
-  transactionId: string
-  id?: number
-  bookingId: number
-  amount: number
-  status: PaymentStatus
-  /** Cents of completed refunds. */
-  refunded: number
+/** A charge as the batch sees it: the ledger's, with the file line of a charge the batch adds. */
+interface BatchCharge extends LedgerCharge {
   line?: number
-  /** Completed by this batch's refunds: to be marked 'refunded'. */
-  fullyRefunded?: boolean
   /** Inserted by this batch but refused by the database (a concurrent writer took its key). */
   lost?: boolean
 }
@@ -169,7 +157,7 @@ export const paymentsImporter: EntityImporter<PaymentRecord> = {
     const reject = (index: number, field: string, reason: string) => rejected.push({index, field, reason})
     const records = rows.map((r) => r.record)
 
-    // Payments the batch names (its own transaction ids, the charges it refunds), locked.
+    // Payments the batch names: its own transaction ids, and the charges it refunds.
     const named = new Map(
       (await payments(ctx, transaction, 'transaction_id IN (:values)', [...new Set(records.flatMap((r) => [r.transactionId, ...(r.refundOf ? [r.refundOf] : [])]))])).map(
         (p) => [p.transactionId, p],
@@ -229,32 +217,25 @@ export const paymentsImporter: EntityImporter<PaymentRecord> = {
     // A refund's booking is its charge's: what the row says of it is only checked against that.
     const rowBookings = records.map((r) => (r.kind === 'charge' || r.booking ? bookingOf(r) : undefined))
 
-    // The bookings involved, locked, and all their payments: the ledger.
+    // The ledger of the bookings and charges involved (guarded when saved, see rules/ledger.ts).
     const bookingIds = new Set<number>()
     for (const b of rowBookings) if (b && 'id' in b) bookingIds.add(b.id)
     for (const p of named.values()) bookingIds.add(p.bookingId)
-    const bookings = await lockedBookings(ctx, transaction, [...bookingIds])
-    const all = await payments(ctx, transaction, 'booking_id IN (:values)', [...bookings.keys()])
-    const charges = new Map<string, Charge>()
-    const chargeById = new Map<number, Charge>()
-    const charged = new Map<number, number>()
-    for (const p of all) {
-      if (p.kind !== 'charge') continue
-      const charge: Charge = {transactionId: p.transactionId, id: p.id, bookingId: p.bookingId, amount: p.amount, status: p.status, refunded: 0}
-      charges.set(p.transactionId, charge)
-      chargeById.set(p.id, charge)
-      if (COUNTED.includes(p.status)) charged.set(p.bookingId, (charged.get(p.bookingId) ?? 0) + p.amount)
-    }
-    for (const p of all) {
-      if (p.kind === 'refund' && p.status === 'completed' && p.refundOfId !== null) chargeById.get(p.refundOfId)!.refunded += p.amount
-    }
+    const bookings = await bookingStays(ctx, transaction, [...bookingIds])
+    const ledger = await loadLedger(ctx, transaction, {
+      bookings: [...bookings.keys()],
+      charges: [...named.values()].filter((p) => p.kind === 'charge').map((p) => p.id),
+    })
+    /** Charges by transaction id: the database's (the ledger's entries) and the batch's own. */
+    const charges = new Map<string, BatchCharge>()
+    for (const p of named.values()) if (p.kind === 'charge') charges.set(p.transactionId, ledger.charge(p.id)!)
     const keys = [...new Set(records.flatMap((r) => (r.idempotencyKey ? [r.idempotencyKey] : [])))]
     const keyOwners = new Map((await payments(ctx, transaction, 'idempotency_key IN (:values)', keys)).map((p) => [p.idempotencyKey!, p]))
 
     const seenTransactions = new Map<string, number>()
     const seenKeys = new Map<string, number>()
     const updates: {id: number; values: Record<string, unknown>}[] = []
-    const inserts: {index: number; bookingId: number; charge?: Charge}[] = []
+    const inserts: {index: number; bookingId: number; charge?: BatchCharge}[] = []
     for (const [index, r] of records.entries()) {
       const line = (i: number) => rows[i].line
       const earlier = seenTransactions.get(r.transactionId)
@@ -285,12 +266,12 @@ export const paymentsImporter: EntityImporter<PaymentRecord> = {
       }
 
       // The booking, and for refunds the charge.
-      let charge: Charge | undefined
+      let charge: BatchCharge | undefined
       let bookingId: number
       const given = rowBookings[index]
       if (r.kind === 'refund') {
         charge = charges.get(r.refundOf!)
-        if (!charge || charge.lost) {
+        if (!charge) {
           const other = named.get(r.refundOf!)
           reject(
             index,
@@ -329,7 +310,7 @@ export const paymentsImporter: EntityImporter<PaymentRecord> = {
         }
         bookingId = given.id
       }
-      const booking = bookings.get(bookingId)
+      const booking = ledger.booking(bookingId)
       if (!booking) {
         reject(index, 'booking', `unknown booking ${bookingId}`)
         continue
@@ -341,23 +322,27 @@ export const paymentsImporter: EntityImporter<PaymentRecord> = {
 
       if (r.kind === 'charge') {
         const previous = existing ? charges.get(r.transactionId) : undefined
-        const base = (charged.get(bookingId) ?? 0) - (previous && COUNTED.includes(previous.status) ? previous.amount : 0)
-        const after = base + (COUNTED.includes(r.status) ? r.amountCents : 0)
-        if (after > booking.totalCents) {
-          reject(
-            index,
-            'amount',
-            `charging ${formatCents(r.amountCents)} would bring booking ${bookingId} to ${formatCents(after)}, above its total ${formatCents(booking.totalCents)}`,
-          )
-          continue
-        }
         if (previous && previous.refunded > r.amountCents) {
           reject(index, 'amount', `payment ${previous.id} has ${formatCents(previous.refunded)} refunded; its amount cannot be less`)
           continue
         }
-        charged.set(bookingId, after)
+        const refusal = ledger.recordCharge(booking, r.amountCents, r.status, previous)
+        if (refusal) {
+          reject(index, refusal.field, refusal.reason)
+          continue
+        }
         if (previous) Object.assign(previous, {amount: r.amountCents, status: r.status})
-        else charges.set(r.transactionId, {transactionId: r.transactionId, bookingId, amount: r.amountCents, status: r.status, refunded: 0, line: rows[index].line})
+        else {
+          charges.set(r.transactionId, {
+            transactionId: r.transactionId,
+            bookingId,
+            kind: 'charge',
+            amount: r.amountCents,
+            status: r.status,
+            refunded: 0,
+            line: rows[index].line,
+          })
+        }
       } else {
         const c = charge!
         if (existing && existing.refundOfId !== c.id) {
@@ -366,41 +351,23 @@ export const paymentsImporter: EntityImporter<PaymentRecord> = {
         }
         // An updated refund gives back what it held before it is checked again.
         const held = existing && existing.status === 'completed' ? existing.amount : 0
-        const refunded = c.refunded - held
-        const refundable = c.status === 'completed' || (c.status === 'refunded' && refunded < c.amount)
         const which = c.id === undefined ? `charge "${c.transactionId}" (line ${c.line})` : `payment ${c.id} ("${c.transactionId}")`
-        if (!refundable) {
-          reject(
-            index,
-            'refundOf',
-            c.status === 'refunded' ? `${which} is already fully refunded` : `${which} is ${c.status}; only completed charges can be refunded`,
-          )
+        const refusal = ledger.refund(c, r.amountCents, which, {status: r.status, history: true, replacing: held})
+        if (refusal) {
+          reject(index, refusal.field, refusal.reason)
           continue
-        }
-        const remaining = c.amount - refunded
-        if (r.amountCents > remaining) {
-          reject(
-            index,
-            'amount',
-            `refund of ${formatCents(r.amountCents)} exceeds what remains refundable of ${which}: ${formatCents(remaining)} of ${formatCents(c.amount)}`,
-          )
-          continue
-        }
-        c.refunded = refunded + (r.status === 'completed' ? r.amountCents : 0)
-        if (c.status === 'completed' && c.refunded === c.amount) {
-          c.status = 'refunded'
-          c.fullyRefunded = true
         }
       }
 
       seenTransactions.set(r.transactionId, index)
       if (r.idempotencyKey) seenKeys.set(r.idempotencyKey, index)
       if (existing) {
+        // A charge's status is the ledger's to write (with its total, in save()); a refund's is its own.
         updates.push({
           id: existing.id,
           values: {
             amount: formatCents(r.amountCents),
-            status: r.kind === 'charge' ? charges.get(r.transactionId)!.status : r.status,
+            ...(r.kind === 'refund' ? {status: r.status} : {}),
             paymentDate: r.paymentDate,
             reason: r.reason,
             idempotencyKey: r.idempotencyKey,
@@ -411,14 +378,12 @@ export const paymentsImporter: EntityImporter<PaymentRecord> = {
       }
     }
 
+    await testPause('import.payments.checked')
+    const inserted = await insertInOrder(ctx, transaction, records, inserts, charges, ledger, reject)
+    // Amounts before totals, so that every statement leaves each total within its amount.
     for (const update of updates) await ctx.db.models.Payment.update(update.values, {where: {id: update.id}, transaction})
-    const inserted = await insertInOrder(ctx, transaction, records, inserts, charges, reject)
-
-    // Charges whose refunds this batch completed.
-    const completed = [...charges.values()].filter((c) => c.fullyRefunded && c.id !== undefined && !c.lost && c.refunded >= c.amount).map((c) => c.id!)
-    if (completed.length > 0) {
-      await ctx.db.models.Payment.update({status: 'refunded'}, {where: {id: completed, status: 'completed'}, transaction})
-    }
+    // The totals last, once what the database refused is given back: the guard (see rules/ledger.ts).
+    await ledger.save(ctx, transaction)
     return {inserted, updated: updates.length, rejected}
   },
 }
@@ -426,14 +391,18 @@ export const paymentsImporter: EntityImporter<PaymentRecord> = {
 /**
  * Inserts in file order (so ids follow the file, and an export of the result lists the rows
  * as the file did). A refund of a charge inserted by this batch needs that charge's id: the
- * rows before it are written first and the new charges' ids read back.
+ * rows before it are written first and the new charges' ids read back. A new charge goes in
+ * with its totals as the batch leaves them (refunded, and 'refunded' once its refunds in the
+ * batch add up to it). A row the database refuses (a concurrent writer took its key) gives
+ * back to the ledger what it counted.
  */
 async function insertInOrder(
   ctx: ServiceContext,
   transaction: Transaction,
   records: PaymentRecord[],
-  inserts: {index: number; bookingId: number; charge?: Charge}[],
-  charges: Map<string, Charge>,
+  inserts: {index: number; bookingId: number; charge?: BatchCharge}[],
+  charges: Map<string, BatchCharge>,
+  ledger: Ledger,
   reject: (index: number, field: string, reason: string) => void,
 ): Promise<number> {
   const refunded = new Set(records.flatMap((r) => (r.refundOf ? [r.refundOf] : [])))
@@ -457,12 +426,17 @@ async function insertInOrder(
       const r = records[index]
       const field = duplicate.key.columns[0] === 'transaction_id' ? 'transactionId' : 'idempotencyKey'
       reject(index, field, `${field === 'transactionId' ? 'transaction id' : 'idempotency key'} "${duplicate.value}" already exists`)
-      if (r.kind === 'charge') charges.get(r.transactionId)!.lost = true
-      else if (r.status === 'completed') charges.get(r.refundOf!)!.refunded -= r.amountCents
+      if (r.kind === 'charge') {
+        const lost = charges.get(r.transactionId)!
+        lost.lost = true
+        ledger.uncharge(ledger.booking(lost.bookingId)!, r.amountCents, r.status)
+      } else if (r.status === 'completed') {
+        ledger.unrefund(charges.get(r.refundOf!)!, r.amountCents)
+      }
     }
     const needed = segment.map((s) => records[s.index]).filter((r) => r.kind === 'charge' && refunded.has(r.transactionId) && !charges.get(r.transactionId)!.lost)
     if (needed.length > 0) {
-      const ids = await payments(ctx, transaction, 'transaction_id IN (:values)', needed.map((r) => r.transactionId), false)
+      const ids = await payments(ctx, transaction, 'transaction_id IN (:values)', needed.map((r) => r.transactionId))
       for (const p of ids) charges.get(p.transactionId)!.id = p.id
     }
     segment = []
@@ -473,21 +447,24 @@ async function insertInOrder(
     if (charge && charge.id === undefined && waiting.has(charge.transactionId)) await flush()
     if (charge && (charge.lost || charge.id === undefined)) {
       reject(index, 'refundOf', `its charge "${charge.transactionId}"${charge.line ? ` (line ${charge.line})` : ''} was not imported`)
+      if (r.status === 'completed') ledger.unrefund(charge, r.amountCents)
       continue
     }
-    if (r.kind === 'charge') waiting.add(r.transactionId)
+    const own = r.kind === 'charge' ? charges.get(r.transactionId)! : undefined
+    if (own) waiting.add(r.transactionId)
     segment.push({
       index,
       cells: [
         bookingId,
         formatCents(r.amountCents),
         r.paymentDate,
-        r.status,
+        own ? own.status : r.status,
         r.transactionId,
         r.kind,
         charge?.id ?? null,
         r.reason,
         r.idempotencyKey,
+        own ? formatCents(own.refunded) : '0.00',
         r.createdAt,
         r.createdAt,
       ],
@@ -497,11 +474,11 @@ async function insertInOrder(
   return inserted
 }
 
-async function payments(ctx: ServiceContext, transaction: Transaction, where: string, values: (string | number)[], lock = true): Promise<PaymentRow[]> {
+async function payments(ctx: ServiceContext, transaction: Transaction, where: string, values: (string | number)[]): Promise<PaymentRow[]> {
   if (values.length === 0) return []
   const rows = await ctx.db.sequelize.query<PaymentRow>(
     'SELECT id, booking_id AS bookingId, kind, status, amount, transaction_id AS transactionId, refund_of_id AS refundOfId,' +
-      ` idempotency_key AS idempotencyKey FROM payments WHERE ${where} ORDER BY id${lock && ctx.db.dialect === 'mysql' ? ' FOR UPDATE' : ''}`,
+      ` idempotency_key AS idempotencyKey FROM payments WHERE ${where} ORDER BY id`,
     {replacements: {values}, transaction, type: QueryTypes.SELECT},
   )
   return rows.map((p) => ({
@@ -516,13 +493,13 @@ async function payments(ctx: ServiceContext, transaction: Transaction, where: st
   }))
 }
 
-/** The bookings, locked in id order (FOR UPDATE on MySQL), as charges and refunds of them are checked. */
-async function lockedBookings(ctx: ServiceContext, transaction: Transaction, ids: number[]): Promise<Map<number, BookingRow>> {
+/** The stays of the bookings, by id, as refunds that name a stay are checked against them. */
+async function bookingStays(ctx: ServiceContext, transaction: Transaction, ids: number[]): Promise<Map<number, BookingRef>> {
   if (ids.length === 0) return new Map()
-  const rows = await ctx.db.sequelize.query<BookingRow & {totalPrice: string | number}>(
-    'SELECT id, property_id AS propertyId, guest_id AS guestId, start_date AS startDate, end_date AS endDate, external_ref AS externalRef,' +
-      ` total_price AS totalPrice FROM bookings WHERE id IN (:ids) ORDER BY id${ctx.db.dialect === 'mysql' ? ' FOR UPDATE' : ''}`,
-    {replacements: {ids: ids.sort((a, b) => a - b)}, transaction, type: QueryTypes.SELECT},
+  const rows = await ctx.db.sequelize.query<BookingRef>(
+    'SELECT id, property_id AS propertyId, guest_id AS guestId, start_date AS startDate, end_date AS endDate, external_ref AS externalRef' +
+      ' FROM bookings WHERE id IN (:ids) ORDER BY id',
+    {replacements: {ids}, transaction, type: QueryTypes.SELECT},
   )
   return new Map(
     rows.map((b) => [
@@ -534,7 +511,6 @@ async function lockedBookings(ctx: ServiceContext, transaction: Transaction, ids
         startDate: dateOnly(b.startDate),
         endDate: dateOnly(b.endDate),
         externalRef: b.externalRef ?? null,
-        totalCents: toCents(b.totalPrice),
       },
     ]),
   )

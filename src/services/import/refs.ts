@@ -9,6 +9,7 @@
 import {QueryTypes, type Transaction} from 'sequelize'
 
 import type {ServiceContext} from '../context.js'
+import {dateOnly} from '../dates.js'
 
 /** Keys IN (...) lists are cut into, to stay well inside statement size limits. */
 const IN_CHUNK = 5000
@@ -59,10 +60,6 @@ async function selectIn<R extends object>(ctx: ServiceContext, transaction: Tran
   return rows
 }
 
-/** YYYY-MM-DD from a DATEONLY value as either driver returns it. */
-export function dateOnly(value: unknown): string {
-  return value instanceof Date ? value.toISOString().slice(0, 10) : String(value).slice(0, 10)
-}
 
 // ---------------------------------------------------------------------------------- users
 
