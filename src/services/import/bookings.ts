@@ -17,7 +17,6 @@
 import {bulkInsert, type Cell} from '../../db/bulk.js'
 import type {BookingStatus} from '../../db/models.js'
 import {checkBookingStatus, checkExternalRef} from '../bookings.js'
-import type {ServiceContext} from '../context.js'
 import {parseDate, parseStay, today} from '../dates.js'
 import {formatCents, parseAmount, toCents} from '../money.js'
 import {loadCalendars, overlapReason, selectBookings, type CalendarBooking} from '../rules/calendar.js'

@@ -23,7 +23,7 @@ import {PAYMENT_KINDS, type PaymentKind, type PaymentStatus} from '../../db/mode
 import type {ServiceContext} from '../context.js'
 import {dateOnly, parseDate} from '../dates.js'
 import {formatCents, toCents} from '../money.js'
-import {COUNTED, loadLedger, type Ledger, type LedgerCharge} from '../rules/ledger.js'
+import {loadLedger, type Ledger, type LedgerCharge} from '../rules/ledger.js'
 import {testPause} from '../../test-pause.js'
 import {checkChargeStatus, checkIdempotencyKey, checkPaymentAmount, checkPaymentDate, checkReason, checkTransactionId} from '../payments.js'
 import {check, required, text} from './fields.js'
