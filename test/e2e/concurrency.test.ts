@@ -1,8 +1,10 @@
 /**
  * Acceptance 1 and 2: the rules hold when many real `stayctl` processes race. Every process
  * is spawned before any is awaited, and on MySQL held at a gate until all are ready, so they
- * hit the database together. Data is prepared
- * in-process through the services; the races run through the built binary (bin/run.js).
+ * hit the database together; each then holds the window between its rule's check and its write
+ * open (STAYCTL_TEST_PAUSE), so that without the rule's guard every racer would pass its check
+ * (scripts/guard-mutations.sh shows these tests fail then). Data is prepared in-process through
+ * the services; the races run through the built binary (bin/run.js).
  */
 import {expect} from 'chai'
 
@@ -17,6 +19,8 @@ const BOOKING_RACERS = testDialect === 'mysql' ? 50 : 10
 const REFUND_RACERS = 10
 /** Each process may wait for all the others on 2 cores (~46 s for 50 on MariaDB). */
 const PROCESS_TIMEOUT_MS = 240_000
+/** How long each racer holds its check-then-write window open. */
+const WINDOW = {STAYCTL_TEST_PAUSE: 'booking.checked=1500,refund.checked=1500'}
 
 function describeRuns(results: CliResult[]): string {
   return results.map((r, i) => `#${i} exit ${r.code}: ${(r.stderr || r.stdout).trim()}`).join('\n')
@@ -32,7 +36,7 @@ describe(`e2e: concurrency (${testDialect})`, function () {
 
   before(async () => {
     ;({db, database} = await migratedDatabase('concurrency'))
-    env = cliEnv(database)
+    env = cliEnv(database, WINDOW)
     run = cli(env)
   })
 

@@ -20,6 +20,7 @@ import {createProperty, updateProperty} from '../../src/services/properties.js'
 import {createReview} from '../../src/services/reviews.js'
 import {createUser, setActive} from '../../src/services/users.js'
 import {migratedDatabase, testDialect, type TestDatabase} from '../support/db.js'
+import {ledgerDisagreements} from '../support/integration.js'
 import {day, serviceContext} from '../support/scenario.js'
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-import-'))
@@ -68,6 +69,8 @@ describe(`import of properties, bookings, reviews and payments (${testDialect})`
     await setActive(ctx, 'ivy', false)
   })
   afterEach(async () => {
+    // Whatever the import did, the ledger's totals still add up.
+    if (db) expect(await ledgerDisagreements(db)).to.deep.equal([])
     await db?.close()
     await database?.drop()
   })
@@ -409,6 +412,26 @@ describe(`import of properties, bookings, reviews and payments (${testDialect})`
       expect(Number(byTxn.get('r3')!.refundOfId)).to.equal(1)
       expect([Number(byTxn.get('c3')!.bookingId), Number(byTxn.get('r1')!.bookingId)]).to.deep.equal([b2, b1])
       expect(byTxn.get('r1')!.idempotencyKey).to.equal('k-1')
+    })
+
+    it("an upsert never lowers a booking's total below what is charged to it", async () => {
+      const head = 'property,propertyOwner,guest,startDate,endDate,totalPrice'
+      const row = (total: string) => `Sea View,bob,carol,${day(30)},${day(32)},${total}`
+      const lowered = await importCsv(ctx, 'bookings', [head, row('99.99')], {upsert: true})
+      expectRejected(lowered.rejections, [[2, 'totalPrice', `booking ${b2} has 100.00 charged; its total cannot be less`]])
+      const kept = await importCsv(ctx, 'bookings', [head, row('100.00')], {upsert: true})
+      expect(kept.summary).to.include({updated: 1, rejected: 0})
+      expect(Number((await db.models.Booking.findByPk(b2))!.totalPrice)).to.equal(100)
+    })
+
+    it('updates the totals when an upsert changes a charge or a refund', async () => {
+      const lines = [header, `svc-1,charge,${b2},,,,,,,150.00,,`, `${(await db.models.Payment.findByPk(2))!.transactionId},refund,,,,,,,svc-1,70.00,,svc-key`]
+      const result = await importCsv(ctx, 'payments', lines, {upsert: true})
+      expect(result.summary).to.include({updated: 2, rejected: 0})
+      const [charge] = (await db.sequelize.query('SELECT refunded_amount AS refunded, status FROM payments WHERE id = 1'))[0] as {refunded: string | number; status: string}[]
+      expect([Number(charge.refunded), charge.status]).to.deep.equal([70, 'completed'])
+      const [booking] = (await db.sequelize.query('SELECT charged_amount AS charged FROM bookings WHERE id = ?', {replacements: [b2]}))[0] as {charged: string | number}[]
+      expect(Number(booking.charged)).to.equal(150)
     })
 
     it('refunds in a later batch see the refunds of earlier ones', async () => {

@@ -39,7 +39,7 @@ async function dump(db: Db): Promise<Record<string, Row[]>> {
 /** A stored value in a comparable form: dates as ISO strings, DECIMALs as cents, booleans as booleans. */
 function normalise(column: string, value: unknown): unknown {
   if (value === null) return null
-  if (['price_per_night', 'total_price', 'amount'].includes(column)) return decimalToCents(value as string)
+  if (['price_per_night', 'total_price', 'amount', 'charged_amount', 'refunded_amount'].includes(column)) return decimalToCents(value as string)
   if (['is_active', 'is_admin', 'is_listed'].includes(column)) return Boolean(value)
   if (['created_at', 'updated_at', 'payment_date'].includes(column)) {
     const date = value instanceof Date ? value : new Date(String(value).replace(' ', 'T').replace(' +00:00', 'Z'))
@@ -158,6 +158,14 @@ describe(`db seed (${testDialect})`, () => {
                   AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.refund_of_id = c.id)`)
       const [refunds] = await select(a.db, "SELECT COUNT(*) AS n FROM payments WHERE kind = 'refund'")
       expect(Number(refunds.n)).to.be.greaterThan(0)
+    })
+
+    it("the ledger's totals are what the rows add up to: a booking's counted charges, a charge's completed refunds", async () => {
+      await none(`SELECT b.id FROM bookings b WHERE ROUND(b.charged_amount * 100) <> (
+                    SELECT COALESCE(SUM(ROUND(p.amount * 100)), 0) FROM payments p WHERE p.booking_id = b.id AND p.kind = 'charge'
+                       AND p.status IN ('pending', 'completed', 'refunded'))`)
+      await none(`SELECT c.id FROM payments c WHERE ROUND(c.refunded_amount * 100) <> (
+                    SELECT COALESCE(SUM(ROUND(r.amount * 100)), 0) FROM payments r WHERE r.refund_of_id = c.id AND r.status = 'completed')`)
     })
 
     it('usernames and emails are unique regardless of case, emails lower-case', async () => {

@@ -77,3 +77,34 @@ export function describeCluster(title: string, fn: (this: Mocha.Suite) => void):
   if (clusterNodes.length === 0) describe.skip(`${title} (no STAYCTL_TEST_CLUSTER)`, fn)
   else describe(`${title} (cluster of ${clusterNodes.length})`, fn)
 }
+
+/**
+ * A connection to `database` through node i whose reads wait until the node has applied
+ * everything the cluster committed before them (wsrep_sync_wait): what a test checks after the
+ * racers are done, and what it reads before sending a node work prepared through another.
+ */
+export async function syncedConnection(cluster: ClusterDatabase, i = 0): Promise<mysql.Connection> {
+  const target = cluster.targets[i % cluster.targets.length]
+  if (target.dialect !== 'mysql') throw new Error('unreachable')
+  const connection = await mysql.createConnection({
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    password: target.password,
+    database: target.database,
+  })
+  await connection.query('SET SESSION wsrep_sync_wait = 1')
+  return connection
+}
+
+/** Waits until every node has applied what was committed so far (through any node). */
+export async function syncNodes(cluster: ClusterDatabase): Promise<void> {
+  for (let i = 0; i < cluster.urls.length; i++) {
+    const connection = await syncedConnection(cluster, i)
+    try {
+      await connection.query('SELECT 1 FROM SequelizeMeta LIMIT 1')
+    } finally {
+      await connection.end()
+    }
+  }
+}

@@ -56,6 +56,26 @@ export async function countRows(db: Db, table: (typeof TABLES)[number], where = 
 }
 
 /**
+ * Bookings and charges whose guarded totals (rules/ledger.ts) differ from what their rows add
+ * up to: a booking's counted charges, a charge's completed refunds. Always none.
+ */
+export async function ledgerDisagreements(db: Db): Promise<Record<string, unknown>[]> {
+  const [bookings] = await db.sequelize.query(
+    `SELECT 'booking' AS what, b.id, b.charged_amount AS total, (SELECT COALESCE(SUM(ROUND(p.amount * 100)), 0) FROM payments p
+       WHERE p.booking_id = b.id AND p.kind = 'charge' AND p.status IN ('pending', 'completed', 'refunded')) AS cents
+     FROM bookings b`,
+  )
+  const [charges] = await db.sequelize.query(
+    `SELECT 'charge' AS what, c.id, c.refunded_amount AS total, (SELECT COALESCE(SUM(ROUND(r.amount * 100)), 0) FROM payments r
+       WHERE r.refund_of_id = c.id AND r.kind = 'refund' AND r.status = 'completed') AS cents
+     FROM payments c WHERE c.kind = 'charge'`,
+  )
+  return ([...bookings, ...charges] as {total: string | number; cents: string | number}[]).filter(
+    (row) => Math.round(Number(row.total) * 100) !== Number(row.cents),
+  )
+}
+
+/**
  * A migrated database for this `describe`, reset to the scenario before each test, with
  * STAYCTL_TODAY set to the scenario's TODAY (tests may move it; it is put back after).
  */
@@ -76,9 +96,11 @@ export function useScenario(label: string): ScenarioState {
     await clearTables(state.db)
     state.ids = await loadScenario(state.ctx)
   })
-  afterEach(() => {
+  afterEach(async () => {
     if (savedToday === undefined) delete process.env.STAYCTL_TODAY
     else process.env.STAYCTL_TODAY = savedToday
+    // Whatever the test did, the ledger's totals still add up.
+    expect(await ledgerDisagreements(state.db)).to.deep.equal([])
   })
   after(async () => {
     await state.db?.close()

@@ -20,6 +20,7 @@ import {checkBookingStatus, checkExternalRef} from '../bookings.js'
 import {parseDate, parseStay, today} from '../dates.js'
 import {formatCents, parseAmount, toCents} from '../money.js'
 import {loadCalendars, overlapReason, selectBookings, type CalendarBooking} from '../rules/calendar.js'
+import {loadLedger, totalRefusal} from '../rules/ledger.js'
 import {testPause} from '../../test-pause.js'
 import {check, required, text} from './fields.js'
 import {resolveProperties, resolveUsers, type PropertyQuery, type UserRef} from './refs.js'
@@ -125,6 +126,8 @@ export const bookingsImporter: EntityImporter<BookingRecord> = {
     )
 
     const {calendar} = loaded
+    // What is charged to the bookings an upsert may update: their totals may not go below it.
+    const ledger = options.upsert ? await loadLedger(ctx, transaction, {bookings: [...byRef.values(), ...loaded.bookings].map((b) => b.id)}) : undefined
     // Existing bookings without an external reference, by (property, guest, dates), for the natural key.
     const byStay = new Map<string, CalendarBooking[]>()
     const stayKey = (propertyId: number, guestId: number, start: string, end: string) => `${propertyId}|${guestId}|${start}|${end}`
@@ -182,6 +185,14 @@ export const bookingsImporter: EntityImporter<BookingRecord> = {
         if (r.externalRef === null) used.add(match.id)
         continue
       }
+      const totalPrice = formatCents(r.totalCents ?? r.nights * toCents(property.pricePerNight))
+      // An updated booking keeps its total at or above what is charged to it (the ledger's rule).
+      const lowered = match && ledger ? totalRefusal(ledger.booking(match.id)!, toCents(totalPrice)) : undefined
+      if (lowered) {
+        reject(index, 'totalPrice', lowered)
+        if (r.externalRef === null) used.add(match!.id)
+        continue
+      }
 
       // Overlap with live bookings and with the rows accepted before this one.
       const moved = match && match.status !== 'cancelled' ? calendar(match.propertyId).remove(match.id) : undefined
@@ -202,7 +213,6 @@ export const bookingsImporter: EntityImporter<BookingRecord> = {
         calendar(propertyId).add({start: r.startDate, end: r.endDate, line: row.line, id: match?.id, guestId: guest.id})
       }
       if (r.externalRef !== null) seenRefs.set(r.externalRef, index)
-      const totalPrice = formatCents(r.totalCents ?? r.nights * toCents(property.pricePerNight))
       if (match) {
         used.add(match.id)
         updates.push({

@@ -11,7 +11,9 @@
  * and the database is kept busy. Batches close at `batchSize` records or BATCH_BYTES of
  * input, whichever comes first. After each committed batch a checkpoint (records consumed so
  * far) is stored in the same transaction, so `resume` skips exactly what earlier runs
- * committed, even after SIGKILL.
+ * committed, even after SIGKILL. On a Galera node, where a transaction is replicated as one
+ * write set of bounded size, batches are cut to fit it, and an import in one transaction
+ * (atomic, dry run) that outgrows it stops before it is refused (see db/write-set.ts).
  */
 import {createHash} from 'node:crypto'
 import fs from 'node:fs'
@@ -22,6 +24,7 @@ import {QueryTypes, type Transaction} from 'sequelize'
 import {UsageError, ValidationError} from '../../errors.js'
 import {audit} from '../audit.js'
 import type {ServiceContext} from '../context.js'
+import {writeSetLimits, type WriteSetLimits} from '../../db/write-set.js'
 import {inTransaction, transactionOptions} from '../transaction.js'
 import {FieldMapper, parseMapFlags} from './fields.js'
 import {formatOf, openInput, readRecordChunks, yieldToEventLoop, type ImportFormat, type SourceRecord} from './source.js'
@@ -115,6 +118,24 @@ const BATCH_BYTES = 4 * 1024 * 1024
 const SLICE = 256
 /** The first batch is at most this long, so that the database starts early. */
 export const FIRST_BATCH = 1000
+/** Rows a record may write at most (its own, the guard row it raises, the total it moves), and a batch beyond them (checkpoint, audit). */
+const ROWS_PER_RECORD = 3
+const ROWS_PER_BATCH = 2
+/** Bytes of write set a byte of input may become at most (row images, keys, guard rows). */
+const WRITE_SET_PER_INPUT_BYTE = 4
+
+/**
+ * The batch size and bytes that fit the node's write-set limits, and what a whole import in one
+ * transaction may hold there.
+ */
+function fitWriteSet(limits: WriteSetLimits | undefined, batchSize: number) {
+  let records = batchSize
+  let bytes = BATCH_BYTES
+  if (limits?.maxRows) records = Math.min(records, Math.max(1, Math.floor((limits.maxRows - ROWS_PER_BATCH) / ROWS_PER_RECORD)))
+  if (limits?.loadDataSplit) records = Math.min(records, limits.loadDataSplit)
+  if (limits?.maxBytes) bytes = Math.min(bytes, Math.max(1024, Math.floor(limits.maxBytes / WRITE_SET_PER_INPUT_BYTE)))
+  return {records, bytes, limits}
+}
 
 function fileKey(entity: string, file: string): string | undefined {
   if (file === '-') return undefined
@@ -147,7 +168,7 @@ async function writeCheckpoint(ctx: ServiceContext, transaction: Transaction, ke
  * FIRST_BATCH), dropping the first `skip` (a resumed run). The event loop gets a turn after
  * every chunk of the file.
  */
-async function* batches(chunks: AsyncIterable<SourceRecord[]>, batchSize: number, skip: number): AsyncGenerator<SourceRecord[]> {
+async function* batches(chunks: AsyncIterable<SourceRecord[]>, batchSize: number, skip: number, batchBytes = BATCH_BYTES): AsyncGenerator<SourceRecord[]> {
   let batch: SourceRecord[] = []
   let bytes = 0
   let size = Math.min(batchSize, FIRST_BATCH)
@@ -159,7 +180,7 @@ async function* batches(chunks: AsyncIterable<SourceRecord[]>, batchSize: number
       }
       batch.push(record)
       bytes += record.size ?? 0
-      if (batch.length >= size || bytes >= BATCH_BYTES) {
+      if (batch.length >= size || bytes >= batchBytes) {
         yield batch
         batch = []
         bytes = 0
@@ -217,6 +238,12 @@ export async function importFile(ctx: ServiceContext, input: ImportInput, outer?
     throw error
   }
 
+  const fit = fitWriteSet(await writeSetLimits(ctx.db).catch((error: unknown) => {
+    stream.destroy()
+    throw error
+  }), batchSize)
+  /** Rows and input bytes the one transaction of an atomic or dry run holds so far, against the node's limits. */
+  const held = {rows: 0, bytes: 0}
   const counts = {read: 0, inserted: 0, updated: 0, rejected: 0}
   const progress = () =>
     input.onProgress?.({...counts, bytesRead: (stream as {bytesRead?: number}).bytesRead, totalBytes: size})
@@ -371,8 +398,18 @@ export async function importFile(ctx: ServiceContext, input: ImportInput, outer?
   try {
     const records = readRecordChunks(stream, format, {onHeader: checkHeader, fieldOf: (column) => mapper.fieldOf(column)})
     let consumed = skip
-    for await (const batchRecords of batches(records, batchSize, skip)) {
+    for await (const batchRecords of batches(records, fit.records, skip, fit.bytes)) {
       counts.read += batchRecords.length
+      if (whole && fit.limits) {
+        held.rows += batchRecords.length * ROWS_PER_RECORD + ROWS_PER_BATCH
+        held.bytes += batchRecords.reduce((sum, r) => sum + (r.size ?? 0), 0) * WRITE_SET_PER_INPUT_BYTE
+        if ((fit.limits.maxRows && held.rows > fit.limits.maxRows) || (fit.limits.maxBytes && held.bytes > fit.limits.maxBytes)) {
+          throw new UsageError(
+            `this import is too large for one transaction on this Galera node (wsrep_max_ws_rows ${fit.limits.maxRows ?? 'unlimited'}, wsrep_max_ws_size ${fit.limits.maxBytes ?? 'unlimited'} bytes); nothing was written`,
+            {suggestion: 'import without --atomic/--dry-run (batch by batch), split the file, or raise the limits'},
+          )
+        }
+      }
       const prepared = await prepare(batchRecords)
       // The records as read are not needed any more: let them die young, not wait for a batch to commit.
       batchRecords.length = 0
