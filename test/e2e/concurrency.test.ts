@@ -3,7 +3,7 @@
  * is spawned before any is awaited, and on MySQL held at a gate until all are ready, so they
  * hit the database together; each then holds the window between its rule's check and its write
  * open (STAYCTL_TEST_PAUSE), so that without the rule's guard every racer would pass its check
- * (scripts/guard-mutations.sh shows these tests fail then). Data is prepared in-process through
+ * (scripts/guard-mutations.mjs shows these tests fail then). Data is prepared in-process through
  * the services; the races run through the built binary (bin/run.js).
  */
 import {expect} from 'chai'
