@@ -23,7 +23,8 @@ process.env.STAYCTL_TEST_CLUSTER ??= 'mysql://root@127.0.0.1:3311/test,mysql://r
 
 const CALENDAR = 'src/services/rules/calendar.ts'
 const LEDGER = 'src/services/rules/ledger.ts'
-/** The total a ledger row carries, computed from the rows instead (what the rules read before there was a guard). */
+/** The total a ledger row carries, computed from the rows instead (what the rules read before there was a guard); quotes escaped for the TS string it goes into. */
+const quoted = (sql) => sql.replace(/'/g, "\\'")
 const refundedFromRows =
   "(SELECT COALESCE(SUM(r.amount), 0) FROM payments r WHERE r.refund_of_id = payments.id AND r.kind = 'refund' AND r.status = 'completed')"
 const chargedFromRows =
@@ -43,7 +44,7 @@ const MUTATIONS = [
     name: 'refund',
     guard: 'the compare-and-set of payments.refunded_amount (refunds read from the refund rows, the charge row not written)',
     edits: [
-      [LEDGER, 'refunded_amount AS refunded, transaction_id', `${refundedFromRows} AS refunded, transaction_id`],
+      [LEDGER, 'refunded_amount AS refunded, transaction_id', `${quoted(refundedFromRows)} AS refunded, transaction_id`],
       [LEDGER, 'for (let i = 0; i < charges.length; i += CAS_CHUNK) {', 'for (let i = charges.length; i < charges.length; i += CAS_CHUNK) {'],
     ],
     tests: {
@@ -55,7 +56,7 @@ const MUTATIONS = [
     name: 'charge',
     guard: 'the compare-and-set of bookings.charged_amount (charges read from the charge rows, the booking row not written)',
     edits: [
-      [LEDGER, 'charged_amount AS charged, status FROM bookings', `${chargedFromRows} AS charged, status FROM bookings`],
+      [LEDGER, 'charged_amount AS charged, status FROM bookings', `${quoted(chargedFromRows)} AS charged, status FROM bookings`],
       [LEDGER, 'for (let i = 0; i < bookings.length; i += CAS_CHUNK) {', 'for (let i = bookings.length; i < bookings.length; i += CAS_CHUNK) {'],
     ],
     tests: {'test/cluster/rules.test.ts': 'charges racing'},
