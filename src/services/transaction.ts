@@ -46,19 +46,11 @@ function oneAtATime<T>(key: object, work: () => Promise<T>): Promise<T> {
   return run
 }
 
-function driverCode(error: unknown): string | undefined {
-  let current = error as {code?: unknown; original?: unknown; parent?: unknown} | undefined
+/** The driver's `code` (a string) or `errno` (a number) under Sequelize's wrappers. */
+function driverField<K extends 'code' | 'errno'>(error: unknown, key: K, type: K extends 'code' ? 'string' : 'number') {
+  let current = error as Record<string, unknown> | undefined
   for (let depth = 0; current && depth < 4; depth++) {
-    if (typeof current.code === 'string') return current.code
-    current = (current.original ?? current.parent) as typeof current
-  }
-  return undefined
-}
-
-function driverErrno(error: unknown): number | undefined {
-  let current = error as {errno?: unknown; original?: unknown; parent?: unknown} | undefined
-  for (let depth = 0; current && depth < 4; depth++) {
-    if (typeof current.errno === 'number') return current.errno
+    if (typeof current[key] === type) return current[key] as K extends 'code' ? string : number
     current = (current.original ?? current.parent) as typeof current
   }
   return undefined
@@ -66,9 +58,9 @@ function driverErrno(error: unknown): number | undefined {
 
 export function isRetryable(error: unknown): boolean {
   if (error instanceof GuardMoved) return true
-  const code = driverCode(error)
+  const code = driverField(error, 'code', 'string')
   if (code !== undefined && RETRYABLE.has(code)) return true
-  const errno = driverErrno(error)
+  const errno = driverField(error, 'errno', 'number')
   if (errno !== undefined && RETRYABLE_ERRNO.has(errno)) return true
   return GUARD_CHECKS.test(String((error as Error | undefined)?.message ?? ''))
 }

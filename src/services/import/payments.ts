@@ -21,8 +21,9 @@ import {QueryTypes, type Transaction} from 'sequelize'
 import {bulkInsert, type Cell} from '../../db/bulk.js'
 import {PAYMENT_KINDS, type PaymentKind, type PaymentStatus} from '../../db/models.js'
 import type {ServiceContext} from '../context.js'
-import {dateOnly, parseDate} from '../dates.js'
+import {parseDate} from '../dates.js'
 import {formatCents, toCents} from '../money.js'
+import {selectBookings} from '../rules/calendar.js'
 import {loadLedger, type Ledger, type LedgerCharge} from '../rules/ledger.js'
 import {testPause} from '../../test-pause.js'
 import {checkChargeStatus, checkIdempotencyKey, checkPaymentAmount, checkPaymentDate, checkReason, checkTransactionId} from '../payments.js'
@@ -221,7 +222,9 @@ export const paymentsImporter: EntityImporter<PaymentRecord> = {
     const bookingIds = new Set<number>()
     for (const b of rowBookings) if (b && 'id' in b) bookingIds.add(b.id)
     for (const p of named.values()) bookingIds.add(p.bookingId)
-    const bookings = await bookingStays(ctx, transaction, [...bookingIds])
+    const bookings = new Map(
+      (bookingIds.size > 0 ? await selectBookings(ctx, transaction, 'id IN (:ids)', {ids: [...bookingIds]}) : []).map((b) => [b.id, b]),
+    )
     const ledger = await loadLedger(ctx, transaction, {
       bookings: [...bookings.keys()],
       charges: [...named.values()].filter((p) => p.kind === 'charge').map((p) => p.id),
@@ -491,27 +494,4 @@ async function payments(ctx: ServiceContext, transaction: Transaction, where: st
     refundOfId: p.refundOfId === null ? null : Number(p.refundOfId),
     idempotencyKey: p.idempotencyKey ?? null,
   }))
-}
-
-/** The stays of the bookings, by id, as refunds that name a stay are checked against them. */
-async function bookingStays(ctx: ServiceContext, transaction: Transaction, ids: number[]): Promise<Map<number, BookingRef>> {
-  if (ids.length === 0) return new Map()
-  const rows = await ctx.db.sequelize.query<BookingRef>(
-    'SELECT id, property_id AS propertyId, guest_id AS guestId, start_date AS startDate, end_date AS endDate, external_ref AS externalRef' +
-      ' FROM bookings WHERE id IN (:ids) ORDER BY id',
-    {replacements: {ids}, transaction, type: QueryTypes.SELECT},
-  )
-  return new Map(
-    rows.map((b) => [
-      Number(b.id),
-      {
-        id: Number(b.id),
-        propertyId: Number(b.propertyId),
-        guestId: Number(b.guestId),
-        startDate: dateOnly(b.startDate),
-        endDate: dateOnly(b.endDate),
-        externalRef: b.externalRef ?? null,
-      },
-    ]),
-  )
 }

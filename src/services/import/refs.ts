@@ -9,7 +9,7 @@
 import {QueryTypes, type Transaction} from 'sequelize'
 
 import type {ServiceContext} from '../context.js'
-import {dateOnly} from '../dates.js'
+import {BOOKING_COLUMNS, calendarBooking, type CalendarBooking} from '../rules/calendar.js'
 
 /** Keys IN (...) lists are cut into, to stay well inside statement size limits. */
 const IN_CHUNK = 5000
@@ -224,28 +224,11 @@ export async function resolveProperties(
 
 // ------------------------------------------------------------------------------- bookings
 
-export interface BookingRef {
-  id: number
-  propertyId: number
-  guestId: number
-  startDate: string
-  endDate: string
-  externalRef: string | null
-}
+/** A booking as a reference resolves it: the calendar's view of it. */
+export type BookingRef = CalendarBooking
 
-const BOOKING_SELECT =
-  'SELECT id, property_id AS propertyId, guest_id AS guestId, start_date AS startDate, end_date AS endDate, external_ref AS externalRef FROM bookings WHERE'
-
-function bookingRef(row: BookingRef): BookingRef {
-  return {
-    id: Number(row.id),
-    propertyId: Number(row.propertyId),
-    guestId: Number(row.guestId),
-    startDate: dateOnly(row.startDate),
-    endDate: dateOnly(row.endDate),
-    externalRef: row.externalRef ?? null,
-  }
-}
+const BOOKING_SELECT = `SELECT ${BOOKING_COLUMNS} FROM bookings WHERE`
+const bookingRef = calendarBooking
 
 /** Resolves booking references: digits are an id, anything else an external reference. */
 export async function resolveBookings(

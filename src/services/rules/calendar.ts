@@ -246,11 +246,14 @@ async function bookingsInSpans(ctx: ServiceContext, transaction: Transaction, wa
   return [...found.values()].sort((a, b) => a.id - b.id)
 }
 
-const BOOKING_SELECT =
-  'SELECT id, property_id AS propertyId, guest_id AS guestId, start_date AS startDate, end_date AS endDate, status,' +
-  ' external_ref AS externalRef FROM bookings'
+/** The columns of a CalendarBooking, for SELECTs of bookings elsewhere (import references). */
+export const BOOKING_COLUMNS =
+  'id, property_id AS propertyId, guest_id AS guestId, start_date AS startDate, end_date AS endDate, status, external_ref AS externalRef'
 
-function calendarBooking(b: CalendarBooking): CalendarBooking {
+const BOOKING_SELECT = `SELECT ${BOOKING_COLUMNS} FROM bookings`
+
+/** A row of BOOKING_COLUMNS as either driver returns it, typed. */
+export function calendarBooking(b: CalendarBooking): CalendarBooking {
   return {
     id: Number(b.id),
     propertyId: Number(b.propertyId),
