@@ -53,6 +53,12 @@ export interface SchemaLease {
   /** Who holds it, for messages: "pid 123 on host build-7 (db migrate)". */
   readonly holder: string
   /**
+   * Between the operations of a step: fails with LeaseLostError when the lease is known to be
+   * lost. Costs nothing while renewals succeed; a runner that was stalled (stopped, swapped
+   * out) longer than a renewal period first confirms with a write.
+   */
+  check(): Promise<void>
+  /**
    * Before each step: fails with LeaseLostError unless the lease is still held. On a server it
    * is a conditional write that also renews the lease and records the migration about to run.
    */
@@ -144,15 +150,15 @@ const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS \`${LEASE_TABLE}\` (
  * Galera by host, port and server_id (unique among replicating servers). TiDB and Vitess
  * route statements to servers of their choosing: none.
  */
-async function identitySql(connection: mysql.Connection): Promise<string | null> {
-  const [[version]] = await connection.query<mysql.RowDataPacket[]>('SELECT @@version AS version, @@version_comment AS comment')
+async function identitySql(select: (sql: string) => Promise<Record<string, unknown>[]>): Promise<string | null> {
+  const [version] = await select('SELECT @@version AS version, @@version_comment AS comment')
   if (/tidb|vitess/i.test(`${version.version} ${version.comment}`)) return null
-  const [wsrep] = await connection.query<mysql.RowDataPacket[]>("SHOW VARIABLES LIKE 'wsrep_on'")
-  if (String(wsrep[0]?.Value ?? '').toUpperCase() === 'ON') {
+  const [wsrep] = await select("SHOW VARIABLES LIKE 'wsrep_on'")
+  if (String(wsrep?.Value ?? '').toUpperCase() === 'ON') {
     for (const table of ['information_schema.GLOBAL_STATUS', 'performance_schema.global_status']) {
       const sql = `(SELECT CONCAT('galera:', VARIABLE_VALUE) FROM ${table} WHERE VARIABLE_NAME = 'wsrep_gcomm_uuid')`
       try {
-        const [[row]] = await connection.query<mysql.RowDataPacket[]>(`SELECT ${sql} AS id`)
+        const [row] = await select(`SELECT ${sql} AS id`)
         if (row?.id) return sql
       } catch {
         // That table is not there on this server: try the other.
@@ -160,8 +166,7 @@ async function identitySql(connection: mysql.Connection): Promise<string | null>
     }
     return null
   }
-  const [uuid] = await connection.query<mysql.RowDataPacket[]>("SHOW VARIABLES LIKE 'server_uuid'")
-  if (uuid.length > 0) return "CONCAT('mysql:', @@server_uuid)"
+  if ((await select("SHOW VARIABLES LIKE 'server_uuid'")).length > 0) return "CONCAT('mysql:', @@server_uuid)"
   return "CONCAT('mariadb:', @@hostname, ':', @@port, ':', @@server_id)"
 }
 
@@ -199,6 +204,8 @@ export class ServerLease implements SchemaLease {
   private timer: NodeJS.Timeout | undefined
   private renewing: Promise<void> | undefined
   private lost: Error | undefined
+  /** When the last write that found the lease ours was sent (local clock). */
+  private confirmedAt = 0
 
   private constructor(
     private readonly connection: mysql.Connection,
@@ -255,12 +262,12 @@ export class ServerLease implements SchemaLease {
         if (errnoOf(error) !== ER_DUP_ENTRY) throw error
       }
     })
-    const me = await identitySql(c)
+    const me = await identitySql(async (sql) => (await c.query<mysql.RowDataPacket[]>(sql))[0])
     // The beacon first: whoever sees our row on this server also sees the beacon held.
     const [[beacon]] = await c.query<mysql.RowDataPacket[]>('SELECT GET_LOCK(?, 0) AS got', [this.beacon])
     if (Number(beacon.got) !== 1) throw new Error(`could not take the named lock ${this.beacon}`)
     const claim = (condition: string, params: unknown[]) =>
-      this.write(
+      this.confirming(
         `UPDATE \`${LEASE_TABLE}\`
             SET holder = ?, holder_label = ?, holder_server = ${me ?? 'NULL'}, beacon = ?,
                 acquired_at = UTC_TIMESTAMP(3), expires_at = UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND, fence = fence + 1
@@ -311,6 +318,14 @@ export class ServerLease implements SchemaLease {
     return result.affectedRows
   }
 
+  /** A write that keeps the lease when it matches its row: notes when it was sent. */
+  private async confirming(sql: string, params: unknown[]): Promise<number> {
+    const sent = Date.now()
+    const rows = await this.write(sql, params)
+    if (rows === 1) this.confirmedAt = sent
+    return rows
+  }
+
   private lose(reason: string, cause?: unknown): LeaseLostError {
     this.lost ??= new LeaseLostError(`lost the schema lock: ${reason}`, {cause})
     if (this.timer) clearInterval(this.timer)
@@ -321,7 +336,7 @@ export class ServerLease implements SchemaLease {
     if (this.lost || this.renewing) return
     this.renewing = (async () => {
       try {
-        const rows = await this.write(
+        const rows = await this.confirming(
           `UPDATE \`${LEASE_TABLE}\` SET expires_at = UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND WHERE name = ? AND holder = ?`,
           [this.ttlMicros, LEASE_NAME, this.token],
         )
@@ -336,13 +351,18 @@ export class ServerLease implements SchemaLease {
     await this.renewing
   }
 
+  async check(): Promise<void> {
+    if (this.lost) throw this.lost
+    if (Date.now() - this.confirmedAt > (this.ttlSeconds * 1000) / 2) await this.confirm()
+  }
+
   async confirm(step?: LeaseStep): Promise<void> {
     if (this.lost) throw this.lost
     const set = step ? ', step = ?, step_direction = ?, step_started_at = UTC_TIMESTAMP(3), step_by = ?' : ''
     let rows: number
     try {
       rows = await retrying(() =>
-        this.write(
+        this.confirming(
           `UPDATE \`${LEASE_TABLE}\` SET expires_at = UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND, fence = fence + 1${set}
             WHERE name = ? AND holder = ?`,
           [this.ttlMicros, ...(step ? [step.name, step.direction, this.holder] : []), LEASE_NAME, this.token],
@@ -355,7 +375,7 @@ export class ServerLease implements SchemaLease {
   }
 
   async fence(transaction: Transaction): Promise<void> {
-    if (this.lost) throw this.lost
+    await this.check()
     const sequelize = (transaction as unknown as {sequelize: Sequelize}).sequelize
     const rows = await sequelize.query(
       `UPDATE \`${LEASE_TABLE}\`
@@ -409,21 +429,25 @@ export async function readLeaseState(sequelize: Sequelize): Promise<LeaseState |
     {type: QueryTypes.SELECT, replacements: [LEASE_TABLE]},
   )
   if (Number(table?.n) === 0) return null
+  const me = await identitySql((sql) => sequelize.query<Record<string, unknown>>(sql, {type: QueryTypes.SELECT}))
   const [row] = await sequelize.query<{
     holder_label: string | null
     live: number | null
+    gone: number | null
     step: string | null
     step_direction: string | null
     step_started_at: Date | string | null
     step_by: string | null
   }>(
+    // A holder on this very server whose beacon is free is gone, whatever its expiry says.
     `SELECT holder_label, holder IS NOT NULL AND expires_at >= UTC_TIMESTAMP(3) AS live,
+            ${me ? `holder_server = ${me} AND IS_FREE_LOCK(beacon) = 1` : '0'} AS gone,
             step, step_direction, step_started_at, step_by
        FROM \`${LEASE_TABLE}\` WHERE name = ?`,
     {type: QueryTypes.SELECT, replacements: [LEASE_NAME]},
   )
   if (!row) return null
-  const live = Number(row.live) === 1
+  const live = Number(row.live) === 1 && Number(row.gone) !== 1
   return {
     holder: live ? row.holder_label : null,
     step: row.step

@@ -19,6 +19,7 @@ import lockfile from 'proper-lockfile'
 
 import type {DatabaseTarget} from '../config/database-url.js'
 import {UnavailableError} from '../errors.js'
+import {testPause} from '../test-pause.js'
 import {LeaseLostError, ServerLease, holderLabel, leaseSeconds, type SchemaLease} from './lease.js'
 
 export type {SchemaLease} from './lease.js'
@@ -62,6 +63,7 @@ export async function withSchemaLock<T>(
     timeoutMessage: `timed out waiting for the schema lock of ${target.display}`,
   })
   try {
+    await testPause('schema:locked')
     return await fn(lease)
   } finally {
     await lease.release()
@@ -71,14 +73,45 @@ export async function withSchemaLock<T>(
 /** The lease of a SQLite runner: its lock file, as long as nobody took it over. */
 class FileLease implements SchemaLease {
   lost: Error | undefined
-  constructor(readonly holder: string) {}
+  private beat = Date.now()
+  private heart: NodeJS.Timeout | undefined
 
-  async confirm(): Promise<void> {
+  constructor(
+    readonly holder: string,
+    private readonly staleMs = Infinity,
+  ) {}
+
+  /** Notes that the process runs: one that stood still longer than the lock lives may have lost it. */
+  start(): void {
+    this.beat = Date.now()
+    this.heart = setInterval(() => this.stoodStill(), 250)
+    this.heart.unref()
+  }
+
+  stop(): void {
+    if (this.heart) clearInterval(this.heart)
+  }
+
+  private stoodStill(): void {
+    const now = Date.now()
+    if (!this.lost && now - this.beat > this.staleMs) {
+      const seconds = Math.round((now - this.beat) / 1000)
+      this.lost = new LeaseLostError(`lost the schema lock: this process stood still for ${seconds} s, longer than the lock lives`)
+    }
+    this.beat = now
+  }
+
+  async check(): Promise<void> {
+    this.stoodStill()
     if (this.lost) throw this.lost
   }
 
+  async confirm(): Promise<void> {
+    await this.check()
+  }
+
   async fence(): Promise<void> {
-    if (this.lost) throw this.lost
+    await this.check()
   }
 }
 
@@ -88,10 +121,11 @@ async function withSqliteLock<T>(
   timeoutMs: number,
   options: LockOptions,
 ): Promise<T> {
-  const lease = new FileLease(holderLabel(options.task ?? 'stayctl'))
-  if (storage === ':memory:') return fn(lease)
+  if (storage === ':memory:') return fn(new FileLease(holderLabel(options.task ?? 'stayctl')))
   const lockfilePath = `${storage}.schema.lock`
-  const stale = Math.round(leaseSeconds() * 1000)
+  // proper-lockfile's floor: a lock file not refreshed for 2 s or more is stale.
+  const stale = Math.max(2000, Math.round(leaseSeconds() * 1000))
+  const lease = new FileLease(holderLabel(options.task ?? 'stayctl'), stale)
   fs.mkdirSync(path.dirname(storage), {recursive: true})
   const deadline = Date.now() + timeoutMs
   let release: (() => Promise<void>) | undefined
@@ -121,9 +155,12 @@ async function withSqliteLock<T>(
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
   }
+  lease.start()
   try {
+    await testPause('schema:locked')
     return await fn(lease)
   } finally {
+    lease.stop()
     if (!lease.lost) await release().catch(() => {})
   }
 }

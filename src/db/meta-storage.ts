@@ -90,6 +90,22 @@ export class MetaStorage implements UmzugStorage<MetaContext> {
     return (await this.rows()).map((row) => row.name)
   }
 
+  /** Whether the name is recorded, read in `transaction` when given. */
+  async has(name: string, transaction?: Transaction): Promise<boolean> {
+    if (!(await this.exists())) return false
+    const qi = this.sequelize.getQueryInterface()
+    const [present] = await this.sequelize.query<{n: number}>(
+      `SELECT COUNT(*) AS ${qi.quoteIdentifier('n')} FROM ${qi.quoteIdentifier(this.tableName)} WHERE ${qi.quoteIdentifier('name')} = ?`,
+      {type: QueryTypes.SELECT, replacements: [name], transaction},
+    )
+    return Number(present?.n) > 0
+  }
+
+  /** The runner settled this name itself (or found it settled): umzug's log call is then a no-op. */
+  settle(name: string): void {
+    this.settled.add(name)
+  }
+
   /**
    * Records a migration as applied, in `transaction` when given (the step's own, with the
    * lease fence); a name recorded already is left as it is.
@@ -98,11 +114,7 @@ export class MetaStorage implements UmzugStorage<MetaContext> {
     if (this.readOnly) return
     await this.ensureTable()
     const qi = this.sequelize.getQueryInterface()
-    const [present] = await this.sequelize.query<{n: number}>(
-      `SELECT COUNT(*) AS ${qi.quoteIdentifier('n')} FROM ${qi.quoteIdentifier(this.tableName)} WHERE ${qi.quoteIdentifier('name')} = ?`,
-      {type: QueryTypes.SELECT, replacements: [name], transaction},
-    )
-    if (Number(present?.n) === 0) {
+    if (!(await this.has(name, transaction))) {
       const details = context.details.get(name)
       await qi.bulkInsert(
         this.tableName,

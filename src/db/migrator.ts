@@ -157,23 +157,29 @@ async function runStep(step: {
     return
   }
   await lease.confirm(migration && mysql ? {name, direction} : undefined)
-  const settle = async (transaction: Transaction) => {
+  const recordIn = async (transaction: Transaction) => {
     if (direction === 'up') await storage.record(name, context, transaction)
     else await storage.unrecord(name, transaction)
     await lease.fence(transaction)
   }
   if (migration && mysql) {
-    await fn({name, context: {...context, ...stepInterface(context.queryInterface, {resumable: true, pausable: true})}})
+    const view = stepInterface(context.queryInterface, {resumable: true, pausable: true, check: () => lease.check()})
+    await fn({name, context: {...context, ...view}})
     await testPause('migration:step')
-    await context.sequelize.transaction((transaction) => settle(transaction))
+    await context.sequelize.transaction((transaction) => recordIn(transaction))
     return
   }
   // SQLite takes the write lock at BEGIN: the step never waits half-way for another writer.
   await context.sequelize.transaction(mysql ? {} : {type: Transaction.TYPES.IMMEDIATE}, async (transaction) => {
-    const view = stepInterface(context.queryInterface, {transaction, pausable: migration})
+    // A runner that lost the lock while we waited for SQLite's write lock may have done it.
+    if ((await storage.has(name, transaction)) === (direction === 'up')) {
+      storage.settle(name)
+      return
+    }
+    const view = stepInterface(context.queryInterface, {transaction, pausable: migration, check: () => lease.check()})
     await fn({name, context: {...context, ...view, transaction}})
     await testPause(migration ? 'migration:step' : 'seeder:record')
-    await settle(transaction)
+    await recordIn(transaction)
   })
 }
 

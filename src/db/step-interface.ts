@@ -12,6 +12,7 @@
  *   information_schema for what exists (by name), and count the database's own "already exists"
  *   / "does not exist" errors as done: a dead client's ALTER may still be finishing on the
  *   server when the next runner starts. createTable and dropTable already say IF (NOT) EXISTS.
+ * - Checked: before each operation the runner's lease must not be known lost.
  * - Pausable (tests only): `migration:step` before each operation, see src/test-pause.ts.
  */
 import {QueryTypes, type QueryInterface, type Sequelize, type Transaction} from 'sequelize'
@@ -44,6 +45,8 @@ export interface StepInterfaceOptions {
   resumable?: boolean
   /** Pause at `migration:step` before each schema operation (tests). */
   pausable?: boolean
+  /** Called before each schema operation: throws when the runner lost its lease. */
+  check?: () => Promise<void>
 }
 
 /** A view of `sequelize` whose statements all run in `transaction`. */
@@ -84,6 +87,7 @@ export function stepInterface(
     Object.defineProperty(step, name, {
       value: async (...args: unknown[]) => {
         if (options.pausable) await testPause('migration:step')
+        await options.check?.()
         return body(original, args)
       },
     })
@@ -169,8 +173,8 @@ export function stepInterface(
       return unlessDone([ER_CANT_DROP_FIELD_OR_KEY, ER_CONSTRAINT_NOT_FOUND], () => original(...(args as never[])))
     })
   }
-  if (options.pausable) {
-    // The operations not made resumable above still get their pause.
+  if (options.pausable || options.check) {
+    // The operations not made resumable above still get their pause and check.
     for (const name of ['createTable', 'dropTable', 'addColumn', 'removeColumn', 'changeColumn', 'renameColumn', 'renameTable',
       'addIndex', 'removeIndex', 'addConstraint', 'removeConstraint', 'bulkInsert', 'bulkUpdate', 'bulkDelete'] as const) {
       if (!Object.hasOwn(step, name)) override(name, (original, args) => original(...(args as never[])))

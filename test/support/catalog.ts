@@ -186,3 +186,22 @@ export async function metaRows(db: Db): Promise<Record<string, unknown>[]> {
     Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])),
   )
 }
+
+/**
+ * The CREATE statement of every table as the database prints it (SHOW CREATE TABLE; on SQLite
+ * the table's and its indexes' SQL), AUTO_INCREMENT counters left out: equal statements,
+ * equal schemas, down to column order and the text of each CHECK.
+ */
+export async function createStatements(db: Db, options: {withLease?: boolean} = {}): Promise<Record<string, string>> {
+  const statements: Record<string, string> = {}
+  for (const table of await tableNames(db, options)) {
+    if (db.dialect === 'mysql') {
+      const [row] = await select<Record<string, string>>(db, `SHOW CREATE TABLE \`${table}\``)
+      statements[table] = row['Create Table'].replace(/ AUTO_INCREMENT=\d+/, '')
+    } else {
+      const rows = await select<{sql: string | null}>(db, 'SELECT sql FROM sqlite_master WHERE tbl_name = ? ORDER BY type DESC, name', [table])
+      statements[table] = rows.map((row) => row.sql ?? '').join(';\n')
+    }
+  }
+  return statements
+}
