@@ -12,6 +12,10 @@
  *   information_schema for what exists (by name), and count the database's own "already exists"
  *   / "does not exist" errors as done: a dead client's ALTER may still be finishing on the
  *   server when the next runner starts. createTable and dropTable already say IF (NOT) EXISTS.
+ *   A rerun replays the migration from its first operation, so each operation must lead toward
+ *   the end state: renaming (or retyping) what the same migration added is not resumable; put
+ *   such a change in a migration of its own. Data statements (UPDATE backfills) must be safe to
+ *   run twice, e.g. `UPDATE … SET x = … WHERE x IS NULL`.
  * - Checked: before each operation the runner's lease must not be known lost.
  * - Pausable (tests only): `migration:step` before each operation, see src/test-pause.ts.
  */
