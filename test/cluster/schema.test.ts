@@ -19,7 +19,7 @@ import {parseDatabaseUrl} from '../../src/config/database-url.js'
 import {discoverFiles} from '../../src/db/migrator.js'
 import {SEED_TABLES} from '../../src/services/seed-data.js'
 import {isolatedEnv, runCli, startCli, type CliResult} from '../support/cli.js'
-import {describeCluster, freshClusterDatabase, nodeConnection, type ClusterDatabase} from '../support/cluster.js'
+import {describeCluster, freshClusterDatabase, type ClusterDatabase} from '../support/cluster.js'
 
 const MIGRATIONS = discoverFiles('migrations').map((f) => f.name)
 const SINGLE_URL = process.env.STAYCTL_TEST_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/test'

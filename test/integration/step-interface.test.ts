@@ -111,6 +111,8 @@ describe(`the queryInterface of a migration step (${testDialect})`, () => {
         name: 'guards_owner_fk',
         fields: ['owner_id'],
         references: {table: 'owners', field: 'id'},
+        onDelete: 'RESTRICT',
+        onUpdate: 'RESTRICT',
       })
       await again.addIndex('guards', ['owner_id'], {name: 'guards_owner_unique'})
       await again.removeIndex('guards', 'guards_version')
