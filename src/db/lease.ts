@@ -92,6 +92,8 @@ const ER_LOCK_WAIT_TIMEOUT = 1205
 const ER_LOCK_DEADLOCK = 1213
 const ER_TABLE_EXISTS = 1050
 const ER_DUP_ENTRY = 1062
+/** Group Replication: the transaction failed certification ("Plugin instructed the server to rollback…"). */
+const ER_TRANSACTION_ROLLBACK_DURING_COMMIT = 3101
 /** TiDB: write conflict, and "transaction is retryable". */
 const TIDB_WRITE_CONFLICT = [9007, 8002, 8022]
 
@@ -107,10 +109,15 @@ export function errnoOf(error: unknown): number | undefined {
   return undefined
 }
 
-/** A write that lost a race (deadlock, certification failure, lock wait): try again. */
+/** A write that lost a race (deadlock or Galera's certification failure, Group Replication's, a lock wait): try again. */
 function lostRace(error: unknown): boolean {
   const errno = errnoOf(error)
-  return errno === ER_LOCK_DEADLOCK || errno === ER_LOCK_WAIT_TIMEOUT || TIDB_WRITE_CONFLICT.includes(errno ?? 0)
+  return (
+    errno === ER_LOCK_DEADLOCK ||
+    errno === ER_LOCK_WAIT_TIMEOUT ||
+    errno === ER_TRANSACTION_ROLLBACK_DURING_COMMIT ||
+    TIDB_WRITE_CONFLICT.includes(errno ?? 0)
+  )
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
