@@ -6,26 +6,34 @@
  * then leave the window together). Unset, as in every real run, a pause costs one lookup of
  * the environment and nothing else.
  *
+ * `point#n=…` pauses at the n-th time this process reaches the point only (1 for the first), so
+ * that a test can stop a runner at an exact step of many that pass the same point.
+ *
  * With STAYCTL_TEST_PAUSE_LOG set to a file, each pause appends "<point> <pid>" to it first,
  * so a test can see which processes stand in a window (and kill one there).
  */
 import fs from 'node:fs'
 
+const reached = new Map<string, number>()
+
 export async function testPause(point: string): Promise<void> {
   const spec = process.env.STAYCTL_TEST_PAUSE
   if (!spec) return
-  const ms = pauseOf(spec, point)
+  const occurrence = (reached.get(point) ?? 0) + 1
+  reached.set(point, occurrence)
+  const ms = pauseOf(spec, point, Date.now(), occurrence)
   if (ms === undefined) return
   const log = process.env.STAYCTL_TEST_PAUSE_LOG
   if (log) fs.appendFileSync(log, `${point} ${process.pid}\n`)
   if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms))
 }
 
-/** How long to wait at `point` under `spec`, or undefined when the point is not named. */
-export function pauseOf(spec: string, point: string, now = Date.now()): number | undefined {
+/** How long to wait at the `occurrence`-th reach of `point` under `spec`, or undefined when the spec does not name it. */
+export function pauseOf(spec: string, point: string, now = Date.now(), occurrence = 1): number | undefined {
   for (const entry of spec.split(',')) {
     const [name, value = ''] = entry.split('=').map((part) => part.trim())
-    if (name !== point) continue
+    const [bare, nth] = name.split('#')
+    if (bare !== point || (nth !== undefined && Number(nth) !== occurrence)) continue
     const until = value.startsWith('@')
     const n = Number(until ? value.slice(1) : value)
     if (!Number.isFinite(n)) return undefined

@@ -26,7 +26,7 @@ Exit codes: 0 done, 2 not confirmed off a terminal, 7 database unreachable.`
         return {database: target.display, dropped: [], applied: [], upToDate: false, cancelled: true}
       }
     }
-    const result = await reset(await this.db(), {lockTimeoutSeconds: this.flags['lock-timeout']})
+    const result = await reset(await this.db(), {lockTimeoutSeconds: this.flags['lock-timeout'], ...this.lockNotes()})
     this.log(`Dropped ${result.dropped.length} table(s) and applied ${result.applied.length} migration(s) on ${result.database}.`)
     return result
   }

@@ -31,7 +31,7 @@ Exit codes: 0 done, 4 unknown --to name, 5 --to names a migration that is not ap
       {step: this.flags.step, to: this.flags.to, all: this.flags.all},
       {
         lockTimeoutSeconds: this.flags['lock-timeout'],
-        onLockWait: (holder) => this.note(`Waiting for the schema lock (held by ${holder})…`),
+        ...this.lockNotes(),
         onMigration: ({name, durationMs}) => {
           if (durationMs !== undefined) this.note(`${color.warn('↩')} ${name} ${color.dim(`(${durationMs} ms)`)}`)
         },

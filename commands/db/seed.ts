@@ -60,7 +60,7 @@ Exit codes: 0 done (also when already seeded, or nothing to undo), 2 bad flags, 
     const db = await this.db()
     const events: SeedEvents = {
       lockTimeoutSeconds: this.flags['lock-timeout'],
-      onLockWait: (holder) => this.note(`Waiting for the schema lock (held by ${holder})…`),
+      ...this.lockNotes(),
       onProgress: this.progress(),
     }
     if (this.flags.undo) {

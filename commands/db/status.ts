@@ -6,12 +6,12 @@ import {status, type StatusResult} from '../../src/services/schema.js'
 
 export default class DbStatus extends BaseCommand<typeof DbStatus> {
   static override summary = 'Show the database in use, applied and pending migrations, and seeders'
-  static override description = `Says which database stayctl is using and where that setting came from (flag, environment, config file or default), lists migrations and seeders as applied or pending, and warns about applied files that were edited afterwards or are missing.
+  static override description = `Says which database stayctl is using and where that setting came from (flag, environment, config file or default), lists migrations and seeders as applied or pending, and warns about applied files that were edited afterwards or are missing. On MySQL it also names a migration whose runner died half-way ("interrupted": partly applied; \`db migrate\` finishes it), and one that another runner is applying now.
 
 --json prints:
   {
     "database": {"url": "<password masked>", "dialect": "mysql" | "sqlite", "source": "default" | "flag --database-url" | "env DATABASE_URL" | …},
-    "migrations": [{"name", "state": "applied" | "pending" | "missing-file", "appliedAt": ISO-8601 | null, "edited": boolean}],
+    "migrations": [{"name", "state": "applied" | "pending" | "interrupted" | "missing-file", "appliedAt": ISO-8601 | null, "edited": boolean}],
     "seeders":    [{… the same, plus "details": {size, randomSeed, rows…} | null}],
     "pendingMigrations": number, "pendingSeeders": number,
     "warnings": [string]

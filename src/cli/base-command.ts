@@ -124,6 +124,17 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.logToStderr(message)
   }
 
+  /** Notes on stderr when the schema lock is busy, or taken over from a runner that died. */
+  protected lockNotes() {
+    return {
+      onLockWait: (holder: string) => this.note(`Waiting for the schema lock (held by ${holder})…`),
+      onLockTakeover: (holder: string, how: 'expired' | 'gone') =>
+        this.note(
+          `Took the schema lock over from ${holder} (${how === 'gone' ? 'its connection is gone' : 'it stopped renewing it'}); resuming its work.`,
+        ),
+    }
+  }
+
   protected override async finally(error: Error | undefined): Promise<void> {
     await this.openedDb?.close().catch(() => {})
     await super.finally(error)

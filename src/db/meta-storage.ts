@@ -4,7 +4,7 @@
  * we keep a checksum of the file (to notice edits after the fact), when it was applied,
  * and, for seeders, what they inserted (so that undo removes exactly that).
  */
-import {DataTypes, QueryTypes, type Sequelize} from 'sequelize'
+import {DataTypes, QueryTypes, type Sequelize, type Transaction} from 'sequelize'
 import type {UmzugStorage} from 'umzug'
 
 export interface MetaRow {
@@ -23,6 +23,8 @@ export interface MetaContext {
 
 export class MetaStorage implements UmzugStorage<MetaContext> {
   private ready = false
+  /** Names the runner recorded (or unrecorded) inside their step's transaction: umzug's own call then has nothing left to do. */
+  private readonly settled = new Set<string>()
 
   constructor(
     private readonly sequelize: Sequelize,
@@ -37,7 +39,7 @@ export class MetaStorage implements UmzugStorage<MetaContext> {
   }
 
   /** Creates the table, or adds our columns to one that sequelize-cli made. */
-  private async ensureTable(): Promise<void> {
+  async ensureTable(): Promise<void> {
     if (this.ready || this.readOnly) return
     const qi = this.sequelize.getQueryInterface()
     if (await this.exists()) {
@@ -88,23 +90,63 @@ export class MetaStorage implements UmzugStorage<MetaContext> {
     return (await this.rows()).map((row) => row.name)
   }
 
-  async logMigration({name, context}: {name: string; context: MetaContext}): Promise<void> {
+  /** Whether the name is recorded, read in `transaction` when given. */
+  async has(name: string, transaction?: Transaction): Promise<boolean> {
+    if (!(await this.exists())) return false
+    const qi = this.sequelize.getQueryInterface()
+    const [present] = await this.sequelize.query<{n: number}>(
+      `SELECT COUNT(*) AS ${qi.quoteIdentifier('n')} FROM ${qi.quoteIdentifier(this.tableName)} WHERE ${qi.quoteIdentifier('name')} = ?`,
+      {type: QueryTypes.SELECT, replacements: [name], transaction},
+    )
+    return Number(present?.n) > 0
+  }
+
+  /** The runner settled this name itself (or found it settled): umzug's log call is then a no-op. */
+  settle(name: string): void {
+    this.settled.add(name)
+  }
+
+  /**
+   * Records a migration as applied, in `transaction` when given (the step's own, with the
+   * lease fence); a name recorded already is left as it is.
+   */
+  async record(name: string, context: MetaContext, transaction?: Transaction): Promise<void> {
     if (this.readOnly) return
     await this.ensureTable()
-    const details = context.details.get(name)
-    await this.sequelize.getQueryInterface().bulkInsert(this.tableName, [
-      {
-        name,
-        checksum: context.checksums.get(name) ?? null,
-        applied_at: new Date(),
-        details: details ? JSON.stringify(details) : null,
-      },
-    ])
+    const qi = this.sequelize.getQueryInterface()
+    if (!(await this.has(name, transaction))) {
+      const details = context.details.get(name)
+      await qi.bulkInsert(
+        this.tableName,
+        [
+          {
+            name,
+            checksum: context.checksums.get(name) ?? null,
+            applied_at: new Date(),
+            details: details ? JSON.stringify(details) : null,
+          },
+        ],
+        {transaction},
+      )
+    }
+    if (transaction) this.settled.add(name)
+  }
+
+  /** Forgets a migration, in `transaction` when given. */
+  async unrecord(name: string, transaction?: Transaction): Promise<void> {
+    if (this.readOnly) return
+    await this.ensureTable()
+    await this.sequelize.getQueryInterface().bulkDelete(this.tableName, {name}, {transaction})
+    if (transaction) this.settled.add(name)
+  }
+
+  async logMigration({name, context}: {name: string; context: MetaContext}): Promise<void> {
+    if (this.settled.delete(name)) return
+    await this.record(name, context)
   }
 
   async unlogMigration({name}: {name: string}): Promise<void> {
-    if (this.readOnly) return
-    await this.ensureTable()
-    await this.sequelize.getQueryInterface().bulkDelete(this.tableName, {name})
+    if (this.settled.delete(name)) return
+    await this.unrecord(name)
   }
 }

@@ -8,14 +8,17 @@ import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 
-import type {QueryInterface, Sequelize} from 'sequelize'
+import {Transaction, type QueryInterface, type Sequelize} from 'sequelize'
 import {MigrationError, Umzug} from 'umzug'
 
-import {MigrationFailedError} from '../errors.js'
+import {MigrationFailedError, isStayctlError} from '../errors.js'
+import {testPause} from '../test-pause.js'
 import {createSequelize} from './connection.js'
 import type {Db} from './index.js'
+import type {SchemaLease} from './lease.js'
 import type {MigrationContext} from './migration-kit.js'
 import {MetaStorage, type MetaContext} from './meta-storage.js'
+import {stepInterface} from './step-interface.js'
 
 export type RunnerKind = 'migrations' | 'seeders'
 
@@ -67,6 +70,8 @@ export interface RunnerContext extends MigrationContext, MetaContext {
   sequelize: Sequelize
   /** Seeders only: the options of this `db seed` run. */
   seed?: unknown
+  /** The step's transaction, where there is one (SQLite migrations, every seeder). */
+  transaction?: Transaction
 }
 
 export interface Runner {
@@ -81,38 +86,101 @@ interface MigrationModule {
   down?: (params: {name: string; context: RunnerContext}) => Promise<void>
 }
 
-export function createRunner(
-  sequelize: Sequelize,
-  kind: RunnerKind,
-  options: {readOnly?: boolean; seed?: unknown} = {},
-): Runner {
+export interface RunnerOptions {
+  /** Dry run: write nothing, not even the meta table. */
+  readOnly?: boolean
+  seed?: unknown
+  /**
+   * The schema lease the runner holds. With it, each step is made safe to kill (see
+   * runStep); without it (dry run) steps run as the files say, with resumable operations.
+   */
+  lease?: SchemaLease
+}
+
+export function createRunner(sequelize: Sequelize, kind: RunnerKind, options: RunnerOptions = {}): Runner {
   const files = discoverFiles(kind)
   const storage = new MetaStorage(sequelize, kind === 'migrations' ? 'SequelizeMeta' : 'SequelizeData', options.readOnly)
+  const dialect = sequelize.getDialect() as 'mysql' | 'sqlite'
   const context: RunnerContext = {
     sequelize,
     queryInterface: sequelize.getQueryInterface() as QueryInterface,
-    dialect: sequelize.getDialect() as 'mysql' | 'sqlite',
+    dialect,
     checksums: new Map(files.map((f) => [f.name, f.checksum])),
     details: new Map(),
     seed: options.seed,
   }
   const load = async (file: MigrationFile) => (await import(pathToFileURL(file.runPath).href)) as MigrationModule
+  const step = (file: MigrationFile, direction: 'up' | 'down') => async ({context: ctx}: {context: RunnerContext}) => {
+    const module = await load(file)
+    const fn = direction === 'up' ? module.up : module.down
+    if (!fn) throw new Error(`${file.name} has no ${direction}()`)
+    await runStep({kind, name: file.name, direction, fn, context: ctx, storage, lease: options.lease})
+  }
   const umzug = new Umzug<RunnerContext>({
     context,
     storage,
     logger: undefined,
-    migrations: files.map((file) => ({
-      name: file.name,
-      path: file.runPath,
-      up: async ({context: ctx}) => (await load(file)).up({name: file.name, context: ctx}),
-      down: async ({context: ctx}) => {
-        const module = await load(file)
-        if (!module.down) throw new Error(`${file.name} has no down()`)
-        await module.down({name: file.name, context: ctx})
-      },
-    })),
+    migrations: files.map((file) => ({name: file.name, path: file.runPath, up: step(file, 'up'), down: step(file, 'down')})),
   })
+  if (options.lease && !options.readOnly) {
+    // The meta table is made before any step's transaction: SQLite would make it on another connection.
+    umzug.on('beforeCommand', () => storage.ensureTable())
+  }
   return {umzug, storage, files, context}
+}
+
+/**
+ * One migration or seeder, run so that killing the runner at any moment leaves nothing the
+ * next run cannot finish:
+ * - the runner first confirms it still holds the lease (and, for a migration on a server,
+ *   records there which one it starts, for db status);
+ * - SQLite migrations and every seeder run in ONE transaction with their SequelizeMeta or
+ *   SequelizeData row and the lease fence: all of it commits, or none;
+ * - MySQL migrations (DDL commits by itself) run with resumable operations, then record
+ *   their row and the fence in one transaction: a rerun skips what the dead one did.
+ */
+async function runStep(step: {
+  kind: RunnerKind
+  name: string
+  direction: 'up' | 'down'
+  fn: NonNullable<MigrationModule['down']>
+  context: RunnerContext
+  storage: MetaStorage
+  lease?: SchemaLease
+}): Promise<void> {
+  const {kind, name, direction, fn, context, storage, lease} = step
+  const mysql = context.dialect === 'mysql'
+  const migration = kind === 'migrations'
+  if (!lease) {
+    const view = stepInterface(context.queryInterface, {resumable: mysql && migration})
+    await fn({name, context: {...context, ...view}})
+    return
+  }
+  await lease.confirm(migration && mysql ? {name, direction} : undefined)
+  const recordIn = async (transaction: Transaction) => {
+    if (direction === 'up') await storage.record(name, context, transaction)
+    else await storage.unrecord(name, transaction)
+    await lease.fence(transaction)
+  }
+  if (migration && mysql) {
+    const view = stepInterface(context.queryInterface, {resumable: true, pausable: true, check: () => lease.check()})
+    await fn({name, context: {...context, ...view}})
+    await testPause('migration:step')
+    await context.sequelize.transaction((transaction) => recordIn(transaction))
+    return
+  }
+  // SQLite takes the write lock at BEGIN: the step never waits half-way for another writer.
+  await context.sequelize.transaction(mysql ? {} : {type: Transaction.TYPES.IMMEDIATE}, async (transaction) => {
+    // A runner that lost the lock while we waited for SQLite's write lock may have done it.
+    if ((await storage.has(name, transaction)) === (direction === 'up')) {
+      storage.settle(name)
+      return
+    }
+    const view = stepInterface(context.queryInterface, {transaction, pausable: migration, check: () => lease.check()})
+    await fn({name, context: {...context, ...view, transaction}})
+    await testPause(migration ? 'migration:step' : 'seeder:record')
+    await recordIn(transaction)
+  })
 }
 
 /**
@@ -122,6 +190,7 @@ export function createRunner(
  */
 export function runnerFailure(error: unknown, kind: RunnerKind, dialect: 'mysql' | 'sqlite'): unknown {
   if (!(error instanceof MigrationError)) return error
+  if (isStayctlError(error.cause)) return error.cause
   const {name, direction} = error.migration
   const cause = error.cause as (Error & {original?: Error}) | undefined
   const reason = ((cause?.original ?? cause)?.message ?? String(error.cause)).split('\n')[0]
@@ -130,12 +199,12 @@ export function runnerFailure(error: unknown, kind: RunnerKind, dialect: 'mysql'
     migrations: {up: 'db migrate', down: 'db rollback'},
     seeders: {up: 'db seed', down: 'db seed --undo'},
   }[kind][direction]
-  const state =
+  const suggestion =
     kind === 'migrations' && dialect === 'mysql'
-      ? 'MySQL cannot roll back DDL, so it may be partly applied'
-      : 'it may be partly applied'
+      ? `MySQL cannot roll back DDL, so it may be partly applied: fix the cause, then run \`stayctl ${command}\` again; it skips the steps already done`
+      : `it ran in one transaction, so none of it was applied: fix the cause, then run \`stayctl ${command}\` again`
   return new MigrationFailedError(`${direction === 'up' ? what : `reverting ${what}`} ${name} failed: ${reason}`, {
-    suggestion: `${state}: compare the database with the ${what}, repair it by hand, then run \`stayctl ${command}\` again`,
+    suggestion,
     details: {[what]: name, direction},
     cause: error,
   })

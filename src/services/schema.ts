@@ -1,19 +1,23 @@
 /**
  * Schema operations: migrate, status, rollback, reset, create and drop the database, and
- * scaffold a migration. Every change of schema runs under the schema lock (see db/lock.ts),
- * and re-reads what is applied once the lock is held, so concurrent runners apply each
- * migration exactly once.
+ * scaffold a migration. Every change of schema runs under the schema lock (see db/lock.ts and
+ * db/lease.ts), and re-reads what is applied once the lock is held, so concurrent runners
+ * apply each migration exactly once, also on a multi-primary cluster. A runner killed at any
+ * moment leaves work the next one finishes (see runStep in db/migrator.ts); db status names a
+ * migration whose runner died half-way.
  */
 import fs from 'node:fs'
 import path from 'node:path'
 
 import type mysql from 'mysql2/promise'
+import {RerunBehavior} from 'umzug'
 
 import type {DatabaseTarget} from '../config/database-url.js'
 import {ConflictError, NotFoundError, UsageError, ValidationError} from '../errors.js'
 import {translateConnectionError} from '../db/connection.js'
 import type {Db} from '../db/index.js'
-import {withSchemaLock} from '../db/lock.js'
+import {LEASE_TABLE, readLeaseState} from '../db/lease.js'
+import {lockOptions, withSchemaLock, type SchemaLease} from '../db/lock.js'
 import {createRunner, dryRunMigrations, runnerFailure, sourceDir, type RunnerKind} from '../db/migrator.js'
 
 export interface SchemaEvents {
@@ -21,8 +25,11 @@ export interface SchemaEvents {
   onMigration?: (event: {name: string; direction: 'up' | 'down'; durationMs?: number}) => void
   /** Another runner holds the schema lock; we wait for it. */
   onLockWait?: (holder: string) => void
+  /** We took the schema lock over from a runner that died or stopped renewing it. */
+  onLockTakeover?: (holder: string, how: 'expired' | 'gone') => void
   lockTimeoutSeconds?: number
 }
+
 
 export interface AppliedMigration {
   name: string
@@ -51,8 +58,8 @@ function assertKnown(names: string[], name: string | undefined, what: string) {
 }
 
 /** Runs the umzug runner in one direction, timing each step. */
-async function run(db: Db, kind: RunnerKind, direction: 'up' | 'down', options: object, events: SchemaEvents) {
-  const runner = createRunner(db.sequelize, kind)
+function run(db: Db, kind: RunnerKind, direction: 'up' | 'down', lease: SchemaLease, events: SchemaEvents) {
+  const runner = createRunner(db.sequelize, kind, {lease})
   const applied: AppliedMigration[] = []
   const started = new Map<string, number>()
   runner.umzug.on(direction === 'up' ? 'migrating' : 'reverting', ({name}) => {
@@ -91,18 +98,23 @@ export async function migrate(
     const result = await dryRunMigrations(db, {to: options.to})
     return {database: db.target.display, dryRun: true, pending: result.migrations}
   }
-  return withSchemaLock(
-    db.target,
-    async () => {
-      const {runner, applied} = await run(db, 'migrations', 'up', {}, events)
-      if (options.to && (await runner.umzug.executed()).some((m) => m.name === options.to)) {
-        return {database: db.target.display, applied, upToDate: true}
-      }
-      await failingClearly(db, runner.umzug.up(options.to ? {to: options.to} : {}))
-      return {database: db.target.display, applied, upToDate: applied.length === 0}
-    },
-    {timeoutSeconds: events.lockTimeoutSeconds, onWait: events.onLockWait},
-  )
+  return withSchemaLock(db.target, (lease) => applyPending(db, lease, options, events), lockOptions(events, 'db migrate'))
+}
+
+/** migrate, under the lease: first a migration whose rollback was interrupted, then the pending ones. */
+async function applyPending(db: Db, lease: SchemaLease, options: {to?: string}, events: SchemaEvents): Promise<MigrateResult> {
+  const {runner, applied} = run(db, 'migrations', 'up', lease, events)
+  const executed = (await runner.umzug.executed()).map((m) => m.name)
+  const interrupted = (await readLeaseState(db.sequelize))?.step
+  if (interrupted?.direction === 'down' && executed.includes(interrupted.name)) {
+    // Still recorded as applied, but its down() had started: apply it again, so the schema agrees.
+    await failingClearly(db, runner.umzug.up({migrations: [interrupted.name], rerun: RerunBehavior.ALLOW}))
+  }
+  if (options.to && executed.includes(options.to)) {
+    return {database: db.target.display, applied, upToDate: applied.length === 0}
+  }
+  await failingClearly(db, runner.umzug.up(options.to ? {to: options.to} : {}))
+  return {database: db.target.display, applied, upToDate: applied.length === 0}
 }
 
 export interface RollbackResult {
@@ -121,8 +133,8 @@ export async function rollback(
   }
   return withSchemaLock(
     db.target,
-    async () => {
-      const {runner, applied} = await run(db, 'migrations', 'down', {}, events)
+    async (lease) => {
+      const {runner, applied} = run(db, 'migrations', 'down', lease, events)
       // The stored names, not umzug.executed(): that one leaves out names it has no file for.
       const executed = await runner.storage.executed()
       if (options.to !== undefined && !executed.includes(options.to)) {
@@ -137,19 +149,25 @@ export async function rollback(
           {suggestion: 'roll back with the tool that applied them, or remove their rows from SequelizeMeta'},
         )
       }
+      const interrupted = (await readLeaseState(db.sequelize))?.step
+      if (interrupted?.direction === 'up' && known.has(interrupted.name) && !executed.includes(interrupted.name)) {
+        // Half-applied by a runner that died: revert what it did first (its down() skips what is not there).
+        await failingClearly(db, runner.umzug.down({migrations: [interrupted.name], rerun: RerunBehavior.ALLOW}))
+      }
       await failingClearly(
         db,
         runner.umzug.down(options.all ? {to: 0} : options.to ? {to: options.to} : {step: options.step ?? 1}),
       )
       return {database: db.target.display, reverted: applied}
     },
-    {timeoutSeconds: events.lockTimeoutSeconds, onWait: events.onLockWait},
+    lockOptions(events, 'db rollback'),
   )
 }
 
 export interface StatusEntry {
   name: string
-  state: 'applied' | 'pending' | 'missing-file'
+  /** interrupted: pending, and partly applied by a runner that died (db migrate finishes it). */
+  state: 'applied' | 'pending' | 'interrupted' | 'missing-file'
   appliedAt: string | null
   /** The file changed after it was applied. */
   edited: boolean
@@ -198,11 +216,31 @@ async function statusOf(db: Db, kind: RunnerKind) {
   return entries
 }
 
-/** Applied and pending migrations and seeders, with warnings about edited or missing files. */
+/** Applied and pending migrations and seeders, with warnings about edited or missing files and interrupted runs. */
 export async function status(db: Db, source: string): Promise<StatusResult> {
   const migrations = (await statusOf(db, 'migrations')).map(({details: _details, ...entry}) => entry)
   const seeders = await statusOf(db, 'seeders')
   const warnings: string[] = []
+  const lease = await readLeaseState(db.sequelize)
+  const step = lease?.step
+  if (step) {
+    const since = step.startedAt ? ` at ${step.startedAt.toISOString()}` : ''
+    const by = step.by ? ` (by ${step.by})` : ''
+    const entry = migrations.find((m) => m.name === step.name)
+    if (!lease.interrupted) {
+      warnings.push(`migration ${step.name} is being ${step.direction === 'up' ? 'applied' : 'reverted'} now by ${lease.holder}`)
+    } else if (step.direction === 'up') {
+      if (entry?.state === 'pending') entry.state = 'interrupted'
+      warnings.push(
+        `migration ${step.name} was interrupted${since}${by} and is partly applied; \`stayctl db migrate\` will finish it`,
+      )
+    } else {
+      warnings.push(
+        `reverting migration ${step.name} was interrupted${since}${by}, so it may be partly reverted; ` +
+          '`stayctl db rollback` will finish reverting it, `stayctl db migrate` will apply it again',
+      )
+    }
+  }
   for (const [what, list] of [
     ['migration', migrations],
     ['seeder', seeders],
@@ -220,21 +258,25 @@ export async function status(db: Db, source: string): Promise<StatusResult> {
     database: {url: db.target.display, dialect: db.dialect, source},
     migrations,
     seeders,
-    pendingMigrations: migrations.filter((m) => m.state === 'pending').length,
+    pendingMigrations: migrations.filter((m) => m.state === 'pending' || m.state === 'interrupted').length,
     pendingSeeders: seeders.filter((s) => s.state === 'pending').length,
     warnings,
   }
 }
 
-/** Drops every table of the database (FK checks off), then migrates from scratch. */
+/**
+ * Drops every table of the database (FK checks off), then migrates from scratch, all under
+ * one hold of the schema lock. The lease table stays: it is the lock being held.
+ */
 export async function reset(db: Db, events: SchemaEvents = {}): Promise<MigrateResult & {dropped: string[]}> {
-  const dropped = await withSchemaLock(
+  return withSchemaLock(
     db.target,
-    async () => {
+    async (lease) => {
+      await lease.confirm()
       const qi = db.sequelize.getQueryInterface()
-      const tables = ((await qi.showAllTables()) as unknown[]).map((t) =>
-        typeof t === 'string' ? t : (t as {tableName: string}).tableName,
-      )
+      const tables = ((await qi.showAllTables()) as unknown[])
+        .map((t) => (typeof t === 'string' ? t : (t as {tableName: string}).tableName))
+        .filter((table) => table !== LEASE_TABLE)
       if (db.dialect === 'mysql') {
         // One connection for all of it, so that FOREIGN_KEY_CHECKS=0 covers every DROP.
         await db.sequelize.transaction(async (transaction) => {
@@ -250,12 +292,11 @@ export async function reset(db: Db, events: SchemaEvents = {}): Promise<MigrateR
           await db.sequelize.query('PRAGMA foreign_keys = ON')
         }
       }
-      return tables
+      const result = await applyPending(db, lease, {}, events)
+      return {...result, dropped: tables}
     },
-    {timeoutSeconds: events.lockTimeoutSeconds, onWait: events.onLockWait},
+    lockOptions(events, 'db reset'),
   )
-  const result = (await migrate(db, {}, events)) as MigrateResult
-  return {...result, dropped}
 }
 
 async function serverConnection(target: Extract<DatabaseTarget, {dialect: 'mysql'}>) {

@@ -1,7 +1,8 @@
 /**
  * Demo data: runs the pending seeders of `seeders/` under the schema lock with the options
- * of this run, and undoes them. Each seeder records in SequelizeData what it inserted, so a
- * second run inserts nothing and undo removes exactly those rows. The admin's password is
+ * of this run, and undoes them. Each seeder records in SequelizeData what it inserted, in the
+ * transaction of its data (with the lock's fence), so a second run inserts nothing, also after
+ * a runner was killed, and undo removes exactly those rows. The admin's password is
  * resolved and hashed here; the seeders never see it in clear.
  */
 import crypto from 'node:crypto'
@@ -12,7 +13,7 @@ import {QueryTypes} from 'sequelize'
 
 import {resolveIntSetting} from '../config/settings.js'
 import type {Db} from '../db/index.js'
-import {withSchemaLock} from '../db/lock.js'
+import {lockOptions, withSchemaLock} from '../db/lock.js'
 import {createRunner, type Runner} from '../db/migrator.js'
 import {ConflictError, NotFoundError, ValidationError, isStayctlError} from '../errors.js'
 import {
@@ -39,6 +40,8 @@ export interface SeedOptions extends SeedPlanInput {
 
 export interface SeedEvents {
   onLockWait?: (holder: string) => void
+  /** We took the schema lock over from a runner that died or stopped renewing it. */
+  onLockTakeover?: (holder: string, how: 'expired' | 'gone') => void
   lockTimeoutSeconds?: number
   /** A seeder starts or finishes; durationMs is set when it finished. */
   onSeeder?: (event: {name: string; direction: 'up' | 'down'; durationMs?: number}) => void
@@ -184,9 +187,9 @@ export async function seed(db: Db, options: SeedOptions = {}, events: SeedEvents
   const bcryptCost = options.bcryptCost ?? resolveIntSetting('bcryptCost', undefined, {min: 4, max: 31})
   return withSchemaLock(
     db.target,
-    async (): Promise<SeedResult> => {
+    async (lease): Promise<SeedResult> => {
       await assertMigrated(db)
-      const runner = createRunner(db.sequelize, 'seeders')
+      const runner = createRunner(db.sequelize, 'seeders', {lease})
       if (runner.files.length === 0) {
         throw new NotFoundError('stayctl has no seeder files (the seeders folder is empty or missing)')
       }
@@ -245,7 +248,7 @@ export async function seed(db: Db, options: SeedOptions = {}, events: SeedEvents
       result.sample = await firstListing(db, firstProperty)
       return done()
     },
-    {timeoutSeconds: events.lockTimeoutSeconds, onWait: events.onLockWait},
+    lockOptions(events, 'db seed'),
   )
 }
 
@@ -258,8 +261,8 @@ export async function undoSeed(db: Db, events: SeedEvents = {}): Promise<UndoSee
   const started = performance.now()
   return withSchemaLock(
     db.target,
-    async (): Promise<UndoSeedResult> => {
-      const runner = createRunner(db.sequelize, 'seeders')
+    async (lease): Promise<UndoSeedResult> => {
+      const runner = createRunner(db.sequelize, 'seeders', {lease})
       const applied = await runner.storage.rows()
       const result: UndoSeedResult = {database: db.target.display, undone: false, seeders: [], rows: emptyCounts(), seconds: 0}
       if (applied.length > 0) {
@@ -287,6 +290,6 @@ export async function undoSeed(db: Db, events: SeedEvents = {}): Promise<UndoSee
       }
       return {...result, seconds: Math.round(performance.now() - started) / 1000}
     },
-    {timeoutSeconds: events.lockTimeoutSeconds, onWait: events.onLockWait},
+    lockOptions(events, 'db seed --undo'),
   )
 }

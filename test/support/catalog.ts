@@ -6,6 +6,7 @@
 import {QueryTypes} from 'sequelize'
 
 import type {Db} from '../../src/db/index.js'
+import {LEASE_TABLE} from '../../src/db/lease.js'
 
 export interface ColumnInfo {
   name: string
@@ -42,8 +43,12 @@ function quote(name: string): string {
   return `"${name.replace(/"/g, '""')}"`
 }
 
-/** The base tables of the database, sorted (SQLite's internal tables left out). */
-export async function tableNames(db: Db): Promise<string[]> {
+/**
+ * The base tables of the database, sorted. Left out: SQLite's internal tables, and the schema
+ * lock's lease table (MySQL), which exists once any runner took the lock, whatever the
+ * migrations did; `withLease` keeps it.
+ */
+export async function tableNames(db: Db, options: {withLease?: boolean} = {}): Promise<string[]> {
   const rows =
     db.dialect === 'mysql'
       ? await select<{name: string}>(
@@ -51,7 +56,10 @@ export async function tableNames(db: Db): Promise<string[]> {
           "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'",
         )
       : await select<{name: string}>(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-  return rows.map((row) => row.name).sort()
+  return rows
+    .map((row) => row.name)
+    .filter((name) => options.withLease || name !== LEASE_TABLE)
+    .sort()
 }
 
 export async function columns(db: Db, table: string): Promise<ColumnInfo[]> {
@@ -177,4 +185,23 @@ export async function metaRows(db: Db): Promise<Record<string, unknown>[]> {
   return rows.map((row) =>
     Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])),
   )
+}
+
+/**
+ * The CREATE statement of every table as the database prints it (SHOW CREATE TABLE; on SQLite
+ * the table's and its indexes' SQL), AUTO_INCREMENT counters left out: equal statements,
+ * equal schemas, down to column order and the text of each CHECK.
+ */
+export async function createStatements(db: Db, options: {withLease?: boolean} = {}): Promise<Record<string, string>> {
+  const statements: Record<string, string> = {}
+  for (const table of await tableNames(db, options)) {
+    if (db.dialect === 'mysql') {
+      const [row] = await select<Record<string, string>>(db, `SHOW CREATE TABLE \`${table}\``)
+      statements[table] = row['Create Table'].replace(/ AUTO_INCREMENT=\d+/, '')
+    } else {
+      const rows = await select<{sql: string | null}>(db, 'SELECT sql FROM sqlite_master WHERE tbl_name = ? ORDER BY type DESC, name', [table])
+      statements[table] = rows.map((row) => row.sql ?? '').join(';\n')
+    }
+  }
+  return statements
 }

@@ -49,3 +49,31 @@ export function runCli(args: string[], options: RunOptions = {}) {
     child.stdin.end(options.input ?? '')
   })
 }
+
+export interface StartedCli {
+  child: ReturnType<typeof spawn>
+  /** Settles when the process ended (also when killed: code -1). */
+  result: Promise<CliResult>
+}
+
+/** Starts the built CLI and returns at once, for tests that stop or kill it on the way. */
+export function startCli(args: string[], options: RunOptions = {}): StartedCli {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), bin, ...args], {
+    env: options.env ?? isolatedEnv(),
+    stdio: 'pipe',
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk) => (stdout += chunk))
+  child.stderr.on('data', (chunk) => (stderr += chunk))
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000)
+  const result = new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({code: code ?? -1, stdout, stderr})
+    })
+  })
+  child.stdin.end(options.input ?? '')
+  return {child, result}
+}

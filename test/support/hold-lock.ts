@@ -6,7 +6,11 @@
 import {parseDatabaseUrl} from '../../src/config/database-url.js'
 import {withSchemaLock} from '../../src/db/lock.js'
 
-await withSchemaLock(parseDatabaseUrl(process.argv[2]), async () => {
-  process.stdout.write('locked\n')
-  await new Promise(() => setInterval(() => {}, 60_000))
-})
+await withSchemaLock(
+  parseDatabaseUrl(process.argv[2]),
+  async () => {
+    process.stdout.write('locked\n')
+    await new Promise(() => setInterval(() => {}, 60_000))
+  },
+  {task: 'hold-lock'},
+)

@@ -1,0 +1,188 @@
+/**
+ * The queryInterface a migration or seeder step gets from the runner, made of the real one:
+ *
+ * - Bound to the step's transaction (SQLite migrations, every seeder): every statement runs in
+ *   it, also the several statements of SQLite's table rebuilds (addConstraint, changeColumn…),
+ *   which Sequelize would otherwise send on its 'default' connection, outside the transaction.
+ *   A step's own `sequelize.transaction(fn)` runs `fn` in that same transaction, so that the
+ *   runner can add the SequelizeMeta/SequelizeData row and the lease fence before it commits.
+ * - Resumable (MySQL, where DDL cannot be rolled back): the operations that would fail when a
+ *   killed runner already did them — addIndex, addConstraint, addColumn, removeIndex,
+ *   removeConstraint, removeColumn, renameColumn, renameTable, createTable — first look in
+ *   information_schema for what exists (by name), and count the database's own "already exists"
+ *   / "does not exist" errors as done: a dead client's ALTER may still be finishing on the
+ *   server when the next runner starts. createTable and dropTable already say IF (NOT) EXISTS.
+ *   A rerun replays the migration from its first operation, so each operation must lead toward
+ *   the end state: renaming (or retyping) what the same migration added is not resumable; put
+ *   such a change in a migration of its own. Data statements (UPDATE backfills) must be safe to
+ *   run twice, e.g. `UPDATE … SET x = … WHERE x IS NULL`.
+ * - Checked: before each operation the runner's lease must not be known lost.
+ * - Pausable (tests only): `migration:step` before each operation, see src/test-pause.ts.
+ */
+import {QueryTypes, type QueryInterface, type Sequelize, type Transaction} from 'sequelize'
+
+import {testPause} from '../test-pause.js'
+import {errnoOf} from './lease.js'
+
+// What MySQL and MariaDB answer when the thing is already there, or already gone.
+const ER_TABLE_EXISTS = 1050
+const ER_DUP_FIELDNAME = 1060
+const ER_DUP_KEYNAME = 1061
+const ER_CANT_DROP_FIELD_OR_KEY = 1091
+const ER_BAD_TABLE = 1051
+/** MariaDB: duplicate CHECK constraint name; MySQL: duplicate foreign key name. */
+const ER_DUP_CONSTRAINT_NAME = 1826
+/** MySQL 8: duplicate CHECK constraint name. */
+const ER_CHECK_CONSTRAINT_DUP_NAME = 3822
+/** MySQL 8: dropping a constraint that is not there. */
+const ER_CONSTRAINT_NOT_FOUND = 3940
+/** "Can't create table (errno: 121 Duplicate key…)": a foreign key name in use, on MariaDB. */
+const ER_CANT_CREATE_TABLE = 1005
+
+type TableName = string | {tableName: string}
+const nameOf = (table: TableName) => (typeof table === 'string' ? table : table.tableName)
+
+export interface StepInterfaceOptions {
+  /** Run every statement in this transaction. */
+  transaction?: Transaction
+  /** Make the schema operations idempotent (MySQL). */
+  resumable?: boolean
+  /** Pause at `migration:step` before each schema operation (tests). */
+  pausable?: boolean
+  /** Called before each schema operation: throws when the runner lost its lease. */
+  check?: () => Promise<void>
+}
+
+/** A view of `sequelize` whose statements all run in `transaction`. */
+function boundSequelize(sequelize: Sequelize, transaction: Transaction, queryInterface: () => QueryInterface): Sequelize {
+  return new Proxy(sequelize, {
+    get(target, property, receiver) {
+      if (property === 'query') {
+        return (sql: unknown, options?: {transaction?: Transaction | null}) =>
+          target.query(sql as string, {...options, transaction: options?.transaction ?? transaction})
+      }
+      if (property === 'transaction') {
+        // sequelize.transaction(fn) or (options, fn): fn joins the step's transaction.
+        return (first: unknown, second?: unknown) => {
+          const fn = (typeof first === 'function' ? first : second) as ((t: Transaction) => Promise<unknown>) | undefined
+          if (!fn) throw new Error('a step runs in the runner\'s transaction: call sequelize.transaction with a callback')
+          return fn(transaction)
+        }
+      }
+      if (property === 'getQueryInterface') return queryInterface
+      return Reflect.get(target, property, receiver) as unknown
+    },
+  })
+}
+
+/** The queryInterface (and its sequelize) for one step; see the top of this file. */
+export function stepInterface(
+  queryInterface: QueryInterface,
+  options: StepInterfaceOptions,
+): {queryInterface: QueryInterface; sequelize: Sequelize} {
+  const base = queryInterface
+  const step = Object.create(base) as QueryInterface
+  const sequelize = options.transaction ? boundSequelize(base.sequelize, options.transaction, () => step) : base.sequelize
+  Object.defineProperty(step, 'sequelize', {value: sequelize})
+
+  type Method = (...args: never[]) => Promise<unknown>
+  const override = (name: keyof QueryInterface, body: (original: Method, args: unknown[]) => Promise<unknown>) => {
+    const original = (base[name] as unknown as Method).bind(step)
+    Object.defineProperty(step, name, {
+      value: async (...args: unknown[]) => {
+        if (options.pausable) await testPause('migration:step')
+        await options.check?.()
+        return body(original, args)
+      },
+    })
+  }
+
+  const exists = async (sql: string, replacements: unknown[]) => {
+    const rows = await sequelize.query(`${sql} LIMIT 1`, {type: QueryTypes.SELECT, replacements})
+    return rows.length > 0
+  }
+  const tableExists = (table: TableName) =>
+    exists('SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [nameOf(table)])
+  const columnExists = (table: TableName, column: string) =>
+    exists('SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?', [
+      nameOf(table),
+      column,
+    ])
+  const indexExists = (table: TableName, index: string) =>
+    exists('SELECT 1 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ?', [
+      nameOf(table),
+      index,
+    ])
+  const constraintExists = (table: TableName, constraint: string) =>
+    exists(
+      'SELECT 1 FROM information_schema.TABLE_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ? AND CONSTRAINT_NAME = ?',
+      [nameOf(table), constraint],
+    )
+  /** Runs `run`; an error that says it was done already counts as done. */
+  const unlessDone = async (codes: number[], run: () => Promise<unknown>) => {
+    try {
+      return await run()
+    } catch (error) {
+      const errno = errnoOf(error)
+      if (errno !== undefined && codes.includes(errno)) return undefined
+      if (errno === ER_CANT_CREATE_TABLE && codes.includes(ER_DUP_CONSTRAINT_NAME) && /errno: 121/.test(String((error as Error).message))) {
+        return undefined
+      }
+      throw error
+    }
+  }
+
+  if (options.resumable) {
+    override('createTable', (original, args) => unlessDone([ER_TABLE_EXISTS], () => original(...(args as never[]))))
+    override('dropTable', (original, args) => unlessDone([ER_BAD_TABLE], () => original(...(args as never[]))))
+    override('addColumn', async (original, args) => {
+      const [table, column] = args as [TableName, string]
+      if (await columnExists(table, column)) return undefined
+      return unlessDone([ER_DUP_FIELDNAME], () => original(...(args as never[])))
+    })
+    override('removeColumn', async (original, args) => {
+      const [table, column] = args as [TableName, string]
+      if (!(await columnExists(table, column))) return undefined
+      return unlessDone([ER_CANT_DROP_FIELD_OR_KEY], () => original(...(args as never[])))
+    })
+    override('renameColumn', async (original, args) => {
+      const [table, before, after] = args as [TableName, string, string]
+      if (!(await columnExists(table, before)) && (await columnExists(table, after))) return undefined
+      return original(...(args as never[]))
+    })
+    override('renameTable', async (original, args) => {
+      const [before, after] = args as [TableName, TableName]
+      if (!(await tableExists(before)) && (await tableExists(after))) return undefined
+      return unlessDone([ER_TABLE_EXISTS], () => original(...(args as never[])))
+    })
+    override('addIndex', async (original, args) => {
+      const [table, attributes, options] = args as [TableName, unknown, {name?: string} | undefined]
+      const name = Array.isArray(attributes) ? options?.name : (attributes as {name?: string} | undefined)?.name
+      if (name && (await indexExists(table, name))) return undefined
+      return unlessDone([ER_DUP_KEYNAME], () => original(...(args as never[])))
+    })
+    override('removeIndex', async (original, args) => {
+      const [table, index] = args as [TableName, unknown]
+      if (typeof index === 'string' && !(await indexExists(table, index))) return undefined
+      return unlessDone([ER_CANT_DROP_FIELD_OR_KEY], () => original(...(args as never[])))
+    })
+    override('addConstraint', async (original, args) => {
+      const [table, constraint] = args as [TableName, {name?: string; type?: string}]
+      if (constraint?.name && (await constraintExists(table, constraint.name))) return undefined
+      return unlessDone([ER_DUP_KEYNAME, ER_DUP_CONSTRAINT_NAME, ER_CHECK_CONSTRAINT_DUP_NAME], () => original(...(args as never[])))
+    })
+    override('removeConstraint', async (original, args) => {
+      const [table, constraint] = args as [TableName, string]
+      if (!(await constraintExists(table, constraint))) return undefined
+      return unlessDone([ER_CANT_DROP_FIELD_OR_KEY, ER_CONSTRAINT_NOT_FOUND], () => original(...(args as never[])))
+    })
+  }
+  if (options.pausable || options.check) {
+    // The operations not made resumable above still get their pause and check.
+    for (const name of ['createTable', 'dropTable', 'addColumn', 'removeColumn', 'changeColumn', 'renameColumn', 'renameTable',
+      'addIndex', 'removeIndex', 'addConstraint', 'removeConstraint', 'bulkInsert', 'bulkUpdate', 'bulkDelete'] as const) {
+      if (!Object.hasOwn(step, name)) override(name, (original, args) => original(...(args as never[])))
+    }
+  }
+  return {queryInterface: step, sequelize}
+}
