@@ -1,4 +1,4 @@
-import {DataTypes, addCheck, type MigrationFn} from '../src/db/migration-kit.js'
+import {DataTypes, addCheck, removeCheck, type MigrationFn} from '../src/db/migration-kit.js'
 
 // The guards of the rules that must hold on a multi-primary cluster, where a row lock is seen
 // by one node only and only conflicting writes are certified (see src/services/rules/):
@@ -8,8 +8,9 @@ import {DataTypes, addCheck, type MigrationFn} from '../src/db/migration-kit.js'
 //   add up to, raised by a compare-and-set; never above total_price;
 // - payments.refunded_amount: what a charge's completed refunds add up to, raised by a
 //   compare-and-set; never above the charge, and 0 on refunds.
-// Each step finds what it needs already there when a killed run is repeated: the columns are
-// added with their defaults, filled from the rows by idempotent updates, then checked.
+// A killed run is finished by the next: on MySQL each step finds what it needs already there
+// (the columns are added with their defaults, filled from the rows by updates that recompute
+// them, then checked); on SQLite the migration is one transaction.
 const money = {type: DataTypes.DECIMAL(12, 2), allowNull: false, defaultValue: 0}
 // A total of 0 always passes, so that these never hide what the older CHECKs say of a bad row.
 const CHARGED_WITHIN_TOTAL = 'charged_amount = 0 OR (charged_amount > 0 AND charged_amount <= total_price)'
@@ -59,12 +60,10 @@ export const up: MigrationFn = async ({context}) => {
 
 export const down: MigrationFn = async ({context}) => {
   const {queryInterface, dialect} = context
-  if (dialect === 'mysql') {
-    // Sequelize's removeConstraint takes a CHECK for an index (DROP INDEX); MySQL 8.0.19+ and MariaDB know DROP CONSTRAINT.
-    await queryInterface.sequelize.query('ALTER TABLE payments DROP CONSTRAINT payments_refunded_within_amount')
-    await queryInterface.sequelize.query('ALTER TABLE bookings DROP CONSTRAINT bookings_charged_within_total')
-  }
+  await removeCheck(context, 'payments', 'payments_refunded_within_amount')
+  await removeCheck(context, 'bookings', 'bookings_charged_within_total')
   // SQLite (3.35+) drops a column with its own CHECK; Sequelize would rebuild the table instead.
+  // (A SQLite migration runs in one transaction; on MySQL removeColumn skips a column already gone.)
   const drop = (table: string, column: string) =>
     dialect === 'sqlite'
       ? queryInterface.sequelize.query(`ALTER TABLE ${table} DROP COLUMN ${column}`)

@@ -38,6 +38,22 @@ export async function addCheck(context: MigrationContext, table: string, name: s
   })
 }
 
+/**
+ * Drops a named CHECK constraint, if it is there (a rerun of a killed `down` finds it gone).
+ * MySQL only: Sequelize's removeConstraint takes a CHECK for an index there; SQLite keeps a
+ * column's CHECK with the column (drop the column instead).
+ */
+export async function removeCheck(context: MigrationContext, table: string, name: string) {
+  if (context.dialect !== 'mysql') return
+  const {sequelize} = context.queryInterface
+  const [found] = await sequelize.query(
+    'SELECT 1 FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND CONSTRAINT_NAME = ?',
+    {replacements: [table, name]},
+  )
+  const q = (identifier: string) => context.queryInterface.quoteIdentifier(identifier)
+  if ((found as unknown[]).length > 0) await sequelize.query(`ALTER TABLE ${q(table)} DROP CONSTRAINT ${q(name)}`)
+}
+
 /** A foreign key column: NOT NULL unless said otherwise, RESTRICT on delete and update (ids never change; and MariaDB forbids CHECKs on cascading columns). */
 export function references(table: string, options: {allowNull?: boolean; onDelete?: string} = {}) {
   return {
