@@ -515,7 +515,7 @@ input RecordPaymentInput {
   transactionId: String!
   "Default completed."
   status: ChargeStatus
-  "Default now."
+  "When it was paid: a date (YYYY-MM-DD, midnight UTC) or a date-time with Z or an offset; anything else is BAD_USER_INPUT. Default now."
   paymentDate: DateTime
 }
 

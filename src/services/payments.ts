@@ -19,7 +19,7 @@ import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../
 import {audit} from './audit.js'
 import {bookingRole, paymentScope, requireAdmin, requireUser, type BookingRole} from './authz.js'
 import type {ServiceContext} from './context.js'
-import {isoDateTime} from './dates.js'
+import {isoDateTime, parseInstant} from './dates.js'
 import {formatCents, parseAmount, toCents} from './money.js'
 import {page, type Page, type PageInput} from './pagination.js'
 import {inTransaction, lockRow} from './transaction.js'
@@ -96,12 +96,9 @@ export function checkChargeStatus(value: string): 'pending' | 'completed' | 'fai
   return value as 'pending' | 'completed' | 'failed'
 }
 
+/** When a payment was made: ISO 8601 only (see parseInstant); now when not given. */
 export function checkPaymentDate(value: string | undefined): Date {
-  const paymentDate = value ? new Date(value) : new Date()
-  if (Number.isNaN(paymentDate.getTime())) {
-    throw new ValidationError(`payment date "${value}" is not a date`, {details: {field: 'paymentDate'}})
-  }
-  return paymentDate
+  return value ? parseInstant(value, 'paymentDate') : new Date()
 }
 
 export function checkReason(value: string | null | undefined): string | null {
