@@ -5,7 +5,7 @@
  * only admins and the user themself see the email. Admins administer users; a user may see
  * and update themself and set their own password (giving the current one).
  */
-import {Op, UniqueConstraintError, col, fn, where, type Transaction, type WhereOptions} from 'sequelize'
+import {Op, UniqueConstraintError, type Transaction, type WhereOptions} from 'sequelize'
 
 import type {User} from '../db/models.js'
 import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
@@ -16,7 +16,8 @@ import type {ServiceContext} from './context.js'
 import {isoDateTime} from './dates.js'
 import {page, type Page, type PageInput} from './pagination.js'
 import {UNUSABLE_PASSWORD_HASH, hashPassword} from './passwords.js'
-import {containsAny, containsPattern} from './search.js'
+import {scrubPersonalData} from './erasure.js'
+import {containsAny} from './search.js'
 import {inTransaction} from './transaction.js'
 
 export interface UserView {
@@ -313,54 +314,29 @@ export interface EraseUserResult {
 
 /**
  * GDPR erasure: the user's username, email, names and password are replaced, review texts
- * removed and every audit event that named them scrubbed; bookings, payments and ratings
- * stay, so the books still add up. The account is deactivated. Cannot be undone.
+ * removed, and their personal data (every value they have had) replaced in the audit events
+ * that are theirs (about them, made by them, about their bookings, payments, reviews and
+ * tokens) and in the reasons of their payments; see erasure.ts for how those are found
+ * exactly. Bookings, payments and ratings stay, so the books still add up. The account is
+ * deactivated and its tokens deleted. Cannot be undone.
  */
 export async function eraseUser(ctx: ServiceContext, ref: string | number): Promise<EraseUserResult> {
   requireAdmin(ctx, 'erase users')
   return inTransaction(ctx, async (transaction) => {
-    const {User, Review, AuditEvent} = ctx.db.models
+    const {User, Review} = ctx.db.models
     const user = await findUser(ctx, ref, transaction)
-    const old = {username: user.username, email: user.email, firstName: user.firstName, lastName: user.lastName}
     const username = `erased-${user.id}`
+    const email = `erased-${user.id}@erased.invalid`
+    // While the row still holds the values to find.
+    const {auditEventsScrubbed} = await scrubPersonalData(ctx, transaction, user, {username, email})
     await User.update(
-      {
-        username,
-        email: `erased-${user.id}@erased.invalid`,
-        firstName: null,
-        lastName: null,
-        passwordHash: UNUSABLE_PASSWORD_HASH,
-        isActive: false,
-        isAdmin: false,
-      },
+      {username, email, firstName: null, lastName: null, passwordHash: UNUSABLE_PASSWORD_HASH, isActive: false, isAdmin: false},
       {where: {id: user.id}, transaction},
     )
     await ctx.db.models.ApiToken.destroy({where: {userId: user.id}, transaction})
     await ctx.db.models.LoginAttempt.destroy({where: {userId: user.id}, transaction})
     const [reviewsScrubbed] = await Review.update({comment: null}, {where: {reviewerId: user.id}, transaction})
-    // Audit events about the user, by the user, or mentioning their data.
-    const personal = [old.username, old.email, old.firstName, old.lastName].filter((v): v is string => Boolean(v && v.length >= 3))
-    const events = await AuditEvent.findAll({
-      where: {
-        [Op.or]: [
-          {entity: 'user', entityId: String(user.id)},
-          {actor: old.username},
-          // `{changes: {[Op.like]: …}}` would JSON-encode the pattern and match nothing. Compare the
-          // stored JSON text instead, without regard to case (MySQL keeps JSON as utf8mb4_bin).
-          ...personal.map((value) =>
-            where(fn('LOWER', col('changes')), Op.like, containsPattern(ctx.db.sequelize, JSON.stringify(value).slice(1, -1), {lower: true})),
-          ),
-        ],
-      },
-      transaction,
-    })
-    for (const event of events) {
-      await event.update(
-        {actor: event.actor === old.username ? username : event.actor, changes: event.changes ? {erased: true} : null},
-        {transaction},
-      )
-    }
     await audit(ctx, transaction, {action: 'user.erase', entity: 'user', entityId: user.id, changes: null})
-    return {id: user.id, username, reviewsScrubbed, auditEventsScrubbed: events.length}
+    return {id: user.id, username, reviewsScrubbed, auditEventsScrubbed}
   })
 }
