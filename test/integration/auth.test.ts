@@ -22,11 +22,14 @@ import {
 } from '../../src/errors.js'
 import {
   API_TOKEN_DEFAULT_DAYS,
+  COMPARE_COST_CAP,
   DEFAULT_AUTH_POLICY,
   LAST_USED_RESOLUTION_MS,
   authenticate,
+  compareCosts,
   createToken,
   dummyHash,
+  forgetWorkCeiling,
   hashToken,
   listTokens,
   login,
@@ -36,6 +39,7 @@ import {
 } from '../../src/services/auth.js'
 import {anonymousActor, type AuthPolicy, type ServiceContext} from '../../src/services/context.js'
 import {createUser, eraseUser, setActive, setPassword} from '../../src/services/users.js'
+import {recordBcryptWork, rounds} from '../support/bcrypt-work.js'
 import {fixtures, testContext} from '../support/fixtures.js'
 import {dumpTables, expectRefused, useScenario} from '../support/integration.js'
 
@@ -395,14 +399,66 @@ describe('authentication (integration)', () => {
     })
   })
 
+  describe('bcrypt work: the same for every login, whatever the stored hash (issue 12, item 11)', function () {
+    this.timeout(120_000)
+    let work: ReturnType<typeof recordBcryptWork>
+    beforeEach(() => {
+      forgetWorkCeiling(s.db)
+      work = recordBcryptWork()
+    })
+    afterEach(() => work.restore())
+
+    /** The bcrypt rounds of one failed login of `name`, as `ctx` runs it. */
+    const roundsOf = async (ctx: ServiceContext, name: string, password = 'not-the-password') => {
+      work.take()
+      await expectKind(() => login(ctx, {login: name, password}), 'UNAUTHENTICATED')
+      return rounds(work.take())
+    }
+
+    it('compareCosts pads a cheaper hash up to the ceiling and gives an unknown name one compare at it', () => {
+      expect(compareCosts(undefined, 12)).to.deep.equal([12])
+      expect(compareCosts(12, 12)).to.deep.equal([12])
+      expect(compareCosts(10, 12)).to.deep.equal([10, 10, 11])
+      expect(compareCosts(4, 10)).to.deep.equal([4, 4, 5, 6, 7, 8, 9])
+      expect(compareCosts(14, 12)).to.deep.equal([14])
+      for (let stored = 4; stored <= 12; stored++) expect(rounds(compareCosts(stored, 12)), `cost ${stored}`).to.equal(2 ** 12)
+      expect(COMPARE_COST_CAP).to.be.at.least(12)
+    })
+
+    it('a configured cost above the stored hashes: unknown, cheaper, inactive and erased accounts all do 2^cost rounds', async () => {
+      // The scenario's hashes are of cost 4; the server is configured with 7.
+      const ctx = anonymous({maxFailures: 1_000_000}, 7)
+      await createUser({...s.ctx, bcryptCost: 7}, {username: 'seven.cost', email: 'seven@example.com', password: 'the-right-password'})
+      const erased = await createUser(s.ctx, {username: 'to.erase', email: 'erase@example.com', password: 'the-right-password'})
+      await eraseUser(s.ctx, erased.id)
+      const names = ['nobody.here', users.guest.username, users.guest.email, 'seven.cost', users.inactive.username, `erased-${erased.id}`, 'nobody@example.com']
+      for (const name of names) expect(await roundsOf(ctx, name), name).to.equal(2 ** 7)
+    })
+
+    it('a stored hash costlier than the configured cost raises every login to it, unknown names included', async () => {
+      await createUser({...s.ctx, bcryptCost: 8}, {username: 'eight.cost', email: 'eight@example.com', password: 'the-right-password'})
+      const ctx = anonymous({maxFailures: 1_000_000}, 5)
+      for (const name of ['nobody.here', users.guest.username, 'eight.cost', users.inactive.email]) expect(await roundsOf(ctx, name), name).to.equal(2 ** 8)
+    })
+
+    it('the right password costs the same rounds too (the session is made after)', async () => {
+      const ctx = anonymous({}, 6)
+      work.take()
+      await login(ctx, {login: users.guest.username, password: users.guest.password})
+      expect(rounds(work.take())).to.equal(2 ** 6)
+    })
+  })
+
   describe('timing: unknown account vs wrong password', function () {
     this.timeout(600_000)
 
-    it('take the same time within 10% (medians of 200 tries each, bcrypt cost 10, interleaved; up to 3 measurements)', async () => {
+    it('take the same time within 10% (medians of 200 tries each; stored hash of cost 8, configured cost 10; interleaved; up to 3 measurements)', async () => {
+      forgetWorkCeiling(s.db)
       const cost = 10
       // Limits out of the way: both paths are measured as an attacker probing an account sees them.
       const ctx = anonymous({maxFailures: 1_000_000}, cost)
-      await createUser({...s.ctx, bcryptCost: cost}, {username: 'timed.user', email: 'timed@example.com', password: 'the-right-password'})
+      // The account's hash was made at a lower cost than the server's (as the audit found: seeded at 10, served at 12).
+      await createUser({...s.ctx, bcryptCost: 8}, {username: 'timed.user', email: 'timed@example.com', password: 'the-right-password'})
       const time = async (input: {login: string; password: string}) => {
         const start = process.hrtime.bigint()
         const error = await failure(() => login(ctx, input))

@@ -6,11 +6,13 @@
  */
 import {expect} from 'chai'
 
+import {forgetWorkCeiling} from '../../src/services/auth.js'
 import {confirmBooking, createBooking} from '../../src/services/bookings.js'
 import {recordCharge, refundPayment} from '../../src/services/payments.js'
 import {createProperty} from '../../src/services/properties.js'
 import {createUser} from '../../src/services/users.js'
 import {otherHost} from '../support/actors.js'
+import {recordBcryptWork, rounds} from '../support/bcrypt-work.js'
 import {testDialect} from '../support/db.js'
 import {day, fixtures} from '../support/fixtures.js'
 import {codes, ok, useGraphQLServer} from '../support/graphql.js'
@@ -67,5 +69,29 @@ describe(`accounts over GraphQL (issue 12, items 10–12; ${testDialect})`, func
       expect(response.errors![0].message).not.to.include(`payment ${secret.refund.id}`)
       expect(response.errors![0].message).to.match(/already used for another payment/)
     })
+  })
+})
+
+describe(`login over GraphQL does the same bcrypt work for every name (issue 12, item 11; ${testDialect})`, function () {
+  this.timeout(120_000)
+  // Configured above the scenario's hashes (cost 4), as the audit's server (12) was above its seed (10).
+  const s = useGraphQLServer('graphql_login_work', {bcryptCost: 7})
+  let work: ReturnType<typeof recordBcryptWork>
+  beforeEach(() => {
+    forgetWorkCeiling(s.db)
+    work = recordBcryptWork()
+  })
+  afterEach(() => work.restore())
+
+  it('an unknown name, a wrong password, an inactive account: 2^7 rounds each, and the same answer', async () => {
+    const answers = new Set<string>()
+    for (const name of ['nobody.here', users.guest.username, users.guest.email, users.inactive.username, 'nobody@example.com']) {
+      work.take()
+      const response = await s.gql('mutation ($l: String!) { login(login: $l, password: "not-the-password") { token } }', {l: name}, {anonymous: true})
+      expect(codes(response), name).to.deep.equal(['UNAUTHENTICATED'])
+      answers.add(response.errors![0].message)
+      expect(rounds(work.take()), name).to.equal(2 ** 7)
+    }
+    expect(answers.size).to.equal(1)
   })
 })
