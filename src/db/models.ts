@@ -101,6 +101,8 @@ export class ApiToken extends Model<InferAttributes<ApiToken>, InferCreationAttr
   declare expiresAt: Date | null
   declare lastUsedAt: Date | null
   declare revokedAt: Date | null
+  /** The session or token this token was made with (null: a login's session, or a token made at the command line). */
+  declare createdByTokenId: CreationOptional<number | null>
   declare createdAt: CreationOptional<Date>
   declare updatedAt: CreationOptional<Date>
 }
@@ -235,6 +237,7 @@ export function defineModels(sequelize: Sequelize): Models {
       expiresAt: dateTime(true),
       lastUsedAt: dateTime(true),
       revokedAt: dateTime(true),
+      createdByTokenId: {type: DataTypes.INTEGER, allowNull: true},
       ...timestamps(),
     },
     {sequelize, modelName: 'ApiToken', tableName: 'api_tokens'},

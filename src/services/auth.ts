@@ -374,7 +374,7 @@ export async function authenticate(db: Db, token: string): Promise<Actor> {
       {where: {id: row.id, [Op.or]: [{lastUsedAt: null}, {lastUsedAt: {[Op.lte]: stale}}]}, silent: true},
     ).catch(() => undefined)
   }
-  return userActor(row.user)
+  return {...userActor(row.user), tokenId: row.id}
 }
 
 /** Ends the session (or API token) given. Idempotent: an unknown or ended token changes nothing. */
@@ -510,7 +510,7 @@ export async function createToken(ctx: ServiceContext, input: CreateTokenInput):
   const expiresAt = new Date(Date.now() + days * DAY_MS)
   return inTransaction(ctx, async (transaction) => {
     const row = await ctx.db.models.ApiToken.create(
-      {userId: owner.id, name, tokenHash: hashToken(token), expiresAt, lastUsedAt: null, revokedAt: null},
+      {userId: owner.id, name, tokenHash: hashToken(token), expiresAt, lastUsedAt: null, revokedAt: null, createdByTokenId: ctx.actor.tokenId ?? null},
       {transaction},
     )
     await audit(ctx, transaction, {
@@ -569,11 +569,32 @@ export async function revokeToken(ctx: ServiceContext, id: number): Promise<Toke
   })
 }
 
-/** Revokes every live session of a user (after a password change), in the caller's transaction. */
-export async function revokeSessions(ctx: ServiceContext, userId: number, transaction: Transaction): Promise<number> {
-  const [count] = await ctx.db.models.ApiToken.update(
-    {revokedAt: new Date()},
-    {where: {userId, name: SESSION_TOKEN_NAME, revokedAt: null}, transaction},
-  )
+/**
+ * Ends the sessions of a user and every token made with one of them, or with a token so made,
+ * and so on (whoever's it is: an admin's session may have made tokens for others), in the
+ * caller's transaction: what a password change and a deactivation do, so that a stolen session
+ * leaves nothing behind. Sessions that already ended count as makers too (a token outlives the
+ * session it was made with). Tokens made otherwise (at the command line, or by a token that
+ * no session made) stay. Returns how many tokens were revoked.
+ */
+export async function endSessions(ctx: ServiceContext, userId: number, transaction: Transaction): Promise<number> {
+  const {ApiToken} = ctx.db.models
+  const sessions = await ApiToken.findAll({attributes: ['id'], where: {userId, name: SESSION_TOKEN_NAME}, transaction})
+  const ended = new Set(sessions.map((row) => row.id))
+  for (let makers = [...ended]; makers.length > 0; ) {
+    const made: number[] = []
+    for (let i = 0; i < makers.length; i += 500) {
+      const rows = await ApiToken.findAll({attributes: ['id'], where: {createdByTokenId: makers.slice(i, i + 500)}, transaction})
+      for (const row of rows) if (!ended.has(row.id)) made.push(row.id)
+    }
+    for (const id of made) ended.add(id)
+    makers = made
+  }
+  const ids = [...ended]
+  let count = 0
+  for (let i = 0; i < ids.length; i += 500) {
+    const [revoked] = await ApiToken.update({revokedAt: new Date()}, {where: {id: ids.slice(i, i + 500), revokedAt: null}, transaction})
+    count += revoked
+  }
   return count
 }

@@ -10,7 +10,7 @@ import {Op, UniqueConstraintError, type Transaction, type WhereOptions} from 'se
 import type {User} from '../db/models.js'
 import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {audit, diff} from './audit.js'
-import {attemptPassword, revokeSessions} from './auth.js'
+import {attemptPassword, endSessions} from './auth.js'
 import {canSeeEmail, isAdmin, requireAdmin, requireSelfOrAdmin, requireUser} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {isoDateTime} from './dates.js'
@@ -230,7 +230,8 @@ export interface SetPasswordOptions {
 
 /**
  * Sets a user's password (admins: anyone's; users: their own, giving the current one, which
- * counts as a login attempt). Every session of the user ends; API tokens stay.
+ * counts as a login attempt). Every session of the user ends, and every token made with one
+ * (see endSessions); API tokens made otherwise stay.
  */
 export async function setPassword(ctx: ServiceContext, ref: string | number, password: string, options: SetPasswordOptions = {}): Promise<UserView> {
   requireUser(ctx, 'set passwords')
@@ -248,19 +249,25 @@ export async function setPassword(ctx: ServiceContext, ref: string | number, pas
   return inTransaction(ctx, async (transaction) => {
     const user = await findUser(ctx, target.id, transaction)
     await user.update({passwordHash}, {transaction})
-    await revokeSessions(ctx, user.id, transaction)
+    await endSessions(ctx, user.id, transaction)
     // The audit trail says that it changed, never what to.
     await audit(ctx, transaction, {action: 'user.set-password', entity: 'user', entityId: user.id, changes: null})
     return userView(ctx, user)
   })
 }
 
+/**
+ * Activates or deactivates a user (admins). Deactivation ends the user's sessions and the
+ * tokens made with them (see endSessions), so activating the user again brings none of them
+ * back; API tokens made otherwise are refused while the user is inactive, and work again after.
+ */
 export async function setActive(ctx: ServiceContext, ref: string | number, active: boolean): Promise<UserView> {
   requireAdmin(ctx, active ? 'activate users' : 'deactivate users')
   return inTransaction(ctx, async (transaction) => {
     const user = await findUser(ctx, ref, transaction)
     if (Boolean(user.isActive) === active) return userView(ctx, user)
     await user.update({isActive: active}, {transaction})
+    if (!active) await endSessions(ctx, user.id, transaction)
     await audit(ctx, transaction, {
       action: active ? 'user.activate' : 'user.deactivate',
       entity: 'user',
@@ -311,6 +318,8 @@ export async function deleteUser(ctx: ServiceContext, ref: string | number, opti
       })
     }
     await ctx.db.models.Review.destroy({where: {reviewerId: user.id}, transaction})
+    // Their tokens go with the row; what their sessions made for others ends with them.
+    await endSessions(ctx, user.id, transaction)
     await user.destroy({transaction})
     await audit(ctx, transaction, {action: 'user.delete', entity: 'user', entityId: user.id, changes: null})
     return {id: user.id, erase: false}
@@ -350,6 +359,8 @@ export async function eraseUser(ctx: ServiceContext, ref: string | number): Prom
       {username, email, firstName: null, lastName: null, passwordHash: UNUSABLE_PASSWORD_HASH, isActive: false, isAdmin: false},
       {where: {id: user.id}, transaction},
     )
+    // What their sessions made for others ends too, before their own tokens are deleted.
+    await endSessions(ctx, user.id, transaction)
     await ctx.db.models.ApiToken.destroy({where: {userId: user.id}, transaction})
     await ctx.db.models.LoginAttempt.destroy({where: {userId: user.id}, transaction})
     const [reviewsScrubbed] = await Review.update({comment: null}, {where: {reviewerId: user.id}, transaction})

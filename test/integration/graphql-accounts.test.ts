@@ -6,7 +6,7 @@
  */
 import {expect} from 'chai'
 
-import {forgetWorkCeiling} from '../../src/services/auth.js'
+import {createToken, forgetWorkCeiling} from '../../src/services/auth.js'
 import {confirmBooking, createBooking} from '../../src/services/bookings.js'
 import {recordCharge, refundPayment} from '../../src/services/payments.js'
 import {createProperty} from '../../src/services/properties.js'
@@ -93,5 +93,51 @@ describe(`login over GraphQL does the same bcrypt work for every name (issue 12,
       expect(rounds(work.take()), name).to.equal(2 ** 7)
     }
     expect(answers.size).to.equal(1)
+  })
+})
+
+describe(`tokens end with the sessions that made them, over GraphQL (issue 12, item 12; ${testDialect})`, function () {
+  this.timeout(120_000)
+  const s = useGraphQLServer('graphql_token_ends')
+  const {guest} = users
+
+  async function loginAs(user: {username: string; password: string}): Promise<string> {
+    return ok(await s.gql<{login: {token: string}}>('mutation ($l: String!, $p: String!) { login(login: $l, password: $p) { token } }', {l: user.username, p: user.password}, {anonymous: true}))
+      .login.token
+  }
+  const makeToken = async (token: string, name: string) =>
+    ok(await s.gql<{createApiToken: {token: string}}>('mutation ($n: String!) { createApiToken(name: $n) { token } }', {n: name}, {token})).createApiToken.token
+  const whoami = (token: string) => s.gql<{whoami: {actor: string}}>('{ whoami { actor } }', {}, {token})
+  const expectEnded = async (tokens: string[]) => {
+    for (const token of tokens) expect(codes(await whoami(token)), token.slice(0, 7)).to.deep.equal(['UNAUTHENTICATED'])
+  }
+  /** A session of the guest (perhaps stolen), a token made with it and a token made with that one; and a token an operator made. */
+  async function tokensOfGuest() {
+    const session = await loginAs(guest)
+    const made = await makeToken(session, 'made by the session')
+    const madeByMade = await makeToken(made, 'made by that token')
+    const byOperator = (await createToken(s.ctx, {name: 'backup script', user: s.ids.users.guest})).token
+    for (const token of [session, made, madeByMade, byOperator]) expect(ok(await whoami(token)).whoami.actor).to.equal(guest.username)
+    return {session, made, madeByMade, byOperator}
+  }
+
+  it('a password change ends every session of the user and what they made; a token made at the command line stays', async () => {
+    const t = await tokensOfGuest()
+    const current = await loginAs(guest)
+    const response = await s.gql(
+      'mutation ($ref: String!, $p: String!, $c: String) { setUserPassword(ref: $ref, password: $p, currentPassword: $c) { id } }',
+      {ref: String(s.ids.users.guest), p: 'a-brand-new-password', c: guest.password},
+      {token: current},
+    )
+    ok(response)
+    await expectEnded([t.session, t.made, t.madeByMade, current])
+    expect(ok(await whoami(t.byOperator)).whoami.actor).to.equal(guest.username)
+  })
+
+  it('deactivating and activating again brings back no session and no token a session made', async () => {
+    const t = await tokensOfGuest()
+    for (const mutation of ['deactivateUser', 'activateUser']) ok(await s.gql(`mutation ($ref: String!) { ${mutation}(ref: $ref) { id } }`, {ref: String(s.ids.users.guest)}))
+    await expectEnded([t.session, t.made, t.madeByMade])
+    expect(ok(await whoami(t.byOperator)).whoami.actor).to.equal(guest.username)
   })
 })
