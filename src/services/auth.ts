@@ -30,6 +30,7 @@ import {actorUserId, isAdmin, requireUser} from './authz.js'
 import type {Actor, AuthPolicy, ServiceContext} from './context.js'
 import {page, type Page, type PageInput} from './pagination.js'
 import {MAX_PASSWORD_BYTES} from './passwords.js'
+import {textProblem} from './text.js'
 import {inTransaction, lockRow} from './transaction.js'
 import {findUser, userView, type UserView} from './users.js'
 
@@ -174,7 +175,8 @@ async function comparePassword(ctx: ServiceContext, password: string, storedHash
   const [first, ...padding] = compareCosts(cost, ceiling)
   const matches = await bcrypt.compare(password, cost === undefined ? dummyHash(first) : storedHash!)
   for (const extra of padding) await bcrypt.compare(password, dummyHash(extra))
-  return cost !== undefined && matches && Buffer.byteLength(password, 'utf8') <= MAX_PASSWORD_BYTES
+  // No password holds a NUL (bcrypt would stop reading at it) or a lone surrogate: see checkPassword.
+  return cost !== undefined && matches && Buffer.byteLength(password, 'utf8') <= MAX_PASSWORD_BYTES && textProblem(password) === undefined
 }
 
 // ---------------------------------------------------------------------------------------------
