@@ -412,7 +412,7 @@ type Query {
   payment(ref: String!): Payment!
   "Payments. sort: id, paymentDate, createdAt."
   payments(first: Int, after: String, sort: String, bookingId: Int, kind: PaymentKind, status: PaymentStatus): PaymentConnection!
-  "The audit trail, newest first; action may end in * (booking.*); since/until are dates or date-times, inclusive."
+  "The audit trail, newest first; action may end in * (booking.*); since/until are ISO 8601 dates (midnight UTC) or date-times with Z or an offset, inclusive."
   auditEvents(
     first: Int
     after: String
