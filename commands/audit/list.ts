@@ -25,8 +25,8 @@ Exit codes: 0, 3 bad filter.`
     'entity-id': Flags.string({description: 'Id of the entity'}),
     actor: Flags.string({description: 'Who did it'}),
     action: Flags.string({description: 'Action, e.g. booking.cancel; * is a wildcard'}),
-    since: Flags.string({description: 'From this date or time (inclusive)'}),
-    until: Flags.string({description: 'Until this date or time (inclusive)'}),
+    since: Flags.string({description: 'From this date (midnight UTC) or date-time with Z or an offset (inclusive)'}),
+    until: Flags.string({description: 'Until this date (midnight UTC) or date-time with Z or an offset (inclusive)'}),
   }
 
   async run(): Promise<Page<AuditEventView>> {

@@ -19,7 +19,7 @@ Exit codes: 0, 3 invalid amount, 4 no such booking, 5 duplicate transaction id, 
     amount: Flags.string({description: 'Amount, e.g. 840.00', required: true}),
     'transaction-id': Flags.string({description: 'Unique transaction id from the payment provider', required: true}),
     status: Flags.string({description: 'Status', options: ['completed', 'pending', 'failed'], default: 'completed'}),
-    date: Flags.string({description: 'When it was paid (ISO-8601; default now)'}),
+    date: Flags.string({description: 'When it was paid: a date (YYYY-MM-DD, midnight UTC) or a date-time with Z or an offset (2027-06-15T10:30:00Z); default now'}),
   }
 
   async run(): Promise<PaymentView> {

@@ -6,7 +6,7 @@ import type {CreatedToken} from '../../src/services/auth.js'
 
 export default class TokensCreate extends BaseCommand<typeof TokensCreate> {
   static override summary = 'Create an API token for scripts (shown once)'
-  static override description = `Creates a long-lived API token (stay_t_…) for a user, for scripts that call a stayctl server: send it as "Authorization: Bearer <token>". The token is printed once and stored only as a hash: copy it now. It expires after --expires-in-days (1–365, default 90) and can be revoked with \`tokens revoke\`. Run locally, say whose token it is with --user.
+  static override description = `Creates a long-lived API token (stay_t_…) for a user, for scripts that call a stayctl server: send it as "Authorization: Bearer <token>". The token is printed once and stored only as a hash: copy it now. It expires after --expires-in-days (1–365, default 90) and can be revoked with \`tokens revoke\`. Run locally, say whose token it is with --user. A token made with a login session (with --api) ends when the password of the session's user changes or that user is deactivated; one made locally does not.
 
 Exit codes: 0, 3 invalid name, days or no --user, 4 no such user, 5 user deactivated, 6 not allowed.`
 

@@ -5,7 +5,7 @@ import type {UserView} from '../../src/services/users.js'
 
 export default class UsersDeactivate extends BaseCommand<typeof UsersDeactivate> {
   static override summary = 'Stop a user from logging in and booking'
-  static override description = `Deactivates a user: they can no longer log in or book; their data stays. Doing it twice is not an error.
+  static override description = `Deactivates a user: they can no longer log in or book; their data stays. Their sessions end, and so do the tokens made with them (activating the user again brings none back); API tokens made at the command line stop working until the user is activated. Doing it twice is not an error.
 
 Exit codes: 0, 4 no such user.`
 

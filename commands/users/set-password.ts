@@ -6,7 +6,7 @@ import type {UserView} from '../../src/services/users.js'
 
 export default class UsersSetPassword extends BaseCommand<typeof UsersSetPassword> {
   static override summary = 'Set a user’s password'
-  static override description = `Replaces a user's password: asked twice without echo on a terminal, or read from stdin with --password-stdin. 8 characters to 72 bytes (longer ones are refused, not cut).
+  static override description = `Replaces a user's password: asked twice without echo on a terminal, or read from stdin with --password-stdin. 8 characters to 72 bytes (longer ones are refused, not cut). Every session of the user ends, and so does every token made with one; API tokens made at the command line stay.
 
 Exit codes: 0, 2 no password off a terminal, 3 password too short or too long, 4 no such user.`
 

@@ -10,6 +10,7 @@ import type {Backend} from '../backend.js'
 import type {Db} from '../db/index.js'
 import {ERROR_CATALOGUE, UsageError, isStayctlError, type ErrorKind} from '../errors.js'
 import type {RemoteClient} from '../remote/client.js'
+import {checkTexts} from '../services/text.js'
 import * as flags from './flags.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -42,6 +43,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       args: this.ctor.args,
       strict: this.ctor.strict,
     })
+    // Where text enters from the command line: no flag or argument carries a NUL or a lone surrogate (exit 3).
+    for (const [name, value] of Object.entries(flags)) checkTexts(value, `--${name}`)
+    for (const [name, value] of Object.entries(args)) checkTexts(value, name.toUpperCase())
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
     // Every setting lookup of this run (database, API URL, bcrypt cost…) reads the chosen profile.

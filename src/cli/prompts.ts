@@ -3,6 +3,7 @@
  * says which flag to pass instead. @inquirer/prompts is loaded only when a prompt is shown.
  */
 import {UsageError} from '../errors.js'
+import {checkText} from '../services/text.js'
 
 export function interactive(): boolean {
   return Boolean(process.stdin.isTTY && process.stdout.isTTY) && process.env.CI !== 'true'
@@ -25,7 +26,7 @@ export async function inputOrFail(message: string, flag: string): Promise<string
     throw new UsageError(`${message.replace(/[:?]\s*$/, '')} is required`, {suggestion: `pass ${flag}`})
   }
   const {input} = await import('@inquirer/prompts')
-  return input({message})
+  return checkText(await input({message}), flag)
 }
 
 /** Reads a whole secret from stdin (for --password-stdin), without the trailing newline. */

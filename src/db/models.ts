@@ -101,6 +101,8 @@ export class ApiToken extends Model<InferAttributes<ApiToken>, InferCreationAttr
   declare expiresAt: Date | null
   declare lastUsedAt: Date | null
   declare revokedAt: Date | null
+  /** The session or token this token was made with (null: a login's session, or a token made at the command line). */
+  declare createdByTokenId: CreationOptional<number | null>
   declare createdAt: CreationOptional<Date>
   declare updatedAt: CreationOptional<Date>
 }
@@ -144,7 +146,12 @@ export interface Models {
 // Functions, not shared objects: Sequelize writes into attribute definitions (their `field`).
 const id = () => ({type: DataTypes.INTEGER, autoIncrement: true, primaryKey: true})
 const money = () => ({type: DataTypes.DECIMAL(12, 2), allowNull: false})
-const timestamps = () => ({createdAt: DataTypes.DATE, updatedAt: DataTypes.DATE})
+/**
+ * A date-time with milliseconds: every time column is DATETIME(3) on MySQL, and a DATE
+ * without a length is written there in whole seconds (read back 08.000Z after 08.301Z).
+ */
+const dateTime = (allowNull: boolean) => ({type: DataTypes.DATE(3), allowNull})
+const timestamps = () => ({createdAt: DataTypes.DATE(3), updatedAt: DataTypes.DATE(3)})
 
 /**
  * Binds the model classes to one Sequelize instance. Each instance gets its own subclasses,
@@ -212,7 +219,7 @@ export function defineModels(sequelize: Sequelize): Models {
     {
       id: id(),
       amount: money(),
-      paymentDate: {type: DataTypes.DATE, allowNull: false},
+      paymentDate: dateTime(false),
       status: {type: DataTypes.STRING(16), allowNull: false},
       transactionId: {type: DataTypes.STRING(100), allowNull: false},
       kind: {type: DataTypes.STRING(8), allowNull: false, defaultValue: 'charge'},
@@ -227,9 +234,10 @@ export function defineModels(sequelize: Sequelize): Models {
       id: id(),
       name: {type: DataTypes.STRING(100), allowNull: false},
       tokenHash: {type: DataTypes.STRING(128), allowNull: false},
-      expiresAt: {type: DataTypes.DATE, allowNull: true},
-      lastUsedAt: {type: DataTypes.DATE, allowNull: true},
-      revokedAt: {type: DataTypes.DATE, allowNull: true},
+      expiresAt: dateTime(true),
+      lastUsedAt: dateTime(true),
+      revokedAt: dateTime(true),
+      createdByTokenId: {type: DataTypes.INTEGER, allowNull: true},
       ...timestamps(),
     },
     {sequelize, modelName: 'ApiToken', tableName: 'api_tokens'},
@@ -239,9 +247,9 @@ export function defineModels(sequelize: Sequelize): Models {
       id: id(),
       subject: {type: DataTypes.STRING(64), allowNull: false},
       failures: {type: DataTypes.INTEGER, allowNull: false, defaultValue: 0},
-      windowStartedAt: {type: DataTypes.DATE, allowNull: false},
-      lockedUntil: {type: DataTypes.DATE, allowNull: true},
-      expiresAt: {type: DataTypes.DATE, allowNull: false},
+      windowStartedAt: dateTime(false),
+      lockedUntil: dateTime(true),
+      expiresAt: dateTime(false),
       ...timestamps(),
     },
     {sequelize, modelName: 'LoginAttempt', tableName: 'login_attempts'},
@@ -255,7 +263,7 @@ export function defineModels(sequelize: Sequelize): Models {
       entity: {type: DataTypes.STRING(32), allowNull: false},
       entityId: {type: DataTypes.STRING(64), allowNull: true},
       changes: {type: DataTypes.JSON, allowNull: true},
-      at: {type: DataTypes.DATE(3), allowNull: false},
+      at: dateTime(false),
     },
     {sequelize, modelName: 'AuditEvent', tableName: 'audit_events', timestamps: false},
   )

@@ -19,6 +19,7 @@ import type {CreateUserInput, UpdateUserInput, UserView} from '../services/users
 import type {GraphQLContext as Ctx} from './context.js'
 import {LIMITS} from './limits.js'
 import type {ByIdLoader, Loaders} from './loaders.js'
+import {withTextChecks} from './text-input.js'
 
 type Maybe<T> = T | null | undefined
 
@@ -174,7 +175,8 @@ const JSONScalar = new GraphQLScalarType({
   parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables),
 })
 
-export const resolvers = {
+/** Every resolver checks the text its arguments carry before it runs (text-input.ts). */
+export const resolvers = withTextChecks({
   Date: stringScalar('Date'),
   DateTime: stringScalar('DateTime'),
   Money: stringScalar('Money'),
@@ -321,4 +323,4 @@ export const resolvers = {
     refundable: (p: PaymentView & {refundable?: string | null}, _: unknown, {loaders}: Ctx) =>
       p.refundable !== undefined ? p.refundable : loaders.refundable.load(p),
   },
-}
+})

@@ -412,7 +412,7 @@ type Query {
   payment(ref: String!): Payment!
   "Payments. sort: id, paymentDate, createdAt."
   payments(first: Int, after: String, sort: String, bookingId: Int, kind: PaymentKind, status: PaymentStatus): PaymentConnection!
-  "The audit trail, newest first; action may end in * (booking.*); since/until are dates or date-times, inclusive."
+  "The audit trail, newest first; action may end in * (booking.*); since/until are ISO 8601 dates (midnight UTC) or date-times with Z or an offset, inclusive."
   auditEvents(
     first: Int
     after: String
@@ -515,7 +515,7 @@ input RecordPaymentInput {
   transactionId: String!
   "Default completed."
   status: ChargeStatus
-  "Default now."
+  "When it was paid: a date (YYYY-MM-DD, midnight UTC) or a date-time with Z or an offset; anything else is BAD_USER_INPUT. Default now."
   paymentDate: DateTime
 }
 

@@ -5,9 +5,9 @@
 import {Op, type Transaction, type WhereOptions} from 'sequelize'
 
 import type {AuditEvent} from '../db/models.js'
-import {ValidationError} from '../errors.js'
 import {requireAdmin} from './authz.js'
 import type {ServiceContext} from './context.js'
+import {parseInstant} from './dates.js'
 import {page, type Page, type PageInput} from './pagination.js'
 
 export interface AuditRecord {
@@ -64,11 +64,6 @@ export interface AuditFilter extends PageInput {
   until?: string
 }
 
-function parseTime(value: string, field: string): Date {
-  const date = new Date(value)
-  if (Number.isNaN(date.getTime())) throw new ValidationError(`${field} must be a date or date-time, got "${value}"`)
-  return date
-}
 
 export function auditView(event: AuditEvent): AuditEventView {
   const changes = typeof event.changes === 'string' ? (JSON.parse(event.changes) as Record<string, unknown>) : event.changes
@@ -93,8 +88,8 @@ export async function listAudit(ctx: ServiceContext, filter: AuditFilter = {}): 
   if (filter.entityId) and.push({entityId: filter.entityId})
   if (filter.actor) and.push({actor: filter.actor})
   if (filter.action) and.push({action: filter.action.includes('*') ? {[Op.like]: filter.action.replace(/\*/g, '%')} : filter.action})
-  if (filter.since) and.push({at: {[Op.gte]: parseTime(filter.since, 'since')}})
-  if (filter.until) and.push({at: {[Op.lte]: parseTime(filter.until, 'until')}})
+  if (filter.since) and.push({at: {[Op.gte]: parseInstant(filter.since, 'since')}})
+  if (filter.until) and.push({at: {[Op.lte]: parseInstant(filter.until, 'until')}})
   if (and.length > 0) Object.assign(where, {[Op.and]: and})
   return page(ctx.db.models.AuditEvent, where, {...filter, sort: filter.sort ?? '-id'}, ['id'], auditView)
 }

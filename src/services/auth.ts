@@ -13,14 +13,14 @@
  * password is checked, so a burst of parallel attempts cannot slip past the limit. After
  * `maxFailures` failures within `failureWindowMs` the account is locked for `lockMs`, and
  * during the lock even the right password is refused. A name that matches no account goes
- * through the same steps (a row keyed by the hash of the name, one bcrypt compare at the
- * configured cost against a dummy hash), so a login fails in the same time and with the same
- * message whether or not the account exists, is inactive or is locked.
+ * through the same steps (a row keyed by the hash of the name, and the same bcrypt work: see
+ * comparePassword), so a login fails in the same time and with the same message whether or
+ * not the account exists, is inactive or is locked, and whatever the cost of its stored hash.
  */
 import {createHash, randomBytes} from 'node:crypto'
 
 import bcrypt from 'bcrypt'
-import {Op, type Transaction, type WhereOptions} from 'sequelize'
+import {Op, QueryTypes, type Transaction, type WhereOptions} from 'sequelize'
 
 import type {Db} from '../db/index.js'
 import type {ApiToken, User} from '../db/models.js'
@@ -30,6 +30,7 @@ import {actorUserId, isAdmin, requireUser} from './authz.js'
 import type {Actor, AuthPolicy, ServiceContext} from './context.js'
 import {page, type Page, type PageInput} from './pagination.js'
 import {MAX_PASSWORD_BYTES} from './passwords.js'
+import {textProblem} from './text.js'
 import {inTransaction, lockRow} from './transaction.js'
 import {findUser, userView, type UserView} from './users.js'
 
@@ -88,14 +89,94 @@ export function dummyHash(cost: number): string {
   return `$2b$${String(cost).padStart(2, '0')}$stayctlNoAccountHasThisHashSoComparingCostsTheSameTim`
 }
 
+/** The cost of a usable bcrypt hash; undefined for anything else (no account, an erased one). */
+function costOf(hash: string | undefined): number | undefined {
+  return hash !== undefined && BCRYPT_HASH.test(hash) ? Number(hash.slice(4, 6)) : undefined
+}
+
 /**
- * One bcrypt compare, always: against the stored hash when it is a usable bcrypt hash (not an
- * erased account's), else against the dummy hash at `cost`. Passwords over 72 bytes never match.
+ * The bcrypt costs one login compares at, given the stored hash's cost (undefined: no usable
+ * hash) and the work ceiling: the real compare, then dummy compares at c, c+1, …, ceiling−1,
+ * whose 2^c + 2^c + 2^(c+1) + … + 2^(ceiling−1) rounds add up to 2^ceiling, what a compare at
+ * the ceiling costs, which is all an unknown name gets. A hash costlier than the ceiling (see
+ * COMPARE_COST_CAP) is compared at its own cost and no more.
  */
-async function comparePassword(password: string, storedHash: string | undefined, cost: number): Promise<boolean> {
-  const usable = storedHash !== undefined && BCRYPT_HASH.test(storedHash)
-  const matches = await bcrypt.compare(password, usable ? storedHash : dummyHash(cost))
-  return usable && matches && Buffer.byteLength(password, 'utf8') <= MAX_PASSWORD_BYTES
+export function compareCosts(storedCost: number | undefined, ceiling: number): number[] {
+  if (storedCost === undefined) return [ceiling]
+  const costs = [storedCost]
+  for (let cost = storedCost; cost < ceiling; cost++) costs.push(cost)
+  return costs
+}
+
+/**
+ * Stored hashes above this cost (and above the configured one) do not raise the work of every
+ * login: one imported hash of cost 31 would otherwise make each login take days.
+ */
+export const COMPARE_COST_CAP = 16
+/** How long a process trusts the highest stored cost it read before reading it again. */
+export const HASH_CEILING_TTL_MS = 60_000
+
+interface Ceiling {
+  /** The highest stored cost seen (read, or met at a login). */
+  cost: number
+  readAt: number
+  reading?: Promise<void>
+}
+
+const ceilings = new WeakMap<Db, Ceiling>()
+
+/** Makes the next login read the highest stored cost again (tests; after importing hashes). */
+export function forgetWorkCeiling(db: Db): void {
+  ceilings.delete(db)
+}
+
+/** The highest cost of the stored bcrypt hashes (0 when there are none): one scan of users. */
+async function highestStoredCost(db: Db): Promise<number> {
+  const [row] = await db.sequelize.query<{cost: string | null}>(
+    "SELECT MAX(SUBSTR(password_hash, 5, 2)) AS cost FROM users WHERE password_hash LIKE '$2_$%'",
+    {type: QueryTypes.SELECT},
+  )
+  const cost = Number(row?.cost ?? 0)
+  return Number.isInteger(cost) ? cost : 0
+}
+
+/**
+ * The work ceiling of a login: the configured cost, or the highest cost of a stored hash when
+ * that is higher (up to COMPARE_COST_CAP), so that a login costs the same whatever the hash
+ * of the account named, and whether or not there is one. The highest stored cost is read
+ * once every HASH_CEILING_TTL_MS per process, and raised at once when a login meets a higher one.
+ */
+async function workCeiling(ctx: ServiceContext, storedCost: number | undefined): Promise<number> {
+  let ceiling = ceilings.get(ctx.db)
+  if (!ceiling) ceilings.set(ctx.db, (ceiling = {cost: 0, readAt: -Infinity}))
+  const entry = ceiling
+  if (Date.now() - entry.readAt > HASH_CEILING_TTL_MS) {
+    entry.reading ??= highestStoredCost(ctx.db)
+      .then((cost) => {
+        entry.cost = cost
+        entry.readAt = Date.now()
+      })
+      .finally(() => (entry.reading = undefined))
+    await entry.reading
+  }
+  if (storedCost !== undefined && storedCost > entry.cost) entry.cost = storedCost
+  return Math.max(ctx.bcryptCost, Math.min(entry.cost, COMPARE_COST_CAP))
+}
+
+/**
+ * Checks `password` against the stored hash when it is a usable bcrypt hash (not an erased
+ * account's), else against the dummy hash, doing the same bcrypt work either way (see
+ * compareCosts): the compares run one after the other, so their times add up as their rounds
+ * do. Passwords over 72 bytes never match.
+ */
+async function comparePassword(ctx: ServiceContext, password: string, storedHash: string | undefined): Promise<boolean> {
+  const cost = costOf(storedHash)
+  const ceiling = await workCeiling(ctx, cost)
+  const [first, ...padding] = compareCosts(cost, ceiling)
+  const matches = await bcrypt.compare(password, cost === undefined ? dummyHash(first) : storedHash!)
+  for (const extra of padding) await bcrypt.compare(password, dummyHash(extra))
+  // No password holds a NUL (bcrypt would stop reading at it) or a lone surrogate: see checkPassword.
+  return cost !== undefined && matches && Buffer.byteLength(password, 'utf8') <= MAX_PASSWORD_BYTES && textProblem(password) === undefined
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -190,7 +271,7 @@ export async function attemptPassword(ctx: ServiceContext, user: User | null, na
   const policy = authPolicy(ctx)
   const subject = subjectOf(user, name)
   const verdict = await countAttempt(ctx, subject, policy)
-  const matches = await comparePassword(password, user?.passwordHash, ctx.bcryptCost)
+  const matches = await comparePassword(ctx, password, user?.passwordHash)
   const ok = verdict.allowed && matches && user !== null && Boolean(user.isActive)
   if (ok) {
     await inTransaction(ctx, (transaction) => clearAttempts(ctx, subject, transaction))
@@ -295,7 +376,7 @@ export async function authenticate(db: Db, token: string): Promise<Actor> {
       {where: {id: row.id, [Op.or]: [{lastUsedAt: null}, {lastUsedAt: {[Op.lte]: stale}}]}, silent: true},
     ).catch(() => undefined)
   }
-  return userActor(row.user)
+  return {...userActor(row.user), tokenId: row.id}
 }
 
 /** Ends the session (or API token) given. Idempotent: an unknown or ended token changes nothing. */
@@ -431,7 +512,7 @@ export async function createToken(ctx: ServiceContext, input: CreateTokenInput):
   const expiresAt = new Date(Date.now() + days * DAY_MS)
   return inTransaction(ctx, async (transaction) => {
     const row = await ctx.db.models.ApiToken.create(
-      {userId: owner.id, name, tokenHash: hashToken(token), expiresAt, lastUsedAt: null, revokedAt: null},
+      {userId: owner.id, name, tokenHash: hashToken(token), expiresAt, lastUsedAt: null, revokedAt: null, createdByTokenId: ctx.actor.tokenId ?? null},
       {transaction},
     )
     await audit(ctx, transaction, {
@@ -490,11 +571,32 @@ export async function revokeToken(ctx: ServiceContext, id: number): Promise<Toke
   })
 }
 
-/** Revokes every live session of a user (after a password change), in the caller's transaction. */
-export async function revokeSessions(ctx: ServiceContext, userId: number, transaction: Transaction): Promise<number> {
-  const [count] = await ctx.db.models.ApiToken.update(
-    {revokedAt: new Date()},
-    {where: {userId, name: SESSION_TOKEN_NAME, revokedAt: null}, transaction},
-  )
+/**
+ * Ends the sessions of a user and every token made with one of them, or with a token so made,
+ * and so on (whoever's it is: an admin's session may have made tokens for others), in the
+ * caller's transaction: what a password change and a deactivation do, so that a stolen session
+ * leaves nothing behind. Sessions that already ended count as makers too (a token outlives the
+ * session it was made with). Tokens made otherwise (at the command line, or by a token that
+ * no session made) stay. Returns how many tokens were revoked.
+ */
+export async function endSessions(ctx: ServiceContext, userId: number, transaction: Transaction): Promise<number> {
+  const {ApiToken} = ctx.db.models
+  const sessions = await ApiToken.findAll({attributes: ['id'], where: {userId, name: SESSION_TOKEN_NAME}, transaction})
+  const ended = new Set(sessions.map((row) => row.id))
+  for (let makers = [...ended]; makers.length > 0; ) {
+    const made: number[] = []
+    for (let i = 0; i < makers.length; i += 500) {
+      const rows = await ApiToken.findAll({attributes: ['id'], where: {createdByTokenId: makers.slice(i, i + 500)}, transaction})
+      for (const row of rows) if (!ended.has(row.id)) made.push(row.id)
+    }
+    for (const id of made) ended.add(id)
+    makers = made
+  }
+  const ids = [...ended]
+  let count = 0
+  for (let i = 0; i < ids.length; i += 500) {
+    const [revoked] = await ApiToken.update({revokedAt: new Date()}, {where: {id: ids.slice(i, i + 500), revokedAt: null}, transaction})
+    count += revoked
+  }
   return count
 }

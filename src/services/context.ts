@@ -16,6 +16,8 @@ export interface Actor {
   isAdmin: boolean
   /** Nobody logged in (an API call without a token). An actor without userId who is not an admin is anonymous too. */
   anonymous?: true
+  /** The session or API token the call was authenticated with: what tokens it makes are recorded as made by. */
+  tokenId?: number
 }
 
 export interface ServiceContext {

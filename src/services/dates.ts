@@ -95,6 +95,49 @@ export function parseStay(start: string, end: string): {startDate: string; endDa
   return {startDate, endDate, nights}
 }
 
+// YYYY-MM-DD, then optionally Thh:mm[:ss[.fff…]] and a zone (Z, ±hh:mm, ±hhmm or ±hh).
+const ISO_INSTANT = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(?:(Z)|([+-])(\d{2})(?::?(\d{2}))?)?)?$/
+
+/** The earliest and latest instants every database stores as a DATETIME(3) (MySQL's documented range). */
+const FIRST_INSTANT = Date.UTC(1000, 0, 1)
+const LAST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
+
+/**
+ * An instant given as ISO 8601: a calendar date (read as its midnight in UTC) or a date-time
+ * with a zone (`Z` or an offset: 2027-06-15T10:30:00Z, 2027-06-15T12:30:00.250+02:00). Nothing
+ * else is guessed at: a day that does not exist (2027-02-30), a date-time without a zone
+ * (whose meaning would depend on the machine reading it), fractions finer than milliseconds
+ * (which would be dropped), and an instant outside the years 1000–9999 are refused with a
+ * ValidationError on `field` that says why. Text JavaScript's Date would read ("1", "March 7")
+ * is refused too.
+ */
+export function parseInstant(input: string, field: string): Date {
+  const text = input.trim()
+  const refuse = (why: string): never => {
+    throw new ValidationError(`${field} "${input}" ${why}`, {details: {field}})
+  }
+  const match = ISO_INSTANT.exec(text)
+  if (!match) {
+    refuse('is not an ISO 8601 date or date-time: give YYYY-MM-DD, or a date-time with a zone such as 2027-06-15T10:30:00Z or 2027-06-15T12:30:00+02:00')
+  }
+  const [, date, hours, minutes, seconds, fraction, zulu, sign, offsetHours, offsetMinutes] = match!
+  if (!isCalendarDate(date)) refuse(`names no day of the calendar (${date})`)
+  if (hours !== undefined && zulu === undefined && sign === undefined) {
+    refuse('has no time zone: end it with Z (UTC) or an offset such as +02:00')
+  }
+  if (hours !== undefined && (Number(hours) > 23 || Number(minutes) > 59 || Number(seconds ?? 0) > 59)) refuse('is not a time of day (00:00:00 to 23:59:59)')
+  if (fraction !== undefined && fraction.length > 3) refuse('has fractions of a second finer than milliseconds, which cannot be stored')
+  if (sign !== undefined && (Number(offsetHours) > 23 || Number(offsetMinutes ?? 0) > 59)) refuse('has an offset that is not ±hh:mm')
+  // (Date.UTC would read the years 0–99 as 1900–1999.)
+  if (Number(date.slice(0, 4)) < 1000) refuse('is outside the years 1000 to 9999 (UTC)')
+  const offset = sign === undefined ? 0 : (sign === '-' ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes ?? 0))
+  const time =
+    Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)), Number(hours ?? 0), Number(minutes ?? 0), Number(seconds ?? 0), Number((fraction ?? '0').padEnd(3, '0'))) -
+    offset * 60_000
+  if (time < FIRST_INSTANT || time > LAST_INSTANT) refuse('is outside the years 1000 to 9999 (UTC)')
+  return new Date(time)
+}
+
 /**
  * A date-time as ISO-8601 with milliseconds in UTC ('2027-06-15T10:30:00.123Z'), from a Date,
  * a driver's text or epoch milliseconds. Text already in that form (the batched reads of

@@ -144,7 +144,10 @@ export interface ExportSummary {
 export type ExportValue = string | number | boolean | null
 type Value = ExportValue
 
-/** '2026-11-21T10:00:00Z' from a DATETIME as either driver returns it (SQLite: text). */
+/**
+ * '2026-11-21T10:00:00Z', or '2026-11-21T10:00:00.301Z' when there are milliseconds, from a
+ * DATETIME(3) as either driver returns it (SQLite: text): the instant stored, nothing dropped.
+ */
 function timestamp(value: unknown): string | null {
   if (value === null || value === undefined) return null
   let date: Date
@@ -154,7 +157,7 @@ function timestamp(value: unknown): string | null {
     date = match ? new Date(`${match[1]}T${match[2]}${match[3] ?? 'Z'}`) : new Date(String(value))
   }
   if (Number.isNaN(date.getTime())) throw new Error(`cannot read the timestamp "${String(value)}"`)
-  return new Date(Math.floor(date.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z')
+  return date.toISOString().replace('.000Z', 'Z')
 }
 
 function convert(value: unknown, type: ColumnType): Value {

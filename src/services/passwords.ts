@@ -5,11 +5,14 @@
 import bcrypt from 'bcrypt'
 
 import {ValidationError} from '../errors.js'
+import {checkText, textProblem} from './text.js'
 
 export const MIN_PASSWORD_CHARS = 8
 export const MAX_PASSWORD_BYTES = 72
 
 export function checkPassword(password: string, field = 'password'): void {
+  // bcrypt stops reading at a NUL: "secret-1\0anything" would be "secret-1".
+  checkText(password, field)
   if ([...password].length < MIN_PASSWORD_CHARS) {
     throw new ValidationError(`${field} must have at least ${MIN_PASSWORD_CHARS} characters`, {details: {field}})
   }
@@ -28,7 +31,7 @@ export async function hashPassword(password: string, cost: number): Promise<stri
 }
 
 export async function verifyPassword(password: string, hash: string): Promise<boolean> {
-  if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) return false
+  if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES || textProblem(password)) return false
   return bcrypt.compare(password, hash)
 }
 

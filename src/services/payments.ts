@@ -18,9 +18,9 @@ import {Op, UniqueConstraintError, type Transaction, type WhereOptions} from 'se
 import type {Payment, PaymentKind, PaymentStatus} from '../db/models.js'
 import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {audit} from './audit.js'
-import {bookingRole, paymentScope, requireAdmin, requireUser, type BookingRole} from './authz.js'
+import {bookingRole, isAdmin, paymentScope, requireAdmin, requireUser, type BookingRole} from './authz.js'
 import type {ServiceContext} from './context.js'
-import {isoDateTime} from './dates.js'
+import {isoDateTime, parseInstant} from './dates.js'
 import {formatCents, parseAmount, toCents} from './money.js'
 import {page, type Page, type PageInput} from './pagination.js'
 import {loadLedger, remainingOf, type Ledger} from './rules/ledger.js'
@@ -89,12 +89,9 @@ export function checkChargeStatus(value: string): 'pending' | 'completed' | 'fai
   return value as 'pending' | 'completed' | 'failed'
 }
 
+/** When a payment was made: ISO 8601 only (see parseInstant); now when not given. */
 export function checkPaymentDate(value: string | undefined): Date {
-  const paymentDate = value ? new Date(value) : new Date()
-  if (Number.isNaN(paymentDate.getTime())) {
-    throw new ValidationError(`payment date "${value}" is not a date`, {details: {field: 'paymentDate'}})
-  }
-  return paymentDate
+  return value ? parseInstant(value, 'paymentDate') : new Date()
 }
 
 export function checkReason(value: string | null | undefined): string | null {
@@ -189,7 +186,10 @@ async function replay(
   const earlier = await Payment.findOne({where: {idempotencyKey: key}, transaction})
   if (!earlier) return undefined
   if (earlier.kind !== 'refund' || Number(earlier.refundOfId) !== chargeId) {
-    throw new ConflictError(`idempotency key "${key}" was already used for payment ${earlier.id}, not a refund of payment ${chargeId}`, {
+    // Only admins learn which payment: to a host it may be someone else's.
+    const which = isAdmin(ctx) ? `payment ${earlier.id}` : 'another payment'
+    throw new ConflictError(`idempotency key "${key}" was already used for ${which}, not a refund of payment ${chargeId}`, {
+      suggestion: 'use a new key for a different refund',
       details: {field: 'idempotencyKey'},
     })
   }

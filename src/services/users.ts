@@ -5,18 +5,19 @@
  * only admins and the user themself see the email. Admins administer users; a user may see
  * and update themself and set their own password (giving the current one).
  */
-import {Op, UniqueConstraintError, col, fn, where, type Transaction, type WhereOptions} from 'sequelize'
+import {Op, UniqueConstraintError, type Transaction, type WhereOptions} from 'sequelize'
 
 import type {User} from '../db/models.js'
 import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {audit, diff} from './audit.js'
-import {attemptPassword, revokeSessions} from './auth.js'
+import {attemptPassword, endSessions} from './auth.js'
 import {canSeeEmail, isAdmin, requireAdmin, requireSelfOrAdmin, requireUser} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {isoDateTime} from './dates.js'
 import {page, type Page, type PageInput} from './pagination.js'
 import {UNUSABLE_PASSWORD_HASH, hashPassword} from './passwords.js'
-import {containsAny, containsPattern} from './search.js'
+import {scrubPersonalData} from './erasure.js'
+import {containsAny} from './search.js'
 import {inTransaction} from './transaction.js'
 
 export interface UserView {
@@ -98,24 +99,41 @@ export async function findUser(ctx: ServiceContext, ref: string | number, transa
   return user
 }
 
+/**
+ * The conflict of a username or email another user has. Admins learn whose it is; anyone
+ * else only that the value cannot be theirs: never the other user's id, and an email is not
+ * even repeated (emails are private; see findUser).
+ */
+function takenError(ctx: ServiceContext, field: 'username' | 'email', value: string, otherId?: number, cause?: unknown): ConflictError {
+  if (isAdmin(ctx)) {
+    const whose = otherId === undefined ? '' : ` by user ${otherId}`
+    return new ConflictError(`${field} "${value}" is already taken${whose}`, {details: {field, ...(otherId === undefined ? {} : {userId: otherId})}, cause})
+  }
+  const what = field === 'email' ? 'this email address' : `username "${value}"`
+  return new ConflictError(`${what} cannot be used for this account; choose another ${field === 'email' ? 'address' : 'username'}`, {
+    details: {field},
+    cause,
+  })
+}
+
 async function assertUnique(ctx: ServiceContext, fields: {username?: string; email?: string}, exceptId?: number, transaction?: Transaction) {
   const {User} = ctx.db.models
   for (const [field, value] of Object.entries(fields) as [keyof typeof fields, string | undefined][]) {
     if (value === undefined) continue
     const other = await User.findOne({where: {[field]: value}, transaction})
-    if (other && other.id !== exceptId) {
-      throw new ConflictError(`${field} "${value}" is already taken by user ${other.id}`, {details: {field, userId: other.id}})
-    }
+    if (other && other.id !== exceptId) throw takenError(ctx, field, value, other.id)
   }
 }
 
 /** Turns a unique-key race the checks could not see into the same ConflictError. */
-function uniqueConflict(error: unknown): never {
-  if (error instanceof UniqueConstraintError) {
-    const field = error.errors[0]?.path ?? 'username or email'
-    throw new ConflictError(`${field.replace(/^users_|_unique$/g, '')} is already taken`, {cause: error})
+function uniqueConflict(ctx: ServiceContext, values: {username?: string; email?: string}): (error: unknown) => never {
+  return (error) => {
+    if (error instanceof UniqueConstraintError) {
+      const field = /email/.test(error.errors[0]?.path ?? '') ? 'email' : 'username'
+      throw takenError(ctx, field, values[field] ?? '', undefined, error)
+    }
+    throw error
   }
-  throw error
 }
 
 export interface CreateUserInput {
@@ -141,7 +159,7 @@ export async function createUser(ctx: ServiceContext, input: CreateUserInput): P
     const user = await ctx.db.models.User.create(
       {username, email, firstName, lastName, passwordHash, isAdmin: Boolean(input.isAdmin), isActive: input.isActive ?? true},
       {transaction},
-    ).catch(uniqueConflict)
+    ).catch(uniqueConflict(ctx, {username, email}))
     await audit(ctx, transaction, {
       action: 'user.create',
       entity: 'user',
@@ -199,7 +217,7 @@ export async function updateUser(ctx: ServiceContext, ref: string | number, inpu
     await assertUnique(ctx, {username: changes.username, email: changes.email}, user.id, transaction)
     const changed = diff(user.get(), changes)
     if (!changed) return userView(ctx, user)
-    await user.update(Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)), {transaction}).catch(uniqueConflict)
+    await user.update(Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)), {transaction}).catch(uniqueConflict(ctx, changes))
     await audit(ctx, transaction, {action: 'user.update', entity: 'user', entityId: user.id, changes: changed})
     return userView(ctx, user)
   })
@@ -212,7 +230,8 @@ export interface SetPasswordOptions {
 
 /**
  * Sets a user's password (admins: anyone's; users: their own, giving the current one, which
- * counts as a login attempt). Every session of the user ends; API tokens stay.
+ * counts as a login attempt). Every session of the user ends, and every token made with one
+ * (see endSessions); API tokens made otherwise stay.
  */
 export async function setPassword(ctx: ServiceContext, ref: string | number, password: string, options: SetPasswordOptions = {}): Promise<UserView> {
   requireUser(ctx, 'set passwords')
@@ -230,19 +249,25 @@ export async function setPassword(ctx: ServiceContext, ref: string | number, pas
   return inTransaction(ctx, async (transaction) => {
     const user = await findUser(ctx, target.id, transaction)
     await user.update({passwordHash}, {transaction})
-    await revokeSessions(ctx, user.id, transaction)
+    await endSessions(ctx, user.id, transaction)
     // The audit trail says that it changed, never what to.
     await audit(ctx, transaction, {action: 'user.set-password', entity: 'user', entityId: user.id, changes: null})
     return userView(ctx, user)
   })
 }
 
+/**
+ * Activates or deactivates a user (admins). Deactivation ends the user's sessions and the
+ * tokens made with them (see endSessions), so activating the user again brings none of them
+ * back; API tokens made otherwise are refused while the user is inactive, and work again after.
+ */
 export async function setActive(ctx: ServiceContext, ref: string | number, active: boolean): Promise<UserView> {
   requireAdmin(ctx, active ? 'activate users' : 'deactivate users')
   return inTransaction(ctx, async (transaction) => {
     const user = await findUser(ctx, ref, transaction)
     if (Boolean(user.isActive) === active) return userView(ctx, user)
     await user.update({isActive: active}, {transaction})
+    if (!active) await endSessions(ctx, user.id, transaction)
     await audit(ctx, transaction, {
       action: active ? 'user.activate' : 'user.deactivate',
       entity: 'user',
@@ -293,6 +318,8 @@ export async function deleteUser(ctx: ServiceContext, ref: string | number, opti
       })
     }
     await ctx.db.models.Review.destroy({where: {reviewerId: user.id}, transaction})
+    // Their tokens go with the row; what their sessions made for others ends with them.
+    await endSessions(ctx, user.id, transaction)
     await user.destroy({transaction})
     await audit(ctx, transaction, {action: 'user.delete', entity: 'user', entityId: user.id, changes: null})
     return {id: user.id, erase: false}
@@ -313,54 +340,31 @@ export interface EraseUserResult {
 
 /**
  * GDPR erasure: the user's username, email, names and password are replaced, review texts
- * removed and every audit event that named them scrubbed; bookings, payments and ratings
- * stay, so the books still add up. The account is deactivated. Cannot be undone.
+ * removed, and their personal data (every value they have had) replaced in the audit events
+ * that are theirs (about them, made by them, about their bookings, payments, reviews and
+ * tokens) and in the reasons of their payments; see erasure.ts for how those are found
+ * exactly. Bookings, payments and ratings stay, so the books still add up. The account is
+ * deactivated and its tokens deleted. Cannot be undone.
  */
 export async function eraseUser(ctx: ServiceContext, ref: string | number): Promise<EraseUserResult> {
   requireAdmin(ctx, 'erase users')
   return inTransaction(ctx, async (transaction) => {
-    const {User, Review, AuditEvent} = ctx.db.models
+    const {User, Review} = ctx.db.models
     const user = await findUser(ctx, ref, transaction)
-    const old = {username: user.username, email: user.email, firstName: user.firstName, lastName: user.lastName}
     const username = `erased-${user.id}`
+    const email = `erased-${user.id}@erased.invalid`
+    // While the row still holds the values to find.
+    const {auditEventsScrubbed} = await scrubPersonalData(ctx, transaction, user, {username, email})
     await User.update(
-      {
-        username,
-        email: `erased-${user.id}@erased.invalid`,
-        firstName: null,
-        lastName: null,
-        passwordHash: UNUSABLE_PASSWORD_HASH,
-        isActive: false,
-        isAdmin: false,
-      },
+      {username, email, firstName: null, lastName: null, passwordHash: UNUSABLE_PASSWORD_HASH, isActive: false, isAdmin: false},
       {where: {id: user.id}, transaction},
     )
+    // What their sessions made for others ends too, before their own tokens are deleted.
+    await endSessions(ctx, user.id, transaction)
     await ctx.db.models.ApiToken.destroy({where: {userId: user.id}, transaction})
     await ctx.db.models.LoginAttempt.destroy({where: {userId: user.id}, transaction})
     const [reviewsScrubbed] = await Review.update({comment: null}, {where: {reviewerId: user.id}, transaction})
-    // Audit events about the user, by the user, or mentioning their data.
-    const personal = [old.username, old.email, old.firstName, old.lastName].filter((v): v is string => Boolean(v && v.length >= 3))
-    const events = await AuditEvent.findAll({
-      where: {
-        [Op.or]: [
-          {entity: 'user', entityId: String(user.id)},
-          {actor: old.username},
-          // `{changes: {[Op.like]: …}}` would JSON-encode the pattern and match nothing. Compare the
-          // stored JSON text instead, without regard to case (MySQL keeps JSON as utf8mb4_bin).
-          ...personal.map((value) =>
-            where(fn('LOWER', col('changes')), Op.like, containsPattern(ctx.db.sequelize, JSON.stringify(value).slice(1, -1), {lower: true})),
-          ),
-        ],
-      },
-      transaction,
-    })
-    for (const event of events) {
-      await event.update(
-        {actor: event.actor === old.username ? username : event.actor, changes: event.changes ? {erased: true} : null},
-        {transaction},
-      )
-    }
     await audit(ctx, transaction, {action: 'user.erase', entity: 'user', entityId: user.id, changes: null})
-    return {id: user.id, username, reviewsScrubbed, auditEventsScrubbed: events.length}
+    return {id: user.id, username, reviewsScrubbed, auditEventsScrubbed}
   })
 }

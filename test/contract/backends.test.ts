@@ -94,10 +94,10 @@ async function outcome(work: () => Promise<unknown>, dir: string): Promise<{ok: 
   }
 }
 
-/** Whatever the operation wrote into the side's folder, file by file; instants (to the second) and bcrypt hashes (salted) masked. */
+/** Whatever the operation wrote into the side's folder, file by file; instants and bcrypt hashes (salted) masked. */
 function filesIn(dir: string): Record<string, string> {
   const mask = (text: string) =>
-    text.replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z/g, '<instant>').replace(/\$2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}/g, '<bcrypt hash>')
+    text.replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z/g, '<instant>').replace(/\$2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}/g, '<bcrypt hash>')
   return Object.fromEntries(fs.readdirSync(dir).sort().map((name) => [name, mask(fs.readFileSync(path.join(dir, name), 'utf8'))]))
 }
 

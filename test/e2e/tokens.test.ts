@@ -59,7 +59,7 @@ describe(`e2e: tokens (${testDialect})`, function () {
     expectShape(created, {...TOKEN, token: 'string'}, 'tokens create')
     expect(created).to.include({userId: aliceId, username: 'alice', name: 'backup', kind: 'api', status: 'active'})
     expect(created.token).to.match(/^stay_t_[A-Za-z0-9_-]{43}$/)
-    expect(await authenticate(db, created.token)).to.deep.equal({name: 'alice', userId: aliceId, isAdmin: false})
+    expect(await authenticate(db, created.token)).to.deep.equal({name: 'alice', userId: aliceId, isAdmin: false, tokenId: created.id})
 
     const outputs = [
       await run(['tokens', 'list']),

@@ -22,11 +22,14 @@ import {
 } from '../../src/errors.js'
 import {
   API_TOKEN_DEFAULT_DAYS,
+  COMPARE_COST_CAP,
   DEFAULT_AUTH_POLICY,
   LAST_USED_RESOLUTION_MS,
   authenticate,
+  compareCosts,
   createToken,
   dummyHash,
+  forgetWorkCeiling,
   hashToken,
   listTokens,
   login,
@@ -36,6 +39,7 @@ import {
 } from '../../src/services/auth.js'
 import {anonymousActor, type AuthPolicy, type ServiceContext} from '../../src/services/context.js'
 import {createUser, eraseUser, setActive, setPassword} from '../../src/services/users.js'
+import {recordBcryptWork, rounds} from '../support/bcrypt-work.js'
 import {fixtures, testContext} from '../support/fixtures.js'
 import {dumpTables, expectRefused, useScenario} from '../support/integration.js'
 
@@ -71,6 +75,8 @@ describe('authentication (integration)', () => {
   const asUser = (name: 'guest' | 'host' | 'otherGuest' | 'admin'): ServiceContext =>
     testContext(s.db, {actor: {name: users[name].username, userId: s.ids.users[name], isAdmin: name === 'admin'}, via: 'graphql'})
   const FAILED = loginFailedMessage(DEFAULT_AUTH_POLICY)
+  /** The context of a request carrying `token`, as the server makes it. */
+  const actorOf = async (token: string): Promise<ServiceContext> => testContext(s.db, {actor: await authenticate(s.db, token), via: 'graphql'})
 
   describe('login', () => {
     it('takes a username or an email in any case and returns a session token for 12 hours', async () => {
@@ -80,13 +86,13 @@ describe('authentication (integration)', () => {
         expect(result.token).to.match(SESSION)
         expect(new Date(result.expiresAt).getTime() - before).to.be.within(12 * HOUR - 1000, 12 * HOUR + 5000)
         expect(result.user).to.include({id: s.ids.users.guest, username: users.guest.username, email: users.guest.email.toLowerCase()})
-        expect(await authenticate(s.db, result.token)).to.deep.equal({name: users.guest.username, userId: s.ids.users.guest, isAdmin: false})
+        expect(await authenticate(s.db, result.token)).to.deep.equal({name: users.guest.username, userId: s.ids.users.guest, isAdmin: false, tokenId: result.tokenId})
       }
     })
 
     it('gives an admin an admin actor', async () => {
-      const {token} = await login(anonymous(), {login: users.admin.email, password: users.admin.password})
-      expect(await authenticate(s.db, token)).to.deep.equal({name: users.admin.username, userId: s.ids.users.admin, isAdmin: true})
+      const {token, tokenId} = await login(anonymous(), {login: users.admin.email, password: users.admin.password})
+      expect(await authenticate(s.db, token)).to.deep.equal({name: users.admin.username, userId: s.ids.users.admin, isAdmin: true, tokenId})
     })
 
     it('takes the session lifetime from the policy', async () => {
@@ -167,14 +173,18 @@ describe('authentication (integration)', () => {
       expect(error.message).not.to.include(token)
     })
 
-    it('refuses the tokens of a deactivated user, and takes them again once reactivated', async () => {
+    it('refuses the tokens of a deactivated user; reactivated, only the tokens no session made work again', async () => {
       const {token} = await login(anonymous(), {login: users.guest.username, password: users.guest.password})
-      const api = await createToken(asUser('guest'), {name: 'laptop'})
+      const bySession = await createToken(await actorOf(token), {name: 'laptop'})
+      // Made at the command line by an operator, for the guest: no session made it.
+      const byOperator = await createToken(s.ctx, {name: 'backup script', user: s.ids.users.guest})
       await setActive(s.ctx, s.ids.users.guest, false)
-      await expectKind(() => authenticate(s.db, token), 'UNAUTHENTICATED', /deactivated/)
-      await expectKind(() => authenticate(s.db, api.token), 'UNAUTHENTICATED', /deactivated/)
+      for (const t of [token, bySession.token, byOperator.token]) await expectKind(() => authenticate(s.db, t), 'UNAUTHENTICATED')
       await setActive(s.ctx, s.ids.users.guest, true)
-      expect((await authenticate(s.db, api.token)).userId).to.equal(s.ids.users.guest)
+      // Issue 12, item 12: the session and what it made stay ended.
+      await expectKind(() => authenticate(s.db, token), 'UNAUTHENTICATED', /was revoked/)
+      await expectKind(() => authenticate(s.db, bySession.token), 'UNAUTHENTICATED', /was revoked/)
+      expect((await authenticate(s.db, byOperator.token)).userId).to.equal(s.ids.users.guest)
     })
 
     it('notes the last use at most once a minute per token', async () => {
@@ -230,6 +240,68 @@ describe('authentication (integration)', () => {
     })
   })
 
+  describe('what a password change and a deactivation end (issue 12, item 12)', () => {
+    const {guest} = users
+    /** A session of the guest, an API token it made, and a token that token made. */
+    async function stolenSession() {
+      const session = await login(anonymous(), {login: guest.username, password: guest.password})
+      const made = await createToken(await actorOf(session.token), {name: 'made by the session'})
+      const madeByMade = await createToken(await actorOf(made.token), {name: 'made by that token'})
+      return {session, made, madeByMade, all: [session.token, made.token, madeByMade.token]}
+    }
+    const works = async (token: string) => (await authenticate(s.db, token)).userId
+    const ended = async (tokens: string[]) => {
+      for (const token of tokens) await expectKind(() => authenticate(s.db, token), 'UNAUTHENTICATED', /was revoked/)
+    }
+
+    it('a password change by the user ends every session and the tokens made with them, down the line', async () => {
+      const stolen = await stolenSession()
+      const second = await login(anonymous(), {login: guest.email, password: guest.password})
+      const byOperator = await createToken(s.ctx, {name: 'backup script', user: s.ids.users.guest})
+      const others = await login(anonymous(), {login: users.host.username, password: users.host.password})
+      const othersToken = await createToken(await actorOf(others.token), {name: 'host laptop'})
+      await setPassword(await actorOf(second.token), s.ids.users.guest, 'a-brand-new-password', {currentPassword: guest.password})
+      await ended([...stolen.all, second.token])
+      expect(await works(byOperator.token)).to.equal(s.ids.users.guest)
+      expect(await works(others.token)).to.equal(s.ids.users.host)
+      expect(await works(othersToken.token)).to.equal(s.ids.users.host)
+    })
+
+    it('so does an admin’s reset, and sessions that already ended still take their tokens with them', async () => {
+      const stolen = await stolenSession()
+      await logout(anonymous(), stolen.session.token)
+      await s.db.models.ApiToken.update({expiresAt: new Date(Date.now() - 1000)}, {where: {id: stolen.session.tokenId}})
+      expect(await works(stolen.made.token)).to.equal(s.ids.users.guest)
+      await setPassword(s.ctx, s.ids.users.guest, 'a-brand-new-password')
+      await ended([stolen.made.token, stolen.madeByMade.token])
+    })
+
+    it('an admin’s password change ends the tokens the admin’s sessions made for others', async () => {
+      const session = await login(anonymous(), {login: users.admin.username, password: users.admin.password})
+      const forGuest = await createToken(await actorOf(session.token), {name: 'for the guest', user: s.ids.users.guest})
+      await setPassword(await actorOf(session.token), s.ids.users.admin, 'a-brand-new-password', {currentPassword: users.admin.password})
+      await ended([session.token, forGuest.token])
+    })
+
+    it('deactivating ends them for good; activating again brings none of them back', async () => {
+      const stolen = await stolenSession()
+      await setActive(s.ctx, s.ids.users.guest, false)
+      await setActive(s.ctx, s.ids.users.guest, true)
+      await ended(stolen.all)
+      const listed = await listTokens(s.ctx, {user: s.ids.users.guest, all: true})
+      expect(listed.items.filter((t) => t.status !== 'revoked')).to.deep.equal([])
+    })
+
+    it('records which session or token made a token', async () => {
+      const stolen = await stolenSession()
+      const row = async (id: number) => (await s.db.models.ApiToken.findByPk(id))!.createdByTokenId
+      expect(await row(stolen.session.tokenId)).to.equal(null)
+      expect(await row(stolen.made.id)).to.equal(stolen.session.tokenId)
+      expect(await row(stolen.madeByMade.id)).to.equal(stolen.made.id)
+      expect(await row((await createToken(s.ctx, {name: 'cli', user: s.ids.users.guest})).id)).to.equal(null)
+    })
+  })
+
   describe('API tokens', () => {
     it('are made for the caller, shown once, expire in 90 days by default, and authenticate as their user', async () => {
       const before = Date.now()
@@ -237,7 +309,7 @@ describe('authentication (integration)', () => {
       expect(created.token).to.match(API_TOKEN)
       expect(created).to.include({userId: s.ids.users.guest, username: users.guest.username, name: 'nightly export', kind: 'api', status: 'active'})
       expect(new Date(created.expiresAt!).getTime() - before).to.be.within(API_TOKEN_DEFAULT_DAYS * 24 * HOUR - 1000, API_TOKEN_DEFAULT_DAYS * 24 * HOUR + 5000)
-      expect(await authenticate(s.db, created.token)).to.deep.equal({name: users.guest.username, userId: s.ids.users.guest, isAdmin: false})
+      expect(await authenticate(s.db, created.token)).to.deep.equal({name: users.guest.username, userId: s.ids.users.guest, isAdmin: false, tokenId: created.id})
       const listed = await listTokens(asUser('guest'))
       expect(listed.items.map((t) => t.id)).to.deep.equal([created.id])
       const everything = JSON.stringify([listed, await dumpTables(s.db)])
@@ -395,14 +467,66 @@ describe('authentication (integration)', () => {
     })
   })
 
+  describe('bcrypt work: the same for every login, whatever the stored hash (issue 12, item 11)', function () {
+    this.timeout(120_000)
+    let work: ReturnType<typeof recordBcryptWork>
+    beforeEach(() => {
+      forgetWorkCeiling(s.db)
+      work = recordBcryptWork()
+    })
+    afterEach(() => work.restore())
+
+    /** The bcrypt rounds of one failed login of `name`, as `ctx` runs it. */
+    const roundsOf = async (ctx: ServiceContext, name: string, password = 'not-the-password') => {
+      work.take()
+      await expectKind(() => login(ctx, {login: name, password}), 'UNAUTHENTICATED')
+      return rounds(work.take())
+    }
+
+    it('compareCosts pads a cheaper hash up to the ceiling and gives an unknown name one compare at it', () => {
+      expect(compareCosts(undefined, 12)).to.deep.equal([12])
+      expect(compareCosts(12, 12)).to.deep.equal([12])
+      expect(compareCosts(10, 12)).to.deep.equal([10, 10, 11])
+      expect(compareCosts(4, 10)).to.deep.equal([4, 4, 5, 6, 7, 8, 9])
+      expect(compareCosts(14, 12)).to.deep.equal([14])
+      for (let stored = 4; stored <= 12; stored++) expect(rounds(compareCosts(stored, 12)), `cost ${stored}`).to.equal(2 ** 12)
+      expect(COMPARE_COST_CAP).to.be.at.least(12)
+    })
+
+    it('a configured cost above the stored hashes: unknown, cheaper, inactive and erased accounts all do 2^cost rounds', async () => {
+      // The scenario's hashes are of cost 4; the server is configured with 7.
+      const ctx = anonymous({maxFailures: 1_000_000}, 7)
+      await createUser({...s.ctx, bcryptCost: 7}, {username: 'seven.cost', email: 'seven@example.com', password: 'the-right-password'})
+      const erased = await createUser(s.ctx, {username: 'to.erase', email: 'erase@example.com', password: 'the-right-password'})
+      await eraseUser(s.ctx, erased.id)
+      const names = ['nobody.here', users.guest.username, users.guest.email, 'seven.cost', users.inactive.username, `erased-${erased.id}`, 'nobody@example.com']
+      for (const name of names) expect(await roundsOf(ctx, name), name).to.equal(2 ** 7)
+    })
+
+    it('a stored hash costlier than the configured cost raises every login to it, unknown names included', async () => {
+      await createUser({...s.ctx, bcryptCost: 8}, {username: 'eight.cost', email: 'eight@example.com', password: 'the-right-password'})
+      const ctx = anonymous({maxFailures: 1_000_000}, 5)
+      for (const name of ['nobody.here', users.guest.username, 'eight.cost', users.inactive.email]) expect(await roundsOf(ctx, name), name).to.equal(2 ** 8)
+    })
+
+    it('the right password costs the same rounds too (the session is made after)', async () => {
+      const ctx = anonymous({}, 6)
+      work.take()
+      await login(ctx, {login: users.guest.username, password: users.guest.password})
+      expect(rounds(work.take())).to.equal(2 ** 6)
+    })
+  })
+
   describe('timing: unknown account vs wrong password', function () {
     this.timeout(600_000)
 
-    it('take the same time within 10% (medians of 200 tries each, bcrypt cost 10, interleaved; up to 3 measurements)', async () => {
+    it('take the same time within 10% (medians of 200 tries each; stored hash of cost 8, configured cost 10; interleaved; up to 3 measurements)', async () => {
+      forgetWorkCeiling(s.db)
       const cost = 10
       // Limits out of the way: both paths are measured as an attacker probing an account sees them.
       const ctx = anonymous({maxFailures: 1_000_000}, cost)
-      await createUser({...s.ctx, bcryptCost: cost}, {username: 'timed.user', email: 'timed@example.com', password: 'the-right-password'})
+      // The account's hash was made at a lower cost than the server's (as the audit found: seeded at 10, served at 12).
+      await createUser({...s.ctx, bcryptCost: 8}, {username: 'timed.user', email: 'timed@example.com', password: 'the-right-password'})
       const time = async (input: {login: string; password: string}) => {
         const start = process.hrtime.bigint()
         const error = await failure(() => login(ctx, input))

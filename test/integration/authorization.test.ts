@@ -95,6 +95,13 @@ function listShows(expected: (w: World) => Partial<Record<ActorName, number[]>>)
   }
 }
 
+/** Whose the conflicting value is stays unsaid to anyone but admins: no user id, no email in the error. */
+function expectNamesNoOne(error: unknown, actor: ActorName) {
+  if (actor === 'admin' || !(error instanceof StayctlError)) return
+  const text = JSON.stringify({message: error.message, suggestion: error.suggestion, details: error.details}).toLowerCase()
+  expect(text, `${actor}: ${error.message}`).not.to.match(/user \d|userid|@/)
+}
+
 const ROWS: Row[] = [
   // ---- users
   {
@@ -137,6 +144,18 @@ const ROWS: Row[] = [
     label: 'another user',
     call: (b, w) => b.users.update(w.ids.users.inactive, {firstName: 'Renamed'}),
     expect: admin(),
+  },
+  {
+    op: 'users.update',
+    label: "themself, to another user's email or username: a conflict that names no one (issue 12, item 10)",
+    call: async (b, w, a) => {
+      const taken = a === 'guest' ? users.otherGuest : users.guest
+      await b.users.update(self(w, a), {email: taken.email}).catch(async (error: unknown) => {
+        expectNamesNoOne(error, a)
+        return b.users.update(self(w, a), {username: taken.username})
+      })
+    },
+    expect: {anonymous: 'UNAUTHENTICATED', guest: 'CONFLICT', otherGuest: 'CONFLICT', host: 'CONFLICT', otherHost: 'CONFLICT', admin: 'CONFLICT'},
   },
   {
     op: 'users.update',
@@ -490,6 +509,11 @@ describe('authorization matrix (integration)', function () {
           const error = caught as StayctlError
           expect(error.kind, `${actor}: ${error.message}`).to.equal(outcome)
           expect(error.message).not.to.match(BCRYPT)
+          // A conflict is about a value someone else has: whose, and their address, stay unsaid (issue 12, item 10).
+          if (actor !== 'admin' && outcome === 'CONFLICT') {
+            const told = JSON.stringify({message: error.message, suggestion: error.suggestion, details: error.details}).toLowerCase()
+            for (const email of emails) expect(told, `${actor} is told another user's email`).not.to.include(email)
+          }
           expect(after, `${actor} was refused but something was written`).to.deep.equal(before)
         }
       }

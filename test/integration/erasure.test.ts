@@ -7,11 +7,14 @@
 import {expect} from 'chai'
 
 import type {Db} from '../../src/db/index.js'
-import {cancelBooking} from '../../src/services/bookings.js'
+import {cancelBooking, confirmBooking, createBooking} from '../../src/services/bookings.js'
+import type {ServiceContext} from '../../src/services/context.js'
+import {scrubText, tokenMatcher} from '../../src/services/erasure.js'
 import {verifyPassword} from '../../src/services/passwords.js'
-import {refundPayment} from '../../src/services/payments.js'
-import {deleteUser, eraseUser, showUser, updateUser} from '../../src/services/users.js'
-import {fixtures, testContext} from '../support/fixtures.js'
+import {recordCharge, refundPayment} from '../../src/services/payments.js'
+import {createUser, deleteUser, eraseUser, showUser, updateUser} from '../../src/services/users.js'
+import {testDialect} from '../support/db.js'
+import {day, fixtures, testContext} from '../support/fixtures.js'
 import {countRows, dumpTables, useScenario} from '../support/integration.js'
 
 const {users} = fixtures
@@ -20,11 +23,11 @@ const guest = users.guest
 /** What must be gone, lower-cased: the data the user gave us. */
 const PERSONAL = [guest.username, guest.email, guest.firstName, guest.lastName].map((v) => v.toLowerCase())
 
-/** Rows of users, reviews and audit_events that still mention any personal value (any case). */
+/** Rows of users, reviews, audit_events and payments that still mention any personal value (any case). */
 async function leftovers(db: Db): Promise<{table: string; row: Record<string, unknown>; found: string}[]> {
   const dump = await dumpTables(db)
   const found = []
-  for (const table of ['users', 'reviews', 'audit_events']) {
+  for (const table of ['users', 'reviews', 'audit_events', 'payments']) {
     for (const row of dump[table]) {
       const text = JSON.stringify(row).toLowerCase()
       for (const value of PERSONAL) if (text.includes(value)) found.push({table, row, found: value})
@@ -123,5 +126,107 @@ describe('users erase (integration)', () => {
     expect(await deleteUser(s.ctx, guestId, {erase: true})).to.deep.equal({id: guestId, deleted: false, erased: true})
     expect(await leftovers(s.db)).to.deep.equal([])
     expect(await countRows(s.db, 'audit_events', `action = 'user.erase' AND entity_id = '${guestId}'`)).to.equal(1)
+  })
+})
+
+describe(`users erase touches exactly the user's data (issue 12, item 1; ${testDialect})`, () => {
+  const s = useScenario('erasure_exact')
+  const password = 'password-1234'
+  const as = (name: string, userId: number): ServiceContext =>
+    testContext(s.db, {actor: {name, userId, isAdmin: false}, via: 'graphql'})
+  /** Audit events, by id. */
+  const events = async () => new Map((await dumpTables(s.db)).audit_events.map((row) => [String(row.id), row]))
+
+  it('erasing guest4 leaves the events of guest40…guest42 (and of xguest4, guest4x) as they were', async () => {
+    const ids: Record<string, number> = {}
+    for (const username of ['guest4', 'guest40', 'guest41', 'guest42', 'xguest4', 'guest4x']) {
+      ids[username] = (await createUser(s.ctx, {username, email: `${username}@example.com`, password, firstName: 'Gus'})).id
+    }
+    const before = await events()
+    const result = await eraseUser(s.ctx, 'guest4')
+    const after = await events()
+    const changed = [...before.keys()].filter((id) => JSON.stringify(before.get(id)) !== JSON.stringify(after.get(id)))
+    // Only guest4's own creation event changed.
+    expect(changed.map((id) => [after.get(id)!.action, String(after.get(id)!.entity_id)])).to.deep.equal([['user.create', String(ids.guest4)]])
+    expect(result.auditEventsScrubbed).to.equal(1)
+    for (const username of ['guest40', 'guest41', 'guest42', 'xguest4', 'guest4x']) {
+      expect((await showUser(s.ctx, ids[username])).username).to.equal(username)
+    }
+    expect(JSON.stringify(after.get(changed[0])).toLowerCase()).not.to.include('guest4"')
+  })
+
+  it('finds the values a user had before renames: old usernames as actors, old emails and names in their records', async () => {
+    const id = s.ids.users.guest
+    const first = {username: 'gwen.first', email: 'gwen.first@example.com', firstName: 'Gwendolyn', lastName: 'Primus'}
+    await updateUser(s.ctx, id, first)
+    // As the first name: a cancellation through the API, and a refund reason that names them.
+    await cancelBooking(as(first.username, id), s.ids.bookings.pendingFuture, {refund: 'none'})
+    await refundPayment(s.ctx, s.ids.payments.charge100, {amount: '1.00', reason: `as asked by ${first.email}; ${first.firstName} ${first.lastName}`})
+    await updateUser(s.ctx, id, {username: 'gwen.second', email: 'gwen.second@example.com', firstName: 'Gwen', lastName: 'Second'})
+    await refundPayment(s.ctx, s.ids.payments.charge100, {amount: '1.00', reason: 'again for gwen.first'})
+
+    await eraseUser(s.ctx, id)
+    const dump = JSON.stringify(await dumpTables(s.db)).toLowerCase()
+    for (const value of ['gwen.first', 'gwen.second', 'gwendolyn', 'primus', '"gwen ', 'quillfeather', 'guinevere']) {
+      expect(dump, value).not.to.include(value)
+    }
+    const cancel = await s.db.models.AuditEvent.findOne({where: {action: 'booking.cancel', entityId: String(s.ids.bookings.pendingFuture)}})
+    expect(cancel!.actor).to.equal(`erased-${id}`)
+    const reasons = (await s.db.models.Payment.findAll({where: {refundOfId: s.ids.payments.charge100}, order: [['id', 'ASC']]})).map((p) => p.reason)
+    expect(reasons).to.deep.equal(['as asked by [erased]; [erased] [erased]', 'again for [erased]'])
+  })
+
+  it('attributes to the user only what they did while a name was theirs (a name given up and taken by another)', async () => {
+    const a = await createUser(s.ctx, {username: 'sam.one', email: 'sam.one@example.com', password})
+    const asA = as('sam.one', a.id)
+    const aBooking = await createBooking(asA, {property: fixtures.properties.flat.name, startDate: day(40), endDate: day(42)})
+    await updateUser(s.ctx, a.id, {username: 'sam.two'})
+    const b = await createUser(s.ctx, {username: 'sam.one', email: 'sam.b@example.com', password})
+    const bBooking = await createBooking(as('sam.one', b.id), {property: fixtures.properties.flat.name, startDate: day(50), endDate: day(52)})
+
+    await eraseUser(s.ctx, a.id)
+    const created = async (bookingId: number) => (await s.db.models.AuditEvent.findOne({where: {action: 'booking.create', entityId: String(bookingId)}}))!
+    expect((await created(aBooking.id)).actor).to.equal(`erased-${a.id}`)
+    const bEvent = await created(bBooking.id)
+    expect(bEvent.actor).to.equal('sam.one')
+    const bCreate = await s.db.models.AuditEvent.findOne({where: {action: 'user.create', entityId: String(b.id)}})
+    expect(JSON.stringify(bCreate!.changes)).to.include('sam.one').and.include('sam.b@example.com')
+    expect((await showUser(s.ctx, b.id)).username).to.equal('sam.one')
+  })
+
+  it('erases names shorter than 3 characters, in the user’s records only', async () => {
+    const id = s.ids.users.guest
+    await updateUser(s.ctx, id, {firstName: 'Al', lastName: 'Li'})
+    await refundPayment(s.ctx, s.ids.payments.charge100, {amount: '1.00', reason: "Al Li's refund (AL asked)"})
+    // Someone else's payment that happens to say "Al": not the guest's data.
+    const other = await createBooking(s.ctx, {property: fixtures.properties.flat.name, guest: fixtures.users.otherGuest.username, startDate: day(60), endDate: day(61)})
+    await confirmBooking(s.ctx, other.id)
+    const charge = await recordCharge(s.ctx, {bookingId: other.id, amount: '33.33', transactionId: 'txn_other'})
+    await refundPayment(s.ctx, charge.id, {amount: '1.00', reason: 'Al from support approved'})
+    const othersBefore = (await dumpTables(s.db)).audit_events.filter((row) => JSON.stringify(row).includes('Al from support'))
+    expect(othersBefore).to.have.length(1)
+
+    await eraseUser(s.ctx, id)
+    const reasons = async (bookingId: number) =>
+      (await s.db.models.Payment.findAll({where: {bookingId, kind: 'refund'}})).map((p) => p.reason)
+    expect(await reasons(s.ids.bookings.confirmedFuture)).to.deep.equal(["[erased] [erased]'s refund ([erased] asked)"])
+    expect(await reasons(other.id)).to.deep.equal(['Al from support approved'])
+    const othersAfter = (await dumpTables(s.db)).audit_events.filter((row) => othersBefore.some((o) => o.id === row.id))
+    expect(othersAfter).to.deep.equal(othersBefore)
+    const update = await s.db.models.AuditEvent.findAll({where: {action: 'user.update', entityId: String(id)}})
+    expect(JSON.stringify(update.map((e) => e.changes))).not.to.match(/"(Al|Li)"/)
+  })
+
+  it('matches whole tokens only (unit)', () => {
+    const matcher = tokenMatcher(['guest4', 'guest4@example.com', 'Al'])
+    const cases: [string, string][] = [
+      ['thanks, guest4.', 'thanks, [erased].'],
+      ['GUEST4 and guest40', '[erased] and guest40'],
+      ['x.guest4 guest4x guest4_', 'x.guest4 guest4x guest4_'],
+      ['mail guest4@example.com now', 'mail [erased] now'],
+      ['guest4@example.org', 'guest4@example.org'],
+      ['Al, al-b, Alan, (al)', '[erased], al-b, Alan, ([erased])'],
+    ]
+    for (const [text, expected] of cases) expect(scrubText(text, matcher), text).to.equal(expected)
   })
 })

@@ -58,7 +58,7 @@ describe(`export (${testDialect})`, function () {
     const plain = await exportText(ctx, {entity: 'users'})
     const lines = plain.text.trimEnd().split('\r\n')
     expect(lines[0]).to.equal('username,email,firstName,lastName,isActive,isAdmin,createdAt')
-    expect(lines[1]).to.match(/^alice,alice@example\.com,Alice,Zoë,true,false,\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
+    expect(lines[1]).to.match(/^alice,alice@example\.com,Alice,Zoë,true,false,\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d\d\d)?Z$/)
     expect(lines[2]).to.match(/^bob,bob@example\.com,Bob,"O""Brien, Jr\.",true,false,/)
     expect(plain.text).not.to.include('$2')
     expect(plain.summary).to.include({entity: 'users', format: 'csv', rows: 6, passwordHashes: false})
@@ -103,7 +103,8 @@ describe(`export (${testDialect})`, function () {
     expect(refund).to.deep.include({kind: 'refund', refundOf: 'ch-b1', amount: '20.00', status: 'completed', reason: 'broken heater', booking: null, guest: 'carol'})
     const b6 = payments.find((p) => p.transactionId === 'ch-b6')
     expect(b6).to.deep.include({booking: null, property: 'Sea View', propertyOwner: 'alice', guest: 'carol', startDate: day(30), endDate: day(33), status: 'refunded'})
-    expect(b6.paymentDate).to.equal('2026-01-02T03:04:05Z')
+    // The instant recorded, milliseconds and all (issue 12, item 4).
+    expect(b6.paymentDate).to.equal('2026-01-02T03:04:05.678Z')
     expect(payments.find((p) => p.transactionId === 'ch-b4')).to.deep.include({booking: 'CHAN-4', status: 'refunded'})
 
     const reviews = (await exportText(ctx, {entity: 'reviews'})).text

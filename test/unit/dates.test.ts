@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
 import {ValidationError} from '../../src/errors.js'
-import {addDays, daysBetween, parseDate, parseStay, today} from '../../src/services/dates.js'
+import {addDays, daysBetween, parseDate, parseInstant, parseStay, today} from '../../src/services/dates.js'
 import {TODAY, day} from '../support/fixtures.js'
 
 describe('dates (unit)', () => {
@@ -14,6 +14,64 @@ describe('dates (unit)', () => {
     it('refuses days that do not exist and other formats, naming the field', () => {
       for (const bad of ['2027-02-29', '2027-02-30', '2027-13-01', '2027-00-10', '2027-1-5', '27-01-05', '2027/01/05', '2027-01-05T00:00:00Z', '']) {
         expect(() => parseDate(bad, 'start date'), bad).to.throw(ValidationError, /^start date must be a calendar date/)
+      }
+    })
+  })
+
+  describe('parseInstant (issue 12, item 3)', () => {
+    it('takes ISO 8601 dates (midnight UTC) and date-times with Z or an offset, to the millisecond', () => {
+      const cases: [string, string][] = [
+        ['2027-02-28', '2027-02-28T00:00:00.000Z'],
+        ['2028-02-29', '2028-02-29T00:00:00.000Z'],
+        ['2027-06-15T10:30Z', '2027-06-15T10:30:00.000Z'],
+        ['2027-06-15T10:30:00Z', '2027-06-15T10:30:00.000Z'],
+        [' 2027-06-15T10:30:00.5Z ', '2027-06-15T10:30:00.500Z'],
+        ['2027-06-15T10:30:00.301Z', '2027-06-15T10:30:00.301Z'],
+        ['2027-06-15T12:30:00+02:00', '2027-06-15T10:30:00.000Z'],
+        ['2027-06-15T12:30:00.250+0200', '2027-06-15T10:30:00.250Z'],
+        ['2027-06-15T05:30:00-05', '2027-06-15T10:30:00.000Z'],
+        ['2027-01-01T00:30:00+01:00', '2026-12-31T23:30:00.000Z'],
+        ['9999-12-31T23:59:59.999Z', '9999-12-31T23:59:59.999Z'],
+        ['1000-01-01', '1000-01-01T00:00:00.000Z'],
+      ]
+      for (const [text, iso] of cases) expect(parseInstant(text, 'paymentDate').toISOString(), text).to.equal(iso)
+    })
+
+    it('refuses what Date would guess at, naming the field and saying why', () => {
+      const cases: [string, RegExp][] = [
+        ['2027-02-30', /names no day of the calendar/],
+        ['2027-02-29', /names no day of the calendar/],
+        ['2027-13-01', /names no day of the calendar/],
+        ['1', /is not an ISO 8601 date or date-time/],
+        ['2027', /is not an ISO 8601 date or date-time/],
+        ['March 7', /is not an ISO 8601 date or date-time/],
+        ['Mon, 07 Mar 2027 10:00:00 GMT', /is not an ISO 8601 date or date-time/],
+        ['2027-03-07 10:00:00', /is not an ISO 8601 date or date-time/],
+        ['2027/03/07', /is not an ISO 8601 date or date-time/],
+        ['1700000000000', /is not an ISO 8601 date or date-time/],
+        ['2027-06-15T10:30:00', /has no time zone/],
+        ['2027-06-15T10:30', /has no time zone/],
+        ['2027-06-15T24:00:00Z', /is not a time of day/],
+        ['2027-06-15T10:60:00Z', /is not a time of day/],
+        ['2027-06-15T10:30:60Z', /is not a time of day/],
+        ['2027-06-15T10:30:00.1234Z', /finer than milliseconds/],
+        ['2027-06-15T10:30:00+24:00', /offset/],
+        ['0999-12-31T23:59:59Z', /outside the years 1000 to 9999/],
+        ['0050-01-01', /outside the years 1000 to 9999/],
+        ['9999-12-31T23:00:00-05:00', /outside the years 1000 to 9999/],
+        ['+010000-01-01T00:00:00Z', /is not an ISO 8601/],
+        ['', /is not an ISO 8601/],
+      ]
+      for (const [text, why] of cases) {
+        let caught: unknown
+        try {
+          parseInstant(text, 'paymentDate')
+        } catch (error) {
+          caught = error
+        }
+        expect(caught, text).to.be.instanceOf(ValidationError)
+        expect((caught as ValidationError).message, text).to.match(/^paymentDate "/).and.match(why)
+        expect((caught as ValidationError).details).to.deep.equal({field: 'paymentDate'})
       }
     })
   })

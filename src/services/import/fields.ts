@@ -3,7 +3,8 @@
  * then the field's name and aliases compared loosely ("First Name" = first_name = firstName).
  */
 import {UsageError, ValidationError} from '../../errors.js'
-import {RowError, type FieldSpec} from './types.js'
+import {textProblem} from '../text.js'
+import {RowError, type EntityImporter, type FieldSpec} from './types.js'
 
 export function looseKey(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]/g, '')
@@ -97,4 +98,23 @@ export function required(values: Record<string, string | undefined>, field: stri
   const value = text(values, field)
   if (value === undefined) throw new RowError(field, `${field} is required (${what})`)
   return value.trim()
+}
+
+/**
+ * `importer`, with every field of a row checked first for what no field takes (a NUL, a lone
+ * surrogate: see src/services/text.ts), so that such a row is a rejected row naming the field,
+ * from a file as from the rows a remote client sends.
+ */
+export function withTextChecks<T>(importer: EntityImporter<T>): EntityImporter<T> {
+  return {
+    ...importer,
+    parse(values, ctx) {
+      for (const field in values) {
+        const value = values[field]
+        const problem = value === undefined ? undefined : textProblem(value)
+        if (problem) throw new RowError(field, `${field} ${problem}`)
+      }
+      return importer.parse(values, ctx)
+    },
+  }
 }

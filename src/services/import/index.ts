@@ -26,7 +26,7 @@ import {audit} from '../audit.js'
 import type {ServiceContext} from '../context.js'
 import {writeSetLimits, type WriteSetLimits} from '../../db/write-set.js'
 import {inTransaction, transactionOptions} from '../transaction.js'
-import {FieldMapper, parseMapFlags} from './fields.js'
+import {FieldMapper, parseMapFlags, withTextChecks} from './fields.js'
 import {formatOf, openInput, readRecordChunks, yieldToEventLoop, type ImportFormat, type SourceRecord} from './source.js'
 import {IMPORT_ENTITIES, RowError, type EntityImporter, type ImportEntity, type ParsedRow} from './types.js'
 import {usersImporter} from './users.js'
@@ -37,12 +37,13 @@ import {RefCache} from './refs.js'
 import {reviewsImporter} from './reviews.js'
 import {requireAdmin} from '../authz.js'
 
+// Each row is checked for text no field takes before its importer reads it (withTextChecks).
 const IMPORTERS: Partial<Record<ImportEntity, EntityImporter<unknown>>> = {
-  users: usersImporter as EntityImporter<unknown>,
-  properties: propertiesImporter as EntityImporter<unknown>,
-  bookings: bookingsImporter as EntityImporter<unknown>,
-  reviews: reviewsImporter as EntityImporter<unknown>,
-  payments: paymentsImporter as EntityImporter<unknown>,
+  users: withTextChecks(usersImporter) as EntityImporter<unknown>,
+  properties: withTextChecks(propertiesImporter) as EntityImporter<unknown>,
+  bookings: withTextChecks(bookingsImporter) as EntityImporter<unknown>,
+  reviews: withTextChecks(reviewsImporter) as EntityImporter<unknown>,
+  payments: withTextChecks(paymentsImporter) as EntityImporter<unknown>,
 }
 
 export function importerFor(entity: string): EntityImporter<unknown> {

@@ -11,6 +11,7 @@ import {bulkInsert, type Cell, type UniqueKey} from '../../db/bulk.js'
 import type {User} from '../../db/models.js'
 import {ValidationError} from '../../errors.js'
 import type {ServiceContext} from '../context.js'
+import {parseInstant} from '../dates.js'
 import {UNUSABLE_PASSWORD_HASH, checkPassword, hashPassword} from '../passwords.js'
 import {checkEmail, checkUsername} from '../users.js'
 import {flag, text} from './fields.js'
@@ -54,15 +55,19 @@ function name(value: string | undefined, fieldName: string): string | null {
 // Rows without a timestamp get the time they are read; rows read in the same millisecond share one Date.
 let now = new Date(0)
 
+/** A row's date-time (createdAt): ISO 8601 as parseInstant takes it, or the time the row is read. */
 export function parseTimestamp(value: string | undefined, fieldName: string): Date {
   if (value === undefined) {
     const time = Date.now()
     if (time !== now.getTime()) now = new Date(time)
     return now
   }
-  const date = new Date(value)
-  if (Number.isNaN(date.getTime())) throw new RowError(fieldName, `${fieldName} "${value}" is not a date-time`)
-  return date
+  try {
+    return parseInstant(value, fieldName)
+  } catch (error) {
+    if (error instanceof ValidationError) throw new RowError(fieldName, error.message)
+    throw error
+  }
 }
 
 const columns = ['username', 'email', 'first_name', 'last_name', 'password_hash', 'is_active', 'is_admin', 'created_at', 'updated_at']
