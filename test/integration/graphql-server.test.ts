@@ -14,7 +14,7 @@ import {UnauthenticatedError} from '../../src/errors.js'
 import * as auth from '../../src/graphql/auth.js'
 import {executions} from '../../src/graphql/compiled.js'
 import {LIMITS} from '../../src/graphql/limits.js'
-import {formatLogLine} from '../../src/graphql/request-log.js'
+import {formatLogLine, redact} from '../../src/graphql/request-log.js'
 import {createToken} from '../../src/services/auth.js'
 import {createUser} from '../../src/services/users.js'
 import {client, codes, ok, startTestServer, useGraphQLServer, type GraphQLResponse, type RequestOptions, type TestServer} from '../support/graphql.js'
@@ -317,6 +317,40 @@ describe('GraphQL server (integration)', () => {
       expect(logs).not.to.include(sessionToken)
       expect(logs).not.to.include(created.createApiToken.token)
       expect(s.logs.length).to.equal(responses.length + 1)
+    })
+
+    it('masks real session and API tokens quoted by an unexpected error in the log line', async () => {
+      // An authentication backend that fails and quotes what it was given: the log notes the error, never the token.
+      const leaky = await startTestServer(
+        'graphql_redact',
+        {
+          auth: {
+            ...auth,
+            authenticate: async (_db, bearer) => {
+              throw new Error(`token lookup failed for ${bearer} (after ${bearer.slice(0, 20)})`)
+            },
+          },
+        },
+        {database: s.database},
+      )
+      try {
+        const session = ok(await s.gql<{login: {token: string}}>('mutation { login(login: "lena.limit", password: "limit-password-1") { token } }'))
+        const api = ok(await s.gql<{createApiToken: {token: string}}>('mutation { createApiToken(name: "redact") { token } }'))
+        const tokens = [session.login.token, api.createApiToken.token]
+        expect(tokens[0]).to.match(/^stay_s_/)
+        expect(tokens[1]).to.match(/^stay_t_/)
+        for (const real of tokens) {
+          leaky.logs.length = 0
+          const response = await leaky.gql('{ me { id } }', {}, {token: real})
+          expect(codes(response)).to.deep.equal(['INTERNAL_SERVER_ERROR'])
+          expect(leaky.logs).to.have.length(1)
+          expect(leaky.logs[0]).to.include('internal="Error: token lookup failed for [token] (after [token])"')
+          expect(leaky.logs[0]).not.to.include(real.slice(7, 20))
+          expect(redact(`x=${real},${real}`)).to.equal('x=[token],[token]')
+        }
+      } finally {
+        await leaky.stop()
+      }
     })
   })
 

@@ -79,8 +79,8 @@ describe('GraphQL errors (unit)', () => {
 
   it('redacts hashes, tokens and quoted values from log text', () => {
     const hash = '$2b$04$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234'
-    expect(redact(`hash ${hash} token stk_abc-DEF_1 Bearer xyz sha ${'a'.repeat(64)} value 'secret'`)).to.equal(
-      "hash [hash] token [token] Bearer [token] sha [hash] value '…'",
+    expect(redact(`hash ${hash} token stay_t_abc-DEF_1 session=stay_s_Zx-_9 Bearer xyz sha ${'a'.repeat(64)} value 'secret'`)).to.equal(
+      "hash [hash] token [token] session=[token] Bearer [token] sha [hash] value '…'",
     )
   })
 })
