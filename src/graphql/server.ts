@@ -4,6 +4,9 @@
  *   GET /healthz        200 while the process runs
  *   GET /readyz         200 when the database answers `SELECT 1`, else 503
  *
+ * Every request first needs a well-formed Host header (else 400), and a POST a JSON body
+ * (Content-Type application/json, else 415, before the body is read).
+ *
  * Limits (see limits.ts for the numbers): the request body is read here, at most 1 MiB
  * (HTTP 413 beyond, before anything is parsed); tokens, depth, aliases, directives and
  * introspection are checked while parsing and validating; `first` and cost just before
@@ -87,6 +90,37 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
     req.on('end', () => (tooLarge ? reject(new BodyTooLarge()) : resolve(Buffer.concat(chunks))))
     req.on('error', reject)
   })
+}
+
+/**
+ * What a Host header may hold (RFC 9110 §7.2, RFC 3986 §3.2.2): a registered name (letters,
+ * digits, `-._~`, sub-delimiters, %-escapes), an IPv4 address or a bracketed IPv6 literal,
+ * then an optional port.
+ */
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)(?::(\d{0,5}))?$/
+
+/** Why the request's Host header cannot be used (RFC 9112 §3.2: answer 400), or undefined. */
+function hostProblem(req: http.IncomingMessage): string | undefined {
+  const hosts = req.headersDistinct.host ?? []
+  if (hosts.length > 1) return 'a request has one Host header'
+  if (hosts.length === 0) return undefined
+  const port = HOST.exec(hosts[0])
+  if (!port || Number(port[1] ?? 0) > 65_535) return 'the Host header is not a host name or address with an optional port'
+  return undefined
+}
+
+/**
+ * Media types a POST may carry: JSON, as GraphQL over HTTP sends it (and its response type,
+ * which some clients send too), in any case, with any parameters. Forms (urlencoded,
+ * multipart) and text/plain are what a browser sends cross-origin without asking (no CORS
+ * preflight), so any web page could run mutations with them; they, and anything else, are
+ * refused with 415 before the body is read.
+ */
+export const POST_MEDIA_TYPES = ['application/json', 'application/graphql-response+json']
+
+function acceptedMediaType(header: string | undefined): boolean {
+  const type = header?.split(';')[0].trim().toLowerCase()
+  return type !== undefined && POST_MEDIA_TYPES.includes(type)
 }
 
 function bearer(header: string | null): string | undefined {
@@ -181,6 +215,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, record: RequestRecord): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]
     if (closing) return send(res, 503, {error: 'the server is shutting down'}, {connection: 'close'})
+    const badHost = hostProblem(req)
+    if (badHost) return send(res, 400, {errors: [{message: `bad request: ${badHost}`, extensions: {code: 'BAD_REQUEST'}}]}, {connection: 'close'})
     if (path === '/healthz') return send(res, 200, {status: 'ok'})
     if (path === '/readyz') {
       try {
@@ -191,6 +227,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
     }
     if (path !== '/graphql') return send(res, 404, {error: 'not found; GraphQL is at /graphql'})
+    if (req.method === 'POST' && !acceptedMediaType(req.headers['content-type'])) {
+      const message = `POST GraphQL as JSON (Content-Type: application/json); ${req.headers['content-type'] ? 'other media types' : 'a body without a Content-Type'} cannot be used`
+      return send(res, 415, {errors: [{message, extensions: {code: 'UNSUPPORTED_MEDIA_TYPE'}}]}, {'accept-post': POST_MEDIA_TYPES.join(', '), connection: 'close'})
+    }
     let body: Buffer | undefined
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       try {
@@ -203,9 +243,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
     }
     // node's headers as they are (yoga's Headers read them lazily); its answers are text (JSON, GraphiQL's HTML) or empty.
+    // The URL's origin is a constant: yoga needs only the path and query, and no Host header can make it unparsable.
+    // A POST is JSON (checked above), however its type was spelled: yoga reads application/json, in lower case.
+    const headers = req.method === 'POST' && req.headers['content-type'] !== 'application/json' ? {...req.headers, 'content-type': 'application/json'} : req.headers
     const response = await yoga.fetch(
-      `http://${req.headers.host ?? 'localhost'}${req.url}`,
-      {method: req.method, headers: req.headers as Record<string, string>, body: body as BodyInit | undefined},
+      `http://localhost${req.url}`,
+      {method: req.method, headers: headers as Record<string, string>, body: body as BodyInit | undefined},
       {record},
     )
     const payload = await response.text()
