@@ -13,7 +13,7 @@ const served = await serve(env, process.argv.slice(2))
 const port = Number(new URL(served.url).port)
 const N = 100
 function request(i: number) {
-  const body = JSON.stringify({query: `mutation { login(login: "burst.user${i % USERS}", password: "burst-password-1") { token } }`})
+  const body = process.env.CHEAP ? JSON.stringify({query: "query Burst { properties(first: 1) { nodes { id } } }"}) : JSON.stringify({query: `mutation { login(login: "burst.user${i % USERS}", password: "burst-password-1") { token } }`})
   return `POST /graphql HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
 }
 const sockets = await Promise.all(Array.from({length: N}, () => new Promise<net.Socket>((resolve) => { const s = net.connect(port, '127.0.0.1', () => resolve(s)) })))
@@ -23,8 +23,9 @@ const results = sockets.map((s, i) => new Promise<string>((resolve) => {
   let data = ''
   s.on('data', (d) => (data += d))
   s.on('error', (e: NodeJS.ErrnoException) => resolve((i < N / 2 ? 'ka ' : 'new ') + (e.code ?? 'error')))
-  s.on('close', () => resolve((i < N / 2 ? 'ka ' : 'new ') + ((data.match(/HTTP\/1\.1 \d+/g) ?? []).slice(i < N / 2 ? 1 : 0).join('+') || 'closed without answer')))
+  s.on('close', () => resolve((i < N / 2 ? 'ka ' : 'new ') + ((data.match(/HTTP\/1\.1 \d+/g) ?? []).join('+') || 'closed without answer')))
 }))
+if (process.env.WAIT) await new Promise((r) => setTimeout(r, Number(process.env.WAIT)))
 served.child.kill('SIGSTOP')
 sockets.forEach((s, i) => s.write(request(i)))
 await new Promise((r) => setTimeout(r, 200))
