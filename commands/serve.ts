@@ -15,7 +15,9 @@ export default class Serve extends BaseCommand<typeof Serve> {
   static override summary = 'Serve the GraphQL API over the local database'
   static override description = `Runs the GraphQL server (graphql-yoga, GraphQL over HTTP) at http://HOST:PORT/graphql on the database configured here, exposing the same operations as the commands. It runs locally only: it needs the database itself, so it cannot run against a remote --api server.
 
-Other routes: /healthz (the process runs) and /readyz (the database answers SELECT 1; 503 otherwise).
+Other routes: /healthz (the process runs) and /readyz (the database answers SELECT 1 within 1.5 s; 503 otherwise, and while stopping).
+A database that stops answering fails requests with SERVICE_UNAVAILABLE after --db-timeout seconds (on MySQL; each statement, and the wait for a pooled connection, has that long), as does a connection lost mid-statement.
+POST bodies must be JSON (Content-Type application/json; 415 otherwise): forms and text/plain, which any web page can send, are refused.
 Clients log in with the login mutation and send "Authorization: Bearer <token>"; without it they are anonymous.
 One log line per request goes to stderr (operation, root fields, status, duration, error codes; never variables or tokens).
 SIGTERM or SIGINT stops gracefully, answering every request that reached the server: first /readyz answers 503 while requests are still served for --drain seconds (each answer closing its connection), so that a load balancer moves clients elsewhere; a second signal ends the drain early. Then no new connections, requests in flight finish, idle connections close, the pool closes and the process exits 0 (1 if requests were cut off at --shutdown-timeout).
@@ -39,6 +41,11 @@ Exit codes: 0 stopped cleanly, 1 requests cut off at the timeout, 2 bad flags or
     dev: Flags.boolean({description: 'Development: GraphiQL, introspection and field suggestions'}),
     introspection: Flags.boolean({description: 'Allow introspection queries (without --dev)'}),
     'log-format': Flags.string({description: 'Request log format on stderr', options: ['text', 'json'], default: 'text'}),
+    'db-timeout': Flags.integer({
+      description: 'MySQL: seconds a statement, or the wait for a pooled connection, may take before the request fails with SERVICE_UNAVAILABLE',
+      default: 10,
+      min: 1,
+    }),
     drain: Flags.integer({
       description: 'Seconds to keep serving after SIGTERM/SIGINT, with /readyz at 503, before no longer accepting connections (0: stop accepting at once)',
       default: 5,
@@ -49,7 +56,7 @@ Exit codes: 0 stopped cleanly, 1 requests cut off at the timeout, 2 bad flags or
 
   async run(): Promise<ServeResult> {
     const f = this.flags
-    const db = await this.db()
+    const db = await this.db({queryTimeoutMs: f['db-timeout'] * 1000})
     // graphql-js checks types across realms on every call unless it runs in production mode.
     process.env.NODE_ENV ??= 'production'
     const {startServer} = await import('../src/graphql/server.js')

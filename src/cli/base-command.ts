@@ -7,6 +7,7 @@ import {Command, Errors, type Interfaces} from '@oclif/core'
 import {maskUrl, parseDatabaseUrl, type DatabaseTarget} from '../config/database-url.js'
 import {checkApiUrl, resolveIntSetting, resolveSetting, selectProfile, type ResolvedSetting} from '../config/settings.js'
 import type {Backend} from '../backend.js'
+import type {OpenOptions} from '../db/connection.js'
 import type {Db} from '../db/index.js'
 import {ERROR_CATALOGUE, UsageError, isStayctlError, type ErrorKind} from '../errors.js'
 import type {RemoteClient} from '../remote/client.js'
@@ -85,14 +86,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return parseDatabaseUrl(setting.value!, setting.hint)
   }
 
-  /** Opens the configured database once per command run; closed when the command ends. */
-  protected async db(): Promise<Db> {
+  /** Opens the configured database once per command run (with `options` the first time); closed when the command ends. */
+  protected async db(options: Pick<OpenOptions, 'queryTimeoutMs'> = {}): Promise<Db> {
     if (!this.openedDb) {
       const setting = this.databaseSetting()
       const target = parseDatabaseUrl(setting.value!, setting.hint)
       const {openDb} = await import('../db/index.js')
       const logSql = process.env.STAYCTL_LOG_SQL ? (sql: string) => process.stderr.write(`${sql}\n`) : undefined
-      this.openedDb = await openDb(target, {logSql, settingHint: setting.hint})
+      this.openedDb = await openDb(target, {...options, logSql, settingHint: setting.hint})
     }
     return this.openedDb
   }
@@ -129,10 +130,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     await super.finally(error)
   }
 
-  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+  protected override async catch(thrown: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     // `this.exit()` (db status --check, import with rejections) comes after the command printed its result, also under
     // --json: leave quietly, without a second (error) document on stdout.
-    if (error instanceof Errors.ExitError) throw error
+    if (thrown instanceof Errors.ExitError) throw thrown
+    // The database went away or stopped answering while the command ran: exit 7, as when it cannot be reached at all.
+    let error = thrown
+    if (this.openedDb && !isStayctlError(error)) {
+      const {isConnectionLoss, translateConnectionError} = await import('../db/connection.js')
+      if (isConnectionLoss(error)) error = translateConnectionError(error, this.openedDb.target) as typeof thrown
+    }
     // oclif's own errors (parse errors) keep their handling and exit codes.
     if (!isStayctlError(error) && error.oclif?.exit !== undefined) {
       return super.catch(error)

@@ -2,7 +2,7 @@
  * `stayctl serve`: graphql-yoga on node:http. Routes:
  *   POST/GET /graphql   GraphQL over HTTP (GraphiQL on GET from a browser with --dev)
  *   GET /healthz        200 while the process runs
- *   GET /readyz         200 when the database answers `SELECT 1`, else 503
+ *   GET /readyz         200 when the database answers `SELECT 1` within 1.5 s, else 503
  *
  * Every request first needs a well-formed Host header (else 400), and a POST a JSON body
  * (Content-Type application/json, else 415, before the body is read).
@@ -100,6 +100,9 @@ const ACCEPT_MAX_MS = 2_000
  * turn of the event loop; this leaves room for a busy loop.
  */
 const LATE_REQUEST_GRACE_MS = 250
+
+/** How long /readyz waits for the database's `SELECT 1` (a probe must not hang with a database that does). */
+export const READY_TIMEOUT_MS = 1_500
 
 /** How long stop() waits for the pool to close (a database that stopped answering never says goodbye). */
 const POOL_CLOSE_MS = 5_000
@@ -278,11 +281,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (path === '/healthz') return send(res, 200, {status: 'ok'})
     if (path === '/readyz') {
       if (stopping) return send(res, 503, {status: 'stopping'})
+      let timer: NodeJS.Timeout | undefined
+      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer in time')), READY_TIMEOUT_MS)))
       try {
-        await db.sequelize.query('SELECT 1')
+        // The statement itself goes on (until its own deadline, see serve --db-timeout); the probe does not wait.
+        await Promise.race([db.sequelize.query('SELECT 1'), late])
         return send(res, 200, {status: 'ready'})
       } catch {
         return send(res, 503, {status: 'unavailable', error: 'the database does not answer'})
+      } finally {
+        clearTimeout(timer)
       }
     }
     if (path !== '/graphql') return send(res, 404, {error: 'not found; GraphQL is at /graphql'})

@@ -4,7 +4,7 @@
  */
 import {expect} from 'chai'
 import {GraphQLError} from 'graphql'
-import {ConnectionRefusedError} from 'sequelize'
+import {ConnectionRefusedError, DatabaseError} from 'sequelize'
 
 import {
   ConflictError,
@@ -70,6 +70,23 @@ describe('GraphQL errors (unit)', () => {
       expect(masked.message).to.equal(UNAVAILABLE_MESSAGE)
       expect(masked.extensions).to.deep.equal({code: 'SERVICE_UNAVAILABLE'})
     }
+  })
+
+  it('answers a connection lost or timed out in the middle of a statement as SERVICE_UNAVAILABLE, not INTERNAL', () => {
+    const driver = (message: string, code: string, fatal = true) => Object.assign(new Error(message), {code, fatal, sql: 'SELECT …'})
+    for (const lost of [
+      driver('Connection lost: The server closed the connection.', 'PROTOCOL_CONNECTION_LOST'),
+      driver('read ECONNRESET', 'ECONNRESET'),
+      driver('the database did not answer within 1000 ms', 'PROTOCOL_SEQUENCE_TIMEOUT'),
+      Object.assign(new Error("Can't add new command when connection is in closed state"), {fatal: true}),
+    ]) {
+      const masked = maskError(located(new DatabaseError(lost as unknown as Error & {sql: string}))) as GraphQLError
+      expect(masked.extensions, lost.message).to.deep.equal({code: 'SERVICE_UNAVAILABLE'})
+      expect(masked.message).to.equal(UNAVAILABLE_MESSAGE)
+    }
+    // A statement the database refused is no outage.
+    const refused = maskError(located(new DatabaseError(driver("Table 'x' doesn't exist", 'ER_NO_SUCH_TABLE', false) as Error & {sql: string}))) as GraphQLError
+    expect(refused.extensions).to.deep.equal({code: 'INTERNAL_SERVER_ERROR'})
   })
 
   it("passes GraphQL's own errors (syntax, validation) through", () => {
