@@ -12,6 +12,7 @@ import type {Db} from '../db/index.js'
 import {ERROR_CATALOGUE, UsageError, isStayctlError, type ErrorKind} from '../errors.js'
 import type {RemoteClient} from '../remote/client.js'
 import * as flags from './flags.js'
+import {colorEnabled, terminalText} from './terminal.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -114,6 +115,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return localBackend({db, actor: localOperator(), via: 'cli', bcryptCost})
   }
 
+  /** Human output on stdout, as oclif prints it, with the control characters of data taken out (render.ts). */
+  public override log(message = '', ...args: unknown[]): void {
+    super.log(terminalText(message), ...args)
+  }
+
+  /** Human output on stderr, as log. */
+  public override logToStderr(message = '', ...args: unknown[]): void {
+    super.logToStderr(terminalText(message, colorEnabled(process.stderr)), ...args)
+  }
+
   /** Prints a page of a list command (table or CSV) and the next-page hint. */
   protected printPage(rendered: {stdout: string; stderr?: string}): void {
     this.log(rendered.stdout)
@@ -155,8 +166,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     } else {
       const hint =
         suggestion ?? (kind === 'INTERNAL' && !process.env.STAYCTL_DEBUG ? 'set STAYCTL_DEBUG=1 to see where it failed' : undefined)
-      process.stderr.write(`Error: ${message}${hint ? `; ${hint}` : ''}\n`)
-      if (kind === 'INTERNAL' && process.env.STAYCTL_DEBUG) process.stderr.write(`${maskUrl(error.stack ?? '')}\n`)
+      process.stderr.write(terminalText(`Error: ${message}${hint ? `; ${hint}` : ''}\n`, false))
+      if (kind === 'INTERNAL' && process.env.STAYCTL_DEBUG) process.stderr.write(terminalText(`${maskUrl(error.stack ?? '')}\n`, false))
     }
     process.exitCode = exitCode
     return this.exit(exitCode)
