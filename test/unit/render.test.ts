@@ -104,7 +104,9 @@ describe('render (unit)', () => {
     it('are taken out of table cells, with or without colour', () => {
       for (const env of [{NO_COLOR: '1'}, {FORCE_COLOR: '1'}]) {
         const out = withColorEnv(env, () => table([{id: 1, name: evil, note: 'a\tb'}], columns))
+        // eslint-disable-next-line no-control-regex
         expect(out).not.to.match(/[\u0000-\u0008\u000b-\u001a\u001c-\u001f\u007f-\u009f]/)
+        // eslint-disable-next-line no-control-regex
         expect(out.replace(/\u001b\[[0-9;]*m/g, '')).not.to.include('\u001b')
         expect(out).to.include('Loft[2J]0;ownedfake31m')
         expect(out).to.include('a b')
