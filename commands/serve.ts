@@ -47,7 +47,7 @@ Exit codes: 0 stopped cleanly, 1 requests cut off at the timeout, 2 bad flags or
       min: 1,
     }),
     drain: Flags.integer({
-      description: 'Seconds to keep serving after SIGTERM/SIGINT, with /readyz at 503, before no longer accepting connections (0: stop accepting at once)',
+      description: 'Seconds to keep serving after SIGTERM/SIGINT, with /readyz at 503, before it stops accepting connections (0: no drain)',
       default: 5,
       min: 0,
     }),
