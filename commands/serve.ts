@@ -83,17 +83,8 @@ Exit codes: 0 stopped cleanly, 1 requests cut off at the timeout, 2 bad flags or
       }
       throw error
     }
-    // Always on stderr (also under --json): scripts read the address from here, as the request log.
-    const say = (event: string, text: string, extra: Record<string, unknown> = {}) =>
-      process.stderr.write(
-        `${f['log-format'] === 'json' ? JSON.stringify({time: new Date().toISOString(), event, ...extra}) : `stayctl serve: ${text}`}\n`,
-      )
-    const database = maskUrl(db.target.display)
-    say('listening', `GraphQL at ${server.url} on ${database}${f.dev ? ' (dev: GraphiQL, introspection)' : ''}; local database only; SIGTERM or Ctrl-C stops`, {
-      url: server.url,
-      database,
-    })
-    // The handlers stay until the end: a second signal ends the drain instead of killing the process.
+    // Installed before the address is announced (a script may signal as soon as it reads it), and kept until the
+    // end: a second signal ends the drain instead of killing the process.
     let signalled: (signal: NodeJS.Signals) => void = () => {}
     const signals = new Promise<NodeJS.Signals>((resolve) => (signalled = resolve))
     let received = 0
@@ -104,6 +95,16 @@ Exit codes: 0 stopped cleanly, 1 requests cut off at the timeout, 2 bad flags or
     }
     process.on('SIGTERM', onSignal)
     process.on('SIGINT', onSignal)
+    // Always on stderr (also under --json): scripts read the address from here, as the request log.
+    const say = (event: string, text: string, extra: Record<string, unknown> = {}) =>
+      process.stderr.write(
+        `${f['log-format'] === 'json' ? JSON.stringify({time: new Date().toISOString(), event, ...extra}) : `stayctl serve: ${text}`}\n`,
+      )
+    const database = maskUrl(db.target.display)
+    say('listening', `GraphQL at ${server.url} on ${database}${f.dev ? ' (dev: GraphiQL, introspection)' : ''}; local database only; SIGTERM or Ctrl-C stops`, {
+      url: server.url,
+      database,
+    })
     const signal = await signals
     const drain = f.drain > 0 ? `/readyz answers 503; serving ${f.drain} s more (a second signal stops sooner), then ` : ''
     say('stopping', `${signal}: ${drain}finishing requests in flight (at most ${f['shutdown-timeout']} s)`, {signal, drainSeconds: f.drain})
