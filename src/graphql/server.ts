@@ -128,6 +128,7 @@ function acceptWaiting(server: net.Server): Promise<void> {
     restart()
   })
 }
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /** The request body, or BodyTooLarge as soon as it passes `limit` bytes (the rest is discarded). */
@@ -255,7 +256,6 @@ export function createGraphQLHandler(options: ServerOptions) {
     ],
   })
 }
-
 
 /** Starts listening; resolves once the port is bound. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
