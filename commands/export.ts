@@ -10,6 +10,8 @@ export default class Export extends BaseCommand<typeof Export> {
 
 Password hashes are left out unless --include-password-hashes is given. Without them a users export cannot be imported as it is: the import needs a password or a passwordHash for every user. Give the flag to move users between databases (and keep the file safe).
 
+In CSV, a cell that a spreadsheet would run as a formula (starting with = + - @, a tab or a CR) starts with a ' (as OWASP advises against CSV injection), as does a cell starting with ' and one of those or another '; \`stayctl import\` removes exactly that quote, so exports import again byte for byte. JSON and NDJSON hold the values as they are.
+
 A summary line goes to stderr (--json prints it as JSON, and needs --output). Timestamps are written in UTC with their milliseconds (none when they are .000).
 
 Exit codes: 0, 2 bad flags or --where, 3 bad --where value, 7 database unreachable.`

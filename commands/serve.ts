@@ -15,10 +15,12 @@ export default class Serve extends BaseCommand<typeof Serve> {
   static override summary = 'Serve the GraphQL API over the local database'
   static override description = `Runs the GraphQL server (graphql-yoga, GraphQL over HTTP) at http://HOST:PORT/graphql on the database configured here, exposing the same operations as the commands. It runs locally only: it needs the database itself, so it cannot run against a remote --api server.
 
-Other routes: /healthz (the process runs) and /readyz (the database answers SELECT 1; 503 otherwise).
+Other routes: /healthz (the process runs) and /readyz (the database answers SELECT 1 within 1.5 s; 503 otherwise, and while stopping).
+A database that stops answering fails requests with SERVICE_UNAVAILABLE after --db-timeout seconds (on MySQL; each statement, and the wait for a pooled connection, has that long), as does a connection lost mid-statement.
+POST bodies must be JSON (Content-Type application/json; 415 otherwise): forms and text/plain, which any web page can send, are refused.
 Clients log in with the login mutation and send "Authorization: Bearer <token>"; without it they are anonymous.
 One log line per request goes to stderr (operation, root fields, status, duration, error codes; never variables or tokens).
-SIGTERM or SIGINT stops gracefully: no new connections, requests in flight finish, then the pool closes and the process exits 0 (1 if requests were cut off at --shutdown-timeout).
+SIGTERM or SIGINT stops gracefully, answering every request that reached the server: first /readyz answers 503 while requests are still served for --drain seconds (each answer closing its connection), so that a load balancer moves clients elsewhere; a second signal ends the drain early. Then no new connections, requests in flight finish, idle connections close, the pool closes and the process exits 0 (1 if requests were cut off at --shutdown-timeout).
 Processes keep no state between requests: run as many as you like on one database.
 
 Limits per request: body 1 MiB (413), 2,000 tokens, depth 8, 15 aliases, 50 directives, first 1–100 on every list (default 20), cost 5,000 (the objects a response could hold, each list's first multiplying what lies under it). Introspection is off unless --dev or --introspection.
@@ -39,12 +41,22 @@ Exit codes: 0 stopped cleanly, 1 requests cut off at the timeout, 2 bad flags or
     dev: Flags.boolean({description: 'Development: GraphiQL, introspection and field suggestions'}),
     introspection: Flags.boolean({description: 'Allow introspection queries (without --dev)'}),
     'log-format': Flags.string({description: 'Request log format on stderr', options: ['text', 'json'], default: 'text'}),
-    'shutdown-timeout': Flags.integer({description: 'Seconds to let requests in flight finish on SIGTERM/SIGINT', default: 30, min: 1}),
+    'db-timeout': Flags.integer({
+      description: 'MySQL: seconds a statement, or the wait for a pooled connection, may take before the request fails with SERVICE_UNAVAILABLE',
+      default: 10,
+      min: 1,
+    }),
+    drain: Flags.integer({
+      description: 'Seconds to keep serving after SIGTERM/SIGINT, with /readyz at 503, before it stops accepting connections (0: no drain)',
+      default: 5,
+      min: 0,
+    }),
+    'shutdown-timeout': Flags.integer({description: 'Seconds to let requests in flight finish after the drain', default: 30, min: 1}),
   }
 
   async run(): Promise<ServeResult> {
     const f = this.flags
-    const db = await this.db()
+    const db = await this.db({queryTimeoutMs: f['db-timeout'] * 1000})
     // graphql-js checks types across realms on every call unless it runs in production mode.
     process.env.NODE_ENV ??= 'production'
     const {startServer} = await import('../src/graphql/server.js')
@@ -60,6 +72,7 @@ Exit codes: 0 stopped cleanly, 1 requests cut off at the timeout, 2 bad flags or
         introspection: f.introspection,
         logFormat: f['log-format'] as 'text' | 'json',
         bcryptCost,
+        drainMs: f.drain * 1000,
         shutdownTimeoutMs: f['shutdown-timeout'] * 1000,
       })
     } catch (error) {
@@ -70,6 +83,18 @@ Exit codes: 0 stopped cleanly, 1 requests cut off at the timeout, 2 bad flags or
       }
       throw error
     }
+    // Installed before the address is announced (a script may signal as soon as it reads it), and kept until the
+    // end: a second signal ends the drain instead of killing the process.
+    let signalled: (signal: NodeJS.Signals) => void = () => {}
+    const signals = new Promise<NodeJS.Signals>((resolve) => (signalled = resolve))
+    let received = 0
+    const onSignal = (signal: NodeJS.Signals) => {
+      received += 1
+      if (received === 1) signalled(signal)
+      else void server.stop()
+    }
+    process.on('SIGTERM', onSignal)
+    process.on('SIGINT', onSignal)
     // Always on stderr (also under --json): scripts read the address from here, as the request log.
     const say = (event: string, text: string, extra: Record<string, unknown> = {}) =>
       process.stderr.write(
@@ -80,12 +105,12 @@ Exit codes: 0 stopped cleanly, 1 requests cut off at the timeout, 2 bad flags or
       url: server.url,
       database,
     })
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      process.once('SIGTERM', () => resolve('SIGTERM'))
-      process.once('SIGINT', () => resolve('SIGINT'))
-    })
-    say('stopping', `${signal}: finishing requests in flight (at most ${f['shutdown-timeout']} s)`, {signal})
+    const signal = await signals
+    const drain = f.drain > 0 ? `/readyz answers 503; serving ${f.drain} s more (a second signal stops sooner), then ` : ''
+    say('stopping', `${signal}: ${drain}finishing requests in flight (at most ${f['shutdown-timeout']} s)`, {signal, drainSeconds: f.drain})
     const {forced} = await server.stop()
+    process.off('SIGTERM', onSignal)
+    process.off('SIGINT', onSignal)
     say('stopped', `stopped after ${server.requests} requests${forced ? '; requests still running at the timeout were cut off' : ''}`, {
       requests: server.requests,
       forced,

@@ -24,7 +24,7 @@ export const ERROR_CATALOGUE: Record<ErrorKind, {exit: number; graphql?: string;
   },
   UNAUTHENTICATED: {exit: 6, graphql: 'UNAUTHENTICATED', meaning: 'not logged in or bad credentials'},
   FORBIDDEN: {exit: 6, graphql: 'FORBIDDEN', meaning: 'logged in but not allowed'},
-  UNAVAILABLE: {exit: 7, meaning: 'database or server unreachable, or misconfigured'},
+  UNAVAILABLE: {exit: 7, graphql: 'SERVICE_UNAVAILABLE', meaning: 'database or server unreachable, not answering, or misconfigured'},
   IMPORT_REJECTED: {exit: 8, meaning: 'an import finished with rejected rows'},
   USAGE: {exit: 2, meaning: 'bad flags, arguments or setting values'},
   INTERNAL: {exit: 1, graphql: 'INTERNAL_SERVER_ERROR', meaning: 'anything else (a bug)'},

@@ -7,11 +7,13 @@ import {Command, Errors, type Interfaces} from '@oclif/core'
 import {maskUrl, parseDatabaseUrl, type DatabaseTarget} from '../config/database-url.js'
 import {checkApiUrl, resolveIntSetting, resolveSetting, selectProfile, type ResolvedSetting} from '../config/settings.js'
 import type {Backend} from '../backend.js'
+import type {OpenOptions} from '../db/connection.js'
 import type {Db} from '../db/index.js'
 import {ERROR_CATALOGUE, UsageError, isStayctlError, type ErrorKind} from '../errors.js'
 import type {RemoteClient} from '../remote/client.js'
 import {checkTexts} from '../services/text.js'
 import * as flags from './flags.js'
+import {colorEnabled, terminalText} from './terminal.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -89,14 +91,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return parseDatabaseUrl(setting.value!, setting.hint)
   }
 
-  /** Opens the configured database once per command run; closed when the command ends. */
-  protected async db(): Promise<Db> {
+  /** Opens the configured database once per command run (with `options` the first time); closed when the command ends. */
+  protected async db(options: Pick<OpenOptions, 'queryTimeoutMs'> = {}): Promise<Db> {
     if (!this.openedDb) {
       const setting = this.databaseSetting()
       const target = parseDatabaseUrl(setting.value!, setting.hint)
       const {openDb} = await import('../db/index.js')
       const logSql = process.env.STAYCTL_LOG_SQL ? (sql: string) => process.stderr.write(`${sql}\n`) : undefined
-      this.openedDb = await openDb(target, {logSql, settingHint: setting.hint})
+      this.openedDb = await openDb(target, {...options, logSql, settingHint: setting.hint})
     }
     return this.openedDb
   }
@@ -115,6 +117,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const [db, {localBackend}, {localOperator}] = await Promise.all([this.db(), import('../backend.js'), import('../services/context.js')])
     const bcryptCost = resolveIntSetting('bcryptCost', undefined, {min: 4, max: 31})
     return localBackend({db, actor: localOperator(), via: 'cli', bcryptCost})
+  }
+
+  /** Human output on stdout, as oclif prints it, with the control characters of data taken out (render.ts). */
+  public override log(message = '', ...args: unknown[]): void {
+    super.log(terminalText(message), ...args)
+  }
+
+  /** Human output on stderr, as log. */
+  public override logToStderr(message = '', ...args: unknown[]): void {
+    super.logToStderr(terminalText(message, colorEnabled(process.stderr)), ...args)
   }
 
   /** Prints a page of a list command (table or CSV) and the next-page hint. */
@@ -144,10 +156,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     await super.finally(error)
   }
 
-  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+  protected override async catch(thrown: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     // `this.exit()` (db status --check, import with rejections) comes after the command printed its result, also under
     // --json: leave quietly, without a second (error) document on stdout.
-    if (error instanceof Errors.ExitError) throw error
+    if (thrown instanceof Errors.ExitError) throw thrown
+    // The database went away or stopped answering while the command ran: exit 7, as when it cannot be reached at all.
+    let error = thrown
+    if (this.openedDb && !isStayctlError(error)) {
+      const {isConnectionLoss, translateConnectionError} = await import('../db/connection.js')
+      if (isConnectionLoss(error)) error = translateConnectionError(error, this.openedDb.target) as typeof thrown
+    }
     // oclif's own errors (parse errors) keep their handling and exit codes.
     if (!isStayctlError(error) && error.oclif?.exit !== undefined) {
       return super.catch(error)
@@ -163,8 +181,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     } else {
       const hint =
         suggestion ?? (kind === 'INTERNAL' && !process.env.STAYCTL_DEBUG ? 'set STAYCTL_DEBUG=1 to see where it failed' : undefined)
-      process.stderr.write(`Error: ${message}${hint ? `; ${hint}` : ''}\n`)
-      if (kind === 'INTERNAL' && process.env.STAYCTL_DEBUG) process.stderr.write(`${maskUrl(error.stack ?? '')}\n`)
+      process.stderr.write(terminalText(`Error: ${message}${hint ? `; ${hint}` : ''}\n`, false))
+      if (kind === 'INTERNAL' && process.env.STAYCTL_DEBUG) process.stderr.write(terminalText(`${maskUrl(error.stack ?? '')}\n`, false))
     }
     process.exitCode = exitCode
     return this.exit(exitCode)

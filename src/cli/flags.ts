@@ -44,5 +44,5 @@ export const list = {
   cursor: Flags.string({description: 'Continue after the page that printed this cursor'}),
   sort: Flags.string({description: 'Sort field, prefixed with - for descending (e.g. -createdAt)'}),
   columns: Flags.string({description: 'Comma-separated columns to show (table and CSV)'}),
-  csv: Flags.boolean({description: 'Print CSV (RFC 4180) instead of a table', exclusive: ['json']}),
+  csv: Flags.boolean({description: "Print CSV (RFC 4180) instead of a table (a ' before cells a spreadsheet would take for formulas)", exclusive: ['json']}),
 }

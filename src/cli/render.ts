@@ -1,15 +1,19 @@
 /**
  * Rendering of results for people: tables (cli-table3), CSV, colour. Colour is off when
  * NO_COLOR is set or stdout is not a terminal. Helpers return strings; commands print them.
+ *
+ * Values are data anyone may have typed (a listing's name, a review): in tables and key/value
+ * blocks they lose their control characters, so that an escape sequence in a name cannot
+ * clear the screen, retitle the window or forge lines; the base command does the same for
+ * every line it prints for people (terminalText). --json output keeps values as they are.
  */
 import {Chalk} from 'chalk'
 import Table from 'cli-table3'
 
-export function colorEnabled(stream: NodeJS.WriteStream = process.stdout): boolean {
-  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false
-  if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true
-  return Boolean(stream.isTTY)
-}
+import {neutraliseCell} from '../services/csv-cells.js'
+import {colorEnabled, withoutControls} from './terminal.js'
+
+export {colorEnabled, terminalText} from './terminal.js'
 
 const palette = () => new Chalk({level: colorEnabled() ? 1 : 0})
 
@@ -31,6 +35,11 @@ function cell(value: string | number | boolean | null | undefined): string {
   return value === null || value === undefined ? '' : String(value)
 }
 
+/** A value as a table cell or a `details` value shows it: no control characters, tabs as spaces, line feeds kept. */
+function shown(value: string | number | boolean | null | undefined): string {
+  return withoutControls(cell(value).replace(/\r\n/g, '\n').replace(/\t/g, ' '))
+}
+
 /** A table with a header row. Plain borders off a TTY, so output can be grepped. */
 export function table<Row>(rows: Row[], columns: Column<Row>[]): string {
   const t = new Table({
@@ -38,20 +47,27 @@ export function table<Row>(rows: Row[], columns: Column<Row>[]): string {
     colAligns: columns.map((c) => c.align ?? 'left'),
     style: {head: colorEnabled() ? ['cyan'] : [], border: colorEnabled() ? ['grey'] : []},
   })
-  for (const row of rows) t.push(columns.map((c) => cell(c.get(row))))
+  for (const row of rows) t.push(columns.map((c) => shown(c.get(row))))
   return t.toString()
 }
 
-/** RFC 4180 CSV: fields with commas, quotes or newlines are quoted, quotes doubled. */
+/**
+ * RFC 4180 CSV: fields with commas, quotes or newlines are quoted, quotes doubled; a cell a
+ * spreadsheet would run as a formula (= + - @ tab CR first) starts with a `'` (csv-cells.ts).
+ */
 export function csv<Row>(rows: Row[], columns: Column<Row>[]): string {
   const field = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value)
   const lines = [columns.map((c) => field(c.header)).join(',')]
-  for (const row of rows) lines.push(columns.map((c) => field(cell(c.get(row)))).join(','))
+  for (const row of rows) lines.push(columns.map((c) => field(neutraliseCell(cell(c.get(row))))).join(','))
   return lines.join('\r\n') + '\r\n'
 }
 
-/** Two-column key/value block for `show` commands. */
+/**
+ * Two-column key/value block for `show` commands. A value of several lines goes on under
+ * itself, indented, so that none of its lines can pass for a key of its own.
+ */
 export function details(pairs: [string, string | number | boolean | null | undefined][]): string {
   const width = Math.max(...pairs.map(([k]) => k.length))
-  return pairs.map(([k, v]) => `${color.dim(k.padEnd(width))}  ${cell(v)}`).join('\n')
+  const indent = ' '.repeat(width + 2)
+  return pairs.map(([k, v]) => `${color.dim(k.padEnd(width))}  ${shown(v).replace(/\n/g, `\n${indent}`)}`).join('\n')
 }

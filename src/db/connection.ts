@@ -1,12 +1,13 @@
 /**
  * Opening a database: one Sequelize instance per URL, SQLite tuned for several processes
- * (WAL, busy timeout, foreign keys), and connection failures turned into one-line
- * UnavailableErrors that name the setting to fix and never show a password.
+ * (WAL, busy timeout, foreign keys), MySQL statements with a deadline when asked (the
+ * server asks), and connection failures turned into one-line UnavailableErrors that name the
+ * setting to fix and never show a password.
  */
 import {createRequire} from 'node:module'
 import path from 'node:path'
 
-import {Sequelize, type Options} from 'sequelize'
+import {ConnectionError, Sequelize, type Options} from 'sequelize'
 
 import type {DatabaseTarget} from '../config/database-url.js'
 import {DATABASE_URL_SETTING, maskUrl} from '../config/database-url.js'
@@ -22,6 +23,12 @@ export interface OpenOptions {
   settingHint?: string
   /** Pool size for MySQL. */
   poolMax?: number
+  /**
+   * MySQL: how long a statement may go unanswered, and a pooled connection be waited for,
+   * before it fails (as a lost connection: UNAVAILABLE). None by default: migrations and
+   * imports may run long statements; the server sets one (`serve --db-timeout`).
+   */
+  queryTimeoutMs?: number
 }
 
 /** Milliseconds a SQLite connection waits for another process's write lock before failing. */
@@ -55,6 +62,59 @@ function sqliteModule(): Sqlite3Module {
   return tunedSqlite
 }
 
+type Mysql2Module = typeof import('mysql2')
+type Mysql2Connection = ReturnType<Mysql2Module['createConnection']>
+type Callback = (...results: unknown[]) => void
+
+/** The error of a statement that outlived its deadline: mysql2's code for its own query timeout, and fatal. */
+function statementTimeout(ms: number): Error {
+  return Object.assign(new Error(`the database did not answer within ${ms} ms`), {code: 'PROTOCOL_SEQUENCE_TIMEOUT', fatal: true})
+}
+
+/**
+ * mysql2 with a deadline on every statement of every connection. mysql2's own `timeout`
+ * option starts with the statement, not when it is queued behind a stuck one, leaves the
+ * statement preparation of `execute` without one, and keeps the connection: a network that
+ * hangs would hold every later statement. Here the deadline starts with the call; when it
+ * passes, the connection is destroyed (the pool then drops it, see Sequelize's validate) and
+ * the caller gets a fatal PROTOCOL_SEQUENCE_TIMEOUT error. Sequelize calls query/execute with
+ * a callback; other forms pass through.
+ */
+function mysqlModule(queryTimeoutMs: number): Mysql2Module {
+  const mysql2 = require('mysql2') as Mysql2Module
+  const withDeadline = (connection: Mysql2Connection) => {
+    for (const method of ['query', 'execute'] as const) {
+      const original = (connection[method] as (...args: unknown[]) => unknown).bind(connection)
+      const deadlined = (...args: unknown[]) => {
+        const at = args.findIndex((arg) => typeof arg === 'function')
+        if (at === -1) return original(...args)
+        const callback = args[at] as Callback
+        let settled = false
+        const timer = setTimeout(() => {
+          settled = true
+          // mysql2's destroy() only half-closes: a peer that hangs would keep the socket (and the process) alive.
+          const socket = (connection as unknown as {stream: {destroy(): void}}).stream
+          connection.destroy()
+          socket.destroy()
+          callback(statementTimeout(queryTimeoutMs))
+        }, queryTimeoutMs)
+        args[at] = (...results: unknown[]) => {
+          if (settled) return
+          settled = true
+          clearTimeout(timer)
+          callback(...results)
+        }
+        return original(...args)
+      }
+      Object.assign(connection, {[method]: deadlined})
+    }
+    return connection
+  }
+  return Object.assign(Object.create(mysql2) as Mysql2Module, {
+    createConnection: (...args: Parameters<Mysql2Module['createConnection']>) => withDeadline(mysql2.createConnection(...args)),
+  })
+}
+
 export function sequelizeOptions(target: DatabaseTarget, options: OpenOptions = {}): Options {
   const logging = options.logSql ? (sql: string) => options.logSql!(maskUrl(sql)) : false
   if (target.dialect === 'sqlite') {
@@ -77,7 +137,8 @@ export function sequelizeOptions(target: DatabaseTarget, options: OpenOptions = 
     timezone: '+00:00',
     logging,
     define: {underscored: true, charset: 'utf8mb4', collate: 'utf8mb4_unicode_ci'},
-    pool: {max: options.poolMax ?? 10, min: 0, acquire: 60_000, idle: 10_000},
+    pool: {max: options.poolMax ?? 10, min: 0, acquire: options.queryTimeoutMs ?? 60_000, idle: 10_000},
+    ...(options.queryTimeoutMs ? {dialectModule: mysqlModule(options.queryTimeoutMs)} : {}),
     dialectOptions: {
       connectTimeout: Number(params.connectTimeout ?? 10_000),
       charset: 'utf8mb4_unicode_ci',
@@ -115,6 +176,43 @@ const FOLDER_ERRORS: Record<string, string> = {
   EROFS: 'read-only file system',
   ENOENT: 'no such place',
   ENOSPC: 'no space left on the device',
+}
+
+/**
+ * Codes of a connection that broke or a database that did not answer, as opposed to a
+ * statement the database refused: the connection's, never the statement's fault.
+ */
+const CONNECTION_LOSS_CODES = new Set([
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CON_COUNT_ERROR',
+])
+
+/**
+ * Whether `error` means that the database could not be reached or stopped answering
+ * (Sequelize's ConnectionErrors, a connection lost or timed out in the middle of a statement,
+ * which Sequelize reports as a plain DatabaseError), rather than a statement it refused.
+ */
+export function isConnectionLoss(error: unknown): boolean {
+  let current: unknown = error
+  for (let depth = 0; current && depth < 4; depth++) {
+    if (current instanceof ConnectionError) return true
+    const {code, fatal} = current as {code?: unknown; fatal?: unknown}
+    // mysql2 marks errors of the connection itself (not of a statement) as fatal.
+    if ((typeof code === 'string' && CONNECTION_LOSS_CODES.has(code)) || fatal === true) return true
+    const next = current as {original?: unknown; parent?: unknown; cause?: unknown}
+    current = next.original ?? next.parent ?? next.cause
+  }
+  return false
 }
 
 function errorCode(error: unknown): string | undefined {
@@ -157,7 +255,9 @@ export function translateConnectionError(
     SQLITE_NOTADB: 'the file is not an SQLite database',
     SQLITE_READONLY: 'the file is read-only',
     PROTOCOL_CONNECTION_LOST: 'the server closed the connection',
+    PROTOCOL_SEQUENCE_TIMEOUT: 'the server did not answer in time',
     ECONNRESET: 'the server reset the connection',
+    EPIPE: 'the connection was closed',
   }
   let reason = code ? reasons[code] : undefined
   if (!reason && target.dialect === 'sqlite' && code && code in FOLDER_ERRORS) {
@@ -167,6 +267,7 @@ export function translateConnectionError(
   if (!reason && /Connection(Refused|TimedOut|Acquire)|HostNotFound|HostNotReachable|AccessDenied/.test(name)) {
     reason = maskUrl((error as Error).message)
   }
+  if (!reason && isConnectionLoss(error)) reason = 'the connection broke'
   if (!reason) return error
   const suggestion =
     code === 'ER_BAD_DB_ERROR' ? `create it with \`stayctl db create\`, or ${fix}` : fix

@@ -2,12 +2,14 @@
  * Errors as clients see them. A domain error becomes a GraphQL error with the catalogue's
  * `extensions.code` and the same message, plus its kind, suggestion and details, so a remote
  * client can raise the very same error (and exit with the same code). A database that cannot
- * be reached is SERVICE_UNAVAILABLE; anything else is masked as INTERNAL_SERVER_ERROR with a
- * message that says nothing (no stack, no SQL); what it was is noted in the request's log line.
+ * be reached, stops answering or drops the connection mid-statement is UNAVAILABLE
+ * (SERVICE_UNAVAILABLE), with a message that does not name it; anything else is masked as
+ * INTERNAL_SERVER_ERROR with a message that says nothing (no stack, no SQL); what it was is
+ * noted in the request's log line.
  */
 import {GraphQLError} from 'graphql'
-import {ConnectionError} from 'sequelize'
 
+import {isConnectionLoss} from '../db/connection.js'
 import {ERROR_CATALOGUE, isStayctlError, type ErrorKind, type StayctlError} from '../errors.js'
 import {INTERNAL_NOTE, describeInternal} from './request-log.js'
 
@@ -25,7 +27,7 @@ function masked(message: string, code: string, error: unknown, at?: GraphQLError
 }
 
 function unavailable(error: unknown, at?: GraphQLError): GraphQLError {
-  return masked(UNAVAILABLE_MESSAGE, 'SERVICE_UNAVAILABLE', error, at)
+  return masked(UNAVAILABLE_MESSAGE, ERROR_CATALOGUE.UNAVAILABLE.graphql!, error, at)
 }
 
 /** The GraphQL error for a domain error, at the place `at` (a located error) names. */
@@ -51,6 +53,6 @@ export function maskError(error: unknown): Error {
   // GraphQL's own errors (syntax, validation, limits) and those we raise as GraphQLErrors.
   if (located && (original === undefined || original === null || original instanceof GraphQLError)) return located
   if (isStayctlError(original)) return domainError(original, located)
-  if (original instanceof ConnectionError) return unavailable(original, located)
+  if (isConnectionLoss(original)) return unavailable(original, located)
   return masked(UNEXPECTED_MESSAGE, 'INTERNAL_SERVER_ERROR', original, located)
 }

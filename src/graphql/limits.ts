@@ -6,15 +6,17 @@
  *   tokens         2,000 lexical tokens in the document (graphql-armor, while parsing)
  *   depth          8 levels of fields (graphql-armor); `nodes` counts as a level, so
  *                  properties → nodes → reviews → nodes → reviewer → username is 6
- *   aliases        15 (graphql-armor). 16 `login` fields fit: one plain and 15 aliased, and
- *                  each is one attempt for the auth service (which counts per call)
+ *   aliases        15 (graphql-armor), `__typename` ones included (armor lets them pass by
+ *                  default). 16 `login` fields fit: one plain and 15 aliased, and each is one
+ *                  attempt for the auth service (which counts per call)
  *   directives     50 (graphql-armor's default)
  *   first          1–100 on every connection; 20 when left out                        → BAD_USER_INPUT
  *   cost           5,000: the objects a response could hold, each connection's `first`
  *                  multiplying what lies under it (variables included), e.g. 50 properties
  *                  with owner and 20 reviews with reviewer each cost 2,151
- *   introspection  off unless --dev or --introspection; field suggestions ("did you mean")
- *                  off unless --dev
+ *   introspection  off unless --dev or --introspection; suggestions ("Did you mean …?",
+ *                  naming fields, arguments, types and enum values) off unless --dev, in
+ *                  validation errors and in those of variables alike
  *
  * graphql-armor's own cost limit is not used: it ignores `first` given as a variable (so
  * `first: $n` would slip through) and weighs depth, not rows. Depth, aliases, tokens and
@@ -58,7 +60,50 @@ export interface LimitOptions {
   introspection?: boolean
 }
 
-/** The static checks: graphql-armor (tokens, depth, aliases, directives, suggestions) and introspection. */
+/**
+ * graphql-js's suggestions: " Did you mean "x"?", "… "x" or "y"?", "… the enum value "x"?",
+ * "… to use an inline fragment on "T"?". Only schema names follow "Did you mean", and they
+ * hold no "?".
+ */
+const SUGGESTION = /\s*Did you mean [^?]*\?/g
+
+/** The error without its suggestion (the same error when it has none). */
+export function withoutSuggestion(error: GraphQLError): GraphQLError {
+  if (!error.message.includes('Did you mean')) return error
+  return new GraphQLError(error.message.replace(SUGGESTION, ''), {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: error.extensions,
+  })
+}
+
+/**
+ * Takes the suggestions out of every error, those of validation and those of execution
+ * (variables that do not coerce are reported by the executor, graphql-js's or graphql-jit's),
+ * so that they cannot be used to read the schema while introspection is off. graphql-armor's
+ * blockFieldSuggestion is not enough: it looks at validation only, and only at field names.
+ */
+function hideSuggestions(): Plugin {
+  const clean = (errors: readonly GraphQLError[]) => (errors.some((e) => e.message.includes('Did you mean')) ? errors.map(withoutSuggestion) : undefined)
+  return {
+    onValidate: () => ({result, setResult}) => {
+      const errors = clean(result as readonly GraphQLError[])
+      if (errors) setResult(errors)
+    },
+    onExecute: () => ({
+      onExecuteDone({result, setResult}) {
+        if (Symbol.asyncIterator in result) return
+        const errors = result.errors && clean(result.errors as readonly GraphQLError[])
+        if (errors) setResult({...result, errors})
+      },
+    }),
+  }
+}
+
+/** The static checks: graphql-armor (tokens, depth, aliases, directives), suggestions and introspection. */
 export function staticLimitPlugins(options: LimitOptions): Plugin[] {
   // Reported as validation errors with a code (armor would throw them as bare "Syntax Error"s).
   const validation = {
@@ -72,12 +117,14 @@ export function staticLimitPlugins(options: LimitOptions): Plugin[] {
     armor.EnvelopArmorPlugin({
       maxTokens: {n: LIMITS.maxTokens},
       maxDepth: {n: LIMITS.maxDepth, flattenFragments: true, ...validation},
-      maxAliases: {n: LIMITS.maxAliases, ...validation},
+      // Armor's default allowList is ['__typename']: 100 aliases of it would pass.
+      maxAliases: {n: LIMITS.maxAliases, allowList: [], ...validation},
       maxDirectives: {n: LIMITS.maxDirectives, ...validation},
       costLimit: {enabled: false},
-      blockFieldSuggestion: {enabled: !options.dev},
+      blockFieldSuggestion: {enabled: false},
     }) as Plugin,
   ]
+  if (!options.dev) plugins.push(hideSuggestions())
   if (!options.dev && !options.introspection) {
     plugins.push({onValidate: ({addValidationRule}) => addValidationRule(NoSchemaIntrospectionCustomRule)})
   }

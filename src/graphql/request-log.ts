@@ -14,9 +14,15 @@ export interface RequestRecord {
   internal?: string
 }
 
+/**
+ * Session and API tokens (`stay_s_…`, `stay_t_…`, see src/services/auth.ts), whole or cut
+ * short, wherever they stand: base64url has `_` and `-`, so no word boundary is assumed.
+ */
+const TOKEN = /stay_[a-z]_[A-Za-z0-9_-]*/g
+
 const SECRETS: [RegExp, string][] = [
   [/\$2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}/g, '[hash]'],
-  [/\bstk_[A-Za-z0-9_-]+/g, '[token]'],
+  [TOKEN, '[token]'],
   [/\bBearer\s+\S+/gi, 'Bearer [token]'],
   [/\b[0-9a-f]{40,}\b/gi, '[hash]'],
   [/'(?:[^'\\]|\\.)*'/g, "'…'"],

@@ -2,7 +2,10 @@
  * `stayctl serve`: graphql-yoga on node:http. Routes:
  *   POST/GET /graphql   GraphQL over HTTP (GraphiQL on GET from a browser with --dev)
  *   GET /healthz        200 while the process runs
- *   GET /readyz         200 when the database answers `SELECT 1`, else 503
+ *   GET /readyz         200 when the database answers `SELECT 1` within 1.5 s, else 503
+ *
+ * Every request first needs a well-formed Host header (else 400), and a POST a JSON body
+ * (Content-Type application/json, else 415, before the body is read).
  *
  * Limits (see limits.ts for the numbers): the request body is read here, at most 1 MiB
  * (HTTP 413 beyond, before anything is parsed); tokens, depth, aliases, directives and
@@ -11,12 +14,22 @@
  * request's ServiceContext (via 'graphql') and DataLoaders made.
  *
  * Stateless: nothing outlives a request but the database pool, so any number of processes
- * can serve one database. stop() drains: the listener closes, idle connections close, requests
- * in flight finish (answered with Connection: close), requests arriving on open connections
- * meanwhile get 503, then the pool closes.
+ * can serve one database.
+ *
+ * stop() ends it so that every request that reached the server gets an answer:
+ *   1. drain (drainMs): /readyz answers 503, so load balancers stop sending here, while every
+ *      request is still served as usual, on open and new connections; each answer closes its
+ *      connection (Connection: close), so clients reconnect, elsewhere once they can;
+ *   2. the listener closes once no connection has come for a moment: the kernel completes
+ *      connections on its own and node accepts one of them per turn of the event loop, so a
+ *      listener closed at once would reset those still waiting in its queue;
+ *   3. requests already sent on idle connections are read during a short grace, then the
+ *      connections that are still idle close; requests in flight finish (at most
+ *      shutdownTimeoutMs, after which their connections are cut: `forced`);
+ *   4. the pool closes.
  */
 import http from 'node:http'
-import type {AddressInfo} from 'node:net'
+import net, {type AddressInfo} from 'node:net'
 
 import {GraphQLError, getOperationAST, Kind, type ExecutionResult} from 'graphql'
 import {createSchema, createYoga, type Plugin} from 'graphql-yoga'
@@ -50,7 +63,9 @@ export interface ServerOptions {
   bcryptCost: number
   /** Default src/graphql/auth.ts. */
   auth?: AuthService
-  /** How long stop() waits for requests in flight before closing their connections. */
+  /** How long stop() keeps serving, with /readyz at 503, before it stops accepting connections (default 0). */
+  drainMs?: number
+  /** How long stop() then waits for requests in flight before closing their connections. */
   shutdownTimeoutMs?: number
   /** Compiled execution (compiled.ts); false: graphql-js's executor for every request. Default true. */
   compile?: boolean
@@ -60,13 +75,61 @@ export interface RunningServer {
   /** http://host:port/graphql */
   url: string
   port: number
-  /** Stops as described above; `forced` when requests were still running at the timeout. */
+  /**
+   * Stops as described above; `forced` when requests were still running at the timeout. A
+   * second call ends the drain at once (and returns the same promise).
+   */
   stop(): Promise<{forced: boolean}>
   /** Requests answered so far. */
   readonly requests: number
 }
 
 class BodyTooLarge extends Error {}
+
+/**
+ * Before the listener closes: how long no connection must have come (node accepts one per
+ * turn of the event loop, so a queue of them keeps coming turn after turn), and for how long
+ * at most when clients keep connecting.
+ */
+const ACCEPT_QUIET_MS = 200
+const ACCEPT_MAX_MS = 2_000
+
+/**
+ * After the listener closes: how long requests already sent on idle connections have to be
+ * read before those connections close. Bytes that reached this machine are read in the next
+ * turn of the event loop; this leaves room for a busy loop.
+ */
+const LATE_REQUEST_GRACE_MS = 250
+
+/** How long /readyz waits for the database's `SELECT 1` (a probe must not hang with a database that does). */
+export const READY_TIMEOUT_MS = 1_500
+
+/** How long stop() waits for the pool to close (a database that stopped answering never says goodbye). */
+const POOL_CLOSE_MS = 5_000
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+/** Resolves once the server has accepted no connection for ACCEPT_QUIET_MS (at most ACCEPT_MAX_MS). */
+function acceptWaiting(server: net.Server): Promise<void> {
+  return new Promise((resolve) => {
+    let quiet: NodeJS.Timeout
+    const done = () => {
+      clearTimeout(quiet)
+      clearTimeout(cap)
+      server.off('connection', restart)
+      resolve()
+    }
+    const restart = () => {
+      clearTimeout(quiet)
+      quiet = setTimeout(done, ACCEPT_QUIET_MS)
+    }
+    const cap = setTimeout(done, ACCEPT_MAX_MS)
+    server.on('connection', restart)
+    restart()
+  })
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /** The request body, or BodyTooLarge as soon as it passes `limit` bytes (the rest is discarded). */
 function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
@@ -87,6 +150,37 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
     req.on('end', () => (tooLarge ? reject(new BodyTooLarge()) : resolve(Buffer.concat(chunks))))
     req.on('error', reject)
   })
+}
+
+/**
+ * What a Host header may hold (RFC 9110 §7.2, RFC 3986 §3.2.2): a registered name (letters,
+ * digits, `-._~`, sub-delimiters, %-escapes), an IPv4 address or a bracketed IPv6 literal,
+ * then an optional port.
+ */
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)(?::(\d{0,5}))?$/
+
+/** Why the request's Host header cannot be used (RFC 9112 §3.2: answer 400), or undefined. */
+function hostProblem(req: http.IncomingMessage): string | undefined {
+  const hosts = req.headersDistinct.host ?? []
+  if (hosts.length > 1) return 'a request has one Host header'
+  if (hosts.length === 0) return undefined
+  const port = HOST.exec(hosts[0])
+  if (!port || Number(port[1] ?? 0) > 65_535) return 'the Host header is not a host name or address with an optional port'
+  return undefined
+}
+
+/**
+ * Media types a POST may carry: JSON, as GraphQL over HTTP sends it (and its response type,
+ * which some clients send too), in any case, with any parameters. Forms (urlencoded,
+ * multipart) and text/plain are what a browser sends cross-origin without asking (no CORS
+ * preflight), so any web page could run mutations with them; they, and anything else, are
+ * refused with 415 before the body is read.
+ */
+export const POST_MEDIA_TYPES = ['application/json', 'application/graphql-response+json']
+
+function acceptedMediaType(header: string | undefined): boolean {
+  const type = header?.split(';')[0].trim().toLowerCase()
+  return type !== undefined && POST_MEDIA_TYPES.includes(type)
 }
 
 function bearer(header: string | null): string | undefined {
@@ -163,34 +257,47 @@ export function createGraphQLHandler(options: ServerOptions) {
   })
 }
 
-function send(res: http.ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body)
-  res.writeHead(status, {'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...headers})
-  res.end(text)
-}
-
 /** Starts listening; resolves once the port is bound. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const {db} = options
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`))
   const format = options.logFormat ?? 'text'
   const yoga = createGraphQLHandler(options)
-  let closing = false
+  /** Set by stop(): answers close their connections, /readyz says 503. */
+  let stopping = false
   let requests = 0
+
+  function send(res: http.ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
+    const text = JSON.stringify(body)
+    if (stopping) res.setHeader('connection', 'close')
+    res.writeHead(status, {'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...headers})
+    res.end(text)
+  }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, record: RequestRecord): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]
-    if (closing) return send(res, 503, {error: 'the server is shutting down'}, {connection: 'close'})
+    const badHost = hostProblem(req)
+    if (badHost) return send(res, 400, {errors: [{message: `bad request: ${badHost}`, extensions: {code: 'BAD_REQUEST'}}]}, {connection: 'close'})
     if (path === '/healthz') return send(res, 200, {status: 'ok'})
     if (path === '/readyz') {
+      if (stopping) return send(res, 503, {status: 'stopping'})
+      let timer: NodeJS.Timeout | undefined
+      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer in time')), READY_TIMEOUT_MS)))
       try {
-        await db.sequelize.query('SELECT 1')
+        // The statement itself goes on (until its own deadline, see serve --db-timeout); the probe does not wait.
+        await Promise.race([db.sequelize.query('SELECT 1'), late])
         return send(res, 200, {status: 'ready'})
       } catch {
         return send(res, 503, {status: 'unavailable', error: 'the database does not answer'})
+      } finally {
+        clearTimeout(timer)
       }
     }
     if (path !== '/graphql') return send(res, 404, {error: 'not found; GraphQL is at /graphql'})
+    if (req.method === 'POST' && !acceptedMediaType(req.headers['content-type'])) {
+      const message = `POST GraphQL as JSON (Content-Type: application/json); ${req.headers['content-type'] ? 'other media types' : 'a body without a Content-Type'} cannot be used`
+      return send(res, 415, {errors: [{message, extensions: {code: 'UNSUPPORTED_MEDIA_TYPE'}}]}, {'accept-post': POST_MEDIA_TYPES.join(', '), connection: 'close'})
+    }
     let body: Buffer | undefined
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       try {
@@ -203,15 +310,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
     }
     // node's headers as they are (yoga's Headers read them lazily); its answers are text (JSON, GraphiQL's HTML) or empty.
+    // The URL's origin is a constant: yoga needs only the path and query, and no Host header can make it unparsable.
+    // A POST is JSON (checked above), however its type was spelled: yoga reads application/json, in lower case.
+    const headers = req.method === 'POST' && req.headers['content-type'] !== 'application/json' ? {...req.headers, 'content-type': 'application/json'} : req.headers
     const response = await yoga.fetch(
-      `http://${req.headers.host ?? 'localhost'}${req.url}`,
-      {method: req.method, headers: req.headers as Record<string, string>, body: body as BodyInit | undefined},
+      `http://localhost${req.url}`,
+      {method: req.method, headers: headers as Record<string, string>, body: body as BodyInit | undefined},
       {record},
     )
     const payload = await response.text()
     response.headers.forEach((value, name) => res.setHeader(name, value))
     res.setHeader('content-length', String(Buffer.byteLength(payload)))
-    if (closing) res.setHeader('connection', 'close')
+    if (stopping) res.setHeader('connection', 'close')
     res.writeHead(response.status)
     res.end(payload)
   }
@@ -242,7 +352,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
 
-  let stopping: Promise<{forced: boolean}> | undefined
+  let stopped: Promise<{forced: boolean}> | undefined
+  let endDrain = () => {}
   return {
     url: `http://${host}:${address.port}/graphql`,
     port: address.port,
@@ -250,11 +361,27 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return requests
     },
     stop() {
-      stopping ??= (async () => {
-        closing = true
-        let forced = false
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      if (stopped) {
+        endDrain()
+        return stopped
+      }
+      stopping = true
+      stopped = (async () => {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, options.drainMs ?? 0)
+          endDrain = () => {
+            clearTimeout(timer)
+            resolve()
+          }
+        })
+        await acceptWaiting(server)
+        // net's close, not http's: that one also closes idle connections at once, unread requests and all.
+        const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()))
+        await sleep(LATE_REQUEST_GRACE_MS)
+        await nextTurn()
+        // Connections with a request being read or answered are not idle: they close after their answer.
         server.closeIdleConnections()
+        let forced = false
         const timer = setTimeout(() => {
           forced = true
           server.closeAllConnections()
@@ -262,10 +389,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         await closed
         clearTimeout(timer)
         // Already closed is fine (a caller may close the pool itself).
-        await db.close().catch(() => {})
+        await Promise.race([db.close().catch(() => {}), new Promise((resolve) => setTimeout(resolve, POOL_CLOSE_MS).unref())])
         return {forced}
       })()
-      return stopping
+      return stopped
     },
   }
 }

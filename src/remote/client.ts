@@ -77,7 +77,6 @@ const KIND_OF_CODE: Record<string, ErrorKind> = {
       .filter(([kind, entry]) => entry.graphql && kind !== 'INTERNAL')
       .map(([kind, entry]) => [entry.graphql!, kind]),
   ),
-  SERVICE_UNAVAILABLE: 'UNAVAILABLE',
   GRAPHQL_VALIDATION_FAILED: 'VALIDATION',
   GRAPHQL_PARSE_FAILED: 'VALIDATION',
   PAYLOAD_TOO_LARGE: 'VALIDATION',

@@ -6,6 +6,8 @@
  * and dates; a refund's charge by transaction id), in the columns `stayctl import` reads, so
  * an export imports again unchanged into an empty database. Timestamps are written to the
  * second, which both databases keep exactly. Password hashes are left out unless asked for.
+ * In CSV, a cell a spreadsheet would run as a formula starts with a `'` that import removes
+ * (csv-cells.ts); JSON and NDJSON hold the values as they are.
  */
 import {once} from 'node:events'
 import fs from 'node:fs'
@@ -17,6 +19,7 @@ import {QueryTypes, Transaction} from 'sequelize'
 import {UsageError, ValidationError} from '../errors.js'
 import {requireAdmin} from './authz.js'
 import type {ServiceContext} from './context.js'
+import {neutraliseCell} from './csv-cells.js'
 import {parseDate} from './dates.js'
 import {IMPORT_ENTITIES, type ImportEntity} from './import/types.js'
 import {formatCents, parseAmount, toCents} from './money.js'
@@ -221,9 +224,10 @@ function parseWhere(pairs: string[], columns: Column[]): {sql: string; values: V
   return {sql: clauses.map((c) => ` AND ${c}`).join(''), values}
 }
 
+/** A CSV field: formula-leading cells quoted for spreadsheets (csv-cells.ts, undone by import), then RFC 4180. */
 function csvField(value: Value): string {
   if (value === null) return ''
-  const text = String(value)
+  const text = neutraliseCell(String(value))
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
 }
 

@@ -17,6 +17,8 @@ import type {ServiceContext} from '../../src/services/context.js'
 import {exportEntity, type ExportFormat} from '../../src/services/export.js'
 import {importFolder} from '../../src/services/import/folder.js'
 import {IMPORT_ENTITIES} from '../../src/services/import/types.js'
+import {createProperty} from '../../src/services/properties.js'
+import {createUser} from '../../src/services/users.js'
 import {availableDialects, migratedDatabase, testDialect, type TestDatabase} from '../support/db.js'
 import {day, seedScenario, serviceContext} from '../support/scenario.js'
 
@@ -157,6 +159,53 @@ describe(`export (${testDialect})`, function () {
     const summary = await exportEntity(ctx, {entity: 'reviews', stream, format: 'ndjson'})
     expect(summary.output).to.equal(null)
     expect(chunks.join('').trim().split('\n')).to.have.length(3)
+  })
+})
+
+describe(`CSV cells a spreadsheet would run as formulas (${testDialect})`, function () {
+  // As OWASP lists them (= + - @ first), a value that is already quoted, and values a naive unquoting would spoil.
+  const FORMULAS = ["=cmd|' /C calc'!A0", '+1 555 0100', "-2+3+cmd|' /C calc'!A0", '@SUM(1,1)*cmd', "'=already quoted", "''", "'Tis the season"]
+  let from: {db: Db; database: TestDatabase}
+  let to: {db: Db; database: TestDatabase}
+
+  before(async () => {
+    from = await migratedDatabase('formulas_from')
+    to = await migratedDatabase('formulas_to')
+    const ctx = serviceContext(from.db)
+    for (const [i, text] of FORMULAS.entries()) {
+      await createUser(ctx, {username: `formula${i}`, email: `formula${i}@example.com`, password: 'secret-123', firstName: text, lastName: text})
+      await createProperty(ctx, {owner: `formula${i}`, name: text, address: text, description: text, pricePerNight: '10'})
+    }
+  })
+  after(async () => {
+    for (const side of [from, to]) {
+      await side?.db.close()
+      await side?.database.drop()
+    }
+  })
+
+  it('exports no cell that starts a formula, imports every value back exactly, and exports the same bytes again', async () => {
+    const first = tmp()
+    const exported = await exportAll(serviceContext(from.db), first)
+    for (const entity of ['users', 'properties']) {
+      const cells = exported[entity].split('\r\n').flatMap((line) => line.split(','))
+      expect(cells.filter((cell) => /^"?[=+\-@\t\r]/.test(cell)), entity).to.deep.equal([])
+    }
+    expect(exported.properties).to.include(",'=cmd|' /C calc'!A0,")
+    const summary = await importFolder(serviceContext(to.db), {dir: first})
+    expect(summary.rejected).to.equal(0)
+    const stored = await to.db.models.Property.findAll({order: [['id', 'ASC']]})
+    expect(stored.map((p) => [p.name, p.address, p.description])).to.deep.equal(FORMULAS.map((text) => [text, text, text]))
+    const users = await to.db.models.User.findAll({where: {username: FORMULAS.map((_, i) => `formula${i}`)}, order: [['id', 'ASC']]})
+    expect(users.map((u) => [u.firstName, u.lastName])).to.deep.equal(FORMULAS.map((text) => [text, text]))
+    const again = await exportAll(serviceContext(to.db), tmp())
+    for (const entity of IMPORT_ENTITIES) expect(again[entity], entity).to.equal(exported[entity])
+  })
+
+  it('leaves JSON and NDJSON exports as they are', async () => {
+    const text = (await exportText(serviceContext(from.db), {entity: 'properties', format: 'ndjson'})).text
+    const names = text.trim().split('\n').map((line) => (JSON.parse(line) as {name: string}).name)
+    expect(names).to.deep.equal(FORMULAS)
   })
 })
 

@@ -6,6 +6,7 @@
  * hash or token in any response or log line.
  */
 import http from 'node:http'
+import net from 'node:net'
 
 import bcrypt from 'bcrypt'
 import {expect} from 'chai'
@@ -14,7 +15,7 @@ import {UnauthenticatedError} from '../../src/errors.js'
 import * as auth from '../../src/graphql/auth.js'
 import {executions} from '../../src/graphql/compiled.js'
 import {LIMITS} from '../../src/graphql/limits.js'
-import {formatLogLine} from '../../src/graphql/request-log.js'
+import {formatLogLine, redact} from '../../src/graphql/request-log.js'
 import {createToken} from '../../src/services/auth.js'
 import {createUser} from '../../src/services/users.js'
 import {client, codes, ok, startTestServer, useGraphQLServer, type GraphQLResponse, type RequestOptions, type TestServer} from '../support/graphql.js'
@@ -82,6 +83,12 @@ describe('GraphQL server (integration)', () => {
       ['first below 1 in a nested list', query('{ users { nodes { bookings(first: 0) { nodes { id } } } } }'), 'BAD_USER_INPUT'],
       ['introspection', query('{ __schema { queryType { name } } }'), 'GRAPHQL_VALIDATION_FAILED'],
       ['a field that does not exist (passwordHash)', query('{ users { nodes { passwordHash } } }'), 'GRAPHQL_VALIDATION_FAILED'],
+      ['100 aliases of __typename', query(`{ ${Array.from({length: 100}, (_, i) => `t${i}: __typename`).join(' ')} }`), 'GRAPHQL_VALIDATION_FAILED'],
+      [
+        `${LIMITS.maxAliases + 1} aliases of __typename in a fragment`,
+        query(`{ ...F } fragment F on Query { ${Array.from({length: LIMITS.maxAliases + 1}, (_, i) => `t${i}: __typename`).join(' ')} }`),
+        'GRAPHQL_VALIDATION_FAILED',
+      ],
     )
     for (const [what, send, code] of refusals) {
       it(`refuses ${what} with ${code} and no SQL statement, even with a token`, async () => {
@@ -111,6 +118,86 @@ describe('GraphQL server (integration)', () => {
     it('does not accept batched requests', async () => {
       const response = await rawPost(s.url, Buffer.from(JSON.stringify([{query: '{ me { id } }'}, {query: '{ me { id } }'}])))
       expect(response.status).to.be.within(400, 499)
+    })
+  })
+
+  describe('HTTP edges', () => {
+    /** A raw HTTP/1.1 request, so that headers fetch would refuse or fix can be sent as they are. */
+    function raw(head: string, body = ''): Promise<{status: number; text: string}> {
+      const port = Number(new URL(s.url).port)
+      return new Promise((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () => socket.write(`${head}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`))
+        let data = ''
+        socket.on('data', (chunk) => (data += chunk))
+        socket.on('error', reject)
+        socket.on('close', () => resolve({status: Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0), text: data.slice(data.indexOf('\r\n\r\n') + 4)}))
+      })
+    }
+    const LOGIN = 'mutation { login(login: "lena.limit", password: "not-her-password") { token } }'
+
+    const refused: [string, string, string][] = [
+      ['application/x-www-form-urlencoded', `query=${encodeURIComponent(LOGIN)}`, 'a form'],
+      ['multipart/form-data; boundary=b', `--b\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${JSON.stringify({query: LOGIN})}\r\n--b--\r\n`, 'a multipart form'],
+      ['text/plain', JSON.stringify({query: LOGIN}), 'text/plain'],
+      ['application/graphql', LOGIN, 'application/graphql'],
+      ['', JSON.stringify({query: LOGIN}), 'no content type'],
+    ]
+    for (const [type, body, what] of refused) {
+      it(`answers a POST of ${what} with 415, before running anything`, async () => {
+        const head = `POST /graphql HTTP/1.1\r\nHost: 127.0.0.1${type ? `\r\nContent-Type: ${type}` : ''}`
+        const {result, statements} = await s.counting(() => raw(head, body))
+        expect(result.status).to.equal(415)
+        expect(JSON.parse(result.text).errors[0].extensions.code).to.equal('UNSUPPORTED_MEDIA_TYPE')
+        expect(JSON.parse(result.text).errors[0].message).to.match(/application\/json/)
+        expect(statements).to.equal(0)
+      })
+    }
+
+    it('accepts application/json (with a charset) and application/graphql-response+json', async () => {
+      for (const type of ['application/json', 'application/json; charset=utf-8', 'Application/JSON;charset=UTF-8', 'application/graphql-response+json']) {
+        const response = await raw(`POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${type}`, JSON.stringify({query: '{ __typename }'}))
+        expect(response.status, type).to.equal(200)
+        expect(JSON.parse(response.text)).to.deep.equal({data: {__typename: 'Query'}})
+      }
+    })
+
+    it('answers a malformed Host header with 400, and a good one as usual', async () => {
+      const body = JSON.stringify({query: '{ __typename }'})
+      const ask = (hosts: string[]) => raw(`POST /graphql HTTP/1.1\r\n${hosts.map((h) => `Host: ${h}\r\n`).join('')}Content-Type: application/json`, body)
+      for (const host of ['[bad', 'a b', 'a%zz', 'x:99999999', 'x:8o', 'x/y', 'x?y', 'x#y', 'user@x', '[::1']) {
+        const response = await ask([host])
+        expect(response.status, host).to.equal(400)
+        expect(JSON.parse(response.text).errors[0].extensions.code, host).to.equal('BAD_REQUEST')
+      }
+      expect((await ask(['a.example', 'b.example'])).status, 'two Host headers').to.equal(400)
+      for (const host of ['localhost', '127.0.0.1:4000', '[::1]:80', 'api.example.com', 'a%41.example']) {
+        expect((await ask([host])).status, host).to.equal(200)
+      }
+      const logs = s.logs.join('\n')
+      expect(logs).not.to.match(/ 500 |Invalid URL/)
+    })
+
+    it('suggests no field, argument, type or enum value while introspection is off', async () => {
+      const attempts: [string, Record<string, unknown>?][] = [
+        ['{ bookings(status: confirmd) { nodes { id } } }'],
+        ['query($s: BookingStatus) { bookings(status: $s) { nodes { id } } }', {s: 'confirmd'}],
+        ['query($i: CreateUserInput!) { createUser(input: $i) { id } }', {i: {username: 'x', email: 'x@example.com', password: 'long-password-1', isAdmn: true}}],
+        ['{ propertie { nodes { id } } }'],
+        ['{ properties(frist: 2) { nodes { id } } }'],
+        ['query($s: BookingStatu) { bookings(status: $s) { nodes { id } } }'],
+        ['{ properties { nodes { ... on Proprty { id } } } }'],
+      ]
+      for (const [document, variables] of attempts) {
+        const response = await s.gql(document, variables)
+        expect(response.errors, document).to.have.length.above(0)
+        expect(response.text, document).not.to.match(/did you mean|suggestion/i)
+      }
+      const dev = await startTestServer('graphql_suggest', {dev: true}, {database: s.database})
+      try {
+        expect((await client(dev.url).gql(attempts[0][0])).errors?.[0].message).to.match(/Did you mean the enum value "confirmed"\?/)
+      } finally {
+        await dev.stop()
+      }
     })
   })
 
@@ -318,6 +405,40 @@ describe('GraphQL server (integration)', () => {
       expect(logs).not.to.include(created.createApiToken.token)
       expect(s.logs.length).to.equal(responses.length + 1)
     })
+
+    it('masks real session and API tokens quoted by an unexpected error in the log line', async () => {
+      // An authentication backend that fails and quotes what it was given: the log notes the error, never the token.
+      const leaky = await startTestServer(
+        'graphql_redact',
+        {
+          auth: {
+            ...auth,
+            authenticate: async (_db, bearer) => {
+              throw new Error(`token lookup failed for ${bearer} (after ${bearer.slice(0, 20)})`)
+            },
+          },
+        },
+        {database: s.database},
+      )
+      try {
+        const session = ok(await s.gql<{login: {token: string}}>('mutation { login(login: "lena.limit", password: "limit-password-1") { token } }'))
+        const api = ok(await s.gql<{createApiToken: {token: string}}>('mutation { createApiToken(name: "redact") { token } }'))
+        const tokens = [session.login.token, api.createApiToken.token]
+        expect(tokens[0]).to.match(/^stay_s_/)
+        expect(tokens[1]).to.match(/^stay_t_/)
+        for (const real of tokens) {
+          leaky.logs.length = 0
+          const response = await leaky.gql('{ me { id } }', {}, {token: real})
+          expect(codes(response)).to.deep.equal(['INTERNAL_SERVER_ERROR'])
+          expect(leaky.logs).to.have.length(1)
+          expect(leaky.logs[0]).to.include('internal="Error: token lookup failed for [token] (after [token])"')
+          expect(leaky.logs[0]).not.to.include(real.slice(7, 20))
+          expect(redact(`x=${real},${real}`)).to.equal('x=[token],[token]')
+        }
+      } finally {
+        await leaky.stop()
+      }
+    })
   })
 
   describe('CORS', () => {
@@ -466,6 +587,18 @@ describe('the compiled executor', () => {
       expect(response.errors).to.have.length.above(0)
     }
     expect(ran(await same(query, {n: 2, ref: 'ada.admin'}))).to.equal('compiled')
+  })
+
+  it('hides suggestions alike, whichever executor runs the request', async () => {
+    for (const [document, variables] of [
+      ['query($s: BookingStatus) { bookings(status: $s) { nodes { id } } }', {s: 'confirmd'}],
+      ['query($i: UpdateUserInput!) { updateUser(ref: "ada.admin", input: $i) { id } }', {i: {firstNam: 'Ada'}}],
+      ['query($s: PaymentStatus) { payments(status: $s) { nodes { id } } }', {s: 'complete'}],
+    ] as [string, Record<string, unknown>][]) {
+      const response = await same(document, variables)
+      expect(response.errors).to.have.length(1)
+      expect(response.text).not.to.match(/did you mean/i)
+    }
   })
 
   it('leaves documents with several operations to graphql-js, each operation as named', async () => {

@@ -15,9 +15,13 @@ export interface Served {
   exited: Promise<number | null>
 }
 
-/** Starts `stayctl serve --port 0 …` and waits for the line that says where it listens. */
+/**
+ * Starts `stayctl serve --port 0 …` and waits for the line that says where it listens. Tests
+ * stop at once on SIGTERM (`--drain 0`) unless they give a --drain of their own.
+ */
 export function serve(env: NodeJS.ProcessEnv, args: string[] = []): Promise<Served> {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], {env, stdio: ['ignore', 'pipe', 'pipe']})
+  const drain = args.includes('--drain') ? [] : ['--drain', '0']
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...drain, ...args], {env, stdio: ['ignore', 'pipe', 'pipe']})
   let stdout = ''
   let stderr = ''
   child.stdout!.on('data', (chunk) => (stdout += chunk))

@@ -4,7 +4,7 @@
  */
 import {expect} from 'chai'
 import {GraphQLError} from 'graphql'
-import {ConnectionRefusedError} from 'sequelize'
+import {ConnectionRefusedError, DatabaseError} from 'sequelize'
 
 import {
   ConflictError,
@@ -72,6 +72,23 @@ describe('GraphQL errors (unit)', () => {
     }
   })
 
+  it('answers a connection lost or timed out in the middle of a statement as SERVICE_UNAVAILABLE, not INTERNAL', () => {
+    const driver = (message: string, code: string, fatal = true) => Object.assign(new Error(message), {code, fatal, sql: 'SELECT …'})
+    for (const lost of [
+      driver('Connection lost: The server closed the connection.', 'PROTOCOL_CONNECTION_LOST'),
+      driver('read ECONNRESET', 'ECONNRESET'),
+      driver('the database did not answer within 1000 ms', 'PROTOCOL_SEQUENCE_TIMEOUT'),
+      Object.assign(new Error("Can't add new command when connection is in closed state"), {fatal: true}),
+    ]) {
+      const masked = maskError(located(new DatabaseError(lost as unknown as Error & {sql: string}))) as GraphQLError
+      expect(masked.extensions, lost.message).to.deep.equal({code: 'SERVICE_UNAVAILABLE'})
+      expect(masked.message).to.equal(UNAVAILABLE_MESSAGE)
+    }
+    // A statement the database refused is no outage.
+    const refused = maskError(located(new DatabaseError(driver("Table 'x' doesn't exist", 'ER_NO_SUCH_TABLE', false) as Error & {sql: string}))) as GraphQLError
+    expect(refused.extensions).to.deep.equal({code: 'INTERNAL_SERVER_ERROR'})
+  })
+
   it("passes GraphQL's own errors (syntax, validation) through", () => {
     const error = new GraphQLError('Cannot query field "passwordHash" on type "User".', {extensions: {code: 'GRAPHQL_VALIDATION_FAILED'}})
     expect(maskError(error)).to.equal(error)
@@ -79,8 +96,8 @@ describe('GraphQL errors (unit)', () => {
 
   it('redacts hashes, tokens and quoted values from log text', () => {
     const hash = '$2b$04$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234'
-    expect(redact(`hash ${hash} token stk_abc-DEF_1 Bearer xyz sha ${'a'.repeat(64)} value 'secret'`)).to.equal(
-      "hash [hash] token [token] Bearer [token] sha [hash] value '…'",
+    expect(redact(`hash ${hash} token stay_t_abc-DEF_1 session=stay_s_Zx-_9 Bearer xyz sha ${'a'.repeat(64)} value 'secret'`)).to.equal(
+      "hash [hash] token [token] session=[token] Bearer [token] sha [hash] value '…'",
     )
   })
 })

@@ -1,7 +1,10 @@
-/** Rendering for people: RFC 4180 CSV, tables, and no colour under NO_COLOR or off a TTY. */
+/**
+ * Rendering for people: RFC 4180 CSV with formula cells neutralised, tables and blocks without
+ * the control characters of data, and no colour under NO_COLOR or off a TTY.
+ */
 import {expect} from 'chai'
 
-import {color, colorEnabled, csv, details, table, type Column} from '../../src/cli/render.js'
+import {color, colorEnabled, csv, details, table, terminalText, type Column} from '../../src/cli/render.js'
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[/
@@ -74,6 +77,51 @@ describe('render (unit)', () => {
 
     it('quotes headers that need it, and writes only the header for no rows', () => {
       expect(csv([], [{header: 'price, EUR', get: () => 1}])).to.equal('"price, EUR"\r\n')
+    })
+
+    it("starts cells a spreadsheet would run as formulas with a ' (OWASP CSV injection)", () => {
+      const rows: Row[] = [
+        {id: 1, name: "=cmd|' /C calc'!A0", note: '+1 555'},
+        {id: 2, name: '-2+3+cmd|\' /C calc\'!A0', note: '@SUM(1,1)'},
+        {id: 3, name: '\tindented', note: '\rreturn'},
+        {id: 4, name: "'=quoted already", note: "'Tis the season"},
+      ]
+      expect(csv(rows, columns)).to.equal(
+        'ID,Name,Note\r\n' +
+          "1,'=cmd|' /C calc'!A0,'+1 555\r\n" +
+          "2,'-2+3+cmd|' /C calc'!A0,\"'@SUM(1,1)\"\r\n" +
+          "3,'\tindented,\"'\rreturn\"\r\n" +
+          "4,''=quoted already,'Tis the season\r\n",
+      )
+    })
+  })
+
+  describe('control characters in data', () => {
+    const CLEAR = '\u001b[2J'
+    const TITLE = '\u001b]0;owned\u0007'
+    const evil = `Loft${CLEAR}${TITLE}\rfake\u0008\u009b31m`
+
+    it('are taken out of table cells, with or without colour', () => {
+      for (const env of [{NO_COLOR: '1'}, {FORCE_COLOR: '1'}]) {
+        const out = withColorEnv(env, () => table([{id: 1, name: evil, note: 'a\tb'}], columns))
+        // eslint-disable-next-line no-control-regex
+        expect(out).not.to.match(/[\u0000-\u0008\u000b-\u001a\u001c-\u001f\u007f-\u009f]/)
+        // eslint-disable-next-line no-control-regex
+        expect(out.replace(/\u001b\[[0-9;]*m/g, '')).not.to.include('\u001b')
+        expect(out).to.include('Loft[2J]0;ownedfake31m')
+        expect(out).to.include('a b')
+      }
+    })
+
+    it('are taken out of details() values, and a value of several lines cannot pass for a key', () => {
+      const out = withColorEnv({NO_COLOR: '1'}, () => details([['Name', evil], ['Description', 'line one\nOwner  admin (1)']]))
+      expect(out).to.equal('Name         Loft[2J]0;ownedfake31m\nDescription  line one\n             Owner  admin (1)')
+    })
+
+    it('terminalText() keeps line feeds, tabs, CRLF and (with colour only) colour sequences', () => {
+      const coloured = `\u001b[36mID\u001b[39m\t${CLEAR}${TITLE}\r\nnext\rover`
+      expect(terminalText(coloured, false)).to.equal('ID\t[2J]0;owned\r\nnextover')
+      expect(terminalText(coloured, true)).to.equal('\u001b[36mID\u001b[39m\t[2J]0;owned\r\nnextover')
     })
   })
 

@@ -2,7 +2,8 @@
  * Reading import files as a stream of records: CSV (RFC 4180: quotes, embedded commas,
  * quotes and newlines, CRLF or LF, a UTF-8 BOM, a header row), a JSON array (streamed, never
  * held whole) or NDJSON. Every record carries the line (or index) it came from; a record
- * the parser cannot read becomes a `broken` record, reported like any rejected row.
+ * the parser cannot read becomes a `broken` record, reported like any rejected row. A CSV
+ * cell that export quoted against spreadsheet formulas loses that quote (csv-cells.ts).
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -10,6 +11,7 @@ import type {Readable} from 'node:stream'
 import {StringDecoder} from 'node:string_decoder'
 
 import {ValidationError} from '../../errors.js'
+import {restoreCell} from '../csv-cells.js'
 import {CsvReader, MAX_RECORD_CHARS, type CsvRecord} from './csv.js'
 
 export type ImportFormat = 'csv' | 'json' | 'ndjson'
@@ -97,7 +99,7 @@ async function* csvChunks(stream: Readable, options: ReadOptions): AsyncGenerato
         const values: FieldValues = {}
         for (let i = 0; i < keys.length; i++) {
           const key = keys[i]
-          if (key !== null) values[key] = fields[i]
+          if (key !== null) values[key] = restoreCell(fields[i])
         }
         records.push(mapped ? {line, values, raw: fields, size, mapped} : {line, values, raw: fields, size})
       }

@@ -1,0 +1,74 @@
+/**
+ * A TCP proxy in the test process, in front of a database server, that can stop forwarding
+ * without closing anything: the network hanging, as opposed to the server refusing. Bytes sent
+ * meanwhile wait in the socket buffers (as a stalled network holds them) and flow again on
+ * resume(). cut() ends every connection with a reset, as a server that dies mid-query;
+ * cutOn(text) does so when a given statement is sent.
+ */
+import net from 'node:net'
+
+export interface TcpProxy {
+  port: number
+  /** Stops forwarding in both directions on every connection, present and future. */
+  hang(): void
+  resume(): void
+  /** Resets every connection (RST), as a database that went away. */
+  cut(): void
+  /** From now on, resets the connection of any client packet that contains `text` instead of passing it on (undefined: no more). */
+  cutOn(text: string | undefined): void
+  close(): Promise<void>
+}
+
+export async function tcpProxy(target: {host: string; port: number}): Promise<TcpProxy> {
+  let hanging = false
+  let cutText: string | undefined
+  const sockets = new Set<net.Socket>()
+  const track = (socket: net.Socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+    socket.on('error', () => {})
+    if (hanging) socket.pause()
+  }
+  const server = net.createServer((client) => {
+    const upstream = net.connect(target.port, target.host)
+    track(client)
+    track(upstream)
+    const forward = (from: net.Socket, to: net.Socket) => {
+      from.on('data', (chunk: Buffer) => {
+        if (from === client && cutText !== undefined && chunk.includes(cutText)) {
+          client.resetAndDestroy()
+          upstream.destroy()
+        } else if (!to.write(chunk)) from.pause()
+      })
+      to.on('drain', () => {
+        if (!hanging) from.resume()
+      })
+      from.on('end', () => to.end())
+      from.on('close', () => to.destroy())
+    }
+    forward(client, upstream)
+    forward(upstream, client)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    hang() {
+      hanging = true
+      for (const socket of sockets) socket.pause()
+    },
+    resume() {
+      hanging = false
+      for (const socket of sockets) socket.resume()
+    },
+    cut() {
+      for (const socket of sockets) socket.resetAndDestroy()
+    },
+    cutOn(text) {
+      cutText = text
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
