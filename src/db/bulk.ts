@@ -4,7 +4,10 @@
  * MySQL: LOAD DATA LOCAL INFILE fed from memory (the server's own loader, several times
  * faster than INSERT statements), with IGNORE so that rows clashing with a unique key are
  * skipped instead of failing the batch; SHOW WARNINGS then names each skipped key value,
- * which is mapped back to its row. SQLite: prepared multi-row INSERTs, and for a group of
+ * which is mapped back to its row. IGNORE also turns a value the column cannot hold into a
+ * warning and stores something else: every value is checked before (the services' checks),
+ * and any warning but a skipped duplicate fails the batch, so nothing is stored that differs
+ * from what was given. SQLite: prepared multi-row INSERTs, and for a group of
  * rows that clashes, a prepared INSERT … ON CONFLICT DO NOTHING per row; a row that changed
  * nothing clashed with a unique key.
  */
@@ -131,7 +134,7 @@ async function mysqlInsert(db: Db, transaction: Transaction, input: BulkInsert):
   )) as [unknown, {affectedRows?: number; warningStatus?: number}]
   const inserted = Number(result?.affectedRows ?? 0)
   const duplicates: BulkResult['duplicates'] = []
-  if (inserted < input.rows.length) {
+  if (inserted < input.rows.length || Number(result?.warningStatus ?? 0) > 0) {
     const warnings = (await db.sequelize.query('SHOW WARNINGS', {transaction, type: QueryTypes.SELECT})) as {
       Code: number
       Message: string
@@ -145,7 +148,11 @@ async function mysqlInsert(db: Db, transaction: Transaction, input: BulkInsert):
     }
     for (const warning of warnings) {
       const match = /^Duplicate entry '(.*)' for key '(?:[^.']*\.)?([^']+)'$/s.exec(warning.Message)
-      if (!match) throw new Error(`import stopped: the database warned "${warning.Message}"`)
+      if (!match) {
+        throw new Error(
+          `import stopped: the database changed a value of ${input.table} instead of storing it as given (warning ${warning.Code}: ${warning.Message}); nothing of this batch was written`,
+        )
+      }
       const [, value, index] = match
       const key = input.uniqueKeys.find((k) => k.index === index)
       const map = byKey.get(index)

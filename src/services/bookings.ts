@@ -16,7 +16,7 @@ import {audit} from './audit.js'
 import {actingFor, bookingRole, bookingScope, isAdmin, requireActingAsSelf, requireUser, type BookingRole} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {daysBetween, isoDateTime, parseDate, parseStay, today} from './dates.js'
-import {formatCents, toCents} from './money.js'
+import {MAX_TOTAL_CENTS, formatCents, toCents} from './money.js'
 import {page, type Page, type PageInput} from './pagination.js'
 import {refundInTransaction, paymentView, type PaymentView} from './payments.js'
 import {policyRefundCents, refundPercent} from './policies.js'
@@ -81,6 +81,22 @@ export function checkExternalRef(value: string | null | undefined): string | nul
   return externalRef
 }
 
+/**
+ * The total of a stay: nights × the nightly price, in cents, refused (as the `totalPrice`
+ * field) when it is more than a booking's total can hold.
+ */
+export function stayTotal(nights: number, pricePerNight: string | number): number {
+  const price = toCents(pricePerNight)
+  const cents = nights * price
+  if (cents > MAX_TOTAL_CENTS) {
+    throw new ValidationError(
+      `${nights} nights at ${formatCents(price)} come to ${formatCents(cents)}, more than a booking's total can hold (${formatCents(MAX_TOTAL_CENTS)})`,
+      {suggestion: 'book fewer nights', details: {field: 'totalPrice'}},
+    )
+  }
+  return cents
+}
+
 export interface CreateBookingInput {
   property: string | number
   /** id, username or email; the caller when absent. Only admins book for someone else. */
@@ -121,7 +137,7 @@ export async function createBooking(ctx: ServiceContext, input: CreateBookingInp
       })
     }
     await testPause('booking.checked')
-    const totalPrice = formatCents(nights * toCents(property.pricePerNight))
+    const totalPrice = formatCents(stayTotal(nights, property.pricePerNight))
     const booking = await ctx.db.models.Booking.create(
       {propertyId: property.id, guestId: guest.id, startDate, endDate, status: 'pending', totalPrice, externalRef},
       {transaction},

@@ -20,11 +20,14 @@ function isCalendarDate(text: string): boolean {
 
 const isIsoDate = (text: string) => ISO_DATE.test(text) && isCalendarDate(text)
 
-/** Validates a calendar date; `field` names it in errors. */
+/** Validates a calendar date of the years 1000 to 9999 (what a DATE column holds); `field` names it in errors. */
 export function parseDate(input: string, field: string): string {
   const text = input.trim()
   // Arithmetic, not a Date round trip: imports check two dates per row.
-  if (isIsoDate(text)) return text
+  if (isIsoDate(text)) {
+    if (text >= '1000') return text
+    throw new ValidationError(`${field} must be a date of the years 1000 to 9999, got "${input}"`, {details: {field}})
+  }
   throw new ValidationError(`${field} must be a calendar date YYYY-MM-DD, got "${input}"`, {details: {field}})
 }
 

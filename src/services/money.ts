@@ -6,6 +6,10 @@ import {ValidationError} from '../errors.js'
 
 const DECIMAL = /^(\d{1,10})(?:\.(\d{1,2}))?$/
 
+/** The largest amounts the money columns hold: DECIMAL(10,2) nightly prices, DECIMAL(12,2) totals and payments. */
+export const MAX_PRICE_CENTS = 99_999_999_99
+export const MAX_TOTAL_CENTS = 9_999_999_999_99
+
 /** Parses a user's amount ("12", "12.5", "12.50") into cents; `field` names it in errors. */
 export function parseAmount(input: string | number, field = 'amount'): number {
   const text = typeof input === 'number' ? String(input) : input.trim()

@@ -11,7 +11,7 @@ import {audit, diff} from './audit.js'
 import {actingFor, actorUserId, isAdmin, propertyScope, requireActingAsSelf, requireUser} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {isoDateTime, parseStay, today} from './dates.js'
-import {formatCents, parseAmount, toCents} from './money.js'
+import {MAX_PRICE_CENTS, formatCents, parseAmount, toCents} from './money.js'
 import {page, type Page, type PageInput} from './pagination.js'
 import {checkPolicy} from './policies.js'
 import {containsAny} from './search.js'
@@ -64,10 +64,13 @@ export function checkText(value: string | undefined | null, field: string, max: 
   return trimmed === '' ? null : trimmed
 }
 
-/** A nightly price in cents: a positive amount with at most two decimals. */
+/** A nightly price in cents: a positive amount with at most two decimals, within what its column holds. */
 export function checkPricePerNight(value: string | number): number {
   const cents = parseAmount(value, 'price per night')
   if (cents <= 0) throw new ValidationError('price per night must be above 0', {details: {field: 'pricePerNight'}})
+  if (cents > MAX_PRICE_CENTS) {
+    throw new ValidationError(`price per night must be at most ${formatCents(MAX_PRICE_CENTS)}; got ${formatCents(cents)}`, {details: {field: 'pricePerNight'}})
+  }
   return cents
 }
 

@@ -45,6 +45,18 @@ describe(`bulkInsert (integration, ${testDialect})`, function () {
     )
   const all = () => db.sequelize.query<{name: string; code: string | null; body: string | null}>('SELECT name, code, body FROM items ORDER BY id', {type: QueryTypes.SELECT})
 
+  it('fails the batch, storing nothing, when the database would store a value other than the one given (MySQL)', async function () {
+    if (testDialect !== 'mysql') this.skip()
+    // code is VARCHAR(20): LOAD DATA … IGNORE would cut this to 20 characters and only warn.
+    let error: Error | undefined
+    await insert([
+      ['fits', 'short', null],
+      ['cut', 'c'.repeat(21), null],
+    ]).catch((e: Error) => (error = e))
+    expect(error?.message).to.match(/^import stopped: the database changed a value of items instead of storing it as given \(warning 1265: Data truncated for column 'code' at row 2\); nothing of this batch was written$/)
+    expect(await all()).to.deep.equal([])
+  })
+
   it('inserts a batch larger than max_allowed_packet', async () => {
     let packet = 1 << 20
     if (testDialect === 'mysql') {

@@ -369,6 +369,17 @@ describe('GraphQL API (integration)', () => {
         ['{ bookings(from: "2027-02-30") { nodes { id } } }', 'BAD_USER_INPUT', () => operations.bookings.list(s.ctx, {from: '2027-02-30'})],
         ['{ users(sort: "passwordHash") { nodes { id } } }', 'BAD_USER_INPUT', () => operations.users.list(s.ctx, {sort: 'passwordHash'})],
         ['mutation { importRows(input: {entity: users, rows: [], firstLine: 0}) { read } }', 'BAD_USER_INPUT', () => operations.imports.rows(s.ctx, {entity: 'users', rows: [], firstLine: 0})],
+        // Values no column can hold are bad input, never a database error (INTERNAL) nor a value stored changed.
+        [
+          `mutation { createProperty(input: {owner: "${users.host.username}", name: "Dear", address: "1 Rd", pricePerNight: "100000000.00"}) { id } }`,
+          'BAD_USER_INPUT',
+          () => operations.properties.create(s.ctx, {owner: users.host.username, name: 'Dear', address: '1 Rd', pricePerNight: '100000000.00'}),
+        ],
+        [
+          `mutation { createBooking(input: {property: "${properties.loft.name}", guest: "${users.otherGuest.username}", startDate: "0999-01-01", endDate: "0999-01-02"}) { id } }`,
+          'BAD_USER_INPUT',
+          () => operations.bookings.create(s.ctx, {property: properties.loft.name, guest: users.otherGuest.username, startDate: '0999-01-01', endDate: '0999-01-02', allowPast: true}),
+        ],
       ]
       for (const [query, code, local] of cases) {
         const response = await s.gql(query)

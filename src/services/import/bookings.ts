@@ -16,7 +16,8 @@
  */
 import {bulkInsert, type Cell} from '../../db/bulk.js'
 import type {BookingStatus} from '../../db/models.js'
-import {checkBookingStatus, checkExternalRef} from '../bookings.js'
+import {checkBookingStatus, checkExternalRef, stayTotal} from '../bookings.js'
+import {ValidationError} from '../../errors.js'
 import {parseDate, parseStay, today} from '../dates.js'
 import {formatCents, parseAmount, toCents} from '../money.js'
 import {loadCalendars, overlapReason, selectBookings, type CalendarBooking} from '../rules/calendar.js'
@@ -185,7 +186,15 @@ export const bookingsImporter: EntityImporter<BookingRecord> = {
         if (r.externalRef === null) used.add(match.id)
         continue
       }
-      const totalPrice = formatCents(r.totalCents ?? r.nights * toCents(property.pricePerNight))
+      let totalCents: number
+      try {
+        totalCents = r.totalCents ?? stayTotal(r.nights, property.pricePerNight)
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error
+        reject(index, 'totalPrice', error.message)
+        continue
+      }
+      const totalPrice = formatCents(totalCents)
       // An updated booking keeps its total at or above what is charged to it (the ledger's rule).
       const lowered = match && ledger ? totalRefusal(ledger.booking(match.id)!, toCents(totalPrice)) : undefined
       if (lowered) {
