@@ -11,7 +11,7 @@ import path from 'node:path'
 
 import {expect} from 'chai'
 
-import {openDb, type Db} from '../../src/db/index.js'
+import type {Db} from '../../src/db/index.js'
 import {isolatedEnv, runCli} from '../support/cli.js'
 import {migratedDatabase, testDialect, type TestDatabase} from '../support/db.js'
 
