@@ -7,9 +7,11 @@
  * against the rows accepted before them, so two overlapping rows of one file are caught too
  * (the second names the first's line).
  *
- * Imports carry history: past dates are allowed, and the rules about who may book now (an
- * inactive guest, an unlisted property) apply to live stays that have not ended yet;
- * cancelled bookings and ended stays import as they were.
+ * Imports carry state, not requests: whatever the product can hold, an import takes back (an
+ * export of it imports as it is). So past dates are allowed, and so are stays of inactive guests
+ * and of unlisted properties, which the product holds once a guest is deactivated or a listing
+ * unlisted after the booking; cancelled bookings and ended stays import as they were. What no
+ * state may hold is refused: overlapping live stays, a host's stay at their own property.
  *
  * Natural key: externalRef when the row has one, else (property, guest, startDate, endDate).
  * A row matching an existing booking is a duplicate, or updates it with --upsert.
@@ -18,7 +20,7 @@ import {bulkInsert, type Cell} from '../../db/bulk.js'
 import type {BookingStatus} from '../../db/models.js'
 import {checkBookingStatus, checkExternalRef, stayTotal} from '../bookings.js'
 import {ValidationError} from '../../errors.js'
-import {parseDate, parseStay, today} from '../dates.js'
+import {parseDate, parseStay} from '../dates.js'
 import {formatCents, parseAmount, toCents} from '../money.js'
 import {loadCalendars, overlapReason, selectBookings, type CalendarBooking} from '../rules/calendar.js'
 import {loadLedger, totalRefusal} from '../rules/ledger.js'
@@ -113,10 +115,10 @@ export const bookingsImporter: EntityImporter<BookingRecord> = {
     const facts = new Map(
       (
         await ctx.db.models.Property.findAll({
-          attributes: ['id', 'ownerId', 'pricePerNight', 'isListed'],
+          attributes: ['id', 'ownerId', 'pricePerNight'],
           where: {id: propertyIds},
           transaction,
-          // Plain rows: a batch reads thousands of properties and four fields of each.
+          // Plain rows: a batch reads thousands of properties and three fields of each.
           raw: true,
         })
       ).map((p) => [Number(p.id), p]),
@@ -139,7 +141,6 @@ export const bookingsImporter: EntityImporter<BookingRecord> = {
       }
     }
 
-    const now = today()
     const used = new Set<number>()
     const seenRefs = new Map<string, number>()
     const inserts: {index: number; cells: Cell[]}[] = []
@@ -152,17 +153,8 @@ export const bookingsImporter: EntityImporter<BookingRecord> = {
         continue
       }
       const live = r.status !== 'cancelled'
-      const current = live && r.endDate > now
       if (Number(property.ownerId) === guest.id) {
         reject(index, 'guest', `user ${guest.id} (${guest.username}) owns property ${property.id} and cannot book it`)
-        continue
-      }
-      if (current && !guest.isActive) {
-        reject(index, 'guest', `user ${guest.id} (${guest.username}) is inactive and cannot book`)
-        continue
-      }
-      if (current && !property.isListed) {
-        reject(index, 'property', `property ${property.id} is unlisted and cannot be booked`)
         continue
       }
 
