@@ -2,7 +2,8 @@
  * An import killed with SIGKILL part-way, then run again (issue 4, acceptance 4): with
  * --upsert the database ends with exactly the rows of the file, no duplicates; with --resume
  * the second run skips exactly what the first committed (its checkpoint is written in the
- * same transaction as each batch) and inserts the rest.
+ * same transaction as each batch) and inserts the rest, and its report covers the whole file,
+ * the rows the killed run rejected included (issue 12, item 6).
  */
 import {spawn} from 'node:child_process'
 import {once} from 'node:events'
@@ -21,6 +22,9 @@ import {freshDatabase, testDialect, type TestDatabase} from '../support/db.js'
 
 const ROWS = 100_000
 const BATCH = 500
+/** File lines (the header is line 1) holding a bad email. */
+const BAD_LINES = [1002, ROWS - 10]
+const GOOD = ROWS - BAD_LINES.length
 const env = isolatedEnv()
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-import-resume-'))
 const big = path.join(dir, 'users.csv')
@@ -49,6 +53,8 @@ describe(`stayctl import users, killed and run again (e2e, ${testDialect})`, fun
     const hash = bcrypt.hashSync('resume password', 4)
     const lines = ['username,email,firstName,passwordHash']
     for (let i = 1; i <= ROWS; i++) lines.push(`resume${i},resume${i}@example.com,Resume ${i},${hash}`)
+    // Two bad rows: one early, which the killed run rejects, one late, which the resumed run does.
+    for (const line of BAD_LINES) lines[line - 1] = `bad${line},not-an-email,Bad,${hash}`
     fs.writeFileSync(big, lines.join('\n') + '\n')
   })
   after(() => fs.rmSync(dir, {recursive: true, force: true}))
@@ -75,7 +81,7 @@ describe(`stayctl import users, killed and run again (e2e, ${testDialect})`, fun
     const exited = once(child, 'exit')
     try {
       const deadline = Date.now() + 120_000
-      while ((await users()) < ROWS / 2) {
+      while ((await users()) < GOOD / 2) {
         expect(child.exitCode, `the import ended before it was killed: ${output}`).to.equal(null)
         expect(Date.now(), 'no batch was committed in time').to.be.below(deadline)
         await new Promise((resolve) => setTimeout(resolve, 20))
@@ -93,14 +99,15 @@ describe(`stayctl import users, killed and run again (e2e, ${testDialect})`, fun
       if (now === committed) break
       committed = now
     }
-    expect(committed).to.be.above(0).and.below(ROWS)
-    expect(committed % BATCH, 'only whole batches are committed').to.equal(0)
-    return committed
+    expect(committed).to.be.above(BAD_LINES[0]).and.below(GOOD)
+    // Only whole batches are committed: each holds BATCH records, and the first bad one is not a user.
+    expect((committed + 1) % BATCH, 'only whole batches are committed').to.equal(0)
+    return committed + 1
   }
 
   async function expectExactlyTheFile() {
-    expect(await users()).to.equal(ROWS)
-    expect(await scalar(db, 'SELECT COUNT(DISTINCT LOWER(username)) AS n FROM users')).to.equal(ROWS)
+    expect(await users()).to.equal(GOOD)
+    expect(await scalar(db, 'SELECT COUNT(DISTINCT LOWER(username)) AS n FROM users')).to.equal(GOOD)
     const email = testDialect === 'sqlite' ? "username || '@example.com'" : "CONCAT(username, '@example.com')"
     expect(await scalar(db, `SELECT COUNT(*) AS n FROM users WHERE email <> ${email}`)).to.equal(0)
   }
@@ -108,9 +115,9 @@ describe(`stayctl import users, killed and run again (e2e, ${testDialect})`, fun
   it('re-run with --upsert: exactly the rows of the file, the committed ones updated', async () => {
     const committed = await importAndKill()
     const result = await runCli(['import', 'users', big, '--upsert', '--json', '--database-url', database.url], {env, timeoutMs: 240_000})
-    expect(result.code, result.stderr).to.equal(0)
+    expect(result.code, result.stderr).to.equal(8)
     const summary = JSON.parse(result.stdout) as Summary
-    expect(summary).to.include({read: ROWS, inserted: ROWS - committed, updated: committed, rejected: 0, skipped: 0})
+    expect(summary).to.include({read: ROWS, inserted: GOOD - (committed - 1), updated: committed - 1, rejected: 2, skipped: 0})
     await expectExactlyTheFile()
   })
 
@@ -118,10 +125,14 @@ describe(`stayctl import users, killed and run again (e2e, ${testDialect})`, fun
     const committed = await importAndKill()
     expect(await scalar(db, 'SELECT COUNT(*) AS n FROM import_checkpoints')).to.equal(1)
     expect(await scalar(db, 'SELECT records_done AS n FROM import_checkpoints')).to.equal(committed)
-    const result = await runCli(['import', 'users', big, '--resume', '--json', '--database-url', database.url], {env, timeoutMs: 240_000})
-    expect(result.code, result.stderr).to.equal(0)
+    const errors = path.join(dir, 'resume.errors.ndjson')
+    const result = await runCli(['import', 'users', big, '--resume', '--errors', errors, '--json', '--database-url', database.url], {env, timeoutMs: 240_000})
+    expect(result.code, result.stderr).to.equal(8)
     const summary = JSON.parse(result.stdout) as Summary
-    expect(summary).to.include({skipped: committed, read: ROWS - committed, inserted: ROWS - committed, updated: 0, rejected: 0})
+    // The report covers the whole file: what the killed run committed and rejected, then the rest.
+    expect(summary).to.include({skipped: committed, read: ROWS, inserted: GOOD, updated: 0, rejected: 2})
+    const rejected = fs.readFileSync(errors, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as {line: number; field: string; reason: string})
+    expect(rejected.map((r) => [r.line, r.field])).to.deep.equal(BAD_LINES.map((line) => [line + 0, 'email']))
     await expectExactlyTheFile()
     // A finished import leaves no checkpoint behind.
     expect(await scalar(db, 'SELECT COUNT(*) AS n FROM import_checkpoints')).to.equal(0)

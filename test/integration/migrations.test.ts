@@ -30,7 +30,7 @@ import {columns, foreignKeys, indexes, checks, metaRows, schemaSnapshot, tableNa
 import {freshDatabase, testDialect, type TestDatabase} from '../support/db.js'
 
 const MIGRATIONS = discoverFiles('migrations').map((f) => f.name)
-const TABLES = ['api_tokens', 'audit_events', 'bookings', 'import_checkpoints', 'login_attempts', 'payments', 'properties', 'reviews', 'users']
+const TABLES = ['api_tokens', 'audit_events', 'bookings', 'import_checkpoints', 'import_rejections', 'login_attempts', 'payments', 'properties', 'reviews', 'users']
 
 /** What ARCHITECTURE.md promises, table by table. */
 const FOREIGN_KEYS: Record<string, [column: string, references: string, onDelete: string][]> = {
@@ -51,6 +51,7 @@ const FOREIGN_KEYS: Record<string, [column: string, references: string, onDelete
   api_tokens: [['user_id', 'users', 'CASCADE']],
   audit_events: [],
   import_checkpoints: [],
+  import_rejections: [],
   login_attempts: [['user_id', 'users', 'CASCADE']],
 }
 
@@ -63,6 +64,7 @@ const UNIQUE_KEYS: Record<string, string[][]> = {
   api_tokens: [['token_hash']],
   audit_events: [],
   import_checkpoints: [],
+  import_rejections: [],
   login_attempts: [['subject']],
 }
 
@@ -75,6 +77,7 @@ const CHECKS: Record<string, string[]> = {
   api_tokens: [],
   audit_events: ['audit_events_via_known'],
   import_checkpoints: [],
+  import_rejections: [],
   login_attempts: ['login_attempts_failures_not_negative'],
 }
 

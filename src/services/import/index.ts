@@ -11,7 +11,9 @@
  * and the database is kept busy. Batches close at `batchSize` records or BATCH_BYTES of
  * input, whichever comes first. After each committed batch a checkpoint (records consumed so
  * far) is stored in the same transaction, so `resume` skips exactly what earlier runs
- * committed, even after SIGKILL. On a Galera node, where a transaction is replicated as one
+ * committed, even after SIGKILL; with it go what the batch wrote and the rows it rejected, so
+ * that a resumed run reports the whole file (earlier rejections first, in the error file too).
+ * On a Galera node, where a transaction is replicated as one
  * write set of bounded size, batches are cut to fit it, and an import in one transaction
  * (atomic, dry run) that outgrows it stops before it is refused (see db/write-set.ts).
  */
@@ -144,24 +146,84 @@ function fileKey(entity: string, file: string): string | undefined {
   return createHash('sha256').update(`${entity}\0${path.resolve(file)}\0${stat.size}\0${stat.mtimeMs}`).digest('hex')
 }
 
-async function readCheckpoint(ctx: ServiceContext, key: string): Promise<number> {
-  const rows = await ctx.db.sequelize.query<{records_done: number}>(
-    'SELECT records_done FROM import_checkpoints WHERE file_key = ?',
-    {replacements: [key], type: QueryTypes.SELECT},
-  )
-  return rows[0] ? Number(rows[0].records_done) : 0
+/** What earlier, interrupted runs of a file committed and reported: records done, rows written, the rows rejected. */
+interface Checkpoint {
+  done: number
+  inserted: number
+  updated: number
+  rejections: Rejection[]
 }
 
-/** Records how far the import got, in one statement (an upsert), inside the batch's transaction. */
-async function writeCheckpoint(ctx: ServiceContext, transaction: Transaction, key: string, entity: string, source: string, done: number) {
+async function readCheckpoint(ctx: ServiceContext, key: string): Promise<Checkpoint> {
+  const [row] = await ctx.db.sequelize.query<{records_done: number; inserted: number; updated: number}>(
+    'SELECT records_done, inserted, updated FROM import_checkpoints WHERE file_key = ?',
+    {replacements: [key], type: QueryTypes.SELECT},
+  )
+  if (!row) return {done: 0, inserted: 0, updated: 0, rejections: []}
+  const rejected = await ctx.db.sequelize.query<{line: number; field: string | null; reason: string; row_json: string | null}>(
+    'SELECT line, field, reason, row_json FROM import_rejections WHERE file_key = ? ORDER BY line, id',
+    {replacements: [key], type: QueryTypes.SELECT},
+  )
+  return {
+    done: Number(row.records_done),
+    inserted: Number(row.inserted),
+    updated: Number(row.updated),
+    rejections: rejected.map((r) => ({
+      line: Number(r.line),
+      ...(r.field === null ? {} : {field: r.field}),
+      reason: r.reason,
+      raw: r.row_json === null ? undefined : (JSON.parse(r.row_json) as unknown),
+    })),
+  }
+}
+
+/** Rejected rows per INSERT of their record. */
+const REJECTIONS_PER_INSERT = 200
+
+/**
+ * Records how far the import got and what it reported, inside the batch's transaction: the
+ * records done (absolute: batches commit in file order), what the batch wrote (added up), and
+ * the batch's rejected rows.
+ */
+async function writeCheckpoint(
+  ctx: ServiceContext,
+  transaction: Transaction,
+  checkpoint: {key: string; entity: string; source: string; done: number; inserted: number; updated: number; rejections: Rejection[]},
+) {
+  const {key, rejections} = checkpoint
   const upsert =
     ctx.db.dialect === 'mysql'
-      ? 'ON DUPLICATE KEY UPDATE records_done = VALUES(records_done), updated_at = VALUES(updated_at)'
-      : 'ON CONFLICT (file_key) DO UPDATE SET records_done = excluded.records_done, updated_at = excluded.updated_at'
+      ? 'ON DUPLICATE KEY UPDATE records_done = VALUES(records_done), updated_at = VALUES(updated_at), inserted = inserted + VALUES(inserted),' +
+        ' updated = updated + VALUES(updated), rejected = rejected + VALUES(rejected)'
+      : 'ON CONFLICT (file_key) DO UPDATE SET records_done = excluded.records_done, updated_at = excluded.updated_at,' +
+        ' inserted = inserted + excluded.inserted, updated = updated + excluded.updated, rejected = rejected + excluded.rejected'
   await ctx.db.sequelize.query(
-    `INSERT INTO import_checkpoints (file_key, entity, source, records_done, updated_at) VALUES (?, ?, ?, ?, ?) ${upsert}`,
-    {replacements: [key, entity, source.slice(0, 500), done, new Date()], transaction, type: QueryTypes.INSERT},
+    `INSERT INTO import_checkpoints (file_key, entity, source, records_done, updated_at, inserted, updated, rejected) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ${upsert}`,
+    {
+      replacements: [key, checkpoint.entity, checkpoint.source.slice(0, 500), checkpoint.done, new Date(), checkpoint.inserted, checkpoint.updated, rejections.length],
+      transaction,
+      type: QueryTypes.INSERT,
+    },
   )
+  for (let i = 0; i < rejections.length; i += REJECTIONS_PER_INSERT) {
+    const part = rejections.slice(i, i + REJECTIONS_PER_INSERT)
+    await ctx.db.sequelize.query(
+      `INSERT INTO import_rejections (file_key, line, field, reason, row_json) VALUES ${part.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+      {
+        replacements: part.flatMap((r) => [key, r.line, r.field ?? null, r.reason, r.raw === undefined ? null : JSON.stringify(r.raw)]),
+        transaction,
+        type: QueryTypes.INSERT,
+      },
+    )
+  }
+}
+
+/** Forgets a finished import's checkpoint and the rejected rows kept with it. */
+async function dropCheckpoint(ctx: ServiceContext, key: string) {
+  await ctx.db.sequelize.transaction(transactionOptions(ctx.db.dialect), async (transaction) => {
+    await ctx.db.sequelize.query('DELETE FROM import_rejections WHERE file_key = ?', {replacements: [key], transaction})
+    await ctx.db.sequelize.query('DELETE FROM import_checkpoints WHERE file_key = ?', {replacements: [key], transaction})
+  })
 }
 
 /**
@@ -230,10 +292,12 @@ export async function importFile(ctx: ServiceContext, input: ImportInput, outer?
   if (input.resume && input.file === '-') throw new UsageError('--resume needs a file, not stdin')
   const {stream, size} = openInput(input.file)
   let key: string | undefined
-  let skip = 0
+  let earlier: Checkpoint | undefined
   try {
     key = single ? undefined : fileKey(importer.entity, input.file)
-    if (input.resume && key) skip = await readCheckpoint(ctx, key)
+    if (input.resume && key) earlier = await readCheckpoint(ctx, key)
+    // A run that does not resume starts the file's report afresh.
+    else if (key) await dropCheckpoint(ctx, key)
   } catch (error) {
     stream.destroy()
     throw error
@@ -245,7 +309,9 @@ export async function importFile(ctx: ServiceContext, input: ImportInput, outer?
   }), batchSize)
   /** Rows and input bytes the one transaction of an atomic or dry run holds so far, against the node's limits. */
   const held = {rows: 0, bytes: 0}
-  const counts = {read: 0, inserted: 0, updated: 0, rejected: 0}
+  const skip = earlier?.done ?? 0
+  // A resumed run reports the whole file: what earlier runs committed, then its own.
+  const counts = {read: skip, inserted: earlier?.inserted ?? 0, updated: earlier?.updated ?? 0, rejected: 0}
   const progress = () =>
     input.onProgress?.({...counts, bytesRead: (stream as {bytesRead?: number}).bytesRead, totalBytes: size})
   let stoppedEarly = false
@@ -254,6 +320,8 @@ export async function importFile(ctx: ServiceContext, input: ImportInput, outer?
     counts.rejected += 1
     input.onRejected?.(rejection)
   }
+  // The rows earlier runs rejected come first, as they did then: the error file covers the whole file.
+  for (const rejection of earlier?.rejections ?? []) reject(rejection)
 
   const checkHeader = (columns: string[]) => {
     const missing = mapper.missingRequired(columns)
@@ -336,7 +404,17 @@ export async function importFile(ctx: ServiceContext, input: ImportInput, outer?
       ...batch.rejections,
       ...outcome.rejected.map((r) => ({line: batch.rows[r.index].line, field: r.field, reason: r.reason, raw: batch.rows[r.index].raw})),
     ].sort((a, b) => a.line - b.line)
-    if (key) await writeCheckpoint(ctx, transaction, key, importer.entity, input.file, batch.doneAfter ?? 0)
+    if (key) {
+      await writeCheckpoint(ctx, transaction, {
+        key,
+        entity: importer.entity,
+        source: input.file,
+        done: batch.doneAfter ?? 0,
+        inserted: outcome.inserted,
+        updated: outcome.updated,
+        rejections,
+      })
+    }
     if (outcome.inserted + outcome.updated > 0) {
       await audit(ctx, transaction, {
         action: 'import.batch',
@@ -446,7 +524,7 @@ export async function importFile(ctx: ServiceContext, input: ImportInput, outer?
       }
     } else {
       committed = true
-      if (key && !stoppedEarly) await ctx.db.sequelize.query('DELETE FROM import_checkpoints WHERE file_key = ?', {replacements: [key]})
+      if (key && !stoppedEarly) await dropCheckpoint(ctx, key)
     }
   } catch (error) {
     // Batches may still be in flight (the failure came from reading, parsing or a batch before them): let them end.
