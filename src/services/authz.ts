@@ -24,7 +24,7 @@
  *   and bookings, properties and reviews on anyone's behalf.
  * Telling FORBIDDEN from NOT_FOUND reveals that an id exists; ids are sequential anyway.
  */
-import {Op, literal, type Transaction, type WhereOptions} from 'sequelize'
+import {QueryTypes, literal, type Transaction, type WhereOptions} from 'sequelize'
 
 import {ForbiddenError, UnauthenticatedError, ValidationError} from '../errors.js'
 import type {Actor, ServiceContext} from './context.js'
@@ -111,44 +111,79 @@ function visibleBookingIds(ctx: ServiceContext, userId: number): string {
   )
 }
 
-/** What `properties list` shows: everything to admins; listed ones, plus the actor's own, to others. */
-export function propertyScope(ctx: ServiceContext): WhereOptions | undefined {
-  if (isAdmin(ctx)) return undefined
-  const own = actorUserId(ctx)
-  return own === undefined ? {isListed: true} : {[Op.or]: [{isListed: true}, {ownerId: own}]}
+/** SQL: ids of the properties the user has a booking at (any status). */
+function bookedPropertyIds(ctx: ServiceContext, userId: number): string {
+  return `SELECT ${quoted(ctx, 'property_id')} FROM ${quoted(ctx, 'bookings')} WHERE ${quoted(ctx, 'guest_id')} = ${Number(userId)}`
 }
 
-/** The bookings a user sees: their own stays and the bookings on their properties. */
-export function bookingScope(ctx: ServiceContext, action: string): WhereOptions | undefined {
-  requireUser(ctx, action)
-  if (isAdmin(ctx)) return undefined
-  const own = actorUserId(ctx)!
-  return {[Op.or]: [{guestId: own}, {propertyId: {[Op.in]: literal(`(${ownedPropertyIds(ctx, own)})`)}}]}
-}
-
-/** The payments a user sees: those of the bookings they see. */
-export function paymentScope(ctx: ServiceContext, action: string): WhereOptions | undefined {
-  requireUser(ctx, action)
-  if (isAdmin(ctx)) return undefined
-  return {bookingId: {[Op.in]: literal(`(${visibleBookingIds(ctx, actorUserId(ctx)!)})`)}}
-}
+export type VisibleModel = 'Property' | 'Booking' | 'Payment' | 'Review'
 
 /**
- * The same scopes as SQL over a table's own columns, for reads that bypass the list services
- * (the GraphQL relation loaders): undefined when the actor sees every row.
+ * What an actor may see of each entity: ONE rule per entity, as SQL over the table's own
+ * columns, applied to the lists (the scopes below), to single reads (isVisible) and to every
+ * nested path of the GraphQL server (the relation loaders, by id and by parent). Undefined:
+ * every row (admins).
+ * - Property: listed ones; unlisted ones to their host, and to guests with a booking there.
+ * - Review: those of the properties the actor sees (a review is as visible as its listing).
+ * - Booking: the actor's own stays and the bookings on their properties (none when anonymous).
+ * - Payment: those of the bookings the actor sees.
  */
-export function visibleRowsSql(ctx: ServiceContext, model: 'Property' | 'Booking' | 'Payment' | 'Review'): string | undefined {
-  if (isAdmin(ctx) || model === 'Review') return undefined
+export function visibleRowsSql(ctx: ServiceContext, model: VisibleModel): string | undefined {
+  if (isAdmin(ctx)) return undefined
   const own = actorUserId(ctx)
-  if (model === 'Property') {
-    const listed = `${quoted(ctx, 'is_listed')} = 1`
-    return own === undefined ? listed : `(${listed} OR ${quoted(ctx, 'owner_id')} = ${Number(own)})`
-  }
+  const listed = `${quoted(ctx, 'is_listed')} = 1`
+  const property =
+    own === undefined
+      ? listed
+      : `(${listed} OR ${quoted(ctx, 'owner_id')} = ${Number(own)} OR ${quoted(ctx, 'id')} IN (${bookedPropertyIds(ctx, own)}))`
+  if (model === 'Property') return property
+  if (model === 'Review') return `${quoted(ctx, 'property_id')} IN (SELECT ${quoted(ctx, 'id')} FROM ${quoted(ctx, 'properties')} WHERE ${property})`
   if (own === undefined) return '1 = 0'
   if (model === 'Booking') {
     return `(${quoted(ctx, 'guest_id')} = ${Number(own)} OR ${quoted(ctx, 'property_id')} IN (${ownedPropertyIds(ctx, own)}))`
   }
   return `${quoted(ctx, 'booking_id')} IN (${visibleBookingIds(ctx, own)})`
+}
+
+/** The rule of `model` as a Sequelize condition, for the list services; undefined when every row is visible. */
+function scope(ctx: ServiceContext, model: VisibleModel): WhereOptions | undefined {
+  const sql = visibleRowsSql(ctx, model)
+  return sql === undefined ? undefined : literal(sql)
+}
+
+/** What `properties list` shows (see visibleRowsSql). */
+export function propertyScope(ctx: ServiceContext): WhereOptions | undefined {
+  return scope(ctx, 'Property')
+}
+
+/** What `reviews list` shows (see visibleRowsSql). */
+export function reviewScope(ctx: ServiceContext): WhereOptions | undefined {
+  return scope(ctx, 'Review')
+}
+
+/** The bookings a user sees (see visibleRowsSql); anonymous callers are refused. */
+export function bookingScope(ctx: ServiceContext, action: string): WhereOptions | undefined {
+  requireUser(ctx, action)
+  return scope(ctx, 'Booking')
+}
+
+/** The payments a user sees (see visibleRowsSql); anonymous callers are refused. */
+export function paymentScope(ctx: ServiceContext, action: string): WhereOptions | undefined {
+  requireUser(ctx, action)
+  return scope(ctx, 'Payment')
+}
+
+/** Whether the actor may see row `id` of `model` (see visibleRowsSql). */
+export async function isVisible(ctx: ServiceContext, model: VisibleModel, id: number, transaction?: Transaction): Promise<boolean> {
+  const sql = visibleRowsSql(ctx, model)
+  if (sql === undefined) return true
+  const table = ctx.db.models[model].getTableName() as string
+  const rows = await ctx.db.sequelize.query(`SELECT 1 AS yes FROM ${quoted(ctx, table)} WHERE ${quoted(ctx, 'id')} = ? AND ${sql}`, {
+    replacements: [Number(id)],
+    type: QueryTypes.SELECT,
+    transaction,
+  })
+  return rows.length > 0
 }
 
 /** How the actor stands to a booking: its guest, the host of its property, an admin. */

@@ -8,7 +8,7 @@ import {Op, literal, type Transaction, type WhereOptions} from 'sequelize'
 import type {CancellationPolicy, Property} from '../db/models.js'
 import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {audit, diff} from './audit.js'
-import {actingFor, actorUserId, isAdmin, propertyScope, requireActingAsSelf, requireUser} from './authz.js'
+import {actingFor, actorUserId, isAdmin, isVisible, propertyScope, requireActingAsSelf, requireUser} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {isoDateTime, parseStay, today} from './dates.js'
 import {MAX_PRICE_CENTS, formatCents, parseAmount, toCents} from './money.js'
@@ -162,15 +162,21 @@ function managesProperty(ctx: ServiceContext, property: Property): boolean {
   return isAdmin(ctx) || (actorUserId(ctx) !== undefined && actorUserId(ctx) === Number(property.ownerId))
 }
 
-/**
- * One property, open to anyone while listed (unlisted: its host and admins only). Upcoming
- * bookings are the host's business: others see only their own among them.
- */
-export async function showProperty(ctx: ServiceContext, ref: string | number): Promise<PropertyDetails> {
+/** A property the actor may see (authz.ts visibleRowsSql): to others, an unlisted one does not exist. */
+export async function findVisibleProperty(ctx: ServiceContext, ref: string | number): Promise<Property> {
   const property = await findProperty(ctx, ref)
-  if (!property.isListed && !managesProperty(ctx, property)) {
+  if (!(await isVisible(ctx, 'Property', property.id))) {
     throw new NotFoundError(`no property "${String(ref).trim()}"`, {suggestion: 'find properties with `stayctl properties list`'})
   }
+  return property
+}
+
+/**
+ * One property, open to anyone while listed (unlisted: its host, admins and its guests only).
+ * Upcoming bookings are the host's business: others see only their own among them.
+ */
+export async function showProperty(ctx: ServiceContext, ref: string | number): Promise<PropertyDetails> {
+  const property = await findVisibleProperty(ctx, ref)
   const {Booking, Review, User} = ctx.db.models
   const own = actorUserId(ctx)
   const whose = managesProperty(ctx, property) ? {} : {guestId: own ?? -1}

@@ -11,7 +11,7 @@ import type {Booking, Payment} from '../db/models.js'
 import {columnsOf, readRows} from '../db/select.js'
 import {BOOKING_STATUSES, PAYMENT_KINDS, PAYMENT_STATUSES} from '../db/models.js'
 import {ValidationError} from '../errors.js'
-import {visibleRowsSql} from './authz.js'
+import {visibleRowsSql, type VisibleModel} from './authz.js'
 import {bookingView, type BookingView} from './bookings.js'
 import type {ServiceContext} from './context.js'
 import {today} from './dates.js'
@@ -39,27 +39,28 @@ async function byIds<M extends Model, V>(
   model: ModelStatic<M>,
   ids: readonly number[],
   view: (row: M) => V,
-  exclude: string[] = [],
-  keys?: ViewKeys,
+  options: {exclude?: string[]; keys?: ViewKeys; visible?: VisibleModel} = {},
 ): Promise<(V | null)[]> {
   const list = integerList(ids)
   if (!list) return ids.map(() => null)
-  const columns = columnsOf(ctx.db, model as ModelStatic<Model>, {exclude, only: attributesFor(model as ModelStatic<Model>, keys)})
+  const columns = columnsOf(ctx.db, model as ModelStatic<Model>, {exclude: options.exclude ?? [], only: attributesFor(model as ModelStatic<Model>, options.keys)})
   const table = ctx.db.sequelize.getQueryInterface().quoteIdentifier(model.getTableName() as string)
-  const rows = await readRows<M>(ctx.db, columns, `SELECT ${columns.select} FROM ${table} t WHERE t.id IN (${list})`)
+  // A row the actor may not see is not there, also at the end of a nested path (a review's property…).
+  const rule = options.visible && visibleRowsSql(ctx, options.visible)
+  const rows = await readRows<M>(ctx.db, columns, `SELECT ${columns.select} FROM ${table} t WHERE t.id IN (${list})${rule ? ` AND ${rule}` : ''}`)
   const found = new Map(rows.map((row) => [Number((row as unknown as {id: number}).id), view(row)]))
   return ids.map((id) => found.get(Number(id)) ?? null)
 }
 
 /** Users by id, in the order asked; null where there is none. `keys`: see ViewKeys. */
 export const usersByIds = (ctx: ServiceContext, ids: readonly number[], keys?: ViewKeys): Promise<(UserView | null)[]> =>
-  byIds(ctx, ctx.db.models.User, ids, (user) => userView(ctx, user), ['passwordHash'], keys)
+  byIds(ctx, ctx.db.models.User, ids, (user) => userView(ctx, user), {exclude: ['passwordHash'], keys})
 export const propertiesByIds = (ctx: ServiceContext, ids: readonly number[], keys?: ViewKeys): Promise<(PropertyView | null)[]> =>
-  byIds(ctx, ctx.db.models.Property, ids, propertyView, [], keys)
+  byIds(ctx, ctx.db.models.Property, ids, propertyView, {keys, visible: 'Property'})
 export const bookingsByIds = (ctx: ServiceContext, ids: readonly number[], keys?: ViewKeys): Promise<(BookingView | null)[]> =>
-  byIds(ctx, ctx.db.models.Booking, ids, bookingView, [], keys)
+  byIds(ctx, ctx.db.models.Booking, ids, bookingView, {keys, visible: 'Booking'})
 export const paymentsByIds = (ctx: ServiceContext, ids: readonly number[], keys?: ViewKeys): Promise<(PaymentView | null)[]> =>
-  byIds(ctx, ctx.db.models.Payment, ids, paymentView, [], keys)
+  byIds(ctx, ctx.db.models.Payment, ids, paymentView, {keys, visible: 'Payment'})
 
 /** The one-to-many relations, by the parent's name and the children's. */
 interface ChildViews {

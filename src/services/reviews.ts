@@ -8,11 +8,11 @@ import {Op, UniqueConstraintError, type WhereOptions} from 'sequelize'
 import type {Review} from '../db/models.js'
 import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {audit} from './audit.js'
-import {actingFor, isAdmin, isSelf, requireActingAsSelf, requireUser} from './authz.js'
+import {actingFor, isAdmin, isSelf, requireActingAsSelf, requireUser, reviewScope} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {isoDateTime, today} from './dates.js'
 import {page, type Page, type PageInput} from './pagination.js'
-import {findProperty} from './properties.js'
+import {findProperty, findVisibleProperty} from './properties.js'
 import {inTransaction} from './transaction.js'
 import {findUser} from './users.js'
 
@@ -106,7 +106,9 @@ export interface ListReviewsInput extends PageInput {
 
 export async function listReviews(ctx: ServiceContext, input: ListReviewsInput = {}): Promise<Page<ReviewView>> {
   const and: WhereOptions[] = []
-  if (input.property !== undefined) and.push({propertyId: (await findProperty(ctx, input.property)).id})
+  const scope = reviewScope(ctx)
+  if (scope) and.push(scope)
+  if (input.property !== undefined) and.push({propertyId: (await findVisibleProperty(ctx, input.property)).id})
   if (input.reviewer !== undefined) and.push({reviewerId: (await findUser(ctx, input.reviewer)).id})
   if (input.minRating !== undefined) and.push({rating: {[Op.gte]: checkRating(input.minRating)}})
   return page(ctx.db.models.Review, {[Op.and]: and}, input, ['rating', 'createdAt'], reviewView)

@@ -26,6 +26,8 @@ interface Seeded {
   /** Tokens of the first owner (who owns the one unlisted property) and of the first guest. */
   ownerToken: string
   guestToken: string
+  /** A guest with no booking at the unlisted property. */
+  otherGuestToken: string
   ownerId: number
   guestId: number
   unlistedId: number
@@ -44,7 +46,7 @@ async function seed(db: Db): Promise<Seeded> {
       address: `${i} Road`,
       pricePerNight: `${50 + i}.5`,
       description: null,
-      // The first property (the first owner's) is unlisted: its host and admins see it, nobody else.
+      // The first property (the first owner's) is unlisted: its host, admins and its guest (guest0 books it below) see it, nobody else.
       isListed: i !== 0,
     })),
   )
@@ -68,6 +70,7 @@ async function seed(db: Db): Promise<Seeded> {
     adminToken: await token(admin),
     ownerToken: await token(owners[0]),
     guestToken: await token(guests[0]),
+    otherGuestToken: await token(guests[1]),
     ownerId: owners[0].id,
     guestId: guests[0].id,
     unlistedId: properties[0].id,
@@ -229,11 +232,12 @@ describe('GraphQL relation loaders (integration)', () => {
       expect(shown.size).to.equal(OWNERS + GUESTS)
     })
 
-    it('keeps an unlisted property out of a user\'s nested properties except for its host and admins', async () => {
+    it('keeps an unlisted property out of a user\'s nested properties except for its host, its guests and admins', async () => {
       const query = `query($ref: String!) { user(ref: $ref) { properties(first: 100) { nodes { id owner { id } } } } }`
       const ids = async (token: string) =>
         ok(await s.gql<{user: {properties: {nodes: {id: number; owner: {id: number}}[]}}}>(query, {ref: String(seeded.ownerId)}, {token})).user.properties.nodes.map((p) => p.id)
-      expect(await ids(seeded.guestToken)).not.to.include(seeded.unlistedId)
+      expect(await ids(seeded.otherGuestToken)).not.to.include(seeded.unlistedId)
+      expect(await ids(seeded.guestToken)).to.include(seeded.unlistedId)
       expect(await ids(seeded.ownerToken)).to.include(seeded.unlistedId)
       expect(await ids(seeded.adminToken)).to.include(seeded.unlistedId)
     })
