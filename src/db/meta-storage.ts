@@ -1,6 +1,7 @@
 /**
  * Where umzug records what ran: `SequelizeMeta` for migrations and `SequelizeData` for
- * seeders, the tables sequelize-cli uses, so its databases can be adopted. Beside `name`
+ * seeders, the table names sequelize-cli uses (its rows, named by file, are kept as they are,
+ * but the tools share no history: ours are named without an extension). Beside `name`
  * we keep a checksum of the file (to notice edits after the fact), when it was applied,
  * and, for seeders, what they inserted (so that undo removes exactly that).
  */

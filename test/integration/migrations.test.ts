@@ -1,8 +1,8 @@
 /**
  * The migrations, proved against the real catalogue of the database under test (SQLite by
  * default, MariaDB/MySQL with STAYCTL_TEST_DATABASE_URL): the schema they build, what the
- * database then refuses, rollback, dry run, status and checksums, adoption of a sequelize-cli
- * SequelizeMeta, reset, a failing migration, and the scaffold of a new one.
+ * database then refuses, rollback, dry run, status and checksums, a sequelize-cli
+ * SequelizeMeta kept as it is, reset, a failing migration, and the scaffold of a new one.
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -594,7 +594,7 @@ describe(`migrations (${testDialect})`, function () {
     })
   })
 
-  describe('adopting a sequelize-cli database', () => {
+  describe('a database with sequelize-cli\'s table: its rows kept, no history shared', () => {
     const {db} = useFreshDatabase('adopt')
 
     before(async () => {
