@@ -7,23 +7,18 @@
  * in the test process that resets the connection when the command's statement goes by.
  */
 import {expect} from 'chai'
-import mysql from 'mysql2/promise'
 
 import {parseDatabaseUrl} from '../../src/config/database-url.js'
 import {openDb} from '../../src/db/index.js'
 import {migrate} from '../../src/services/schema.js'
 import {isolatedEnv, runCli} from '../support/cli.js'
 import {serve} from '../support/serve.js'
-import {tcpProxy, type TcpProxy} from '../support/tcp-proxy.js'
+import {proxiedServer, serverConnection, tcpProxy, type TcpProxy} from '../support/tcp-proxy.js'
 import {removeHome} from './helpers.js'
 
-const base = new URL((process.env.STAYCTL_TEST_DATABASE_URL ?? '').startsWith('mysql') ? process.env.STAYCTL_TEST_DATABASE_URL! : 'mysql://root@127.0.0.1:3306/test')
+const base = proxiedServer
 
-async function admin(): Promise<mysql.Connection | undefined> {
-  return mysql
-    .createConnection({host: base.hostname, port: Number(base.port || 3306), user: decodeURIComponent(base.username || 'root'), password: decodeURIComponent(base.password), connectTimeout: 3000})
-    .catch(() => undefined)
-}
+const admin = serverConnection
 
 describe('a database connection lost while a command runs (e2e, MariaDB)', function () {
   this.timeout(120_000)

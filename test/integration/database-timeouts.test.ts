@@ -7,7 +7,6 @@
  * proxy in this process that stops forwarding on demand.
  */
 import {expect} from 'chai'
-import mysql from 'mysql2/promise'
 
 import {parseDatabaseUrl} from '../../src/config/database-url.js'
 import {openDb, type Db} from '../../src/db/index.js'
@@ -16,16 +15,12 @@ import {migrate} from '../../src/services/schema.js'
 import {createUser} from '../../src/services/users.js'
 import {testContext} from '../support/fixtures.js'
 import {client, codes, ok} from '../support/graphql.js'
-import {tcpProxy, type TcpProxy} from '../support/tcp-proxy.js'
+import {proxiedServer, serverConnection, tcpProxy, type TcpProxy} from '../support/tcp-proxy.js'
 
-const base = new URL((process.env.STAYCTL_TEST_DATABASE_URL ?? '').startsWith('mysql') ? process.env.STAYCTL_TEST_DATABASE_URL! : 'mysql://root@127.0.0.1:3306/test')
+const base = proxiedServer
 const STATEMENT_TIMEOUT_MS = 1_000
 
-async function admin(): Promise<mysql.Connection | undefined> {
-  return mysql
-    .createConnection({host: base.hostname, port: Number(base.port || 3306), user: decodeURIComponent(base.username || 'root'), password: decodeURIComponent(base.password), connectTimeout: 3000})
-    .catch(() => undefined)
-}
+const admin = serverConnection
 
 describe('a database that stops answering (MariaDB through a proxy)', function () {
   this.timeout(120_000)

@@ -30,24 +30,9 @@ export interface RunOptions {
   nodeArgs?: string[]
 }
 
-export function runCli(args: string[], options: RunOptions = {}) {
-  return new Promise<CliResult>((resolve, reject) => {
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), bin, ...args], {
-      env: options.env ?? isolatedEnv(),
-      stdio: 'pipe',
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({code: code ?? -1, stdout, stderr})
-    })
-    child.stdin.end(options.input ?? '')
-  })
+/** Runs the built CLI to its end (killed after `timeoutMs`, default 60 s). */
+export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
+  return startCli(args, {...options, timeoutMs: options.timeoutMs ?? 60_000}).result
 }
 
 export interface StartedCli {

@@ -7,6 +7,21 @@
  */
 import net from 'node:net'
 
+import mysql from 'mysql2/promise'
+
+/** The MariaDB the proxy tests stand in front of: STAYCTL_TEST_DATABASE_URL's server, else the local one. */
+export const proxiedServer = new URL(
+  (process.env.STAYCTL_TEST_DATABASE_URL ?? '').startsWith('mysql') ? process.env.STAYCTL_TEST_DATABASE_URL! : 'mysql://root@127.0.0.1:3306/test',
+)
+
+/** A direct connection to that server (no database), or undefined when none answers. */
+export async function serverConnection(): Promise<mysql.Connection | undefined> {
+  const base = proxiedServer
+  return mysql
+    .createConnection({host: base.hostname, port: Number(base.port || 3306), user: decodeURIComponent(base.username || 'root'), password: decodeURIComponent(base.password), connectTimeout: 3000})
+    .catch(() => undefined)
+}
+
 export interface TcpProxy {
   port: number
   /** Stops forwarding in both directions on every connection, present and future. */
