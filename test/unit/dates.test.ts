@@ -121,7 +121,9 @@ describe('dates (unit)', () => {
       for (const start of ['0000-01-01', '1599-12-01', '1899-12-01', '1999-12-01', '2099-12-01', '9997-10-01']) {
         for (let n = 0; n < 800; n++) {
           const date = viaDate(start, n)
-          expect(parseDate(date, 'd')).to.equal(date)
+          // A DATE column holds the years 1000 to 9999: earlier days are calendar days, and refused.
+          if (date < '1000') expect(() => parseDate(date, 'd'), date).to.throw(ValidationError, /^d must be a date of the years 1000 to 9999/)
+          else expect(parseDate(date, 'd')).to.equal(date)
           expect(addDays(start, n), `${start} + ${n}`).to.equal(date)
           expect(addDays(date, -n), `${date} - ${n}`).to.equal(start)
           expect(daysBetween(start, date), `${start} → ${date}`).to.equal(n)
@@ -132,6 +134,8 @@ describe('dates (unit)', () => {
       }
       expect(parseDate('2000-02-29', 'd')).to.equal('2000-02-29')
       expect(parseDate('1600-02-29', 'd')).to.equal('1600-02-29')
+      expect(parseDate('1000-01-01', 'd')).to.equal('1000-01-01')
+      expect(parseDate('9999-12-31', 'd')).to.equal('9999-12-31')
     })
   })
 
