@@ -167,6 +167,31 @@ export async function openSequelize(target: DatabaseTarget, options: OpenOptions
   return sequelize
 }
 
+/**
+ * One mysql2 connection of its own to the target's server, outside Sequelize's pool (the schema
+ * lease, creating and dropping the database): in its database, or in none with `database: false`.
+ * A failure to connect is an UnavailableError, as for the pool. The driver is loaded here, not
+ * at start-up: SQLite runs never need it.
+ */
+export async function mysqlConnection(
+  target: Extract<DatabaseTarget, {dialect: 'mysql'}>,
+  options: {database?: boolean} = {},
+): Promise<import('mysql2/promise').Connection> {
+  try {
+    const {default: driver} = await import('mysql2/promise')
+    return await driver.createConnection({
+      host: target.host,
+      port: target.port,
+      user: target.user,
+      password: target.password,
+      ...(options.database === false ? {} : {database: target.database}),
+      connectTimeout: 10_000,
+    })
+  } catch (error) {
+    throw translateConnectionError(error, target)
+  }
+}
+
 /** What a failed mkdir of the SQLite file's folder means, by errno code. */
 const FOLDER_ERRORS: Record<string, string> = {
   ENOTDIR: 'a file is in the way',

@@ -29,7 +29,7 @@ import {QueryTypes, type Sequelize, type Transaction} from 'sequelize'
 
 import type {DatabaseTarget} from '../config/database-url.js'
 import {UnavailableError, type ErrorOptions} from '../errors.js'
-import {translateConnectionError} from './connection.js'
+import {mysqlConnection} from './connection.js'
 
 /** The lease table, created by the lease code itself (like SequelizeMeta by its storage). */
 export const LEASE_TABLE = 'stayctl_leases'
@@ -225,21 +225,7 @@ export class ServerLease implements SchemaLease {
 
   /** Connects, creates the lease table if need be, and waits until the lease is ours. */
   static async acquire(target: Extract<DatabaseTarget, {dialect: 'mysql'}>, options: AcquireOptions): Promise<ServerLease> {
-    let connection: mysql.Connection
-    try {
-      // Loaded here, not at the top: SQLite runs never need the MySQL driver.
-      const {default: driver} = await import('mysql2/promise')
-      connection = await driver.createConnection({
-        host: target.host,
-        port: target.port,
-        user: target.user,
-        password: target.password,
-        database: target.database,
-        connectTimeout: 10_000,
-      })
-    } catch (error) {
-      throw translateConnectionError(error, target)
-    }
+    const connection = await mysqlConnection(target)
     const lease = new ServerLease(connection, options.task, options.ttlSeconds ?? leaseSeconds())
     try {
       await lease.take(options)

@@ -14,7 +14,7 @@ import {RerunBehavior} from 'umzug'
 
 import type {DatabaseTarget} from '../config/database-url.js'
 import {ConflictError, NotFoundError, UsageError, ValidationError} from '../errors.js'
-import {translateConnectionError} from '../db/connection.js'
+import {mysqlConnection, translateConnectionError} from '../db/connection.js'
 import type {Db} from '../db/index.js'
 import {LEASE_TABLE, readLeaseState} from '../db/lease.js'
 import {lockOptions, withSchemaLock, type SchemaLease} from '../db/lock.js'
@@ -299,20 +299,6 @@ export async function reset(db: Db, events: SchemaEvents = {}): Promise<MigrateR
   )
 }
 
-async function serverConnection(target: Extract<DatabaseTarget, {dialect: 'mysql'}>) {
-  try {
-    return await (await import('mysql2/promise')).default.createConnection({
-      host: target.host,
-      port: target.port,
-      user: target.user,
-      password: target.password,
-      connectTimeout: 10_000,
-    })
-  } catch (error) {
-    throw translateConnectionError(error, target)
-  }
-}
-
 export interface DatabaseLifecycleResult {
   database: string
   created?: boolean
@@ -334,7 +320,7 @@ export async function createDatabase(target: DatabaseTarget): Promise<DatabaseLi
     }
     return {database: target.display, created: !existed, changed: !existed}
   }
-  const connection = await serverConnection(target)
+  const connection = await mysqlConnection(target, {database: false})
   try {
     const [rows] = await connection.query<mysql.RowDataPacket[]>(
       'SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
@@ -369,7 +355,7 @@ export async function dropDatabase(target: DatabaseTarget, confirm: string): Pro
     for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(target.storage + suffix, {force: true})
     return {database: target.display, dropped: existed, changed: existed}
   }
-  const connection = await serverConnection(target)
+  const connection = await mysqlConnection(target, {database: false})
   try {
     const [rows] = await connection.query<mysql.RowDataPacket[]>(
       'SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',

@@ -8,47 +8,27 @@
  */
 import {expect} from 'chai'
 
-import {parseDatabaseUrl} from '../../src/config/database-url.js'
-import {openDb} from '../../src/db/index.js'
-import {migrate} from '../../src/services/schema.js'
 import {isolatedEnv, runCli} from '../support/cli.js'
 import {serve} from '../support/serve.js'
-import {proxiedServer, serverConnection, tcpProxy, type TcpProxy} from '../support/tcp-proxy.js'
+import {proxiedDatabase, type ProxiedDatabase, type TcpProxy} from '../support/tcp-proxy.js'
 import {removeHome} from './helpers.js'
-
-const base = proxiedServer
-
-const admin = serverConnection
 
 describe('a database connection lost while a command runs (e2e, MariaDB)', function () {
   this.timeout(120_000)
-  const name = `${base.pathname.slice(1) || 'test'}_lost_${process.pid}`.slice(0, 64)
+  let database: ProxiedDatabase | undefined
   let proxy: TcpProxy
   let env: NodeJS.ProcessEnv
 
   before(async function () {
-    const connection = await admin()
-    if (!connection) return this.skip()
-    await connection.query(`DROP DATABASE IF EXISTS \`${name}\``)
-    await connection.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`)
-    await connection.end()
-    const direct = new URL(base.toString())
-    direct.pathname = `/${name}`
-    const setup = await openDb(parseDatabaseUrl(direct.toString()))
-    await migrate(setup, {})
-    await setup.close()
-    proxy = await tcpProxy({host: base.hostname, port: Number(base.port || 3306)})
-    const proxied = new URL(direct.toString())
-    proxied.hostname = '127.0.0.1'
-    proxied.port = String(proxy.port)
-    env = isolatedEnv({STAYCTL_DATABASE_URL: proxied.toString()})
+    const proxied = await proxiedDatabase('lost')
+    if (!proxied) return this.skip()
+    database = proxied
+    proxy = proxied.proxy
+    env = isolatedEnv({STAYCTL_DATABASE_URL: proxied.proxied.toString()})
   })
   after(async () => {
-    await proxy?.close()
     removeHome(env)
-    const connection = await admin()
-    await connection?.query(`DROP DATABASE IF EXISTS \`${name}\``)
-    await connection?.end()
+    await database?.drop()
   })
 
   it('exits 7 with one line saying the connection broke, also under --json', async () => {

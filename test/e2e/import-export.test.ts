@@ -12,25 +12,15 @@ import path from 'node:path'
 
 import {expect} from 'chai'
 
-import {openDb, type Db} from '../../src/db/index.js'
 import {addDays, today} from '../../src/services/dates.js'
 import {IMPORT_ENTITIES} from '../../src/services/import/types.js'
 import {bin, isolatedEnv, runCli} from '../support/cli.js'
-import {availableDialects, migratedDatabase, testDialect, type TestDatabase} from '../support/db.js'
+import {availableDialects, migratedDatabase, testDialect, type TestDatabase, withDb} from '../support/db.js'
 import {seedScenario, serviceContext} from '../support/scenario.js'
 
 const env = isolatedEnv()
 const stayctl = (database: TestDatabase, ...args: string[]) => runCli([...args, '--database-url', database.url], {env})
 const day = (n: number) => addDays(today(), n)
-
-async function withDb<T>(database: TestDatabase, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await openDb(database.target)
-  try {
-    return await fn(db)
-  } finally {
-    await db.close()
-  }
-}
 
 async function count(database: TestDatabase, table: string): Promise<number> {
   return withDb(database, async (db) => {

@@ -13,27 +13,16 @@ import mysql from 'mysql2/promise'
 
 import DbStatus from '../../commands/db/status.js'
 import type {DatabaseTarget} from '../../src/config/database-url.js'
-import {openDb, type Db} from '../../src/db/index.js'
 import {discoverFiles} from '../../src/db/migrator.js'
 import {metaRows, schemaSnapshot, tableNames} from '../support/catalog.js'
 import {isolatedEnv, root, runCli} from '../support/cli.js'
-import {freshDatabase, testDialect, type TestDatabase} from '../support/db.js'
+import {freshDatabase, testDialect, type TestDatabase, withDb} from '../support/db.js'
 
 const MIGRATIONS = discoverFiles('migrations').map((f) => f.name)
 const TABLES = ['api_tokens', 'audit_events', 'bookings', 'import_checkpoints', 'import_rejections', 'login_attempts', 'payments', 'properties', 'reviews', 'users']
 
 const env = isolatedEnv()
 const stayctl = (database: TestDatabase, ...args: string[]) => runCli([...args, '--database-url', database.url], {env})
-
-/** Opens the database, runs fn, closes it. */
-async function withDb<T>(database: TestDatabase, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await openDb(database.target)
-  try {
-    return await fn(db)
-  } finally {
-    await db.close()
-  }
-}
 
 async function databaseExists(target: DatabaseTarget): Promise<boolean> {
   if (target.dialect === 'sqlite') return fs.existsSync(target.storage)

@@ -12,11 +12,10 @@ import path from 'node:path'
 import {expect} from 'chai'
 import {QueryTypes} from 'sequelize'
 
-import {openDb, type Db} from '../../src/db/index.js'
 import {discoverFiles} from '../../src/db/migrator.js'
 import {createStatements, metaRows} from '../support/catalog.js'
 import {isolatedEnv, runCli, startCli, type StartedCli} from '../support/cli.js'
-import {freshDatabase, testDialect, type TestDatabase} from '../support/db.js'
+import {freshDatabase, testDialect, type TestDatabase, withDb} from '../support/db.js'
 
 const MIGRATIONS = discoverFiles('migrations').map((f) => f.name)
 /** Seconds a lock lives in these tests, unless a test says otherwise: takeovers come fast. */
@@ -57,15 +56,6 @@ async function reached(run: StartedCli & {log: string}, point: string, count = 1
     if (ended) expect.fail(`the runner ended before pausing at ${point} (#${count}): ${JSON.stringify(ended)}`)
     expect(Date.now(), `the runner never paused at ${point} (#${count})`).to.be.below(deadline)
     await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
-
-async function withDb<T>(database: TestDatabase, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await openDb(database.target)
-  try {
-    return await fn(db)
-  } finally {
-    await db.close()
   }
 }
 

@@ -11,20 +11,16 @@ import {expect} from 'chai'
 import {parseDatabaseUrl} from '../../src/config/database-url.js'
 import {openDb, type Db} from '../../src/db/index.js'
 import {startServer, type RunningServer} from '../../src/graphql/server.js'
-import {migrate} from '../../src/services/schema.js'
 import {createUser} from '../../src/services/users.js'
 import {testContext} from '../support/fixtures.js'
 import {client, codes, ok} from '../support/graphql.js'
-import {proxiedServer, serverConnection, tcpProxy, type TcpProxy} from '../support/tcp-proxy.js'
+import {proxiedDatabase, type ProxiedDatabase, type TcpProxy} from '../support/tcp-proxy.js'
 
-const base = proxiedServer
 const STATEMENT_TIMEOUT_MS = 1_000
-
-const admin = serverConnection
 
 describe('a database that stops answering (MariaDB through a proxy)', function () {
   this.timeout(120_000)
-  const name = `${base.pathname.slice(1) || 'test'}_hang_${process.pid}`.slice(0, 64)
+  let database: ProxiedDatabase | undefined
   let proxy: TcpProxy
   let db: Db
   let server: RunningServer
@@ -49,21 +45,13 @@ describe('a database that stops answering (MariaDB through a proxy)', function (
   const codeOf = (text: string) => (JSON.parse(text) as {errors?: {extensions?: {code?: string}}[]}).errors?.map((e) => e.extensions?.code)
 
   before(async function () {
-    const connection = await admin()
-    if (!connection) return this.skip()
-    await connection.query(`DROP DATABASE IF EXISTS \`${name}\``)
-    await connection.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`)
-    await connection.end()
-    const direct = new URL(base.toString())
-    direct.pathname = `/${name}`
-    const setup = await openDb(parseDatabaseUrl(direct.toString()))
-    await migrate(setup, {})
-    await createUser(testContext(setup), {username: 'hana.hang', email: 'hana@example.com', password: 'hang-password-1'})
-    await setup.close()
-    proxy = await tcpProxy({host: base.hostname, port: Number(base.port || 3306)})
-    const proxied = new URL(direct.toString())
-    proxied.hostname = '127.0.0.1'
-    proxied.port = String(proxy.port)
+    const prepared = await proxiedDatabase('hang', (setup) =>
+      createUser(testContext(setup), {username: 'hana.hang', email: 'hana@example.com', password: 'hang-password-1'}).then(() => undefined),
+    )
+    if (!prepared) return this.skip()
+    database = prepared
+    proxy = prepared.proxy
+    const proxied = new URL(prepared.proxied.toString())
     proxied.searchParams.set('connectTimeout', String(STATEMENT_TIMEOUT_MS))
     db = await openDb(parseDatabaseUrl(proxied.toString()), {queryTimeoutMs: STATEMENT_TIMEOUT_MS})
     server = await startServer({db, port: 0, bcryptCost: 4, log: (line) => logs.push(line)})
@@ -76,10 +64,7 @@ describe('a database that stops answering (MariaDB through a proxy)', function (
   })
   after(async () => {
     await server?.stop()
-    await proxy?.close()
-    const connection = await admin()
-    await connection?.query(`DROP DATABASE IF EXISTS \`${name}\``)
-    await connection?.end()
+    await database?.drop()
   })
 
   it('answers /readyz with 503 within 2 s while the database hangs, and 200 once it answers again', async () => {

@@ -66,3 +66,13 @@ export async function migratedDatabase(label = 'db', dialect: 'mysql' | 'sqlite'
   await migrate(db, {})
   return {db, database}
 }
+
+/** Opens `database`, runs fn, closes it. */
+export async function withDb<T>(database: TestDatabase, fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = await openDb(database.target)
+  try {
+    return await fn(db)
+  } finally {
+    await db.close()
+  }
+}

@@ -9,6 +9,10 @@ import net from 'node:net'
 
 import mysql from 'mysql2/promise'
 
+import {parseDatabaseUrl} from '../../src/config/database-url.js'
+import {openDb, type Db} from '../../src/db/index.js'
+import {migrate} from '../../src/services/schema.js'
+
 /** The MariaDB the proxy tests stand in front of: STAYCTL_TEST_DATABASE_URL's server, else the local one. */
 export const proxiedServer = new URL(
   (process.env.STAYCTL_TEST_DATABASE_URL ?? '').startsWith('mysql') ? process.env.STAYCTL_TEST_DATABASE_URL! : 'mysql://root@127.0.0.1:3306/test',
@@ -84,6 +88,53 @@ export async function tcpProxy(target: {host: string; port: number}): Promise<Tc
     async close() {
       for (const socket of sockets) socket.destroy()
       await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
+
+export interface ProxiedDatabase {
+  /** The database reached directly, and through the proxy. */
+  direct: string
+  proxied: URL
+  proxy: TcpProxy
+  /** Closes the proxy and drops the database. */
+  drop(): Promise<void>
+}
+
+/**
+ * A migrated database of its own on that server, and a proxy in front of it; undefined when no
+ * server answers. `prepare` runs on the database (directly) before the proxy starts.
+ */
+export async function proxiedDatabase(label: string, prepare?: (db: Db) => Promise<void>): Promise<ProxiedDatabase | undefined> {
+  const base = proxiedServer
+  const name = `${base.pathname.slice(1) || 'test'}_${label}_${process.pid}`.slice(0, 64)
+  const connection = await serverConnection()
+  if (!connection) return undefined
+  await connection.query(`DROP DATABASE IF EXISTS \`${name}\``)
+  await connection.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`)
+  await connection.end()
+  const direct = new URL(base.toString())
+  direct.pathname = `/${name}`
+  const setup = await openDb(parseDatabaseUrl(direct.toString()))
+  try {
+    await migrate(setup, {})
+    await prepare?.(setup)
+  } finally {
+    await setup.close()
+  }
+  const proxy = await tcpProxy({host: base.hostname, port: Number(base.port || 3306)})
+  const proxied = new URL(direct.toString())
+  proxied.hostname = '127.0.0.1'
+  proxied.port = String(proxy.port)
+  return {
+    direct: direct.toString(),
+    proxied,
+    proxy,
+    drop: async () => {
+      await proxy.close()
+      const admin = await serverConnection()
+      await admin?.query(`DROP DATABASE IF EXISTS \`${name}\``)
+      await admin?.end()
     },
   }
 }
