@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base-command.js'
-import {buildVariables} from '../src/cli/graphql-vars.js'
+import {buildVariables, isQuery} from '../src/cli/graphql-vars.js'
 import {readStdinSecret} from '../src/cli/prompts.js'
 import {tokenFor} from '../src/config/credentials.js'
 import {requireApiUrl} from '../src/config/settings.js'
@@ -72,15 +72,5 @@ function readDocument(file: string): string {
     return fs.readFileSync(file, 'utf8')
   } catch (error) {
     throw new UsageError(`cannot read --file ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`)
-  }
-}
-
-/** Whether the operation sent is a query (safe to retry); a document that does not parse is sent once, for the server to refuse. */
-async function isQuery(document: string): Promise<boolean> {
-  const {getOperationAST, parse} = await import('graphql')
-  try {
-    return getOperationAST(parse(document))?.operation === 'query'
-  } catch {
-    return false
   }
 }

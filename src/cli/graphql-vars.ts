@@ -2,7 +2,8 @@
  * The variables of `stayctl api`, given as flags the way `gh api` takes them: `--var
  * name=value` typed (true, false, null, integers and decimals become JSON booleans, null and
  * numbers; @file reads a file, @- stdin), `--raw-var name=value` always a string. A name may
- * nest: `input[name]=x` sets a field of an object, `ids[]=1` appends to a list.
+ * nest: `input[name]=x` sets a field of an object, `ids[]=1` appends to a list. And whether the
+ * document is a query, which the client may retry.
  */
 import fs from 'node:fs'
 
@@ -76,4 +77,14 @@ export function buildVariables(pairs: {pair: string; raw: boolean}[], readFile?:
     }
   }
   return root
+}
+
+/** Whether the operation sent is a query (safe to retry); a document that does not parse is sent once, for the server to refuse. */
+export async function isQuery(document: string): Promise<boolean> {
+  const {getOperationAST, parse} = await import('graphql')
+  try {
+    return getOperationAST(parse(document))?.operation === 'query'
+  } catch {
+    return false
+  }
 }

@@ -11,10 +11,10 @@
  * promises: thousands of them per request cost more in graphql-js than the statements do.
  *
  * The loaders read only the columns of what the request's document asks of each type
- * (viewKeysAsked): a query for reviewers' usernames does not read their e-mail addresses.
+ * (viewKeysAsked, in projection.ts): a query for reviewers' usernames does not read their
+ * e-mail addresses.
  */
 import DataLoader from 'dataloader'
-import {TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema} from 'graphql'
 
 import type {ServiceContext} from '../services/context.js'
 import type {Page} from '../services/pagination.js'
@@ -34,41 +34,7 @@ import {
   type ChildRelation,
   type ViewKeys,
 } from '../services/relations.js'
-import {FIELD_SOURCES} from './resolvers.js'
-
-/** The view keys a document reads of each object type, by type name. */
-export type AskedKeys = ReadonlyMap<string, readonly string[]>
-
-const askedKeys = new WeakMap<DocumentNode, AskedKeys>()
-
-/**
- * The keys of the views the fields of `document` read, per type: those of all its operations
- * and fragments, whatever their directives (more than one execution reads, never less).
- * Computed once per document (yoga keeps parsed documents).
- */
-export function viewKeysAsked(schema: GraphQLSchema, document: DocumentNode): AskedKeys {
-  let asked = askedKeys.get(document)
-  if (!asked) {
-    const keys = new Map<string, Set<string>>()
-    const typeInfo = new TypeInfo(schema)
-    visit(
-      document,
-      visitWithTypeInfo(typeInfo, {
-        Field(node) {
-          const parent = typeInfo.getParentType()
-          const field = node.name.value
-          if (!parent || field.startsWith('__')) return
-          const set = keys.get(parent.name) ?? new Set<string>()
-          keys.set(parent.name, set)
-          for (const key of FIELD_SOURCES[parent.name]?.[field] ?? [field]) set.add(key)
-        },
-      }),
-    )
-    asked = new Map([...keys].map(([type, set]) => [type, [...set]]))
-    askedKeys.set(document, asked)
-  }
-  return asked
-}
+import type {AskedKeys} from './projection.js'
 
 interface ChildKey {
   parentId: number

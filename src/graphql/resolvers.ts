@@ -95,25 +95,6 @@ const REFERENCES: Record<'Property' | 'Booking' | 'Review' | 'Payment', Record<s
   Payment: {booking: ['booking', 'bookingId'], refundOf: ['payment', 'refundOfId']},
 }
 
-/**
- * The keys of its parent's view each field with a resolver reads (itself or through the
- * loaders); every other field reads the key of its name. The loaders read only the columns
- * of the keys a query asks for (see ViewKeys in src/services/relations.ts), so this must name
- * every key a resolver here reads.
- */
-export const FIELD_SOURCES: Record<string, Record<string, string[]>> = {
-  User: {properties: ['id'], bookings: ['id'], reviews: ['id']},
-  Property: {owner: ['ownerId'], averageRating: ['id'], reviewCount: ['id'], upcomingBookings: ['id'], bookings: ['id'], reviews: ['id']},
-  Booking: {property: ['propertyId'], guest: ['guestId'], payments: ['id'], paid: ['id'], refunded: ['id']},
-  Review: {property: ['propertyId'], reviewer: ['reviewerId']},
-  Payment: {booking: ['bookingId'], refundOf: ['refundOfId'], refunds: ['id'], refundable: ['id', 'kind', 'status', 'amount']},
-}
-
-/**
- * A page of children as a connection, once the rows its nodes refer to and the query asks
- * for (e.g. each review's reviewer) are loaded too, so that those fields resolve without a
- * promise. These are the loads the fields would make a tick later: the same statements.
- */
 /** The reference fields of `type` that the `nodes` under `fieldNodes` ask for, by the field nodes (one per query and place). */
 const askedReferences = new WeakMap<GraphQLResolveInfo['fieldNodes'], [ByIdLoaderName, string][]>()
 
