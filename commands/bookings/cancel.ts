@@ -3,7 +3,8 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../src/cli/base-command.js'
 import * as flags from '../../src/cli/flags.js'
 import {confirmOrFail} from '../../src/cli/prompts.js'
-import type {CancelBookingResult, RefundMode} from '../../src/services/bookings.js'
+import {REFUND_MODES, type RefundMode} from '../../src/domain.js'
+import type {CancelBookingResult} from '../../src/services/bookings.js'
 
 export default class BookingsCancel extends BaseCommand<typeof BookingsCancel> {
   static override summary = 'Cancel a booking, refunding by policy, in full, or not at all'
@@ -23,7 +24,7 @@ Exit codes: 0, 2 not confirmed off a terminal, 4 no such booking, 5 already canc
 
   static override args = {booking: Args.string({description: 'Booking id or external reference', required: true})}
   static override flags = {
-    refund: Flags.string({description: 'How much to refund', options: ['policy', 'full', 'none'], default: 'policy'}),
+    refund: Flags.string({description: 'How much to refund', options: [...REFUND_MODES], default: 'policy'}),
     reason: Flags.string({description: 'Reason, stored with the refunds'}),
     force: flags.force,
   }

@@ -4,6 +4,7 @@ import {BaseCommand} from '../../src/cli/base-command.js'
 import {bookingColumns, defaultBookingColumns} from '../../src/cli/columns.js'
 import * as flags from '../../src/cli/flags.js'
 import {renderPage} from '../../src/cli/list.js'
+import {BOOKING_STATUSES} from '../../src/domain.js'
 import type {BookingView} from '../../src/services/bookings.js'
 import type {Page} from '../../src/services/pagination.js'
 
@@ -23,7 +24,7 @@ Exit codes: 0, 3 bad filter, 4 no such property or guest.`
     ...flags.list,
     property: Flags.string({description: 'Property id or name'}),
     guest: Flags.string({description: 'Guest: user id, username or email'}),
-    status: Flags.string({description: 'Status', options: ['pending', 'confirmed', 'cancelled']}),
+    status: Flags.string({description: 'Status', options: [...BOOKING_STATUSES]}),
     from: Flags.string({description: 'Stays overlapping from this date (YYYY-MM-DD)'}),
     to: Flags.string({description: 'Stays overlapping until this date (exclusive)'}),
   }

@@ -4,6 +4,7 @@ import {BaseCommand} from '../../src/cli/base-command.js'
 import {defaultPaymentColumns, paymentColumns} from '../../src/cli/columns.js'
 import * as flags from '../../src/cli/flags.js'
 import {renderPage} from '../../src/cli/list.js'
+import {PAYMENT_KINDS, PAYMENT_STATUSES} from '../../src/domain.js'
 import type {Page} from '../../src/services/pagination.js'
 import type {PaymentView} from '../../src/services/payments.js'
 
@@ -18,8 +19,8 @@ Exit codes: 0, 3 bad filter.`
   static override flags = {
     ...flags.list,
     booking: Flags.integer({description: 'Booking id'}),
-    kind: Flags.string({description: 'Kind', options: ['charge', 'refund']}),
-    status: Flags.string({description: 'Status', options: ['pending', 'completed', 'failed', 'refunded']}),
+    kind: Flags.string({description: 'Kind', options: [...PAYMENT_KINDS]}),
+    status: Flags.string({description: 'Status', options: [...PAYMENT_STATUSES]}),
   }
 
   async run(): Promise<Page<PaymentView>> {

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
+import {CANCELLATION_POLICIES} from '../../src/domain.js'
 import type {PropertyView} from '../../src/services/properties.js'
 
 export default class PropertiesCreate extends BaseCommand<typeof PropertiesCreate> {
@@ -24,7 +25,7 @@ Exit codes: 0, 3 invalid value, 4 no such owner, 5 owner inactive.`
     address: Flags.string({description: 'Street address', required: true}),
     price: Flags.string({description: 'Price per night, e.g. 120.00', required: true}),
     description: Flags.string({description: 'Description'}),
-    policy: Flags.string({description: 'Cancellation policy', options: ['flexible', 'moderate', 'strict'], default: 'moderate'}),
+    policy: Flags.string({description: 'Cancellation policy', options: [...CANCELLATION_POLICIES], default: 'moderate'}),
   }
 
   async run(): Promise<PropertyView> {

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
+import {CANCELLATION_POLICIES} from '../../src/domain.js'
 import {UsageError} from '../../src/errors.js'
 import type {PropertyView} from '../../src/services/properties.js'
 
@@ -24,7 +25,7 @@ Exit codes: 0, 2 nothing to change, 3 invalid value, 4 no such property.`
     address: Flags.string({description: 'New address'}),
     description: Flags.string({description: 'New description ("" clears it)'}),
     price: Flags.string({description: 'New price per night'}),
-    policy: Flags.string({description: 'Cancellation policy', options: ['flexible', 'moderate', 'strict']}),
+    policy: Flags.string({description: 'Cancellation policy', options: [...CANCELLATION_POLICIES]}),
     list: Flags.boolean({description: 'List it (bookable)', exclusive: ['unlist']}),
     unlist: Flags.boolean({description: 'Unlist it (no new bookings)', exclusive: ['list']}),
   }

@@ -12,20 +12,7 @@ import {
   type Sequelize,
 } from 'sequelize'
 
-export const BOOKING_STATUSES = ['pending', 'confirmed', 'cancelled'] as const
-export type BookingStatus = (typeof BOOKING_STATUSES)[number]
-
-export const PAYMENT_STATUSES = ['pending', 'completed', 'failed', 'refunded'] as const
-export type PaymentStatus = (typeof PAYMENT_STATUSES)[number]
-
-export const PAYMENT_KINDS = ['charge', 'refund'] as const
-export type PaymentKind = (typeof PAYMENT_KINDS)[number]
-
-export const CANCELLATION_POLICIES = ['flexible', 'moderate', 'strict'] as const
-export type CancellationPolicy = (typeof CANCELLATION_POLICIES)[number]
-
-export const AUDIT_CHANNELS = ['cli', 'graphql', 'import', 'seed'] as const
-export type AuditChannel = (typeof AUDIT_CHANNELS)[number]
+import type {AuditChannel, BookingStatus, CancellationPolicy, PaymentKind, PaymentStatus} from '../domain.js'
 
 export class User extends Model<InferAttributes<User>, InferCreationAttributes<User>> {
   declare id: CreationOptional<number>
@@ -143,7 +130,6 @@ export interface Models {
   AuditEvent: typeof AuditEvent
 }
 
-// Functions, not shared objects: Sequelize writes into attribute definitions (their `field`).
 const id = () => ({type: DataTypes.INTEGER, autoIncrement: true, primaryKey: true})
 const money = () => ({type: DataTypes.DECIMAL(12, 2), allowNull: false})
 /**
@@ -154,120 +140,90 @@ const dateTime = (allowNull: boolean) => ({type: DataTypes.DATE(3), allowNull})
 const timestamps = () => ({createdAt: DataTypes.DATE(3), updatedAt: DataTypes.DATE(3)})
 
 /**
- * Binds the model classes to one Sequelize instance. Each instance gets its own subclasses,
- * so several databases (a test's SQLite and MariaDB, say) can be open in one process.
+ * The columns of each table, by model. Functions, not shared objects: Sequelize writes into
+ * attribute definitions (their `field`), and each Sequelize instance inits its own models.
  */
-export function defineModels(sequelize: Sequelize): Models {
-  class U extends User {}
-  class P extends Property {}
-  class B extends Booking {}
-  class R extends Review {}
-  class Pay extends Payment {}
-  class T extends ApiToken {}
-  class L extends LoginAttempt {}
-  class A extends AuditEvent {}
+const attributes = {
+  User: () => ({
+    id: id(),
+    username: {type: DataTypes.STRING(50), allowNull: false},
+    email: {type: DataTypes.STRING(254), allowNull: false},
+    firstName: {type: DataTypes.STRING(100), allowNull: true},
+    lastName: {type: DataTypes.STRING(100), allowNull: true},
+    passwordHash: {type: DataTypes.STRING(100), allowNull: false},
+    isActive: {type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true},
+    isAdmin: {type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false},
+    ...timestamps(),
+  }),
+  Property: () => ({
+    id: id(),
+    name: {type: DataTypes.STRING(200), allowNull: false},
+    description: {type: DataTypes.TEXT, allowNull: true},
+    address: {type: DataTypes.STRING(300), allowNull: false},
+    pricePerNight: {type: DataTypes.DECIMAL(10, 2), allowNull: false},
+    cancellationPolicy: {type: DataTypes.STRING(16), allowNull: false, defaultValue: 'moderate'},
+    isListed: {type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true},
+    ...timestamps(),
+  }),
+  Booking: () => ({
+    id: id(),
+    startDate: {type: DataTypes.DATEONLY, allowNull: false},
+    endDate: {type: DataTypes.DATEONLY, allowNull: false},
+    status: {type: DataTypes.STRING(16), allowNull: false, defaultValue: 'pending'},
+    totalPrice: money(),
+    externalRef: {type: DataTypes.STRING(64), allowNull: true},
+    ...timestamps(),
+  }),
+  Review: () => ({
+    id: id(),
+    rating: {type: DataTypes.TINYINT, allowNull: false},
+    comment: {type: DataTypes.TEXT, allowNull: true},
+    ...timestamps(),
+  }),
+  Payment: () => ({
+    id: id(),
+    amount: money(),
+    paymentDate: dateTime(false),
+    status: {type: DataTypes.STRING(16), allowNull: false},
+    transactionId: {type: DataTypes.STRING(100), allowNull: false},
+    kind: {type: DataTypes.STRING(8), allowNull: false, defaultValue: 'charge'},
+    reason: {type: DataTypes.STRING(500), allowNull: true},
+    idempotencyKey: {type: DataTypes.STRING(100), allowNull: true},
+    ...timestamps(),
+  }),
+  ApiToken: () => ({
+    id: id(),
+    name: {type: DataTypes.STRING(100), allowNull: false},
+    tokenHash: {type: DataTypes.STRING(128), allowNull: false},
+    expiresAt: dateTime(true),
+    lastUsedAt: dateTime(true),
+    revokedAt: dateTime(true),
+    createdByTokenId: {type: DataTypes.INTEGER, allowNull: true},
+    ...timestamps(),
+  }),
+  LoginAttempt: () => ({
+    id: id(),
+    subject: {type: DataTypes.STRING(64), allowNull: false},
+    failures: {type: DataTypes.INTEGER, allowNull: false, defaultValue: 0},
+    windowStartedAt: dateTime(false),
+    lockedUntil: dateTime(true),
+    expiresAt: dateTime(false),
+    ...timestamps(),
+  }),
+  AuditEvent: () => ({
+    id: {type: DataTypes.BIGINT, autoIncrement: true, primaryKey: true},
+    actor: {type: DataTypes.STRING(100), allowNull: false},
+    via: {type: DataTypes.STRING(16), allowNull: false},
+    action: {type: DataTypes.STRING(64), allowNull: false},
+    entity: {type: DataTypes.STRING(32), allowNull: false},
+    entityId: {type: DataTypes.STRING(64), allowNull: true},
+    changes: {type: DataTypes.JSON, allowNull: true},
+    at: dateTime(false),
+  }),
+}
 
-  U.init(
-    {
-      id: id(),
-      username: {type: DataTypes.STRING(50), allowNull: false},
-      email: {type: DataTypes.STRING(254), allowNull: false},
-      firstName: {type: DataTypes.STRING(100), allowNull: true},
-      lastName: {type: DataTypes.STRING(100), allowNull: true},
-      passwordHash: {type: DataTypes.STRING(100), allowNull: false},
-      isActive: {type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true},
-      isAdmin: {type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false},
-      ...timestamps(),
-    },
-    {sequelize, modelName: 'User', tableName: 'users'},
-  )
-  P.init(
-    {
-      id: id(),
-      name: {type: DataTypes.STRING(200), allowNull: false},
-      description: {type: DataTypes.TEXT, allowNull: true},
-      address: {type: DataTypes.STRING(300), allowNull: false},
-      pricePerNight: {type: DataTypes.DECIMAL(10, 2), allowNull: false},
-      cancellationPolicy: {type: DataTypes.STRING(16), allowNull: false, defaultValue: 'moderate'},
-      isListed: {type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true},
-      ...timestamps(),
-    },
-    {sequelize, modelName: 'Property', tableName: 'properties'},
-  )
-  B.init(
-    {
-      id: id(),
-      startDate: {type: DataTypes.DATEONLY, allowNull: false},
-      endDate: {type: DataTypes.DATEONLY, allowNull: false},
-      status: {type: DataTypes.STRING(16), allowNull: false, defaultValue: 'pending'},
-      totalPrice: money(),
-      externalRef: {type: DataTypes.STRING(64), allowNull: true},
-      ...timestamps(),
-    },
-    {sequelize, modelName: 'Booking', tableName: 'bookings'},
-  )
-  R.init(
-    {
-      id: id(),
-      rating: {type: DataTypes.TINYINT, allowNull: false},
-      comment: {type: DataTypes.TEXT, allowNull: true},
-      ...timestamps(),
-    },
-    {sequelize, modelName: 'Review', tableName: 'reviews'},
-  )
-  Pay.init(
-    {
-      id: id(),
-      amount: money(),
-      paymentDate: dateTime(false),
-      status: {type: DataTypes.STRING(16), allowNull: false},
-      transactionId: {type: DataTypes.STRING(100), allowNull: false},
-      kind: {type: DataTypes.STRING(8), allowNull: false, defaultValue: 'charge'},
-      reason: {type: DataTypes.STRING(500), allowNull: true},
-      idempotencyKey: {type: DataTypes.STRING(100), allowNull: true},
-      ...timestamps(),
-    },
-    {sequelize, modelName: 'Payment', tableName: 'payments'},
-  )
-  T.init(
-    {
-      id: id(),
-      name: {type: DataTypes.STRING(100), allowNull: false},
-      tokenHash: {type: DataTypes.STRING(128), allowNull: false},
-      expiresAt: dateTime(true),
-      lastUsedAt: dateTime(true),
-      revokedAt: dateTime(true),
-      createdByTokenId: {type: DataTypes.INTEGER, allowNull: true},
-      ...timestamps(),
-    },
-    {sequelize, modelName: 'ApiToken', tableName: 'api_tokens'},
-  )
-  L.init(
-    {
-      id: id(),
-      subject: {type: DataTypes.STRING(64), allowNull: false},
-      failures: {type: DataTypes.INTEGER, allowNull: false, defaultValue: 0},
-      windowStartedAt: dateTime(false),
-      lockedUntil: dateTime(true),
-      expiresAt: dateTime(false),
-      ...timestamps(),
-    },
-    {sequelize, modelName: 'LoginAttempt', tableName: 'login_attempts'},
-  )
-  A.init(
-    {
-      id: {type: DataTypes.BIGINT, autoIncrement: true, primaryKey: true},
-      actor: {type: DataTypes.STRING(100), allowNull: false},
-      via: {type: DataTypes.STRING(16), allowNull: false},
-      action: {type: DataTypes.STRING(64), allowNull: false},
-      entity: {type: DataTypes.STRING(32), allowNull: false},
-      entityId: {type: DataTypes.STRING(64), allowNull: true},
-      changes: {type: DataTypes.JSON, allowNull: true},
-      at: dateTime(false),
-    },
-    {sequelize, modelName: 'AuditEvent', tableName: 'audit_events', timestamps: false},
-  )
-
+/** The associations between the models of one Sequelize instance. */
+function associate({User: U, Property: P, Booking: B, Review: R, Payment: Pay, ApiToken: T, LoginAttempt: L}: Models): void {
   U.hasMany(P, {foreignKey: 'ownerId', as: 'properties'})
   P.belongsTo(U, {foreignKey: 'ownerId', as: 'owner'})
   P.hasMany(B, {foreignKey: 'propertyId', as: 'bookings'})
@@ -285,6 +241,32 @@ export function defineModels(sequelize: Sequelize): Models {
   U.hasMany(T, {foreignKey: 'userId', as: 'apiTokens'})
   T.belongsTo(U, {foreignKey: 'userId', as: 'user'})
   L.belongsTo(U, {foreignKey: 'userId', as: 'user'})
+}
 
-  return {User: U, Property: P, Booking: B, Review: R, Payment: Pay, ApiToken: T, LoginAttempt: L, AuditEvent: A}
+/**
+ * Binds the model classes to one Sequelize instance. Each instance gets its own subclasses,
+ * so several databases (a test's SQLite and MariaDB, say) can be open in one process.
+ */
+export function defineModels(sequelize: Sequelize): Models {
+  class U extends User {}
+  class P extends Property {}
+  class B extends Booking {}
+  class R extends Review {}
+  class Pay extends Payment {}
+  class T extends ApiToken {}
+  class L extends LoginAttempt {}
+  class A extends AuditEvent {}
+
+  U.init(attributes.User(), {sequelize, modelName: 'User', tableName: 'users'})
+  P.init(attributes.Property(), {sequelize, modelName: 'Property', tableName: 'properties'})
+  B.init(attributes.Booking(), {sequelize, modelName: 'Booking', tableName: 'bookings'})
+  R.init(attributes.Review(), {sequelize, modelName: 'Review', tableName: 'reviews'})
+  Pay.init(attributes.Payment(), {sequelize, modelName: 'Payment', tableName: 'payments'})
+  T.init(attributes.ApiToken(), {sequelize, modelName: 'ApiToken', tableName: 'api_tokens'})
+  L.init(attributes.LoginAttempt(), {sequelize, modelName: 'LoginAttempt', tableName: 'login_attempts'})
+  A.init(attributes.AuditEvent(), {sequelize, modelName: 'AuditEvent', tableName: 'audit_events', timestamps: false})
+
+  const models = {User: U, Property: P, Booking: B, Review: R, Payment: Pay, ApiToken: T, LoginAttempt: L, AuditEvent: A}
+  associate(models)
+  return models
 }

@@ -6,9 +6,9 @@
 import {GraphQLScalarType, Kind, valueFromASTUntyped, type GraphQLResolveInfo, type SelectionSetNode, type ValueNode} from 'graphql'
 
 import {operations as op} from '../backend.js'
-import type {BookingStatus, PaymentKind, PaymentStatus} from '../db/models.js'
 import {NotFoundError, UnauthenticatedError} from '../errors.js'
-import type {BookingView, RefundMode} from '../services/bookings.js'
+import type {BookingStatus, PaymentKind, PaymentStatus, RefundMode} from '../domain.js'
+import type {BookingView} from '../services/bookings.js'
 import type {ImportRowsInput} from '../services/import/rows.js'
 import type {Page} from '../services/pagination.js'
 import type {PaymentView} from '../services/payments.js'

@@ -9,8 +9,8 @@
  */
 import {Op, UniqueConstraintError, type Transaction, type WhereOptions} from 'sequelize'
 
-import type {Booking, BookingStatus} from '../db/models.js'
-import {BOOKING_STATUSES} from '../db/models.js'
+import type {Booking} from '../db/models.js'
+import {BOOKING_STATUSES, REFUND_MODES, type BookingStatus, type RefundMode} from '../domain.js'
 import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {audit} from './audit.js'
 import {actingFor, bookingRole, bookingScope, isAdmin, requireActingAsSelf, requireUser, type BookingRole} from './authz.js'
@@ -230,7 +230,6 @@ export async function confirmBooking(ctx: ServiceContext, ref: string | number):
   })
 }
 
-export type RefundMode = 'policy' | 'full' | 'none'
 
 export interface CancelBookingResult {
   booking: BookingView
@@ -272,7 +271,7 @@ export async function cancelBooking(
   options: {refund?: RefundMode; reason?: string} = {},
 ): Promise<CancelBookingResult> {
   requireUser(ctx, 'cancel bookings')
-  if (options.refund !== undefined && !['policy', 'full', 'none'].includes(options.refund)) {
+  if (options.refund !== undefined && !REFUND_MODES.includes(options.refund)) {
     throw new ValidationError(`refund must be policy, full or none; got "${options.refund}"`, {details: {field: 'refund'}})
   }
   return inTransaction(ctx, async (transaction) => {

@@ -5,7 +5,7 @@
 import os from 'node:os'
 
 import type {Db} from '../db/index.js'
-import type {AuditChannel} from '../db/models.js'
+import type {AuditChannel} from '../domain.js'
 
 export interface Actor {
   /** What audit events record: the OS user for local CLI runs, the username for API calls. */

@@ -15,7 +15,8 @@ import {randomUUID} from 'node:crypto'
 
 import {Op, UniqueConstraintError, type Transaction, type WhereOptions} from 'sequelize'
 
-import type {Payment, PaymentKind, PaymentStatus} from '../db/models.js'
+import type {Payment} from '../db/models.js'
+import type {PaymentKind, PaymentStatus} from '../domain.js'
 import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {audit} from './audit.js'
 import {bookingRole, isAdmin, paymentScope, requireAdmin, requireUser, type BookingRole} from './authz.js'

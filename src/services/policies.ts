@@ -12,7 +12,7 @@
  * The refund is floor(paid cents × percent / 100): never a fraction of a cent in the guest's
  * favour beyond what the policy gives.
  */
-import {CANCELLATION_POLICIES, type CancellationPolicy} from '../db/models.js'
+import {CANCELLATION_POLICIES, type CancellationPolicy} from '../domain.js'
 import {ValidationError} from '../errors.js'
 
 export const POLICY_RULES: Record<CancellationPolicy, {minDays: number; percent: number}[]> = {

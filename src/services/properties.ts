@@ -5,7 +5,8 @@
  */
 import {Op, literal, type Transaction, type WhereOptions} from 'sequelize'
 
-import type {CancellationPolicy, Property} from '../db/models.js'
+import type {Property} from '../db/models.js'
+import type {CancellationPolicy} from '../domain.js'
 import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {audit, diff} from './audit.js'
 import {actingFor, actorUserId, isAdmin, isVisible, propertyScope, requireActingAsSelf, requireUser} from './authz.js'

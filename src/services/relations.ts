@@ -9,7 +9,7 @@ import {Op, type Model, type ModelStatic} from 'sequelize'
 
 import type {Booking, Payment} from '../db/models.js'
 import {columnsOf, readRows} from '../db/select.js'
-import {BOOKING_STATUSES, PAYMENT_KINDS, PAYMENT_STATUSES} from '../db/models.js'
+import {BOOKING_STATUSES, PAYMENT_KINDS, PAYMENT_STATUSES} from '../domain.js'
 import {ValidationError} from '../errors.js'
 import {visibleRowsSql, type VisibleModel} from './authz.js'
 import {bookingView, type BookingView} from './bookings.js'

@@ -11,7 +11,7 @@ import {expect} from 'chai'
 import {Op} from 'sequelize'
 
 import {localBackend, operations, type Backend} from '../../src/backend.js'
-import type {AuditChannel} from '../../src/db/models.js'
+import type {AuditChannel} from '../../src/domain.js'
 import {ValidationError} from '../../src/errors.js'
 import {listAudit} from '../../src/services/audit.js'
 import {createToken, login} from '../../src/services/auth.js'

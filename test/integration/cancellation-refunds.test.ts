@@ -5,7 +5,7 @@
  */
 import {expect} from 'chai'
 
-import type {CancellationPolicy} from '../../src/db/models.js'
+import type {CancellationPolicy} from '../../src/domain.js'
 import {cancelBooking, createBooking, showBooking} from '../../src/services/bookings.js'
 import {addDays} from '../../src/services/dates.js'
 import {recordCharge, refundPayment, showPayment} from '../../src/services/payments.js'

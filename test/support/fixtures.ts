@@ -9,7 +9,7 @@
  * would be future ones and the other way round.
  */
 import type {Db} from '../../src/db/index.js'
-import type {BookingStatus} from '../../src/db/models.js'
+import type {BookingStatus} from '../../src/domain.js'
 import {cancelBooking, confirmBooking, createBooking, type CreateBookingInput} from '../../src/services/bookings.js'
 import type {ServiceContext} from '../../src/services/context.js'
 import {addDays, today} from '../../src/services/dates.js'

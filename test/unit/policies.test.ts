@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import {expect} from 'chai'
 
-import {CANCELLATION_POLICIES, type CancellationPolicy} from '../../src/db/models.js'
+import {CANCELLATION_POLICIES, type CancellationPolicy} from '../../src/domain.js'
 import {ValidationError} from '../../src/errors.js'
 import {checkPolicy, policyRefundCents, refundPercent} from '../../src/services/policies.js'
 import {root} from '../support/cli.js'

@@ -17,7 +17,7 @@
  * A row matching an existing booking is a duplicate, or updates it with --upsert.
  */
 import {bulkInsert, type Cell} from '../../db/bulk.js'
-import type {BookingStatus} from '../../db/models.js'
+import type {BookingStatus} from '../../domain.js'
 import {checkBookingStatus, checkExternalRef, stayTotal} from '../bookings.js'
 import {ValidationError} from '../../errors.js'
 import {parseDate, parseStay} from '../dates.js'

@@ -19,7 +19,7 @@
 import {QueryTypes, type Transaction} from 'sequelize'
 
 import {bulkInsert, type Cell} from '../../db/bulk.js'
-import {PAYMENT_KINDS, type PaymentKind, type PaymentStatus} from '../../db/models.js'
+import {PAYMENT_KINDS, type PaymentKind, type PaymentStatus} from '../../domain.js'
 import type {ServiceContext} from '../context.js'
 import {parseDate} from '../dates.js'
 import {formatCents, toCents} from '../money.js'

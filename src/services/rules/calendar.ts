@@ -13,7 +13,7 @@
  */
 import {QueryTypes, type Transaction} from 'sequelize'
 
-import type {BookingStatus} from '../../db/models.js'
+import type {BookingStatus} from '../../domain.js'
 import type {ServiceContext} from '../context.js'
 import {addDays, dateOnly} from '../dates.js'
 

@@ -18,7 +18,7 @@
  */
 import {QueryTypes, type Transaction} from 'sequelize'
 
-import type {BookingStatus, PaymentKind, PaymentStatus} from '../../db/models.js'
+import type {BookingStatus, PaymentKind, PaymentStatus} from '../../domain.js'
 import type {ServiceContext} from '../context.js'
 import {formatCents, toCents} from '../money.js'
 import {GuardMoved} from '../transaction.js'
