@@ -258,98 +258,158 @@ export function createGraphQLHandler(options: ServerOptions) {
   })
 }
 
+/** What the request handlers share with stop(). */
+interface ServerState {
+  /** Set by stop(): answers close their connections, /readyz says 503. */
+  stopping: boolean
+  /** Requests answered so far. */
+  requests: number
+}
+
+type GraphQLHandler = ReturnType<typeof createGraphQLHandler>
+
+function send(state: ServerState, res: http.ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body)
+  if (state.stopping) res.setHeader('connection', 'close')
+  res.writeHead(status, {'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...headers})
+  res.end(text)
+}
+
+/** The answer of /readyz: whether the database answers `SELECT 1` in time (and the server is not stopping). */
+async function readiness(db: Db, state: ServerState): Promise<[status: number, body: object]> {
+  if (state.stopping) return [503, {status: 'stopping'}]
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer in time')), READY_TIMEOUT_MS)))
+  try {
+    // The statement itself goes on (until its own deadline, see serve --db-timeout); the probe does not wait.
+    await Promise.race([db.sequelize.query('SELECT 1'), late])
+    return [200, {status: 'ready'}]
+  } catch {
+    return [503, {status: 'unavailable', error: 'the database does not answer'}]
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** Answers one request: the checks of every request, the probes, and /graphql through yoga. */
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, record: RequestRecord, db: Db, yoga: GraphQLHandler, state: ServerState): Promise<void> {
+  const path = (req.url ?? '/').split('?')[0]
+  const badHost = hostProblem(req)
+  if (badHost) return send(state, res, 400, {errors: [{message: `bad request: ${badHost}`, extensions: {code: 'BAD_REQUEST'}}]}, {connection: 'close'})
+  if (path === '/healthz') return send(state, res, 200, {status: 'ok'})
+  if (path === '/readyz') return send(state, res, ...(await readiness(db, state)))
+  if (path !== '/graphql') return send(state, res, 404, {error: 'not found; GraphQL is at /graphql'})
+  if (req.method === 'POST' && !acceptedMediaType(req.headers['content-type'])) {
+    const message = `POST GraphQL as JSON (Content-Type: application/json); ${req.headers['content-type'] ? 'other media types' : 'a body without a Content-Type'} cannot be used`
+    return send(state, res, 415, {errors: [{message, extensions: {code: 'UNSUPPORTED_MEDIA_TYPE'}}]}, {'accept-post': POST_MEDIA_TYPES.join(', '), connection: 'close'})
+  }
+  let body: Buffer | undefined
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    try {
+      body = await readBody(req, LIMITS.bodyBytes)
+    } catch (error) {
+      if (error instanceof BodyTooLarge) {
+        return send(state, res, 413, {errors: [{message: `the request body is over ${LIMITS.bodyBytes} bytes`, extensions: {code: 'PAYLOAD_TOO_LARGE'}}]}, {connection: 'close'})
+      }
+      throw error
+    }
+  }
+  await answerWithYoga(req, res, body, record, yoga, state)
+}
+
+/** Hands a GraphQL request (its body read and checked) to yoga, and writes yoga's answer. */
+async function answerWithYoga(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  body: Buffer | undefined,
+  record: RequestRecord,
+  yoga: GraphQLHandler,
+  state: ServerState,
+): Promise<void> {
+  // node's headers as they are (yoga's Headers read them lazily); its answers are text (JSON, GraphiQL's HTML) or empty.
+  // The URL's origin is a constant: yoga needs only the path and query, and no Host header can make it unparsable.
+  // A POST is JSON (checked above), however its type was spelled: yoga reads application/json, in lower case.
+  const headers = req.method === 'POST' && req.headers['content-type'] !== 'application/json' ? {...req.headers, 'content-type': 'application/json'} : req.headers
+  const response = await yoga.fetch(
+    `http://localhost${req.url}`,
+    {method: req.method, headers: headers as Record<string, string>, body: body as BodyInit | undefined},
+    {record},
+  )
+  const payload = await response.text()
+  response.headers.forEach((value, name) => res.setHeader(name, value))
+  res.setHeader('content-length', String(Buffer.byteLength(payload)))
+  if (state.stopping) res.setHeader('connection', 'close')
+  res.writeHead(response.status)
+  res.end(payload)
+}
+
+/** Binds the port; resolves once it is bound. */
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+}
+
+/**
+ * Steps 1–4 of stop() (see the top of this file). `onDrain` receives the function that ends
+ * the drain at once, before this returns.
+ */
+async function shutDown(server: http.Server, options: ServerOptions, onDrain: (end: () => void) => void): Promise<{forced: boolean}> {
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, options.drainMs ?? 0)
+    onDrain(() => {
+      clearTimeout(timer)
+      resolve()
+    })
+  })
+  await acceptWaiting(server)
+  // net's close, not http's: that one also closes idle connections at once, unread requests and all.
+  const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()))
+  await sleep(LATE_REQUEST_GRACE_MS)
+  await nextTurn()
+  // Connections with a request being read or answered are not idle: they close after their answer.
+  server.closeIdleConnections()
+  let forced = false
+  const timer = setTimeout(() => {
+    forced = true
+    server.closeAllConnections()
+  }, options.shutdownTimeoutMs ?? 30_000)
+  await closed
+  clearTimeout(timer)
+  // Already closed is fine (a caller may close the pool itself).
+  await Promise.race([options.db.close().catch(() => {}), new Promise((resolve) => setTimeout(resolve, POOL_CLOSE_MS).unref())])
+  return {forced}
+}
+
 /** Starts listening; resolves once the port is bound. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const {db} = options
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`))
   const format = options.logFormat ?? 'text'
   const yoga = createGraphQLHandler(options)
-  /** Set by stop(): answers close their connections, /readyz says 503. */
-  let stopping = false
-  let requests = 0
-
-  function send(res: http.ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
-    const text = JSON.stringify(body)
-    if (stopping) res.setHeader('connection', 'close')
-    res.writeHead(status, {'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...headers})
-    res.end(text)
-  }
-
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse, record: RequestRecord): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0]
-    const badHost = hostProblem(req)
-    if (badHost) return send(res, 400, {errors: [{message: `bad request: ${badHost}`, extensions: {code: 'BAD_REQUEST'}}]}, {connection: 'close'})
-    if (path === '/healthz') return send(res, 200, {status: 'ok'})
-    if (path === '/readyz') {
-      if (stopping) return send(res, 503, {status: 'stopping'})
-      let timer: NodeJS.Timeout | undefined
-      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer in time')), READY_TIMEOUT_MS)))
-      try {
-        // The statement itself goes on (until its own deadline, see serve --db-timeout); the probe does not wait.
-        await Promise.race([db.sequelize.query('SELECT 1'), late])
-        return send(res, 200, {status: 'ready'})
-      } catch {
-        return send(res, 503, {status: 'unavailable', error: 'the database does not answer'})
-      } finally {
-        clearTimeout(timer)
-      }
-    }
-    if (path !== '/graphql') return send(res, 404, {error: 'not found; GraphQL is at /graphql'})
-    if (req.method === 'POST' && !acceptedMediaType(req.headers['content-type'])) {
-      const message = `POST GraphQL as JSON (Content-Type: application/json); ${req.headers['content-type'] ? 'other media types' : 'a body without a Content-Type'} cannot be used`
-      return send(res, 415, {errors: [{message, extensions: {code: 'UNSUPPORTED_MEDIA_TYPE'}}]}, {'accept-post': POST_MEDIA_TYPES.join(', '), connection: 'close'})
-    }
-    let body: Buffer | undefined
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      try {
-        body = await readBody(req, LIMITS.bodyBytes)
-      } catch (error) {
-        if (error instanceof BodyTooLarge) {
-          return send(res, 413, {errors: [{message: `the request body is over ${LIMITS.bodyBytes} bytes`, extensions: {code: 'PAYLOAD_TOO_LARGE'}}]}, {connection: 'close'})
-        }
-        throw error
-      }
-    }
-    // node's headers as they are (yoga's Headers read them lazily); its answers are text (JSON, GraphiQL's HTML) or empty.
-    // The URL's origin is a constant: yoga needs only the path and query, and no Host header can make it unparsable.
-    // A POST is JSON (checked above), however its type was spelled: yoga reads application/json, in lower case.
-    const headers = req.method === 'POST' && req.headers['content-type'] !== 'application/json' ? {...req.headers, 'content-type': 'application/json'} : req.headers
-    const response = await yoga.fetch(
-      `http://localhost${req.url}`,
-      {method: req.method, headers: headers as Record<string, string>, body: body as BodyInit | undefined},
-      {record},
-    )
-    const payload = await response.text()
-    response.headers.forEach((value, name) => res.setHeader(name, value))
-    res.setHeader('content-length', String(Buffer.byteLength(payload)))
-    if (stopping) res.setHeader('connection', 'close')
-    res.writeHead(response.status)
-    res.end(payload)
-  }
+  const state: ServerState = {stopping: false, requests: 0}
 
   const server = http.createServer((req, res) => {
     const started = performance.now()
     const record: RequestRecord = {codes: []}
     res.on('close', () => {
-      requests += 1
+      state.requests += 1
       const path = (req.url ?? '/').split('?')[0]
       log(formatLogLine(format, {method: req.method ?? '?', path, status: res.headersSent ? res.statusCode : 499, ms: performance.now() - started, record}))
     })
-    handle(req, res, record).catch((error: unknown) => {
+    handle(req, res, record, db, yoga, state).catch((error: unknown) => {
       record.internal = describeInternal(error)
-      if (!res.headersSent) send(res, 500, {errors: [{message: 'Unexpected error.', extensions: {code: 'INTERNAL_SERVER_ERROR'}}]})
+      if (!res.headersSent) send(state, res, 500, {errors: [{message: 'Unexpected error.', extensions: {code: 'INTERNAL_SERVER_ERROR'}}]})
       else res.destroy()
     })
   })
   server.keepAliveTimeout = 5_000
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 4000, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
+  await listen(server, options.port ?? 4000, options.host ?? '127.0.0.1')
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
 
@@ -359,40 +419,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url: `http://${host}:${address.port}/graphql`,
     port: address.port,
     get requests() {
-      return requests
+      return state.requests
     },
     stop() {
       if (stopped) {
         endDrain()
         return stopped
       }
-      stopping = true
-      stopped = (async () => {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, options.drainMs ?? 0)
-          endDrain = () => {
-            clearTimeout(timer)
-            resolve()
-          }
-        })
-        await acceptWaiting(server)
-        // net's close, not http's: that one also closes idle connections at once, unread requests and all.
-        const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()))
-        await sleep(LATE_REQUEST_GRACE_MS)
-        await nextTurn()
-        // Connections with a request being read or answered are not idle: they close after their answer.
-        server.closeIdleConnections()
-        let forced = false
-        const timer = setTimeout(() => {
-          forced = true
-          server.closeAllConnections()
-        }, options.shutdownTimeoutMs ?? 30_000)
-        await closed
-        clearTimeout(timer)
-        // Already closed is fine (a caller may close the pool itself).
-        await Promise.race([db.close().catch(() => {}), new Promise((resolve) => setTimeout(resolve, POOL_CLOSE_MS).unref())])
-        return {forced}
-      })()
+      state.stopping = true
+      stopped = shutDown(server, options, (end) => (endDrain = end))
       return stopped
     },
   }
