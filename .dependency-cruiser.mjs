@@ -90,6 +90,15 @@ export default {
       to: {path: ['^src/cli/', '^src/remote/', '^commands/', OCLIF]},
     },
     {
+      name: 'graphql-projection-for-loaders',
+      severity: 'error',
+      comment:
+        'Which columns each GraphQL type needs (src/graphql/projection.ts) is read when a request starts (server.ts) and used by the loaders; ' +
+        'resolvers and services get plain lists of keys from the loaders.',
+      from: {pathNot: '^src/graphql/(loaders|server)\\.ts$'},
+      to: {path: '^src/graphql/projection\\.ts$'},
+    },
+    {
       name: 'remote-not-up-or-down',
       severity: 'error',
       comment: 'The remote backend speaks GraphQL over HTTP: it never imports the server side, the CLI, oclif, a command, src/db or a database package.',
