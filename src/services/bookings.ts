@@ -230,7 +230,6 @@ export async function confirmBooking(ctx: ServiceContext, ref: string | number):
   })
 }
 
-
 export interface CancelBookingResult {
   booking: BookingView
   refundMode: RefundMode
