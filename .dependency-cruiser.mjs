@@ -56,6 +56,13 @@ export default {
       to: {path: '^src/graphql/'},
     },
     {
+      name: 'serve-only-to-graphql-server',
+      severity: 'error',
+      comment: '`stayctl serve` starts the server (src/graphql/server.ts); the rest of src/graphql is the server\'s own.',
+      from: {path: '^commands/serve\\.ts$'},
+      to: {path: '^src/graphql/', pathNot: '^src/graphql/server\\.ts$'},
+    },
+    {
       name: 'commands-only-types-from-services',
       severity: 'error',
       comment:
