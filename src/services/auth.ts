@@ -2,7 +2,7 @@
  * Authentication: `login` trades a username or email and a password for a session token,
  * `authenticate` turns a session or API token back into the Actor every service checks, and
  * `logout` ends a token early. Checking the password (bcrypt work, throttling) is
- * credentials.ts; what a token is, tokens.ts; API tokens for scripts, api-tokens.ts. Their
+ * login-attempts.ts; what a token is, tokens.ts; API tokens for scripts, api-tokens.ts. Their
  * exports are re-exported here, so callers keep importing them from auth.ts.
  */
 import bcrypt from 'bcrypt'
@@ -14,7 +14,7 @@ import {UnauthenticatedError} from '../errors.js'
 import {audit} from './audit.js'
 import {actorUserId, isAdmin, requireUser} from './authz.js'
 import type {Actor, ServiceContext} from './context.js'
-import {attemptPassword, authPolicy, loginFailedMessage} from './credentials.js'
+import {attemptPassword, authPolicy, loginFailedMessage} from './login-attempts.js'
 import {API_TOKEN_PREFIX, SESSION_TOKEN_NAME, SESSION_TOKEN_PREFIX, TOKEN_SHAPE, hashToken, newToken, tokenKind} from './tokens.js'
 import {inTransaction} from './transaction.js'
 import {findUser, userView, type UserView} from './users.js'
@@ -40,7 +40,7 @@ export {
   forgetWorkCeiling,
   loginFailedMessage,
   pruneLoginAttempts,
-} from './credentials.js'
+} from './login-attempts.js'
 export {
   API_TOKEN_PREFIX,
   SESSION_TOKEN_NAME,

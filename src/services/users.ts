@@ -10,7 +10,7 @@ import {Op, UniqueConstraintError, type Transaction, type WhereOptions} from 'se
 import type {User} from '../db/models.js'
 import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {audit, diff} from './audit.js'
-import {attemptPassword} from './credentials.js'
+import {attemptPassword} from './login-attempts.js'
 import {canSeeEmail, isAdmin, requireAdmin, requireSelfOrAdmin, requireUser} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {isoDateTime} from './dates.js'

@@ -1,5 +1,5 @@
 /**
- * Credentials: checking a password as one throttled login attempt, shared by login and by
+ * Login attempts: checking a password as one throttled attempt, shared by login and by
  * set-password (a user giving their current one).
  *
  * Failed logins are throttled per account in the database (table login_attempts), so the
