@@ -183,6 +183,38 @@ async function runStep(step: {
   })
 }
 
+/** A step (migration or seeder) the runner applied or reverted, and how long it took. */
+export interface TimedStep {
+  name: string
+  durationMs: number
+}
+
+/** A step starting (no duration) or ending. */
+export interface StepEvent {
+  name: string
+  direction: 'up' | 'down'
+  durationMs?: number
+}
+
+/**
+ * Times each step `runner` applies or reverts: `report` hears of it as it starts and as it
+ * ends; the list returned fills in, in order, as steps end.
+ */
+export function timeSteps(runner: Runner, direction: 'up' | 'down', report: (event: StepEvent) => void): TimedStep[] {
+  const steps: TimedStep[] = []
+  const started = new Map<string, number>()
+  runner.umzug.on(direction === 'up' ? 'migrating' : 'reverting', ({name}) => {
+    started.set(name, performance.now())
+    report({name, direction})
+  })
+  runner.umzug.on(direction === 'up' ? 'migrated' : 'reverted', ({name}) => {
+    const durationMs = Math.round(performance.now() - (started.get(name) ?? performance.now()))
+    steps.push({name, durationMs})
+    report({name, direction, durationMs})
+  })
+  return steps
+}
+
 /**
  * umzug reports a failure as "Migration X (up) failed: Original error: …"; this says it in one
  * line, with the database's own message and the state the schema may have been left in.

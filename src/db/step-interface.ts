@@ -75,6 +75,120 @@ function boundSequelize(sequelize: Sequelize, transaction: Transaction, queryInt
   })
 }
 
+type Method = (...args: never[]) => Promise<unknown>
+/** What an operation does instead of `original`, given the arguments it was called with. */
+type Operation = (original: Method, args: unknown[]) => Promise<unknown>
+const call = (original: Method, args: unknown[]) => original(...(args as never[]))
+
+/** Runs `run`; an error that says it was done already counts as done. */
+async function unlessDone(codes: number[], run: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return await run()
+  } catch (error) {
+    const errno = errnoOf(error)
+    if (errno !== undefined && codes.includes(errno)) return undefined
+    if (errno === ER_CANT_CREATE_TABLE && codes.includes(ER_DUP_CONSTRAINT_NAME) && /errno: 121/.test(String((error as Error).message))) {
+      return undefined
+    }
+    throw error
+  }
+}
+
+/** Questions to information_schema about what the schema has, by name. */
+function schemaProbes(sequelize: Sequelize) {
+  const exists = async (sql: string, replacements: unknown[]) => {
+    const rows = await sequelize.query(`${sql} LIMIT 1`, {type: QueryTypes.SELECT, replacements})
+    return rows.length > 0
+  }
+  return {
+    tableExists: (table: TableName) =>
+      exists('SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [nameOf(table)]),
+    columnExists: (table: TableName, column: string) =>
+      exists('SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?', [
+        nameOf(table),
+        column,
+      ]),
+    indexExists: (table: TableName, index: string) =>
+      exists('SELECT 1 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ?', [
+        nameOf(table),
+        index,
+      ]),
+    constraintExists: (table: TableName, constraint: string) =>
+      exists(
+        'SELECT 1 FROM information_schema.TABLE_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ? AND CONSTRAINT_NAME = ?',
+        [nameOf(table), constraint],
+      ),
+  }
+}
+
+/** The schema operations made resumable (MySQL): see the top of this file. */
+function resumableOperations(sequelize: Sequelize): Partial<Record<keyof QueryInterface, Operation>> {
+  const {tableExists, columnExists, indexExists, constraintExists} = schemaProbes(sequelize)
+  return {
+    createTable: (original, args) => unlessDone([ER_TABLE_EXISTS], () => call(original, args)),
+    dropTable: (original, args) => unlessDone([ER_BAD_TABLE], () => call(original, args)),
+    async addColumn(original, args) {
+      const [table, column] = args as [TableName, string]
+      if (await columnExists(table, column)) return undefined
+      return unlessDone([ER_DUP_FIELDNAME], () => call(original, args))
+    },
+    async removeColumn(original, args) {
+      const [table, column] = args as [TableName, string]
+      if (!(await columnExists(table, column))) return undefined
+      return unlessDone([ER_CANT_DROP_FIELD_OR_KEY], () => call(original, args))
+    },
+    async renameColumn(original, args) {
+      const [table, before, after] = args as [TableName, string, string]
+      if (!(await columnExists(table, before)) && (await columnExists(table, after))) return undefined
+      return call(original, args)
+    },
+    async renameTable(original, args) {
+      const [before, after] = args as [TableName, TableName]
+      if (!(await tableExists(before)) && (await tableExists(after))) return undefined
+      return unlessDone([ER_TABLE_EXISTS], () => call(original, args))
+    },
+    async addIndex(original, args) {
+      const [table, attributes, options] = args as [TableName, unknown, {name?: string} | undefined]
+      const name = Array.isArray(attributes) ? options?.name : (attributes as {name?: string} | undefined)?.name
+      if (name && (await indexExists(table, name))) return undefined
+      return unlessDone([ER_DUP_KEYNAME], () => call(original, args))
+    },
+    async removeIndex(original, args) {
+      const [table, index] = args as [TableName, unknown]
+      if (typeof index === 'string' && !(await indexExists(table, index))) return undefined
+      return unlessDone([ER_CANT_DROP_FIELD_OR_KEY], () => call(original, args))
+    },
+    async addConstraint(original, args) {
+      const [table, constraint] = args as [TableName, {name?: string; type?: string}]
+      if (constraint?.name && (await constraintExists(table, constraint.name))) return undefined
+      return unlessDone([ER_DUP_KEYNAME, ER_DUP_CONSTRAINT_NAME, ER_CHECK_CONSTRAINT_DUP_NAME], () => call(original, args))
+    },
+    async removeConstraint(original, args) {
+      const [table, constraint] = args as [TableName, string]
+      if (!(await constraintExists(table, constraint))) return undefined
+      return unlessDone([ER_CANT_DROP_FIELD_OR_KEY, ER_CONSTRAINT_NOT_FOUND], () => call(original, args))
+    },
+  }
+}
+
+/** The operations that pause and check before they run, resumable or not. */
+const STEP_OPERATIONS = [
+  'createTable',
+  'dropTable',
+  'addColumn',
+  'removeColumn',
+  'changeColumn',
+  'renameColumn',
+  'renameTable',
+  'addIndex',
+  'removeIndex',
+  'addConstraint',
+  'removeConstraint',
+  'bulkInsert',
+  'bulkUpdate',
+  'bulkDelete',
+] as const
+
 /** The queryInterface (and its sequelize) for one step; see the top of this file. */
 export function stepInterface(
   queryInterface: QueryInterface,
@@ -85,8 +199,7 @@ export function stepInterface(
   const sequelize = options.transaction ? boundSequelize(base.sequelize, options.transaction, () => step) : base.sequelize
   Object.defineProperty(step, 'sequelize', {value: sequelize})
 
-  type Method = (...args: never[]) => Promise<unknown>
-  const override = (name: keyof QueryInterface, body: (original: Method, args: unknown[]) => Promise<unknown>) => {
+  const override = (name: keyof QueryInterface, body: Operation) => {
     const original = (base[name] as unknown as Method).bind(step)
     Object.defineProperty(step, name, {
       value: async (...args: unknown[]) => {
@@ -97,92 +210,12 @@ export function stepInterface(
     })
   }
 
-  const exists = async (sql: string, replacements: unknown[]) => {
-    const rows = await sequelize.query(`${sql} LIMIT 1`, {type: QueryTypes.SELECT, replacements})
-    return rows.length > 0
-  }
-  const tableExists = (table: TableName) =>
-    exists('SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [nameOf(table)])
-  const columnExists = (table: TableName, column: string) =>
-    exists('SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?', [
-      nameOf(table),
-      column,
-    ])
-  const indexExists = (table: TableName, index: string) =>
-    exists('SELECT 1 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ?', [
-      nameOf(table),
-      index,
-    ])
-  const constraintExists = (table: TableName, constraint: string) =>
-    exists(
-      'SELECT 1 FROM information_schema.TABLE_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ? AND CONSTRAINT_NAME = ?',
-      [nameOf(table), constraint],
-    )
-  /** Runs `run`; an error that says it was done already counts as done. */
-  const unlessDone = async (codes: number[], run: () => Promise<unknown>) => {
-    try {
-      return await run()
-    } catch (error) {
-      const errno = errnoOf(error)
-      if (errno !== undefined && codes.includes(errno)) return undefined
-      if (errno === ER_CANT_CREATE_TABLE && codes.includes(ER_DUP_CONSTRAINT_NAME) && /errno: 121/.test(String((error as Error).message))) {
-        return undefined
-      }
-      throw error
-    }
-  }
-
   if (options.resumable) {
-    override('createTable', (original, args) => unlessDone([ER_TABLE_EXISTS], () => original(...(args as never[]))))
-    override('dropTable', (original, args) => unlessDone([ER_BAD_TABLE], () => original(...(args as never[]))))
-    override('addColumn', async (original, args) => {
-      const [table, column] = args as [TableName, string]
-      if (await columnExists(table, column)) return undefined
-      return unlessDone([ER_DUP_FIELDNAME], () => original(...(args as never[])))
-    })
-    override('removeColumn', async (original, args) => {
-      const [table, column] = args as [TableName, string]
-      if (!(await columnExists(table, column))) return undefined
-      return unlessDone([ER_CANT_DROP_FIELD_OR_KEY], () => original(...(args as never[])))
-    })
-    override('renameColumn', async (original, args) => {
-      const [table, before, after] = args as [TableName, string, string]
-      if (!(await columnExists(table, before)) && (await columnExists(table, after))) return undefined
-      return original(...(args as never[]))
-    })
-    override('renameTable', async (original, args) => {
-      const [before, after] = args as [TableName, TableName]
-      if (!(await tableExists(before)) && (await tableExists(after))) return undefined
-      return unlessDone([ER_TABLE_EXISTS], () => original(...(args as never[])))
-    })
-    override('addIndex', async (original, args) => {
-      const [table, attributes, options] = args as [TableName, unknown, {name?: string} | undefined]
-      const name = Array.isArray(attributes) ? options?.name : (attributes as {name?: string} | undefined)?.name
-      if (name && (await indexExists(table, name))) return undefined
-      return unlessDone([ER_DUP_KEYNAME], () => original(...(args as never[])))
-    })
-    override('removeIndex', async (original, args) => {
-      const [table, index] = args as [TableName, unknown]
-      if (typeof index === 'string' && !(await indexExists(table, index))) return undefined
-      return unlessDone([ER_CANT_DROP_FIELD_OR_KEY], () => original(...(args as never[])))
-    })
-    override('addConstraint', async (original, args) => {
-      const [table, constraint] = args as [TableName, {name?: string; type?: string}]
-      if (constraint?.name && (await constraintExists(table, constraint.name))) return undefined
-      return unlessDone([ER_DUP_KEYNAME, ER_DUP_CONSTRAINT_NAME, ER_CHECK_CONSTRAINT_DUP_NAME], () => original(...(args as never[])))
-    })
-    override('removeConstraint', async (original, args) => {
-      const [table, constraint] = args as [TableName, string]
-      if (!(await constraintExists(table, constraint))) return undefined
-      return unlessDone([ER_CANT_DROP_FIELD_OR_KEY, ER_CONSTRAINT_NOT_FOUND], () => original(...(args as never[])))
-    })
+    for (const [name, body] of Object.entries(resumableOperations(sequelize))) override(name as keyof QueryInterface, body)
   }
   if (options.pausable || options.check) {
     // The operations not made resumable above still get their pause and check.
-    for (const name of ['createTable', 'dropTable', 'addColumn', 'removeColumn', 'changeColumn', 'renameColumn', 'renameTable',
-      'addIndex', 'removeIndex', 'addConstraint', 'removeConstraint', 'bulkInsert', 'bulkUpdate', 'bulkDelete'] as const) {
-      if (!Object.hasOwn(step, name)) override(name, (original, args) => original(...(args as never[])))
-    }
+    for (const name of STEP_OPERATIONS) if (!Object.hasOwn(step, name)) override(name, call)
   }
   return {queryInterface: step, sequelize}
 }

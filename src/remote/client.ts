@@ -145,88 +145,107 @@ function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`
 }
 
-export function createClient(options: ClientOptions): RemoteClient {
-  const url = options.url
-  const shownUrl = maskUrl(url)
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
-  const retries = options.retries ?? DEFAULT_RETRIES
-  const backoffMs = options.backoffMs ?? 250
-  const token = options.token
-  const baseFetch = options.fetch ?? globalThis.fetch
+/** Where requests go, as errors name it. */
+interface Endpoint {
+  /** The URL with any password masked. */
+  shownUrl: string
+  timeoutMs: number
+}
 
-  /**
-   * Masks the tokens a request carried (the client's, or one given for that request) and URL
-   * passwords, and keeps what the server said on one line (errors are one line on stderr).
-   */
-  const scrubber =
-    (secrets: string[]) =>
-    (text: string): string =>
-      maskUrl(secrets.reduce((t, secret) => t.split(secret).join('****'), text)).replace(/\s*[\r\n]+\s*/g, ' ')
-  const unreachable = 'check the URL (--api, STAYCTL_API_URL or the profile) and that `stayctl serve` runs there'
+const UNREACHABLE = 'check the URL (--api, STAYCTL_API_URL or the profile) and that `stayctl serve` runs there'
 
-  // The fetch graphql-request uses: answers that are not GraphQL (an HTML error page, a proxy's
-  // 502) become errors here, by their HTTP status, before graphql-request tries to parse them.
-  const checkedFetch: typeof fetch = async (input, init) => {
+/**
+ * Masks the tokens a request carried (the client's, or one given for that request) and URL
+ * passwords, and keeps what the server said on one line (errors are one line on stderr).
+ */
+function scrubber(secrets: string[]): (text: string) => string {
+  return (text) => maskUrl(secrets.reduce((t, secret) => t.split(secret).join('****'), text)).replace(/\s*[\r\n]+\s*/g, ' ')
+}
+
+function httpError(at: Endpoint, status: number, type: string): StayctlError {
+  const what = `the server at ${at.shownUrl} answered HTTP ${status}`
+  if (status === 401) return new UnauthenticatedError(`${what} (not authenticated)`, {suggestion: 'log in again (stayctl login) or set STAYCTL_TOKEN'})
+  if (status === 403) return new ForbiddenError(`${what} (forbidden)`)
+  if (status === 413) return new ValidationError(`${what}: the request is too large`)
+  if (status === 429 || status >= 500) return new UnavailableError(`${what}; try again later`)
+  if (status >= 200 && status < 300) {
+    return new UnavailableError(`${at.shownUrl} did not answer as a GraphQL server (content type "${type || 'none'}")`, {suggestion: UNREACHABLE})
+  }
+  return new UnavailableError(`${what}, not a GraphQL answer`, {suggestion: UNREACHABLE})
+}
+
+function fromGraphQL(at: Endpoint, error: WireError, status: number, more: number, scrub: (text: string) => string): StayctlError {
+  const ext = error.extensions ?? {}
+  const code = typeof ext.code === 'string' ? ext.code : undefined
+  // Without a code: GraphQL refused the request itself (a variable of the wrong type, a value
+  // outside an enum); execution errors of a stayctl server always carry one.
+  const kind: ErrorKind = isKind(ext.kind) ? ext.kind : code ? (KIND_OF_CODE[code] ?? 'INTERNAL') : status === 401 ? 'UNAUTHENTICATED' : 'VALIDATION'
+  let message = scrub(typeof error.message === 'string' && error.message !== '' ? error.message : `GraphQL error ${code ?? ''}`.trim())
+  if (kind === 'INTERNAL') message = `the server at ${at.shownUrl} failed: ${message}`
+  if (more > 0) message += ` (and ${more} more error${more === 1 ? '' : 's'})`
+  const suggestion =
+    typeof ext.suggestion === 'string'
+      ? scrub(ext.suggestion)
+      : kind === 'INTERNAL'
+        ? 'the server logged what went wrong; ask its operator'
+        : undefined
+  const details = ext.details && typeof ext.details === 'object' ? (ext.details as Record<string, unknown>) : undefined
+  return domainError(kind, message, {suggestion, details})
+}
+
+function toDomainError(at: Endpoint, error: unknown, scrub: (text: string) => string): StayctlError {
+  if (error instanceof StayctlError) return error
+  if (error instanceof ClientError) {
+    const errors = (error.response.errors ?? []) as WireError[]
+    if (errors.length > 0) return fromGraphQL(at, errors[0], error.response.status, errors.length - 1, scrub)
+    return httpError(at, error.response.status, error.response.headers?.get('content-type') ?? '')
+  }
+  if (isTimeout(error)) {
+    return new UnavailableError(`the server at ${at.shownUrl} did not answer within ${seconds(at.timeoutMs)}`, {
+      suggestion: 'try again later, or allow more time with --timeout',
+    })
+  }
+  const code = networkCode(error)
+  if (code || error instanceof TypeError) {
+    const reason = (code && NETWORK_REASONS[code]) ?? (code ? `${code} (${scrub(rootMessage(error))})` : scrub(rootMessage(error)))
+    return new UnavailableError(`cannot reach the stayctl server at ${at.shownUrl}: ${reason}`, {suggestion: UNREACHABLE})
+  }
+  return new StayctlError('INTERNAL', `request to ${at.shownUrl} failed: ${scrub(String((error as Error)?.message ?? error))}`)
+}
+
+/**
+ * The fetch graphql-request uses: answers that are not GraphQL (an HTML error page, a proxy's
+ * 502) become errors here, by their HTTP status, before graphql-request tries to parse them.
+ */
+function checkedFetch(at: Endpoint, baseFetch: typeof fetch): typeof fetch {
+  return async (input, init) => {
     const response = await baseFetch(input, init)
     const type = response.headers.get('content-type') ?? ''
     if (/json/i.test(type)) return response
     await response.body?.cancel().catch(() => {})
-    throw httpError(response.status, type)
+    throw httpError(at, response.status, type)
   }
+}
 
-  const httpError = (status: number, type: string): StayctlError => {
-    const what = `the server at ${shownUrl} answered HTTP ${status}`
-    if (status === 401) return new UnauthenticatedError(`${what} (not authenticated)`, {suggestion: 'log in again (stayctl login) or set STAYCTL_TOKEN'})
-    if (status === 403) return new ForbiddenError(`${what} (forbidden)`)
-    if (status === 413) return new ValidationError(`${what}: the request is too large`)
-    if (status === 429 || status >= 500) return new UnavailableError(`${what}; try again later`)
-    if (status >= 200 && status < 300) {
-      return new UnavailableError(`${shownUrl} did not answer as a GraphQL server (content type "${type || 'none'}")`, {suggestion: unreachable})
-    }
-    return new UnavailableError(`${what}, not a GraphQL answer`, {suggestion: unreachable})
-  }
-
-  const fromGraphQL = (error: WireError, status: number, more: number, scrub: (text: string) => string): StayctlError => {
-    const ext = error.extensions ?? {}
-    const code = typeof ext.code === 'string' ? ext.code : undefined
-    // Without a code: GraphQL refused the request itself (a variable of the wrong type, a value
-    // outside an enum); execution errors of a stayctl server always carry one.
-    const kind: ErrorKind = isKind(ext.kind) ? ext.kind : code ? (KIND_OF_CODE[code] ?? 'INTERNAL') : status === 401 ? 'UNAUTHENTICATED' : 'VALIDATION'
-    let message = scrub(typeof error.message === 'string' && error.message !== '' ? error.message : `GraphQL error ${code ?? ''}`.trim())
-    if (kind === 'INTERNAL') message = `the server at ${shownUrl} failed: ${message}`
-    if (more > 0) message += ` (and ${more} more error${more === 1 ? '' : 's'})`
-    const suggestion =
-      typeof ext.suggestion === 'string'
-        ? scrub(ext.suggestion)
-        : kind === 'INTERNAL'
-          ? 'the server logged what went wrong; ask its operator'
-          : undefined
-    const details = ext.details && typeof ext.details === 'object' ? (ext.details as Record<string, unknown>) : undefined
-    return domainError(kind, message, {suggestion, details})
-  }
-
-  const toDomainError = (error: unknown, scrub: (text: string) => string): StayctlError => {
-    if (error instanceof StayctlError) return error
-    if (error instanceof ClientError) {
-      const errors = (error.response.errors ?? []) as WireError[]
-      if (errors.length > 0) return fromGraphQL(errors[0], error.response.status, errors.length - 1, scrub)
-      return httpError(error.response.status, error.response.headers?.get('content-type') ?? '')
-    }
-    if (isTimeout(error)) {
-      return new UnavailableError(`the server at ${shownUrl} did not answer within ${seconds(timeoutMs)}`, {
-        suggestion: 'try again later, or allow more time with --timeout',
+/** fetch would refuse a token that cannot be a header value with a message that quotes the whole header, token included. */
+function checkTokens(tokens: (string | undefined)[]): void {
+  for (const t of tokens) {
+    if (t !== undefined && !/^[\x21-\x7e]+$/.test(t)) {
+      throw new UsageError('the token holds characters no token has (a space, a line break or a non-ASCII character)', {
+        suggestion: 'check STAYCTL_TOKEN (or log in again with `stayctl login`)',
       })
     }
-    const code = networkCode(error)
-    if (code || error instanceof TypeError) {
-      const reason = (code && NETWORK_REASONS[code]) ?? (code ? `${code} (${scrub(rootMessage(error))})` : scrub(rootMessage(error)))
-      return new UnavailableError(`cannot reach the stayctl server at ${shownUrl}: ${reason}`, {suggestion: unreachable})
-    }
-    return new StayctlError('INTERNAL', `request to ${shownUrl} failed: ${scrub(String((error as Error)?.message ?? error))}`)
   }
+}
 
+export function createClient(options: ClientOptions): RemoteClient {
+  const url = options.url
+  const at: Endpoint = {shownUrl: maskUrl(url), timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS}
+  const retries = options.retries ?? DEFAULT_RETRIES
+  const backoffMs = options.backoffMs ?? 250
+  const token = options.token
   const client = new GraphQLClient(url, {
-    fetch: checkedFetch,
+    fetch: checkedFetch(at, options.fetch ?? globalThis.fetch),
     headers: token ? {authorization: `Bearer ${token}`} : {},
   })
 
@@ -235,21 +254,14 @@ export function createClient(options: ClientOptions): RemoteClient {
     async request<T>(document: string, variables: Record<string, unknown> = {}, requestOptions: RequestOptions = {}): Promise<T> {
       const attempts = requestOptions.idempotent ? retries + 1 : 1
       const own = requestOptions.token
-      for (const t of [token, own]) {
-        // fetch would refuse it with a message that quotes the whole header, token included.
-        if (t !== undefined && !/^[\x21-\x7e]+$/.test(t)) {
-          throw new UsageError('the token holds characters no token has (a space, a line break or a non-ASCII character)', {
-            suggestion: 'check STAYCTL_TOKEN (or log in again with `stayctl login`)',
-          })
-        }
-      }
+      checkTokens([token, own])
       const requestHeaders = own ? {authorization: `Bearer ${own}`} : undefined
       const scrub = scrubber([token, own].filter((t): t is string => Boolean(t)))
       for (let attempt = 1; ; attempt += 1) {
         try {
-          return await client.request<T>({document, variables, requestHeaders, signal: AbortSignal.timeout(timeoutMs)})
+          return await client.request<T>({document, variables, requestHeaders, signal: AbortSignal.timeout(at.timeoutMs)})
         } catch (caught) {
-          const error = toDomainError(caught, scrub)
+          const error = toDomainError(at, caught, scrub)
           if (attempt >= attempts || error.kind !== 'UNAVAILABLE') throw error
           const wait = backoffMs * 2 ** (attempt - 1)
           await new Promise((resolve) => setTimeout(resolve, wait / 2 + Math.random() * wait))

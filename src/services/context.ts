@@ -26,7 +26,7 @@ export interface ServiceContext {
   via: AuditChannel
   /** bcrypt cost for new password hashes, and of the dummy compare for unknown accounts at login. */
   bcryptCost: number
-  /** Session lifetime and login throttling; DEFAULT_AUTH_POLICY (src/services/auth.ts) where absent. */
+  /** Session lifetime and login throttling; DEFAULT_AUTH_POLICY (src/services/login-attempts.ts) where absent. */
   auth?: Partial<AuthPolicy>
 }
 

@@ -41,85 +41,70 @@ interface EntitySpec {
   columns: Column[]
 }
 
-const col = (name: string, sql: string, type: ColumnType = 'text'): Column => ({name, sql, type})
+/** The type of a field, the same in every entity; text where it is not named here. */
+const TYPE_OF: Record<string, ColumnType> = {
+  isActive: 'bool',
+  isAdmin: 'bool',
+  isListed: 'bool',
+  rating: 'int',
+  pricePerNight: 'money',
+  totalPrice: 'money',
+  amount: 'money',
+  startDate: 'date',
+  endDate: 'date',
+  paymentDate: 'timestamp',
+  createdAt: 'timestamp',
+}
+
+/** The columns of an entity in export order, from field name → SQL; TYPE_OF gives their types. */
+function columns(sql: Record<string, string>): Column[] {
+  return Object.entries(sql).map(([name, expression]) => ({name, sql: expression, type: TYPE_OF[name] ?? 'text'}))
+}
+
 const PROPERTY_OWNER = 'JOIN users o ON o.id = p.owner_id'
 
 const SPECS: Record<ImportEntity, EntitySpec> = {
   users: {
     from: 'users x',
-    columns: [
-      col('username', 'x.username'),
-      col('email', 'x.email'),
-      col('firstName', 'x.first_name'),
-      col('lastName', 'x.last_name'),
-      col('isActive', 'x.is_active', 'bool'),
-      col('isAdmin', 'x.is_admin', 'bool'),
-      col('createdAt', 'x.created_at', 'timestamp'),
-    ],
+    columns: columns({
+      username: 'x.username', email: 'x.email', firstName: 'x.first_name', lastName: 'x.last_name',
+      isActive: 'x.is_active', isAdmin: 'x.is_admin', createdAt: 'x.created_at',
+    }),
   },
   properties: {
     from: 'properties x JOIN users o ON o.id = x.owner_id',
-    columns: [
-      col('owner', 'o.username'),
-      col('name', 'x.name'),
-      col('description', 'x.description'),
-      col('address', 'x.address'),
-      col('pricePerNight', 'x.price_per_night', 'money'),
-      col('cancellationPolicy', 'x.cancellation_policy'),
-      col('isListed', 'x.is_listed', 'bool'),
-      col('createdAt', 'x.created_at', 'timestamp'),
-    ],
+    columns: columns({
+      owner: 'o.username', name: 'x.name', description: 'x.description', address: 'x.address',
+      pricePerNight: 'x.price_per_night', cancellationPolicy: 'x.cancellation_policy', isListed: 'x.is_listed', createdAt: 'x.created_at',
+    }),
   },
   bookings: {
     from: `bookings x JOIN properties p ON p.id = x.property_id ${PROPERTY_OWNER} JOIN users g ON g.id = x.guest_id`,
-    columns: [
-      col('externalRef', 'x.external_ref'),
-      col('property', 'p.name'),
-      col('propertyOwner', 'o.username'),
-      col('guest', 'g.username'),
-      col('startDate', 'x.start_date', 'date'),
-      col('endDate', 'x.end_date', 'date'),
-      col('status', 'x.status'),
-      col('totalPrice', 'x.total_price', 'money'),
-      col('createdAt', 'x.created_at', 'timestamp'),
-    ],
+    columns: columns({
+      externalRef: 'x.external_ref', property: 'p.name', propertyOwner: 'o.username', guest: 'g.username',
+      startDate: 'x.start_date', endDate: 'x.end_date', status: 'x.status', totalPrice: 'x.total_price', createdAt: 'x.created_at',
+    }),
   },
   reviews: {
     from: `reviews x JOIN properties p ON p.id = x.property_id ${PROPERTY_OWNER} JOIN users r ON r.id = x.reviewer_id`,
-    columns: [
-      col('property', 'p.name'),
-      col('propertyOwner', 'o.username'),
-      col('reviewer', 'r.username'),
-      col('rating', 'x.rating', 'int'),
-      col('comment', 'x.comment'),
-      col('createdAt', 'x.created_at', 'timestamp'),
-    ],
+    columns: columns({
+      property: 'p.name', propertyOwner: 'o.username', reviewer: 'r.username',
+      rating: 'x.rating', comment: 'x.comment', createdAt: 'x.created_at',
+    }),
   },
   payments: {
     from:
       `payments x JOIN bookings b ON b.id = x.booking_id JOIN properties p ON p.id = b.property_id ${PROPERTY_OWNER}` +
       ' JOIN users g ON g.id = b.guest_id LEFT JOIN payments c ON c.id = x.refund_of_id',
-    columns: [
-      col('transactionId', 'x.transaction_id'),
-      col('kind', 'x.kind'),
-      col('booking', 'b.external_ref'),
-      col('property', 'p.name'),
-      col('propertyOwner', 'o.username'),
-      col('guest', 'g.username'),
-      col('startDate', 'b.start_date', 'date'),
-      col('endDate', 'b.end_date', 'date'),
-      col('refundOf', 'c.transaction_id'),
-      col('amount', 'x.amount', 'money'),
-      col('status', 'x.status'),
-      col('paymentDate', 'x.payment_date', 'timestamp'),
-      col('reason', 'x.reason'),
-      col('idempotencyKey', 'x.idempotency_key'),
-      col('createdAt', 'x.created_at', 'timestamp'),
-    ],
+    columns: columns({
+      transactionId: 'x.transaction_id', kind: 'x.kind', booking: 'b.external_ref', property: 'p.name', propertyOwner: 'o.username',
+      guest: 'g.username', startDate: 'b.start_date', endDate: 'b.end_date', refundOf: 'c.transaction_id', amount: 'x.amount',
+      status: 'x.status', paymentDate: 'x.payment_date', reason: 'x.reason', idempotencyKey: 'x.idempotency_key', createdAt: 'x.created_at',
+    }),
   },
 }
 
-const PASSWORD_HASH = col('passwordHash', 'x.password_hash')
+const PASSWORD_HASH: Column = {name: 'passwordHash', sql: 'x.password_hash', type: 'text'}
 
 export interface ExportInput {
   entity: string

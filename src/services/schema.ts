@@ -18,7 +18,7 @@ import {mysqlConnection, translateConnectionError} from '../db/connection.js'
 import type {Db} from '../db/index.js'
 import {LEASE_TABLE, readLeaseState} from '../db/lease.js'
 import {lockOptions, withSchemaLock, type SchemaLease} from '../db/lock.js'
-import {createRunner, dryRunMigrations, runnerFailure, sourceDir, type RunnerKind} from '../db/migrator.js'
+import {createRunner, dryRunMigrations, runnerFailure, sourceDir, timeSteps, type RunnerKind} from '../db/migrator.js'
 
 export interface SchemaEvents {
   /** A migration starts or finishes; durationMs is set when it finished. */
@@ -60,17 +60,7 @@ function assertKnown(names: string[], name: string | undefined, what: string) {
 /** Runs the umzug runner in one direction, timing each step. */
 function run(db: Db, kind: RunnerKind, direction: 'up' | 'down', lease: SchemaLease, events: SchemaEvents) {
   const runner = createRunner(db.sequelize, kind, {lease})
-  const applied: AppliedMigration[] = []
-  const started = new Map<string, number>()
-  runner.umzug.on(direction === 'up' ? 'migrating' : 'reverting', ({name}) => {
-    started.set(name, performance.now())
-    events.onMigration?.({name, direction})
-  })
-  runner.umzug.on(direction === 'up' ? 'migrated' : 'reverted', ({name}) => {
-    const durationMs = Math.round(performance.now() - (started.get(name) ?? performance.now()))
-    applied.push({name, durationMs})
-    events.onMigration?.({name, direction, durationMs})
-  })
+  const applied: AppliedMigration[] = timeSteps(runner, direction, (event) => events.onMigration?.(event))
   return {runner, applied}
 }
 

@@ -14,7 +14,7 @@ import {QueryTypes} from 'sequelize'
 import {resolveIntSetting} from '../config/settings.js'
 import type {Db} from '../db/index.js'
 import {lockOptions, withSchemaLock} from '../db/lock.js'
-import {createRunner, type Runner} from '../db/migrator.js'
+import {createRunner, timeSteps, type Runner} from '../db/migrator.js'
 import {ConflictError, NotFoundError, ValidationError, isStayctlError} from '../errors.js'
 import {
   ADMIN_USERNAME,
@@ -106,18 +106,7 @@ function actor(): string {
 
 /** Times each seeder the runner applies or reverts, and reports it. */
 function track(runner: Runner, direction: 'up' | 'down', events: SeedEvents): SeederRun[] {
-  const runs: SeederRun[] = []
-  const started = new Map<string, number>()
-  runner.umzug.on(direction === 'up' ? 'migrating' : 'reverting', ({name}) => {
-    started.set(name, performance.now())
-    events.onSeeder?.({name, direction})
-  })
-  runner.umzug.on(direction === 'up' ? 'migrated' : 'reverted', ({name}) => {
-    const durationMs = Math.round(performance.now() - (started.get(name) ?? performance.now()))
-    runs.push({name, durationMs})
-    events.onSeeder?.({name, direction, durationMs})
-  })
-  return runs
+  return timeSteps(runner, direction, (event) => events.onSeeder?.(event))
 }
 
 /** Unwraps umzug's MigrationError, and names the constraint problems users can act on. */

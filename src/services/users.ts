@@ -10,7 +10,7 @@ import {Op, UniqueConstraintError, type Transaction, type WhereOptions} from 'se
 import type {User} from '../db/models.js'
 import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {audit, diff} from './audit.js'
-import {attemptPassword, endSessions} from './auth.js'
+import {attemptPassword} from './login-attempts.js'
 import {canSeeEmail, isAdmin, requireAdmin, requireSelfOrAdmin, requireUser} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {isoDateTime} from './dates.js'
@@ -18,6 +18,7 @@ import {page, type Page, type PageInput} from './pagination.js'
 import {UNUSABLE_PASSWORD_HASH, hashPassword} from './passwords.js'
 import {scrubPersonalData} from './erasure.js'
 import {containsAny} from './search.js'
+import {endSessions} from './tokens.js'
 import {inTransaction} from './transaction.js'
 
 export interface UserView {
