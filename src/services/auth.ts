@@ -24,6 +24,7 @@ import {Op, QueryTypes, type Transaction, type WhereOptions} from 'sequelize'
 
 import type {Db} from '../db/index.js'
 import type {ApiToken, User} from '../db/models.js'
+import {rowOf, type RowOf} from '../db/select.js'
 import {ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError} from '../errors.js'
 import {audit} from './audit.js'
 import {actorUserId, isAdmin, requireUser} from './authz.js'
@@ -342,7 +343,7 @@ export async function login(ctx: ServiceContext, input: LoginInput): Promise<Log
       entityId: row.id,
       changes: {userId: user.id, kind: 'session', expiresAt: expiresAt.toISOString()},
     })
-    return {token, tokenId: row.id, expiresAt: expiresAt.toISOString(), user: userView(asUser, user)}
+    return {token, tokenId: row.id, expiresAt: expiresAt.toISOString(), user: userView(asUser, rowOf(user))}
   })
 }
 
@@ -416,7 +417,7 @@ export interface Identity {
 export async function whoami(ctx: ServiceContext): Promise<Identity> {
   requireUser(ctx, 'see who you are')
   const userId = actorUserId(ctx)
-  return {actor: ctx.actor.name, isAdmin: isAdmin(ctx), user: userId === undefined ? null : userView(ctx, await findUser(ctx, userId))}
+  return {actor: ctx.actor.name, isAdmin: isAdmin(ctx), user: userId === undefined ? null : userView(ctx, rowOf(await findUser(ctx, userId)))}
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -444,14 +445,13 @@ export interface CreatedToken extends TokenView {
   token: string
 }
 
-function tokenKind(row: ApiToken): TokenKind {
+function tokenKind(row: {name: string}): TokenKind {
   return row.name === SESSION_TOKEN_NAME ? 'session' : 'api'
 }
 
-const iso = (value: Date | string | null) => (value === null || value === undefined ? null : new Date(value).toISOString())
-
-export function tokenView(row: ApiToken & {user?: User | null}, now = new Date()): TokenView {
-  const expiresAt = iso(row.expiresAt)
+/** A token as shown; `user`: its owner, when loaded. */
+export function tokenView(row: RowOf<ApiToken> & {user?: Pick<User, 'username'> | null}, now = new Date()): TokenView {
+  const expiresAt = row.expiresAt ?? null
   return {
     id: row.id,
     userId: Number(row.userId),
@@ -459,10 +459,10 @@ export function tokenView(row: ApiToken & {user?: User | null}, now = new Date()
     name: row.name,
     kind: tokenKind(row),
     status: row.revokedAt ? 'revoked' : expiresAt && new Date(expiresAt) <= now ? 'expired' : 'active',
-    createdAt: new Date(row.createdAt).toISOString(),
+    createdAt: row.createdAt,
     expiresAt,
-    lastUsedAt: iso(row.lastUsedAt),
-    revokedAt: iso(row.revokedAt),
+    lastUsedAt: row.lastUsedAt ?? null,
+    revokedAt: row.revokedAt ?? null,
   }
 }
 
@@ -521,7 +521,7 @@ export async function createToken(ctx: ServiceContext, input: CreateTokenInput):
       entityId: row.id,
       changes: {userId: owner.id, name, expiresAt: expiresAt.toISOString()},
     })
-    return {token, ...tokenView(Object.assign(row, {user: owner}))}
+    return {token, ...tokenView({...rowOf(row), user: owner})}
   })
 }
 
@@ -544,7 +544,7 @@ export async function listTokens(ctx: ServiceContext, input: ListTokensInput = {
     {[Op.and]: and},
     {...input, sort: input.sort ?? '-id'},
     ['createdAt', 'expiresAt', 'lastUsedAt'],
-    (row) => tokenView(row as ApiToken & {user?: User}, now),
+    (row) => tokenView(row, now),
     {include: [{association: 'user', attributes: ['id', 'username']}]},
   )
 }
@@ -559,7 +559,7 @@ export async function revokeToken(ctx: ServiceContext, id: number): Promise<Toke
     if (!isAdmin(ctx) && Number(found.userId) !== actorUserId(ctx)) throw new ForbiddenError(`token ${found.id} is not yours to revoke`)
     const user = await ctx.db.models.User.findByPk(found.userId, {attributes: ['id', 'username'], transaction})
     const row = Object.assign(found, {user})
-    if (row.revokedAt) return tokenView(row)
+    if (row.revokedAt) return tokenView({...rowOf(row), user})
     await row.update({revokedAt: new Date()}, {transaction})
     await audit(ctx, transaction, {
       action: 'token.revoke',
@@ -567,7 +567,7 @@ export async function revokeToken(ctx: ServiceContext, id: number): Promise<Toke
       entityId: row.id,
       changes: {userId: Number(row.userId), name: row.name, kind: tokenKind(row)},
     })
-    return tokenView(row)
+    return tokenView({...rowOf(row), user})
   })
 }
 

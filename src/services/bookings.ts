@@ -11,11 +11,12 @@ import {Op, UniqueConstraintError, type Transaction, type WhereOptions} from 'se
 
 import type {Booking, BookingStatus} from '../db/models.js'
 import {BOOKING_STATUSES} from '../db/models.js'
+import {rowOf, type RowOf} from '../db/select.js'
 import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {audit} from './audit.js'
 import {actingFor, bookingRole, bookingScope, isAdmin, requireActingAsSelf, requireUser, type BookingRole} from './authz.js'
 import type {ServiceContext} from './context.js'
-import {daysBetween, isoDateTime, parseDate, parseStay, today} from './dates.js'
+import {daysBetween, parseDate, parseStay, today} from './dates.js'
 import {MAX_TOTAL_CENTS, formatCents, toCents} from './money.js'
 import {page, type Page, type PageInput} from './pagination.js'
 import {refundInTransaction, paymentView, type PaymentView} from './payments.js'
@@ -40,7 +41,7 @@ export interface BookingView {
   updatedAt: string
 }
 
-export function bookingView(booking: Booking): BookingView {
+export function bookingView(booking: RowOf<Booking>): BookingView {
   return {
     id: booking.id,
     propertyId: Number(booking.propertyId),
@@ -51,8 +52,8 @@ export function bookingView(booking: Booking): BookingView {
     status: booking.status,
     totalPrice: formatCents(toCents(booking.totalPrice)),
     externalRef: booking.externalRef,
-    createdAt: isoDateTime(booking.createdAt),
-    updatedAt: isoDateTime(booking.updatedAt),
+    createdAt: booking.createdAt,
+    updatedAt: booking.updatedAt,
   }
 }
 
@@ -151,7 +152,7 @@ export async function createBooking(ctx: ServiceContext, input: CreateBookingInp
       entityId: booking.id,
       changes: {propertyId: property.id, guestId: guest.id, startDate, endDate, totalPrice},
     })
-    return bookingView(booking)
+    return bookingView(rowOf(booking))
   })
 }
 
@@ -201,8 +202,8 @@ export async function showBooking(ctx: ServiceContext, ref: string | number): Pr
   const sum = (kind: string) =>
     payments.filter((p) => p.kind === kind && p.status !== 'failed' && p.status !== 'pending').reduce((s, p) => s + toCents(p.amount), 0)
   return {
-    ...bookingView(booking),
-    payments: payments.map(paymentView),
+    ...bookingView(rowOf(booking)),
+    payments: payments.map((payment) => paymentView(rowOf(payment))),
     paid: formatCents(sum('charge')),
     refunded: formatCents(sum('refund')),
   }
@@ -226,7 +227,7 @@ export async function confirmBooking(ctx: ServiceContext, ref: string | number):
       entityId: booking.id,
       changes: {status: {from: 'pending', to: 'confirmed'}},
     })
-    return bookingView(booking)
+    return bookingView(rowOf(booking))
   })
 }
 
@@ -321,7 +322,7 @@ export async function cancelBooking(
       changes: {status: {from: previousStatus, to: 'cancelled'}, refund: mode, refunded: formatCents(refundedCents)},
     })
     return {
-      booking: bookingView(booking),
+      booking: bookingView(rowOf(booking)),
       refundMode: mode,
       daysBeforeCheckIn: daysBefore,
       policyPercent: mode === 'policy' ? refundPercent(property.cancellationPolicy, daysBefore) : null,

@@ -6,11 +6,12 @@
 import {Op, literal, type Transaction, type WhereOptions} from 'sequelize'
 
 import type {CancellationPolicy, Property} from '../db/models.js'
+import {rowOf, type RowOf} from '../db/select.js'
 import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {audit, diff} from './audit.js'
 import {actingFor, actorUserId, isAdmin, isVisible, propertyScope, requireActingAsSelf, requireUser} from './authz.js'
 import type {ServiceContext} from './context.js'
-import {isoDateTime, parseStay, today} from './dates.js'
+import {parseStay, today} from './dates.js'
 import {MAX_PRICE_CENTS, formatCents, parseAmount, toCents} from './money.js'
 import {page, type Page, type PageInput} from './pagination.js'
 import {checkPolicy} from './policies.js'
@@ -31,7 +32,7 @@ export interface PropertyView {
   updatedAt: string
 }
 
-export function propertyView(property: Property): PropertyView {
+export function propertyView(property: RowOf<Property>): PropertyView {
   return {
     id: property.id,
     ownerId: Number(property.ownerId),
@@ -40,9 +41,9 @@ export function propertyView(property: Property): PropertyView {
     address: property.address,
     pricePerNight: formatCents(toCents(property.pricePerNight)),
     cancellationPolicy: property.cancellationPolicy,
-    isListed: Boolean(property.isListed),
-    createdAt: isoDateTime(property.createdAt),
-    updatedAt: isoDateTime(property.updatedAt),
+    isListed: property.isListed,
+    createdAt: property.createdAt,
+    updatedAt: property.updatedAt,
   }
 }
 
@@ -106,7 +107,7 @@ export async function createProperty(ctx: ServiceContext, input: CreatePropertyI
       entityId: property.id,
       changes: {ownerId: owner.id, name, pricePerNight: formatCents(cents), cancellationPolicy},
     })
-    return propertyView(property)
+    return propertyView(rowOf(property))
   })
 }
 
@@ -198,7 +199,7 @@ export async function showProperty(ctx: ServiceContext, ref: string | number): P
   ])
   const count = Number(stats?.count ?? 0)
   return {
-    ...propertyView(property),
+    ...propertyView(rowOf(property)),
     owner: {id: owner!.id, username: owner!.username},
     averageRating: count > 0 ? Math.round(Number(stats!.average) * 100) / 100 : null,
     reviewCount: count,
@@ -241,12 +242,12 @@ export async function updateProperty(ctx: ServiceContext, ref: string | number, 
   return inTransaction(ctx, async (transaction) => {
     const property = await findProperty(ctx, ref, transaction)
     requireManager(ctx, property, 'update')
-    const before = propertyView(property) as unknown as Record<string, unknown>
+    const before = propertyView(rowOf(property)) as unknown as Record<string, unknown>
     const changed = diff(before, changes)
-    if (!changed) return propertyView(property)
+    if (!changed) return propertyView(rowOf(property))
     await property.update(Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)), {transaction})
     await audit(ctx, transaction, {action: 'property.update', entity: 'property', entityId: property.id, changes: changed})
-    return propertyView(property)
+    return propertyView(rowOf(property))
   })
 }
 
