@@ -14,7 +14,7 @@ import {BOOKING_STATUSES} from '../db/models.js'
 import {rowOf, type RowOf} from '../db/select.js'
 import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {audit} from './audit.js'
-import {actingFor, bookingRole, bookingScope, isAdmin, requireActingAsSelf, requireUser, type BookingRole} from './authz.js'
+import {actingFor, bookingRole, bookingScope, isAdmin, requireActingAsSelf, requireUser, requireVisible, type BookingRole} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {daysBetween, parseDate, parseStay, today} from './dates.js'
 import {MAX_TOTAL_CENTS, formatCents, toCents} from './money.js'
@@ -184,13 +184,10 @@ export interface BookingDetails extends BookingView {
   refunded: string
 }
 
-/** Refuses all but the booking's guest, its property's host and admins. */
-async function requireParty(ctx: ServiceContext, booking: Booking, action: string, transaction?: Transaction): Promise<BookingRole> {
-  const role = await bookingRole(ctx, booking, transaction)
-  if (!role.guest && !role.host && !role.admin) {
-    throw new ForbiddenError(`booking ${booking.id} is neither yours nor on a property of yours, so you may not ${action} it`)
-  }
-  return role
+/** Refuses all who may not see the booking (its guest, its property's host, admins: authz.ts visibleRowsSql). */
+function requireParty(ctx: ServiceContext, booking: Booking, action: string, transaction?: Transaction): Promise<void> {
+  const refusal = () => new ForbiddenError(`booking ${booking.id} is neither yours nor on a property of yours, so you may not ${action} it`)
+  return requireVisible(ctx, 'Booking', booking.id, refusal, transaction)
 }
 
 /** A booking with its payments: for its guest, its host and admins. */
@@ -279,7 +276,8 @@ export async function cancelBooking(
   return inTransaction(ctx, async (transaction) => {
     const id = (await findBooking(ctx, ref, transaction)).id
     const booking = (await lockRow(ctx.db.models.Booking, id, transaction))!
-    const mode = refundModeFor(await requireParty(ctx, booking, 'cancel', transaction), options.refund)
+    await requireParty(ctx, booking, 'cancel', transaction)
+    const mode = refundModeFor(await bookingRole(ctx, booking, transaction), options.refund)
     if (booking.status === 'cancelled') throw new ConflictError(`booking ${booking.id} is already cancelled`)
     const daysBefore = daysBetween(today(), booking.startDate)
     if (daysBefore < 0) {

@@ -19,7 +19,7 @@ import type {Payment, PaymentKind, PaymentStatus} from '../db/models.js'
 import {rowOf, type RowOf} from '../db/select.js'
 import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {audit} from './audit.js'
-import {bookingRole, isAdmin, paymentScope, requireAdmin, requireUser, type BookingRole} from './authz.js'
+import {bookingRole, isAdmin, paymentScope, requireAdmin, requireUser, requireVisible, type BookingRole} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {parseInstant} from './dates.js'
 import {formatCents, parseAmount, toCents} from './money.js'
@@ -313,8 +313,7 @@ export interface PaymentDetails extends PaymentView {
 export async function showPayment(ctx: ServiceContext, ref: string | number): Promise<PaymentDetails> {
   requireUser(ctx, 'see payments')
   const payment = await findPayment(ctx, ref)
-  const role = await paymentRole(ctx, payment)
-  if (!role.admin && !role.host && !role.guest) throw new ForbiddenError(`payment ${payment.id} is not of a booking of yours`)
+  await requireVisible(ctx, 'Payment', payment.id, () => new ForbiddenError(`payment ${payment.id} is not of a booking of yours`))
   if (payment.kind !== 'charge') return {...paymentView(rowOf(payment)), refunds: [], refundable: null}
   const refunds = await ctx.db.models.Payment.findAll({where: {refundOfId: payment.id}, order: [['id', 'ASC']]})
   const refunded = refunds.filter((r) => r.status === 'completed').reduce((sum, r) => sum + toCents(r.amount), 0)

@@ -9,7 +9,7 @@ import type {CancellationPolicy, Property} from '../db/models.js'
 import {rowOf, type RowOf} from '../db/select.js'
 import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {audit, diff} from './audit.js'
-import {actingFor, actorUserId, isAdmin, isVisible, propertyScope, requireActingAsSelf, requireUser} from './authz.js'
+import {actingFor, actorUserId, isAdmin, isVisible, propertyScope, requireActingAsSelf, requireUser, visibleWhere} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {parseStay, today} from './dates.js'
 import {MAX_PRICE_CENTS, formatCents, parseAmount, toCents} from './money.js'
@@ -179,8 +179,8 @@ export async function findVisibleProperty(ctx: ServiceContext, ref: string | num
 export async function showProperty(ctx: ServiceContext, ref: string | number): Promise<PropertyDetails> {
   const property = await findVisibleProperty(ctx, ref)
   const {Booking, Review, User} = ctx.db.models
-  const own = actorUserId(ctx)
-  const whose = managesProperty(ctx, property) ? {} : {guestId: own ?? -1}
+  // Upcoming bookings as the actor may see bookings (authz.ts): all of them for the host.
+  const visible = visibleWhere(ctx, 'Booking')
   const [owner, stats, upcoming] = await Promise.all([
     User.findByPk(property.ownerId),
     Review.findOne({
@@ -192,7 +192,7 @@ export async function showProperty(ctx: ServiceContext, ref: string | number): P
       raw: true,
     }) as Promise<{average: string | number | null; count: string | number} | null>,
     Booking.findAll({
-      where: {propertyId: property.id, endDate: {[Op.gt]: today()}, status: {[Op.ne]: 'cancelled'}, ...whose},
+      where: {propertyId: property.id, endDate: {[Op.gt]: today()}, status: {[Op.ne]: 'cancelled'}, ...(visible ? {[Op.and]: [visible]} : {})},
       order: [['startDate', 'ASC']],
       limit: 10,
     }),
