@@ -190,11 +190,11 @@ const isUniqueViolation = (error: unknown) => {
 }
 
 /**
- * SQLite: multi-row INSERTs (sequelize.query with replacements) in the batch's transaction, one per group of
- * rows (a statement per row would cost a trip to sqlite3's thread per row). A group that hits
- * a unique key fails whole, changing nothing; the rows of that group whose keys are taken are
- * then looked up (one IN query per key) and the others inserted again, row by row with ON
- * CONFLICT DO NOTHING should that still clash.
+ * SQLite: multi-row INSERTs (sequelize.query with replacements) in the batch's transaction,
+ * one per group of rows (a statement per row would cost a trip to sqlite3's thread per row).
+ * A group that hits a unique key fails whole, changing nothing; the rows of that group whose
+ * keys are taken are then looked up (one IN query per key) and the others inserted again,
+ * row by row with ON CONFLICT DO NOTHING should that still clash.
  */
 async function sqliteInsert(db: Db, transaction: Transaction, input: BulkInsert): Promise<BulkResult> {
   await input.before
