@@ -32,6 +32,39 @@ export default tseslint.config(
     },
   },
   {
+    // One storage seam on Sequelize's public API (issue 13): no private members of Sequelize,
+    // its query generator, its connections or its Utils, nor casts that reach them. Read and
+    // write through Model methods, sequelize.query (replacements or bind), sequelize.literal.
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        ...['connectionManager', 'queryGenerator', 'mapFinderOptions'].map((property) => ({
+          property,
+          message: `${property} is a Sequelize internal: use its public API (findAll, sequelize.query, literal)`,
+        })),
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[property.name='connection']:not([object.type='ThisExpression'])",
+          message: "a transaction's (or Sequelize's) connection is internal: pass {transaction} to sequelize.query instead",
+        },
+        {
+          selector: 'TSAsExpression > TSTypeLiteral > TSPropertySignature[key.name=/^(connection|connectionManager|queryGenerator|options|sequelize)$/]',
+          message: 'a cast that reaches a private member of Sequelize (or a transaction): use its public API',
+        },
+      ],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{name: 'sequelize', importNames: ['Utils'], message: "sequelize's Utils are internal: use its public API"}],
+          patterns: [{group: ['sequelize/lib/*', 'sequelize/types/*'], message: "import from 'sequelize' itself: deep paths are internal"}],
+        },
+      ],
+    },
+  },
+  {
     // Commands never reach past the service layer into Sequelize or GraphQL.
     files: ['commands/**/*.ts'],
     rules: {

@@ -66,9 +66,10 @@ export interface SchemaLease {
   /**
    * Inside a step's transaction, last before COMMIT: on a server a conditional write of the
    * lease row (so only a holder can commit, and the cluster certifies it), which also clears
-   * the recorded migration; on SQLite the same check as confirm().
+   * the recorded migration; on SQLite the same check as confirm(). `sequelize`: the
+   * instance the transaction belongs to.
    */
-  fence(transaction: Transaction): Promise<void>
+  fence(transaction: Transaction, sequelize: Sequelize): Promise<void>
 }
 
 /** The runner no longer holds the schema lease (another took it over): it stops. */
@@ -367,9 +368,8 @@ export class ServerLease implements SchemaLease {
     if (rows === 0) throw this.lose('another runner holds it now')
   }
 
-  async fence(transaction: Transaction): Promise<void> {
+  async fence(transaction: Transaction, sequelize: Sequelize): Promise<void> {
     await this.check()
-    const sequelize = (transaction as unknown as {sequelize: Sequelize}).sequelize
     const rows = await sequelize.query(
       `UPDATE \`${LEASE_TABLE}\`
           SET fence = fence + 1, expires_at = UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND,

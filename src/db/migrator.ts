@@ -160,7 +160,7 @@ async function runStep(step: {
   const recordIn = async (transaction: Transaction) => {
     if (direction === 'up') await storage.record(name, context, transaction)
     else await storage.unrecord(name, transaction)
-    await lease.fence(transaction)
+    await lease.fence(transaction, context.sequelize)
   }
   if (migration && mysql) {
     const view = stepInterface(context.queryInterface, {resumable: true, pausable: true, check: () => lease.check()})

@@ -60,8 +60,6 @@ export async function insertInBatches(
   const batchSize = options.batchSize ?? 1000
   const {sequelize} = queryInterface
   const dialect = sequelize.getDialect()
-  const {timezone} = (sequelize as unknown as {options: {timezone?: string}}).options
-  const utc = (timezone ?? '+00:00') === '+00:00'
   const toSql = (row: object) => {
     const values: Record<string, unknown> = {...row}
     for (const key in values) {
@@ -72,7 +70,8 @@ export async function insertInBatches(
   }
   for (let start = 0; start < rows.length; start += batchSize) {
     const slice = rows.slice(start, start + batchSize)
-    const batch = utc ? slice.map(toSql) : (slice as Record<string, unknown>[])
+    // Every Sequelize instance of stayctl runs in UTC (connection.ts), as sqlTimestamp writes.
+    const batch = slice.map(toSql)
     await queryInterface.bulkInsert(table, batch, {transaction: options.transaction})
     options.onBatch?.(Math.min(start + batchSize, rows.length))
   }

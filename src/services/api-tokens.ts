@@ -4,7 +4,8 @@
  */
 import {Op, type WhereOptions} from 'sequelize'
 
-import type {ApiToken, User} from '../db/models.js'
+import type {User} from '../db/models.js'
+import {rowOf} from '../db/select.js'
 import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {audit} from './audit.js'
 import {actorUserId, isAdmin, requireUser} from './authz.js'
@@ -79,7 +80,7 @@ export async function createToken(ctx: ServiceContext, input: CreateTokenInput):
       entityId: row.id,
       changes: {userId: owner.id, name, expiresAt: expiresAt.toISOString()},
     })
-    return {token, ...tokenView(Object.assign(row, {user: owner}))}
+    return {token, ...tokenView({...rowOf(row), user: owner})}
   })
 }
 
@@ -102,7 +103,7 @@ export async function listTokens(ctx: ServiceContext, input: ListTokensInput = {
     {[Op.and]: and},
     {...input, sort: input.sort ?? '-id'},
     ['createdAt', 'expiresAt', 'lastUsedAt'],
-    (row) => tokenView(row as ApiToken & {user?: User}, now),
+    (row) => tokenView(row, now),
     {include: [{association: 'user', attributes: ['id', 'username']}]},
   )
 }
@@ -117,7 +118,7 @@ export async function revokeToken(ctx: ServiceContext, id: number): Promise<Toke
     if (!isAdmin(ctx) && Number(found.userId) !== actorUserId(ctx)) throw new ForbiddenError(`token ${found.id} is not yours to revoke`)
     const user = await ctx.db.models.User.findByPk(found.userId, {attributes: ['id', 'username'], transaction})
     const row = Object.assign(found, {user})
-    if (row.revokedAt) return tokenView(row)
+    if (row.revokedAt) return tokenView({...rowOf(row), user})
     await row.update({revokedAt: new Date()}, {transaction})
     await audit(ctx, transaction, {
       action: 'token.revoke',
@@ -125,6 +126,6 @@ export async function revokeToken(ctx: ServiceContext, id: number): Promise<Toke
       entityId: row.id,
       changes: {userId: Number(row.userId), name: row.name, kind: tokenKind(row)},
     })
-    return tokenView(row)
+    return tokenView({...rowOf(row), user})
   })
 }

@@ -5,6 +5,7 @@
 import {Op, type Transaction, type WhereOptions} from 'sequelize'
 
 import type {AuditEvent} from '../db/models.js'
+import type {RowOf} from '../db/select.js'
 import {requireAdmin} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {parseInstant} from './dates.js'
@@ -65,11 +66,11 @@ export interface AuditFilter extends PageInput {
 }
 
 
-export function auditView(event: AuditEvent): AuditEventView {
+export function auditView(event: RowOf<AuditEvent>): AuditEventView {
   const changes = typeof event.changes === 'string' ? (JSON.parse(event.changes) as Record<string, unknown>) : event.changes
   return {
     id: Number(event.id),
-    at: new Date(event.at).toISOString(),
+    at: event.at,
     actor: event.actor,
     via: event.via,
     action: event.action,

@@ -10,6 +10,7 @@ import {Op} from 'sequelize'
 
 import type {Db} from '../db/index.js'
 import type {ApiToken, User} from '../db/models.js'
+import {rowOf} from '../db/select.js'
 import {UnauthenticatedError} from '../errors.js'
 import {audit} from './audit.js'
 import {actorUserId, isAdmin, requireUser} from './authz.js'
@@ -115,7 +116,7 @@ export async function login(ctx: ServiceContext, input: LoginInput): Promise<Log
       entityId: row.id,
       changes: {userId: user.id, kind: 'session', expiresAt: expiresAt.toISOString()},
     })
-    return {token, tokenId: row.id, expiresAt: expiresAt.toISOString(), user: userView(asUser, user)}
+    return {token, tokenId: row.id, expiresAt: expiresAt.toISOString(), user: userView(asUser, rowOf(user))}
   })
 }
 
@@ -189,6 +190,6 @@ export interface Identity {
 export async function whoami(ctx: ServiceContext): Promise<Identity> {
   requireUser(ctx, 'see who you are')
   const userId = actorUserId(ctx)
-  return {actor: ctx.actor.name, isAdmin: isAdmin(ctx), user: userId === undefined ? null : userView(ctx, await findUser(ctx, userId))}
+  return {actor: ctx.actor.name, isAdmin: isAdmin(ctx), user: userId === undefined ? null : userView(ctx, rowOf(await findUser(ctx, userId)))}
 }
 

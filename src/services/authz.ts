@@ -145,32 +145,32 @@ export function visibleRowsSql(ctx: ServiceContext, model: VisibleModel): string
   return `${quoted(ctx, 'booking_id')} IN (${visibleBookingIds(ctx, own)})`
 }
 
-/** The rule of `model` as a Sequelize condition, for the list services; undefined when every row is visible. */
-function scope(ctx: ServiceContext, model: VisibleModel): WhereOptions | undefined {
+/** The rule of `model` as a Sequelize condition (see visibleRowsSql); undefined when every row is visible. */
+export function visibleWhere(ctx: ServiceContext, model: VisibleModel): WhereOptions | undefined {
   const sql = visibleRowsSql(ctx, model)
   return sql === undefined ? undefined : literal(sql)
 }
 
 /** What `properties list` shows (see visibleRowsSql). */
 export function propertyScope(ctx: ServiceContext): WhereOptions | undefined {
-  return scope(ctx, 'Property')
+  return visibleWhere(ctx, 'Property')
 }
 
 /** What `reviews list` shows (see visibleRowsSql). */
 export function reviewScope(ctx: ServiceContext): WhereOptions | undefined {
-  return scope(ctx, 'Review')
+  return visibleWhere(ctx, 'Review')
 }
 
 /** The bookings a user sees (see visibleRowsSql); anonymous callers are refused. */
 export function bookingScope(ctx: ServiceContext, action: string): WhereOptions | undefined {
   requireUser(ctx, action)
-  return scope(ctx, 'Booking')
+  return visibleWhere(ctx, 'Booking')
 }
 
 /** The payments a user sees (see visibleRowsSql); anonymous callers are refused. */
 export function paymentScope(ctx: ServiceContext, action: string): WhereOptions | undefined {
   requireUser(ctx, action)
-  return scope(ctx, 'Payment')
+  return visibleWhere(ctx, 'Payment')
 }
 
 /** Whether the actor may see row `id` of `model` (see visibleRowsSql). */
@@ -186,7 +186,25 @@ export async function isVisible(ctx: ServiceContext, model: VisibleModel, id: nu
   return rows.length > 0
 }
 
-/** How the actor stands to a booking: its guest, the host of its property, an admin. */
+/**
+ * Refuses with `refusal()` unless the actor may see row `id` of `model`: the single reads'
+ * check, the same rule as the lists and the loaders (see visibleRowsSql).
+ */
+export async function requireVisible(
+  ctx: ServiceContext,
+  model: VisibleModel,
+  id: number,
+  refusal: () => Error,
+  transaction?: Transaction,
+): Promise<void> {
+  if (!(await isVisible(ctx, model, id, transaction))) throw refusal()
+}
+
+/**
+ * How the actor stands to a booking: its guest, the host of its property, an admin. For the
+ * write-side decisions (who may confirm, cancel with which refund, refund); whether the actor
+ * may see the booking at all is requireVisible's.
+ */
 export interface BookingRole {
   guest: boolean
   host: boolean

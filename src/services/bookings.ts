@@ -10,12 +10,13 @@
 import {Op, UniqueConstraintError, type Transaction, type WhereOptions} from 'sequelize'
 
 import type {Booking} from '../db/models.js'
+import {rowOf, type RowOf} from '../db/select.js'
 import {BOOKING_STATUSES, REFUND_MODES, type BookingStatus, type RefundMode} from '../domain.js'
 import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {audit} from './audit.js'
-import {actingFor, bookingRole, bookingScope, isAdmin, requireActingAsSelf, requireUser, type BookingRole} from './authz.js'
+import {actingFor, bookingRole, bookingScope, isAdmin, requireActingAsSelf, requireUser, requireVisible, type BookingRole} from './authz.js'
 import type {ServiceContext} from './context.js'
-import {daysBetween, isoDateTime, parseDate, parseStay, today} from './dates.js'
+import {daysBetween, parseDate, parseStay, today} from './dates.js'
 import {MAX_TOTAL_CENTS, formatCents, toCents} from './money.js'
 import {page, type Page, type PageInput} from './pagination.js'
 import {refundInTransaction, paymentView, type PaymentView} from './payments.js'
@@ -40,7 +41,7 @@ export interface BookingView {
   updatedAt: string
 }
 
-export function bookingView(booking: Booking): BookingView {
+export function bookingView(booking: RowOf<Booking>): BookingView {
   return {
     id: booking.id,
     propertyId: Number(booking.propertyId),
@@ -51,8 +52,8 @@ export function bookingView(booking: Booking): BookingView {
     status: booking.status,
     totalPrice: formatCents(toCents(booking.totalPrice)),
     externalRef: booking.externalRef,
-    createdAt: isoDateTime(booking.createdAt),
-    updatedAt: isoDateTime(booking.updatedAt),
+    createdAt: booking.createdAt,
+    updatedAt: booking.updatedAt,
   }
 }
 
@@ -151,7 +152,7 @@ export async function createBooking(ctx: ServiceContext, input: CreateBookingInp
       entityId: booking.id,
       changes: {propertyId: property.id, guestId: guest.id, startDate, endDate, totalPrice},
     })
-    return bookingView(booking)
+    return bookingView(rowOf(booking))
   })
 }
 
@@ -183,13 +184,10 @@ export interface BookingDetails extends BookingView {
   refunded: string
 }
 
-/** Refuses all but the booking's guest, its property's host and admins. */
-async function requireParty(ctx: ServiceContext, booking: Booking, action: string, transaction?: Transaction): Promise<BookingRole> {
-  const role = await bookingRole(ctx, booking, transaction)
-  if (!role.guest && !role.host && !role.admin) {
-    throw new ForbiddenError(`booking ${booking.id} is neither yours nor on a property of yours, so you may not ${action} it`)
-  }
-  return role
+/** Refuses all who may not see the booking (its guest, its property's host, admins: authz.ts visibleRowsSql). */
+function requireParty(ctx: ServiceContext, booking: Booking, action: string, transaction?: Transaction): Promise<void> {
+  const refusal = () => new ForbiddenError(`booking ${booking.id} is neither yours nor on a property of yours, so you may not ${action} it`)
+  return requireVisible(ctx, 'Booking', booking.id, refusal, transaction)
 }
 
 /** A booking with its payments: for its guest, its host and admins. */
@@ -201,8 +199,8 @@ export async function showBooking(ctx: ServiceContext, ref: string | number): Pr
   const sum = (kind: string) =>
     payments.filter((p) => p.kind === kind && p.status !== 'failed' && p.status !== 'pending').reduce((s, p) => s + toCents(p.amount), 0)
   return {
-    ...bookingView(booking),
-    payments: payments.map(paymentView),
+    ...bookingView(rowOf(booking)),
+    payments: payments.map((payment) => paymentView(rowOf(payment))),
     paid: formatCents(sum('charge')),
     refunded: formatCents(sum('refund')),
   }
@@ -226,7 +224,7 @@ export async function confirmBooking(ctx: ServiceContext, ref: string | number):
       entityId: booking.id,
       changes: {status: {from: 'pending', to: 'confirmed'}},
     })
-    return bookingView(booking)
+    return bookingView(rowOf(booking))
   })
 }
 
@@ -276,7 +274,8 @@ export async function cancelBooking(
   return inTransaction(ctx, async (transaction) => {
     const id = (await findBooking(ctx, ref, transaction)).id
     const booking = (await lockRow(ctx.db.models.Booking, id, transaction))!
-    const mode = refundModeFor(await requireParty(ctx, booking, 'cancel', transaction), options.refund)
+    await requireParty(ctx, booking, 'cancel', transaction)
+    const mode = refundModeFor(await bookingRole(ctx, booking, transaction), options.refund)
     if (booking.status === 'cancelled') throw new ConflictError(`booking ${booking.id} is already cancelled`)
     const daysBefore = daysBetween(today(), booking.startDate)
     if (daysBefore < 0) {
@@ -319,7 +318,7 @@ export async function cancelBooking(
       changes: {status: {from: previousStatus, to: 'cancelled'}, refund: mode, refunded: formatCents(refundedCents)},
     })
     return {
-      booking: bookingView(booking),
+      booking: bookingView(rowOf(booking)),
       refundMode: mode,
       daysBeforeCheckIn: daysBefore,
       policyPercent: mode === 'policy' ? refundPercent(property.cancellationPolicy, daysBefore) : null,

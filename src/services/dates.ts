@@ -140,18 +140,3 @@ export function parseInstant(input: string, field: string): Date {
   if (time < FIRST_INSTANT || time > LAST_INSTANT) refuse('is outside the years 1000 to 9999 (UTC)')
   return new Date(time)
 }
-
-/**
- * A date-time as ISO-8601 with milliseconds in UTC ('2027-06-15T10:30:00.123Z'), from a Date,
- * a driver's text or epoch milliseconds. Text already in that form (the batched reads of
- * relations.ts select it so) is returned as it is: parsing and formatting it again is what
- * thousands of rows per request would otherwise cost.
- */
-export function isoDateTime(value: Date | string | number): string
-/** undefined (a column a batched read did not select: see ViewKeys in relations.ts) stays undefined. */
-export function isoDateTime(value: Date | string | number | undefined): string | undefined
-export function isoDateTime(value: Date | string | number | undefined): string | undefined {
-  if (value === undefined) return undefined
-  if (typeof value === 'string' && value.length === 24 && value.charCodeAt(10) === 84 /* T */ && value.charCodeAt(23) === 90 /* Z */) return value
-  return new Date(value).toISOString()
-}

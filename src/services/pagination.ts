@@ -5,7 +5,7 @@
  */
 import {DataTypes, Op, type FindOptions, type Model, type ModelStatic, type WhereOptions} from 'sequelize'
 
-import {findRows, readsDirectly} from '../db/select.js'
+import {findRows, normalise, readsDirectly, type RowOf} from '../db/select.js'
 import {ValidationError} from '../errors.js'
 
 /**
@@ -114,7 +114,7 @@ export async function page<M extends Model, T>(
   where: WhereOptions,
   input: PageInput,
   sortable: string[],
-  view: (row: M) => T,
+  view: (row: RowOf<M>) => T,
   options: Omit<FindOptions, 'where' | 'order' | 'limit'> = {},
 ): Promise<Page<T>> {
   const {field, desc} = parseSort(input.sort, sortable)
@@ -133,9 +133,8 @@ export async function page<M extends Model, T>(
     }
   }
   const direction = desc ? 'DESC' : 'ASC'
-  // Plain rows, not model instances (the views convert driver values themselves): a page of
-  // a thousand costs a fraction of building a thousand instances. Straight from the driver
-  // where it can (src/db/select.ts), else through Sequelize.
+  // Plain rows, not model instances: a page of a thousand costs a fraction of building a
+  // thousand instances. Both ways give the one row shape of src/db/select.ts.
   const find: FindOptions = {
     ...options,
     where: {[Op.and]: conditions},
@@ -144,17 +143,16 @@ export async function page<M extends Model, T>(
     raw: true,
   }
   const rows = readsDirectly(model as ModelStatic<Model>, find)
-    ? await findRows<M>(model as ModelStatic<Model>, find, attributesFor(model as ModelStatic<Model>, input.keys, [field]))
-    : ((await model.findAll(find)) as unknown as M[])
+    ? await findRows<RowOf<M>>(model as ModelStatic<Model>, find, attributesFor(model as ModelStatic<Model>, input.keys, [field]))
+    : normalise<RowOf<M>>(model as ModelStatic<Model>, (await model.findAll(find)) as unknown as Record<string, unknown>[])
   const more = rows.length > limit
   const items = rows.slice(0, limit)
   const last = items.at(-1) as unknown as Record<string, unknown> | undefined
   let nextCursor: string | null = null
   if (more && last) {
-    const isDate = model.getAttributes()[field]?.type instanceof DataTypes.DATE
     const value = field === 'id' ? null : last[field]
-    // SQLite hands dates back as text: the cursor holds them as ISO-8601 all the same.
-    nextCursor = encodeCursor(sortKey, isDate && value !== null ? new Date(value as string | Date).toISOString() : value, Number(last.id))
+    // Date-times are ISO-8601 text in every row (src/db/select.ts), as the cursor holds them.
+    nextCursor = encodeCursor(sortKey, value, Number(last.id))
   }
   return {items: items.map(view), nextCursor}
 }

@@ -16,12 +16,13 @@ import {randomUUID} from 'node:crypto'
 import {Op, UniqueConstraintError, type Transaction, type WhereOptions} from 'sequelize'
 
 import type {Payment} from '../db/models.js'
+import {rowOf, type RowOf} from '../db/select.js'
 import type {PaymentKind, PaymentStatus} from '../domain.js'
 import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {audit} from './audit.js'
-import {bookingRole, isAdmin, paymentScope, requireAdmin, requireUser, type BookingRole} from './authz.js'
+import {bookingRole, isAdmin, paymentScope, requireAdmin, requireUser, requireVisible, type BookingRole} from './authz.js'
 import type {ServiceContext} from './context.js'
-import {isoDateTime, parseInstant} from './dates.js'
+import {parseInstant} from './dates.js'
 import {formatCents, parseAmount, toCents} from './money.js'
 import {page, type Page, type PageInput} from './pagination.js'
 import {loadLedger, remainingOf, type Ledger} from './rules/ledger.js'
@@ -42,7 +43,7 @@ export interface PaymentView {
   createdAt: string
 }
 
-export function paymentView(payment: Payment): PaymentView {
+export function paymentView(payment: RowOf<Payment>): PaymentView {
   return {
     id: payment.id,
     bookingId: Number(payment.bookingId),
@@ -50,11 +51,11 @@ export function paymentView(payment: Payment): PaymentView {
     amount: formatCents(toCents(payment.amount)),
     status: payment.status,
     transactionId: payment.transactionId,
-    paymentDate: isoDateTime(payment.paymentDate),
+    paymentDate: payment.paymentDate,
     refundOfId: payment.refundOfId === null || payment.refundOfId === undefined ? null : Number(payment.refundOfId),
     reason: payment.reason,
     idempotencyKey: payment.idempotencyKey,
-    createdAt: isoDateTime(payment.createdAt),
+    createdAt: payment.createdAt,
   }
 }
 
@@ -152,7 +153,7 @@ export async function recordCharge(ctx: ServiceContext, input: RecordChargeInput
       entityId: payment.id,
       changes: {bookingId: booking.id, amount: formatCents(cents), status, transactionId},
     })
-    return paymentView(payment)
+    return paymentView(rowOf(payment))
   })
 }
 
@@ -202,7 +203,7 @@ async function replay(
   }
   const charge = (await Payment.findByPk(chargeId, {transaction}))!
   const [, refunded] = await chargeTotals(ctx, charge, transaction)
-  return {refund: paymentView(earlier), charge: paymentView(charge), remaining: formatCents(toCents(charge.amount) - refunded), replayed: true}
+  return {refund: paymentView(rowOf(earlier)), charge: paymentView(rowOf(charge)), remaining: formatCents(toCents(charge.amount) - refunded), replayed: true}
 }
 
 /** What a charge's refunds hold (the ledger's total on its row). */
@@ -268,7 +269,7 @@ export async function refundInTransaction(
     entityId: refund.id,
     changes: {chargeId: charge.id, amount: formatCents(amount), reason, remaining: formatCents(remaining - amount)},
   })
-  return {refund: paymentView(refund), charge: paymentView(charge), remaining: formatCents(remaining - amount), replayed: false}
+  return {refund: paymentView(rowOf(refund)), charge: paymentView(rowOf(charge)), remaining: formatCents(remaining - amount), replayed: false}
 }
 
 /** How the actor stands to a payment's booking. */
@@ -313,13 +314,12 @@ export interface PaymentDetails extends PaymentView {
 export async function showPayment(ctx: ServiceContext, ref: string | number): Promise<PaymentDetails> {
   requireUser(ctx, 'see payments')
   const payment = await findPayment(ctx, ref)
-  const role = await paymentRole(ctx, payment)
-  if (!role.admin && !role.host && !role.guest) throw new ForbiddenError(`payment ${payment.id} is not of a booking of yours`)
-  if (payment.kind !== 'charge') return {...paymentView(payment), refunds: [], refundable: null}
+  await requireVisible(ctx, 'Payment', payment.id, () => new ForbiddenError(`payment ${payment.id} is not of a booking of yours`))
+  if (payment.kind !== 'charge') return {...paymentView(rowOf(payment)), refunds: [], refundable: null}
   const refunds = await ctx.db.models.Payment.findAll({where: {refundOfId: payment.id}, order: [['id', 'ASC']]})
   const refunded = refunds.filter((r) => r.status === 'completed').reduce((sum, r) => sum + toCents(r.amount), 0)
   const refundable = payment.status === 'completed' || payment.status === 'refunded' ? toCents(payment.amount) - refunded : 0
-  return {...paymentView(payment), refunds: refunds.map(paymentView), refundable: formatCents(refundable)}
+  return {...paymentView(rowOf(payment)), refunds: refunds.map((refund) => paymentView(rowOf(refund))), refundable: formatCents(refundable)}
 }
 
 export interface ListPaymentsInput extends PageInput {

@@ -6,12 +6,13 @@
 import {Op, literal, type Transaction, type WhereOptions} from 'sequelize'
 
 import type {Property} from '../db/models.js'
+import {rowOf, type RowOf} from '../db/select.js'
 import type {CancellationPolicy} from '../domain.js'
 import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {audit, diff} from './audit.js'
-import {actingFor, actorUserId, isAdmin, isVisible, propertyScope, requireActingAsSelf, requireUser} from './authz.js'
+import {actingFor, actorUserId, isAdmin, isVisible, propertyScope, requireActingAsSelf, requireUser, visibleWhere} from './authz.js'
 import type {ServiceContext} from './context.js'
-import {isoDateTime, parseStay, today} from './dates.js'
+import {parseStay, today} from './dates.js'
 import {MAX_PRICE_CENTS, formatCents, parseAmount, toCents} from './money.js'
 import {page, type Page, type PageInput} from './pagination.js'
 import {checkPolicy} from './policies.js'
@@ -32,7 +33,7 @@ export interface PropertyView {
   updatedAt: string
 }
 
-export function propertyView(property: Property): PropertyView {
+export function propertyView(property: RowOf<Property>): PropertyView {
   return {
     id: property.id,
     ownerId: Number(property.ownerId),
@@ -41,9 +42,9 @@ export function propertyView(property: Property): PropertyView {
     address: property.address,
     pricePerNight: formatCents(toCents(property.pricePerNight)),
     cancellationPolicy: property.cancellationPolicy,
-    isListed: Boolean(property.isListed),
-    createdAt: isoDateTime(property.createdAt),
-    updatedAt: isoDateTime(property.updatedAt),
+    isListed: property.isListed,
+    createdAt: property.createdAt,
+    updatedAt: property.updatedAt,
   }
 }
 
@@ -107,7 +108,7 @@ export async function createProperty(ctx: ServiceContext, input: CreatePropertyI
       entityId: property.id,
       changes: {ownerId: owner.id, name, pricePerNight: formatCents(cents), cancellationPolicy},
     })
-    return propertyView(property)
+    return propertyView(rowOf(property))
   })
 }
 
@@ -179,8 +180,8 @@ export async function findVisibleProperty(ctx: ServiceContext, ref: string | num
 export async function showProperty(ctx: ServiceContext, ref: string | number): Promise<PropertyDetails> {
   const property = await findVisibleProperty(ctx, ref)
   const {Booking, Review, User} = ctx.db.models
-  const own = actorUserId(ctx)
-  const whose = managesProperty(ctx, property) ? {} : {guestId: own ?? -1}
+  // Upcoming bookings as the actor may see bookings (authz.ts): all of them for the host.
+  const visible = visibleWhere(ctx, 'Booking')
   const [owner, stats, upcoming] = await Promise.all([
     User.findByPk(property.ownerId),
     Review.findOne({
@@ -192,14 +193,14 @@ export async function showProperty(ctx: ServiceContext, ref: string | number): P
       raw: true,
     }) as Promise<{average: string | number | null; count: string | number} | null>,
     Booking.findAll({
-      where: {propertyId: property.id, endDate: {[Op.gt]: today()}, status: {[Op.ne]: 'cancelled'}, ...whose},
+      where: {propertyId: property.id, endDate: {[Op.gt]: today()}, status: {[Op.ne]: 'cancelled'}, ...(visible ? {[Op.and]: [visible]} : {})},
       order: [['startDate', 'ASC']],
       limit: 10,
     }),
   ])
   const count = Number(stats?.count ?? 0)
   return {
-    ...propertyView(property),
+    ...propertyView(rowOf(property)),
     owner: {id: owner!.id, username: owner!.username},
     averageRating: count > 0 ? Math.round(Number(stats!.average) * 100) / 100 : null,
     reviewCount: count,
@@ -242,12 +243,12 @@ export async function updateProperty(ctx: ServiceContext, ref: string | number, 
   return inTransaction(ctx, async (transaction) => {
     const property = await findProperty(ctx, ref, transaction)
     requireManager(ctx, property, 'update')
-    const before = propertyView(property) as unknown as Record<string, unknown>
+    const before = propertyView(rowOf(property)) as unknown as Record<string, unknown>
     const changed = diff(before, changes)
-    if (!changed) return propertyView(property)
+    if (!changed) return propertyView(rowOf(property))
     await property.update(Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)), {transaction})
     await audit(ctx, transaction, {action: 'property.update', entity: 'property', entityId: property.id, changes: changed})
-    return propertyView(property)
+    return propertyView(rowOf(property))
   })
 }
 

@@ -8,7 +8,7 @@
 import {Op, type Model, type ModelStatic} from 'sequelize'
 
 import type {Booking, Payment} from '../db/models.js'
-import {columnsOf, readRows} from '../db/select.js'
+import {firstRowsPerParent, rowsByIds, type Condition, type RowOf} from '../db/select.js'
 import {BOOKING_STATUSES, PAYMENT_KINDS, PAYMENT_STATUSES} from '../domain.js'
 import {ValidationError} from '../errors.js'
 import {visibleRowsSql, type VisibleModel} from './authz.js'
@@ -23,32 +23,27 @@ import {reviewView, type ReviewView} from './reviews.js'
 import {userView, type UserView} from './users.js'
 
 /*
- * Rows are read with plain SQL into plain objects named by attribute (columnsOf and readRows
- * in src/db/select.ts), not model instances: building and parsing thousands of instances per
- * request would cost more than the queries. Date-times arrive as ISO-8601 text, which the
- * view functions pass through as they are. The views convert the other driver values (0/1,
- * DECIMAL) themselves.
+ * Rows are read as plain objects in the one shape the views take (rowsByIds and
+ * firstRowsPerParent in src/db/select.ts, which hold the statements), not model instances:
+ * building and parsing thousands of instances per request would cost more than the queries.
  */
 
 export type {ViewKeys} from './pagination.js'
-
-const integerList = (ids: readonly number[]) => [...new Set(ids.map(Number))].filter(Number.isInteger).join(', ')
 
 async function byIds<M extends Model, V>(
   ctx: ServiceContext,
   model: ModelStatic<M>,
   ids: readonly number[],
-  view: (row: M) => V,
+  view: (row: RowOf<M>) => V,
   options: {exclude?: string[]; keys?: ViewKeys; visible?: VisibleModel} = {},
 ): Promise<(V | null)[]> {
-  const list = integerList(ids)
-  if (!list) return ids.map(() => null)
-  const columns = columnsOf(ctx.db, model as ModelStatic<Model>, {exclude: options.exclude ?? [], only: attributesFor(model as ModelStatic<Model>, options.keys)})
-  const table = ctx.db.sequelize.getQueryInterface().quoteIdentifier(model.getTableName() as string)
   // A row the actor may not see is not there, also at the end of a nested path (a review's property…).
-  const rule = options.visible && visibleRowsSql(ctx, options.visible)
-  const rows = await readRows<M>(ctx.db, columns, `SELECT ${columns.select} FROM ${table} t WHERE t.id IN (${list})${rule ? ` AND ${rule}` : ''}`)
-  const found = new Map(rows.map((row) => [Number((row as unknown as {id: number}).id), view(row)]))
+  const rows = await rowsByIds<RowOf<M>>(ctx.db, model as ModelStatic<Model>, ids, {
+    exclude: options.exclude,
+    only: attributesFor(model as ModelStatic<Model>, options.keys),
+    rule: options.visible && visibleRowsSql(ctx, options.visible),
+  })
+  const found = new Map(rows.map((row) => [Number((row as {id: number}).id), view(row)]))
   return ids.map((id) => found.get(Number(id)) ?? null)
 }
 
@@ -111,36 +106,6 @@ export interface ChildPageInput {
 }
 
 /**
- * For each parent, the first `limit + 1` rows (in `order`) among its children matching
- * `conditions`, in one statement: ROW_NUMBER() over the foreign key (MySQL 8 / MariaDB
- * 10.2 / SQLite 3.25), so a parent with many children costs no more than one with few.
- */
-async function firstChildren<M extends Model>(
-  ctx: ServiceContext,
-  model: ModelStatic<M>,
-  column: string,
-  parentIds: readonly number[],
-  conditions: string[],
-  order: string[],
-  limit: number,
-  /** A condition over the table's own columns, used as it is (visibility). */
-  scope?: string,
-  /** The attributes to select (undefined: all). */
-  only?: Set<string>,
-): Promise<M[]> {
-  const q = (name: string) => ctx.db.sequelize.getQueryInterface().quoteIdentifier(name)
-  const list = integerList(parentIds)
-  if (!list) return []
-  const columns = columnsOf(ctx.db, model as ModelStatic<Model>, {only})
-  const where = [`t.${q(column)} IN (${list})`, ...conditions.map((c) => `t.${c}`), ...(scope ? [scope] : [])].join(' AND ')
-  const sql =
-    `SELECT ${[...columns.attributes.values()].map(q).join(', ')} FROM (SELECT ${columns.select}, ROW_NUMBER() OVER (PARTITION BY t.${q(column)} ORDER BY ${order.map((c) => `t.${q(c)}`).join(', ')}) AS rn__` +
-    ` FROM ${q(model.getTableName() as string)} t WHERE ${where}) ranked WHERE rn__ <= ${limit}` +
-    ` ORDER BY ${[column, ...order].map((c) => q(columns.attributes.get(c) ?? c)).join(', ')}`
-  return readRows<M>(ctx.db, columns, sql)
-}
-
-/**
  * A page of children for each parent (in the order of `parentIds`), ordered by id, in one
  * statement. Cursors are those of the list operations sorted by id, so a page begun here
  * can be continued there (e.g. `listBookings({property, sort: 'id', cursor})`).
@@ -155,50 +120,49 @@ export async function childrenOf<R extends ChildRelation>(
 ): Promise<Page<ChildViews[R]>[]> {
   const spec = RELATIONS[relation]
   const limit = parseLimit(input.limit)
-  const {sequelize} = ctx.db
-  const conditions: string[] = []
-  if (input.cursor) conditions.push(`id > ${decodeCursor(input.cursor, 'id', false)[1]}`)
+  const conditions: Condition[] = []
+  if (input.cursor) conditions.push(['id', '>', decodeCursor(input.cursor, 'id', false)[1]])
   for (const name of ['status', 'kind'] as const) {
     const value = input[name]
     if (value === undefined) continue
     const allowed = spec.filters[name]
     if (!allowed) throw new ValidationError(`${relation} cannot be filtered by ${name}`, {details: {field: name}})
     if (!allowed.includes(value)) throw new ValidationError(`${name} must be one of ${allowed.join(', ')}`, {details: {field: name}})
-    conditions.push(`${name} = ${sequelize.escape(value)}`)
+    conditions.push([name, '=', value])
   }
   const model = ctx.db.models[spec.model] as ModelStatic<Model>
   // Nested reads see what the list operations would show this actor, no more.
   const only = attributesFor(model, keys, [spec.attribute])
-  const rows = await firstChildren(ctx, model, spec.column, parentIds, conditions, ['id'], limit + 1, visibleRowsSql(ctx, spec.model), only)
-  const byParent = new Map<number, Model[]>()
+  const rows = await firstRowsPerParent<Record<string, unknown>>(ctx.db, model, {column: spec.column, ids: parentIds}, ['id'], limit + 1, {
+    conditions,
+    rule: visibleRowsSql(ctx, spec.model),
+    only,
+  })
+  const byParent = new Map<number, Record<string, unknown>[]>()
   for (const row of rows) {
-    const parent = Number((row as unknown as Record<string, unknown>)[spec.attribute])
+    const parent = Number(row[spec.attribute])
     const siblings = byParent.get(parent)
     if (siblings) siblings.push(row)
     else byParent.set(parent, [row])
   }
-  const view = VIEWS[spec.model] as (row: Model) => ChildViews[R]
+  const view = VIEWS[spec.model] as unknown as (row: Record<string, unknown>) => ChildViews[R]
   return parentIds.map((id) => {
     const children = byParent.get(Number(id)) ?? []
     const items = children.slice(0, limit)
     const more = children.length > limit
-    return {items: items.map(view), nextCursor: more ? encodeCursor('id', null, Number((items.at(-1) as unknown as {id: number}).id)) : null}
+    return {items: items.map(view), nextCursor: more ? encodeCursor('id', null, Number(items.at(-1)!.id)) : null}
   })
 }
 
 /** The next (at most 10) live bookings of each property, by check-in: as `showProperty` lists them. */
 export async function upcomingBookingsOf(ctx: ServiceContext, propertyIds: readonly number[]): Promise<BookingView[][]> {
-  const {sequelize} = ctx.db
-  const rows = (await firstChildren(
-    ctx,
-    ctx.db.models.Booking,
-    'property_id',
-    propertyIds,
-    [`end_date > ${sequelize.escape(today())}`, `status <> 'cancelled'`],
-    ['start_date', 'id'],
-    10,
-    visibleRowsSql(ctx, 'Booking'),
-  )) as Booking[]
+  const rows = await firstRowsPerParent<RowOf<Booking>>(ctx.db, ctx.db.models.Booking, {column: 'property_id', ids: propertyIds}, ['start_date', 'id'], 10, {
+    conditions: [
+      ['end_date', '>', today()],
+      ['status', '<>', 'cancelled'],
+    ],
+    rule: visibleRowsSql(ctx, 'Booking'),
+  })
   return propertyIds.map((id) => rows.filter((b) => Number(b.propertyId) === Number(id)).map(bookingView))
 }
 

@@ -6,11 +6,12 @@
 import {Op, UniqueConstraintError, type WhereOptions} from 'sequelize'
 
 import type {Review} from '../db/models.js'
+import {rowOf, type RowOf} from '../db/select.js'
 import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {audit} from './audit.js'
 import {actingFor, isAdmin, isSelf, requireActingAsSelf, requireUser, reviewScope} from './authz.js'
 import type {ServiceContext} from './context.js'
-import {isoDateTime, today} from './dates.js'
+import {today} from './dates.js'
 import {page, type Page, type PageInput} from './pagination.js'
 import {findProperty, findVisibleProperty} from './properties.js'
 import {inTransaction} from './transaction.js'
@@ -25,14 +26,14 @@ export interface ReviewView {
   createdAt: string
 }
 
-export function reviewView(review: Review): ReviewView {
+export function reviewView(review: RowOf<Review>): ReviewView {
   return {
     id: review.id,
     propertyId: Number(review.propertyId),
     reviewerId: Number(review.reviewerId),
     rating: Number(review.rating),
     comment: review.comment,
-    createdAt: isoDateTime(review.createdAt),
+    createdAt: review.createdAt,
   }
 }
 
@@ -94,7 +95,7 @@ export async function createReview(ctx: ServiceContext, input: CreateReviewInput
       entityId: review.id,
       changes: {propertyId: property.id, reviewerId: reviewer.id, rating},
     })
-    return reviewView(review)
+    return reviewView(rowOf(review))
   })
 }
 

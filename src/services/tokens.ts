@@ -12,6 +12,7 @@ import {createHash, randomBytes} from 'node:crypto'
 import type {Transaction} from 'sequelize'
 
 import type {ApiToken, User} from '../db/models.js'
+import type {RowOf} from '../db/select.js'
 import type {ServiceContext} from './context.js'
 
 export const SESSION_TOKEN_PREFIX = 'stay_s_'
@@ -46,14 +47,13 @@ export interface TokenView {
   revokedAt: string | null
 }
 
-export function tokenKind(row: ApiToken): TokenKind {
+export function tokenKind(row: {name: string}): TokenKind {
   return row.name === SESSION_TOKEN_NAME ? 'session' : 'api'
 }
 
-const iso = (value: Date | string | null) => (value === null || value === undefined ? null : new Date(value).toISOString())
-
-export function tokenView(row: ApiToken & {user?: User | null}, now = new Date()): TokenView {
-  const expiresAt = iso(row.expiresAt)
+/** A token as shown; `user`: its owner, when loaded. */
+export function tokenView(row: RowOf<ApiToken> & {user?: Pick<User, 'username'> | null}, now = new Date()): TokenView {
+  const expiresAt = row.expiresAt ?? null
   return {
     id: row.id,
     userId: Number(row.userId),
@@ -61,10 +61,10 @@ export function tokenView(row: ApiToken & {user?: User | null}, now = new Date()
     name: row.name,
     kind: tokenKind(row),
     status: row.revokedAt ? 'revoked' : expiresAt && new Date(expiresAt) <= now ? 'expired' : 'active',
-    createdAt: new Date(row.createdAt).toISOString(),
+    createdAt: row.createdAt,
     expiresAt,
-    lastUsedAt: iso(row.lastUsedAt),
-    revokedAt: iso(row.revokedAt),
+    lastUsedAt: row.lastUsedAt ?? null,
+    revokedAt: row.revokedAt ?? null,
   }
 }
 

@@ -8,12 +8,12 @@
 import {Op, UniqueConstraintError, type Transaction, type WhereOptions} from 'sequelize'
 
 import type {User} from '../db/models.js'
+import {rowOf, type RowOf} from '../db/select.js'
 import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {audit, diff} from './audit.js'
 import {attemptPassword} from './login-attempts.js'
 import {canSeeEmail, isAdmin, requireAdmin, requireSelfOrAdmin, requireUser} from './authz.js'
 import type {ServiceContext} from './context.js'
-import {isoDateTime} from './dates.js'
 import {page, type Page, type PageInput} from './pagination.js'
 import {UNUSABLE_PASSWORD_HASH, hashPassword} from './passwords.js'
 import {scrubPersonalData} from './erasure.js'
@@ -35,17 +35,17 @@ export interface UserView {
 }
 
 /** The user as `ctx`'s actor may see them: the email only for admins and the user themself. */
-export function userView(ctx: ServiceContext, user: User): UserView {
+export function userView(ctx: ServiceContext, user: RowOf<User>): UserView {
   return {
     id: user.id,
     username: user.username,
     email: canSeeEmail(ctx, user.id) ? user.email : null,
     firstName: user.firstName,
     lastName: user.lastName,
-    isActive: Boolean(user.isActive),
-    isAdmin: Boolean(user.isAdmin),
-    createdAt: isoDateTime(user.createdAt),
-    updatedAt: isoDateTime(user.updatedAt),
+    isActive: user.isActive,
+    isAdmin: user.isAdmin,
+    createdAt: user.createdAt,
+    updatedAt: user.updatedAt,
   }
 }
 
@@ -167,14 +167,14 @@ export async function createUser(ctx: ServiceContext, input: CreateUserInput): P
       entityId: user.id,
       changes: {username, email, isAdmin: Boolean(input.isAdmin)},
     })
-    return userView(ctx, user)
+    return userView(ctx, rowOf(user))
   })
 }
 
 /** A user: anyone logged in sees a profile; the email only for themself and admins. */
 export async function showUser(ctx: ServiceContext, ref: string | number): Promise<UserView> {
   requireUser(ctx, 'see users')
-  return userView(ctx, await findUser(ctx, ref))
+  return userView(ctx, rowOf(await findUser(ctx, ref)))
 }
 
 export interface ListUsersInput extends PageInput {
@@ -217,10 +217,10 @@ export async function updateUser(ctx: ServiceContext, ref: string | number, inpu
     requireSelfOrAdmin(ctx, user.id, 'update a user')
     await assertUnique(ctx, {username: changes.username, email: changes.email}, user.id, transaction)
     const changed = diff(user.get(), changes)
-    if (!changed) return userView(ctx, user)
+    if (!changed) return userView(ctx, rowOf(user))
     await user.update(Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)), {transaction}).catch(uniqueConflict(ctx, changes))
     await audit(ctx, transaction, {action: 'user.update', entity: 'user', entityId: user.id, changes: changed})
-    return userView(ctx, user)
+    return userView(ctx, rowOf(user))
   })
 }
 
@@ -253,7 +253,7 @@ export async function setPassword(ctx: ServiceContext, ref: string | number, pas
     await endSessions(ctx, user.id, transaction)
     // The audit trail says that it changed, never what to.
     await audit(ctx, transaction, {action: 'user.set-password', entity: 'user', entityId: user.id, changes: null})
-    return userView(ctx, user)
+    return userView(ctx, rowOf(user))
   })
 }
 
@@ -266,7 +266,7 @@ export async function setActive(ctx: ServiceContext, ref: string | number, activ
   requireAdmin(ctx, active ? 'activate users' : 'deactivate users')
   return inTransaction(ctx, async (transaction) => {
     const user = await findUser(ctx, ref, transaction)
-    if (Boolean(user.isActive) === active) return userView(ctx, user)
+    if (Boolean(user.isActive) === active) return userView(ctx, rowOf(user))
     await user.update({isActive: active}, {transaction})
     if (!active) await endSessions(ctx, user.id, transaction)
     await audit(ctx, transaction, {
@@ -275,7 +275,7 @@ export async function setActive(ctx: ServiceContext, ref: string | number, activ
       entityId: user.id,
       changes: {isActive: {from: !active, to: active}},
     })
-    return userView(ctx, user)
+    return userView(ctx, rowOf(user))
   })
 }
 

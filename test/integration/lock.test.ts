@@ -94,7 +94,7 @@ describe(`the schema lock (${testDialect})`, function () {
           const error = await caught(
             db.sequelize.transaction(async (transaction) => {
               await db.sequelize.query('INSERT INTO fenced (id) VALUES (1)', {transaction})
-              await lost.fence(transaction)
+              await lost.fence(transaction, db.sequelize)
             }),
           )
           expect(error).to.be.instanceOf(LeaseLostError)
