@@ -127,7 +127,8 @@ export async function recordCharge(ctx: ServiceContext, input: RecordChargeInput
     const ledger = await loadLedger(ctx, transaction, {bookings: [input.bookingId]})
     const booking = ledger.booking(input.bookingId)
     if (!booking) throw new NotFoundError(`no booking ${input.bookingId}`)
-    if (booking.status === 'cancelled') throw new ConflictError(`booking ${booking.id} is cancelled; it takes no charges`)
+    const closed = ledger.closed(booking)
+    if (closed) throw new ConflictError(closed.reason)
     const existing = await Payment.findOne({where: {transactionId}, transaction})
     if (existing) {
       throw new ConflictError(`transaction id "${transactionId}" is already recorded as payment ${existing.id}`, {
