@@ -22,6 +22,7 @@ import {policyRefundCents, refundPercent} from './policies.js'
 import {findProperty} from './properties.js'
 import {checkBookingStatus, checkExternalRef, guestRefusal, listingRefusal, pastRefusal, stayTotal} from './rules/bookings.js'
 import {loadCalendars, overlapReason} from './rules/calendar.js'
+import {findByRef} from './find.js'
 import {inTransaction, lockRow} from './transaction.js'
 import {testPause} from '../test-pause.js'
 import {findUser} from './users.js'
@@ -56,13 +57,9 @@ export function bookingView(booking: Booking): BookingView {
   }
 }
 
+/** A booking by id or external reference. */
 export async function findBooking(ctx: ServiceContext, ref: string | number, transaction?: Transaction): Promise<Booking> {
-  const text = String(ref).trim()
-  const booking = /^\d+$/.test(text)
-    ? await ctx.db.models.Booking.findByPk(Number(text), {transaction})
-    : await ctx.db.models.Booking.findOne({where: {externalRef: text}, transaction})
-  if (!booking) throw new NotFoundError(`no booking "${text}"`, {suggestion: 'find bookings with `stayctl bookings list`'})
-  return booking
+  return findByRef(ctx.db.models.Booking, ref, 'externalRef', 'booking', 'bookings', transaction)
 }
 
 export interface CreateBookingInput {

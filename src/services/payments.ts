@@ -24,6 +24,8 @@ import {isoDateTime, parseInstant} from './dates.js'
 import {formatCents, parseAmount, toCents} from './money.js'
 import {page, type Page, type PageInput} from './pagination.js'
 import {loadLedger, remainingOf, type Ledger} from './rules/ledger.js'
+import {findByRef} from './find.js'
+import {optionalText} from './text.js'
 import {inTransaction} from './transaction.js'
 import {testPause} from '../test-pause.js'
 
@@ -57,13 +59,9 @@ export function paymentView(payment: Payment): PaymentView {
   }
 }
 
+/** A payment by id or transaction id. */
 export async function findPayment(ctx: ServiceContext, ref: string | number, transaction?: Transaction): Promise<Payment> {
-  const text = String(ref).trim()
-  const payment = /^\d+$/.test(text)
-    ? await ctx.db.models.Payment.findByPk(Number(text), {transaction})
-    : await ctx.db.models.Payment.findOne({where: {transactionId: text}, transaction})
-  if (!payment) throw new NotFoundError(`no payment "${text}"`, {suggestion: 'find payments with `stayctl payments list`'})
-  return payment
+  return findByRef(ctx.db.models.Payment, ref, 'transactionId', 'payment', 'payments', transaction)
 }
 
 /** A payment's amount in cents: positive, at most two decimals. */
@@ -95,15 +93,11 @@ export function checkPaymentDate(value: string | undefined): Date {
 }
 
 export function checkReason(value: string | null | undefined): string | null {
-  const reason = value?.trim() || null
-  if (reason && reason.length > 500) throw new ValidationError('reason is longer than 500 characters', {details: {field: 'reason'}})
-  return reason
+  return optionalText(value, 500, 'reason', 'reason')
 }
 
 export function checkIdempotencyKey(value: string | null | undefined): string | undefined {
-  const key = value?.trim() || undefined
-  if (key && key.length > 100) throw new ValidationError('idempotency key is longer than 100 characters', {details: {field: 'idempotencyKey'}})
-  return key
+  return optionalText(value, 100, 'idempotency key', 'idempotencyKey') ?? undefined
 }
 
 export interface RecordChargeInput {

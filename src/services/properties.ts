@@ -16,6 +16,7 @@ import {page, type Page, type PageInput} from './pagination.js'
 import {checkPolicy} from './policies.js'
 import {checkAddress, checkDescription, checkPricePerNight, checkPropertyName, ownerRefusal} from './rules/properties.js'
 import {containsAny} from './search.js'
+import {findByRef} from './find.js'
 import {inTransaction} from './transaction.js'
 import {findUser} from './users.js'
 
@@ -47,13 +48,9 @@ export function propertyView(property: Property): PropertyView {
   }
 }
 
+/** A property by id or name. */
 export async function findProperty(ctx: ServiceContext, ref: string | number, transaction?: Transaction): Promise<Property> {
-  const text = String(ref).trim()
-  const property = /^\d+$/.test(text)
-    ? await ctx.db.models.Property.findByPk(Number(text), {transaction})
-    : await ctx.db.models.Property.findOne({where: {name: text}, transaction})
-  if (!property) throw new NotFoundError(`no property "${text}"`, {suggestion: 'find properties with `stayctl properties list`'})
-  return property
+  return findByRef(ctx.db.models.Property, ref, 'name', 'property', 'properties', transaction)
 }
 
 export interface CreatePropertyInput {

@@ -29,7 +29,7 @@ import {loadCalendars, overlapReason, selectBookings, type CalendarBooking, type
 import {loadLedger, totalRefusal, type Ledger} from '../rules/ledger.js'
 import {testPause} from '../../test-pause.js'
 import {check, required, text} from './fields.js'
-import {resolveProperties, resolveUsers, type PropertyQuery, type UserRef} from './refs.js'
+import {propertyFields, resolveProperties, resolveUsers, type PropertyQuery, type UserRef} from './refs.js'
 import {type BatchOutcome, type EntityImporter, type ParsedRow, type WriteOptions} from './types.js'
 import {parseTimestamp} from './users.js'
 
@@ -52,8 +52,7 @@ const columns = ['property_id', 'guest_id', 'start_date', 'end_date', 'status', 
 export const bookingsImporter: EntityImporter<BookingRecord> = {
   entity: 'bookings',
   fields: [
-    {name: 'property', aliases: ['propertyId', 'listing', 'propertyName'], required: true},
-    {name: 'propertyOwner', aliases: ['owner', 'host']},
+    ...propertyFields(true),
     {name: 'guest', aliases: ['guestId', 'user', 'guestUsername', 'guestEmail'], required: true},
     {name: 'startDate', aliases: ['checkIn', 'start', 'from'], required: true},
     {name: 'endDate', aliases: ['checkOut', 'end', 'to'], required: true},

@@ -28,7 +28,7 @@ import {amountRefusal, loadLedger, type Ledger, type LedgerBooking, type LedgerC
 import {testPause} from '../../test-pause.js'
 import {checkChargeStatus, checkIdempotencyKey, checkPaymentAmount, checkPaymentDate, checkReason, checkTransactionId} from '../payments.js'
 import {check, required, text} from './fields.js'
-import {resolveBookingsOrStays, sameStay, type BookingRefs, type StayRef} from './refs.js'
+import {propertyFields, resolveBookingsOrStays, sameStay, type BookingRefs, type StayRef} from './refs.js'
 import {RowError, type BatchOutcome, type EntityImporter, type ParsedRow, type WriteOptions} from './types.js'
 import {parseTimestamp} from './users.js'
 
@@ -101,8 +101,7 @@ export const paymentsImporter: EntityImporter<PaymentRecord> = {
     {name: 'transactionId', aliases: ['transaction', 'txn', 'txnId'], required: true},
     {name: 'kind', aliases: ['type']},
     {name: 'booking', aliases: ['bookingId', 'bookingRef', 'externalRef']},
-    {name: 'property', aliases: ['propertyId', 'listing', 'propertyName']},
-    {name: 'propertyOwner', aliases: ['owner', 'host']},
+    ...propertyFields(false),
     {name: 'guest', aliases: ['guestId', 'user']},
     {name: 'startDate', aliases: ['checkIn']},
     {name: 'endDate', aliases: ['checkOut']},

@@ -158,6 +158,14 @@ function propertyRef(row: PropertyRef): PropertyRef {
   return {id: Number(row.id), name: row.name, ownerId: Number(row.ownerId), ownerUsername: row.ownerUsername, ownerEmail: row.ownerEmail}
 }
 
+/** The fields of a row that name a property (see PropertyQuery), as importers declare them. */
+export function propertyFields(required: boolean): {name: string; aliases: string[]; required?: boolean}[] {
+  return [
+    {name: 'property', aliases: ['propertyId', 'listing', 'propertyName'], ...(required ? {required} : {})},
+    {name: 'propertyOwner', aliases: ['owner', 'host']},
+  ]
+}
+
 /** Resolves property references by id or name (+ owner): one query per kind of key. */
 export async function resolveProperties(
   ctx: ServiceContext,

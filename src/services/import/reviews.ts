@@ -6,7 +6,7 @@
 import {bulkInsert, type Cell} from '../../db/bulk.js'
 import {checkComment, checkRating, loadReviewBook} from '../rules/reviews.js'
 import {check, required, text} from './fields.js'
-import {resolveProperties, resolveUsers, type PropertyQuery} from './refs.js'
+import {propertyFields, resolveProperties, resolveUsers, type PropertyQuery} from './refs.js'
 import {type BatchOutcome, type EntityImporter} from './types.js'
 import {parseTimestamp} from './users.js'
 
@@ -24,8 +24,7 @@ const columns = ['property_id', 'reviewer_id', 'rating', 'comment', 'created_at'
 export const reviewsImporter: EntityImporter<ReviewRecord> = {
   entity: 'reviews',
   fields: [
-    {name: 'property', aliases: ['propertyId', 'listing', 'propertyName'], required: true},
-    {name: 'propertyOwner', aliases: ['owner', 'host']},
+    ...propertyFields(true),
     {name: 'reviewer', aliases: ['reviewerId', 'guest', 'author', 'user'], required: true},
     {name: 'rating', aliases: ['stars', 'score'], required: true},
     {name: 'comment', aliases: ['text', 'body']},

@@ -16,6 +16,7 @@
 import {BOOKING_STATUSES, type BookingStatus} from '../../db/models.js'
 import {ValidationError} from '../../errors.js'
 import {MAX_TOTAL_CENTS, formatCents, toCents} from '../money.js'
+import {optionalText} from '../text.js'
 
 export function checkBookingStatus(value: string): BookingStatus {
   if (!(BOOKING_STATUSES as readonly string[]).includes(value)) {
@@ -26,11 +27,7 @@ export function checkBookingStatus(value: string): BookingStatus {
 
 /** An optional external reference (a channel manager's id): at most 64 characters; '' is none. */
 export function checkExternalRef(value: string | null | undefined): string | null {
-  const externalRef = value?.trim() || null
-  if (externalRef && externalRef.length > 64) {
-    throw new ValidationError('external reference is longer than 64 characters', {details: {field: 'externalRef'}})
-  }
-  return externalRef
+  return optionalText(value, 64, 'external reference', 'externalRef')
 }
 
 /**

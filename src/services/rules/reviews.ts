@@ -14,6 +14,7 @@ import {QueryTypes, type Transaction} from 'sequelize'
 import {ValidationError} from '../../errors.js'
 import type {ServiceContext} from '../context.js'
 import {dateOnly, today} from '../dates.js'
+import {optionalText} from '../text.js'
 
 export function checkRating(value: number | string): number {
   const rating = Number(value)
@@ -25,9 +26,7 @@ export function checkRating(value: number | string): number {
 
 /** An optional comment of at most 5000 characters; blank is none. */
 export function checkComment(value: string | null | undefined): string | null {
-  const comment = value?.trim() || null
-  if (comment && comment.length > 5000) throw new ValidationError('comment is longer than 5000 characters', {details: {field: 'comment'}})
-  return comment
+  return optionalText(value, 5000, 'comment', 'comment')
 }
 
 /** Why a review is refused: no ended stay, a pair an earlier row of the batch took, or a review that exists. */
