@@ -11,18 +11,20 @@ import {Op, UniqueConstraintError, type Transaction, type WhereOptions} from 'se
 
 import type {Booking} from '../db/models.js'
 import {rowOf, type RowOf} from '../db/select.js'
-import {BOOKING_STATUSES, REFUND_MODES, type BookingStatus, type RefundMode} from '../domain.js'
+import {REFUND_MODES, type BookingStatus, type RefundMode} from '../domain.js'
 import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {audit} from './audit.js'
 import {actingFor, bookingRole, bookingScope, isAdmin, requireActingAsSelf, requireUser, requireVisible, type BookingRole} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {daysBetween, parseDate, parseStay, today} from './dates.js'
-import {MAX_TOTAL_CENTS, formatCents, toCents} from './money.js'
+import {formatCents, toCents} from './money.js'
 import {page, type Page, type PageInput} from './pagination.js'
 import {refundInTransaction, paymentView, type PaymentView} from './payments.js'
 import {policyRefundCents, refundPercent} from './policies.js'
 import {findProperty} from './properties.js'
+import {checkBookingStatus, checkExternalRef, guestRefusal, listingRefusal, pastRefusal, stayTotal} from './rules/bookings.js'
 import {loadCalendars, overlapReason} from './rules/calendar.js'
+import {findByRef} from './find.js'
 import {inTransaction, lockRow} from './transaction.js'
 import {testPause} from '../test-pause.js'
 import {findUser} from './users.js'
@@ -57,45 +59,9 @@ export function bookingView(booking: RowOf<Booking>): BookingView {
   }
 }
 
+/** A booking by id or external reference. */
 export async function findBooking(ctx: ServiceContext, ref: string | number, transaction?: Transaction): Promise<Booking> {
-  const text = String(ref).trim()
-  const booking = /^\d+$/.test(text)
-    ? await ctx.db.models.Booking.findByPk(Number(text), {transaction})
-    : await ctx.db.models.Booking.findOne({where: {externalRef: text}, transaction})
-  if (!booking) throw new NotFoundError(`no booking "${text}"`, {suggestion: 'find bookings with `stayctl bookings list`'})
-  return booking
-}
-
-export function checkBookingStatus(value: string): BookingStatus {
-  if (!(BOOKING_STATUSES as readonly string[]).includes(value)) {
-    throw new ValidationError(`status must be one of ${BOOKING_STATUSES.join(', ')}; got "${value}"`, {details: {field: 'status'}})
-  }
-  return value as BookingStatus
-}
-
-/** An optional external reference (a channel manager's id): at most 64 characters; '' is none. */
-export function checkExternalRef(value: string | null | undefined): string | null {
-  const externalRef = value?.trim() || null
-  if (externalRef && externalRef.length > 64) {
-    throw new ValidationError('external reference is longer than 64 characters', {details: {field: 'externalRef'}})
-  }
-  return externalRef
-}
-
-/**
- * The total of a stay: nights × the nightly price, in cents, refused (as the `totalPrice`
- * field) when it is more than a booking's total can hold.
- */
-export function stayTotal(nights: number, pricePerNight: string | number): number {
-  const price = toCents(pricePerNight)
-  const cents = nights * price
-  if (cents > MAX_TOTAL_CENTS) {
-    throw new ValidationError(
-      `${nights} nights at ${formatCents(price)} come to ${formatCents(cents)}, more than a booking's total can hold (${formatCents(MAX_TOTAL_CENTS)})`,
-      {suggestion: 'book fewer nights', details: {field: 'totalPrice'}},
-    )
-  }
-  return cents
+  return findByRef(ctx.db.models.Booking, ref, 'externalRef', 'booking', 'bookings', transaction)
 }
 
 export interface CreateBookingInput {
@@ -113,9 +79,8 @@ export async function createBooking(ctx: ServiceContext, input: CreateBookingInp
   const guestRef = actingFor(ctx, input.guest, 'guest', 'book a stay')
   if (input.allowPast && !isAdmin(ctx)) throw new ForbiddenError('only admins may back-fill stays in the past')
   const {startDate, endDate, nights} = parseStay(input.startDate, input.endDate)
-  if (!input.allowPast && startDate < today()) {
-    throw new ValidationError(`start date ${startDate} is in the past`, {details: {field: 'startDate'}})
-  }
+  const past = pastRefusal(startDate, today(), {allowPast: input.allowPast})
+  if (past) throw new ValidationError(past, {details: {field: 'startDate'}})
   const externalRef = checkExternalRef(input.externalRef)
   const propertyId = (await findProperty(ctx, input.property)).id
   return inTransaction(ctx, async (transaction) => {
@@ -123,13 +88,13 @@ export async function createBooking(ctx: ServiceContext, input: CreateBookingInp
     const {calendar} = await loadCalendars(ctx, transaction, [{propertyId, start: startDate, end: endDate}])
     const property = await ctx.db.models.Property.findByPk(propertyId, {transaction})
     if (!property) throw new NotFoundError(`no property ${propertyId}`)
-    if (!property.isListed) throw new ConflictError(`property ${property.id} is unlisted and cannot be booked`)
+    const facts = {id: property.id, ownerId: Number(property.ownerId), isListed: Boolean(property.isListed)}
+    const unlisted = listingRefusal(facts)
+    if (unlisted) throw new ConflictError(unlisted.reason)
     const guest = await findUser(ctx, guestRef, transaction)
     requireActingAsSelf(ctx, guest.id, 'book a stay')
-    if (!guest.isActive) throw new ConflictError(`user ${guest.id} (${guest.username}) is inactive and cannot book`)
-    if (Number(property.ownerId) === guest.id) {
-      throw new ConflictError(`user ${guest.id} (${guest.username}) owns property ${property.id} and cannot book it`)
-    }
+    const refused = guestRefusal(facts, guest)
+    if (refused) throw new ConflictError(refused.reason)
     const clash = calendar(property.id).clash(startDate, endDate)
     if (clash) {
       throw new ConflictError(overlapReason(startDate, endDate, clash, property.id), {

@@ -26,6 +26,8 @@ import {parseInstant} from './dates.js'
 import {formatCents, parseAmount, toCents} from './money.js'
 import {page, type Page, type PageInput} from './pagination.js'
 import {loadLedger, remainingOf, type Ledger} from './rules/ledger.js'
+import {findByRef} from './find.js'
+import {optionalText} from './text.js'
 import {inTransaction} from './transaction.js'
 import {testPause} from '../test-pause.js'
 
@@ -59,13 +61,9 @@ export function paymentView(payment: RowOf<Payment>): PaymentView {
   }
 }
 
+/** A payment by id or transaction id. */
 export async function findPayment(ctx: ServiceContext, ref: string | number, transaction?: Transaction): Promise<Payment> {
-  const text = String(ref).trim()
-  const payment = /^\d+$/.test(text)
-    ? await ctx.db.models.Payment.findByPk(Number(text), {transaction})
-    : await ctx.db.models.Payment.findOne({where: {transactionId: text}, transaction})
-  if (!payment) throw new NotFoundError(`no payment "${text}"`, {suggestion: 'find payments with `stayctl payments list`'})
-  return payment
+  return findByRef(ctx.db.models.Payment, ref, 'transactionId', 'payment', 'payments', transaction)
 }
 
 /** A payment's amount in cents: positive, at most two decimals. */
@@ -97,15 +95,11 @@ export function checkPaymentDate(value: string | undefined): Date {
 }
 
 export function checkReason(value: string | null | undefined): string | null {
-  const reason = value?.trim() || null
-  if (reason && reason.length > 500) throw new ValidationError('reason is longer than 500 characters', {details: {field: 'reason'}})
-  return reason
+  return optionalText(value, 500, 'reason', 'reason')
 }
 
 export function checkIdempotencyKey(value: string | null | undefined): string | undefined {
-  const key = value?.trim() || undefined
-  if (key && key.length > 100) throw new ValidationError('idempotency key is longer than 100 characters', {details: {field: 'idempotencyKey'}})
-  return key
+  return optionalText(value, 100, 'idempotency key', 'idempotencyKey') ?? undefined
 }
 
 export interface RecordChargeInput {
@@ -129,7 +123,8 @@ export async function recordCharge(ctx: ServiceContext, input: RecordChargeInput
     const ledger = await loadLedger(ctx, transaction, {bookings: [input.bookingId]})
     const booking = ledger.booking(input.bookingId)
     if (!booking) throw new NotFoundError(`no booking ${input.bookingId}`)
-    if (booking.status === 'cancelled') throw new ConflictError(`booking ${booking.id} is cancelled; it takes no charges`)
+    const closed = ledger.closed(booking)
+    if (closed) throw new ConflictError(closed.reason)
     const existing = await Payment.findOne({where: {transactionId}, transaction})
     if (existing) {
       throw new ConflictError(`transaction id "${transactionId}" is already recorded as payment ${existing.id}`, {

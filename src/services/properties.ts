@@ -13,10 +13,12 @@ import {audit, diff} from './audit.js'
 import {actingFor, actorUserId, isAdmin, isVisible, propertyScope, requireActingAsSelf, requireUser, visibleWhere} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {parseStay, today} from './dates.js'
-import {MAX_PRICE_CENTS, formatCents, parseAmount, toCents} from './money.js'
+import {formatCents, parseAmount, toCents} from './money.js'
 import {page, type Page, type PageInput} from './pagination.js'
 import {checkPolicy} from './policies.js'
+import {checkAddress, checkDescription, checkPricePerNight, checkPropertyName, ownerRefusal} from './rules/properties.js'
 import {containsAny} from './search.js'
+import {findByRef} from './find.js'
 import {inTransaction} from './transaction.js'
 import {findUser} from './users.js'
 
@@ -48,32 +50,9 @@ export function propertyView(property: RowOf<Property>): PropertyView {
   }
 }
 
+/** A property by id or name. */
 export async function findProperty(ctx: ServiceContext, ref: string | number, transaction?: Transaction): Promise<Property> {
-  const text = String(ref).trim()
-  const property = /^\d+$/.test(text)
-    ? await ctx.db.models.Property.findByPk(Number(text), {transaction})
-    : await ctx.db.models.Property.findOne({where: {name: text}, transaction})
-  if (!property) throw new NotFoundError(`no property "${text}"`, {suggestion: 'find properties with `stayctl properties list`'})
-  return property
-}
-
-/** Trims a text field; `undefined` stays undefined (not given), '' becomes null. */
-export function checkText(value: string | undefined | null, field: string, max: number, required: boolean): string | null | undefined {
-  if (value === undefined) return undefined
-  const trimmed = (value ?? '').trim()
-  if (required && trimmed === '') throw new ValidationError(`${field} must not be empty`, {details: {field}})
-  if (trimmed.length > max) throw new ValidationError(`${field} is longer than ${max} characters`, {details: {field}})
-  return trimmed === '' ? null : trimmed
-}
-
-/** A nightly price in cents: a positive amount with at most two decimals, within what its column holds. */
-export function checkPricePerNight(value: string | number): number {
-  const cents = parseAmount(value, 'price per night')
-  if (cents <= 0) throw new ValidationError('price per night must be above 0', {details: {field: 'pricePerNight'}})
-  if (cents > MAX_PRICE_CENTS) {
-    throw new ValidationError(`price per night must be at most ${formatCents(MAX_PRICE_CENTS)}; got ${formatCents(cents)}`, {details: {field: 'pricePerNight'}})
-  }
-  return cents
+  return findByRef(ctx.db.models.Property, ref, 'name', 'property', 'properties', transaction)
 }
 
 export interface CreatePropertyInput {
@@ -88,16 +67,17 @@ export interface CreatePropertyInput {
 }
 
 export async function createProperty(ctx: ServiceContext, input: CreatePropertyInput): Promise<PropertyView> {
-  const name = checkText(input.name, 'name', 200, true)!
-  const address = checkText(input.address, 'address', 300, true)!
-  const description = checkText(input.description, 'description', 10_000, false) ?? null
+  const name = checkPropertyName(input.name)!
+  const address = checkAddress(input.address)!
+  const description = checkDescription(input.description) ?? null
   const cents = checkPricePerNight(input.pricePerNight)
   const cancellationPolicy = checkPolicy(input.cancellationPolicy ?? 'moderate')
   const ownerRef = actingFor(ctx, input.owner, 'owner', 'list a property')
   return inTransaction(ctx, async (transaction) => {
     const owner = await findUser(ctx, ownerRef, transaction)
     requireActingAsSelf(ctx, owner.id, 'list a property')
-    if (!owner.isActive) throw new ConflictError(`user ${owner.id} (${owner.username}) is inactive and cannot list a property`)
+    const refusal = ownerRefusal(owner, true)
+    if (refusal) throw new ConflictError(refusal)
     const property = await ctx.db.models.Property.create(
       {ownerId: owner.id, name, address, description, pricePerNight: formatCents(cents), cancellationPolicy},
       {transaction},
@@ -231,9 +211,9 @@ function requireManager(ctx: ServiceContext, property: Property, action: string)
 export async function updateProperty(ctx: ServiceContext, ref: string | number, input: UpdatePropertyInput): Promise<PropertyView> {
   requireUser(ctx, 'update properties')
   const changes: Record<string, unknown> = {
-    name: checkText(input.name, 'name', 200, true),
-    description: checkText(input.description, 'description', 10_000, false),
-    address: checkText(input.address, 'address', 300, true),
+    name: checkPropertyName(input.name),
+    description: checkDescription(input.description),
+    address: checkAddress(input.address),
     cancellationPolicy: input.cancellationPolicy === undefined ? undefined : checkPolicy(input.cancellationPolicy),
     isListed: input.isListed,
   }

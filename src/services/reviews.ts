@@ -7,13 +7,13 @@ import {Op, UniqueConstraintError, type WhereOptions} from 'sequelize'
 
 import type {Review} from '../db/models.js'
 import {rowOf, type RowOf} from '../db/select.js'
-import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
+import {ConflictError, ForbiddenError, NotFoundError} from '../errors.js'
 import {audit} from './audit.js'
 import {actingFor, isAdmin, isSelf, requireActingAsSelf, requireUser, reviewScope} from './authz.js'
 import type {ServiceContext} from './context.js'
-import {today} from './dates.js'
 import {page, type Page, type PageInput} from './pagination.js'
 import {findProperty, findVisibleProperty} from './properties.js'
+import {checkComment, checkRating, loadReviewBook} from './rules/reviews.js'
 import {inTransaction} from './transaction.js'
 import {findUser} from './users.js'
 
@@ -37,21 +37,6 @@ export function reviewView(review: RowOf<Review>): ReviewView {
   }
 }
 
-export function checkRating(value: number | string): number {
-  const rating = Number(value)
-  if (!Number.isInteger(rating) || rating < 1 || rating > 5) {
-    throw new ValidationError(`rating must be a whole number from 1 to 5, got ${value}`, {details: {field: 'rating'}})
-  }
-  return rating
-}
-
-/** An optional comment of at most 5000 characters; blank is none. */
-export function checkComment(value: string | null | undefined): string | null {
-  const comment = value?.trim() || null
-  if (comment && comment.length > 5000) throw new ValidationError('comment is longer than 5000 characters', {details: {field: 'comment'}})
-  return comment
-}
-
 export interface CreateReviewInput {
   property: string | number
   /** id, username or email; the caller when absent. Only admins review for someone else. */
@@ -68,21 +53,14 @@ export async function createReview(ctx: ServiceContext, input: CreateReviewInput
     const property = await findProperty(ctx, input.property, transaction)
     const reviewer = await findUser(ctx, reviewerRef, transaction)
     requireActingAsSelf(ctx, reviewer.id, 'review a property')
-    const stay = await ctx.db.models.Booking.findOne({
-      where: {propertyId: property.id, guestId: reviewer.id, status: 'confirmed', endDate: {[Op.lte]: today()}},
-      transaction,
-    })
-    if (!stay) {
-      throw new ConflictError(
-        `user ${reviewer.id} (${reviewer.username}) has no confirmed stay at property ${property.id} that has ended, so cannot review it`,
-      )
-    }
-    const existing = await ctx.db.models.Review.findOne({where: {propertyId: property.id, reviewerId: reviewer.id}, transaction})
-    if (existing) {
-      throw new ConflictError(`user ${reviewer.id} already reviewed property ${property.id} (review ${existing.id})`, {
-        details: {reviewId: existing.id},
+    const verdict = (await loadReviewBook(ctx, transaction, [{propertyId: property.id, reviewerId: reviewer.id}])).admit(property.id, reviewer)
+    const refusal = verdict.refusal
+    if (refusal?.rule === 'reviewed') {
+      throw new ConflictError(`user ${reviewer.id} already reviewed property ${property.id} (review ${refusal.reviewId})`, {
+        details: {reviewId: refusal.reviewId},
       })
     }
+    if (refusal) throw new ConflictError(refusal.reason)
     const review = await ctx.db.models.Review.create({propertyId: property.id, reviewerId: reviewer.id, rating, comment}, {transaction}).catch(
       (error: unknown) => {
         if (error instanceof UniqueConstraintError) throw new ConflictError(`user ${reviewer.id} already reviewed property ${property.id}`)

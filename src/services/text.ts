@@ -36,3 +36,10 @@ export function checkTexts(value: unknown, field: string): void {
     for (const [key, item] of Object.entries(value)) checkTexts(item, `${field}.${key}`)
   }
 }
+
+/** An optional text field: trimmed, blank is none (null), at most `max` characters (named `label` in the message). */
+export function optionalText(value: string | null | undefined, max: number, label: string, field: string): string | null {
+  const text = value?.trim() || null
+  if (text && text.length > max) throw new ValidationError(`${label} is longer than ${max} characters`, {details: {field}})
+  return text
+}

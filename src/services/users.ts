@@ -9,13 +9,14 @@ import {Op, UniqueConstraintError, type Transaction, type WhereOptions} from 'se
 
 import type {User} from '../db/models.js'
 import {rowOf, type RowOf} from '../db/select.js'
-import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
+import {ConflictError, ForbiddenError, NotFoundError} from '../errors.js'
 import {audit, diff} from './audit.js'
 import {attemptPassword} from './login-attempts.js'
 import {canSeeEmail, isAdmin, requireAdmin, requireSelfOrAdmin, requireUser} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {page, type Page, type PageInput} from './pagination.js'
 import {UNUSABLE_PASSWORD_HASH, hashPassword} from './passwords.js'
+import {checkEmail, checkName, checkUsername, loadUserKeys} from './rules/users.js'
 import {scrubPersonalData} from './erasure.js'
 import {containsAny} from './search.js'
 import {endSessions} from './tokens.js'
@@ -47,36 +48,6 @@ export function userView(ctx: ServiceContext, user: RowOf<User>): UserView {
     createdAt: user.createdAt,
     updatedAt: user.updatedAt,
   }
-}
-
-const USERNAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{2,49}$/
-// Deliberately simple (as browsers' type=email): one @, no spaces, a dot in the domain.
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
-
-export function checkUsername(username: string): string {
-  const value = username.trim()
-  if (!USERNAME.test(value)) {
-    throw new ValidationError(
-      `username "${username}" is not valid: 3–50 letters, digits, dots, dashes or underscores, starting with a letter or digit`,
-      {details: {field: 'username'}},
-    )
-  }
-  return value
-}
-
-export function checkEmail(email: string): string {
-  const value = email.trim().toLowerCase()
-  if (value.length > 254 || !EMAIL.test(value)) {
-    throw new ValidationError(`email "${email}" is not a valid address`, {details: {field: 'email'}})
-  }
-  return value
-}
-
-function checkName(value: string | null | undefined, field: string): string | null | undefined {
-  if (value === undefined || value === null) return value
-  const trimmed = value.trim()
-  if (trimmed.length > 100) throw new ValidationError(`${field} is longer than 100 characters`, {details: {field}})
-  return trimmed === '' ? null : trimmed
 }
 
 /**
@@ -117,13 +88,10 @@ function takenError(ctx: ServiceContext, field: 'username' | 'email', value: str
   })
 }
 
+/** Refuses a username or email another user holds (the kernel's rule, rules/users.ts, for one user). */
 async function assertUnique(ctx: ServiceContext, fields: {username?: string; email?: string}, exceptId?: number, transaction?: Transaction) {
-  const {User} = ctx.db.models
-  for (const [field, value] of Object.entries(fields) as [keyof typeof fields, string | undefined][]) {
-    if (value === undefined) continue
-    const other = await User.findOne({where: {[field]: value}, transaction})
-    if (other && other.id !== exceptId) throw takenError(ctx, field, value, other.id)
-  }
+  const taken = (await loadUserKeys(ctx, transaction, [fields])).taken(fields, exceptId)
+  if (taken) throw takenError(ctx, taken.field, fields[taken.field]!, taken.holder.id)
 }
 
 /** Turns a unique-key race the checks could not see into the same ConflictError. */

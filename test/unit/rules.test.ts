@@ -5,7 +5,7 @@
 import {expect} from 'chai'
 
 import {Calendar, overlapReason} from '../../src/services/rules/calendar.js'
-import {Ledger, totalRefusal, type LedgerBooking, type LedgerCharge} from '../../src/services/rules/ledger.js'
+import {Ledger, amountRefusal, totalRefusal, type LedgerBooking, type LedgerCharge} from '../../src/services/rules/ledger.js'
 
 describe('rules: the calendar of a property', () => {
   const calendar = () => {
@@ -143,5 +143,23 @@ describe('rules: the ledger of charges and refunds', () => {
   it("a booking's total may not fall below what is charged to it", () => {
     expect(totalRefusal({id: 3, charged: 5000}, 4999)).to.equal('booking 3 has 50.00 charged; its total cannot be less')
     expect(totalRefusal({id: 3, charged: 5000}, 5000)).to.equal(undefined)
+  })
+
+  it("a charge's amount may not fall below what is refunded of it", () => {
+    expect(amountRefusal({id: 9, refunded: 4000}, 3999)).to.equal('payment 9 has 40.00 refunded; its amount cannot be less')
+    expect(amountRefusal({id: 9, refunded: 4000}, 4000)).to.equal(undefined)
+  })
+
+  it('a cancelled booking takes no charges; in history (imports) it takes the charges it had', () => {
+    const b = booking({status: 'cancelled'})
+    const ledger = new Ledger([b])
+    const refused = {field: 'booking', reason: 'booking 5 is cancelled; it takes no charges'}
+    expect(ledger.closed(b)).to.deep.equal(refused)
+    expect(ledger.recordCharge(b, 1000, 'completed')).to.deep.equal(refused)
+    expect(b.charged).to.equal(0)
+    expect(ledger.closed(b, {history: true})).to.equal(undefined)
+    expect(ledger.recordCharge(b, 1000, 'completed', undefined, {history: true})).to.equal(undefined)
+    expect(b.charged).to.equal(1000)
+    expect(ledger.closed(booking())).to.equal(undefined)
   })
 })

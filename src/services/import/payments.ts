@@ -23,22 +23,14 @@ import {PAYMENT_KINDS, type PaymentKind, type PaymentStatus} from '../../domain.
 import type {ServiceContext} from '../context.js'
 import {parseDate} from '../dates.js'
 import {formatCents, toCents} from '../money.js'
-import {selectBookings} from '../rules/calendar.js'
-import {loadLedger, type Ledger, type LedgerCharge} from '../rules/ledger.js'
+import {selectBookings, type CalendarBooking} from '../rules/calendar.js'
+import {amountRefusal, loadLedger, type Ledger, type LedgerBooking, type LedgerCharge} from '../rules/ledger.js'
 import {testPause} from '../../test-pause.js'
 import {checkChargeStatus, checkIdempotencyKey, checkPaymentAmount, checkPaymentDate, checkReason, checkTransactionId} from '../payments.js'
 import {check, required, text} from './fields.js'
-import {bookingsByStay, resolveBookings, resolveProperties, resolveUsers, type BookingRef, type PropertyQuery} from './refs.js'
-import {RowError, type BatchOutcome, type EntityImporter} from './types.js'
+import {propertyFields, resolveBookingsOrStays, sameStay, type BookingRefs, type StayRef} from './refs.js'
+import {RowError, type BatchOutcome, type EntityImporter, type ParsedRow, type WriteOptions} from './types.js'
 import {parseTimestamp} from './users.js'
-
-export interface StayRef {
-  property: string
-  propertyOwner?: string
-  guest: string
-  startDate: string
-  endDate: string
-}
 
 export interface PaymentRecord {
   transactionId: string
@@ -109,8 +101,7 @@ export const paymentsImporter: EntityImporter<PaymentRecord> = {
     {name: 'transactionId', aliases: ['transaction', 'txn', 'txnId'], required: true},
     {name: 'kind', aliases: ['type']},
     {name: 'booking', aliases: ['bookingId', 'bookingRef', 'externalRef']},
-    {name: 'property', aliases: ['propertyId', 'listing', 'propertyName']},
-    {name: 'propertyOwner', aliases: ['owner', 'host']},
+    ...propertyFields(false),
     {name: 'guest', aliases: ['guestId', 'user']},
     {name: 'startDate', aliases: ['checkIn']},
     {name: 'endDate', aliases: ['checkOut']},
@@ -155,240 +146,187 @@ export const paymentsImporter: EntityImporter<PaymentRecord> = {
 
   async write(ctx, transaction, rows, options): Promise<BatchOutcome> {
     const rejected: BatchOutcome['rejected'] = []
-    const reject = (index: number, field: string, reason: string) => rejected.push({index, field, reason})
+    const reject: Reject = (index, field, reason) => rejected.push({index, field, reason})
     const records = rows.map((r) => r.record)
-
-    // Payments the batch names: its own transaction ids, and the charges it refunds.
-    const named = new Map(
-      (await payments(ctx, transaction, 'transaction_id IN (:values)', [...new Set(records.flatMap((r) => [r.transactionId, ...(r.refundOf ? [r.refundOf] : [])]))])).map(
-        (p) => [p.transactionId, p],
-      ),
-    )
-
-    // Bookings: by id or externalRef, or by stay.
-    const stayQuery = (s: StayRef): PropertyQuery => ({property: s.property, owner: s.propertyOwner})
-    const withStay = records.filter((r) => r.stay).map((r) => r.stay!)
-    const [direct, properties, guests] = await Promise.all([
-      resolveBookings(ctx, transaction, records.map((r) => r.booking), options.cache),
-      resolveProperties(ctx, transaction, withStay.map(stayQuery), options.cache),
-      resolveUsers(ctx, transaction, withStay.map((s) => s.guest), options.cache),
-    ])
-    const stayIds = (s: StayRef) => {
-      const property = properties(stayQuery(s))
-      if (property.error !== undefined) return {field: 'property', error: property.error}
-      const guest = guests(s.guest)
-      if (!guest) return {field: 'guest', error: `unknown guest "${s.guest}"`}
-      return {propertyId: property.property.id, guestId: guest.id, guest: guest.username}
-    }
-    const stayKey = (propertyId: number, guestId: number, start: string, end: string) => `${propertyId}|${guestId}|${start}|${end}`
-    const byStay = new Map<string, BookingRef[]>()
-    const stays = withStay.flatMap((s) => {
-      const ids = stayIds(s)
-      return ids.propertyId === undefined ? [] : [{propertyId: ids.propertyId, guestId: ids.guestId, startDate: s.startDate}]
-    })
-    for (const b of await bookingsByStay(ctx, transaction, stays)) {
-      const key = stayKey(b.propertyId, b.guestId, b.startDate, b.endDate)
-      byStay.set(key, [...(byStay.get(key) ?? []), b])
-    }
-    /** The booking a row names, or why none. */
-    const bookingOf = (r: PaymentRecord): {id: number} | {field: string; error: string} => {
-      if (r.booking) {
-        const b = direct(r.booking)
-        if (!b) return {field: 'booking', error: `unknown booking "${r.booking}"`}
-        if (r.stay) {
-          const ids = stayIds(r.stay)
-          if (ids.propertyId === undefined) return ids
-          if (ids.propertyId !== b.propertyId || ids.guestId !== b.guestId || r.stay.startDate !== b.startDate || r.stay.endDate !== b.endDate) {
-            return {field: 'booking', error: `booking "${r.booking}" is not the stay given (property, guest and dates)`}
-          }
-        }
-        return {id: b.id}
-      }
-      const s = r.stay!
-      const ids = stayIds(s)
-      if (ids.propertyId === undefined) return ids
-      const found = byStay.get(stayKey(ids.propertyId, ids.guestId, s.startDate, s.endDate)) ?? []
-      const stay = `property ${ids.propertyId} by ${ids.guest} from ${s.startDate} to ${s.endDate}`
-      if (found.length === 0) return {field: 'booking', error: `no booking of ${stay}`}
-      if (found.length > 1) {
-        return {field: 'booking', error: `${found.length} bookings of ${stay} (${found.map((b) => b.id).join(', ')}); name one by booking id or externalRef`}
-      }
-      return {id: found[0].id}
-    }
-    // A refund's booking is its charge's: what the row says of it is only checked against that.
-    const rowBookings = records.map((r) => (r.kind === 'charge' || r.booking ? bookingOf(r) : undefined))
-
-    // The ledger of the bookings and charges involved (guarded when saved, see rules/ledger.ts).
-    const bookingIds = new Set<number>()
-    for (const b of rowBookings) if (b && 'id' in b) bookingIds.add(b.id)
-    for (const p of named.values()) bookingIds.add(p.bookingId)
-    const bookings = new Map(
-      (bookingIds.size > 0 ? await selectBookings(ctx, transaction, 'id IN (:ids)', {ids: [...bookingIds]}) : []).map((b) => [b.id, b]),
-    )
-    const ledger = await loadLedger(ctx, transaction, {
-      bookings: [...bookings.keys()],
-      charges: [...named.values()].filter((p) => p.kind === 'charge').map((p) => p.id),
-    })
-    /** Charges by transaction id: the database's (the ledger's entries) and the batch's own. */
-    const charges = new Map<string, BatchCharge>()
-    for (const p of named.values()) if (p.kind === 'charge') charges.set(p.transactionId, ledger.charge(p.id)!)
-    const keys = [...new Set(records.flatMap((r) => (r.idempotencyKey ? [r.idempotencyKey] : [])))]
-    const keyOwners = new Map((await payments(ctx, transaction, 'idempotency_key IN (:values)', keys)).map((p) => [p.idempotencyKey!, p]))
-
-    const seenTransactions = new Map<string, number>()
-    const seenKeys = new Map<string, number>()
+    const refs = await resolveBookingsOrStays(ctx, transaction, records, options.cache)
+    const batch = await loadBatch(ctx, transaction, records, refs)
     const updates: {id: number; values: Record<string, unknown>}[] = []
     const inserts: {index: number; bookingId: number; charge?: BatchCharge}[] = []
     for (const [index, r] of records.entries()) {
-      const line = (i: number) => rows[i].line
-      const earlier = seenTransactions.get(r.transactionId)
-      if (earlier !== undefined) {
-        reject(index, 'transactionId', `transaction id "${r.transactionId}" repeats line ${line(earlier)}`)
-        continue
-      }
-      const existing = named.get(r.transactionId)
-      if (existing && !options.upsert) {
-        reject(index, 'transactionId', `transaction id "${r.transactionId}" is already recorded as payment ${existing.id}; use --upsert to update it`)
-        continue
-      }
-      if (existing && existing.kind !== r.kind) {
-        reject(index, 'kind', `payment ${existing.id} ("${r.transactionId}") is a ${existing.kind}; it cannot become a ${r.kind}`)
-        continue
-      }
-      if (r.idempotencyKey) {
-        const before = seenKeys.get(r.idempotencyKey)
-        if (before !== undefined) {
-          reject(index, 'idempotencyKey', `idempotency key "${r.idempotencyKey}" repeats line ${line(before)}`)
-          continue
-        }
-        const owner = keyOwners.get(r.idempotencyKey)
-        if (owner && owner.transactionId !== r.transactionId) {
-          reject(index, 'idempotencyKey', `idempotency key "${r.idempotencyKey}" was already used for payment ${owner.id}`)
-          continue
-        }
-      }
-
-      // The booking, and for refunds the charge.
-      let charge: BatchCharge | undefined
-      let bookingId: number
-      const given = rowBookings[index]
-      if (r.kind === 'refund') {
-        charge = charges.get(r.refundOf!)
-        if (!charge) {
-          const other = named.get(r.refundOf!)
-          reject(
-            index,
-            'refundOf',
-            other?.kind === 'refund'
-              ? `payment ${other.id} ("${r.refundOf}") is a refund; only charges can be refunded`
-              : `unknown charge "${r.refundOf}" (a charge comes before its refunds)`,
-          )
-          continue
-        }
-        bookingId = charge.bookingId
-        if (given && 'error' in given) {
-          reject(index, given.field, given.error)
-          continue
-        }
-        if (given && given.id !== bookingId) {
-          reject(index, 'booking', `charge "${r.refundOf}" belongs to booking ${bookingId}, not booking ${given.id}`)
-          continue
-        }
-        if (!given && r.stay) {
-          const ids = stayIds(r.stay)
-          const b = bookings.get(bookingId)
-          if (ids.propertyId === undefined) {
-            reject(index, ids.field, ids.error)
-            continue
-          }
-          if (b && (ids.propertyId !== b.propertyId || ids.guestId !== b.guestId || r.stay.startDate !== b.startDate || r.stay.endDate !== b.endDate)) {
-            reject(index, 'booking', `charge "${r.refundOf}" belongs to booking ${bookingId}, which is not the stay given (property, guest and dates)`)
-            continue
-          }
-        }
-      } else {
-        if (!given || 'error' in given) {
-          reject(index, given?.field ?? 'booking', given?.error ?? 'no booking given')
-          continue
-        }
-        bookingId = given.id
-      }
-      const booking = ledger.booking(bookingId)
-      if (!booking) {
-        reject(index, 'booking', `unknown booking ${bookingId}`)
-        continue
-      }
-      if (existing && existing.bookingId !== bookingId) {
+      const existing = checkKeys(batch, r, index, rows, options, reject)
+      if (existing === false) continue
+      const target = targetOf(batch, refs, r, index, reject)
+      if (!target) continue
+      if (existing && existing.bookingId !== target.booking.id) {
         reject(index, 'booking', `payment ${existing.id} ("${r.transactionId}") belongs to booking ${existing.bookingId}; an import does not move payments`)
         continue
       }
-
-      if (r.kind === 'charge') {
-        const previous = existing ? charges.get(r.transactionId) : undefined
-        if (previous && previous.refunded > r.amountCents) {
-          reject(index, 'amount', `payment ${previous.id} has ${formatCents(previous.refunded)} refunded; its amount cannot be less`)
-          continue
-        }
-        const refusal = ledger.recordCharge(booking, r.amountCents, r.status, previous)
-        if (refusal) {
-          reject(index, refusal.field, refusal.reason)
-          continue
-        }
-        if (previous) Object.assign(previous, {amount: r.amountCents, status: r.status})
-        else {
-          charges.set(r.transactionId, {
-            transactionId: r.transactionId,
-            bookingId,
-            kind: 'charge',
-            amount: r.amountCents,
-            status: r.status,
-            refunded: 0,
-            line: rows[index].line,
-          })
-        }
-      } else {
-        const c = charge!
-        if (existing && existing.refundOfId !== c.id) {
-          reject(index, 'refundOf', `payment ${existing.id} ("${r.transactionId}") refunds another charge; an import does not move refunds`)
-          continue
-        }
-        // An updated refund gives back what it held before it is checked again.
-        const held = existing && existing.status === 'completed' ? existing.amount : 0
-        const which = c.id === undefined ? `charge "${c.transactionId}" (line ${c.line})` : `payment ${c.id} ("${c.transactionId}")`
-        const refusal = ledger.refund(c, r.amountCents, which, {status: r.status, history: true, replacing: held})
-        if (refusal) {
-          reject(index, refusal.field, refusal.reason)
-          continue
-        }
-      }
-
-      seenTransactions.set(r.transactionId, index)
-      if (r.idempotencyKey) seenKeys.set(r.idempotencyKey, index)
+      if (!count(batch, r, target, existing, rows[index].line, index, reject)) continue
+      batch.seenTransactions.set(r.transactionId, index)
+      if (r.idempotencyKey) batch.seenKeys.set(r.idempotencyKey, index)
       if (existing) {
         // A charge's status is the ledger's to write (with its total, in save()); a refund's is its own.
-        updates.push({
-          id: existing.id,
-          values: {
-            amount: formatCents(r.amountCents),
-            ...(r.kind === 'refund' ? {status: r.status} : {}),
-            paymentDate: r.paymentDate,
-            reason: r.reason,
-            idempotencyKey: r.idempotencyKey,
-          },
-        })
+        const status = r.kind === 'refund' ? {status: r.status} : {}
+        const {paymentDate, reason, idempotencyKey} = r
+        updates.push({id: existing.id, values: {amount: formatCents(r.amountCents), ...status, paymentDate, reason, idempotencyKey}})
       } else {
-        inserts.push({index, bookingId, charge})
+        inserts.push({index, bookingId: target.booking.id, charge: target.charge})
       }
     }
 
     await testPause('import.payments.checked')
-    const inserted = await insertInOrder(ctx, transaction, records, inserts, charges, ledger, reject)
+    const inserted = await insertInOrder(ctx, transaction, records, inserts, batch.charges, batch.ledger, reject)
     // Amounts before totals, so that every statement leaves each total within its amount.
     for (const update of updates) await ctx.db.models.Payment.update(update.values, {where: {id: update.id}, transaction})
     // The totals last, once what the database refused is given back: the guard (see rules/ledger.ts).
-    await ledger.save(ctx, transaction)
+    await batch.ledger.save(ctx, transaction)
     return {inserted, updated: updates.length, rejected}
   },
+}
+
+type Reject = (index: number, field: string, reason: string) => void
+
+/** What the rows of a batch are checked against, and what the rows taken so far hold. */
+interface Batch {
+  /** Payments the batch names: its own transaction ids, and the charges it refunds. */
+  named: Map<string, PaymentRow>
+  bookings: Map<number, CalendarBooking>
+  ledger: Ledger
+  /** Charges by transaction id: the database's (the ledger's entries) and the batch's own. */
+  charges: Map<string, BatchCharge>
+  keyOwners: Map<string, PaymentRow>
+  seenTransactions: Map<string, number>
+  seenKeys: Map<string, number>
+}
+
+/** The payments named, and the ledger of the bookings and charges involved (guarded when saved, see rules/ledger.ts). */
+async function loadBatch(ctx: ServiceContext, transaction: Transaction, records: PaymentRecord[], refs: BookingRefs): Promise<Batch> {
+  const transactionIds = [...new Set(records.flatMap((r) => [r.transactionId, ...(r.refundOf ? [r.refundOf] : [])]))]
+  const named = new Map((await payments(ctx, transaction, 'transaction_id IN (:values)', transactionIds)).map((p) => [p.transactionId, p]))
+  const bookingIds = new Set<number>()
+  for (const b of refs.given) if (b && 'id' in b) bookingIds.add(b.id)
+  for (const p of named.values()) bookingIds.add(p.bookingId)
+  const bookings = new Map(
+    (bookingIds.size > 0 ? await selectBookings(ctx, transaction, 'id IN (:ids)', {ids: [...bookingIds]}) : []).map((b) => [b.id, b]),
+  )
+  const namedCharges = [...named.values()].filter((p) => p.kind === 'charge')
+  const ledger = await loadLedger(ctx, transaction, {bookings: [...bookings.keys()], charges: namedCharges.map((p) => p.id)})
+  const charges = new Map<string, BatchCharge>(namedCharges.map((p) => [p.transactionId, ledger.charge(p.id)!]))
+  const keys = [...new Set(records.flatMap((r) => (r.idempotencyKey ? [r.idempotencyKey] : [])))]
+  const keyOwners = new Map((await payments(ctx, transaction, 'idempotency_key IN (:values)', keys)).map((p) => [p.idempotencyKey!, p]))
+  return {named, bookings, ledger, charges, keyOwners, seenTransactions: new Map(), seenKeys: new Map()}
+}
+
+/**
+ * The unique keys of a row: its transaction id (the natural key: a payment that has it is a
+ * duplicate, or is updated with --upsert, keeping its kind) and its idempotency key. Returns
+ * the payment the row updates (undefined for a new one), or false when the row is rejected.
+ */
+function checkKeys(
+  batch: Batch,
+  r: PaymentRecord,
+  index: number,
+  rows: ParsedRow<PaymentRecord>[],
+  options: WriteOptions,
+  reject: Reject,
+): PaymentRow | undefined | false {
+  const no = (field: string, reason: string) => (reject(index, field, reason), false as const)
+  const earlier = batch.seenTransactions.get(r.transactionId)
+  if (earlier !== undefined) return no('transactionId', `transaction id "${r.transactionId}" repeats line ${rows[earlier].line}`)
+  const existing = batch.named.get(r.transactionId)
+  if (existing && !options.upsert) {
+    return no('transactionId', `transaction id "${r.transactionId}" is already recorded as payment ${existing.id}; use --upsert to update it`)
+  }
+  if (existing && existing.kind !== r.kind) {
+    return no('kind', `payment ${existing.id} ("${r.transactionId}") is a ${existing.kind}; it cannot become a ${r.kind}`)
+  }
+  if (r.idempotencyKey) {
+    const before = batch.seenKeys.get(r.idempotencyKey)
+    if (before !== undefined) {
+      return no('idempotencyKey', `idempotency key "${r.idempotencyKey}" repeats line ${rows[before].line}`)
+    }
+    const owner = batch.keyOwners.get(r.idempotencyKey)
+    if (owner && owner.transactionId !== r.transactionId) {
+      return no('idempotencyKey', `idempotency key "${r.idempotencyKey}" was already used for payment ${owner.id}`)
+    }
+  }
+  return existing
+}
+
+/** The ledger's booking of a row, and for refunds its charge; undefined when the row is rejected. */
+function targetOf(batch: Batch, refs: BookingRefs, r: PaymentRecord, index: number, reject: Reject): {booking: LedgerBooking; charge?: BatchCharge} | undefined {
+  const given = refs.given[index]
+  let bookingId: number
+  let charge: BatchCharge | undefined
+  if (r.kind === 'refund') {
+    charge = batch.charges.get(r.refundOf!)
+    if (!charge) {
+      const other = batch.named.get(r.refundOf!)
+      const reason =
+        other?.kind === 'refund'
+          ? `payment ${other.id} ("${r.refundOf}") is a refund; only charges can be refunded`
+          : `unknown charge "${r.refundOf}" (a charge comes before its refunds)`
+      return void reject(index, 'refundOf', reason)
+    }
+    bookingId = charge.bookingId
+    if (given && 'error' in given) return void reject(index, given.field, given.error)
+    if (given && given.id !== bookingId) return void reject(index, 'booking', `charge "${r.refundOf}" belongs to booking ${bookingId}, not booking ${given.id}`)
+    if (!given && r.stay) {
+      const ids = refs.stayIds(r.stay)
+      const b = batch.bookings.get(bookingId)
+      if (ids.propertyId === undefined) return void reject(index, ids.field, ids.error)
+      if (b && !sameStay(ids, r.stay, b)) {
+        return void reject(index, 'booking', `charge "${r.refundOf}" belongs to booking ${bookingId}, which is not the stay given (property, guest and dates)`)
+      }
+    }
+  } else {
+    if (!given || 'error' in given) return void reject(index, given?.field ?? 'booking', given?.error ?? 'no booking given')
+    bookingId = given.id
+  }
+  const booking = batch.ledger.booking(bookingId)
+  if (!booking) return void reject(index, 'booking', `unknown booking ${bookingId}`)
+  return {booking, charge}
+}
+
+/**
+ * Counts a row in the ledger, in history (rules/ledger.ts): a charge against its booking's
+ * total (an updated one replacing what it counted, never below what is refunded of it), a
+ * refund against what remains of its charge. Returns false when the row is rejected.
+ */
+function count(
+  batch: Batch,
+  r: PaymentRecord,
+  {booking, charge}: {booking: LedgerBooking; charge?: BatchCharge},
+  existing: PaymentRow | undefined,
+  line: number,
+  index: number,
+  reject: Reject,
+): boolean {
+  const {ledger, charges} = batch
+  const no = (field: string, reason: string) => (reject(index, field, reason), false)
+  if (r.kind === 'charge') {
+    const previous = existing ? charges.get(r.transactionId) : undefined
+    const lowered = previous && amountRefusal(previous, r.amountCents)
+    if (lowered) return no('amount', lowered)
+    const refusal = ledger.recordCharge(booking, r.amountCents, r.status, previous, {history: true})
+    if (refusal) return no(refusal.field, refusal.reason)
+    if (previous) Object.assign(previous, {amount: r.amountCents, status: r.status})
+    else {
+      const {transactionId, amountCents: amount, status} = r
+      charges.set(transactionId, {transactionId, bookingId: booking.id, kind: 'charge', amount, status, refunded: 0, line})
+    }
+    return true
+  }
+  const c = charge!
+  if (existing && existing.refundOfId !== c.id) {
+    return no('refundOf', `payment ${existing.id} ("${r.transactionId}") refunds another charge; an import does not move refunds`)
+  }
+  // An updated refund gives back what it held before it is checked again.
+  const held = existing && existing.status === 'completed' ? existing.amount : 0
+  const which = c.id === undefined ? `charge "${c.transactionId}" (line ${c.line})` : `payment ${c.id} ("${c.transactionId}")`
+  const refusal = ledger.refund(c, r.amountCents, which, {status: r.status, history: true, replacing: held})
+  if (refusal) return no(refusal.field, refusal.reason)
+  return true
 }
 
 /**

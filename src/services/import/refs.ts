@@ -158,6 +158,14 @@ function propertyRef(row: PropertyRef): PropertyRef {
   return {id: Number(row.id), name: row.name, ownerId: Number(row.ownerId), ownerUsername: row.ownerUsername, ownerEmail: row.ownerEmail}
 }
 
+/** The fields of a row that name a property (see PropertyQuery), as importers declare them. */
+export function propertyFields(required: boolean): {name: string; aliases: string[]; required?: boolean}[] {
+  return [
+    {name: 'property', aliases: ['propertyId', 'listing', 'propertyName'], ...(required ? {required} : {})},
+    {name: 'propertyOwner', aliases: ['owner', 'host']},
+  ]
+}
+
 /** Resolves property references by id or name (+ owner): one query per kind of key. */
 export async function resolveProperties(
   ctx: ServiceContext,
@@ -265,7 +273,7 @@ export async function resolveBookings(
 }
 
 /** Bookings by (property, guest, start, end): one query over the batch's sets of each. */
-export async function bookingsByStay(
+async function bookingsByStay(
   ctx: ServiceContext,
   transaction: Transaction,
   stays: {propertyId: number; guestId: number; startDate: string}[],
@@ -279,4 +287,86 @@ export async function bookingsByStay(
     {replacements: {propertyIds, guestIds, starts}, transaction, type: QueryTypes.SELECT},
   )
   return rows.map(bookingRef)
+}
+
+// ------------------------------------------------------------------- bookings or stays
+
+export interface StayRef {
+  property: string
+  propertyOwner?: string
+  guest: string
+  startDate: string
+  endDate: string
+}
+
+/** The booking a row names, or why none. */
+export type BookingResolution = {id: number} | {field: string; error: string}
+/** A stay's property and guest, or why one is unknown. */
+export type StayIds = {propertyId: number; guestId: number; guest: string} | {propertyId?: undefined; field: string; error: string}
+
+export interface BookingRefs {
+  /** Per row: the booking it names (refunds: only when it names one; a refund's booking is its charge's). */
+  given: (BookingResolution | undefined)[]
+  stayIds: (stay: StayRef) => StayIds
+}
+
+const stayKey = (propertyId: number, guestId: number, start: string, end: string) => `${propertyId}|${guestId}|${start}|${end}`
+const stayQuery = (s: StayRef): PropertyQuery => ({property: s.property, owner: s.propertyOwner})
+export const sameStay = (ids: {propertyId: number; guestId: number}, s: StayRef, b: BookingRef) =>
+  ids.propertyId === b.propertyId && ids.guestId === b.guestId && s.startDate === b.startDate && s.endDate === b.endDate
+
+/**
+ * The bookings rows name: by id or externalRef (`booking`), or by stay (property, guest,
+ * dates), or both (then they must agree). A row of `kind` refund names none unless it has
+ * `booking` (a refund's booking is its charge's).
+ */
+export async function resolveBookingsOrStays(
+  ctx: ServiceContext,
+  transaction: Transaction,
+  records: {kind: 'charge' | 'refund'; booking?: string; stay?: StayRef}[],
+  cache?: RefCache,
+): Promise<BookingRefs> {
+  const withStay = records.filter((r) => r.stay).map((r) => r.stay!)
+  const [direct, properties, guests] = await Promise.all([
+    resolveBookings(ctx, transaction, records.map((r) => r.booking), cache),
+    resolveProperties(ctx, transaction, withStay.map(stayQuery), cache),
+    resolveUsers(ctx, transaction, withStay.map((s) => s.guest), cache),
+  ])
+  const stayIds = (s: StayRef): StayIds => {
+    const property = properties(stayQuery(s))
+    if (property.error !== undefined) return {field: 'property', error: property.error}
+    const guest = guests(s.guest)
+    if (!guest) return {field: 'guest', error: `unknown guest "${s.guest}"`}
+    return {propertyId: property.property.id, guestId: guest.id, guest: guest.username}
+  }
+  const byStay = new Map<string, BookingRef[]>()
+  const stays = withStay.flatMap((s) => {
+    const ids = stayIds(s)
+    return ids.propertyId === undefined ? [] : [{propertyId: ids.propertyId, guestId: ids.guestId, startDate: s.startDate}]
+  })
+  for (const b of await bookingsByStay(ctx, transaction, stays)) {
+    const key = stayKey(b.propertyId, b.guestId, b.startDate, b.endDate)
+    byStay.set(key, [...(byStay.get(key) ?? []), b])
+  }
+  const bookingOf = (r: (typeof records)[number]): BookingResolution => {
+    if (r.booking) {
+      const b = direct(r.booking)
+      if (!b) return {field: 'booking', error: `unknown booking "${r.booking}"`}
+      const ids = r.stay ? stayIds(r.stay) : undefined
+      if (ids?.propertyId === undefined && ids) return ids
+      if (ids && !sameStay(ids, r.stay!, b)) return {field: 'booking', error: `booking "${r.booking}" is not the stay given (property, guest and dates)`}
+      return {id: b.id}
+    }
+    const s = r.stay!
+    const ids = stayIds(s)
+    if (ids.propertyId === undefined) return ids
+    const found = byStay.get(stayKey(ids.propertyId, ids.guestId, s.startDate, s.endDate)) ?? []
+    const stay = `property ${ids.propertyId} by ${ids.guest} from ${s.startDate} to ${s.endDate}`
+    if (found.length === 0) return {field: 'booking', error: `no booking of ${stay}`}
+    if (found.length > 1) {
+      return {field: 'booking', error: `${found.length} bookings of ${stay} (${found.map((b) => b.id).join(', ')}); name one by booking id or externalRef`}
+    }
+    return {id: found[0].id}
+  }
+  return {given: records.map((r) => (r.kind === 'charge' || r.booking ? bookingOf(r) : undefined)), stayIds}
 }

@@ -3,13 +3,10 @@
  * confirmed stay at the property that ended by today; one review per (property, reviewer),
  * which is the natural key (--upsert updates the rating and comment); ratings 1–5.
  */
-import {QueryTypes} from 'sequelize'
-
 import {bulkInsert, type Cell} from '../../db/bulk.js'
-import {today} from '../dates.js'
-import {checkComment, checkRating} from '../reviews.js'
+import {checkComment, checkRating, loadReviewBook} from '../rules/reviews.js'
 import {check, required, text} from './fields.js'
-import {resolveProperties, resolveUsers, type PropertyQuery} from './refs.js'
+import {propertyFields, resolveProperties, resolveUsers, type PropertyQuery} from './refs.js'
 import {type BatchOutcome, type EntityImporter} from './types.js'
 import {parseTimestamp} from './users.js'
 
@@ -27,8 +24,7 @@ const columns = ['property_id', 'reviewer_id', 'rating', 'comment', 'created_at'
 export const reviewsImporter: EntityImporter<ReviewRecord> = {
   entity: 'reviews',
   fields: [
-    {name: 'property', aliases: ['propertyId', 'listing', 'propertyName'], required: true},
-    {name: 'propertyOwner', aliases: ['owner', 'host']},
+    ...propertyFields(true),
     {name: 'reviewer', aliases: ['reviewerId', 'guest', 'author', 'user'], required: true},
     {name: 'rating', aliases: ['stars', 'score'], required: true},
     {name: 'comment', aliases: ['text', 'body']},
@@ -55,28 +51,13 @@ export const reviewsImporter: EntityImporter<ReviewRecord> = {
       resolveUsers(ctx, transaction, rows.map((r) => r.record.reviewer), options.cache),
     ])
     const resolved = rows.map((row) => ({property: properties(query(row.record)), reviewer: users(row.record.reviewer)}))
-    const propertyIds = [...new Set(resolved.flatMap((r) => (r.property.property ? [r.property.property.id] : [])))]
-    const reviewerIds = [...new Set(resolved.flatMap((r) => (r.reviewer ? [r.reviewer.id] : [])))]
+    // Who may review what (a confirmed stay that has ended), and the reviews that exist already.
+    const book = await loadReviewBook(
+      ctx,
+      transaction,
+      resolved.flatMap((r) => (r.property.property && r.reviewer ? [{propertyId: r.property.property.id, reviewerId: r.reviewer.id}] : [])),
+    )
 
-    // Who may review what: a confirmed stay that has ended. And the reviews that exist already.
-    const eligible = new Set<string>()
-    const existing = new Map<string, number>()
-    if (propertyIds.length > 0 && reviewerIds.length > 0) {
-      const replacements = {propertyIds, reviewerIds, today: today()}
-      const stays = await ctx.db.sequelize.query<{propertyId: number; guestId: number}>(
-        'SELECT DISTINCT property_id AS propertyId, guest_id AS guestId FROM bookings' +
-          " WHERE property_id IN (:propertyIds) AND guest_id IN (:reviewerIds) AND status = 'confirmed' AND end_date <= :today",
-        {replacements, transaction, type: QueryTypes.SELECT},
-      )
-      for (const s of stays) eligible.add(`${Number(s.propertyId)}|${Number(s.guestId)}`)
-      const reviews = await ctx.db.sequelize.query<{id: number; propertyId: number; reviewerId: number}>(
-        'SELECT id, property_id AS propertyId, reviewer_id AS reviewerId FROM reviews WHERE property_id IN (:propertyIds) AND reviewer_id IN (:reviewerIds)',
-        {replacements, transaction, type: QueryTypes.SELECT},
-      )
-      for (const r of reviews) existing.set(`${Number(r.propertyId)}|${Number(r.reviewerId)}`, Number(r.id))
-    }
-
-    const seen = new Map<string, number>()
     const inserts: {index: number; cells: Cell[]}[] = []
     let updated = 0
     for (const [index, row] of rows.entries()) {
@@ -90,28 +71,11 @@ export const reviewsImporter: EntityImporter<ReviewRecord> = {
         reject(index, 'reviewer', `unknown reviewer "${r.reviewer}"`)
         continue
       }
-      const key = `${property.property.id}|${reviewer.id}`
-      if (!eligible.has(key)) {
-        reject(
-          index,
-          'reviewer',
-          `user ${reviewer.id} (${reviewer.username}) has no confirmed stay at property ${property.property.id} that has ended, so cannot review it`,
-        )
-        continue
-      }
-      const earlier = seen.get(key)
-      if (earlier !== undefined) {
-        reject(index, 'reviewer', `a review of property ${property.property.id} by ${reviewer.username} repeats line ${rows[earlier].line}`)
-        continue
-      }
-      const id = existing.get(key)
-      if (id !== undefined && !options.upsert) {
-        reject(index, 'reviewer', `user ${reviewer.id} (${reviewer.username}) already reviewed property ${property.property.id} (review ${id}); use --upsert to update it`)
-        continue
-      }
-      seen.set(key, index)
-      if (id !== undefined) {
-        await ctx.db.models.Review.update({rating: r.rating, comment: r.comment}, {where: {id}, transaction})
+      const verdict = book.admit(property.property.id, reviewer, row.line, options)
+      if (verdict.refusal) {
+        reject(index, 'reviewer', verdict.refusal.rule === 'reviewed' ? `${verdict.refusal.reason}; use --upsert to update it` : verdict.refusal.reason)
+      } else if (verdict.update !== undefined) {
+        await ctx.db.models.Review.update({rating: r.rating, comment: r.comment}, {where: {id: verdict.update}, transaction})
         updated += 1
       } else {
         inserts.push({index, cells: [property.property.id, reviewer.id, r.rating, r.comment, r.createdAt, r.createdAt]})

@@ -5,16 +5,16 @@
  * database or with an earlier row of the file are rejected, or updated with --upsert
  * (matched by username).
  */
-import {Op, type CreationAttributes, type Transaction} from 'sequelize'
+import type {CreationAttributes, Transaction} from 'sequelize'
 
 import {bulkInsert, type Cell, type UniqueKey} from '../../db/bulk.js'
 import type {User} from '../../db/models.js'
 import {ValidationError} from '../../errors.js'
 import type {ServiceContext} from '../context.js'
 import {parseInstant} from '../dates.js'
-import {UNUSABLE_PASSWORD_HASH, checkPassword, hashPassword} from '../passwords.js'
-import {checkEmail, checkUsername} from '../users.js'
-import {flag, text} from './fields.js'
+import {checkPassword, hashPassword} from '../passwords.js'
+import {UserKeys, checkEmail, checkName, checkPasswordHash, checkUsername, loadUserKeys} from '../rules/users.js'
+import {check, flag, text} from './fields.js'
 import {RowError, type BatchOutcome, type EntityImporter, type ParsedRow} from './types.js'
 
 export interface UserRecord {
@@ -28,29 +28,10 @@ export interface UserRecord {
   createdAt: Date
 }
 
-const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/
-
 const UNIQUE_KEYS: UniqueKey[] = [
   {index: 'users_username_unique', columns: ['username']},
   {index: 'users_email_unique', columns: ['email']},
 ]
-
-/** `check(value)`, its ValidationError turned into the row's error on `name`. */
-function field<T>(name: string, check: (value: string) => T, value: string): T {
-  try {
-    return check(value)
-  } catch (error) {
-    if (error instanceof ValidationError) throw new RowError(name, error.message)
-    throw error
-  }
-}
-
-function name(value: string | undefined, fieldName: string): string | null {
-  if (value === undefined) return null
-  const trimmed = value.trim()
-  if (trimmed.length > 100) throw new RowError(fieldName, `${fieldName} is longer than 100 characters`)
-  return trimmed || null
-}
 
 // Rows without a timestamp get the time they are read; rows read in the same millisecond share one Date.
 let now = new Date(0)
@@ -93,20 +74,17 @@ export const usersImporter: EntityImporter<UserRecord> = {
   ],
 
   parse(values, ctx) {
-    const username = field('username', checkUsername, text(values, 'username') ?? '')
-    const email = field('email', checkEmail, text(values, 'email') ?? '')
+    const username = check('username', () => checkUsername(text(values, 'username') ?? ''))
+    const email = check('email', () => checkEmail(text(values, 'email') ?? ''))
     const hash = text(values, 'passwordHash')
     const password = values.password
-    // The marker of erased accounts passes too, so an export with hashes imports again.
-    if (hash !== undefined && !BCRYPT_HASH.test(hash) && hash !== UNUSABLE_PASSWORD_HASH) {
-      throw new RowError('passwordHash', 'passwordHash is not a bcrypt hash ($2a$/$2b$/$2y$, 60 characters)')
-    }
+    if (hash !== undefined) check('passwordHash', () => checkPasswordHash(hash))
     if (hash === undefined && (password === undefined || password === '')) throw new RowError('password', 'give a password or a passwordHash')
     const record: UserRecord = {
       username,
       email,
-      firstName: name(values.firstName, 'firstName'),
-      lastName: name(values.lastName, 'lastName'),
+      firstName: check('firstName', () => checkName(values.firstName, 'firstName') ?? null),
+      lastName: check('lastName', () => checkName(values.lastName, 'lastName') ?? null),
       passwordHash: hash ?? '',
       isActive: flag(values.isActive, 'isActive', true),
       isAdmin: flag(values.isAdmin, 'isAdmin', false),
@@ -114,7 +92,7 @@ export const usersImporter: EntityImporter<UserRecord> = {
     }
     if (hash !== undefined) return record
     // Everything else was checked first, so that a bad row costs no hashing; hashed on the thread pool.
-    field('password', checkPassword, password!)
+    check('password', () => checkPassword(password!))
     return hashPassword(password!, ctx.bcryptCost).then((passwordHash) => ({...record, passwordHash}))
   },
 
@@ -147,70 +125,51 @@ export const usersImporter: EntityImporter<UserRecord> = {
   },
 }
 
-/** The rows (indexes) whose username and email no earlier row of the batch has (any case), and the others rejected. */
+/** The rows (indexes) whose username and email no earlier row of the batch holds (the kernel's rule), and the others rejected. */
 function withoutRepeats(rows: ParsedRow<UserRecord>[]) {
   const rejected: BatchOutcome['rejected'] = []
-  const usernames = new Map<string, number>()
-  const emails = new Map<string, number>()
+  const earlier = new UserKeys()
   const fresh: number[] = []
-  for (let index = 0; index < rows.length; index++) {
-    const {username, email} = rows[index].record
-    const lower = username.toLowerCase()
-    const earlierName = usernames.get(lower)
-    const earlierEmail = earlierName === undefined ? emails.get(email) : undefined
-    if (earlierName !== undefined) {
-      rejected.push({index, field: 'username', reason: `username "${username}" repeats line ${rows[earlierName].line}`})
-    } else if (earlierEmail !== undefined) {
-      rejected.push({index, field: 'email', reason: `email "${email}" repeats line ${rows[earlierEmail].line}`})
-    } else {
-      usernames.set(lower, index)
-      emails.set(email, index)
+  for (const [index, row] of rows.entries()) {
+    const r = row.record
+    const taken = earlier.taken(r)
+    if (taken) rejected.push({index, field: taken.field, reason: `${taken.field} "${r[taken.field]}" repeats line ${taken.holder.line}`})
+    else {
+      earlier.add({...r, line: row.line})
       fresh.push(index)
     }
   }
   return {fresh, rejected}
 }
 
-/** --upsert: rows whose username exists update that user (in bulk); the rest are left to insert. */
+/**
+ * --upsert: a row whose username exists updates that user (in bulk), unless its email is
+ * another user's; a row whose email alone exists is refused; the rest are left to insert.
+ */
 async function updateExisting(ctx: ServiceContext, transaction: Transaction, rows: ParsedRow<UserRecord>[], indexes: number[]) {
-  const {User} = ctx.db.models
-  const existing = await User.findAll({
-    attributes: ['id', 'username', 'email'],
-    where: {[Op.or]: [{username: indexes.map((i) => rows[i].record.username)}, {email: indexes.map((i) => rows[i].record.email)}]},
+  const existing = await loadUserKeys(
+    ctx,
     transaction,
-  })
-  const byUsername = new Map(existing.map((u) => [u.username.toLowerCase(), u]))
-  const byEmail = new Map(existing.map((u) => [u.email.toLowerCase(), u]))
+    indexes.map((i) => rows[i].record),
+  )
   const remaining: number[] = []
   const rejected: BatchOutcome['rejected'] = []
   const updates: CreationAttributes<User>[] = []
   for (const index of indexes) {
     const r = rows[index].record
-    const user = byUsername.get(r.username.toLowerCase())
-    const emailOwner = byEmail.get(r.email)
-    if (!user) {
-      if (emailOwner) rejected.push({index, field: 'email', reason: `email "${r.email}" belongs to user ${emailOwner.username}`})
-      else remaining.push(index)
-      continue
-    }
-    if (emailOwner && emailOwner.id !== user.id) {
-      rejected.push({index, field: 'email', reason: `email "${r.email}" belongs to another user (${emailOwner.username})`})
-      continue
-    }
-    updates.push({
-      id: user.id,
-      username: user.username,
-      email: r.email,
-      firstName: r.firstName,
-      lastName: r.lastName,
-      passwordHash: r.passwordHash,
-      isActive: r.isActive,
-      isAdmin: r.isAdmin,
-    })
+    const user = existing.byUsername(r.username)
+    const taken = existing.taken({email: r.email}, user?.id)
+    if (taken) {
+      const whose = user ? `another user (${taken.holder.username})` : `user ${taken.holder.username}`
+      rejected.push({index, field: 'email', reason: `email "${r.email}" belongs to ${whose}`})
+    } else if (user) {
+      const {email, firstName, lastName, passwordHash, isActive, isAdmin} = r
+      updates.push({id: user.id, username: user.username, email, firstName, lastName, passwordHash, isActive, isAdmin})
+    } else remaining.push(index)
   }
   // One statement per 1,000 users (an insert that always hits the id, so it updates) instead of one per user.
   for (let from = 0; from < updates.length; from += 1000) {
-    await User.bulkCreate(updates.slice(from, from + 1000), {
+    await ctx.db.models.User.bulkCreate(updates.slice(from, from + 1000), {
       transaction,
       conflictAttributes: ['id'],
       updateOnDuplicate: ['email', 'firstName', 'lastName', 'passwordHash', 'isActive', 'isAdmin', 'updatedAt'],

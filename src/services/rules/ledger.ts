@@ -5,7 +5,12 @@
  *   - a booking's counted charges (pending, completed, refunded) never add up to more than its
  *     total price;
  *   - only completed charges are refunded, never beyond what remains of them; the refund that
- *     completes a charge's refunds marks it 'refunded'.
+ *     completes a charge's refunds marks it 'refunded'; a charge's amount never falls below
+ *     what is refunded of it;
+ *   - a cancelled booking takes no charges.
+ * Option `history` (imports, which carry state rather than requests): a charge listed as
+ * 'refunded' takes the refunds that follow it (see refundable), and a booking cancelled since
+ * takes the charges it had.
  *
  * The running totals live on the rows they cap: bookings.charged_amount and
  * payments.refunded_amount. The decisive step is a compare-and-set of those rows (save): the
@@ -47,7 +52,7 @@ export interface LedgerCharge {
 
 /** A refused request: the field to blame and why, in words a user can act on. */
 export interface Refusal {
-  field: 'amount' | 'refundOf'
+  field: 'amount' | 'refundOf' | 'booking'
   reason: string
   details?: Record<string, unknown>
   /** Bad input rather than a conflict with the ledger (a refund of nothing). */
@@ -143,11 +148,25 @@ export class Ledger {
     }
   }
 
+  /** Why `booking` takes no charges: it is cancelled (unless in history). */
+  closed(booking: LedgerBooking, options: {history?: boolean} = {}): Refusal | undefined {
+    return booking.status === 'cancelled' && !options.history ? {field: 'booking', reason: `booking ${booking.id} is cancelled; it takes no charges`} : undefined
+  }
+
   /**
    * Charges `cents` with `status` to `booking`, replacing `previous` (an updated charge:
-   * what it counted is given back first) when the total allows it. Returns why not otherwise.
+   * what it counted is given back first) when the booking takes charges (see closed) and its
+   * total allows it. Returns why not otherwise.
    */
-  recordCharge(booking: LedgerBooking, cents: number, status: PaymentStatus, previous?: {amount: number; status: PaymentStatus}): Refusal | undefined {
+  recordCharge(
+    booking: LedgerBooking,
+    cents: number,
+    status: PaymentStatus,
+    previous?: {amount: number; status: PaymentStatus},
+    options: {history?: boolean} = {},
+  ): Refusal | undefined {
+    const closed = this.closed(booking, options)
+    if (closed) return closed
     const base = booking.charged - (previous && COUNTED.includes(previous.status) ? previous.amount : 0)
     const after = base + (COUNTED.includes(status) ? cents : 0)
     if (after > booking.total) {
@@ -266,6 +285,11 @@ export function totalRefusal(booking: Pick<LedgerBooking, 'id' | 'charged'>, tot
   return total < booking.charged
     ? `booking ${booking.id} has ${formatCents(booking.charged)} charged; its total cannot be less`
     : undefined
+}
+
+/** Why a charge's amount cannot become `cents`: more than that is refunded of it. */
+export function amountRefusal(charge: Pick<LedgerCharge, 'id' | 'refunded'>, cents: number): string | undefined {
+  return charge.refunded > cents ? `payment ${charge.id} has ${formatCents(charge.refunded)} refunded; its amount cannot be less` : undefined
 }
 
 interface LedgerRow {
