@@ -534,6 +534,8 @@ input ImportRowsInput {
   dryRun: Boolean
   "Update rows that exist (matched by natural key) instead of rejecting them."
   upsert: Boolean
+  "Write nothing when the row checks reject more rows than this (what is left of a client's --max-errors)."
+  maxErrors: Int
   "The client's file name, for the audit trail."
   source: String
 }
@@ -626,6 +628,8 @@ type ImportRowsResult {
   atomic: Boolean!
   "Whether the writes were kept (false for a dry run, or an atomic batch with rejections)."
   committed: Boolean!
+  "The row checks rejected more than maxErrors rows: nothing was written."
+  stoppedEarly: Boolean!
   "Columns that map to no field (ignored)."
   unknownColumns: [String!]!
   "Each refused row, by index."

@@ -349,7 +349,7 @@ export function remoteBackend(client: RemoteClient): Backend {
       folder: async (input) => (await import('./transfer.js')).remoteImportFolder(client, input),
       rows: async (input) => {
         const {result} = await write<{result: ImportRowsResult}>(
-          'mutation($input: ImportRowsInput!) { result: importRows(input: $input) { entity read inserted updated rejected dryRun atomic committed unknownColumns rejections { index line field reason } } }',
+          'mutation($input: ImportRowsInput!) { result: importRows(input: $input) { entity read inserted updated rejected dryRun atomic committed stoppedEarly unknownColumns rejections { index line field reason } } }',
           {
             input: defined({
               entity: input.entity,

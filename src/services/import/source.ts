@@ -65,7 +65,8 @@ function toText(value: unknown): string | undefined {
   return String(value)
 }
 
-function objectValues(object: unknown): FieldValues | undefined {
+/** An object's values as text, as a file would give them; undefined when it is no object. */
+export function objectValues(object: unknown): FieldValues | undefined {
   if (object === null || typeof object !== 'object' || Array.isArray(object)) return undefined
   const values: FieldValues = {}
   for (const [key, value] of Object.entries(object)) values[key] = toText(value)
