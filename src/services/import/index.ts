@@ -20,7 +20,7 @@ import {formatOf} from './source.js'
 import {IMPORT_ENTITIES, type EntityImporter, type ImportEntity} from './types.js'
 import {usersImporter} from './users.js'
 
-export {DEFAULT_BATCH, FIRST_BATCH, type ImportInput, type ImportProgress, type ImportSummary, type Rejection} from './pipeline.js'
+export type {ImportInput, ImportProgress, ImportSummary, Rejection} from './pipeline.js'
 
 // Each row is checked for text no field takes before its importer reads it (withTextChecks).
 const IMPORTERS: Partial<Record<ImportEntity, EntityImporter<unknown>>> = {

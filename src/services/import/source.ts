@@ -211,8 +211,3 @@ export function readRecordChunks(stream: Readable, format: ImportFormat, options
   if (format === 'ndjson') return ndjsonChunks(stream)
   return jsonChunks(stream)
 }
-
-/** The records of a file one by one. */
-export async function* readRecords(stream: Readable, format: ImportFormat, options: ReadOptions = {}): AsyncGenerator<SourceRecord> {
-  for await (const chunk of readRecordChunks(stream, format, options)) yield* chunk
-}
