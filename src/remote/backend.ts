@@ -250,7 +250,7 @@ function transfers({client, read, write}: Calls): Pick<Backend, 'imports' | 'exp
       file: async (input) => (await import('./transfer.js')).remoteImportFile(client, input),
       folder: async (input) => (await import('./transfer.js')).remoteImportFolder(client, input),
       async rows(input) {
-        const fields = given(input, ['entity', 'rows', 'firstLine', 'map', 'atomic', 'dryRun', 'upsert', 'source'])
+        const fields = given(input, ['entity', 'rows', 'firstLine', 'map', 'atomic', 'dryRun', 'upsert', 'maxErrors', 'source'])
         const result = await write<ImportRowsResult>(D.importRows, {input: fields})
         // A rejection without a field to blame has no field key locally.
         return {...result, rejections: result.rejections.map((r) => (r.field === null ? {index: r.index, line: r.line, reason: r.reason} : r))}

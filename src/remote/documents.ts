@@ -50,7 +50,7 @@ export const DOCUMENTS = {
   refundPayment: `mutation($ref: String!, $amount: Money, $reason: String, $idempotencyKey: String) { result: refundPayment(ref: $ref, amount: $amount, reason: $reason, idempotencyKey: $idempotencyKey) { refund { ${PAYMENT} } charge { ${PAYMENT} } remaining replayed } }`,
 
   importRows:
-    'mutation($input: ImportRowsInput!) { result: importRows(input: $input) { entity read inserted updated rejected dryRun atomic committed unknownColumns rejections { index line field reason } } }',
+    'mutation($input: ImportRowsInput!) { result: importRows(input: $input) { entity read inserted updated rejected dryRun atomic committed stoppedEarly unknownColumns rejections { index line field reason } } }',
   exportPage:
     'query($entity: ImportEntity!, $where: [String!], $includePasswordHashes: Boolean, $after: Int, $first: Int) { page: exportPage(entity: $entity, where: $where, includePasswordHashes: $includePasswordHashes, after: $after, first: $first) { entity columns rows endCursor hasNextPage } }',
 

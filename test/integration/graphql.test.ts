@@ -345,6 +345,19 @@ describe('GraphQL API (integration)', () => {
         expect(await countRows(s.db, 'users')).to.equal(before)
       })
 
+      it('writes nothing when the row checks reject more rows than maxErrors, and writes as usual within it', async () => {
+        const before = await countRows(s.db, 'users')
+        type Stopped = {importRows: Result['importRows'] & {stoppedEarly: boolean}}
+        const stopping = `mutation($input: ImportRowsInput!) { importRows(input: $input) { inserted rejected committed stoppedEarly rejections { index line field reason } } }`
+        const over = ok(await s.gql<Stopped>(stopping, {input: {entity: 'users', rows, maxErrors: 1}})).importRows
+        expect(over).to.deep.include({inserted: 0, rejected: 2, committed: false, stoppedEarly: true})
+        expect(over.rejections.map((r) => r.index)).to.deep.equal([1, 3])
+        expect(await countRows(s.db, 'users')).to.equal(before)
+        const within = ok(await s.gql<Stopped>(stopping, {input: {entity: 'users', rows, maxErrors: 2}})).importRows
+        expect(within).to.deep.include({inserted: 2, rejected: 3, committed: true, stoppedEarly: false})
+        expect(await countRows(s.db, 'users')).to.equal(before + 2)
+      })
+
       it('updates existing rows with upsert', async () => {
         const result = ok(
           await s.gql<Result & {importRows: {updated: number}}>(mutation, {

@@ -94,6 +94,8 @@ input ImportRowsInput {
   dryRun: Boolean
   "Update rows that exist (matched by natural key) instead of rejecting them."
   upsert: Boolean
+  "Write nothing when the row checks reject more rows than this (what is left of a client's --max-errors)."
+  maxErrors: Int
   "The client's file name, for the audit trail."
   source: String
 }

@@ -88,6 +88,8 @@ type ImportRowsResult {
   atomic: Boolean!
   "Whether the writes were kept (false for a dry run, or an atomic batch with rejections)."
   committed: Boolean!
+  "The row checks rejected more than maxErrors rows: nothing was written."
+  stoppedEarly: Boolean!
   "Columns that map to no field (ignored)."
   unknownColumns: [String!]!
   "Each refused row, by index."

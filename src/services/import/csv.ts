@@ -26,6 +26,10 @@ const QUOTE = 34
 const COMMA = 44
 const LF = 10
 const CR = 13
+/** What reading a record may say instead of where the next one starts. */
+const INCOMPLETE = -1
+const SWALLOWED = -2
+const AFTER_QUOTE = 'a quoted field must be followed by a comma or the end of the line (a quote inside a field is written "")'
 
 export class CsvReader {
   private readonly decoder = new StringDecoder('utf8')
@@ -35,6 +39,9 @@ export class CsvReader {
   private first = true
   /** After an open quote or an oversized record: the rest is only counted, not parsed. */
   private swallowing?: {record: CsvRecord; lineFeeds: number; lastIsLf: boolean}
+  /** Next comma and line feed at or after the cursor (-2: not looked for yet in this text). */
+  private comma = -2
+  private lf = -2
 
   /** Parses the next chunk of the file; complete records are appended to `out`. */
   push(chunk: Buffer | string, out: CsvRecord[]): void {
@@ -74,126 +81,112 @@ export class CsvReader {
     this.swallowing.lastIsLf = text.charCodeAt(text.length - 1) === LF
   }
 
+  /** Parses the records of `text`; an incomplete last one is carried (unless `final`). */
   private parse(text: string, final: boolean, out: CsvRecord[]): void {
     const length = text.length
     let pos = 0
-    let line = this.line
-    // Next comma and line feed at or after the cursor, found once and reused across fields.
-    let comma = -2
-    let lf = -2
-    records: while (pos < length) {
+    this.comma = -2
+    this.lf = -2
+    while (pos < length) {
       const c0 = text.charCodeAt(pos)
-      if (c0 === LF) {
-        pos += 1
-        line += 1
+      if (c0 === LF || (c0 === CR && pos + 1 < length && text.charCodeAt(pos + 1) === LF)) {
+        pos += c0 === LF ? 1 : 2
+        this.line += 1
         continue
       }
-      if (c0 === CR && pos + 1 < length && text.charCodeAt(pos + 1) === LF) {
-        pos += 2
-        line += 1
-        continue
-      }
-      const start = pos
-      const startLine = line
-      const fields: string[] = []
-      let quoted = false
-      let p = pos
-      for (;;) {
-        if (p < length && text.charCodeAt(p) === QUOTE) {
-          quoted = true
-          let value = ''
-          let q = p + 1
-          for (;;) {
-            const k = text.indexOf('"', q)
-            if (k === -1 || (k + 1 >= length && !final)) {
-              if (k === -1 && final) {
-                this.swallowing = {
-                  record: {line: startLine, fields, size: length - start, broken: 'a quoted field opened here is never closed'},
-                  lineFeeds: 0,
-                  lastIsLf: false,
-                }
-                this.swallow(text, start)
-                this.carry = ''
-                return
-              }
-              break records
-            }
-            if (k + 1 < length && text.charCodeAt(k + 1) === QUOTE) {
-              value += text.slice(q, k + 1)
-              q = k + 2
-              continue
-            }
-            value += text.slice(q, k)
-            p = k + 1
-            break
-          }
-          fields.push(value)
-          if (p >= length) {
-            if (!final) break records
-            line += countLines(text, start, p)
-            out.push({line: startLine, fields, size: p - start})
-            pos = p
-            break
-          }
-          const c = text.charCodeAt(p)
-          if (c === COMMA) {
-            p += 1
-            continue
-          }
-          if (c === LF || (c === CR && p + 1 < length && text.charCodeAt(p + 1) === LF)) {
-            const next = c === LF ? p + 1 : p + 2
-            line += countLines(text, start, next)
-            out.push({line: startLine, fields, size: next - start})
-            pos = next
-            break
-          }
-          if (c === CR && p + 1 >= length && !final) break records
-          // Something after the closing quote: the record cannot be read; skip to the line's end.
-          const end = text.indexOf('\n', p)
-          if (end === -1 && !final) break records
-          const next = end === -1 ? length : end + 1
-          line += countLines(text, start, next)
-          out.push({
-            line: startLine,
-            fields,
-            size: next - start,
-            broken: 'a quoted field must be followed by a comma or the end of the line (a quote inside a field is written "")',
-          })
-          pos = next
-          break
-        }
-        // An unquoted field runs to the next comma or line feed.
-        if (lf !== -1 && lf < p) lf = text.indexOf('\n', p)
-        if (lf === -1 && !final) break records
-        if (comma !== -1 && comma < p) comma = text.indexOf(',', p)
-        if (comma !== -1 && (comma < lf || lf === -1)) {
-          fields.push(text.slice(p, comma))
-          p = comma + 1
+      const next = this.record(text, pos, final, out)
+      if (next === SWALLOWED) return
+      if (next === INCOMPLETE) break
+      pos = next
+    }
+    this.keep(text, pos)
+  }
+
+  /** Reads the record at `start` into `out`: the position after it, INCOMPLETE (more text needed) or SWALLOWED (an open quote). */
+  private record(text: string, start: number, final: boolean, out: CsvRecord[]): number {
+    const length = text.length
+    const fields: string[] = []
+    let quoted = false
+    let p = start
+    for (;;) {
+      if (p < length && text.charCodeAt(p) === QUOTE) {
+        quoted = true
+        p = this.quoted(text, p, final, fields)
+        if (p === SWALLOWED) this.openQuote(text, start, fields)
+        if (p < 0) return p
+        if (p >= length) return final ? this.emit(text, start, p, fields, out) : INCOMPLETE
+        const c = text.charCodeAt(p)
+        if (c === COMMA) {
+          p += 1
           continue
         }
-        const end = lf === -1 ? length : lf
-        const last = end > p && text.charCodeAt(end - 1) === CR ? end - 1 : end
-        fields.push(text.slice(p, last))
-        const next = lf === -1 ? length : lf + 1
-        line += quoted ? countLines(text, start, next) : lf === -1 ? 0 : 1
-        out.push({line: startLine, fields, size: next - start})
-        pos = next
-        break
+        if (c === LF || (c === CR && p + 1 < length && text.charCodeAt(p + 1) === LF)) return this.emit(text, start, c === LF ? p + 1 : p + 2, fields, out)
+        if (c === CR && p + 1 >= length && !final) return INCOMPLETE
+        // Something after the closing quote: the record cannot be read; skip to the line's end.
+        const end = text.indexOf('\n', p)
+        if (end === -1 && !final) return INCOMPLETE
+        return this.emit(text, start, end === -1 ? length : end + 1, fields, out, AFTER_QUOTE)
       }
+      // An unquoted field runs to the next comma or line feed (each found once, reused across fields).
+      if (this.lf !== -1 && this.lf < p) this.lf = text.indexOf('\n', p)
+      const lf = this.lf
+      if (lf === -1 && !final) return INCOMPLETE
+      if (this.comma !== -1 && this.comma < p) this.comma = text.indexOf(',', p)
+      const comma = this.comma
+      if (comma !== -1 && (comma < lf || lf === -1)) {
+        fields.push(text.slice(p, comma))
+        p = comma + 1
+        continue
+      }
+      const end = lf === -1 ? length : lf
+      fields.push(text.slice(p, end > p && text.charCodeAt(end - 1) === CR ? end - 1 : end))
+      const next = lf === -1 ? length : lf + 1
+      if (quoted) return this.emit(text, start, next, fields, out)
+      out.push({line: this.line, fields, size: next - start})
+      if (lf !== -1) this.line += 1
+      return next
     }
-    this.line = line
-    this.carry = pos < length ? text.slice(pos) : ''
-    if (this.carry.length > MAX_RECORD_CHARS) {
-      this.swallowing = {
-        record: {
-          line,
-          fields: [],
-          size: this.carry.length,
-          broken: `the record starting here is longer than ${MAX_RECORD_CHARS / 1024 / 1024} MiB (a quoted field never closed?)`,
-        },
-        lineFeeds: 0,
-        lastIsLf: false,
+  }
+
+  /** Reads the quoted field at `p` into `fields`: the position after its closing quote, INCOMPLETE or SWALLOWED. */
+  private quoted(text: string, p: number, final: boolean, fields: string[]): number {
+    const length = text.length
+    let value = ''
+    let q = p + 1
+    for (;;) {
+      const k = text.indexOf('"', q)
+      if (k === -1 || (k + 1 >= length && !final)) return k === -1 && final ? SWALLOWED : INCOMPLETE
+      if (k + 1 < length && text.charCodeAt(k + 1) === QUOTE) {
+        value += text.slice(q, k + 1)
+        q = k + 2
+        continue
       }
+      fields.push(value + text.slice(q, k))
+      return k + 1
+    }
+  }
+
+  /** Adds the record from `start` to `next` (its line, then the lines it spans). */
+  private emit(text: string, start: number, next: number, fields: string[], out: CsvRecord[], broken?: string): number {
+    out.push(broken ? {line: this.line, fields, size: next - start, broken} : {line: this.line, fields, size: next - start})
+    this.line += countLines(text, start, next)
+    return next
+  }
+
+  /** A quote opened at `start` is never closed: the rest of the file is that record. */
+  private openQuote(text: string, start: number, fields: string[]) {
+    const record = {line: this.line, fields, size: text.length - start, broken: 'a quoted field opened here is never closed'}
+    this.swallowing = {record, lineFeeds: 0, lastIsLf: false}
+    this.swallow(text, start)
+    this.carry = ''
+  }
+
+  /** Carries the text from `pos` to the next chunk, unless it is too long to be a record. */
+  private keep(text: string, pos: number) {
+    this.carry = pos < text.length ? text.slice(pos) : ''
+    if (this.carry.length > MAX_RECORD_CHARS) {
+      const broken = `the record starting here is longer than ${MAX_RECORD_CHARS / 1024 / 1024} MiB (a quoted field never closed?)`
+      this.swallowing = {record: {line: this.line, fields: [], size: this.carry.length, broken}, lineFeeds: 0, lastIsLf: false}
       this.swallow(this.carry, 0)
       this.carry = ''
     }

@@ -1,6 +1,6 @@
 /**
  * Importing a folder: `users.*`, `properties.*`, `bookings.*`, `reviews.*` and `payments.*`
- * (csv, json, ndjson or jsonl), each with `importFile`, in that order, so that every file
+ * (csv, json, ndjson or jsonl), each through the import pipeline, in that order, so that every file
  * finds the rows it refers to. With `atomic` or `dryRun` the whole folder is one transaction
  * (a dry run of bookings must see the properties the same run would have written); it is
  * committed only when no file rejected a row (atomic), and never for a dry run.
@@ -60,57 +60,58 @@ export function folderFiles(dir: string): {entity: ImportEntity; file: string}[]
   return found
 }
 
+/** The input of an import of one file of a folder. */
+export type FolderFileInput = Omit<ImportInput, 'format' | 'map'>
+
+/**
+ * The pipeline run per file of a folder, in dependency order, until a file reaches
+ * --max-errors: the files' summaries, and whether one stopped early. Local and remote alike.
+ */
+export async function importFiles(
+  files: {entity: ImportEntity; file: string}[],
+  input: FolderImportInput,
+  importOne: (file: FolderFileInput) => Promise<ImportSummary>,
+) {
+  const summaries: ImportSummary[] = []
+  const {atomic, dryRun, upsert, resume, maxErrors, batchSize} = input
+  for (const {entity, file} of files) {
+    input.onFile?.(entity, file)
+    const summary = await importOne({
+      entity,
+      file,
+      ...{atomic, dryRun, upsert, resume, maxErrors, batchSize},
+      onRejected: (rejection) => input.onRejected?.(entity, file, rejection),
+      onProgress: (progress) => input.onProgress?.(entity, progress),
+    })
+    summaries.push(summary)
+    if (summary.stoppedEarly) return {summaries, stoppedEarly: true}
+  }
+  return {summaries, stoppedEarly: false}
+}
+
 /** Imports a folder in dependency order; see the file comment. */
 export async function importFolder(ctx: ServiceContext, input: FolderImportInput): Promise<FolderImportSummary> {
   requireAdmin(ctx, 'import data')
   const started = performance.now()
   const files = folderFiles(input.dir)
-  const single = Boolean(input.atomic || input.dryRun)
-  const outer = single
-    ? await ctx.db.sequelize.transaction(transactionOptions(ctx.db.dialect))
-    : undefined
-  const summaries: ImportSummary[] = []
-  let stoppedEarly = false
+  const outer = input.atomic || input.dryRun ? await ctx.db.sequelize.transaction(transactionOptions(ctx.db.dialect)) : undefined
+  let run: Awaited<ReturnType<typeof importFiles>>
   try {
-    for (const {entity, file} of files) {
-      input.onFile?.(entity, file)
-      const summary = await importFile(
-        ctx,
-        {
-          entity,
-          file,
-          atomic: input.atomic,
-          dryRun: input.dryRun,
-          upsert: input.upsert,
-          resume: input.resume,
-          maxErrors: input.maxErrors,
-          batchSize: input.batchSize,
-          onRejected: (rejection) => input.onRejected?.(entity, file, rejection),
-          onProgress: (progress) => input.onProgress?.(entity, progress),
-        },
-        outer,
-      )
-      summaries.push(summary)
-      if (summary.stoppedEarly) {
-        stoppedEarly = true
-        break
-      }
-    }
+    run = await importFiles(files, input, (file) => importFile(ctx, file, outer))
   } catch (error) {
     await outer?.rollback().catch(() => {})
     throw error
   }
   let committed = true
   if (outer) {
-    committed = !input.dryRun && summaries.every((s) => s.committed)
-    if (committed) await outer.commit()
-    else await outer.rollback()
-    for (const summary of summaries) {
+    committed = !input.dryRun && run.summaries.every((s) => s.committed)
+    await (committed ? outer.commit() : outer.rollback())
+    for (const summary of run.summaries) {
       summary.committed = committed
       if (!committed && !input.dryRun) Object.assign(summary, {inserted: 0, updated: 0})
     }
   }
-  return folderSummary(input.dir, summaries, started, {dryRun: Boolean(input.dryRun), atomic: Boolean(input.atomic), committed, stoppedEarly})
+  return folderSummary(input.dir, run.summaries, started, {dryRun: Boolean(input.dryRun), atomic: Boolean(input.atomic), committed, stoppedEarly: run.stoppedEarly})
 }
 
 /** A folder import's summary: the per-file summaries and their totals (local and remote imports alike). */

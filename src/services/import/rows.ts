@@ -1,21 +1,22 @@
 /**
  * Importing a batch of rows given as objects instead of a file: what a remote client sends
- * the server, one batch per request. Each row goes through the entity's importer exactly as a
- * record of a file would (same field mapping, same checks, same writes); the batch is written
- * in one transaction, rolled back when `dryRun`, or when `atomic` and any row is rejected.
- * Rejections name the row by its index in `rows` and by `firstLine + index`, so a client
- * streaming a file can report its own line numbers.
+ * the server, one batch per request (the remote sink of the pipeline). Each row goes through
+ * the local sink's steps exactly as a record of a file would (same field mapping, same checks,
+ * same writes and audit); the batch is written in one transaction, rolled back when `dryRun`,
+ * or when `atomic` and any row is rejected, and not written at all when the row checks reject
+ * more than `maxErrors`. Rejections name the row by its index in `rows` and by
+ * `firstLine + index`, so a client streaming a file can report its own line numbers.
  */
-import type {Transaction} from 'sequelize'
-
 import {ValidationError} from '../../errors.js'
-import {audit} from '../audit.js'
+import {requireAdmin} from '../authz.js'
 import type {ServiceContext} from '../context.js'
 import {inTransaction} from '../transaction.js'
 import {FieldMapper, parseMapFlags} from './fields.js'
 import {importerFor} from './index.js'
-import {RowError, type BatchOutcome, type ImportEntity, type ParsedRow} from './types.js'
-import {requireAdmin} from '../authz.js'
+import {prepareRows, writeRows} from './local.js'
+import type {Written} from './pipeline.js'
+import {objectValues, type SourceRecord} from './source.js'
+import type {ImportEntity} from './types.js'
 
 /** Rows per call: a request body stays well under the server's size limit. */
 export const MAX_IMPORT_ROWS = 1000
@@ -31,6 +32,8 @@ export interface ImportRowsInput {
   atomic?: boolean
   dryRun?: boolean
   upsert?: boolean
+  /** Write nothing when the row checks reject more rows than this (what is left of a client's --max-errors). */
+  maxErrors?: number
   /** Where the rows come from, for the audit trail (e.g. the client's file name). */
   source?: string
 }
@@ -54,31 +57,20 @@ export interface ImportRowsResult {
   atomic: boolean
   /** Whether the writes were kept (false for a dry run, or an atomic batch with rejections). */
   committed: boolean
+  /** The row checks rejected more than `maxErrors` rows: nothing was written. */
+  stoppedEarly: boolean
   unknownColumns: string[]
   rejections: RowRejection[]
 }
 
-/** A row's values as text, as a file would give them; undefined when the row is not an object. */
-function rowValues(row: unknown): Record<string, string | undefined> | undefined {
-  if (row === null || typeof row !== 'object' || Array.isArray(row)) return undefined
-  const values: Record<string, string | undefined> = {}
-  for (const [key, value] of Object.entries(row)) {
-    values[key] = value === null || value === undefined ? undefined : typeof value === 'object' ? JSON.stringify(value) : String(value)
-  }
-  return values
-}
-
-/** Thrown inside the transaction to roll it back while keeping the outcome. */
+/** Thrown inside the transaction to roll it back while keeping what it did. */
 class RollBack extends Error {
-  constructor(readonly outcome: BatchOutcome) {
+  constructor(readonly written: Written) {
     super('rolled back')
   }
 }
 
-/** Imports one batch of rows of an entity. See the file comment for the guarantees. */
-export async function importRows(ctx: ServiceContext, input: ImportRowsInput): Promise<ImportRowsResult> {
-  requireAdmin(ctx, 'import data')
-  const importer = importerFor(input.entity)
+function checkInput(input: ImportRowsInput): number {
   if (!Array.isArray(input.rows)) throw new ValidationError('rows must be a list of objects', {details: {field: 'rows'}})
   if (input.rows.length > MAX_IMPORT_ROWS) {
     throw new ValidationError(`at most ${MAX_IMPORT_ROWS} rows per batch, got ${input.rows.length}`, {
@@ -88,70 +80,51 @@ export async function importRows(ctx: ServiceContext, input: ImportRowsInput): P
   }
   const firstLine = input.firstLine ?? 1
   if (!Number.isInteger(firstLine) || firstLine < 1) throw new ValidationError('firstLine must be a positive whole number', {details: {field: 'firstLine'}})
+  if (input.maxErrors !== undefined && !(Number.isInteger(input.maxErrors) && input.maxErrors >= 0)) {
+    throw new ValidationError('maxErrors must be a whole number, 0 or more', {details: {field: 'maxErrors'}})
+  }
+  return firstLine
+}
+
+/** Imports one batch of rows of an entity. See the file comment for the guarantees. */
+export async function importRows(ctx: ServiceContext, input: ImportRowsInput): Promise<ImportRowsResult> {
+  requireAdmin(ctx, 'import data')
+  const importer = importerFor(input.entity)
+  const firstLine = checkInput(input)
   const mapper = new FieldMapper(importer.fields, parseMapFlags(input.map, importer.fields))
-  const rejections: RowRejection[] = []
-  const parsed: (ParsedRow<unknown> & {index: number})[] = []
-  await Promise.all(
-    input.rows.map(async (row, index) => {
-      const line = firstLine + index
-      const values = rowValues(row)
-      if (!values) return void rejections.push({index, line, reason: 'each row must be a JSON object'})
-      try {
-        parsed.push({index, line, raw: row, record: await importer.parse(mapper.map(values), ctx)})
-      } catch (error) {
-        if (!(error instanceof RowError)) throw error
-        rejections.push({index, line, field: error.field, reason: error.message})
-      }
-    }),
-  )
-  parsed.sort((a, b) => a.index - b.index)
-
-  const write = async (transaction: Transaction): Promise<BatchOutcome> => {
-    const outcome = parsed.length > 0 ? await importer.write(ctx, transaction, parsed, {upsert: Boolean(input.upsert)}) : {inserted: 0, updated: 0, rejected: []}
-    const keep = !input.dryRun && !(input.atomic && rejections.length + outcome.rejected.length > 0)
-    if (!keep) throw new RollBack(outcome)
-    if (outcome.inserted + outcome.updated > 0) {
-      await audit(ctx, transaction, {
-        action: 'import.batch',
-        entity: importer.entity.replace(/s$/, '').replace(/ie$/, 'y'),
-        entityId: null,
-        changes: {
-          file: input.source ?? ctx.via,
-          lines: [parsed[0]?.line, parsed.at(-1)?.line],
-          inserted: outcome.inserted,
-          updated: outcome.updated,
-          rejected: rejections.length + outcome.rejected.length,
-        },
-      })
+  const records = input.rows.map((raw, index): SourceRecord => {
+    const values = objectValues(raw)
+    return values ? {line: firstLine + index, values, raw} : {line: firstLine + index, values: {}, raw, broken: 'each row must be a JSON object'}
+  })
+  const batch = await prepareRows(ctx, importer, mapper, records)
+  const stoppedEarly = input.maxErrors !== undefined && batch.rejections.length > input.maxErrors
+  let written: Written = {inserted: 0, updated: 0, rejections: batch.rejections}
+  let committed = false
+  if (!stoppedEarly) {
+    const keep = (w: Written) => !input.dryRun && !(input.atomic && w.rejections.length > 0)
+    const then = (w: Written) => {
+      if (!keep(w)) throw new RollBack(w)
     }
-    return outcome
+    try {
+      written = await inTransaction(ctx, (transaction) => writeRows(ctx, transaction, importer, batch, {upsert: Boolean(input.upsert), source: input.source ?? ctx.via, then}))
+      committed = true
+    } catch (error) {
+      if (!(error instanceof RollBack)) throw error
+      written = error.written
+    }
   }
-
-  let outcome: BatchOutcome
-  let committed = true
-  try {
-    outcome = await inTransaction(ctx, write)
-  } catch (error) {
-    if (!(error instanceof RollBack)) throw error
-    outcome = error.outcome
-    committed = false
-  }
-  for (const r of outcome.rejected) {
-    const row = parsed[r.index]
-    rejections.push({index: row.index, line: row.line, field: r.field, reason: r.reason})
-  }
-  rejections.sort((a, b) => a.index - b.index)
   const keepCounts = committed || Boolean(input.dryRun)
   return {
     entity: importer.entity,
     read: input.rows.length,
-    inserted: keepCounts ? outcome.inserted : 0,
-    updated: keepCounts ? outcome.updated : 0,
-    rejected: rejections.length,
+    inserted: keepCounts ? written.inserted : 0,
+    updated: keepCounts ? written.updated : 0,
+    rejected: written.rejections.length,
     dryRun: Boolean(input.dryRun),
     atomic: Boolean(input.atomic),
     committed,
+    stoppedEarly,
     unknownColumns: [...mapper.unknownColumns],
-    rejections,
+    rejections: written.rejections.map((r) => ({index: r.line - firstLine, line: r.line, field: r.field, reason: r.reason})),
   }
 }

@@ -65,7 +65,8 @@ function toText(value: unknown): string | undefined {
   return String(value)
 }
 
-function objectValues(object: unknown): FieldValues | undefined {
+/** An object's values as text, as a file would give them; undefined when it is no object. */
+export function objectValues(object: unknown): FieldValues | undefined {
   if (object === null || typeof object !== 'object' || Array.isArray(object)) return undefined
   const values: FieldValues = {}
   for (const [key, value] of Object.entries(object)) values[key] = toText(value)
@@ -209,9 +210,4 @@ export function readRecordChunks(stream: Readable, format: ImportFormat, options
   if (format === 'csv') return csvChunks(stream, options)
   if (format === 'ndjson') return ndjsonChunks(stream)
   return jsonChunks(stream)
-}
-
-/** The records of a file one by one. */
-export async function* readRecords(stream: Readable, format: ImportFormat, options: ReadOptions = {}): AsyncGenerator<SourceRecord> {
-  for await (const chunk of readRecordChunks(stream, format, options)) yield* chunk
 }
