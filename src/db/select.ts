@@ -173,6 +173,17 @@ export interface BatchRead {
   rule?: string
 }
 
+/**
+ * The table of `model` for a FROM clause. On SQLite quoted the standard way ("name"), not with
+ * Sequelize's backticks: before a SELECT whose FROM names a backticked table, Sequelize's SQLite
+ * dialect first reads that table's PRAGMA table_info (to parse values that raw rows keep as
+ * they are), a statement more per batched read.
+ */
+function fromTable(db: Reader, model: ModelStatic<Model>): string {
+  const name = model.getTableName() as string
+  return db.dialect === 'sqlite' ? `"${name.replace(/"/g, '""')}"` : db.sequelize.getQueryInterface().quoteIdentifier(name)
+}
+
 const integerList = (ids: readonly number[]) => [...new Set(ids.map(Number))].filter(Number.isInteger).join(', ')
 
 function whereOf(db: Reader, conditions: Condition[], rule: string | undefined): string[] {
@@ -186,7 +197,7 @@ export async function rowsByIds<R>(db: Reader, model: ModelStatic<Model>, ids: r
   const list = integerList(ids)
   if (!list) return []
   const columns = columnsOf(db, model, {exclude: read.exclude ?? [], only: read.only})
-  const table = db.sequelize.getQueryInterface().quoteIdentifier(model.getTableName() as string)
+  const table = fromTable(db, model)
   const where = [`t.id IN (${list})`, ...whereOf(db, read.conditions ?? [], read.rule)].join(' AND ')
   return readRows<R>(db, columns, `SELECT ${columns.select} FROM ${table} t WHERE ${where}`)
 }
@@ -211,7 +222,7 @@ export async function firstRowsPerParent<R>(
   const where = [`t.${q(parent.column)} IN (${list})`, ...whereOf(db, read.conditions ?? [], read.rule)].join(' AND ')
   const sql =
     `SELECT ${[...columns.attributes.values()].map(q).join(', ')} FROM (SELECT ${columns.select}, ROW_NUMBER() OVER (PARTITION BY t.${q(parent.column)} ORDER BY ${order.map((c) => `t.${q(c)}`).join(', ')}) AS rn__` +
-    ` FROM ${q(model.getTableName() as string)} t WHERE ${where}) ranked WHERE rn__ <= ${Number(limit)}` +
+    ` FROM ${fromTable(db, model)} t WHERE ${where}) ranked WHERE rn__ <= ${Number(limit)}` +
     ` ORDER BY ${[parent.column, ...order].map((c) => q(columns.attributes.get(c) ?? c)).join(', ')}`
   return readRows<R>(db, columns, sql)
 }
