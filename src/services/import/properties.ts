@@ -72,9 +72,13 @@ export const propertiesImporter: EntityImporter<PropertyRecord> = {
     for (const [index, row] of rows.entries()) {
       const r = row.record
       const owner = owners[index]
-      const refusal = owner ? ownerRefusal(owner, r.isListed) : `unknown owner "${r.owner}"`
-      if (!owner || refusal) {
-        rejected.push({index, field: 'owner', reason: refusal ?? ''})
+      if (!owner) {
+        rejected.push({index, field: 'owner', reason: `unknown owner "${r.owner}"`})
+        continue
+      }
+      const refusal = ownerRefusal(owner, r.isListed)
+      if (refusal) {
+        rejected.push({index, field: 'owner', reason: refusal})
         continue
       }
       const named = names.admit(owner, r.name, row.line, options)
