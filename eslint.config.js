@@ -24,8 +24,8 @@ export default tseslint.config(
     },
   },
   {
-    // Sizes: a file reads in one sitting, a function on one screen (more of src/ as it is split).
-    files: ['src/graphql/**/*.ts', 'src/db/models.ts', 'src/domain.ts'],
+    // Sizes: a file reads in one sitting (400 lines of code), a function on one screen (80).
+    files: ['src/**/*.ts'],
     rules: {
       'max-lines': ['error', {max: 400, skipBlankLines: true, skipComments: true}],
       'max-lines-per-function': ['error', {max: 80, skipBlankLines: true, skipComments: true}],

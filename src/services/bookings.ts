@@ -7,7 +7,7 @@
  * Guests book for themselves and see and cancel their own bookings (policy refund); hosts see,
  * confirm and cancel the bookings on their properties (full refund); admins do anything.
  */
-import {Op, UniqueConstraintError, type Transaction, type WhereOptions} from 'sequelize'
+import {Op, UniqueConstraintError, type Transaction} from 'sequelize'
 
 import type {Booking} from '../db/models.js'
 import {rowOf, type RowOf} from '../db/select.js'
@@ -18,7 +18,7 @@ import {actingFor, bookingRole, bookingScope, isAdmin, requireActingAsSelf, requ
 import type {ServiceContext} from './context.js'
 import {daysBetween, parseDate, parseStay, today} from './dates.js'
 import {formatCents, toCents} from './money.js'
-import {page, type Page, type PageInput} from './pagination.js'
+import {allOf, page, type Page, type PageInput} from './pagination.js'
 import {refundInTransaction, paymentView, type PaymentView} from './payments.js'
 import {policyRefundCents, refundPercent} from './policies.js'
 import {findProperty} from './properties.js'
@@ -132,15 +132,15 @@ export interface ListBookingsInput extends PageInput {
 
 /** Bookings, filtered: a user sees only their own stays and the bookings on their properties. */
 export async function listBookings(ctx: ServiceContext, input: ListBookingsInput = {}): Promise<Page<BookingView>> {
-  const and: WhereOptions[] = []
-  const scope = bookingScope(ctx, 'list bookings')
-  if (scope) and.push(scope)
-  if (input.property !== undefined) and.push({propertyId: (await findProperty(ctx, input.property)).id})
-  if (input.guest !== undefined) and.push({guestId: (await findUser(ctx, input.guest)).id})
-  if (input.status) and.push({status: checkBookingStatus(input.status)})
-  if (input.from) and.push({endDate: {[Op.gt]: parseDate(input.from, 'from')}})
-  if (input.to) and.push({startDate: {[Op.lt]: parseDate(input.to, 'to')}})
-  return page(ctx.db.models.Booking, {[Op.and]: and}, input, ['startDate', 'createdAt'], bookingView)
+  const where = allOf(
+    bookingScope(ctx, 'list bookings'),
+    input.property !== undefined && {propertyId: (await findProperty(ctx, input.property)).id},
+    input.guest !== undefined && {guestId: (await findUser(ctx, input.guest)).id},
+    input.status && {status: checkBookingStatus(input.status)},
+    input.from && {endDate: {[Op.gt]: parseDate(input.from, 'from')}},
+    input.to && {startDate: {[Op.lt]: parseDate(input.to, 'to')}},
+  )
+  return page(ctx.db.models.Booking, where, input, ['startDate', 'createdAt'], bookingView)
 }
 
 export interface BookingDetails extends BookingView {

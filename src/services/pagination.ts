@@ -52,6 +52,11 @@ export interface Page<T> {
   nextCursor: string | null
 }
 
+/** A list's where: the conditions given (false, '', undefined and null ones are left out), all to hold. */
+export function allOf(...conditions: (WhereOptions | false | undefined | null | '')[]): WhereOptions {
+  return {[Op.and]: conditions.filter((condition): condition is WhereOptions => Boolean(condition))}
+}
+
 export const DEFAULT_LIMIT = 50
 export const MAX_LIMIT = 1000
 

@@ -13,7 +13,7 @@
  */
 import {randomUUID} from 'node:crypto'
 
-import {Op, UniqueConstraintError, type Transaction, type WhereOptions} from 'sequelize'
+import {UniqueConstraintError, type Transaction} from 'sequelize'
 
 import type {Payment} from '../db/models.js'
 import {rowOf, type RowOf} from '../db/select.js'
@@ -24,7 +24,7 @@ import {bookingRole, isAdmin, paymentScope, requireAdmin, requireUser, requireVi
 import type {ServiceContext} from './context.js'
 import {parseInstant} from './dates.js'
 import {formatCents, parseAmount, toCents} from './money.js'
-import {page, type Page, type PageInput} from './pagination.js'
+import {allOf, page, type Page, type PageInput} from './pagination.js'
 import {loadLedger, remainingOf, type Ledger} from './rules/ledger.js'
 import {findByRef} from './find.js'
 import {optionalText} from './text.js'
@@ -325,11 +325,11 @@ export interface ListPaymentsInput extends PageInput {
 
 /** Payments, filtered: a user sees those of their own bookings and of the bookings on their properties. */
 export async function listPayments(ctx: ServiceContext, input: ListPaymentsInput = {}): Promise<Page<PaymentView>> {
-  const and: WhereOptions[] = []
-  const scope = paymentScope(ctx, 'list payments')
-  if (scope) and.push(scope)
-  if (input.bookingId !== undefined) and.push({bookingId: input.bookingId})
-  if (input.kind) and.push({kind: input.kind})
-  if (input.status) and.push({status: input.status})
-  return page(ctx.db.models.Payment, {[Op.and]: and}, input, ['paymentDate', 'createdAt'], paymentView)
+  const where = allOf(
+    paymentScope(ctx, 'list payments'),
+    input.bookingId !== undefined && {bookingId: input.bookingId},
+    input.kind && {kind: input.kind},
+    input.status && {status: input.status},
+  )
+  return page(ctx.db.models.Payment, where, input, ['paymentDate', 'createdAt'], paymentView)
 }

@@ -3,7 +3,7 @@
  * ratings are whole numbers from 1 to 5. Anyone may read reviews; a guest writes their own
  * and may delete it; admins moderate (delete any). Hosts cannot delete reviews of their places.
  */
-import {Op, UniqueConstraintError, type WhereOptions} from 'sequelize'
+import {Op, UniqueConstraintError} from 'sequelize'
 
 import type {Review} from '../db/models.js'
 import {rowOf, type RowOf} from '../db/select.js'
@@ -11,7 +11,7 @@ import {ConflictError, ForbiddenError, NotFoundError} from '../errors.js'
 import {audit} from './audit.js'
 import {actingFor, isAdmin, isSelf, requireActingAsSelf, requireUser, reviewScope} from './authz.js'
 import type {ServiceContext} from './context.js'
-import {page, type Page, type PageInput} from './pagination.js'
+import {allOf, page, type Page, type PageInput} from './pagination.js'
 import {findProperty, findVisibleProperty} from './properties.js'
 import {checkComment, checkRating, loadReviewBook} from './rules/reviews.js'
 import {inTransaction} from './transaction.js'
@@ -84,13 +84,13 @@ export interface ListReviewsInput extends PageInput {
 }
 
 export async function listReviews(ctx: ServiceContext, input: ListReviewsInput = {}): Promise<Page<ReviewView>> {
-  const and: WhereOptions[] = []
-  const scope = reviewScope(ctx)
-  if (scope) and.push(scope)
-  if (input.property !== undefined) and.push({propertyId: (await findVisibleProperty(ctx, input.property)).id})
-  if (input.reviewer !== undefined) and.push({reviewerId: (await findUser(ctx, input.reviewer)).id})
-  if (input.minRating !== undefined) and.push({rating: {[Op.gte]: checkRating(input.minRating)}})
-  return page(ctx.db.models.Review, {[Op.and]: and}, input, ['rating', 'createdAt'], reviewView)
+  const where = allOf(
+    reviewScope(ctx),
+    input.property !== undefined && {propertyId: (await findVisibleProperty(ctx, input.property)).id},
+    input.reviewer !== undefined && {reviewerId: (await findUser(ctx, input.reviewer)).id},
+    input.minRating !== undefined && {rating: {[Op.gte]: checkRating(input.minRating)}},
+  )
+  return page(ctx.db.models.Review, where, input, ['rating', 'createdAt'], reviewView)
 }
 
 /** Deletes a review: its author, or an admin (moderation). */

@@ -86,33 +86,51 @@ export function isUser(ref: string, user: {id: number; username: string; email: 
 
 export type Lookup<T> = (ref: string) => T | undefined
 
-/** Resolves user references (ids, usernames, emails): one query per kind of key. */
-export async function resolveUsers(
+/** Resolves the references of a batch (undefined ones are skipped) into a lookup, reading only what `cache` lacks. */
+export type Resolver<T> = (
   ctx: ServiceContext,
   transaction: Transaction,
   refs: Iterable<string | undefined>,
   cache?: RefCache,
-): Promise<Lookup<UserRef>> {
-  const found = new Map<string, UserRef>()
-  const wanted = {id: new Set<number>(), username: new Set<string>(), email: new Set<string>()}
+) => Promise<Lookup<T>>
+
+/**
+ * The keys (`kind:value`) of `refs` still to read: those found already, or in the cache (then
+ * taken into `found`), are left out. Returns the values wanted of each kind.
+ */
+function missingKeys<T>(
+  refs: Iterable<string | undefined>,
+  keyOf: (ref: string) => string,
+  found: Map<string, T>,
+  cache: RefCache | undefined,
+  prefix: string,
+): (kind: string) => Set<string> {
+  const wanted = new Map<string, Set<string>>()
   for (const ref of refs) {
     if (ref === undefined) continue
-    const key = userKey(ref)
+    const key = keyOf(ref)
     if (found.has(key)) continue
-    const cached = cache?.get<UserRef>(`user:${key}`)
+    const cached = cache?.get<T>(`${prefix}:${key}`)
     if (cached) {
       found.set(key, cached)
       continue
     }
-    const [kind, value] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)] as ['id' | 'username' | 'email', string]
-    if (kind === 'id') wanted.id.add(Number(value))
-    else wanted[kind].add(value)
+    const colon = key.indexOf(':')
+    const kind = key.slice(0, colon)
+    wanted.set(kind, (wanted.get(kind) ?? new Set()).add(key.slice(colon + 1)))
   }
+  return (kind) => wanted.get(kind) ?? new Set()
+}
+
+/** Resolves user references (ids, usernames, emails): one query per kind of key. */
+export const resolveUsers: Resolver<UserRef> = async (ctx, transaction, refs, cache) => {
+  const found = new Map<string, UserRef>()
+  const wanted = missingKeys(refs, userKey, found, cache, 'user')
   const select = 'SELECT id, username, email, is_active AS isActive FROM users WHERE'
   const rows = [
-    ...(await selectIn<UserRef>(ctx, transaction, `${select} id IN (:values)`, [...wanted.id])),
-    ...(await selectIn<UserRef>(ctx, transaction, `${select} username IN (:values)`, [...wanted.username])),
-    ...(await selectIn<UserRef>(ctx, transaction, `${select} email IN (:values)`, [...wanted.email])),
+    ...(await selectIn<UserRef>(ctx, transaction, `${select} id IN (:values)`, [...wanted('id')].map(Number))),
+    ...(await selectIn<UserRef>(ctx, transaction, `${select} username IN (:values)`, [...wanted('username')])),
+    ...(await selectIn<UserRef>(ctx, transaction, `${select} email IN (:values)`, [...wanted('email')])),
   ]
   for (const row of rows) {
     const user: UserRef = {id: Number(row.id), username: row.username, email: row.email, isActive: Boolean(row.isActive)}
@@ -120,9 +138,9 @@ export async function resolveUsers(
       found.set(key, user)
     }
     // Cached under the kind of key the file uses, so that the cache holds as many users as it can.
-    const asked = wanted.id.has(user.id)
+    const asked = wanted('id').has(String(user.id))
       ? `id:${user.id}`
-      : wanted.username.has(user.username.toLowerCase())
+      : wanted('username').has(user.username.toLowerCase())
         ? `username:${user.username.toLowerCase()}`
         : `email:${user.email.toLowerCase()}`
     cache?.set(`user:${asked}`, user)
@@ -239,27 +257,13 @@ const BOOKING_SELECT = `SELECT ${BOOKING_COLUMNS} FROM bookings WHERE`
 const bookingRef = calendarBooking
 
 /** Resolves booking references: digits are an id, anything else an external reference. */
-export async function resolveBookings(
-  ctx: ServiceContext,
-  transaction: Transaction,
-  refs: Iterable<string | undefined>,
-  cache?: RefCache,
-): Promise<Lookup<BookingRef>> {
+export const resolveBookings: Resolver<BookingRef> = async (ctx, transaction, refs, cache) => {
   const found = new Map<string, BookingRef>()
-  const ids = new Set<number>()
-  const externalRefs = new Set<string>()
   const keyOf = (ref: string) => (/^\d+$/.test(ref.trim()) ? `id:${Number(ref.trim())}` : `ref:${ref.trim()}`)
-  for (const ref of refs) {
-    if (ref === undefined) continue
-    const key = keyOf(ref)
-    const cached = found.get(key) ?? cache?.get<BookingRef>(`booking:${key}`)
-    if (cached) found.set(key, cached)
-    else if (key.startsWith('id:')) ids.add(Number(key.slice(3)))
-    else externalRefs.add(key.slice(4))
-  }
+  const wanted = missingKeys(refs, keyOf, found, cache, 'booking')
   const rows = [
-    ...(await selectIn<BookingRef>(ctx, transaction, `${BOOKING_SELECT} id IN (:values)`, [...ids])),
-    ...(await selectIn<BookingRef>(ctx, transaction, `${BOOKING_SELECT} external_ref IN (:values)`, [...externalRefs])),
+    ...(await selectIn<BookingRef>(ctx, transaction, `${BOOKING_SELECT} id IN (:values)`, [...wanted('id')].map(Number))),
+    ...(await selectIn<BookingRef>(ctx, transaction, `${BOOKING_SELECT} external_ref IN (:values)`, [...wanted('ref')])),
   ]
   for (const row of rows) {
     const booking = bookingRef(row)
