@@ -49,13 +49,32 @@ function sqliteModule(): Sqlite3Module {
   class TunedDatabase extends sqlite3.Database {
     constructor(filename: string, mode?: number, callback?: (err: Error | null) => void) {
       super(filename, mode, (err: Error | null) => {
-        if (!err) {
-          this.configure('busyTimeout', SQLITE_BUSY_TIMEOUT_MS)
-          if (filename !== ':memory:') this.run('PRAGMA journal_mode = WAL')
-          this.run('PRAGMA synchronous = NORMAL')
+        if (err) return callback?.(err)
+        this.configure('busyTimeout', SQLITE_BUSY_TIMEOUT_MS)
+        // One after another, and all before the connection is handed over: the first statement
+        // of its user (a BEGIN, say) then finds it configured (foreign_keys is a no-op inside a
+        // transaction; Sequelize's own PRAGMA foreign_keys, sent without waiting, may come late).
+        const pragmas = [...(filename === ':memory:' ? [] : ['PRAGMA journal_mode = WAL']), 'PRAGMA synchronous = NORMAL', 'PRAGMA foreign_keys = ON']
+        const next = (error: Error | null): void => {
+          const pragma = pragmas.shift()
+          if (error || pragma === undefined) callback?.(error)
+          else this.run(pragma, next)
         }
-        callback?.(err)
+        next(null)
       })
+    }
+
+    /**
+     * Sequelize runs each statement inside `serialize(callback)`, which makes it wait until every
+     * statement in flight on the connection has finished: a barrier between concurrent requests
+     * (a server's reads then never overlap). The order of one caller's statements does not need
+     * it: Sequelize awaits each statement before it sends the next, and a transaction has a
+     * connection of its own. So the callback runs in the connection's default (parallel) mode.
+     * `serialize()` without a callback keeps its meaning.
+     */
+    override serialize(callback?: () => void): void {
+      if (callback) callback()
+      else super.serialize()
     }
   }
   tunedSqlite = Object.assign(Object.create(sqlite3) as Sqlite3Module, {Database: TunedDatabase})
