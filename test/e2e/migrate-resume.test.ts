@@ -145,9 +145,11 @@ describe(`killed and stalled runners (e2e, ${testDialect})`, function () {
       expect(next.stdout).to.match(new RegExp(`^Applied ${MIGRATIONS.length} migrations`, 'm'))
       if (testDialect === 'mysql') {
         // The dead holder's beacon is free on this very server: no waiting for its 10 s to run out.
+        // The message names how (gone, not expired); the time only has to stay inside the lease's
+        // life, which a loaded machine's process start-ups must not be able to break.
         expect(next.stderr).to.include(`Took the schema lock over from pid ${holder.child.pid} on host`)
         expect(next.stderr).to.include('its connection is gone')
-        expect(took).to.be.below(5000)
+        expect(took).to.be.below(10_000)
       } else {
         expect(took).to.be.below(20_000)
       }
