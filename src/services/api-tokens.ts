@@ -2,7 +2,7 @@
  * API tokens: long-lived `stay_t_…` tokens for scripts, created, listed and revoked by their
  * owner or an admin. Sessions are listed and revoked here too.
  */
-import {Op, type WhereOptions} from 'sequelize'
+import {Op} from 'sequelize'
 
 import type {User} from '../db/models.js'
 import {rowOf} from '../db/select.js'
@@ -10,7 +10,7 @@ import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../
 import {audit} from './audit.js'
 import {actorUserId, isAdmin, requireUser} from './authz.js'
 import type {ServiceContext} from './context.js'
-import {page, type Page, type PageInput} from './pagination.js'
+import {allOf, page, type Page, type PageInput} from './pagination.js'
 import {API_TOKEN_PREFIX, SESSION_TOKEN_NAME, hashToken, newToken, tokenKind, tokenView, type TokenView} from './tokens.js'
 import {inTransaction, lockRow} from './transaction.js'
 import {findUser} from './users.js'
@@ -94,13 +94,15 @@ export interface ListTokensInput extends PageInput {
 /** API tokens and sessions, newest first by default; never the hash or the token. */
 export async function listTokens(ctx: ServiceContext, input: ListTokensInput = {}): Promise<Page<TokenView>> {
   const owner = await tokenOwner(ctx, input.user, 'list tokens')
-  const and: WhereOptions[] = []
-  if (owner) and.push({userId: owner.id})
   const now = new Date()
-  if (!input.all) and.push({revokedAt: null}, {[Op.or]: [{expiresAt: null}, {expiresAt: {[Op.gt]: now}}]})
+  const where = allOf(
+    owner && {userId: owner.id},
+    !input.all && {revokedAt: null},
+    !input.all && {[Op.or]: [{expiresAt: null}, {expiresAt: {[Op.gt]: now}}]},
+  )
   return page(
     ctx.db.models.ApiToken,
-    {[Op.and]: and},
+    where,
     {...input, sort: input.sort ?? '-id'},
     ['createdAt', 'expiresAt', 'lastUsedAt'],
     (row) => tokenView(row, now),

@@ -2,14 +2,14 @@
  * The audit trail: every mutation records who did what to which entity, and the changes,
  * in the same transaction as the change. Listing filters by entity, actor, action and time.
  */
-import {Op, type Transaction, type WhereOptions} from 'sequelize'
+import {Op, type Transaction} from 'sequelize'
 
 import type {AuditEvent} from '../db/models.js'
 import type {RowOf} from '../db/select.js'
 import {requireAdmin} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {parseInstant} from './dates.js'
-import {page, type Page, type PageInput} from './pagination.js'
+import {allOf, page, type Page, type PageInput} from './pagination.js'
 
 export interface AuditRecord {
   action: string
@@ -83,14 +83,13 @@ export function auditView(event: RowOf<AuditEvent>): AuditEventView {
 /** Audit events, newest first, filtered; keyset-paged. Admins only. */
 export async function listAudit(ctx: ServiceContext, filter: AuditFilter = {}): Promise<Page<AuditEventView>> {
   requireAdmin(ctx, 'read the audit trail')
-  const where: WhereOptions = {}
-  const and: WhereOptions[] = []
-  if (filter.entity) and.push({entity: filter.entity})
-  if (filter.entityId) and.push({entityId: filter.entityId})
-  if (filter.actor) and.push({actor: filter.actor})
-  if (filter.action) and.push({action: filter.action.includes('*') ? {[Op.like]: filter.action.replace(/\*/g, '%')} : filter.action})
-  if (filter.since) and.push({at: {[Op.gte]: parseInstant(filter.since, 'since')}})
-  if (filter.until) and.push({at: {[Op.lte]: parseInstant(filter.until, 'until')}})
-  if (and.length > 0) Object.assign(where, {[Op.and]: and})
+  const where = allOf(
+    filter.entity && {entity: filter.entity},
+    filter.entityId && {entityId: filter.entityId},
+    filter.actor && {actor: filter.actor},
+    filter.action && {action: filter.action.includes('*') ? {[Op.like]: filter.action.replace(/\*/g, '%')} : filter.action},
+    filter.since && {at: {[Op.gte]: parseInstant(filter.since, 'since')}},
+    filter.until && {at: {[Op.lte]: parseInstant(filter.until, 'until')}},
+  )
   return page(ctx.db.models.AuditEvent, where, {...filter, sort: filter.sort ?? '-id'}, ['id'], auditView)
 }

@@ -14,7 +14,7 @@ import {actingFor, actorUserId, isAdmin, isVisible, propertyScope, requireActing
 import type {ServiceContext} from './context.js'
 import {parseStay, today} from './dates.js'
 import {formatCents, parseAmount, toCents} from './money.js'
-import {page, type Page, type PageInput} from './pagination.js'
+import {allOf, page, type Page, type PageInput} from './pagination.js'
 import {checkPolicy} from './policies.js'
 import {checkAddress, checkDescription, checkPricePerNight, checkPropertyName, ownerRefusal} from './rules/properties.js'
 import {containsAny} from './search.js'
@@ -104,32 +104,34 @@ export interface ListPropertiesInput extends PageInput {
   listed?: boolean
 }
 
+/** Properties free for the whole stay [availableFrom, availableTo): no live booking overlaps it. */
+function availableWhere(ctx: ServiceContext, input: ListPropertiesInput): WhereOptions | undefined {
+  if (input.availableFrom === undefined && input.availableTo === undefined) return undefined
+  if (input.availableFrom === undefined || input.availableTo === undefined) {
+    throw new ValidationError('give both --available-from and --available-to', {details: {field: 'availableTo'}})
+  }
+  const {startDate, endDate} = parseStay(input.availableFrom, input.availableTo)
+  const qi = ctx.db.sequelize.getQueryInterface()
+  const q = (value: string) => ctx.db.sequelize.escape(value)
+  // Uses the bookings (property_id, start_date, end_date) index: one probe per property.
+  return literal(
+    `NOT EXISTS (SELECT 1 FROM ${qi.quoteIdentifier('bookings')} b WHERE b.property_id = ${qi.quoteIdentifier('Property')}.id` +
+      ` AND b.start_date < ${q(endDate)} AND b.end_date > ${q(startDate)} AND b.status <> 'cancelled')`,
+  )
+}
+
 /** Searches properties: unlisted ones only for their host and admins. Open to anonymous callers. */
 export async function listProperties(ctx: ServiceContext, input: ListPropertiesInput = {}): Promise<Page<PropertyView>> {
-  const and: WhereOptions[] = []
-  const scope = propertyScope(ctx)
-  if (scope) and.push(scope)
-  if (input.owner !== undefined) and.push({ownerId: (await findUser(ctx, input.owner)).id})
-  if (input.minPrice !== undefined) and.push({pricePerNight: {[Op.gte]: formatCents(parseAmount(input.minPrice, 'min price'))}})
-  if (input.maxPrice !== undefined) and.push({pricePerNight: {[Op.lte]: formatCents(parseAmount(input.maxPrice, 'max price'))}})
-  if (input.listed !== undefined) and.push({isListed: input.listed})
-  if (input.search) and.push(containsAny(ctx.db.sequelize, ['name', 'address', 'description'], input.search))
-  if (input.availableFrom !== undefined || input.availableTo !== undefined) {
-    if (input.availableFrom === undefined || input.availableTo === undefined) {
-      throw new ValidationError('give both --available-from and --available-to', {details: {field: 'availableTo'}})
-    }
-    const {startDate, endDate} = parseStay(input.availableFrom, input.availableTo)
-    const qi = ctx.db.sequelize.getQueryInterface()
-    const q = (value: string) => ctx.db.sequelize.escape(value)
-    // Uses the bookings (property_id, start_date, end_date) index: one probe per property.
-    and.push(
-      literal(
-        `NOT EXISTS (SELECT 1 FROM ${qi.quoteIdentifier('bookings')} b WHERE b.property_id = ${qi.quoteIdentifier('Property')}.id` +
-          ` AND b.start_date < ${q(endDate)} AND b.end_date > ${q(startDate)} AND b.status <> 'cancelled')`,
-      ),
-    )
-  }
-  return page(ctx.db.models.Property, {[Op.and]: and}, input, ['name', 'pricePerNight', 'createdAt'], propertyView)
+  const where = allOf(
+    propertyScope(ctx),
+    input.owner !== undefined && {ownerId: (await findUser(ctx, input.owner)).id},
+    input.minPrice !== undefined && {pricePerNight: {[Op.gte]: formatCents(parseAmount(input.minPrice, 'min price'))}},
+    input.maxPrice !== undefined && {pricePerNight: {[Op.lte]: formatCents(parseAmount(input.maxPrice, 'max price'))}},
+    input.listed !== undefined && {isListed: input.listed},
+    input.search && containsAny(ctx.db.sequelize, ['name', 'address', 'description'], input.search),
+    availableWhere(ctx, input),
+  )
+  return page(ctx.db.models.Property, where, input, ['name', 'pricePerNight', 'createdAt'], propertyView)
 }
 
 export interface PropertyDetails extends PropertyView {

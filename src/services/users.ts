@@ -5,7 +5,7 @@
  * only admins and the user themself see the email. Admins administer users; a user may see
  * and update themself and set their own password (giving the current one).
  */
-import {Op, UniqueConstraintError, type Transaction, type WhereOptions} from 'sequelize'
+import {UniqueConstraintError, type Transaction} from 'sequelize'
 
 import type {User} from '../db/models.js'
 import {rowOf, type RowOf} from '../db/select.js'
@@ -14,7 +14,7 @@ import {audit, diff} from './audit.js'
 import {attemptPassword} from './login-attempts.js'
 import {canSeeEmail, isAdmin, requireAdmin, requireSelfOrAdmin, requireUser} from './authz.js'
 import type {ServiceContext} from './context.js'
-import {page, type Page, type PageInput} from './pagination.js'
+import {allOf, page, type Page, type PageInput} from './pagination.js'
 import {UNUSABLE_PASSWORD_HASH, hashPassword} from './passwords.js'
 import {checkEmail, checkName, checkUsername, loadUserKeys} from './rules/users.js'
 import {scrubPersonalData} from './erasure.js'
@@ -154,11 +154,12 @@ export interface ListUsersInput extends PageInput {
 
 export async function listUsers(ctx: ServiceContext, input: ListUsersInput = {}): Promise<Page<UserView>> {
   requireAdmin(ctx, 'list users')
-  const and: WhereOptions[] = []
-  if (input.active !== undefined) and.push({isActive: input.active})
-  if (input.admin !== undefined) and.push({isAdmin: input.admin})
-  if (input.search) and.push(containsAny(ctx.db.sequelize, ['username', 'email', 'firstName', 'lastName'], input.search))
-  return page(ctx.db.models.User, {[Op.and]: and}, input, ['username', 'email', 'createdAt'], (user) => userView(ctx, user))
+  const where = allOf(
+    input.active !== undefined && {isActive: input.active},
+    input.admin !== undefined && {isAdmin: input.admin},
+    input.search && containsAny(ctx.db.sequelize, ['username', 'email', 'firstName', 'lastName'], input.search),
+  )
+  return page(ctx.db.models.User, where, input, ['username', 'email', 'createdAt'], (user) => userView(ctx, user))
 }
 
 export interface UpdateUserInput {
