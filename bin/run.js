@@ -14,6 +14,8 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v' || argv[0]
 } else {
   // dist/ is the CLI bundled (scripts/build.mjs). Its compiled code is kept on disk between
   // runs: by Node 22.1+ itself (in os.tmpdir()), by dist's own code cache before.
+  // The bundle is minified: a stack trace (STAYCTL_DEBUG) names the sources through its source maps.
+  if (process.env.STAYCTL_DEBUG) process.setSourceMapsEnabled(true)
   const Module = require('node:module')
   if (Module.enableCompileCache) Module.enableCompileCache()
   else require('../dist/src/cli/compile-cache.js').enableCodeCache(path.join(root, 'dist'))

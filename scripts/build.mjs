@@ -19,6 +19,8 @@
  *   oclif plugins (loaded by oclif from node_modules) and drivers of dialects we do not use.
  * - moment-timezone comes without its zone data: Sequelize reads it only for a named time zone,
  *   and stayctl always gives it an offset (+00:00, src/db/connection.ts).
+ * - Minified, names of classes and functions kept; each file has a source map (without the
+ *   sources' text) that bin/run.js turns on under STAYCTL_DEBUG, so stack traces name the sources.
  *
  * The metafile (which sources are in which file) is written to dist/meta.json for the start-up
  * test; dist/package.json carries a hash of the bundle (stayctlBuild) that keys the code cache.
@@ -55,7 +57,8 @@ const EXTERNAL = [
   'snowflake-sdk',
 ]
 
-const DYNAMIC_IMPORT = '__stayctlImport'
+/** What `import` of a computed import() becomes: as long as the keyword, so that the source map stays exact. */
+const DYNAMIC_IMPORT = '__dImp'
 
 function sources(dir) {
   return fs
@@ -94,7 +97,7 @@ function computedImports(code, file) {
   return found
 }
 
-/** One ES module of the split bundle, as CommonJS (see the top of this file). */
+/** One ES module of the split bundle (with its source map inline), as CommonJS and its source map (see the top of this file). */
 async function toCommonJs(output) {
   let code = output.text
   const imports = computedImports(code, output.path)
@@ -102,20 +105,26 @@ async function toCommonJs(output) {
   const prelude = []
   if (imports.length > 0) {
     const helper = path.relative(path.dirname(output.path), path.join(dist, 'dynamic-import.js')).split(path.sep).join('/')
-    prelude.push(`const ${DYNAMIC_IMPORT} = require(${JSON.stringify(helper.startsWith('.') ? helper : `./${helper}`)});`)
+    prelude.push(`const ${DYNAMIC_IMPORT}=require(${JSON.stringify(helper.startsWith('.') ? helper : `./${helper}`)});`)
   }
-  if (code.includes('__importMetaUrl')) prelude.push("const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;")
-  const result = await esbuild.transform(`${prelude.join('\n')}\n${code}`, {
+  if (code.includes('__importMetaUrl')) prelude.push("const __importMetaUrl=require('node:url').pathToFileURL(__filename).href;")
+  const result = await esbuild.transform(code, {
     format: 'cjs',
     platform: 'node',
     target: 'node20',
     loader: 'js',
     // import() of a chunk or of an external package becomes require().
     supported: {'dynamic-import': false},
+    banner: prelude.join(''),
+    minify: true,
+    keepNames: true,
+    // Composed with the bundle's own map (inline in `code`): it points at the sources.
+    sourcemap: 'external',
+    sourcefile: path.basename(output.path),
     logLevel: 'warning',
   })
   if (result.warnings.length > 0) throw new Error(`build: esbuild warned on ${output.path}`)
-  return result.code
+  return {code: `${result.code}//# sourceMappingURL=${path.basename(output.path)}.map\n`, map: result.map}
 }
 
 const started = performance.now()
@@ -138,8 +147,12 @@ const result = await esbuild.build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // Names of classes and functions as written (the bundle renames clashing ones otherwise).
+  // Minified (less to read and keep in memory at every start), with the names of classes and
+  // functions as written; stack traces map back to the sources under STAYCTL_DEBUG (bin/run.js).
+  minify: true,
   keepNames: true,
+  sourcemap: 'inline',
+  sourcesContent: false,
   external: EXTERNAL,
   plugins: [momentWithoutZones],
   // import.meta.url of our code, in CommonJS: the URL of the file it ends up in (see toCommonJs).
@@ -153,9 +166,10 @@ if (result.warnings.length > 0) throw new Error('build: esbuild warned (see abov
 
 const hash = crypto.createHash('sha256')
 for (const output of result.outputFiles) {
-  const code = await toCommonJs(output)
+  const {code, map} = await toCommonJs(output)
   fs.mkdirSync(path.dirname(output.path), {recursive: true})
   fs.writeFileSync(output.path, code)
+  fs.writeFileSync(`${output.path}.map`, map)
   hash.update(path.relative(dist, output.path)).update('\0').update(code)
 }
 fs.writeFileSync(
@@ -166,5 +180,5 @@ fs.writeFileSync(
 fs.writeFileSync(path.join(dist, 'package.json'), `${JSON.stringify({type: 'commonjs', stayctlBuild: hash.digest('hex').slice(0, 16)}, null, 2)}\n`)
 fs.writeFileSync(path.join(dist, 'meta.json'), JSON.stringify(result.metafile))
 
-const bytes = result.outputFiles.reduce((sum, output) => sum + output.contents.length, 0)
+const bytes = result.outputFiles.reduce((sum, output) => sum + fs.statSync(output.path).size, 0)
 console.log(`build: ${result.outputFiles.length} files, ${(bytes / 1e6).toFixed(1)} MB in dist/ (${Math.round(performance.now() - started)} ms)`)
