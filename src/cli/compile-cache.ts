@@ -4,9 +4,9 @@
  * bundle is compiled with the code V8 kept from an earlier run, so a start-up reads oclif's,
  * Sequelize's and our own compiled code back instead of compiling it again. A file's cache is
  * written when the process exits, holding the functions that run compiled; it is keyed by the
- * build (dist/package.json's stayctlBuild, a hash of the bundle), Node's version and the
- * architecture, so a rebuild or another Node never reads a stale one. V8 itself refuses a cache
- * made under other flags: the file is then compiled as usual and its cache written anew.
+ * build (dist/package.json's stayctlBuild, a hash of the bundle), Node's version, the
+ * architecture and Node's options, so a rebuild or another Node never reads a stale one. V8
+ * itself refuses a cache it cannot use: the file is then compiled as usual, its cache written anew.
  *
  * The folder is os.tmpdir()/stayctl-compile-cache-<uid>, made private (0700), and used only when
  * it is ours and no one else may write to it: a cache is code that runs. Whatever fails (a
@@ -63,16 +63,21 @@ function privateBase(): string | undefined {
   return stat.isDirectory() && stat.uid === uid && (stat.mode & 0o022) === 0 ? base : undefined
 }
 
-/** This build's folder; made on first use, when the folders of this installation's earlier builds go. */
+/**
+ * This build's folder, one per set of Node options (V8 refuses a cache made under other flags:
+ * runs with and without them would otherwise rewrite each other's). Made on first use, when the
+ * folders of this installation's earlier builds go.
+ */
 function cacheDir(distDir: string, build: string): string | undefined {
   try {
     const base = privateBase()
     if (!base) return undefined
     const installation = shortHash(distDir)
-    const dir = path.join(base, `${installation}-${build}-${process.version}-${process.arch}`)
+    const options = shortHash(`${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}`)
+    const dir = path.join(base, `${installation}-${build}-${process.version}-${process.arch}-${options}`)
     if (fs.existsSync(dir)) return dir
     for (const entry of fs.readdirSync(base)) {
-      if (entry.startsWith(`${installation}-`)) fs.rmSync(path.join(base, entry), {recursive: true, force: true})
+      if (entry.startsWith(`${installation}-`) && !entry.startsWith(`${installation}-${build}-`)) fs.rmSync(path.join(base, entry), {recursive: true, force: true})
     }
     fs.mkdirSync(dir, {mode: 0o700})
     return dir

@@ -1,9 +1,10 @@
 /**
  * The code cache of the bundle (src/cli/compile-cache.ts) on Node before 22.1, where
  * module.enableCompileCache does not exist: a run keeps V8's compiled code in
- * TMPDIR/stayctl-compile-cache-<uid>/, the next reads it back and prints the same; a folder
- * others may write to, one that cannot be made, or NODE_DISABLE_COMPILE_CACHE leaves the cache
- * out, silently. Later Node versions use their own cache (bin/run.js), and skip these tests.
+ * TMPDIR/stayctl-compile-cache-<uid>/ (a folder for each set of Node options), the next reads
+ * it back and prints the same; a folder others may write to, one that cannot be made, or
+ * NODE_DISABLE_COMPILE_CACHE leaves the cache out, silently. Later Node versions use their own
+ * cache (bin/run.js), and skip these tests.
  */
 import fs from 'node:fs'
 import Module from 'node:module'
@@ -65,6 +66,16 @@ describe('code cache of the bundle (e2e)', function () {
     const second = await runCli(['--help'], {env})
     expect(second).to.deep.equal(first)
     expect(cached().get(name)!.toString()).not.to.equal('not a code cache')
+  })
+
+  it('keeps a cache per set of Node options, so that runs with other V8 flags do not rewrite it', async () => {
+    const plain = isolatedEnv({TMPDIR: tmp})
+    await runCli(['--help'], {env: plain})
+    const files = cached()
+    const flagged = await runCli(['--help'], {env: {...plain, NODE_OPTIONS: '--max-semi-space-size=32'}})
+    expect(flagged.code, flagged.stderr).to.equal(0)
+    expect(fs.readdirSync(base())).to.have.length(2)
+    for (const [name, contents] of files) expect(cached().get(name), name).to.deep.equal(contents)
   })
 
   it('writes nothing under NODE_DISABLE_COMPILE_CACHE', async () => {
