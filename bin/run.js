@@ -14,11 +14,13 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v' || argv[0]
 } else {
   // dist/ is the CLI bundled (scripts/build.mjs). Its compiled code is kept on disk between
   // runs: by Node 22.1+ itself (in os.tmpdir()), by dist's own code cache before.
-  // The bundle is minified: a stack trace (STAYCTL_DEBUG) names the sources through its source maps.
-  if (process.env.STAYCTL_DEBUG) process.setSourceMapsEnabled(true)
+  // The bundle is minified: a stack trace (STAYCTL_DEBUG) names the sources through its source
+  // maps, which code compiled by dist's own code cache would not have: debug runs go without it.
+  const debug = Boolean(process.env.STAYCTL_DEBUG)
+  if (debug) process.setSourceMapsEnabled(true)
   const Module = require('node:module')
   if (Module.enableCompileCache) Module.enableCompileCache()
-  else require('../dist/src/cli/compile-cache.js').enableCodeCache(path.join(root, 'dist'))
+  else if (!debug) require('../dist/src/cli/compile-cache.js').enableCodeCache(path.join(root, 'dist'))
   // oclif is given the package root: from bin/ it would take bin/package.json for stayctl's.
   require('../dist/src/cli/run.js').run(root)
 }

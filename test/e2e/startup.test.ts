@@ -145,6 +145,20 @@ describe('startup (e2e)', () => {
     })
   }
 
+  it('under STAYCTL_DEBUG, the stack trace of an unexpected error names the TypeScript sources (the bundle is minified)', async () => {
+    const env = isolatedEnv({STAYCTL_DEBUG: '1'})
+    const file = path.join(env.HOME!, 'taken.sqlite')
+    // A users table that the first migration cannot create: db migrate fails, exit 1.
+    const {default: sqlite3} = await import('sqlite3')
+    await new Promise<void>((resolve, reject) => {
+      const db = new sqlite3.Database(file)
+      db.exec('CREATE TABLE users (id INTEGER PRIMARY KEY)', (error) => db.close(() => (error ? reject(error) : resolve())))
+    })
+    const result = await runCli(['db', 'migrate', '--database-url', `sqlite:${file}`], {env})
+    expect(result.code, result.stderr).to.equal(1)
+    expect(result.stderr).to.match(/^\s+at .*src\/[\w/.-]+\.ts:\d+:\d+\)?$/m)
+  })
+
   describe('the manifest', () => {
     const manifestPath = path.join(root, 'oclif.manifest.json')
 
