@@ -10,7 +10,7 @@
 import {Chalk} from 'chalk'
 import Table from 'cli-table3'
 
-import {neutraliseCell} from '../services/csv-cells.js'
+import {neutraliseCell} from '../services/formats/cells.js'
 import {colorEnabled, withoutControls} from './terminal.js'
 
 export {colorEnabled, terminalText} from './terminal.js'
@@ -53,7 +53,7 @@ export function table<Row>(rows: Row[], columns: Column<Row>[]): string {
 
 /**
  * RFC 4180 CSV: fields with commas, quotes or newlines are quoted, quotes doubled; a cell a
- * spreadsheet would run as a formula (= + - @ tab CR first) starts with a `'` (csv-cells.ts).
+ * spreadsheet would run as a formula (= + - @ tab CR first) starts with a `'` (services/formats/cells.ts).
  */
 export function csv<Row>(rows: Row[], columns: Column<Row>[]): string {
   const field = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value)

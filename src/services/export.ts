@@ -7,11 +7,10 @@
  * an export imports again unchanged into an empty database. Timestamps are written to the
  * second, which both databases keep exactly. Password hashes are left out unless asked for.
  * In CSV, a cell a spreadsheet would run as a formula starts with a `'` that import removes
- * (csv-cells.ts); JSON and NDJSON hold the values as they are.
+ * (formats/cells.ts); JSON and NDJSON hold the values as they are.
  */
 import {once} from 'node:events'
 import fs from 'node:fs'
-import path from 'node:path'
 import type {Writable} from 'node:stream'
 
 import {QueryTypes, Transaction} from 'sequelize'
@@ -19,13 +18,13 @@ import {QueryTypes, Transaction} from 'sequelize'
 import {UsageError, ValidationError} from '../errors.js'
 import {requireAdmin} from './authz.js'
 import type {ServiceContext} from './context.js'
-import {neutraliseCell} from './csv-cells.js'
 import {parseDate} from './dates.js'
+import {neutraliseCell} from './formats/cells.js'
+import {fileFormatOf, type FileFormat} from './formats/format.js'
 import {IMPORT_ENTITIES, type ImportEntity} from './import/types.js'
 import {formatCents, parseAmount, toCents} from './money.js'
 
 export const EXPORT_ENTITIES = IMPORT_ENTITIES
-export type ExportFormat = 'csv' | 'json' | 'ndjson'
 
 type ColumnType = 'text' | 'bool' | 'int' | 'money' | 'date' | 'timestamp'
 
@@ -122,7 +121,7 @@ export interface ExportInput {
 
 export interface ExportSummary {
   entity: ImportEntity
-  format: ExportFormat
+  format: FileFormat
   output: string | null
   rows: number
   passwordHashes: boolean
@@ -209,23 +208,15 @@ function parseWhere(pairs: string[], columns: Column[]): {sql: string; values: V
   return {sql: clauses.map((c) => ` AND ${c}`).join(''), values}
 }
 
-/** A CSV field: formula-leading cells quoted for spreadsheets (csv-cells.ts, undone by import), then RFC 4180. */
+/** A CSV field: formula-leading cells quoted for spreadsheets (formats/cells.ts, undone by import), then RFC 4180. */
 function csvField(value: Value): string {
   if (value === null) return ''
   const text = neutraliseCell(String(value))
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
 }
 
-export function exportFormatOf(output: string | undefined, explicit?: string): ExportFormat {
-  if (explicit) {
-    if (!['csv', 'json', 'ndjson'].includes(explicit)) throw new UsageError(`unknown format "${explicit}": use csv, json or ndjson`)
-    return explicit as ExportFormat
-  }
-  const ext = output ? path.extname(output).toLowerCase() : ''
-  if (ext === '.json') return 'json'
-  if (ext === '.ndjson' || ext === '.jsonl') return 'ndjson'
-  return 'csv'
-}
+/** The format --format names, else the output file's extension says; CSV otherwise. */
+const exportFormatOf = (output: string | undefined, explicit?: string): FileFormat => fileFormatOf(output, explicit, {invalid: UsageError, otherwise: 'csv'})
 
 /** What an export reads: the entity, its columns (with the hashes when asked) and the filters. */
 interface ExportPlan {
@@ -282,7 +273,7 @@ async function readRows(ctx: ServiceContext, plan: ExportPlan, after: number, li
  * (values in column order), then `footer()`. Local and remote exports both write through it,
  * so they write the same bytes.
  */
-export function exportFormatter(format: ExportFormat, columns: string[]) {
+export function exportFormatter(format: FileFormat, columns: string[]) {
   let count = 0
   return {
     header: () => (format === 'csv' ? columns.join(',') + '\r\n' : format === 'json' ? '[' : ''),
