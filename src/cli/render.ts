@@ -10,7 +10,7 @@
 import {Chalk} from 'chalk'
 import Table from 'cli-table3'
 
-import {neutraliseCell} from '../services/formats/cells.js'
+import {csvLine} from '../services/formats/writer.js'
 import {colorEnabled, withoutControls} from './terminal.js'
 
 export {colorEnabled, terminalText} from './terminal.js'
@@ -56,9 +56,8 @@ export function table<Row>(rows: Row[], columns: Column<Row>[]): string {
  * spreadsheet would run as a formula (= + - @ tab CR first) starts with a `'` (services/formats/cells.ts).
  */
 export function csv<Row>(rows: Row[], columns: Column<Row>[]): string {
-  const field = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value)
-  const lines = [columns.map((c) => field(c.header)).join(',')]
-  for (const row of rows) lines.push(columns.map((c) => field(neutraliseCell(cell(c.get(row))))).join(','))
+  const lines = [csvLine(columns.map((c) => c.header))]
+  for (const row of rows) lines.push(csvLine(columns.map((c) => c.get(row)), true))
   return lines.join('\r\n') + '\r\n'
 }
 
