@@ -27,6 +27,7 @@ import {formatCents, parseAmount, toCents} from './money.js'
 import {allOf, page, type Page, type PageInput} from './pagination.js'
 import {loadLedger, remainingOf, type Ledger} from './rules/ledger.js'
 import {findByRef} from './find.js'
+import {resolvePayments} from './refs/payments.js'
 import {optionalText} from './text.js'
 import {inTransaction} from './transaction.js'
 import {testPause} from '../test-pause.js'
@@ -61,9 +62,9 @@ export function paymentView(payment: RowOf<Payment>): PaymentView {
   }
 }
 
-/** A payment by id or transaction id. */
+/** A payment by id or transaction id (exactly: refs/resolver.ts). */
 export async function findPayment(ctx: ServiceContext, ref: string | number, transaction?: Transaction): Promise<Payment> {
-  return findByRef(ctx.db.models.Payment, ref, 'transactionId', 'payment', 'payments', transaction)
+  return findByRef(ctx, resolvePayments, ctx.db.models.Payment, ref, 'payment', 'payments', transaction)
 }
 
 /** A payment's amount in cents: positive, at most two decimals. */
