@@ -215,7 +215,7 @@ function payments({read, write, list}: Calls): Backend['payments'] {
   return {
     record: async (input) =>
       write<PaymentView>(D.recordPayment, {
-        input: inputOf(input, {bookingId: integerish, amount: String, transactionId: true, status: true, paymentDate: true}),
+        input: inputOf(input, {booking: optionalRef, bookingId: (id) => (id === undefined ? undefined : integerish(id)), amount: String, transactionId: true, status: true, paymentDate: true}),
       }),
     list: async (input = {}) => list(LISTS.payments, {bookingId: input.bookingId, kind: input.kind, status: input.status}, input),
     async show(paymentRef) {

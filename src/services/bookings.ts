@@ -25,6 +25,7 @@ import {findProperty} from './properties.js'
 import {checkBookingStatus, checkExternalRef, guestRefusal, listingRefusal, pastRefusal, stayTotal} from './rules/bookings.js'
 import {loadCalendars, overlapReason} from './rules/calendar.js'
 import {findByRef} from './find.js'
+import {resolveBookings} from './refs/bookings.js'
 import {inTransaction, lockRow} from './transaction.js'
 import {testPause} from '../test-pause.js'
 import {findUser} from './users.js'
@@ -59,9 +60,9 @@ export function bookingView(booking: RowOf<Booking>): BookingView {
   }
 }
 
-/** A booking by id or external reference. */
+/** A booking by id or external reference (exactly: refs/resolver.ts). */
 export async function findBooking(ctx: ServiceContext, ref: string | number, transaction?: Transaction): Promise<Booking> {
-  return findByRef(ctx.db.models.Booking, ref, 'externalRef', 'booking', 'bookings', transaction)
+  return findByRef(ctx, resolveBookings, ctx.db.models.Booking, ref, 'booking', 'bookings', transaction)
 }
 
 export interface CreateBookingInput {

@@ -26,7 +26,10 @@ import {parseInstant} from './dates.js'
 import {formatCents, parseAmount, toCents} from './money.js'
 import {allOf, page, type Page, type PageInput} from './pagination.js'
 import {loadLedger, remainingOf, type Ledger} from './rules/ledger.js'
-import {findByRef} from './find.js'
+import {findByRef, notFound} from './find.js'
+import {resolveBookings} from './refs/bookings.js'
+import {resolvePayments} from './refs/payments.js'
+import {resolveOne} from './refs/resolver.js'
 import {optionalText} from './text.js'
 import {inTransaction} from './transaction.js'
 import {testPause} from '../test-pause.js'
@@ -61,9 +64,9 @@ export function paymentView(payment: RowOf<Payment>): PaymentView {
   }
 }
 
-/** A payment by id or transaction id. */
+/** A payment by id or transaction id (exactly: refs/resolver.ts). */
 export async function findPayment(ctx: ServiceContext, ref: string | number, transaction?: Transaction): Promise<Payment> {
-  return findByRef(ctx.db.models.Payment, ref, 'transactionId', 'payment', 'payments', transaction)
+  return findByRef(ctx, resolvePayments, ctx.db.models.Payment, ref, 'payment', 'payments', transaction)
 }
 
 /** A payment's amount in cents: positive, at most two decimals. */
@@ -103,7 +106,10 @@ export function checkIdempotencyKey(value: string | null | undefined): string | 
 }
 
 export interface RecordChargeInput {
-  bookingId: number
+  /** The booking: its id or external reference (as `bookings confirm` takes it). */
+  booking?: string | number
+  /** The booking by id: `booking` as callers from before it give it (GraphQL: bookingId). Give one of the two. */
+  bookingId?: number
   amount: string
   transactionId: string
   /** Default: completed. */
@@ -111,18 +117,29 @@ export interface RecordChargeInput {
   paymentDate?: string
 }
 
+/** The booking a charge names: `booking` or `bookingId`, one of them. */
+function chargedBooking(input: RecordChargeInput): string | number {
+  const ref = input.booking ?? input.bookingId
+  if (ref === undefined || (input.booking !== undefined && input.bookingId !== undefined)) {
+    throw new ValidationError('give the booking (its id or external reference) once: booking or bookingId', {details: {field: 'booking'}})
+  }
+  return ref
+}
+
 /** Records a charge for a booking. Charges never exceed the booking's total price. */
 export async function recordCharge(ctx: ServiceContext, input: RecordChargeInput): Promise<PaymentView> {
   requireAdmin(ctx, 'record charges')
+  const bookingRef = chargedBooking(input)
   const cents = checkPaymentAmount(input.amount)
   const transactionId = checkTransactionId(input.transactionId)
   const status = checkChargeStatus(input.status ?? 'completed')
   const paymentDate = checkPaymentDate(input.paymentDate)
   return inTransaction(ctx, async (transaction) => {
     const {Payment} = ctx.db.models
-    const ledger = await loadLedger(ctx, transaction, {bookings: [input.bookingId]})
-    const booking = ledger.booking(input.bookingId)
-    if (!booking) throw new NotFoundError(`no booking ${input.bookingId}`)
+    const named = await resolveOne(resolveBookings, ctx, transaction, bookingRef)
+    const ledger = await loadLedger(ctx, transaction, {bookings: named ? [named.id] : []})
+    const booking = named && ledger.booking(named.id)
+    if (!booking) throw notFound(bookingRef, 'booking', 'bookings')
     const closed = ledger.closed(booking)
     if (closed) throw new ConflictError(closed.reason)
     const existing = await Payment.findOne({where: {transactionId}, transaction})

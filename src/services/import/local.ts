@@ -27,7 +27,7 @@ import {inTransaction, transactionOptions} from '../transaction.js'
 import {dropCheckpoint, fileKey, readCheckpoint, writeCheckpoint} from './checkpoint.js'
 import type {FieldMapper} from './fields.js'
 import {FIRST_BATCH, yieldToEventLoop, type BatchLimits, type Checkpoint, type ImportInput, type ImportPlan, type Prepared, type Rejection, type Sink, type Written} from './pipeline.js'
-import {RefCache} from './refs.js'
+import {RefCache} from '../refs/resolver.js'
 import {RowError, type EntityImporter, type ParsedRow, type WriteOptions} from './types.js'
 
 /** A batch also closes at this much input, so wide rows keep batches (and memory) small. */
