@@ -7,7 +7,7 @@
  * Guests book for themselves and see and cancel their own bookings (policy refund); hosts see,
  * confirm and cancel the bookings on their properties (full refund); admins do anything.
  */
-import {Op, UniqueConstraintError, type Transaction} from 'sequelize'
+import {Op, type Transaction} from 'sequelize'
 
 import type {Booking} from '../db/models.js'
 import {rowOf, type RowOf} from '../db/select.js'
@@ -26,7 +26,7 @@ import {checkBookingStatus, checkExternalRef, guestRefusal, listingRefusal, past
 import {loadCalendars, overlapReason} from './rules/calendar.js'
 import {findByRef} from './find.js'
 import {resolveBookings} from './refs/bookings.js'
-import {inTransaction, lockRow} from './transaction.js'
+import {conflictIfTaken, inTransaction, lockRow} from './transaction.js'
 import {testPause} from '../test-pause.js'
 import {findUser} from './users.js'
 
@@ -108,10 +108,7 @@ export async function createBooking(ctx: ServiceContext, input: CreateBookingInp
     const booking = await ctx.db.models.Booking.create(
       {propertyId: property.id, guestId: guest.id, startDate, endDate, status: 'pending', totalPrice, externalRef},
       {transaction},
-    ).catch((error: unknown) => {
-      if (error instanceof UniqueConstraintError) throw new ConflictError(`external reference "${externalRef}" is already used`, {cause: error})
-      throw error
-    })
+    ).catch(conflictIfTaken(`external reference "${externalRef}" is already used`))
     await audit(ctx, transaction, {
       action: 'booking.create',
       entity: 'booking',

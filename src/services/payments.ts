@@ -31,7 +31,7 @@ import {resolveBookings} from './refs/bookings.js'
 import {resolvePayments} from './refs/payments.js'
 import {resolveOne} from './refs/resolver.js'
 import {optionalText} from './text.js'
-import {inTransaction} from './transaction.js'
+import {conflictIfTaken, inTransaction} from './transaction.js'
 import {testPause} from '../test-pause.js'
 
 export interface PaymentView {
@@ -117,8 +117,8 @@ export interface RecordChargeInput {
   paymentDate?: string
 }
 
-/** The booking a charge names: `booking` or `bookingId`, one of them. */
-function chargedBooking(input: RecordChargeInput): string | number {
+/** The booking a charge (or a list of payments) names: `booking` or `bookingId`, one of them. */
+function chargedBooking(input: Pick<RecordChargeInput, 'booking' | 'bookingId'>): string | number {
   const ref = input.booking ?? input.bookingId
   if (ref === undefined || (input.booking !== undefined && input.bookingId !== undefined)) {
     throw new ValidationError('give the booking (its id or external reference) once: booking or bookingId', {details: {field: 'booking'}})
@@ -155,10 +155,7 @@ export async function recordCharge(ctx: ServiceContext, input: RecordChargeInput
     const payment = await Payment.create(
       {bookingId: booking.id, amount: formatCents(cents), paymentDate, status, transactionId, kind: 'charge', refundOfId: null, reason: null, idempotencyKey: null},
       {transaction},
-    ).catch((error: unknown) => {
-      if (error instanceof UniqueConstraintError) throw new ConflictError(`transaction id "${transactionId}" is already recorded`, {cause: error})
-      throw error
-    })
+    ).catch(conflictIfTaken(`transaction id "${transactionId}" is already recorded`))
     await audit(ctx, transaction, {
       action: 'payment.record',
       entity: 'payment',
@@ -335,16 +332,26 @@ export async function showPayment(ctx: ServiceContext, ref: string | number): Pr
 }
 
 export interface ListPaymentsInput extends PageInput {
+  /** The booking: its id or external reference (as `bookings confirm` takes it). */
+  booking?: string | number
+  /** The booking by id: `booking` as callers from before it give it (GraphQL: bookingId). Give one of the two. */
   bookingId?: number
   kind?: PaymentKind
   status?: PaymentStatus
+}
+
+/** The id of the booking `ref` names (its id or external reference), or a NotFoundError. */
+async function bookingIdOf(ctx: ServiceContext, ref: string | number): Promise<number> {
+  const named = await resolveOne(resolveBookings, ctx, undefined, ref)
+  if (!named) throw notFound(ref, 'booking', 'bookings')
+  return named.id
 }
 
 /** Payments, filtered: a user sees those of their own bookings and of the bookings on their properties. */
 export async function listPayments(ctx: ServiceContext, input: ListPaymentsInput = {}): Promise<Page<PaymentView>> {
   const where = allOf(
     paymentScope(ctx, 'list payments'),
-    input.bookingId !== undefined && {bookingId: input.bookingId},
+    (input.booking ?? input.bookingId) !== undefined && {bookingId: await bookingIdOf(ctx, chargedBooking(input))},
     input.kind && {kind: input.kind},
     input.status && {status: input.status},
   )

@@ -215,6 +215,8 @@ const CASES: Case[] = [
   {name: 'payments.record: bad amount', expect: 'VALIDATION', run: (b, s) => b.payments.record({bookingId: s.ids.bookings.confirmedFuture, amount: '1.234', transactionId: 'txn_x'})},
   {name: 'payments.list', expect: 'ok', run: (b) => b.payments.list()},
   {name: 'payments.list: filters', expect: 'ok', run: (b, s) => b.payments.list({bookingId: s.ids.bookings.confirmedFuture, kind: 'charge', status: 'completed', sort: '-paymentDate'})},
+  {name: 'payments.list by external reference', expect: 'ok', setup: (ctx, ids) => externalRef(ctx, ids), run: (b) => b.payments.list({booking: 'ext-001'})},
+  {name: 'payments.list: unknown booking', expect: 'NOT_FOUND', run: (b) => b.payments.list({booking: 'ext-404'})},
   {name: 'payments.show: a charge with refunds', expect: 'ok', setup: (ctx) => refundTwice(ctx), run: (b) => b.payments.show('txn_charge100')},
   {name: 'payments.show: a refund', expect: 'ok', setup: (ctx) => refundTwice(ctx), run: async (b, s) => b.payments.show((s.setup as {refundId: number}).refundId)},
   {name: 'payments.show: unknown', expect: 'NOT_FOUND', run: (b) => b.payments.show('txn_none')},

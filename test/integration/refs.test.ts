@@ -15,7 +15,7 @@ import {NotFoundError, ValidationError} from '../../src/errors.js'
 import {confirmBooking, createBooking, listBookings} from '../../src/services/bookings.js'
 import type {ServiceContext} from '../../src/services/context.js'
 import {importFile, type Rejection} from '../../src/services/import/index.js'
-import {recordCharge, showPayment} from '../../src/services/payments.js'
+import {listPayments, recordCharge, showPayment} from '../../src/services/payments.js'
 import {createProperty, listProperties, showProperty, updateProperty} from '../../src/services/properties.js'
 import {createUser, showUser} from '../../src/services/users.js'
 import {hut, otherHost} from '../support/actors.js'
@@ -121,6 +121,20 @@ describe('references: one way to name a row, for 1 row and for N (integration)',
       const both = {booking: 'ext-404', bookingId: s.ids.bookings.confirmedFuture, amount: '1.00', transactionId: 'txn_x'}
       await expectRefused(s.db, () => recordCharge(s.ctx, both), ValidationError, /booking or bookingId/)
       await expectRefused(s.db, () => recordCharge(s.ctx, {amount: '1.00', transactionId: 'txn_x'}), ValidationError, /booking or bookingId/)
+    })
+  })
+
+  describe('payments list', () => {
+    it('takes the booking by external reference, as by id, and refuses an unknown one', async () => {
+      const booking = await createBooking(s.ctx, {property: properties.flat.name, guest, startDate: day(40), endDate: day(43), externalRef: 'ext-002'})
+      await recordCharge(s.ctx, {booking: 'ext-002', amount: '10.00', transactionId: 'txn_list_1'})
+      const byRef = await listPayments(s.ctx, {booking: 'ext-002'})
+      const byId = await listPayments(s.ctx, {booking: booking.id})
+      expect(byRef.items.map((p) => p.transactionId)).to.deep.equal(['txn_list_1'])
+      expect(byId.items).to.deep.equal(byRef.items)
+      expect((await listPayments(s.ctx, {bookingId: booking.id})).items).to.deep.equal(byRef.items)
+      const error = await expectRefused(s.db, () => listPayments(s.ctx, {booking: 'ext-404'}), NotFoundError)
+      expect(error.message).to.equal('no booking "ext-404"')
     })
   })
 
