@@ -2,8 +2,10 @@
  * The error file of an import: one line per rejected row with its line number, the field
  * to blame and the reason, plus the row as read, so it can be fixed and imported again.
  * CSV (RFC 4180) by default; NDJSON when the file name ends in .ndjson or .jsonl. Written by
- * the record writer of export (formats/writer.ts), without export's formula quoting: the row
- * is kept as it was read.
+ * the record writer of export (formats/writer.ts), with export's formula quoting (formats/
+ * cells.ts): an error file is opened in spreadsheets, and a rejected row that starts with `=`
+ * must not run there. The quote is the one `import` takes off again, so a row copied back
+ * into a CSV file imports as it was read.
  */
 import fs from 'node:fs'
 
@@ -27,7 +29,7 @@ function rowText(raw: unknown): string {
 
 export function openRejectionsFile(file: string): RejectionsFile {
   const ndjson = /\.(ndjson|jsonl)$/i.test(file)
-  const records = recordWriter(ndjson ? 'ndjson' : 'csv', ['line', 'field', 'reason', 'row'])
+  const records = recordWriter(ndjson ? 'ndjson' : 'csv', ['line', 'field', 'reason', 'row'], {neutralise: !ndjson})
   const out = fs.createWriteStream(file, {encoding: 'utf8'})
   if (!ndjson) out.write(records.header())
   let closed: Promise<void> | undefined
