@@ -129,6 +129,16 @@ export default {
       to: {path: ['^src/graphql/', '^src/cli/', '^src/remote/', '^src/backend\\.ts$', '^commands/', OCLIF, GRAPHQL_PACKAGES]},
     },
 
+    {
+      name: 'formats-not-up',
+      severity: 'error',
+      comment:
+        'src/services/formats reads and writes the file formats (CSV, JSON, NDJSON) for import, export, `list --csv` and the remote client: ' +
+        'it imports only itself and src/errors.ts, never another service, the database or its packages.',
+      from: {path: '^src/services/formats/'},
+      to: {path: [LOCAL, DATABASE_PACKAGES], pathNot: ['^src/services/formats/', '^src/errors\\.ts$']},
+    },
+
     // src/db: connections, models, migration runners, locks.
     {
       name: 'db-not-up',

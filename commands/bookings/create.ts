@@ -7,7 +7,7 @@ export default class BookingsCreate extends BaseCommand<typeof BookingsCreate> {
   static override summary = 'Book a stay'
   static override description = `Creates a pending booking of a property for a guest from check-in (--from) to check-out (--to, exclusive). The total is nights × the property's price now. Refused when the dates overlap another booking that is not cancelled (the message names it), when the guest owns the property or is inactive, or when the property is unlisted. Safe under concurrency: of many simultaneous requests for overlapping dates exactly one succeeds.
 
-Exit codes: 0, 3 invalid dates, 4 no such property or guest, 5 overlap or not allowed.`
+Exit codes: 0, 3 invalid dates or a property name several hosts use, 4 no such property or guest, 5 overlap or not allowed.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --property 12 --guest alice --from 2026-12-20 --to 2026-12-27',
@@ -15,7 +15,7 @@ Exit codes: 0, 3 invalid dates, 4 no such property or guest, 5 overlap or not al
   ]
 
   static override flags = {
-    property: Flags.string({description: 'Property id or name', required: true}),
+    property: Flags.string({description: 'Property id or exact name (a name several hosts use: its id)', required: true}),
     guest: Flags.string({description: 'Guest: user id, username or email', required: true}),
     from: Flags.string({description: 'Check-in date, YYYY-MM-DD', required: true}),
     to: Flags.string({description: 'Check-out date, YYYY-MM-DD (exclusive)', required: true}),

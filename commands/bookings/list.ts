@@ -12,7 +12,7 @@ export default class BookingsList extends BaseCommand<typeof BookingsList> {
   static override summary = 'List bookings'
   static override description = `Lists bookings by property, guest, status, and stays overlapping a date range. Sort by id, startDate or createdAt.
 
-Exit codes: 0, 3 bad filter, 4 no such property or guest.`
+Exit codes: 0, 3 bad filter or a property name several hosts use, 4 no such property or guest.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --property 12',
@@ -22,7 +22,7 @@ Exit codes: 0, 3 bad filter, 4 no such property or guest.`
 
   static override flags = {
     ...flags.list,
-    property: Flags.string({description: 'Property id or name'}),
+    property: Flags.string({description: 'Property id or exact name (a name several hosts use: its id)'}),
     guest: Flags.string({description: 'Guest: user id, username or email'}),
     status: Flags.string({description: 'Status', options: [...BOOKING_STATUSES]}),
     from: Flags.string({description: 'Stays overlapping from this date (YYYY-MM-DD)'}),

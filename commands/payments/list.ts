@@ -14,11 +14,11 @@ export default class PaymentsList extends BaseCommand<typeof PaymentsList> {
 
 Exit codes: 0, 3 bad filter.`
 
-  static override examples = ['<%= config.bin %> <%= command.id %> --booking 42', '<%= config.bin %> <%= command.id %> --kind refund --sort -paymentDate --csv']
+  static override examples = ['<%= config.bin %> <%= command.id %> --booking 42', '<%= config.bin %> <%= command.id %> --booking ext-001', '<%= config.bin %> <%= command.id %> --kind refund --sort -paymentDate --csv']
 
   static override flags = {
     ...flags.list,
-    booking: Flags.integer({description: 'Booking id'}),
+    booking: Flags.string({description: 'Booking: its id or external reference'}),
     kind: Flags.string({description: 'Kind', options: [...PAYMENT_KINDS]}),
     status: Flags.string({description: 'Status', options: [...PAYMENT_STATUSES]}),
   }
@@ -26,7 +26,7 @@ Exit codes: 0, 3 bad filter.`
   async run(): Promise<Page<PaymentView>> {
     const f = this.flags
     const result = await (await this.backend()).payments.list({
-      bookingId: f.booking,
+      booking: f.booking,
       kind: f.kind as PaymentView['kind'] | undefined,
       status: f.status as PaymentView['status'] | undefined,
       sort: f.sort,

@@ -12,10 +12,11 @@ Exit codes: 0, 3 invalid amount, 4 no such booking, 5 duplicate transaction id, 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --booking 42 --amount 840.00 --transaction-id ch_3PQx2',
     '<%= config.bin %> <%= command.id %> --booking 42 --amount 100 --transaction-id ch_9 --status pending --json',
+    '<%= config.bin %> <%= command.id %> --booking ext-001 --amount 60 --transaction-id ch_10',
   ]
 
   static override flags = {
-    booking: Flags.integer({description: 'Booking id', required: true}),
+    booking: Flags.string({description: 'Booking id or external reference', required: true}),
     amount: Flags.string({description: 'Amount, e.g. 840.00', required: true}),
     'transaction-id': Flags.string({description: 'Unique transaction id from the payment provider', required: true}),
     status: Flags.string({description: 'Status', options: ['completed', 'pending', 'failed'], default: 'completed'}),
@@ -25,7 +26,7 @@ Exit codes: 0, 3 invalid amount, 4 no such booking, 5 duplicate transaction id, 
   async run(): Promise<PaymentView> {
     const f = this.flags
     const payment = await (await this.backend()).payments.record({
-      bookingId: f.booking,
+      booking: f.booking,
       amount: f.amount,
       transactionId: f['transaction-id'],
       status: f.status as 'completed' | 'pending' | 'failed',

@@ -9,11 +9,11 @@ export default class PropertiesDelete extends BaseCommand<typeof PropertiesDelet
   static override summary = 'Delete a property that never had bookings'
   static override description = `Deletes a property and its reviews. Refused while it has bookings (of any status): unlist it instead with \`properties update ID --unlist\`. Asks for confirmation on a terminal.
 
-Exit codes: 0, 2 not confirmed off a terminal, 4 no such property, 5 it has bookings.`
+Exit codes: 0, 2 not confirmed off a terminal, 3 a name several hosts use, 4 no such property, 5 it has bookings.`
 
   static override examples = ['<%= config.bin %> <%= command.id %> 12', '<%= config.bin %> <%= command.id %> 12 --yes --json']
 
-  static override args = {property: Args.string({description: 'Property id or name', required: true})}
+  static override args = {property: Args.string({description: 'Property id or exact name (a name several hosts use: its id)', required: true})}
   static override flags = {force: flags.force}
 
   async run(): Promise<{id: number; deleted: true} | {cancelled: true}> {

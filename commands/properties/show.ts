@@ -9,11 +9,11 @@ export default class PropertiesShow extends BaseCommand<typeof PropertiesShow> {
   static override summary = 'Show a property with its upcoming bookings and rating'
   static override description = `Shows a property (by id or exact name), its owner, average rating and its next 10 bookings that are not cancelled.
 
-Exit codes: 0, 4 no such property.`
+Exit codes: 0, 3 a name several hosts use, 4 no such property.`
 
   static override examples = ['<%= config.bin %> <%= command.id %> 12', '<%= config.bin %> <%= command.id %> "Sea view loft" --json']
 
-  static override args = {property: Args.string({description: 'Property id or name', required: true})}
+  static override args = {property: Args.string({description: 'Property id or exact name (a name several hosts use: its id)', required: true})}
 
   async run(): Promise<PropertyDetails> {
     const p = await (await this.backend()).properties.show(this.args.property)

@@ -10,7 +10,7 @@ export default class PropertiesUpdate extends BaseCommand<typeof PropertiesUpdat
   static override summary = 'Change a property, or unlist it'
   static override description = `Updates the given fields of a property. --unlist hides it from new bookings (existing ones stay); --list shows it again. A new price applies to new bookings only.
 
-Exit codes: 0, 2 nothing to change, 3 invalid value, 4 no such property.`
+Exit codes: 0, 2 nothing to change, 3 invalid value or a name several hosts use, 4 no such property.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> 12 --price 135',
@@ -18,7 +18,7 @@ Exit codes: 0, 2 nothing to change, 3 invalid value, 4 no such property.`
     '<%= config.bin %> <%= command.id %> 12 --policy strict --name "Sea view loft (renovated)"',
   ]
 
-  static override args = {property: Args.string({description: 'Property id or name', required: true})}
+  static override args = {property: Args.string({description: 'Property id or exact name (a name several hosts use: its id)', required: true})}
 
   static override flags = {
     name: Flags.string({description: 'New name'}),

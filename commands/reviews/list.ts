@@ -11,13 +11,13 @@ export default class ReviewsList extends BaseCommand<typeof ReviewsList> {
   static override summary = 'List reviews'
   static override description = `Lists reviews by property, reviewer and minimum rating. Sort by id, rating or createdAt.
 
-Exit codes: 0, 3 bad filter, 4 no such property or reviewer.`
+Exit codes: 0, 3 bad filter or a property name several hosts use, 4 no such property or reviewer.`
 
   static override examples = ['<%= config.bin %> <%= command.id %> --property 12', '<%= config.bin %> <%= command.id %> --reviewer alice --min-rating 4 --json']
 
   static override flags = {
     ...flags.list,
-    property: Flags.string({description: 'Property id or name'}),
+    property: Flags.string({description: 'Property id or exact name (a name several hosts use: its id)'}),
     reviewer: Flags.string({description: 'Reviewer: user id, username or email'}),
     'min-rating': Flags.integer({description: 'Lowest rating', min: 1, max: 5}),
   }

@@ -10,7 +10,7 @@
 import {Chalk} from 'chalk'
 import Table from 'cli-table3'
 
-import {neutraliseCell} from '../services/csv-cells.js'
+import {csvLine} from '../services/formats/writer.js'
 import {colorEnabled, withoutControls} from './terminal.js'
 
 export {colorEnabled, terminalText} from './terminal.js'
@@ -53,12 +53,11 @@ export function table<Row>(rows: Row[], columns: Column<Row>[]): string {
 
 /**
  * RFC 4180 CSV: fields with commas, quotes or newlines are quoted, quotes doubled; a cell a
- * spreadsheet would run as a formula (= + - @ tab CR first) starts with a `'` (csv-cells.ts).
+ * spreadsheet would run as a formula (= + - @ tab CR first) starts with a `'` (services/formats/cells.ts).
  */
 export function csv<Row>(rows: Row[], columns: Column<Row>[]): string {
-  const field = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value)
-  const lines = [columns.map((c) => field(c.header)).join(',')]
-  for (const row of rows) lines.push(columns.map((c) => field(neutraliseCell(cell(c.get(row))))).join(','))
+  const lines = [csvLine(columns.map((c) => c.header))]
+  for (const row of rows) lines.push(csvLine(columns.map((c) => c.get(row)), true))
   return lines.join('\r\n') + '\r\n'
 }
 

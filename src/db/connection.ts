@@ -76,6 +76,48 @@ function sqliteModule(): Sqlite3Module {
       if (callback) callback()
       else super.serialize()
     }
+
+    /** PRAGMA table_info results by statement, until this connection changes a schema. */
+    private readonly tableInfo = new Map<string, unknown[]>()
+
+    /**
+     * Before every SELECT of a model (and any whose FROM names a backticked table) Sequelize's
+     * SQLite dialect reads the table's `PRAGMA table_info`, to know which columns to parse as
+     * dates and booleans: a statement more for each read, through the thread pool. The answer
+     * changes only with the schema, so this connection keeps it until it runs a CREATE, ALTER or
+     * DROP itself. (A schema changed by another process is seen by a new connection: a
+     * migration needs a restart of `serve` anyway, whose models are defined at start.)
+     */
+    override all(sql: string, ...rest: unknown[]): this {
+      const callback = rest.at(-1)
+      if (typeof callback === 'function' && rest.length === 1 && /^PRAGMA table_info\(`[^`]+`\)$/.test(sql)) {
+        const known = this.tableInfo.get(sql)
+        if (known) {
+          process.nextTick(() => (callback as (err: null, rows: unknown[]) => void).call(this, null, known))
+          return this
+        }
+        return super.all(sql, (err: Error | null, rows: unknown[]) => {
+          if (!err) this.tableInfo.set(sql, rows)
+          ;(callback as (err: Error | null, rows: unknown[]) => void).call(this, err, rows)
+        })
+      }
+      this.forgetSchema(sql)
+      return super.all(sql, ...(rest as []))
+    }
+
+    override run(sql: string, ...rest: unknown[]): this {
+      this.forgetSchema(sql)
+      return super.run(sql, ...(rest as []))
+    }
+
+    override exec(sql: string, callback?: (err: Error | null) => void): this {
+      this.forgetSchema(sql)
+      return super.exec(sql, callback)
+    }
+
+    private forgetSchema(sql: string): void {
+      if (this.tableInfo.size > 0 && /^\s*(CREATE|ALTER|DROP)\b/i.test(sql)) this.tableInfo.clear()
+    }
   }
   tunedSqlite = Object.assign(Object.create(sqlite3) as Sqlite3Module, {Database: TunedDatabase})
   return tunedSqlite

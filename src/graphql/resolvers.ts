@@ -195,7 +195,7 @@ export const resolvers = withTextChecks({
     payment: (_: unknown, {ref}: Refs, {service}: Ctx) => op.payments.show(service, ref),
     payments: async (
       _: unknown,
-      {first, after, sort, ...filters}: PageArgs & {bookingId?: Maybe<number>; kind?: Maybe<PaymentKind>; status?: Maybe<PaymentStatus>},
+      {first, after, sort, ...filters}: PageArgs & {booking?: Maybe<string>; bookingId?: Maybe<number>; kind?: Maybe<PaymentKind>; status?: Maybe<PaymentStatus>},
       {service, loaders}: Ctx,
     ) => connection(await op.payments.list(service, {...given(filters), ...pageOf({first, after, sort}, loaders.keysOf('Payment'))})),
     auditEvents: async (

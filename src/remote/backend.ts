@@ -215,9 +215,9 @@ function payments({read, write, list}: Calls): Backend['payments'] {
   return {
     record: async (input) =>
       write<PaymentView>(D.recordPayment, {
-        input: inputOf(input, {bookingId: integerish, amount: String, transactionId: true, status: true, paymentDate: true}),
+        input: inputOf(input, {booking: optionalRef, bookingId: (id) => (id === undefined ? undefined : integerish(id)), amount: String, transactionId: true, status: true, paymentDate: true}),
       }),
-    list: async (input = {}) => list(LISTS.payments, {bookingId: input.bookingId, kind: input.kind, status: input.status}, input),
+    list: async (input = {}) => list(LISTS.payments, {booking: optionalRef(input.booking), bookingId: input.bookingId, kind: input.kind, status: input.status}, input),
     async show(paymentRef) {
       const {refunds, refundable, ...view} = await read<Shown>(D.showPayment, {ref: ref(paymentRef)})
       const all = await allNodes(refunds, async (after) => (await read<Shown>(D.showPayment, {ref: String(view.id), after})).refunds)

@@ -83,7 +83,7 @@ export const LISTS = {
     selection: BOOKING,
   },
   reviews: {field: 'reviews', filters: {property: 'String', reviewer: 'String', minRating: 'Int'}, selection: REVIEW},
-  payments: {field: 'payments', filters: {bookingId: 'Int', kind: 'PaymentKind', status: 'PaymentStatus'}, selection: PAYMENT},
+  payments: {field: 'payments', filters: {booking: 'String', bookingId: 'Int', kind: 'PaymentKind', status: 'PaymentStatus'}, selection: PAYMENT},
   audit: {
     field: 'auditEvents',
     filters: {entity: 'String', entityId: 'String', actor: 'String', action: 'String', since: 'String', until: 'String'},

@@ -23,11 +23,11 @@ import path from 'node:path'
 
 import {UsageError, ValidationError} from '../errors.js'
 import {checkExportInput, exportFormatter, exportOutput, type ExportInput, type ExportSummary, type ExportValue} from '../services/export.js'
+import type {FieldValues, SourceRecord} from '../services/formats/records.js'
 import {folderFiles, folderSummary, importFiles, type FolderImportInput, type FolderImportSummary} from '../services/import/folder.js'
 import {importPlan} from '../services/import/index.js'
 import {FIRST_BATCH, runPipeline, type BatchLimits, type ImportInput, type ImportPlan, type ImportSummary, type Prepared, type Rejection, type Sink, type Written} from '../services/import/pipeline.js'
 import {MAX_IMPORT_ROWS, type ImportRowsResult} from '../services/import/rows.js'
-import type {FieldValues, SourceRecord} from '../services/import/source.js'
 import type {RemoteClient} from './client.js'
 
 /** JSON of the rows of one request, at most: the server takes bodies up to 1 MiB. */

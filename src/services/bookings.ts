@@ -7,7 +7,7 @@
  * Guests book for themselves and see and cancel their own bookings (policy refund); hosts see,
  * confirm and cancel the bookings on their properties (full refund); admins do anything.
  */
-import {Op, UniqueConstraintError, type Transaction} from 'sequelize'
+import {Op, type Transaction} from 'sequelize'
 
 import type {Booking} from '../db/models.js'
 import {rowOf, type RowOf} from '../db/select.js'
@@ -25,7 +25,8 @@ import {findProperty} from './properties.js'
 import {checkBookingStatus, checkExternalRef, guestRefusal, listingRefusal, pastRefusal, stayTotal} from './rules/bookings.js'
 import {loadCalendars, overlapReason} from './rules/calendar.js'
 import {findByRef} from './find.js'
-import {inTransaction, lockRow} from './transaction.js'
+import {resolveBookings} from './refs/bookings.js'
+import {conflictIfTaken, inTransaction, lockRow} from './transaction.js'
 import {testPause} from '../test-pause.js'
 import {findUser} from './users.js'
 
@@ -59,9 +60,9 @@ export function bookingView(booking: RowOf<Booking>): BookingView {
   }
 }
 
-/** A booking by id or external reference. */
+/** A booking by id or external reference (exactly: refs/resolver.ts). */
 export async function findBooking(ctx: ServiceContext, ref: string | number, transaction?: Transaction): Promise<Booking> {
-  return findByRef(ctx.db.models.Booking, ref, 'externalRef', 'booking', 'bookings', transaction)
+  return findByRef(ctx, resolveBookings, ctx.db.models.Booking, ref, 'booking', 'bookings', transaction)
 }
 
 export interface CreateBookingInput {
@@ -107,10 +108,7 @@ export async function createBooking(ctx: ServiceContext, input: CreateBookingInp
     const booking = await ctx.db.models.Booking.create(
       {propertyId: property.id, guestId: guest.id, startDate, endDate, status: 'pending', totalPrice, externalRef},
       {transaction},
-    ).catch((error: unknown) => {
-      if (error instanceof UniqueConstraintError) throw new ConflictError(`external reference "${externalRef}" is already used`, {cause: error})
-      throw error
-    })
+    ).catch(conflictIfTaken(`external reference "${externalRef}" is already used`))
     await audit(ctx, transaction, {
       action: 'booking.create',
       entity: 'booking',

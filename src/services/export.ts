@@ -7,11 +7,11 @@
  * an export imports again unchanged into an empty database. Timestamps are written to the
  * second, which both databases keep exactly. Password hashes are left out unless asked for.
  * In CSV, a cell a spreadsheet would run as a formula starts with a `'` that import removes
- * (csv-cells.ts); JSON and NDJSON hold the values as they are.
+ * (formats/cells.ts); JSON and NDJSON hold the values as they are. The files are written by
+ * the record writer of formats/writer.ts.
  */
 import {once} from 'node:events'
 import fs from 'node:fs'
-import path from 'node:path'
 import type {Writable} from 'node:stream'
 
 import {QueryTypes, Transaction} from 'sequelize'
@@ -19,13 +19,13 @@ import {QueryTypes, Transaction} from 'sequelize'
 import {UsageError, ValidationError} from '../errors.js'
 import {requireAdmin} from './authz.js'
 import type {ServiceContext} from './context.js'
-import {neutraliseCell} from './csv-cells.js'
 import {parseDate} from './dates.js'
+import {fileFormatOf, type FileFormat} from './formats/format.js'
+import {recordWriter, type RecordWriter} from './formats/writer.js'
 import {IMPORT_ENTITIES, type ImportEntity} from './import/types.js'
 import {formatCents, parseAmount, toCents} from './money.js'
 
 export const EXPORT_ENTITIES = IMPORT_ENTITIES
-export type ExportFormat = 'csv' | 'json' | 'ndjson'
 
 type ColumnType = 'text' | 'bool' | 'int' | 'money' | 'date' | 'timestamp'
 
@@ -122,7 +122,7 @@ export interface ExportInput {
 
 export interface ExportSummary {
   entity: ImportEntity
-  format: ExportFormat
+  format: FileFormat
   output: string | null
   rows: number
   passwordHashes: boolean
@@ -209,23 +209,8 @@ function parseWhere(pairs: string[], columns: Column[]): {sql: string; values: V
   return {sql: clauses.map((c) => ` AND ${c}`).join(''), values}
 }
 
-/** A CSV field: formula-leading cells quoted for spreadsheets (csv-cells.ts, undone by import), then RFC 4180. */
-function csvField(value: Value): string {
-  if (value === null) return ''
-  const text = neutraliseCell(String(value))
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
-}
-
-export function exportFormatOf(output: string | undefined, explicit?: string): ExportFormat {
-  if (explicit) {
-    if (!['csv', 'json', 'ndjson'].includes(explicit)) throw new UsageError(`unknown format "${explicit}": use csv, json or ndjson`)
-    return explicit as ExportFormat
-  }
-  const ext = output ? path.extname(output).toLowerCase() : ''
-  if (ext === '.json') return 'json'
-  if (ext === '.ndjson' || ext === '.jsonl') return 'ndjson'
-  return 'csv'
-}
+/** The format --format names, else the output file's extension says; CSV otherwise. */
+const exportFormatOf = (output: string | undefined, explicit?: string): FileFormat => fileFormatOf(output, explicit, {invalid: UsageError, otherwise: 'csv'})
 
 /** What an export reads: the entity, its columns (with the hashes when asked) and the filters. */
 interface ExportPlan {
@@ -279,30 +264,11 @@ async function readRows(ctx: ServiceContext, plan: ExportPlan, after: number, li
 
 /**
  * The text of an export file, piece by piece: `header()`, then `rows(values)` for each page
- * (values in column order), then `footer()`. Local and remote exports both write through it,
- * so they write the same bytes.
+ * (values in column order), then `footer()`; CSV cells that would run as formulas quoted.
+ * Local and remote exports both write through it, so they write the same bytes.
  */
-export function exportFormatter(format: ExportFormat, columns: string[]) {
-  let count = 0
-  return {
-    header: () => (format === 'csv' ? columns.join(',') + '\r\n' : format === 'json' ? '[' : ''),
-    rows(page: Value[][]): string {
-      let chunk = ''
-      for (const values of page) {
-        if (format === 'csv') chunk += values.map(csvField).join(',') + '\r\n'
-        else {
-          const object = JSON.stringify(Object.fromEntries(columns.map((c, i) => [c, values[i]])))
-          chunk += format === 'ndjson' ? `${object}\n` : `${count === 0 ? '\n' : ',\n'}${object}`
-        }
-        count += 1
-      }
-      return chunk
-    },
-    footer: () => (format === 'json' ? (count === 0 ? ']\n' : '\n]\n') : ''),
-    get count() {
-      return count
-    },
-  }
+export function exportFormatter(format: FileFormat, columns: string[]): RecordWriter {
+  return recordWriter(format, columns, {neutralise: true})
 }
 
 /**

@@ -1,24 +1,37 @@
-/** Finding one row the way commands name it: digits are its id, anything else its unique text key. */
-import type {Model, ModelStatic, Transaction, WhereOptions} from 'sequelize'
+/**
+ * Finding one row the way commands name it: its reference resolved as 1 key by the resolvers
+ * that imports use for N (refs/: digits are an id, anything else the row's text key, compared
+ * as refs/resolver.ts says), then its model instance loaded. Not found: a NotFoundError
+ * pointing at the list.
+ */
+import type {Model, ModelStatic, Transaction} from 'sequelize'
 
 import {NotFoundError} from '../errors.js'
+import type {ServiceContext} from './context.js'
+import {resolveOne, type Resolver} from './refs/resolver.js'
 
-/**
- * The `noun` (booking, payment, property; `plural` as its command topic) that `ref` names: by id, or by `textKey` (its
- * external reference, transaction id, name). Not found: a NotFoundError pointing at the list.
- */
+/** `ref` names no `noun` (booking, payment, property; `plural` as its command topic). */
+export function notFound(ref: string | number, noun: string, plural: string): NotFoundError {
+  return new NotFoundError(`no ${noun} "${String(ref).trim()}"`, {suggestion: `find ${plural} with \`stayctl ${plural} list\``})
+}
+
+/** The row of `model` with `id`, or `missing()` when there is none (no id, or the row was deleted since it was resolved). */
+export async function loadRow<M extends Model>(model: ModelStatic<M>, id: number | undefined, missing: () => Error, transaction?: Transaction): Promise<M> {
+  const row = id === undefined ? null : await model.findByPk(id, {transaction})
+  if (!row) throw missing()
+  return row
+}
+
+/** The `noun` (`plural` as its command topic) that `resolver` finds for `ref`, as a model instance. */
 export async function findByRef<M extends Model>(
+  ctx: ServiceContext,
+  resolver: Resolver<{id: number}>,
   model: ModelStatic<M>,
   ref: string | number,
-  textKey: string,
   noun: string,
   plural: string,
   transaction?: Transaction,
 ): Promise<M> {
-  const text = String(ref).trim()
-  const found = /^\d+$/.test(text)
-    ? await model.findByPk(Number(text), {transaction})
-    : await model.findOne({where: {[textKey]: text} as WhereOptions, transaction})
-  if (!found) throw new NotFoundError(`no ${noun} "${text}"`, {suggestion: `find ${plural} with \`stayctl ${plural} list\``})
-  return found
+  const found = await resolveOne(resolver, ctx, transaction, ref)
+  return loadRow(model, found?.id, () => notFound(ref, noun, plural), transaction)
 }

@@ -26,9 +26,12 @@ import {parseInstant} from './dates.js'
 import {formatCents, parseAmount, toCents} from './money.js'
 import {allOf, page, type Page, type PageInput} from './pagination.js'
 import {loadLedger, remainingOf, type Ledger} from './rules/ledger.js'
-import {findByRef} from './find.js'
+import {findByRef, notFound} from './find.js'
+import {resolveBookings} from './refs/bookings.js'
+import {resolvePayments} from './refs/payments.js'
+import {resolveOne} from './refs/resolver.js'
 import {optionalText} from './text.js'
-import {inTransaction} from './transaction.js'
+import {conflictIfTaken, inTransaction} from './transaction.js'
 import {testPause} from '../test-pause.js'
 
 export interface PaymentView {
@@ -61,9 +64,9 @@ export function paymentView(payment: RowOf<Payment>): PaymentView {
   }
 }
 
-/** A payment by id or transaction id. */
+/** A payment by id or transaction id (exactly: refs/resolver.ts). */
 export async function findPayment(ctx: ServiceContext, ref: string | number, transaction?: Transaction): Promise<Payment> {
-  return findByRef(ctx.db.models.Payment, ref, 'transactionId', 'payment', 'payments', transaction)
+  return findByRef(ctx, resolvePayments, ctx.db.models.Payment, ref, 'payment', 'payments', transaction)
 }
 
 /** A payment's amount in cents: positive, at most two decimals. */
@@ -103,7 +106,10 @@ export function checkIdempotencyKey(value: string | null | undefined): string | 
 }
 
 export interface RecordChargeInput {
-  bookingId: number
+  /** The booking: its id or external reference (as `bookings confirm` takes it). */
+  booking?: string | number
+  /** The booking by id: `booking` as callers from before it give it (GraphQL: bookingId). Give one of the two. */
+  bookingId?: number
   amount: string
   transactionId: string
   /** Default: completed. */
@@ -111,18 +117,29 @@ export interface RecordChargeInput {
   paymentDate?: string
 }
 
+/** The booking a charge (or a list of payments) names: `booking` or `bookingId`, one of them. */
+function chargedBooking(input: Pick<RecordChargeInput, 'booking' | 'bookingId'>): string | number {
+  const ref = input.booking ?? input.bookingId
+  if (ref === undefined || (input.booking !== undefined && input.bookingId !== undefined)) {
+    throw new ValidationError('give the booking (its id or external reference) once: booking or bookingId', {details: {field: 'booking'}})
+  }
+  return ref
+}
+
 /** Records a charge for a booking. Charges never exceed the booking's total price. */
 export async function recordCharge(ctx: ServiceContext, input: RecordChargeInput): Promise<PaymentView> {
   requireAdmin(ctx, 'record charges')
+  const bookingRef = chargedBooking(input)
   const cents = checkPaymentAmount(input.amount)
   const transactionId = checkTransactionId(input.transactionId)
   const status = checkChargeStatus(input.status ?? 'completed')
   const paymentDate = checkPaymentDate(input.paymentDate)
   return inTransaction(ctx, async (transaction) => {
     const {Payment} = ctx.db.models
-    const ledger = await loadLedger(ctx, transaction, {bookings: [input.bookingId]})
-    const booking = ledger.booking(input.bookingId)
-    if (!booking) throw new NotFoundError(`no booking ${input.bookingId}`)
+    const named = await resolveOne(resolveBookings, ctx, transaction, bookingRef)
+    const ledger = await loadLedger(ctx, transaction, {bookings: named ? [named.id] : []})
+    const booking = named && ledger.booking(named.id)
+    if (!booking) throw notFound(bookingRef, 'booking', 'bookings')
     const closed = ledger.closed(booking)
     if (closed) throw new ConflictError(closed.reason)
     const existing = await Payment.findOne({where: {transactionId}, transaction})
@@ -138,10 +155,7 @@ export async function recordCharge(ctx: ServiceContext, input: RecordChargeInput
     const payment = await Payment.create(
       {bookingId: booking.id, amount: formatCents(cents), paymentDate, status, transactionId, kind: 'charge', refundOfId: null, reason: null, idempotencyKey: null},
       {transaction},
-    ).catch((error: unknown) => {
-      if (error instanceof UniqueConstraintError) throw new ConflictError(`transaction id "${transactionId}" is already recorded`, {cause: error})
-      throw error
-    })
+    ).catch(conflictIfTaken(`transaction id "${transactionId}" is already recorded`))
     await audit(ctx, transaction, {
       action: 'payment.record',
       entity: 'payment',
@@ -318,16 +332,26 @@ export async function showPayment(ctx: ServiceContext, ref: string | number): Pr
 }
 
 export interface ListPaymentsInput extends PageInput {
+  /** The booking: its id or external reference (as `bookings confirm` takes it). */
+  booking?: string | number
+  /** The booking by id: `booking` as callers from before it give it (GraphQL: bookingId). Give one of the two. */
   bookingId?: number
   kind?: PaymentKind
   status?: PaymentStatus
+}
+
+/** The id of the booking `ref` names (its id or external reference), or a NotFoundError. */
+async function bookingIdOf(ctx: ServiceContext, ref: string | number): Promise<number> {
+  const named = await resolveOne(resolveBookings, ctx, undefined, ref)
+  if (!named) throw notFound(ref, 'booking', 'bookings')
+  return named.id
 }
 
 /** Payments, filtered: a user sees those of their own bookings and of the bookings on their properties. */
 export async function listPayments(ctx: ServiceContext, input: ListPaymentsInput = {}): Promise<Page<PaymentView>> {
   const where = allOf(
     paymentScope(ctx, 'list payments'),
-    input.bookingId !== undefined && {bookingId: input.bookingId},
+    (input.booking ?? input.bookingId) !== undefined && {bookingId: await bookingIdOf(ctx, chargedBooking(input))},
     input.kind && {kind: input.kind},
     input.status && {status: input.status},
   )

@@ -8,7 +8,7 @@ import {Op, literal, type Transaction, type WhereOptions} from 'sequelize'
 import type {Property} from '../db/models.js'
 import {rowOf, type RowOf} from '../db/select.js'
 import type {CancellationPolicy} from '../domain.js'
-import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
+import {ConflictError, ForbiddenError, ValidationError} from '../errors.js'
 import {audit, diff} from './audit.js'
 import {actingFor, actorUserId, isAdmin, isVisible, propertyScope, requireActingAsSelf, requireUser, visibleWhere} from './authz.js'
 import type {ServiceContext} from './context.js'
@@ -18,7 +18,8 @@ import {allOf, page, type Page, type PageInput} from './pagination.js'
 import {checkPolicy} from './policies.js'
 import {checkAddress, checkDescription, checkPricePerNight, checkPropertyName, ownerRefusal} from './rules/properties.js'
 import {containsAny} from './search.js'
-import {findByRef} from './find.js'
+import {loadRow, notFound} from './find.js'
+import {ambiguousName, pickByName, resolveProperty, type PropertyResolution} from './refs/properties.js'
 import {inTransaction} from './transaction.js'
 import {findUser} from './users.js'
 
@@ -50,9 +51,26 @@ export function propertyView(property: RowOf<Property>): PropertyView {
   }
 }
 
-/** A property by id or name. */
+/**
+ * The property a resolution names, as a model instance; unknown: a NotFoundError; a name
+ * several hosts use: a ValidationError (the reference is bad input: it names no one property)
+ * with the importer's words, and how to name one instead.
+ */
+async function loadProperty(ctx: ServiceContext, ref: string | number, resolution: PropertyResolution, transaction?: Transaction): Promise<Property> {
+  const name = String(ref).trim()
+  if (resolution.ambiguous) {
+    const hosts = [...new Set(resolution.ambiguous.map((p) => p.ownerUsername))]
+    throw new ValidationError(ambiguousName(name, resolution.ambiguous), {
+      suggestion: `refer to one by id (\`stayctl properties list --search "${name}"\` shows them)`,
+      details: {field: 'property', hosts},
+    })
+  }
+  return loadRow(ctx.db.models.Property, resolution.property?.id, () => notFound(ref, 'property', 'properties'), transaction)
+}
+
+/** A property by id or name (exactly, on every database: refs/resolver.ts); a name several hosts use is refused. */
 export async function findProperty(ctx: ServiceContext, ref: string | number, transaction?: Transaction): Promise<Property> {
-  return findByRef(ctx.db.models.Property, ref, 'name', 'property', 'properties', transaction)
+  return loadProperty(ctx, ref, await resolveProperty(ctx, transaction, {property: String(ref)}), transaction)
 }
 
 export interface CreatePropertyInput {
@@ -146,12 +164,18 @@ function managesProperty(ctx: ServiceContext, property: Property): boolean {
   return isAdmin(ctx) || (actorUserId(ctx) !== undefined && actorUserId(ctx) === Number(property.ownerId))
 }
 
-/** A property the actor may see (authz.ts visibleRowsSql): to others, an unlisted one does not exist. */
+/**
+ * A property the actor may see (authz.ts visibleRowsSql): to others, an unlisted one does not
+ * exist, nor does it make the name it shares with a property they see ambiguous.
+ */
 export async function findVisibleProperty(ctx: ServiceContext, ref: string | number): Promise<Property> {
-  const property = await findProperty(ctx, ref)
-  if (!(await isVisible(ctx, 'Property', property.id))) {
-    throw new NotFoundError(`no property "${String(ref).trim()}"`, {suggestion: 'find properties with `stayctl properties list`'})
+  let resolution = await resolveProperty(ctx, undefined, {property: String(ref)})
+  if (resolution.ambiguous) {
+    const seen = await Promise.all(resolution.ambiguous.map((p) => isVisible(ctx, 'Property', p.id)))
+    resolution = pickByName(String(ref).trim(), resolution.ambiguous.filter((_, i) => seen[i]))
   }
+  const property = await loadProperty(ctx, ref, resolution)
+  if (!(await isVisible(ctx, 'Property', property.id))) throw notFound(ref, 'property', 'properties')
   return property
 }
 

@@ -3,7 +3,7 @@
  * ratings are whole numbers from 1 to 5. Anyone may read reviews; a guest writes their own
  * and may delete it; admins moderate (delete any). Hosts cannot delete reviews of their places.
  */
-import {Op, UniqueConstraintError} from 'sequelize'
+import {Op} from 'sequelize'
 
 import type {Review} from '../db/models.js'
 import {rowOf, type RowOf} from '../db/select.js'
@@ -14,7 +14,7 @@ import type {ServiceContext} from './context.js'
 import {allOf, page, type Page, type PageInput} from './pagination.js'
 import {findProperty, findVisibleProperty} from './properties.js'
 import {checkComment, checkRating, loadReviewBook} from './rules/reviews.js'
-import {inTransaction} from './transaction.js'
+import {conflictIfTaken, inTransaction} from './transaction.js'
 import {findUser} from './users.js'
 
 export interface ReviewView {
@@ -62,10 +62,7 @@ export async function createReview(ctx: ServiceContext, input: CreateReviewInput
     }
     if (refusal) throw new ConflictError(refusal.reason)
     const review = await ctx.db.models.Review.create({propertyId: property.id, reviewerId: reviewer.id, rating, comment}, {transaction}).catch(
-      (error: unknown) => {
-        if (error instanceof UniqueConstraintError) throw new ConflictError(`user ${reviewer.id} already reviewed property ${property.id}`)
-        throw error
-      },
+      conflictIfTaken(`user ${reviewer.id} already reviewed property ${property.id}`),
     )
     await audit(ctx, transaction, {
       action: 'review.create',

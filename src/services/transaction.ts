@@ -11,7 +11,7 @@
  * `lockRow` is the SELECT … FOR UPDATE of a row the transaction then writes (a state change):
  * it spares retries on one node, the write is what makes it hold on a cluster.
  */
-import {Transaction, type Model, type ModelStatic, type TransactionOptions} from 'sequelize'
+import {Transaction, UniqueConstraintError, type Model, type ModelStatic, type TransactionOptions} from 'sequelize'
 
 import type {Db} from '../db/index.js'
 import {ConflictError} from '../errors.js'
@@ -110,4 +110,15 @@ export async function lockRow<M extends Model>(
   transaction: Transaction,
 ): Promise<M | null> {
   return model.findByPk(id, {transaction, lock: transaction.LOCK.UPDATE})
+}
+
+/**
+ * The catch of a write whose unique key another row may hold (a concurrent writer, or one the
+ * checks before it could not see): a ConflictError with `message`; any other error as it is.
+ */
+export function conflictIfTaken(message: string): (error: unknown) => never {
+  return (error) => {
+    if (error instanceof UniqueConstraintError) throw new ConflictError(message, {cause: error})
+    throw error
+  }
 }

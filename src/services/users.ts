@@ -20,6 +20,9 @@ import {checkEmail, checkName, checkUsername, loadUserKeys} from './rules/users.
 import {scrubPersonalData} from './erasure.js'
 import {containsAny} from './search.js'
 import {endSessions} from './tokens.js'
+import {loadRow} from './find.js'
+import {resolveOne} from './refs/resolver.js'
+import {isEmailRef, resolveUsers} from './refs/users.js'
 import {inTransaction} from './transaction.js'
 
 export interface UserView {
@@ -51,24 +54,16 @@ export function userView(ctx: ServiceContext, user: RowOf<User>): UserView {
 }
 
 /**
- * Finds a user by id, username or email (case-insensitive). `ref` may be a number, a numeric
- * string (an id), an address with @ (an email) or anything else (a username). By email only
- * for admins and the user themself: to anyone else, another user's email finds no one.
+ * Finds a user by id, username or email (case-insensitive; refs/users.ts). `ref` may be a
+ * number, a numeric string (an id), an address with @ (an email) or anything else (a username).
+ * By email only for admins and the user themself: to anyone else, another user's email finds no one.
  */
 export async function findUser(ctx: ServiceContext, ref: string | number, transaction?: Transaction): Promise<User> {
-  const {User} = ctx.db.models
-  const text = String(ref).trim()
-  let user: User | null
-  if (/^\d+$/.test(text)) user = await User.findByPk(Number(text), {transaction})
-  else if (text.includes('@')) {
-    user = await User.findOne({where: {email: text.toLowerCase()}, transaction})
-    // Emails are private: only admins (and the user themself) may find a user by one, so no one can probe addresses.
-    if (user && !canSeeEmail(ctx, user.id)) user = null
-  } else user = await User.findOne({where: {username: text}, transaction})
-  if (!user) {
-    throw new NotFoundError(`no user "${text}"`, {suggestion: 'find users with `stayctl users list --search …`'})
-  }
-  return user
+  const found = await resolveOne(resolveUsers, ctx, transaction, ref)
+  // Emails are private: only admins (and the user themself) may find a user by one, so no one can probe addresses.
+  const id = found && (!isEmailRef(ref) || canSeeEmail(ctx, found.id)) ? found.id : undefined
+  const missing = () => new NotFoundError(`no user "${String(ref).trim()}"`, {suggestion: 'find users with `stayctl users list --search …`'})
+  return loadRow(ctx.db.models.User, id, missing, transaction)
 }
 
 /**

@@ -168,6 +168,8 @@ const CASES: Case[] = [
   {name: 'properties.list: half a range', expect: 'VALIDATION', run: (b) => b.properties.list({availableFrom: day(14)})},
   {name: 'properties.show', expect: 'ok', run: (b) => b.properties.show(loft.name)},
   {name: 'properties.show: unknown', expect: 'NOT_FOUND', run: (b) => b.properties.show('Nowhere')},
+  {name: 'properties.show: a name in another case (exactly, on every database)', expect: 'NOT_FOUND', run: (b) => b.properties.show(loft.name.toLowerCase())},
+  {name: 'properties.show: a name two hosts use', expect: 'VALIDATION', setup: (ctx, ids) => secondLoft(ctx, ids), run: (b) => b.properties.show(loft.name)},
   {name: 'properties.update', expect: 'ok', run: (b) => b.properties.update(cabin.name, {pricePerNight: '300', description: null, isListed: false})},
   {name: 'properties.update: nothing changes', expect: 'ok', run: (b) => b.properties.update(cabin.name, {name: cabin.name})},
   {name: 'properties.delete: has bookings', expect: 'CONFLICT', run: (b) => b.properties.delete(flat.name)},
@@ -179,6 +181,7 @@ const CASES: Case[] = [
   {name: 'bookings.create: in the past', expect: 'VALIDATION', run: (b) => b.bookings.create({property: flat.name, guest, startDate: day(-5), endDate: day(-3)})},
   {name: 'bookings.create: bad date', expect: 'VALIDATION', run: (b) => b.bookings.create({property: flat.name, guest, startDate: '2027-02-30', endDate: day(3)})},
   {name: 'bookings.create: own property', expect: 'CONFLICT', run: (b) => b.bookings.create({property: flat.name, guest: host, startDate: day(50), endDate: day(52)})},
+  {name: 'bookings.create: a property name two hosts use', expect: 'VALIDATION', setup: (ctx, ids) => secondLoft(ctx, ids), run: (b) => b.bookings.create({property: loft.name, guest, startDate: day(50), endDate: day(52)})},
   {name: 'bookings.list', expect: 'ok', run: (b) => b.bookings.list()},
   {name: 'bookings.list: filters', expect: 'ok', run: (b) => b.bookings.list({guest, status: 'confirmed', from: day(-30), to: day(30), sort: '-startDate'})},
   {name: 'bookings.list: unknown property', expect: 'NOT_FOUND', run: (b) => b.bookings.list({property: 'Nowhere'})},
@@ -206,9 +209,14 @@ const CASES: Case[] = [
   {name: 'payments.record: above the total', expect: 'CONFLICT', run: (b, s) => b.payments.record({bookingId: s.ids.bookings.confirmedFuture, amount: '300', transactionId: 'txn_big'})},
   {name: 'payments.record: duplicate transaction id', expect: 'CONFLICT', run: (b, s) => b.payments.record({bookingId: s.ids.bookings.confirmedFuture, amount: '1', transactionId: 'txn_charge100'})},
   {name: 'payments.record: unknown booking', expect: 'NOT_FOUND', run: (b) => b.payments.record({bookingId: 999_999, amount: '1', transactionId: 'txn_x'})},
+  {name: 'payments.record by external reference', expect: 'ok', setup: (ctx, ids) => externalRef(ctx, ids), run: (b) => b.payments.record({booking: 'ext-001', amount: '60', transactionId: 'txn_ext', paymentDate: '2027-06-01T10:00:00.000Z'})},
+  {name: 'payments.record: unknown external reference', expect: 'NOT_FOUND', run: (b) => b.payments.record({booking: 'ext-404', amount: '1', transactionId: 'txn_x'})},
+  {name: 'payments.record: booking and bookingId', expect: 'VALIDATION', run: (b, s) => b.payments.record({booking: 'ext-404', bookingId: s.ids.bookings.confirmedFuture, amount: '1', transactionId: 'txn_x'})},
   {name: 'payments.record: bad amount', expect: 'VALIDATION', run: (b, s) => b.payments.record({bookingId: s.ids.bookings.confirmedFuture, amount: '1.234', transactionId: 'txn_x'})},
   {name: 'payments.list', expect: 'ok', run: (b) => b.payments.list()},
   {name: 'payments.list: filters', expect: 'ok', run: (b, s) => b.payments.list({bookingId: s.ids.bookings.confirmedFuture, kind: 'charge', status: 'completed', sort: '-paymentDate'})},
+  {name: 'payments.list by external reference', expect: 'ok', setup: (ctx, ids) => externalRef(ctx, ids), run: (b) => b.payments.list({booking: 'ext-001'})},
+  {name: 'payments.list: unknown booking', expect: 'NOT_FOUND', run: (b) => b.payments.list({booking: 'ext-404'})},
   {name: 'payments.show: a charge with refunds', expect: 'ok', setup: (ctx) => refundTwice(ctx), run: (b) => b.payments.show('txn_charge100')},
   {name: 'payments.show: a refund', expect: 'ok', setup: (ctx) => refundTwice(ctx), run: async (b, s) => b.payments.show((s.setup as {refundId: number}).refundId)},
   {name: 'payments.show: unknown', expect: 'NOT_FOUND', run: (b) => b.payments.show('txn_none')},
@@ -308,6 +316,16 @@ async function refundTwice(ctx: ServiceContext): Promise<{refundId: number}> {
   const first = await refundPayment(ctx, 'txn_charge100', {amount: '10', idempotencyKey: 'k-first', reason: 'one'})
   await refundPayment(ctx, 'txn_charge100', {amount: '15'})
   return {refundId: first.refund.id}
+}
+
+/** A listing of the other guest's with the loft's name. */
+async function secondLoft(ctx: ServiceContext, ids: ScenarioIds): Promise<void> {
+  await ctx.db.models.Property.create({ownerId: ids.users.otherGuest, name: loft.name, address: 'B', pricePerNight: '1.00', cancellationPolicy: 'moderate'})
+}
+
+/** confirmedFuture, with the external reference ext-001. */
+async function externalRef(ctx: ServiceContext, ids: ScenarioIds): Promise<void> {
+  await ctx.db.models.Booking.update({externalRef: 'ext-001'}, {where: {id: ids.bookings.confirmedFuture}})
 }
 
 /** The guest's tokens: one revoked, one live. */

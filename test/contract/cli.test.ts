@@ -58,6 +58,24 @@ describe('contract: commands print the same and exit the same, locally and with 
     expectSame(await both(['payments', 'refund', 'txn_charge100', '--amount', '500', '--json']), 5)
   })
 
+  it('a property name two hosts use is exit 3 for bookings create, in the importer\'s words; payments record takes an external reference: exit 0', async () => {
+    const {loft} = fixtures.properties
+    for (const db of [twin.local.db, twin.server.db]) {
+      await db.models.Property.create({ownerId: twin.ids.users.otherGuest, name: loft.name, address: 'B', pricePerNight: '1.00', cancellationPolicy: 'moderate'})
+      await db.models.Booking.update({externalRef: 'ext-001'}, {where: {id: twin.ids.bookings.confirmedFuture}})
+    }
+    const ambiguous = await both(['bookings', 'create', '--property', loft.name, '--guest', fixtures.users.guest.username, '--from', day(50), '--to', day(52)])
+    expectSame(ambiguous, 3)
+    expect(ambiguous.local.stderr).to.equal(
+      `Error: property name "${loft.name}" is ambiguous: hosts ${fixtures.users.host.username}, ${fixtures.users.otherGuest.username} each have one;` +
+        ` refer to one by id (\`stayctl properties list --search "${loft.name}"\` shows them)\n`,
+    )
+    const charged = await both(['payments', 'record', '--booking', 'ext-001', '--amount', '60', '--transaction-id', 'txn_cli_ext', '--date', '2027-06-01', '--json'])
+    expectSame(charged, 0)
+    expect(JSON.parse(charged.local.stdout)).to.include({bookingId: twin.ids.bookings.confirmedFuture, amount: '60.00'})
+    await twin.reset()
+  })
+
   it('a page longer than the server gives per request (--limit 150) is the same page', async () => {
     const {User} = twin.server.db.models
     const rows = Array.from({length: 160}, (_, i) => ({username: `many${String(i).padStart(3, '0')}`, email: `many${i}@example.com`, passwordHash: '!x'}))

@@ -14,7 +14,8 @@ import {expect} from 'chai'
 import type {Db} from '../../src/db/index.js'
 import {StayctlError} from '../../src/errors.js'
 import type {ServiceContext} from '../../src/services/context.js'
-import {exportEntity, type ExportFormat} from '../../src/services/export.js'
+import {exportEntity} from '../../src/services/export.js'
+import type {FileFormat} from '../../src/services/formats/format.js'
 import {importFolder} from '../../src/services/import/folder.js'
 import {IMPORT_ENTITIES} from '../../src/services/import/types.js'
 import {createProperty} from '../../src/services/properties.js'
@@ -25,7 +26,7 @@ import {day, seedScenario, serviceContext} from '../support/scenario.js'
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-export-'))
 
 /** Exports every entity of `ctx` into `dir` (with hashes); returns the files' texts by entity. */
-async function exportAll(ctx: ServiceContext, dir: string, format: ExportFormat = 'csv'): Promise<Record<string, string>> {
+async function exportAll(ctx: ServiceContext, dir: string, format: FileFormat = 'csv'): Promise<Record<string, string>> {
   const texts: Record<string, string> = {}
   for (const entity of IMPORT_ENTITIES) {
     const output = path.join(dir, `${entity}.${format}`)
@@ -35,7 +36,7 @@ async function exportAll(ctx: ServiceContext, dir: string, format: ExportFormat 
   return texts
 }
 
-async function exportText(ctx: ServiceContext, input: Omit<Parameters<typeof exportEntity>[1], 'output'> & {format?: ExportFormat}) {
+async function exportText(ctx: ServiceContext, input: Omit<Parameters<typeof exportEntity>[1], 'output'> & {format?: FileFormat}) {
   const file = path.join(tmp(), `out.${input.format ?? 'csv'}`)
   const summary = await exportEntity(ctx, {...input, output: file})
   return {summary, text: fs.readFileSync(file, 'utf8')}

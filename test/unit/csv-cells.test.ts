@@ -5,7 +5,7 @@
  */
 import {expect} from 'chai'
 
-import {neutraliseCell, restoreCell} from '../../src/services/csv-cells.js'
+import {neutraliseCell, restoreCell} from '../../src/services/formats/cells.js'
 
 describe('csv cells (unit)', () => {
   it("prefixes cells starting with = + - @ tab or CR with a '", () => {

@@ -69,7 +69,9 @@ input CreateReviewInput {
 
 """A charge to record against a booking."""
 input RecordPaymentInput {
-  bookingId: Int!
+  "The booking: its id or external reference. Give booking or bookingId."
+  booking: String
+  bookingId: Int @deprecated(reason: "Use booking, which also takes an external reference.")
   amount: Money!
   "The provider's id; unique."
   transactionId: String!

@@ -55,8 +55,16 @@ type Query {
   reviews(first: Int, after: String, sort: String, property: String, reviewer: String, minRating: Int): ReviewConnection!
   "A payment by id or transaction id."
   payment(ref: String!): Payment!
-  "Payments. sort: id, paymentDate, createdAt."
-  payments(first: Int, after: String, sort: String, bookingId: Int, kind: PaymentKind, status: PaymentStatus): PaymentConnection!
+  "Payments. booking: its id or external reference. sort: id, paymentDate, createdAt."
+  payments(
+    first: Int
+    after: String
+    sort: String
+    booking: String
+    bookingId: Int @deprecated(reason: "Use booking, which also takes an external reference.")
+    kind: PaymentKind
+    status: PaymentStatus
+  ): PaymentConnection!
   "The audit trail, newest first; action may end in * (booking.*); since/until are ISO 8601 dates (midnight UTC) or date-times with Z or an offset, inclusive."
   auditEvents(
     first: Int

@@ -28,8 +28,9 @@ import {bookerRefusal, checkBookingStatus, checkExternalRef, stayTotal} from '..
 import {loadCalendars, overlapReason, selectBookings, type CalendarBooking, type LoadedCalendars} from '../rules/calendar.js'
 import {loadLedger, totalRefusal, type Ledger} from '../rules/ledger.js'
 import {testPause} from '../../test-pause.js'
-import {check, required, text} from './fields.js'
-import {propertyFields, resolveProperties, resolveUsers, type PropertyQuery, type UserRef} from './refs.js'
+import {check, propertyFields, required, text} from './fields.js'
+import {resolveProperties, type PropertyQuery} from '../refs/properties.js'
+import {resolveUsers, type UserRef} from '../refs/users.js'
 import {type BatchOutcome, type EntityImporter, type ParsedRow, type WriteOptions} from './types.js'
 import {parseTimestamp} from './users.js'
 

@@ -118,3 +118,11 @@ export function withTextChecks<T>(importer: EntityImporter<T>): EntityImporter<T
     },
   }
 }
+
+/** The fields of a row that name a property (refs/properties.ts PropertyQuery): the property, and its owner to tell apart a shared name. */
+export function propertyFields(required: boolean): FieldSpec[] {
+  return [
+    {name: 'property', aliases: ['propertyId', 'listing', 'propertyName'], ...(required ? {required} : {})},
+    {name: 'propertyOwner', aliases: ['owner', 'host']},
+  ]
+}

@@ -9,6 +9,7 @@ import type {Transaction} from 'sequelize'
 import {UsageError, ValidationError} from '../../errors.js'
 import {requireAdmin} from '../authz.js'
 import type {ServiceContext} from '../context.js'
+import {fileFormatOf} from '../formats/format.js'
 import {bookingsImporter} from './bookings.js'
 import {FieldMapper, parseMapFlags, withTextChecks} from './fields.js'
 import {localSink} from './local.js'
@@ -16,7 +17,6 @@ import {paymentsImporter} from './payments.js'
 import {DEFAULT_BATCH, runPipeline, type ImportInput, type ImportPlan, type ImportSummary} from './pipeline.js'
 import {propertiesImporter} from './properties.js'
 import {reviewsImporter} from './reviews.js'
-import {formatOf} from './source.js'
 import {IMPORT_ENTITIES, type EntityImporter, type ImportEntity} from './types.js'
 import {usersImporter} from './users.js'
 
@@ -42,7 +42,7 @@ export function importerFor(entity: string): EntityImporter<unknown> {
 /** What an import of `input` reads and how (its importer, format, column mapping, batch size), checked. */
 export function importPlan(input: Pick<ImportInput, 'entity' | 'file' | 'format' | 'map' | 'batchSize'>): ImportPlan {
   const importer = importerFor(input.entity)
-  const format = formatOf(input.file, input.format)
+  const format = fileFormatOf(input.file, input.format, {invalid: ValidationError})
   const mapper = new FieldMapper(importer.fields, parseMapFlags(input.map, importer.fields))
   const batchSize = input.batchSize ?? DEFAULT_BATCH
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValidationError('batch size must be a positive integer')

@@ -1,6 +1,6 @@
 /**
  * The one import pipeline: source → records → batches → sink. It reads a file as a stream of
- * records (source.ts), cuts them into batches (records and bytes, as the sink allows), and
+ * records (formats/records.ts), cuts them into batches (records and bytes, as the sink allows), and
  * hands each batch to a sink, which prepares it and writes it: a local sink writes into the
  * database (local.ts), a remote one sends it to a server (remote/transfer.ts). What every
  * import does the same way is here, once: the order of batches, pipelining (the next batch is
@@ -9,9 +9,13 @@
  * progress and the summary.
  */
 import {UsageError, ValidationError} from '../../errors.js'
+import type {FileFormat} from '../formats/format.js'
+import {openInput, readRecordChunks, type SourceRecord} from '../formats/records.js'
 import type {FieldMapper} from './fields.js'
-import {openInput, readRecordChunks, yieldToEventLoop, type ImportFormat, type SourceRecord} from './source.js'
 import type {EntityImporter, ImportEntity} from './types.js'
+
+/** Gives the event loop a turn (socket replies of a batch being written are handled then). */
+export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 export interface Rejection {
   /** Line (CSV, NDJSON) or record number (JSON) where the row starts. */
@@ -55,7 +59,7 @@ export interface ImportInput {
 export interface ImportSummary {
   entity: ImportEntity
   file: string
-  format: ImportFormat
+  format: FileFormat
   read: number
   inserted: number
   updated: number
@@ -78,7 +82,7 @@ export const FIRST_BATCH = 1000
 /** What an import reads and how: its importer, format, column mapping and batch size, checked. */
 export interface ImportPlan {
   importer: EntityImporter<unknown>
-  format: ImportFormat
+  format: FileFormat
   mapper: FieldMapper
   batchSize: number
 }

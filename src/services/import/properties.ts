@@ -10,7 +10,7 @@ import {checkPolicy} from '../policies.js'
 import {checkAddress, checkDescription, checkPricePerNight, checkPropertyName, loadPropertyNames, ownerRefusal} from '../rules/properties.js'
 import type {CancellationPolicy} from '../../domain.js'
 import {check, flag, required, text} from './fields.js'
-import {resolveUsers} from './refs.js'
+import {resolveUsers} from '../refs/users.js'
 import {RowError, type BatchOutcome, type EntityImporter} from './types.js'
 import {parseTimestamp} from './users.js'
 

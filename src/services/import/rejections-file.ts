@@ -1,10 +1,15 @@
 /**
  * The error file of an import: one line per rejected row with its line number, the field
  * to blame and the reason, plus the row as read, so it can be fixed and imported again.
- * CSV (RFC 4180) by default; NDJSON when the file name ends in .ndjson or .jsonl.
+ * CSV (RFC 4180) by default; NDJSON when the file name ends in .ndjson or .jsonl. Written by
+ * the record writer of export (formats/writer.ts), with export's formula quoting (formats/
+ * cells.ts): an error file is opened in spreadsheets, and a rejected row that starts with `=`
+ * must not run there. The quote is the one `import` takes off again, so a row copied back
+ * into a CSV file imports as it was read.
  */
 import fs from 'node:fs'
 
+import {csvLine, recordWriter} from '../formats/writer.js'
 import type {Rejection} from './index.js'
 
 export interface RejectionsFile {
@@ -15,35 +20,29 @@ export interface RejectionsFile {
   readonly written: number
 }
 
-function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value
-}
-
+/** The row as read, as one CSV field: a CSV record's fields as a CSV line, other text as it is, anything else as JSON. */
 function rowText(raw: unknown): string {
   if (raw === null || raw === undefined) return ''
-  if (Array.isArray(raw)) return raw.map((v) => csvField(String(v ?? ''))).join(',')
+  if (Array.isArray(raw)) return csvLine(raw)
   return typeof raw === 'string' ? raw : JSON.stringify(raw)
 }
 
 export function openRejectionsFile(file: string): RejectionsFile {
   const ndjson = /\.(ndjson|jsonl)$/i.test(file)
+  const records = recordWriter(ndjson ? 'ndjson' : 'csv', ['line', 'field', 'reason', 'row'], {neutralise: !ndjson})
   const out = fs.createWriteStream(file, {encoding: 'utf8'})
-  if (!ndjson) out.write('line,field,reason,row\r\n')
-  let written = 0
+  if (!ndjson) out.write(records.header())
   let closed: Promise<void> | undefined
   return {
     path: file,
     get written() {
-      return written
+      return records.count
     },
     write(rejection) {
-      written += 1
-      if (ndjson) {
-        out.write(JSON.stringify({line: rejection.line, field: rejection.field ?? null, reason: rejection.reason, row: rejection.raw ?? null}) + '\n')
-      } else {
-        out.write([String(rejection.line), rejection.field ?? '', rejection.reason, rowText(rejection.raw)].map(csvField).join(',') + '\r\n')
-      }
+      const row = ndjson ? (rejection.raw ?? null) : rowText(rejection.raw)
+      out.write(records.rows([[rejection.line, rejection.field ?? null, rejection.reason, row]]))
     },
+    // CSV and NDJSON end with their last record: there is no footer to write.
     close: () => (closed ??= new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())))),
   }
 }

@@ -5,8 +5,9 @@
  */
 import {bulkInsert, type Cell} from '../../db/bulk.js'
 import {checkComment, checkRating, loadReviewBook} from '../rules/reviews.js'
-import {check, required, text} from './fields.js'
-import {propertyFields, resolveProperties, resolveUsers, type PropertyQuery} from './refs.js'
+import {check, propertyFields, required, text} from './fields.js'
+import {resolveProperties, type PropertyQuery} from '../refs/properties.js'
+import {resolveUsers} from '../refs/users.js'
 import {type BatchOutcome, type EntityImporter} from './types.js'
 import {parseTimestamp} from './users.js'
 

@@ -10,12 +10,12 @@
 import {ValidationError} from '../../errors.js'
 import {requireAdmin} from '../authz.js'
 import type {ServiceContext} from '../context.js'
+import {objectValues, type SourceRecord} from '../formats/records.js'
 import {inTransaction} from '../transaction.js'
 import {FieldMapper, parseMapFlags} from './fields.js'
 import {importerFor} from './index.js'
 import {prepareRows, writeRows} from './local.js'
 import type {Written} from './pipeline.js'
-import {objectValues, type SourceRecord} from './source.js'
 import type {ImportEntity} from './types.js'
 
 /** Rows per call: a request body stays well under the server's size limit. */

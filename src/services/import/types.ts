@@ -2,7 +2,7 @@
 import type {Transaction} from 'sequelize'
 
 import type {ServiceContext} from '../context.js'
-import type {RefCache} from './refs.js'
+import type {RefCache} from '../refs/resolver.js'
 
 export const IMPORT_ENTITIES = ['users', 'properties', 'bookings', 'reviews', 'payments'] as const
 export type ImportEntity = (typeof IMPORT_ENTITIES)[number]

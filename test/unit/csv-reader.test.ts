@@ -4,7 +4,7 @@
  */
 import {expect} from 'chai'
 
-import {CsvReader, MAX_RECORD_CHARS, type CsvRecord} from '../../src/services/import/csv.js'
+import {CsvReader, MAX_RECORD_CHARS, type CsvRecord} from '../../src/services/formats/csv-reader.js'
 
 function read(chunks: (string | Buffer)[]): CsvRecord[] {
   const reader = new CsvReader()

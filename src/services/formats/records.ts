@@ -1,20 +1,19 @@
 /**
- * Reading import files as a stream of records: CSV (RFC 4180: quotes, embedded commas,
- * quotes and newlines, CRLF or LF, a UTF-8 BOM, a header row), a JSON array (streamed, never
- * held whole) or NDJSON. Every record carries the line (or index) it came from; a record
+ * Reading a file as a stream of records, for import (locally, and on the client of a remote
+ * import: src/remote/transfer.ts): CSV (RFC 4180: quotes, embedded commas, quotes and
+ * newlines, CRLF or LF, a UTF-8 BOM, a header row; csv-reader.ts), a JSON array (streamed,
+ * never held whole) or NDJSON. Every record carries the line (or index) it came from; a record
  * the parser cannot read becomes a `broken` record, reported like any rejected row. A CSV
- * cell that export quoted against spreadsheet formulas loses that quote (csv-cells.ts).
+ * cell that export quoted against spreadsheet formulas loses that quote (cells.ts).
  */
 import fs from 'node:fs'
-import path from 'node:path'
 import type {Readable} from 'node:stream'
 import {StringDecoder} from 'node:string_decoder'
 
 import {ValidationError} from '../../errors.js'
-import {restoreCell} from '../csv-cells.js'
-import {CsvReader, MAX_RECORD_CHARS, type CsvRecord} from './csv.js'
-
-export type ImportFormat = 'csv' | 'json' | 'ndjson'
+import {restoreCell} from './cells.js'
+import {CsvReader, MAX_RECORD_CHARS, type CsvRecord} from './csv-reader.js'
+import type {FileFormat} from './format.js'
 
 export type FieldValues = Record<string, string | undefined>
 
@@ -31,18 +30,6 @@ export interface SourceRecord {
   broken?: string
   /** Characters the record takes in the file, when known (batches are sized by it). */
   size?: number
-}
-
-export function formatOf(file: string, explicit?: string): ImportFormat {
-  if (explicit) {
-    if (!['csv', 'json', 'ndjson'].includes(explicit)) throw new ValidationError(`unknown format "${explicit}": use csv, json or ndjson`)
-    return explicit as ImportFormat
-  }
-  const ext = path.extname(file).toLowerCase()
-  if (ext === '.csv') return 'csv'
-  if (ext === '.json') return 'json'
-  if (ext === '.ndjson' || ext === '.jsonl') return 'ndjson'
-  throw new ValidationError(`cannot tell the format of "${file}" from its extension`, {suggestion: 'pass --format csv|json|ndjson'})
 }
 
 export function openInput(file: string): {stream: Readable; size?: number} {
@@ -72,9 +59,6 @@ export function objectValues(object: unknown): FieldValues | undefined {
   for (const [key, value] of Object.entries(object)) values[key] = toText(value)
   return values
 }
-
-/** Gives the event loop a turn (socket replies of a batch being written are handled then). */
-export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 async function* csvChunks(stream: Readable, options: ReadOptions): AsyncGenerator<SourceRecord[]> {
   const reader = new CsvReader()
@@ -206,7 +190,7 @@ export interface ReadOptions {
  * The records of a file, a chunk at a time (as the file arrives): cheaper than one promise
  * per record, and the reader stays only as far ahead as the consumer pulls.
  */
-export function readRecordChunks(stream: Readable, format: ImportFormat, options: ReadOptions = {}): AsyncGenerator<SourceRecord[]> {
+export function readRecordChunks(stream: Readable, format: FileFormat, options: ReadOptions = {}): AsyncGenerator<SourceRecord[]> {
   if (format === 'csv') return csvChunks(stream, options)
   if (format === 'ndjson') return ndjsonChunks(stream)
   return jsonChunks(stream)

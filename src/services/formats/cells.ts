@@ -1,9 +1,9 @@
 /**
  * CSV cells that a spreadsheet would run as formulas (OWASP, "CSV Injection"): Excel,
  * LibreOffice and Google Sheets treat a cell starting with `=`, `+`, `-`, `@`, a tab or a
- * carriage return as a formula, and `=cmd|' /C calc'!A0` runs a program. Every CSV that
- * stayctl writes (`export`, `list --csv`) prefixes such a cell with a single quote, which
- * spreadsheets take as "this is text" and do not show.
+ * carriage return as a formula, and `=cmd|' /C calc'!A0` runs a program. Every CSV stayctl
+ * writes (`export`, `list --csv`, an import's error file: writer.ts) prefixes such a cell with
+ * a single quote, which spreadsheets take as "this is text" and do not show.
  *
  * `export` must also import again unchanged, so the prefix is reversible: a cell that starts
  * with a quote followed by a formula character or another quote gets the prefix as well, and
