@@ -74,7 +74,7 @@ export default {
       severity: 'error',
       comment: 'The db topic calls the schema and seed services; every other operation goes through the Backend.',
       from: {path: '^commands/db/'},
-      to: {path: '^src/services/', pathNot: '^src/services/(schema|seed|seed-data)\\.ts$', dependencyTypesNot: ['type-only']},
+      to: {path: '^src/services/', pathNot: '^src/services/(schema|schema-status|seed|seed-data)\\.ts$', dependencyTypesNot: ['type-only']},
     },
 
     // src/cli: flags, rendering, prompts, the base command (which picks the local or remote Backend).

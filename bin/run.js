@@ -1,16 +1,26 @@
 #!/usr/bin/env node
-// Fast path: `stayctl --version` answers from package.json alone, without loading oclif,
-// in exactly oclif's format. Everything else goes through oclif (help reads the manifest).
+// CommonJS (bin/package.json), as is the bundle in dist/: an ES module here would start Node's
+// ES module loader, a few milliseconds of every run.
+'use strict'
+const path = require('node:path')
+
+const root = path.join(__dirname, '..')
 const argv = process.argv.slice(2)
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v' || argv[0] === 'version')) {
-  const {readFileSync} = await import('node:fs')
-  const {version} = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+  // Fast path: `stayctl --version` answers from package.json alone, without loading oclif, in
+  // exactly oclif's format.
+  const {version} = JSON.parse(require('node:fs').readFileSync(path.join(root, 'package.json'), 'utf8'))
   process.stdout.write(`stayctl/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
-  // Node 22.1+ keeps compiled code of loaded modules on disk (os.tmpdir()), which cuts the
-  // time spent loading oclif at every start; Node 20 has no such cache.
-  const {enableCompileCache} = await import('node:module')
-  enableCompileCache?.()
-  const {execute} = await import('@oclif/core')
-  await execute({dir: import.meta.url})
+  // dist/ is the CLI bundled (scripts/build.mjs). Its compiled code is kept on disk between
+  // runs: by Node 22.1+ itself (in os.tmpdir()), by dist's own code cache before.
+  // The bundle is minified: a stack trace (STAYCTL_DEBUG) names the sources through its source
+  // maps, which code compiled by dist's own code cache would not have: debug runs go without it.
+  const debug = Boolean(process.env.STAYCTL_DEBUG)
+  if (debug) process.setSourceMapsEnabled(true)
+  const Module = require('node:module')
+  if (Module.enableCompileCache) Module.enableCompileCache()
+  else if (!debug) require('../dist/src/cli/compile-cache.js').enableCodeCache(path.join(root, 'dist'))
+  // oclif is given the package root: from bin/ it would take bin/package.json for stayctl's.
+  require('../dist/src/cli/run.js').run(root)
 }

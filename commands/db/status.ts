@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {color, table} from '../../src/cli/render.js'
-import {status, type StatusResult} from '../../src/services/schema.js'
+import {status, type StatusResult} from '../../src/services/schema-status.js'
 
 export default class DbStatus extends BaseCommand<typeof DbStatus> {
   static override summary = 'Show the database in use, applied and pending migrations, and seeders'

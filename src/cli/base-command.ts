@@ -2,7 +2,7 @@
  * The base of every command: `--json`, the global flags, the database handle, and the one
  * place where errors become a single line on stderr (or a JSON error) and an exit code.
  */
-import {Command, Errors, type Interfaces} from '@oclif/core'
+import {Command, Config, Errors, type Interfaces} from '@oclif/core'
 
 import {maskUrl, parseDatabaseUrl, type DatabaseTarget} from '../config/database-url.js'
 import {checkApiUrl, resolveIntSetting, resolveSetting, selectProfile, type ResolvedSetting} from '../config/settings.js'
@@ -35,6 +35,21 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected flags!: BaseFlags<T>
   protected args!: BaseArgs<T>
   private openedDb?: Db
+
+  /**
+   * Runs the command with the config oclif's runner hands over. oclif's own Command.run loads
+   * that config again (a copy, for plugins built on another oclif than the runner's); ours run
+   * on the runner's oclif, so the copy would only cost a second load at every start.
+   */
+  public static override async run<C extends Command>(
+    this: new (argv: string[], config: Config) => C,
+    argv: string[] = process.argv.slice(2),
+    opts?: Interfaces.LoadOptions,
+  ): Promise<ReturnType<C['run']>> {
+    if (!(opts instanceof Config)) return super.run.call(this, argv, opts) as Promise<ReturnType<C['run']>>
+    const command = new this(argv, opts) as C & {_run(): Promise<ReturnType<C['run']>>}
+    return command._run()
+  }
 
   public override async init(): Promise<void> {
     await super.init()

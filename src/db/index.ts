@@ -18,9 +18,13 @@ export interface Db {
 
 export async function openDb(target: DatabaseTarget, options: OpenOptions = {}): Promise<Db> {
   const sequelize = await openSequelize(target, options)
+  let models: Models | undefined
   return {
     sequelize,
-    models: defineModels(sequelize),
+    // Defined at first use: db status, migrations and raw reads never need them.
+    get models() {
+      return (models ??= defineModels(sequelize))
+    },
     target,
     dialect: target.dialect,
     close: () => sequelize.close(),

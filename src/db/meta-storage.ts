@@ -8,6 +8,8 @@
 import {DataTypes, QueryTypes, type Sequelize, type Transaction} from 'sequelize'
 import type {UmzugStorage} from 'umzug'
 
+import type {RunnerKind} from './migration-files.js'
+
 export interface MetaRow {
   name: string
   checksum: string | null
@@ -20,6 +22,11 @@ export interface MetaContext {
   checksums: Map<string, string>
   /** What each seeder reports about its run, stored with it. */
   details: Map<string, Record<string, unknown>>
+}
+
+/** The record of the migrations (SequelizeMeta) or of the seeders (SequelizeData). */
+export function metaStorage(sequelize: Sequelize, kind: RunnerKind, readOnly?: boolean): MetaStorage {
+  return new MetaStorage(sequelize, kind === 'migrations' ? 'SequelizeMeta' : 'SequelizeData', readOnly)
 }
 
 export class MetaStorage implements UmzugStorage<MetaContext> {

@@ -1,12 +1,12 @@
 /**
- * The two umzug runners (migrations and seeders), their files, their checksums and the
- * dry run. Nothing here prints: progress goes to the `onEvent` callback of the caller.
+ * The two umzug runners (migrations and seeders) and the dry run; their files and checksums
+ * are in migration-files.ts. Nothing here prints: progress goes to the `onEvent` callback of
+ * the caller.
  */
-import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {fileURLToPath, pathToFileURL} from 'node:url'
+import {pathToFileURL} from 'node:url'
 
 import {Transaction, type QueryInterface, type Sequelize} from 'sequelize'
 import {MigrationError, Umzug} from 'umzug'
@@ -17,54 +17,11 @@ import {createSequelize} from './connection.js'
 import type {Db} from './index.js'
 import type {SchemaLease} from './lease.js'
 import type {MigrationContext} from './migration-kit.js'
-import {MetaStorage, type MetaContext} from './meta-storage.js'
+import {discoverFiles, type MigrationFile, type RunnerKind} from './migration-files.js'
+import {metaStorage, type MetaContext, type MetaStorage} from './meta-storage.js'
 import {stepInterface} from './step-interface.js'
 
-export type RunnerKind = 'migrations' | 'seeders'
-
-export interface MigrationFile {
-  name: string
-  /** The file that is executed (compiled .js, or .ts when running from sources). */
-  runPath: string
-  /** sha256 of the TypeScript source (line endings normalised), else of the run file. */
-  checksum: string
-}
-
-const here = path.dirname(fileURLToPath(import.meta.url))
-const compiled = import.meta.url.endsWith('.js')
-/** The package root: two levels above src/db, three above dist/src/db. */
-export const packageRoot = path.resolve(here, compiled ? '../../..' : '../..')
-
-export function runDir(kind: RunnerKind): string {
-  return path.resolve(here, '../..', kind)
-}
-
-export function sourceDir(kind: RunnerKind): string {
-  return path.join(packageRoot, kind)
-}
-
-function checksumOf(file: string): string {
-  const text = fs.readFileSync(file, 'utf8').replace(/\r\n/g, '\n')
-  return createHash('sha256').update(text).digest('hex')
-}
-
-const RUNNABLE = /^(\d{4}\.\d{2}\.\d{2}T\d{2}\.\d{2}\.\d{2}\.[\w-]+)\.(js|ts)$/
-
-/** The migration (or seeder) files, sorted by their timestamped names. */
-export function discoverFiles(kind: RunnerKind): MigrationFile[] {
-  const dir = runDir(kind)
-  if (!fs.existsSync(dir)) return []
-  const files: MigrationFile[] = []
-  for (const entry of fs.readdirSync(dir).sort()) {
-    const match = RUNNABLE.exec(entry)
-    if (!match || entry.endsWith('.d.ts')) continue
-    const name = match[1]
-    const runPath = path.join(dir, entry)
-    const source = path.join(sourceDir(kind), `${name}.ts`)
-    files.push({name, runPath, checksum: checksumOf(fs.existsSync(source) ? source : runPath)})
-  }
-  return files
-}
+export {discoverFiles, runDir, sourceDir, type MigrationFile, type RunnerKind} from './migration-files.js'
 
 export interface RunnerContext extends MigrationContext, MetaContext {
   sequelize: Sequelize
@@ -99,7 +56,7 @@ export interface RunnerOptions {
 
 export function createRunner(sequelize: Sequelize, kind: RunnerKind, options: RunnerOptions = {}): Runner {
   const files = discoverFiles(kind)
-  const storage = new MetaStorage(sequelize, kind === 'migrations' ? 'SequelizeMeta' : 'SequelizeData', options.readOnly)
+  const storage = metaStorage(sequelize, kind, options.readOnly)
   const dialect = sequelize.getDialect() as 'mysql' | 'sqlite'
   const context: RunnerContext = {
     sequelize,

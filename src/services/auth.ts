@@ -5,7 +5,6 @@
  * login-attempts.ts; what a token is, tokens.ts; API tokens for scripts, api-tokens.ts. Their
  * exports are re-exported here, so callers keep importing them from auth.ts.
  */
-import bcrypt from 'bcrypt'
 import {Op} from 'sequelize'
 
 import type {Db} from '../db/index.js'
@@ -16,6 +15,7 @@ import {audit} from './audit.js'
 import {actorUserId, isAdmin, requireUser} from './authz.js'
 import type {Actor, ServiceContext} from './context.js'
 import {attemptPassword, authPolicy, loginFailedMessage} from './login-attempts.js'
+import {loadBcrypt} from './passwords.js'
 import {API_TOKEN_PREFIX, SESSION_TOKEN_NAME, SESSION_TOKEN_PREFIX, TOKEN_SHAPE, hashToken, newToken, tokenKind} from './tokens.js'
 import {inTransaction} from './transaction.js'
 import {findUser, userView, type UserView} from './users.js'
@@ -100,6 +100,7 @@ export async function login(ctx: ServiceContext, input: LoginInput): Promise<Log
   if (!(await attemptPassword(ctx, user, name, password)) || !user) throw new UnauthenticatedError(loginFailedMessage(policy))
 
   // A hash made at another cost is brought to the configured one while the password is at hand.
+  const bcrypt = await loadBcrypt()
   const rehash = bcrypt.getRounds(user.passwordHash) !== ctx.bcryptCost ? await bcrypt.hash(password, ctx.bcryptCost) : undefined
   const token = newToken(SESSION_TOKEN_PREFIX)
   const expiresAt = new Date(Date.now() + policy.sessionTtlMs)

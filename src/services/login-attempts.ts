@@ -13,13 +13,12 @@
  */
 import {createHash} from 'node:crypto'
 
-import bcrypt from 'bcrypt'
 import {Op, QueryTypes, type Transaction} from 'sequelize'
 
 import type {Db} from '../db/index.js'
 import type {User} from '../db/models.js'
 import type {AuthPolicy, ServiceContext} from './context.js'
-import {MAX_PASSWORD_BYTES} from './passwords.js'
+import {MAX_PASSWORD_BYTES, loadBcrypt} from './passwords.js'
 import {textProblem} from './text.js'
 import {inTransaction} from './transaction.js'
 
@@ -140,6 +139,7 @@ async function comparePassword(ctx: ServiceContext, password: string, storedHash
   const cost = costOf(storedHash)
   const ceiling = await workCeiling(ctx, cost)
   const [first, ...padding] = compareCosts(cost, ceiling)
+  const bcrypt = await loadBcrypt()
   const matches = await bcrypt.compare(password, cost === undefined ? dummyHash(first) : storedHash!)
   for (const extra of padding) await bcrypt.compare(password, dummyHash(extra))
   // No password holds a NUL (bcrypt would stop reading at it) or a lone surrogate: see checkPassword.

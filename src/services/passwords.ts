@@ -2,10 +2,15 @@
  * Passwords: checked (8 characters to 72 bytes: bcrypt ignores what lies beyond 72 bytes, so
  * longer ones are refused rather than silently cut) and hashed with bcrypt off the main thread.
  */
-import bcrypt from 'bcrypt'
+import type bcryptModule from 'bcrypt'
 
 import {ValidationError} from '../errors.js'
 import {checkText, textProblem} from './text.js'
+
+/** bcrypt, a native module, loaded at its first use: commands that hash and compare nothing do not load it. */
+export async function loadBcrypt(): Promise<typeof bcryptModule> {
+  return (await import('bcrypt')).default
+}
 
 export const MIN_PASSWORD_CHARS = 8
 export const MAX_PASSWORD_BYTES = 72
@@ -27,12 +32,12 @@ export function checkPassword(password: string, field = 'password'): void {
 
 export async function hashPassword(password: string, cost: number): Promise<string> {
   checkPassword(password)
-  return bcrypt.hash(password, cost)
+  return (await loadBcrypt()).hash(password, cost)
 }
 
 export async function verifyPassword(password: string, hash: string): Promise<boolean> {
   if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES || textProblem(password)) return false
-  return bcrypt.compare(password, hash)
+  return (await loadBcrypt()).compare(password, hash)
 }
 
 /** A hash no password matches, for erased accounts. */

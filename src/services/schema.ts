@@ -1,6 +1,6 @@
 /**
- * Schema operations: migrate, status, rollback, reset, create and drop the database, and
- * scaffold a migration. Every change of schema runs under the schema lock (see db/lock.ts and
+ * Schema operations: migrate, rollback, reset, create and drop the database, and scaffold a
+ * migration (status is in schema-status.ts, re-exported here). Every change of schema runs under the schema lock (see db/lock.ts and
  * db/lease.ts), and re-reads what is applied once the lock is held, so concurrent runners
  * apply each migration exactly once, also on a multi-primary cluster. A runner killed at any
  * moment leaves work the next one finishes (see runStep in db/migrator.ts); db status names a
@@ -19,6 +19,8 @@ import type {Db} from '../db/index.js'
 import {LEASE_TABLE, readLeaseState} from '../db/lease.js'
 import {lockOptions, withSchemaLock, type SchemaLease} from '../db/lock.js'
 import {createRunner, dryRunMigrations, runnerFailure, sourceDir, timeSteps, type RunnerKind} from '../db/migrator.js'
+
+export {status, type SeederStatusEntry, type StatusEntry, type StatusResult} from './schema-status.js'
 
 export interface SchemaEvents {
   /** A migration starts or finishes; durationMs is set when it finished. */
@@ -152,106 +154,6 @@ export async function rollback(
     },
     lockOptions(events, 'db rollback'),
   )
-}
-
-export interface StatusEntry {
-  name: string
-  /** interrupted: pending, and partly applied by a runner that died (db migrate finishes it). */
-  state: 'applied' | 'pending' | 'interrupted' | 'missing-file'
-  appliedAt: string | null
-  /** The file changed after it was applied. */
-  edited: boolean
-}
-
-export interface SeederStatusEntry extends StatusEntry {
-  /** What the seeder recorded about its run (size, random seed, rows inserted). */
-  details: Record<string, unknown> | null
-}
-
-export interface StatusResult {
-  database: {url: string; dialect: 'mysql' | 'sqlite'; source: string}
-  migrations: StatusEntry[]
-  seeders: SeederStatusEntry[]
-  pendingMigrations: number
-  pendingSeeders: number
-  warnings: string[]
-}
-
-async function statusOf(db: Db, kind: RunnerKind) {
-  const runner = createRunner(db.sequelize, kind)
-  const rows = await runner.storage.rows()
-  const byName = new Map(rows.map((row) => [row.name, row]))
-  const entries: SeederStatusEntry[] = runner.files.map((file) => {
-    const row = byName.get(file.name)
-    return {
-      name: file.name,
-      state: row ? ('applied' as const) : ('pending' as const),
-      appliedAt: row?.appliedAt?.toISOString() ?? null,
-      edited: Boolean(row?.checksum && row.checksum !== file.checksum),
-      details: row?.details ?? null,
-    }
-  })
-  const known = new Set(runner.files.map((f) => f.name))
-  for (const row of rows) {
-    if (!known.has(row.name)) {
-      entries.push({
-        name: row.name,
-        state: 'missing-file' as const,
-        appliedAt: row.appliedAt?.toISOString() ?? null,
-        edited: false,
-        details: row.details,
-      })
-    }
-  }
-  return entries
-}
-
-/** Applied and pending migrations and seeders, with warnings about edited or missing files and interrupted runs. */
-export async function status(db: Db, source: string): Promise<StatusResult> {
-  const migrations = (await statusOf(db, 'migrations')).map(({details: _details, ...entry}) => entry)
-  const seeders = await statusOf(db, 'seeders')
-  const warnings: string[] = []
-  const lease = await readLeaseState(db.sequelize)
-  const step = lease?.step
-  if (step) {
-    const since = step.startedAt ? ` at ${step.startedAt.toISOString()}` : ''
-    const by = step.by ? ` (by ${step.by})` : ''
-    const entry = migrations.find((m) => m.name === step.name)
-    if (!lease.interrupted) {
-      warnings.push(`migration ${step.name} is being ${step.direction === 'up' ? 'applied' : 'reverted'} now by ${lease.holder}`)
-    } else if (step.direction === 'up') {
-      if (entry?.state === 'pending') entry.state = 'interrupted'
-      warnings.push(
-        `migration ${step.name} was interrupted${since}${by} and is partly applied; \`stayctl db migrate\` will finish it`,
-      )
-    } else {
-      warnings.push(
-        `reverting migration ${step.name} was interrupted${since}${by}, so it may be partly reverted; ` +
-          '`stayctl db rollback` will finish reverting it, `stayctl db migrate` will apply it again',
-      )
-    }
-  }
-  for (const [what, list] of [
-    ['migration', migrations],
-    ['seeder', seeders],
-  ] as const) {
-    for (const entry of list) {
-      if (entry.edited) {
-        warnings.push(`${what} ${entry.name} was edited after it was applied (its checksum differs)`)
-      }
-      if (entry.state === 'missing-file') {
-        warnings.push(`${what} ${entry.name} is applied but has no file here`)
-      }
-    }
-  }
-  return {
-    database: {url: db.target.display, dialect: db.dialect, source},
-    migrations,
-    seeders,
-    pendingMigrations: migrations.filter((m) => m.state === 'pending' || m.state === 'interrupted').length,
-    pendingSeeders: seeders.filter((s) => s.state === 'pending').length,
-    warnings,
-  }
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * Startup: `--version` and `--help` answer without loading command code, Sequelize or a
- * database driver (acceptance 6). The CLI runs under a preload that records every module
- * the process loads; `db status` shows that the same check does see Sequelize when it loads.
+ * database driver (acceptance 6), and commands load only what they use (issue 14). The CLI
+ * runs under a preload that records every file the process loads; the files of the bundle
+ * (dist/, scripts/build.mjs) stand for the sources bundled into them, which dist/meta.json
+ * lists. `db status` shows that the same check does see Sequelize when it loads.
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -14,33 +16,44 @@ import {isolatedEnv, root, runCli, type CliResult} from '../support/cli.js'
 
 const recorder = pathToFileURL(path.join(root, 'test', 'support', 'module-recorder.mjs')).href
 const DATABASE_PACKAGES = ['sequelize', 'mysql2', 'sqlite3']
+/** Our own code that every start loads: bin/run.js's runner and code cache, the bundle's import(). */
+const STARTUP_CODE = ['src/cli/run.ts', 'src/cli/compile-cache.ts', 'dist/dynamic-import.js']
 
 interface Traced {
   result: CliResult
-  /** Every module file or URL the process loaded. */
-  modules: string[]
-  /** The npm packages among them. */
+  /** Every file the process loaded. */
+  files: string[]
+  /** The sources in them: a file of the bundle stands for the sources bundled into it, other files for themselves. */
+  sources: string[]
+  /** The npm packages among the sources. */
   packages: Set<string>
 }
 
-async function traced(args: string[]): Promise<Traced> {
-  const env = isolatedEnv()
-  const log = path.join(env.HOME!, 'modules.log')
-  const result = await runCli(args, {env: {...env, STAYCTL_MODULE_LOG: log}, nodeArgs: ['--import', recorder]})
-  const modules = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean)
-  const packages = new Set<string>()
-  for (const entry of modules) {
-    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(entry)
-    if (match) packages.add(match[1])
-  }
-  return {result, modules, packages}
+/** The sources in each file of the bundle, from esbuild's metafile: absolute path → paths relative to the root. */
+function bundleSources(): Map<string, string[]> {
+  const meta = JSON.parse(fs.readFileSync(path.join(root, 'dist', 'meta.json'), 'utf8')) as {outputs: Record<string, {inputs: Record<string, unknown>}>}
+  return new Map(Object.entries(meta.outputs).map(([file, output]) => [path.join(root, file), Object.keys(output.inputs)]))
 }
 
-/** Modules of our own compiled code (commands, services, db), as opposed to bin/run.js. */
-const ownCode = (modules: string[]) =>
-  modules
-    .map((m) => (m.startsWith('file:') ? fileURLToPath(m) : m))
-    .filter((m) => m.startsWith(path.join(root, 'dist') + path.sep))
+async function traced(args: string[], env = isolatedEnv()): Promise<Traced> {
+  const log = path.join(env.HOME!, 'modules.log')
+  const result = await runCli(args, {env: {...env, STAYCTL_MODULE_LOG: log}, nodeArgs: ['--import', recorder]})
+  const files = [...new Set(fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).map((m) => (m.startsWith('file:') ? fileURLToPath(m) : m)))]
+  const bundle = bundleSources()
+  const sources = files.flatMap((file) => bundle.get(file) ?? [file])
+  const packages = new Set<string>()
+  for (const source of sources) {
+    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(source)
+    if (match) packages.add(match[1])
+  }
+  return {result, files, sources, packages}
+}
+
+/** Our own code (commands, services, db, …) among the sources, as paths relative to the root. */
+const ownCode = (sources: string[]) =>
+  sources
+    .map((source) => (path.isAbsolute(source) ? path.relative(root, source) : source))
+    .filter((source) => /^(commands|src|migrations|seeders|dist)\//.test(source))
 
 describe('startup (e2e)', () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {version: string}
@@ -66,11 +79,11 @@ describe('startup (e2e)', () => {
     })
 
     it('loads no database package, no command code, not even oclif', async () => {
-      const {result, packages, modules} = await traced(['--version'])
+      const {result, packages, files, sources} = await traced(['--version'])
       expect(result.code).to.equal(0)
-      expect(modules.length, 'the recorder saw nothing').to.be.greaterThan(0)
+      expect(files.length, 'the recorder saw nothing').to.be.greaterThan(0)
       expect([...packages]).to.deep.equal([])
-      expect(ownCode(modules)).to.deep.equal([])
+      expect(ownCode(sources)).to.deep.equal([])
     })
   })
 
@@ -97,21 +110,53 @@ describe('startup (e2e)', () => {
 
     for (const args of [['--help'], ['db', '--help'], ['help', 'db']]) {
       it(`\`${args.join(' ')}\` loads neither Sequelize nor a driver nor command code`, async () => {
-        const {result, packages, modules} = await traced(args)
+        const {result, packages, sources} = await traced(args)
         expect(result.code).to.equal(0)
         expect(packages.has('@oclif/core'), 'the recorder did not see oclif').to.equal(true)
         for (const name of DATABASE_PACKAGES) expect(packages.has(name), `${name} was loaded`).to.equal(false)
-        expect(ownCode(modules)).to.deep.equal([])
+        expect(ownCode(sources).filter((source) => !STARTUP_CODE.includes(source))).to.deep.equal([])
       })
     }
   })
 
   it('the same check sees Sequelize and the drivers when a command needs them', async () => {
-    const {result, packages, modules} = await traced(['db', 'status'])
+    const {result, packages, files, sources} = await traced(['db', 'status'])
     expect(result.code, result.stderr).to.equal(0)
     expect(packages.has('sequelize')).to.equal(true)
     expect(packages.has('sqlite3')).to.equal(true)
-    expect(ownCode(modules).some((m) => m.includes(path.join('dist', 'commands', 'db', 'status.js')))).to.equal(true)
+    expect(files).to.include(path.join(root, 'dist', 'commands', 'db', 'status.js'))
+    expect(ownCode(sources)).to.include('commands/db/status.ts')
+  })
+
+  // What a command does not use, it does not load: GraphQL serves `serve`, umzug changes the
+  // schema, prompts ask on a terminal, bcrypt hashes and compares passwords.
+  for (const [args, unused] of [
+    [['db', 'status'], ['umzug', 'graphql', 'graphql-yoga', '@inquirer/prompts', 'bcrypt', 'mysql2', '@faker-js/faker']],
+    [['users', 'list'], ['umzug', 'graphql', 'graphql-yoga', '@inquirer/prompts', 'bcrypt', 'mysql2', '@faker-js/faker']],
+  ] as const) {
+    it(`\`${args.join(' ')}\` loads none of ${unused.join(', ')}`, async () => {
+      const env = isolatedEnv()
+      const migrated = await runCli(['db', 'migrate'], {env})
+      expect(migrated.code, migrated.stderr).to.equal(0)
+      const {result, packages} = await traced([...args], env)
+      expect(result.code, result.stderr).to.equal(0)
+      expect(packages.has('sequelize'), 'the recorder did not see Sequelize').to.equal(true)
+      expect(unused.filter((name) => packages.has(name))).to.deep.equal([])
+    })
+  }
+
+  it('under STAYCTL_DEBUG, the stack trace of an unexpected error names the TypeScript sources (the bundle is minified)', async () => {
+    const env = isolatedEnv({STAYCTL_DEBUG: '1'})
+    const file = path.join(env.HOME!, 'taken.sqlite')
+    // A users table that the first migration cannot create: db migrate fails, exit 1.
+    const {default: sqlite3} = await import('sqlite3')
+    await new Promise<void>((resolve, reject) => {
+      const db = new sqlite3.Database(file)
+      db.exec('CREATE TABLE users (id INTEGER PRIMARY KEY)', (error) => db.close(() => (error ? reject(error) : resolve())))
+    })
+    const result = await runCli(['db', 'migrate', '--database-url', `sqlite:${file}`], {env})
+    expect(result.code, result.stderr).to.equal(1)
+    expect(result.stderr).to.match(/^\s+at .*src\/[\w/.-]+\.ts:\d+:\d+\)?$/m)
   })
 
   describe('the manifest', () => {

@@ -1,0 +1,184 @@
+#!/usr/bin/env node
+/**
+ * Builds dist/: the CLI bundled by esbuild, so that a start-up reads a few files instead of
+ * the hundreds of modules of oclif, Sequelize and our own code (`npm run build` runs this after
+ * tsc has checked the types, then `oclif manifest`).
+ *
+ * - Entry points: every command, migration and seeder (oclif and the migrator find them by path,
+ *   as before: dist/commands/db/status.js…), bin/run.js's runner (src/cli/run.ts) and code cache
+ *   (src/cli/compile-cache.ts), and the few modules that scripts and benchmarks import from dist
+ *   (DIST_MODULES). What they share goes into dist/chunks/, loaded only by the commands that use
+ *   it: `--help` loads oclif alone, `db status` no GraphQL, no umzug, no prompts.
+ * - The bundle is CommonJS (dist/package.json says so): bundled as ES modules to split it into
+ *   chunks, then each file turned into CommonJS, whose compiled code V8 can keep between runs on
+ *   every Node (src/cli/compile-cache.ts; Node 22.1+ does it itself).
+ * - Code kept by that cache cannot call import() on Node 20, so the bundle's import() of a
+ *   computed specifier (oclif loading a plugin's ES module, a migration file) goes through
+ *   dist/dynamic-import.js, which Node compiles itself; import() of a chunk becomes require().
+ * - External: native modules (sqlite3, bcrypt), mysql2 (which Sequelize requires by name), the
+ *   oclif plugins (loaded by oclif from node_modules) and drivers of dialects we do not use.
+ * - moment-timezone comes without its zone data: Sequelize reads it only for a named time zone,
+ *   and stayctl always gives it an offset (+00:00, src/db/connection.ts).
+ * - Minified, names of classes and functions kept; each file has a source map (without the
+ *   sources' text) that bin/run.js turns on under STAYCTL_DEBUG, so stack traces name the sources.
+ *
+ * The metafile (which sources are in which file) is written to dist/meta.json for the start-up
+ * test; dist/package.json carries a hash of the bundle (stayctlBuild) that keys the code cache.
+ */
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {parse} from 'acorn'
+import * as esbuild from 'esbuild'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const dist = path.join(root, 'dist')
+
+/** Imported from dist by scripts/readme.js, bench/import.mjs and bench/csv.mjs. */
+const DIST_MODULES = ['src/errors.ts', 'src/config/database-url.ts', 'src/db/index.ts', 'src/services/schema.ts', 'src/services/formats/csv-reader.ts']
+
+const EXTERNAL = [
+  'sqlite3',
+  'bcrypt',
+  'mysql2',
+  'mysql2/*',
+  '@oclif/plugin-*',
+  // Optional or unused by stayctl: TypeScript tooling oclif looks for in development, other dialects' drivers.
+  'typescript',
+  'ts-node',
+  'pg',
+  'pg-hstore',
+  'tedious',
+  'mariadb',
+  'oracledb',
+  'ibm_db',
+  'snowflake-sdk',
+]
+
+/** What `import` of a computed import() becomes: as long as the keyword, so that the source map stays exact. */
+const DYNAMIC_IMPORT = '__dImp'
+
+function sources(dir) {
+  return fs
+    .readdirSync(path.join(root, dir), {recursive: true})
+    .map(String)
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
+    .map((file) => path.join(dir, file))
+}
+
+/** moment-timezone without its data (see above). */
+const momentWithoutZones = {
+  name: 'moment-timezone-without-zones',
+  setup(build) {
+    build.onResolve({filter: /^moment-timezone$/}, (args) =>
+      build.resolve('moment-timezone/moment-timezone.js', {kind: args.kind, resolveDir: args.resolveDir}),
+    )
+  },
+}
+
+/** Positions of `import(` calls whose specifier is not a string literal. */
+function computedImports(code, file) {
+  const found = []
+  const visit = (node) => {
+    if (Array.isArray(node)) return node.forEach(visit)
+    if (!node || typeof node.type !== 'string') return
+    if (node.type === 'ImportExpression' && !(node.source.type === 'Literal' && typeof node.source.value === 'string')) {
+      found.push(node.start)
+    }
+    for (const key in node) if (key !== 'type' && node[key] && typeof node[key] === 'object') visit(node[key])
+  }
+  try {
+    visit(parse(code, {ecmaVersion: 'latest', sourceType: 'module'}))
+  } catch (error) {
+    throw new Error(`build: cannot parse ${file}: ${error.message}`)
+  }
+  return found
+}
+
+/** One ES module of the split bundle (with its source map inline), as CommonJS and its source map (see the top of this file). */
+async function toCommonJs(output) {
+  let code = output.text
+  const imports = computedImports(code, output.path)
+  for (const start of imports.reverse()) code = `${code.slice(0, start)}${DYNAMIC_IMPORT}${code.slice(start + 'import'.length)}`
+  const prelude = []
+  if (imports.length > 0) {
+    const helper = path.relative(path.dirname(output.path), path.join(dist, 'dynamic-import.js')).split(path.sep).join('/')
+    prelude.push(`const ${DYNAMIC_IMPORT}=require(${JSON.stringify(helper.startsWith('.') ? helper : `./${helper}`)});`)
+  }
+  if (code.includes('__importMetaUrl')) prelude.push("const __importMetaUrl=require('node:url').pathToFileURL(__filename).href;")
+  const result = await esbuild.transform(code, {
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    loader: 'js',
+    // import() of a chunk or of an external package becomes require().
+    supported: {'dynamic-import': false},
+    banner: prelude.join(''),
+    minify: true,
+    keepNames: true,
+    // Composed with the bundle's own map (inline in `code`): it points at the sources.
+    sourcemap: 'external',
+    sourcefile: path.basename(output.path),
+    logLevel: 'warning',
+  })
+  if (result.warnings.length > 0) throw new Error(`build: esbuild warned on ${output.path}`)
+  return {code: `${result.code}//# sourceMappingURL=${path.basename(output.path)}.map\n`, map: result.map}
+}
+
+const started = performance.now()
+fs.rmSync(dist, {recursive: true, force: true})
+const result = await esbuild.build({
+  absWorkingDir: root,
+  entryPoints: [
+    ...sources('commands'),
+    ...sources('migrations'),
+    ...sources('seeders'),
+    'src/cli/run.ts',
+    'src/cli/compile-cache.ts',
+    ...DIST_MODULES,
+  ],
+  outdir: 'dist',
+  outbase: '.',
+  chunkNames: 'chunks/[name]-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // Minified (less to read and keep in memory at every start), with the names of classes and
+  // functions as written; stack traces map back to the sources under STAYCTL_DEBUG (bin/run.js).
+  minify: true,
+  keepNames: true,
+  sourcemap: 'inline',
+  sourcesContent: false,
+  external: EXTERNAL,
+  plugins: [momentWithoutZones],
+  // import.meta.url of our code, in CommonJS: the URL of the file it ends up in (see toCommonJs).
+  define: {'import.meta.url': '__importMetaUrl'},
+  supported: {'top-level-await': false},
+  metafile: true,
+  write: false,
+  logLevel: 'warning',
+})
+if (result.warnings.length > 0) throw new Error('build: esbuild warned (see above)')
+
+const hash = crypto.createHash('sha256')
+for (const output of result.outputFiles) {
+  const {code, map} = await toCommonJs(output)
+  fs.mkdirSync(path.dirname(output.path), {recursive: true})
+  fs.writeFileSync(output.path, code)
+  fs.writeFileSync(`${output.path}.map`, map)
+  hash.update(path.relative(dist, output.path)).update('\0').update(code)
+}
+fs.writeFileSync(
+  path.join(dist, 'dynamic-import.js'),
+  '// import() for the bundle: code compiled with a V8 code cache cannot import on Node 20 (scripts/build.mjs).\n' +
+    'module.exports = (specifier) => import(specifier)\n',
+)
+fs.writeFileSync(path.join(dist, 'package.json'), `${JSON.stringify({type: 'commonjs', stayctlBuild: hash.digest('hex').slice(0, 16)}, null, 2)}\n`)
+fs.writeFileSync(path.join(dist, 'meta.json'), JSON.stringify(result.metafile))
+
+const bytes = result.outputFiles.reduce((sum, output) => sum + fs.statSync(output.path).size, 0)
+console.log(`build: ${result.outputFiles.length} files, ${(bytes / 1e6).toFixed(1)} MB in dist/ (${Math.round(performance.now() - started)} ms)`)

@@ -1,0 +1,104 @@
+/**
+ * The code cache of the bundle (src/cli/compile-cache.ts) on Node before 22.1, where
+ * module.enableCompileCache does not exist: a run keeps V8's compiled code in
+ * TMPDIR/stayctl-compile-cache-<uid>/ (a folder for each set of Node options), the next reads
+ * it back and prints the same; a folder others may write to, one that cannot be made, or
+ * NODE_DISABLE_COMPILE_CACHE leaves the cache out, silently. Later Node versions use their own
+ * cache (bin/run.js), and skip these tests.
+ */
+import fs from 'node:fs'
+import Module from 'node:module'
+import os from 'node:os'
+import path from 'node:path'
+
+import {expect} from 'chai'
+
+import {isolatedEnv, runCli} from '../support/cli.js'
+
+const nodeHasItsOwn = typeof (Module as {enableCompileCache?: unknown}).enableCompileCache === 'function'
+
+describe('code cache of the bundle (e2e)', function () {
+  let tmp: string
+
+  before(function () {
+    if (nodeHasItsOwn || process.getuid === undefined) this.skip()
+  })
+
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-cache-test-'))
+  })
+
+  afterEach(() => fs.rmSync(tmp, {recursive: true, force: true}))
+
+  const base = () => path.join(tmp, `stayctl-compile-cache-${process.getuid!()}`)
+  /** The cache files, by name, with their contents. */
+  const cached = () => {
+    if (!fs.existsSync(base())) return new Map<string, Buffer>()
+    return new Map(
+      fs
+        .readdirSync(base(), {recursive: true})
+        .map(String)
+        .filter((file) => file.endsWith('.v8'))
+        .map((file) => [file, fs.readFileSync(path.join(base(), file))]),
+    )
+  }
+
+  it('keeps the compiled code of a run in a private folder, and the next run reads it and prints the same', async () => {
+    const env = isolatedEnv({TMPDIR: tmp})
+    const first = await runCli(['--help'], {env})
+    expect(first.code, first.stderr).to.equal(0)
+    expect(first.stderr).to.equal('')
+    const files = cached()
+    expect([...files.keys()].some((file) => file.endsWith(`src+cli+run.js.v8`)), [...files.keys()].join(' ')).to.equal(true)
+    expect(fs.statSync(base()).mode & 0o777).to.equal(0o700)
+
+    const second = await runCli(['--help'], {env})
+    expect(second).to.deep.equal(first)
+    // Read back, not written again.
+    expect(cached()).to.deep.equal(files)
+  })
+
+  it('compiles anew, and rewrites, a cache file V8 refuses', async () => {
+    const env = isolatedEnv({TMPDIR: tmp})
+    const first = await runCli(['--help'], {env})
+    const [name] = [...cached().keys()].filter((file) => file.endsWith('src+cli+run.js.v8'))
+    fs.writeFileSync(path.join(base(), name), 'not a code cache')
+    const second = await runCli(['--help'], {env})
+    expect(second).to.deep.equal(first)
+    expect(cached().get(name)!.toString()).not.to.equal('not a code cache')
+  })
+
+  it('keeps a cache per set of Node options, so that runs with other V8 flags do not rewrite it', async () => {
+    const plain = isolatedEnv({TMPDIR: tmp})
+    await runCli(['--help'], {env: plain})
+    const files = cached()
+    const flagged = await runCli(['--help'], {env: {...plain, NODE_OPTIONS: '--max-semi-space-size=32'}})
+    expect(flagged.code, flagged.stderr).to.equal(0)
+    expect(fs.readdirSync(base())).to.have.length(2)
+    for (const [name, contents] of files) expect(cached().get(name), name).to.deep.equal(contents)
+  })
+
+  it('writes nothing under NODE_DISABLE_COMPILE_CACHE', async () => {
+    const result = await runCli(['--help'], {env: isolatedEnv({TMPDIR: tmp, NODE_DISABLE_COMPILE_CACHE: '1'})})
+    expect(result.code).to.equal(0)
+    expect(fs.existsSync(base())).to.equal(false)
+  })
+
+  it('leaves alone a folder that others may write to', async () => {
+    fs.mkdirSync(base())
+    fs.chmodSync(base(), 0o777)
+    const result = await runCli(['--help'], {env: isolatedEnv({TMPDIR: tmp})})
+    expect(result.code).to.equal(0)
+    expect(result.stderr).to.equal('')
+    expect(fs.readdirSync(base())).to.deep.equal([])
+  })
+
+  it('runs without a cache where its folder cannot be made', async () => {
+    const notAFolder = path.join(tmp, 'file')
+    fs.writeFileSync(notAFolder, '')
+    const result = await runCli(['--help'], {env: isolatedEnv({TMPDIR: notAFolder})})
+    expect(result.code).to.equal(0)
+    expect(result.stderr).to.equal('')
+    expect(result.stdout).to.match(/^USAGE/m)
+  })
+})
