@@ -7,7 +7,7 @@ import {Op} from 'sequelize'
 import type {User} from '../db/models.js'
 import {rowOf} from '../db/select.js'
 import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
-import {audit} from './audit.js'
+import {audit, createAudited} from './audit.js'
 import {actorUserId, isAdmin, requireUser} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {allOf, page, type Page, type PageInput} from './pagination.js'
@@ -70,16 +70,13 @@ export async function createToken(ctx: ServiceContext, input: CreateTokenInput):
   const token = newToken(API_TOKEN_PREFIX)
   const expiresAt = new Date(Date.now() + days * DAY_MS)
   return inTransaction(ctx, async (transaction) => {
-    const row = await ctx.db.models.ApiToken.create(
+    const row = await createAudited(
+      ctx,
+      transaction,
+      ctx.db.models.ApiToken,
       {userId: owner.id, name, tokenHash: hashToken(token), expiresAt, lastUsedAt: null, revokedAt: null, createdByTokenId: ctx.actor.tokenId ?? null},
-      {transaction},
+      {action: 'token.create', entity: 'api_token', changes: {userId: owner.id, name, expiresAt: expiresAt.toISOString()}},
     )
-    await audit(ctx, transaction, {
-      action: 'token.create',
-      entity: 'api_token',
-      entityId: row.id,
-      changes: {userId: owner.id, name, expiresAt: expiresAt.toISOString()},
-    })
     return {token, ...tokenView({...rowOf(row), user: owner})}
   })
 }

@@ -2,7 +2,7 @@
  * The audit trail: every mutation records who did what to which entity, and the changes,
  * in the same transaction as the change. Listing filters by entity, actor, action and time.
  */
-import {Op, type Transaction} from 'sequelize'
+import {Op, type CreationAttributes, type Model, type ModelStatic, type Transaction} from 'sequelize'
 
 import type {AuditEvent} from '../db/models.js'
 import type {RowOf} from '../db/select.js'
@@ -32,6 +32,33 @@ export async function audit(ctx: ServiceContext, transaction: Transaction, recor
     },
     {transaction},
   )
+}
+
+/** The audit event of a row a service creates: the entity and id are the row's. */
+export interface CreationEvent {
+  action: string
+  entity: string
+  changes: Record<string, unknown>
+  /** The catch of the insert when a unique key may be taken (e.g. transaction.ts's conflictIfTaken). */
+  ifTaken?: (error: unknown) => never
+}
+
+/**
+ * Inserts a row and its audit event in `transaction`: how every service creates a row, so
+ * none creates one without its event. A unique key that another writer took first goes to
+ * `ifTaken`, which turns it into the operation's ConflictError.
+ */
+export async function createAudited<M extends Model & {id: number}>(
+  ctx: ServiceContext,
+  transaction: Transaction,
+  model: ModelStatic<M>,
+  values: CreationAttributes<M>,
+  event: CreationEvent,
+): Promise<M> {
+  const insert = model.create(values, {transaction})
+  const row = await (event.ifTaken ? insert.catch(event.ifTaken) : insert)
+  await audit(ctx, transaction, {action: event.action, entity: event.entity, entityId: row.id, changes: event.changes})
+  return row
 }
 
 /** Old → new for the fields that changed; undefined when nothing did. */

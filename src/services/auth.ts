@@ -11,7 +11,7 @@ import type {Db} from '../db/index.js'
 import type {ApiToken, User} from '../db/models.js'
 import {rowOf} from '../db/select.js'
 import {UnauthenticatedError} from '../errors.js'
-import {audit} from './audit.js'
+import {audit, createAudited} from './audit.js'
 import {actorUserId, isAdmin, requireUser} from './authz.js'
 import type {Actor, ServiceContext} from './context.js'
 import {attemptPassword, authPolicy, loginFailedMessage} from './login-attempts.js'
@@ -107,16 +107,13 @@ export async function login(ctx: ServiceContext, input: LoginInput): Promise<Log
   const asUser: ServiceContext = {...ctx, actor: userActor(user)}
   return inTransaction(ctx, async (transaction) => {
     if (rehash) await user.update({passwordHash: rehash}, {transaction})
-    const row = await ctx.db.models.ApiToken.create(
+    const row = await createAudited(
+      asUser,
+      transaction,
+      ctx.db.models.ApiToken,
       {userId: user.id, name: SESSION_TOKEN_NAME, tokenHash: hashToken(token), expiresAt, lastUsedAt: null, revokedAt: null},
-      {transaction},
+      {action: 'auth.login', entity: 'api_token', changes: {userId: user.id, kind: 'session', expiresAt: expiresAt.toISOString()}},
     )
-    await audit(asUser, transaction, {
-      action: 'auth.login',
-      entity: 'api_token',
-      entityId: row.id,
-      changes: {userId: user.id, kind: 'session', expiresAt: expiresAt.toISOString()},
-    })
     return {token, tokenId: row.id, expiresAt: expiresAt.toISOString(), user: userView(asUser, rowOf(user))}
   })
 }

@@ -13,7 +13,7 @@ import type {Booking} from '../db/models.js'
 import {rowOf, type RowOf} from '../db/select.js'
 import {REFUND_MODES, type BookingStatus, type RefundMode} from '../domain.js'
 import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
-import {audit} from './audit.js'
+import {audit, createAudited} from './audit.js'
 import {actingFor, bookingRole, bookingScope, isAdmin, requireActingAsSelf, requireUser, requireVisible, type BookingRole} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {daysBetween, parseDate, parseStay, today} from './dates.js'
@@ -105,16 +105,18 @@ export async function createBooking(ctx: ServiceContext, input: CreateBookingInp
     }
     await testPause('booking.checked')
     const totalPrice = formatCents(stayTotal(nights, property.pricePerNight))
-    const booking = await ctx.db.models.Booking.create(
+    const booking = await createAudited(
+      ctx,
+      transaction,
+      ctx.db.models.Booking,
       {propertyId: property.id, guestId: guest.id, startDate, endDate, status: 'pending', totalPrice, externalRef},
-      {transaction},
-    ).catch(conflictIfTaken(`external reference "${externalRef}" is already used`))
-    await audit(ctx, transaction, {
-      action: 'booking.create',
-      entity: 'booking',
-      entityId: booking.id,
-      changes: {propertyId: property.id, guestId: guest.id, startDate, endDate, totalPrice},
-    })
+      {
+        action: 'booking.create',
+        entity: 'booking',
+        changes: {propertyId: property.id, guestId: guest.id, startDate, endDate, totalPrice},
+        ifTaken: conflictIfTaken(`external reference "${externalRef}" is already used`),
+      },
+    )
     return bookingView(rowOf(booking))
   })
 }

@@ -19,7 +19,7 @@ import type {Payment} from '../db/models.js'
 import {rowOf, type RowOf} from '../db/select.js'
 import type {PaymentKind, PaymentStatus} from '../domain.js'
 import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
-import {audit} from './audit.js'
+import {createAudited} from './audit.js'
 import {bookingRole, isAdmin, paymentScope, requireAdmin, requireUser, requireVisible, type BookingRole} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {parseInstant} from './dates.js'
@@ -152,16 +152,19 @@ export async function recordCharge(ctx: ServiceContext, input: RecordChargeInput
     if (refusal) throw new ConflictError(refusal.reason, {details: {field: refusal.field, ...refusal.details}})
     await testPause('charge.checked')
     await ledger.save(ctx, transaction)
-    const payment = await Payment.create(
-      {bookingId: booking.id, amount: formatCents(cents), paymentDate, status, transactionId, kind: 'charge', refundOfId: null, reason: null, idempotencyKey: null},
-      {transaction},
-    ).catch(conflictIfTaken(`transaction id "${transactionId}" is already recorded`))
-    await audit(ctx, transaction, {
-      action: 'payment.record',
-      entity: 'payment',
-      entityId: payment.id,
-      changes: {bookingId: booking.id, amount: formatCents(cents), status, transactionId},
-    })
+    const amount = formatCents(cents)
+    const payment = await createAudited(
+      ctx,
+      transaction,
+      Payment,
+      {bookingId: booking.id, amount, paymentDate, status, transactionId, kind: 'charge', refundOfId: null, reason: null, idempotencyKey: null},
+      {
+        action: 'payment.record',
+        entity: 'payment',
+        changes: {bookingId: booking.id, amount, status, transactionId},
+        ifTaken: conflictIfTaken(`transaction id "${transactionId}" is already recorded`),
+      },
+    )
     return paymentView(rowOf(payment))
   })
 }
@@ -256,7 +259,10 @@ export async function refundInTransaction(
   const reason = checkReason(options.reason)
   await testPause('refund.checked')
   await ledger.save(ctx, transaction)
-  const refund = await Payment.create(
+  const refund = await createAudited(
+    ctx,
+    transaction,
+    Payment,
     {
       bookingId: charge.bookingId,
       amount: formatCents(amount),
@@ -268,16 +274,10 @@ export async function refundInTransaction(
       reason,
       idempotencyKey: options.idempotencyKey ?? null,
     },
-    {transaction},
+    {action: 'payment.refund', entity: 'payment', changes: {chargeId: charge.id, amount: formatCents(amount), reason, remaining: formatCents(remaining - amount)}},
   )
   // The ledger wrote the charge's new status (refunded, once nothing remains): shown as it now is.
   if (entry.status !== charge.status) charge.set({status: entry.status, updatedAt: ledger.savedAt ?? charge.updatedAt})
-  await audit(ctx, transaction, {
-    action: 'payment.refund',
-    entity: 'payment',
-    entityId: refund.id,
-    changes: {chargeId: charge.id, amount: formatCents(amount), reason, remaining: formatCents(remaining - amount)},
-  })
   return {refund: paymentView(rowOf(refund)), charge: paymentView(rowOf(charge)), remaining: formatCents(remaining - amount), replayed: false}
 }
 

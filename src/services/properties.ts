@@ -9,7 +9,7 @@ import type {Property} from '../db/models.js'
 import {rowOf, type RowOf} from '../db/select.js'
 import type {CancellationPolicy} from '../domain.js'
 import {ConflictError, ForbiddenError, ValidationError} from '../errors.js'
-import {audit, diff} from './audit.js'
+import {audit, createAudited, diff} from './audit.js'
 import {actingFor, actorUserId, isAdmin, isVisible, propertyScope, requireActingAsSelf, requireUser, visibleWhere} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {parseStay, today} from './dates.js'
@@ -96,16 +96,14 @@ export async function createProperty(ctx: ServiceContext, input: CreatePropertyI
     requireActingAsSelf(ctx, owner.id, 'list a property')
     const refusal = ownerRefusal(owner, true)
     if (refusal) throw new ConflictError(refusal)
-    const property = await ctx.db.models.Property.create(
-      {ownerId: owner.id, name, address, description, pricePerNight: formatCents(cents), cancellationPolicy},
-      {transaction},
+    const pricePerNight = formatCents(cents)
+    const property = await createAudited(
+      ctx,
+      transaction,
+      ctx.db.models.Property,
+      {ownerId: owner.id, name, address, description, pricePerNight, cancellationPolicy},
+      {action: 'property.create', entity: 'property', changes: {ownerId: owner.id, name, pricePerNight, cancellationPolicy}},
     )
-    await audit(ctx, transaction, {
-      action: 'property.create',
-      entity: 'property',
-      entityId: property.id,
-      changes: {ownerId: owner.id, name, pricePerNight: formatCents(cents), cancellationPolicy},
-    })
     return propertyView(rowOf(property))
   })
 }

@@ -8,7 +8,7 @@ import {Op} from 'sequelize'
 import type {Review} from '../db/models.js'
 import {rowOf, type RowOf} from '../db/select.js'
 import {ConflictError, ForbiddenError, NotFoundError} from '../errors.js'
-import {audit} from './audit.js'
+import {audit, createAudited} from './audit.js'
 import {actingFor, isAdmin, isSelf, requireActingAsSelf, requireUser, reviewScope} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {allOf, page, type Page, type PageInput} from './pagination.js'
@@ -61,15 +61,18 @@ export async function createReview(ctx: ServiceContext, input: CreateReviewInput
       })
     }
     if (refusal) throw new ConflictError(refusal.reason)
-    const review = await ctx.db.models.Review.create({propertyId: property.id, reviewerId: reviewer.id, rating, comment}, {transaction}).catch(
-      conflictIfTaken(`user ${reviewer.id} already reviewed property ${property.id}`),
+    const review = await createAudited(
+      ctx,
+      transaction,
+      ctx.db.models.Review,
+      {propertyId: property.id, reviewerId: reviewer.id, rating, comment},
+      {
+        action: 'review.create',
+        entity: 'review',
+        changes: {propertyId: property.id, reviewerId: reviewer.id, rating},
+        ifTaken: conflictIfTaken(`user ${reviewer.id} already reviewed property ${property.id}`),
+      },
     )
-    await audit(ctx, transaction, {
-      action: 'review.create',
-      entity: 'review',
-      entityId: review.id,
-      changes: {propertyId: property.id, reviewerId: reviewer.id, rating},
-    })
     return reviewView(rowOf(review))
   })
 }

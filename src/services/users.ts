@@ -10,7 +10,7 @@ import {UniqueConstraintError, type Transaction} from 'sequelize'
 import type {User} from '../db/models.js'
 import {rowOf, type RowOf} from '../db/select.js'
 import {ConflictError, ForbiddenError, NotFoundError} from '../errors.js'
-import {audit, diff} from './audit.js'
+import {audit, createAudited, diff} from './audit.js'
 import {attemptPassword} from './login-attempts.js'
 import {canSeeEmail, isAdmin, requireAdmin, requireSelfOrAdmin, requireUser} from './authz.js'
 import type {ServiceContext} from './context.js'
@@ -120,16 +120,13 @@ export async function createUser(ctx: ServiceContext, input: CreateUserInput): P
   const passwordHash = await hashPassword(input.password, ctx.bcryptCost)
   return inTransaction(ctx, async (transaction) => {
     await assertUnique(ctx, {username, email}, undefined, transaction)
-    const user = await ctx.db.models.User.create(
+    const user = await createAudited(
+      ctx,
+      transaction,
+      ctx.db.models.User,
       {username, email, firstName, lastName, passwordHash, isAdmin: Boolean(input.isAdmin), isActive: input.isActive ?? true},
-      {transaction},
-    ).catch(uniqueConflict(ctx, {username, email}))
-    await audit(ctx, transaction, {
-      action: 'user.create',
-      entity: 'user',
-      entityId: user.id,
-      changes: {username, email, isAdmin: Boolean(input.isAdmin)},
-    })
+      {action: 'user.create', entity: 'user', changes: {username, email, isAdmin: Boolean(input.isAdmin)}, ifTaken: uniqueConflict(ctx, {username, email})},
+    )
     return userView(ctx, rowOf(user))
   })
 }
