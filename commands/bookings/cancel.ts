@@ -26,12 +26,12 @@ Exit codes: 0, 2 not confirmed off a terminal, 4 no such booking, 5 already canc
   static override flags = {
     refund: Flags.string({description: 'How much to refund', options: [...REFUND_MODES], default: 'policy'}),
     reason: Flags.string({description: 'Reason, stored with the refunds'}),
-    force: flags.force,
+    yes: flags.yes,
   }
 
   async run(): Promise<CancelBookingResult | {cancelled: false}> {
     const refund = this.flags.refund as RefundMode
-    if (refund !== 'none' && !this.flags.force && !(await confirmOrFail(`Cancel booking ${this.args.booking} with a ${refund} refund?`, '--yes'))) {
+    if (refund !== 'none' && !this.flags.yes && !(await confirmOrFail(`Cancel booking ${this.args.booking} with a ${refund} refund?`, '--yes'))) {
       this.log('Nothing changed.')
       return {cancelled: false}
     }

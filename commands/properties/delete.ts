@@ -14,10 +14,10 @@ Exit codes: 0, 2 not confirmed off a terminal, 3 a name several hosts use, 4 no 
   static override examples = ['<%= config.bin %> <%= command.id %> 12', '<%= config.bin %> <%= command.id %> 12 --yes --json']
 
   static override args = {property: Args.string({description: 'Property id or exact name (a name several hosts use: its id)', required: true})}
-  static override flags = {force: flags.force}
+  static override flags = {yes: flags.yes}
 
   async run(): Promise<{id: number; deleted: true} | {cancelled: true}> {
-    if (!this.flags.force && !(await confirmOrFail(`Delete property ${this.args.property}?`, '--yes'))) {
+    if (!this.flags.yes && !(await confirmOrFail(`Delete property ${this.args.property}?`, '--yes'))) {
       this.log('Nothing changed.')
       return {cancelled: true}
     }

@@ -13,10 +13,10 @@ Exit codes: 0, 2 not confirmed off a terminal, 4 no such review.`
   static override examples = ['<%= config.bin %> <%= command.id %> 7', '<%= config.bin %> <%= command.id %> 7 --yes --json']
 
   static override args = {review: Args.integer({description: 'Review id', required: true})}
-  static override flags = {force: flags.force}
+  static override flags = {yes: flags.yes}
 
   async run(): Promise<{id: number; deleted: true} | {cancelled: true}> {
-    if (!this.flags.force && !(await confirmOrFail(`Delete review ${this.args.review}?`, '--yes'))) {
+    if (!this.flags.yes && !(await confirmOrFail(`Delete review ${this.args.review}?`, '--yes'))) {
       this.log('Nothing changed.')
       return {cancelled: true}
     }

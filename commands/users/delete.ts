@@ -19,12 +19,12 @@ Exit codes: 0, 2 not confirmed off a terminal, 4 no such user, 5 refused (holdin
 
   static override args = {user: Args.string({description: 'User id, username or email', required: true})}
   static override flags = {
-    force: flags.force,
+    yes: flags.yes,
     erase: Flags.boolean({description: 'If the user has holdings, erase their personal data instead of refusing'}),
   }
 
   async run(): Promise<DeleteUserResult | {cancelled: true}> {
-    if (!this.flags.force && !(await confirmOrFail(`Delete user ${this.args.user}?`, '--yes'))) {
+    if (!this.flags.yes && !(await confirmOrFail(`Delete user ${this.args.user}?`, '--yes'))) {
       this.log('Nothing changed.')
       return {cancelled: true}
     }

@@ -14,10 +14,10 @@ Exit codes: 0, 2 not confirmed off a terminal, 4 no such user.`
   static override examples = ['<%= config.bin %> <%= command.id %> alice', '<%= config.bin %> <%= command.id %> 42 --yes --json']
 
   static override args = {user: Args.string({description: 'User id, username or email', required: true})}
-  static override flags = {force: flags.force}
+  static override flags = {yes: flags.yes}
 
   async run(): Promise<EraseUserResult | {cancelled: true}> {
-    if (!this.flags.force && !(await confirmOrFail(`Erase all personal data of user ${this.args.user}? This cannot be undone`, '--yes'))) {
+    if (!this.flags.yes && !(await confirmOrFail(`Erase all personal data of user ${this.args.user}? This cannot be undone`, '--yes'))) {
       this.log('Nothing changed.')
       return {cancelled: true}
     }

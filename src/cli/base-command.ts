@@ -22,6 +22,39 @@ export interface JsonError {
   error: {code: ErrorKind; message: string; suggestion?: string; exitCode: number; details?: Record<string, unknown>}
 }
 
+/**
+ * A failure of oclif's parser (unknown flag, missing argument, a value a flag refuses, flags
+ * that exclude each other) as our usage error: one line, exit 2, also under --json, instead of
+ * oclif's error object with its whole parse context.
+ */
+function usageErrorOf(error: unknown, command: string): unknown {
+  if (isStayctlError(error) || !(error instanceof Error)) return error
+  const message = parseMessage(error.message)
+  return new UsageError(message.length > 300 ? `${message.slice(0, 297)}...` : message, {
+    suggestion: `see \`${command.trim()} --help\``,
+    cause: error,
+  })
+}
+
+/** oclif's parse message (one error or a list of them, over several lines) as one sentence. */
+function parseMessage(text: string): string {
+  const parts: string[] = []
+  const missing: string[] = []
+  let prefix = ''
+  for (const raw of text.split('\n')) {
+    const line = raw.trim().replace(/\s+/g, ' ')
+    if (!line || /^(See more help with|The following errors? occurred)/.test(line)) continue
+    const flag = /^Missing required flag (\S+)$/.exec(line)
+    const parsing = /^Parsing (--\S+)$/.exec(line)
+    if (flag) missing.push(`--${flag[1]}`)
+    else if (parsing) prefix = `${parsing[1]}: `
+    else if (/^\S+ {2,}\S/.test(raw.trim())) parts[parts.length - 1] += ` ${raw.trim().replace(/^(\S+)\s{2,}(.*)$/, '$1 ($2)')}`
+    else (parts.push(prefix + line), (prefix = ''))
+  }
+  if (missing.length > 0) parts.unshift(`missing required flag${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`)
+  return parts.join('; ')
+}
+
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true
 
@@ -59,6 +92,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       enableJsonFlag: this.ctor.enableJsonFlag,
       args: this.ctor.args,
       strict: this.ctor.strict,
+    }).catch((error: unknown) => {
+      throw usageErrorOf(error, `${this.config.bin} ${(this.id ?? '').replace(/:/g, ' ')}`)
     })
     // Where text enters from the command line: no flag or argument carries a NUL or a lone surrogate (exit 3).
     for (const [name, value] of Object.entries(flags)) checkTexts(value, `--${name}`)

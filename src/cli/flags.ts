@@ -30,11 +30,12 @@ export const lockTimeout = Flags.integer({
   min: 1,
 })
 
-export const force = Flags.boolean({
-  char: 'f',
-  description: 'Do not ask for confirmation',
-  aliases: ['yes'],
-  charAliases: ['y'],
+/** The one confirmation flag of destructive commands (--force and -f are accepted as aliases). */
+export const yes = Flags.boolean({
+  char: 'y',
+  description: 'Do not ask for confirmation (required off a terminal)',
+  aliases: ['force'],
+  charAliases: ['f'],
   default: false,
 })
 

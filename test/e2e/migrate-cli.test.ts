@@ -186,7 +186,7 @@ describe(`stayctl db … (e2e, ${testDialect})`, function () {
   describe('db reset', () => {
     const database = useFreshDatabase('reset')
 
-    it('off a terminal refuses without --force (exit 2, nothing changed); with --force drops and migrates', async () => {
+    it('off a terminal refuses without --yes (exit 2, nothing changed); with --yes (or its alias --force) drops and migrates', async () => {
       expect((await stayctl(database(), 'db', 'migrate')).code).to.equal(0)
       await withDb(database(), async (db) => {
         await db.sequelize.query('CREATE TABLE stray (id INTEGER PRIMARY KEY)')
@@ -203,7 +203,7 @@ describe(`stayctl db … (e2e, ${testDialect})`, function () {
 
       const refused = await stayctl(database(), 'db', 'reset')
       expect(refused.code, refused.stderr).to.equal(2)
-      expect(refused.stderr).to.include('--force')
+      expect(refused.stderr).to.include('--yes')
       expect(await state()).to.deep.equal(before)
 
       const forced = await stayctl(database(), 'db', 'reset', '--force')
@@ -224,7 +224,7 @@ describe(`stayctl db … (e2e, ${testDialect})`, function () {
       try {
         const refused = await runCli(['db', 'reset', '--database-url', `sqlite:${file}`], {env})
         expect(refused.code, refused.stderr).to.equal(2)
-        expect(refused.stderr).to.include('--force')
+        expect(refused.stderr).to.include('--yes')
         expect(fs.readdirSync(dir)).to.deep.equal([])
       } finally {
         fs.rmSync(dir, {recursive: true, force: true})
