@@ -7,6 +7,7 @@ import {migrate, type DryRunMigrateResult, type MigrateResult} from '../../src/s
 
 export default class DbMigrate extends BaseCommand<typeof DbMigrate> {
   static override summary = 'Apply pending migrations'
+  static override createsDatabase = true
   static override description = `Applies the pending migrations in order, under the schema lock (on MySQL a lease row that a multi-primary cluster such as Galera certifies): when several runners start at once, on one server or on several nodes, each migration is applied exactly once and the others wait, then report "up to date". A runner killed at any moment is resumed by the next db migrate: the steps it did are skipped, and it takes the lock over as soon as the dead runner's connection is gone, or when its lease expires (STAYCTL_SCHEMA_LEASE_SECONDS, default 10).
 
 Exit codes: 0 done, 4 unknown --to name, 7 database unreachable or lock timeout.`

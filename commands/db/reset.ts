@@ -5,6 +5,7 @@ import {reset} from '../../src/services/schema.js'
 
 export default class DbReset extends BaseCommand<typeof DbReset> {
   static override summary = 'Drop every table, then migrate from scratch'
+  static override createsDatabase = true
   static override description = `Destroys all data in the configured database: every table is dropped (foreign key checks off), then all migrations are applied. Asks for confirmation on a terminal; pass --yes in scripts.
 
 Exit codes: 0 done, 2 not confirmed off a terminal, 7 database unreachable.`

@@ -2,7 +2,9 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
 import * as flags from '../../src/cli/flags.js'
+import {confirmOrFail} from '../../src/cli/prompts.js'
 import {color, table} from '../../src/cli/render.js'
+import {undoSeedQuestion} from '../../src/cli/schema-confirmations.js'
 import {seed, undoSeed, type SeedEvents, type SeedResult, type UndoSeedResult} from '../../src/services/seed.js'
 import {DEMO_PASSWORD, SEED_SIZES, SEED_TABLES, type SeedPlan} from '../../src/services/seed-data.js'
 
@@ -20,7 +22,7 @@ export default class DbSeed extends BaseCommand<typeof DbSeed> {
   static override summary = 'Fill the database with realistic, deterministic demo data'
   static override description = `Generates users (with an admin), properties, bookings, reviews and payments that follow the booking rules: no overlapping stays, reviews only after a confirmed stay ended, refunds never above their charge. The same --random-seed and --reference-date give the same rows on any fresh database.
 
-The seeders are tracked in the SequelizeData table: running db seed again inserts nothing, and --undo deletes exactly the rows they inserted. Demo users sign in with the password "${DEMO_PASSWORD}". The admin account ("admin") gets --admin-password (or STAYCTL_ADMIN_PASSWORD), or a generated password that is printed this once.
+The seeders are tracked in the SequelizeData table: running db seed again inserts nothing, and --undo deletes exactly the rows they inserted (asking first on a terminal; pass --yes in scripts). Demo users sign in with the password "${DEMO_PASSWORD}". The admin account ("admin") gets --admin-password (or STAYCTL_ADMIN_PASSWORD), or a generated password that is printed this once.
 
 Sizes (--users, --properties and --bookings override them):
   ${sizes.map(describeSize).join('\n  ')}
@@ -34,7 +36,7 @@ Exit codes: 0 done (also when already seeded, or nothing to undo), 2 bad flags, 
     '<%= config.bin %> <%= command.id %> --size medium --random-seed 7 --reference-date 2026-11-21',
     '<%= config.bin %> <%= command.id %> --users 50 --properties 20 --bookings 400',
     '<%= config.bin %> <%= command.id %> --admin-password "correct horse battery" --json',
-    '<%= config.bin %> <%= command.id %> --undo',
+    '<%= config.bin %> <%= command.id %> --undo --yes',
   ]
 
   static override flags = {
@@ -54,6 +56,7 @@ Exit codes: 0 done (also when already seeded, or nothing to undo), 2 bad flags, 
       exclusive: ['size', 'users', 'properties', 'bookings', 'random-seed', 'reference-date'],
     }),
     'lock-timeout': flags.lockTimeout,
+    yes: flags.yes,
   }
 
   async run(): Promise<SeedResult | UndoSeedResult> {
@@ -64,6 +67,11 @@ Exit codes: 0 done (also when already seeded, or nothing to undo), 2 bad flags, 
       onProgress: this.progress(),
     }
     if (this.flags.undo) {
+      const question = this.flags.yes ? undefined : await undoSeedQuestion(db)
+      if (question !== undefined && !(await confirmOrFail(question, '--yes'))) {
+        this.log('Nothing changed.')
+        return {database: db.target.display, undone: false, seeders: [], rows: Object.fromEntries(SEED_TABLES.map((t) => [t, 0])) as UndoSeedResult['rows'], seconds: 0}
+      }
       const result = await undoSeed(db, events)
       this.log(
         result.undone

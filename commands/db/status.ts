@@ -30,7 +30,13 @@ Exit codes: 0; with --check, 1 when a migration is pending; 7 database unreachab
   }
 
   async run(): Promise<StatusResult> {
-    const result = await status(await this.db(), this.databaseSetting().source)
+    const target = this.databaseTarget()
+    const db = await this.db({ifMissing: 'empty'})
+    const result = await status(db, this.databaseSetting().source)
+    // A SQLite file that is not there was read as an empty database (base-command.ts): said, and not created.
+    if (target.dialect === 'sqlite' && db.target.dialect === 'sqlite' && db.target.storage !== target.storage) {
+      result.warnings.unshift(`${target.display} does not exist yet; \`stayctl db migrate\` creates it`)
+    }
     this.log(`Database: ${result.database.url} ${color.dim(`(${result.database.source})`)}`)
     this.log('')
     const state = (s: string) => (s === 'applied' ? color.ok(s) : s === 'pending' ? color.warn(s) : color.bad(s))

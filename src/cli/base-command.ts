@@ -2,6 +2,8 @@
  * The base of every command: `--json`, the global flags, the database handle, and the one
  * place where errors become a single line on stderr (or a JSON error) and an exit code.
  */
+import fs from 'node:fs'
+
 import {Command, Config, Errors, type Interfaces} from '@oclif/core'
 
 import {maskUrl, parseDatabaseUrl, type DatabaseTarget} from '../config/database-url.js'
@@ -9,7 +11,7 @@ import {checkApiUrl, resolveIntSetting, resolveSetting, selectProfile, type Reso
 import type {Backend} from '../backend.js'
 import type {OpenOptions} from '../db/connection.js'
 import type {Db} from '../db/index.js'
-import {ERROR_CATALOGUE, UsageError, isStayctlError, type ErrorKind} from '../errors.js'
+import {ERROR_CATALOGUE, UnavailableError, UsageError, isStayctlError, type ErrorKind} from '../errors.js'
 import type {RemoteClient} from '../remote/client.js'
 import {checkTexts} from '../services/text.js'
 import * as flags from './flags.js'
@@ -55,6 +57,15 @@ function parseMessage(text: string): string {
   return parts.join('; ')
 }
 
+const sqliteFileExists = (storage: string) => storage === ':memory:' || fs.existsSync(storage)
+
+/** A SQLite file a command reads must be there: a typo in the path would otherwise create an empty database. */
+function missingSqliteFile(storage: string, settingHint: string): UnavailableError {
+  return new UnavailableError(`no database at sqlite:${storage} (the file does not exist)`, {
+    suggestion: `create it with \`stayctl db migrate\`, or check ${settingHint}`,
+  })
+}
+
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true
 
@@ -64,6 +75,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     profile: flags.profile,
     timeout: flags.timeout,
   }
+
+  /** Whether the command may create a SQLite file that is not there (db migrate, db reset); others refuse to. */
+  static createsDatabase = false
 
   protected flags!: BaseFlags<T>
   protected args!: BaseArgs<T>
@@ -141,14 +155,22 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return parseDatabaseUrl(setting.value!, setting.hint)
   }
 
-  /** Opens the configured database once per command run (with `options` the first time); closed when the command ends. */
-  protected async db(options: Pick<OpenOptions, 'queryTimeoutMs'> = {}): Promise<Db> {
+  /**
+   * Opens the configured database once per command run (with `options` the first time); closed when the command ends.
+   * A SQLite file that is not there is refused, unless the command creates databases; `ifMissing: 'empty'` reads
+   * it as an empty database in memory instead (db status: everything pending), still creating nothing.
+   */
+  protected async db(options: Pick<OpenOptions, 'queryTimeoutMs'> & {ifMissing?: 'empty'} = {}): Promise<Db> {
     if (!this.openedDb) {
       const setting = this.databaseSetting()
-      const target = parseDatabaseUrl(setting.value!, setting.hint)
+      let target = parseDatabaseUrl(setting.value!, setting.hint)
+      if (target.dialect === 'sqlite' && !(this.ctor as typeof BaseCommand).createsDatabase && !sqliteFileExists(target.storage)) {
+        if (options.ifMissing !== 'empty') throw missingSqliteFile(target.storage, setting.hint)
+        target = {...target, storage: ':memory:'}
+      }
       const {openDb} = await import('../db/index.js')
       const logSql = process.env.STAYCTL_LOG_SQL ? (sql: string) => process.stderr.write(`${sql}\n`) : undefined
-      this.openedDb = await openDb(target, {...options, logSql, settingHint: setting.hint})
+      this.openedDb = await openDb(target, {queryTimeoutMs: options.queryTimeoutMs, logSql, settingHint: setting.hint})
     }
     return this.openedDb
   }
@@ -213,8 +235,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     // The database went away or stopped answering while the command ran: exit 7, as when it cannot be reached at all.
     let error = thrown
     if (this.openedDb && !isStayctlError(error)) {
-      const {isConnectionLoss, translateConnectionError} = await import('../db/connection.js')
+      const {isConnectionLoss, translateConnectionError, translateMissingTable} = await import('../db/connection.js')
       if (isConnectionLoss(error)) error = translateConnectionError(error, this.openedDb.target) as typeof thrown
+      else error = translateMissingTable(error, this.openedDb.target) as typeof thrown
     }
     // oclif's own errors (parse errors) keep their handling and exit codes.
     if (!isStayctlError(error) && error.oclif?.exit !== undefined) {

@@ -312,6 +312,30 @@ function errorCode(error: unknown): string | undefined {
   return undefined
 }
 
+/** The table a statement found missing, if that is why it failed. */
+export function missingTable(error: unknown): string | undefined {
+  if (error instanceof StayctlError) return undefined
+  const message = (error as Error | undefined)?.message ?? ''
+  return (
+    /\bno such table: (?:\w+\.)?(\w+)/.exec(message)?.[1] ??
+    (errorCode(error) === 'ER_NO_SUCH_TABLE' ? /Table '(?:[^'.]+\.)?([^']+)' doesn't exist/.exec(message)?.[1] : undefined)
+  )
+}
+
+/**
+ * A statement that found a table of the schema missing (SQLite's "no such table", MySQL's
+ * ER_NO_SUCH_TABLE): the database was never migrated, or only in part. An UnavailableError
+ * (exit 7, a misconfigured database) that says to migrate; other errors pass through.
+ */
+export function translateMissingTable(error: unknown, target: DatabaseTarget): unknown {
+  const table = missingTable(error)
+  if (table === undefined) return error
+  return new UnavailableError(`${target.display} has no table "${table}": its schema is missing or not up to date`, {
+    suggestion: 'run `stayctl db migrate` (`stayctl db status` lists what is pending)',
+    cause: error,
+  })
+}
+
 /**
  * Turns a driver's connection failure into an UnavailableError: one line, the URL masked,
  * the cause in words and the setting to fix. Other errors pass through untouched.
@@ -334,6 +358,8 @@ export function translateConnectionError(
     EHOSTUNREACH: 'host unreachable',
     ENETUNREACH: 'network unreachable',
     ER_ACCESS_DENIED_ERROR: 'access denied (wrong user or password)',
+    // MariaDB, for a user it does not know (or one that needs a password and was given none).
+    ER_ACCESS_DENIED_NO_PASSWORD_ERROR: 'access denied (unknown user, or a password is needed)',
     ER_DBACCESS_DENIED_ERROR: 'access to the database denied for this user',
     ER_BAD_DB_ERROR:
       target.dialect === 'mysql' ? `database "${target.database}" does not exist` : 'database does not exist',

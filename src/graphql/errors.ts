@@ -3,18 +3,20 @@
  * `extensions.code` and the same message, plus its kind, suggestion and details, so a remote
  * client can raise the very same error (and exit with the same code). A database that cannot
  * be reached, stops answering or drops the connection mid-statement is UNAVAILABLE
- * (SERVICE_UNAVAILABLE), with a message that does not name it; anything else is masked as
+ * (SERVICE_UNAVAILABLE), with a message that does not name it, and so is one whose schema
+ * is missing a table (not migrated, or not yet: a rolling deploy); anything else is masked as
  * INTERNAL_SERVER_ERROR with a message that says nothing (no stack, no SQL); what it was is
  * noted in the request's log line.
  */
 import {GraphQLError} from 'graphql'
 
-import {isConnectionLoss} from '../db/connection.js'
+import {isConnectionLoss, missingTable} from '../db/connection.js'
 import {ERROR_CATALOGUE, isStayctlError, type ErrorKind, type StayctlError} from '../errors.js'
 import {INTERNAL_NOTE, describeInternal} from './request-log.js'
 
 export const UNEXPECTED_MESSAGE = 'Unexpected error.'
 export const UNAVAILABLE_MESSAGE = 'the server cannot reach its database; try again later'
+export const UNMIGRATED_MESSAGE = "the server's database schema is missing or not up to date; its operator must run `stayctl db migrate`"
 
 /** Kinds the catalogue gives no GraphQL code: services raise USAGE for bad flag-like values. */
 const FALLBACK_CODES: Partial<Record<ErrorKind, string>> = {USAGE: 'BAD_USER_INPUT', IMPORT_REJECTED: 'BAD_USER_INPUT'}
@@ -54,5 +56,6 @@ export function maskError(error: unknown): Error {
   if (located && (original === undefined || original === null || original instanceof GraphQLError)) return located
   if (isStayctlError(original)) return domainError(original, located)
   if (isConnectionLoss(original)) return unavailable(original, located)
+  if (missingTable(original) !== undefined) return masked(UNMIGRATED_MESSAGE, ERROR_CATALOGUE.UNAVAILABLE.graphql!, original, located)
   return masked(UNEXPECTED_MESSAGE, 'INTERNAL_SERVER_ERROR', original, located)
 }

@@ -12,10 +12,12 @@
  */
 import {once} from 'node:events'
 import fs from 'node:fs'
+import path from 'node:path'
 import type {Writable} from 'node:stream'
 
 import {QueryTypes, Transaction} from 'sequelize'
 
+import {BOOKING_STATUSES, CANCELLATION_POLICIES, PAYMENT_KINDS, PAYMENT_STATUSES} from '../domain.js'
 import {UsageError, ValidationError} from '../errors.js'
 import {requireAdmin} from './authz.js'
 import type {ServiceContext} from './context.js'
@@ -34,6 +36,8 @@ interface Column {
   name: string
   sql: string
   type: ColumnType
+  /** The values the column can hold, where it is an enumeration (a --where filter must name one). */
+  values?: readonly string[]
 }
 
 interface EntitySpec {
@@ -56,9 +60,9 @@ const TYPE_OF: Record<string, ColumnType> = {
   createdAt: 'timestamp',
 }
 
-/** The columns of an entity in export order, from field name → SQL; TYPE_OF gives their types. */
-function columns(sql: Record<string, string>): Column[] {
-  return Object.entries(sql).map(([name, expression]) => ({name, sql: expression, type: TYPE_OF[name] ?? 'text'}))
+/** The columns of an entity in export order, from field name → SQL; TYPE_OF gives their types, `enums` the values of enumerations. */
+function columns(sql: Record<string, string>, enums: Record<string, readonly string[]> = {}): Column[] {
+  return Object.entries(sql).map(([name, expression]) => ({name, sql: expression, type: TYPE_OF[name] ?? 'text', values: enums[name]}))
 }
 
 const PROPERTY_OWNER = 'JOIN users o ON o.id = p.owner_id'
@@ -76,14 +80,14 @@ const SPECS: Record<ImportEntity, EntitySpec> = {
     columns: columns({
       owner: 'o.username', name: 'x.name', description: 'x.description', address: 'x.address',
       pricePerNight: 'x.price_per_night', cancellationPolicy: 'x.cancellation_policy', isListed: 'x.is_listed', createdAt: 'x.created_at',
-    }),
+    }, {cancellationPolicy: CANCELLATION_POLICIES}),
   },
   bookings: {
     from: `bookings x JOIN properties p ON p.id = x.property_id ${PROPERTY_OWNER} JOIN users g ON g.id = x.guest_id`,
     columns: columns({
       externalRef: 'x.external_ref', property: 'p.name', propertyOwner: 'o.username', guest: 'g.username',
       startDate: 'x.start_date', endDate: 'x.end_date', status: 'x.status', totalPrice: 'x.total_price', createdAt: 'x.created_at',
-    }),
+    }, {status: BOOKING_STATUSES}),
   },
   reviews: {
     from: `reviews x JOIN properties p ON p.id = x.property_id ${PROPERTY_OWNER} JOIN users r ON r.id = x.reviewer_id`,
@@ -100,7 +104,7 @@ const SPECS: Record<ImportEntity, EntitySpec> = {
       transactionId: 'x.transaction_id', kind: 'x.kind', booking: 'b.external_ref', property: 'p.name', propertyOwner: 'o.username',
       guest: 'g.username', startDate: 'b.start_date', endDate: 'b.end_date', refundOf: 'c.transaction_id', amount: 'x.amount',
       status: 'x.status', paymentDate: 'x.payment_date', reason: 'x.reason', idempotencyKey: 'x.idempotency_key', createdAt: 'x.created_at',
-    }),
+    }, {kind: PAYMENT_KINDS, status: PAYMENT_STATUSES}),
   },
 }
 
@@ -169,6 +173,11 @@ function convert(value: unknown, type: ColumnType): Value {
 /** The value a --where filter compares with, in the column's type. */
 function filterValue(column: Column, text: string): Value {
   if (text === '') return null
+  if (column.values) {
+    const value = text.toLowerCase()
+    if (column.values.includes(value)) return value
+    throw new ValidationError(`--where ${column.name}=${text}: ${column.name} is one of ${column.values.join(', ')}`, {details: {field: column.name}})
+  }
   switch (column.type) {
     case 'bool': {
       const v = text.toLowerCase()
@@ -271,6 +280,21 @@ export function exportFormatter(format: FileFormat, columns: string[]): RecordWr
   return recordWriter(format, columns, {neutralise: true})
 }
 
+/** The output file's folder must be there (exit 3 naming it), rather than a driver-like ENOENT. */
+function requireFolder(file: string): void {
+  const folder = path.dirname(path.resolve(file))
+  const stat = fs.statSync(folder, {throwIfNoEntry: false})
+  if (!stat) throw new ValidationError(`cannot write ${file}: the folder ${folder} does not exist`, {suggestion: 'create it first, or give another --output'})
+  if (!stat.isDirectory()) throw new ValidationError(`cannot write ${file}: ${folder} is not a folder`)
+}
+
+/** A failure to write the output file, named and explained (exit 3). */
+function fileError(error: Error & {code?: string}, file: string): Error {
+  const reasons: Record<string, string> = {EACCES: 'permission denied', EROFS: 'read-only file system', ENOSPC: 'no space left on the device', EISDIR: 'it is a folder'}
+  const reason = error.code ? reasons[error.code] : undefined
+  return reason ? new ValidationError(`cannot write ${file}: ${reason}`, {cause: error}) : error
+}
+
 /**
  * Where an export goes: a file (written as `<file>.<pid>.partial`, renamed over the file only
  * once complete, removed on failure) or a stream. `write` waits for the stream to drain, and
@@ -278,10 +302,11 @@ export function exportFormatter(format: FileFormat, columns: string[]): RecordWr
  */
 export function exportOutput(input: Pick<ExportInput, 'output' | 'stream'>) {
   if (!input.output && !input.stream) throw new UsageError('give a file to export to')
+  if (input.output) requireFolder(input.output)
   const temporary = input.output ? `${input.output}.${process.pid}.partial` : undefined
   const out: Writable = temporary ? fs.createWriteStream(temporary, {encoding: 'utf8'}) : input.stream!
   let failed: Error | undefined
-  out.on('error', (error: Error) => (failed ??= error))
+  out.on('error', (error: Error) => (failed ??= temporary ? fileError(error, input.output!) : error))
   return {
     async write(chunk: string): Promise<void> {
       if (failed) throw failed

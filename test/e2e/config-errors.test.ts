@@ -209,7 +209,7 @@ describe('bad configuration (e2e)', function () {
       const file = path.join(scratch, 'not-a-folder')
       fs.writeFileSync(file, 'a file where a folder should be\n')
       const url = `sqlite:${path.join(file, 'data', 'stayctl.sqlite')}`
-      for (const args of [['db', 'status'], ['db', 'migrate'], ['db', 'create']]) {
+      for (const args of [['db', 'migrate'], ['db', 'create']]) {
         const {code, stdout, stderr} = await runCli([...args, '--database-url', url])
         const line = expectOneLine(stderr, stdout)
         expect(line).to.include(`cannot create the folder ${path.join(file, 'data')}`)
@@ -218,10 +218,21 @@ describe('bad configuration (e2e)', function () {
       }
     })
 
+    it('db status reads it as a database that does not exist yet (everything pending) and creates nothing', async () => {
+      const file = path.join(scratch, 'not-a-folder-for-status')
+      fs.writeFileSync(file, '')
+      const {code, stdout} = await runCli(['db', 'status', '--json', '--database-url', `sqlite:${path.join(file, 'x.sqlite')}`])
+      const body = JSON.parse(stdout) as {pendingMigrations: number; warnings: string[]}
+      expect(body.pendingMigrations).to.be.above(0)
+      expect(body.warnings[0]).to.match(/x\.sqlite does not exist yet; `stayctl db migrate` creates it/)
+      expect(code).to.equal(0)
+      expect(fs.statSync(file).isFile()).to.equal(true)
+    })
+
     it('gives the same error as JSON under --json', async () => {
       const file = path.join(scratch, 'not-a-folder-either')
       fs.writeFileSync(file, '')
-      const {code, stdout} = await runCli(['db', 'status', '--json'], {
+      const {code, stdout} = await runCli(['db', 'migrate', '--json'], {
         env: isolatedEnv({STAYCTL_DATABASE_URL: `sqlite:${path.join(file, 'x.sqlite')}`}),
       })
       const body = JSON.parse(stdout) as {error: {code: string; exitCode: number; message: string}}

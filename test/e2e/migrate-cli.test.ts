@@ -145,7 +145,7 @@ describe(`stayctl db … (e2e, ${testDialect})`, function () {
       expect(done.code, done.stderr).to.equal(0)
       expect(done.stdout).to.include('Schema is up to date.')
 
-      expect((await stayctl(database(), 'db', 'rollback')).code).to.equal(0)
+      expect((await stayctl(database(), 'db', 'rollback', '--yes')).code).to.equal(0)
       expect((await check()).code).to.equal(1)
     })
 
@@ -214,6 +214,26 @@ describe(`stayctl db … (e2e, ${testDialect})`, function () {
         expect((await metaRows(db)).map((row) => row.name)).to.deep.equal(MIGRATIONS)
         expect((await db.sequelize.query('SELECT id FROM users'))[0]).to.deep.equal([])
       })
+    })
+  })
+
+  describe('db rollback --all on a seeded database', () => {
+    const database = useFreshDatabase('rollback')
+
+    it('reverts every migration (refunds that refer to their charges, and all), then migrates again', async () => {
+      expect((await stayctl(database(), 'db', 'migrate')).code).to.equal(0)
+      const seeded = await stayctl(database(), 'db', 'seed', '--size', 'small')
+      expect(seeded.code, seeded.stderr).to.equal(0)
+      await withDb(database(), async (db) => {
+        const [[{n}]] = (await db.sequelize.query('SELECT COUNT(*) AS n FROM payments WHERE refund_of_id IS NOT NULL')) as [{n: number}[], unknown]
+        expect(Number(n), 'the seed has refunds').to.be.above(0)
+      })
+      const reverted = await stayctl(database(), 'db', 'rollback', '--all', '--yes')
+      expect(reverted.code, reverted.stderr).to.equal(0)
+      expect(reverted.stdout).to.include(`Reverted ${MIGRATIONS.length} migrations`)
+      await withDb(database(), async (db) => expect(await metaRows(db)).to.deep.equal([]))
+      const again = await stayctl(database(), 'db', 'migrate')
+      expect(again.code, again.stderr).to.equal(0)
     })
   })
 

@@ -80,14 +80,14 @@ describe(`stayctl db seed, end to end (${testDialect})`, () => {
 
   it('undoes exactly what it inserted, then has nothing left to undo', async () => {
     // An exported admin password must not get in the way of --undo (nor be echoed).
-    const result = await cli(['db', 'seed', '--undo', '--json'], {STAYCTL_ADMIN_PASSWORD: 'exported-admin-pw'})
+    const result = await cli(['db', 'seed', '--undo', '--yes', '--json'], {STAYCTL_ADMIN_PASSWORD: 'exported-admin-pw'})
     expect(result.code, result.stderr).to.equal(0)
     expect(result.stdout + result.stderr).to.not.include('exported-admin-pw')
     const body = json(result)
     expect(body.undone).to.equal(true)
     expect(body.rows).to.deep.equal(seeded.rows)
 
-    const again = json(await cli(['db', 'seed', '--undo', '--json']))
+    const again = json(await cli(['db', 'seed', '--undo', '--yes', '--json']))
     expect(again.undone).to.equal(false)
     expect(json(await cli(['db', 'status', '--json'])).seeders[0].state).to.equal('pending')
   })
@@ -111,7 +111,7 @@ describe(`stayctl db seed, end to end (${testDialect})`, () => {
     expect(invalid.code).to.equal(3)
     expect(JSON.parse(invalid.stdout).error).to.include({code: 'VALIDATION', exitCode: 3})
 
-    const conflicting = await cli(['db', 'seed', '--undo', '--size', 'small'])
+    const conflicting = await cli(['db', 'seed', '--undo', '--yes', '--size', 'small'])
     expect(conflicting.code).to.equal(2)
     expect(conflicting.stderr).to.match(/--size|--undo/)
   })

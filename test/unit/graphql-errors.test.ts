@@ -18,7 +18,7 @@ import {
   ValidationError,
   type StayctlError,
 } from '../../src/errors.js'
-import {UNAVAILABLE_MESSAGE, UNEXPECTED_MESSAGE, maskError} from '../../src/graphql/errors.js'
+import {UNAVAILABLE_MESSAGE, UNMIGRATED_MESSAGE, UNEXPECTED_MESSAGE, maskError} from '../../src/graphql/errors.js'
 import {INTERNAL_NOTE, redact} from '../../src/graphql/request-log.js'
 
 /** An error as graphql-js hands it over: located at a field, the thrown one as originalError. */
@@ -85,8 +85,12 @@ describe('GraphQL errors (unit)', () => {
       expect(masked.message).to.equal(UNAVAILABLE_MESSAGE)
     }
     // A statement the database refused is no outage.
-    const refused = maskError(located(new DatabaseError(driver("Table 'x' doesn't exist", 'ER_NO_SUCH_TABLE', false) as Error & {sql: string}))) as GraphQLError
+    const refused = maskError(located(new DatabaseError(driver("Unknown column 'x' in 'field list'", 'ER_BAD_FIELD_ERROR', false) as Error & {sql: string}))) as GraphQLError
     expect(refused.extensions).to.deep.equal({code: 'INTERNAL_SERVER_ERROR'})
+    // A table that is not there: the server's database is not migrated (yet), which its operator must do.
+    const unmigrated = maskError(located(new DatabaseError(driver("Table 'stayctl.x' doesn't exist", 'ER_NO_SUCH_TABLE', false) as Error & {sql: string}))) as GraphQLError
+    expect(unmigrated.extensions).to.deep.equal({code: 'SERVICE_UNAVAILABLE'})
+    expect(unmigrated.message).to.equal(UNMIGRATED_MESSAGE)
   })
 
   it("passes GraphQL's own errors (syntax, validation) through", () => {
