@@ -11,7 +11,7 @@ import {UsageError} from '../src/errors.js'
 
 export default class Api extends BaseCommand<typeof Api> {
   static override summary = 'Send a GraphQL document to the server and print the JSON answer'
-  static override description = `Sends a GraphQL query or mutation to the stayctl server of --api (or STAYCTL_API_URL, or the profile's apiUrl), as the user of STAYCTL_TOKEN or of the \`stayctl login\` session, and prints the server's JSON answer ({"data": …}, with "errors" when there are any) on stdout, like \`gh api graphql\`. The document is the argument, or a file with --file (- for stdin).
+  static override description = `Sends a GraphQL query or mutation to the stayctl server of --api (or STAYCTL_API_URL, or the profile's apiUrl), as the user of STAYCTL_TOKEN or of the \`stayctl login\` session, and prints the server's JSON answer ({"data": …}, with "errors" when there are any) on stdout, like \`gh api graphql\`. The document is the argument, or a file with --file (- for stdin). --jq selects from the answer with a jq filter (jq 1.8 in WebAssembly, in-process; strings print raw), as \`gh api --jq\` does.
 
 Variables: --var name=value is typed (true, false, null and numbers become JSON values; @file reads a file, @- stdin); --raw-var name=value is always a string (for an id or a ref that looks like a number). A name may nest: --var 'input[rating]=5' sets a field, --var 'ids[]=1' adds to a list. Queries are retried when the server cannot be reached; mutations are sent once.
 
@@ -27,11 +27,13 @@ When the answer holds errors, it is printed all the same, the first error goes t
   ]
 
   static override args = {
-    query: Args.string({description: 'The GraphQL document (or use --file)'}),
+    // Not read from a piped stdin (oclif's default for a missing argument): that is --file -.
+    query: Args.string({description: 'The GraphQL document (or use --file)', ignoreStdin: true}),
   }
 
   static override flags = {
     file: Flags.string({description: 'Read the document from this file (- for stdin)'}),
+    jq: Flags.string({char: 'q', description: "Print what this jq filter selects from the answer (jq 1.8, in-process): strings raw, other values as JSON, e.g. --jq '.data.me.username'"}),
     var: Flags.string({description: 'A variable, typed: name=value (repeatable)', multiple: true}),
     'raw-var': Flags.string({description: 'A variable, always a string: name=value (repeatable)', multiple: true}),
   }
@@ -56,15 +58,24 @@ When the answer holds errors, it is printed all the same, the first error goes t
     }
     const {createClient} = await import('../src/remote/client.js')
     const client = createClient({url, token: tokenFor(url), timeoutMs: f.timeout * 1000, fetch: capture})
+    const print = async (answer: unknown) => this.log(f.jq === undefined ? JSON.stringify(answer, null, 2) : await jq(answer, f.jq))
     try {
       const data = await client.request<unknown>(document, variables, {idempotent: await isQuery(document)})
-      this.log(JSON.stringify(body ?? {data}, null, 2))
+      await print(body ?? {data})
       return body ?? {data}
     } catch (error) {
-      if (body !== undefined) this.log(JSON.stringify(body, null, 2))
+      if (body !== undefined) await print(body)
       throw error
     }
   }
+}
+
+/** The output of jq -r `filter` on `answer`; a filter jq refuses is a usage error with jq's message. */
+async function jq(answer: unknown, filter: string): Promise<string> {
+  const {raw} = await import('jq-wasm')
+  const result = await raw(answer as object, filter, ['-r'])
+  if (result.exitCode !== 0) throw new UsageError(`--jq: ${result.stderr.trim().replace(/^jq: error(?: \(at [^)]*\))?: /, '') || `jq exited with ${result.exitCode}`}`)
+  return result.stdout.replace(/\n$/, '')
 }
 
 function readDocument(file: string): string {

@@ -45,6 +45,8 @@ const EXTERNAL = [
   'mysql2',
   'mysql2/*',
   '@oclif/plugin-*',
+  // jq compiled to WebAssembly: its loader reads jq.wasm next to itself.
+  'jq-wasm',
   // Optional or unused by stayctl: TypeScript tooling oclif looks for in development, other dialects' drivers.
   'typescript',
   'ts-node',

@@ -46,4 +46,7 @@ export const list = {
   sort: Flags.string({description: 'Sort field, prefixed with - for descending (e.g. -createdAt)'}),
   columns: Flags.string({description: 'Comma-separated columns to show (table and CSV)'}),
   csv: Flags.boolean({description: "Print CSV (RFC 4180) instead of a table (a ' before cells a spreadsheet would take for formulas)", exclusive: ['json']}),
+  filter: Flags.string({description: 'Show only the rows of the page whose column contains a text, e.g. --filter name=loft (case-insensitive; repeatable)', multiple: true}),
+  header: Flags.boolean({description: 'Print the header row (--no-header: rows only, for scripts)', default: true, allowNo: true}),
+  truncate: Flags.boolean({description: 'On a terminal, cut long cells to fit its width (--no-truncate: print them whole)', default: true, allowNo: true}),
 }

@@ -40,23 +40,60 @@ function shown(value: string | number | boolean | null | undefined): string {
   return withoutControls(cell(value).replace(/\r\n/g, '\n').replace(/\t/g, ' '))
 }
 
-/** A table with a header row. Plain borders off a TTY, so output can be grepped. */
-export function table<Row>(rows: Row[], columns: Column<Row>[]): string {
+/** No line between rows: a table reads as its header, a rule, then one line per row. */
+const NO_ROW_RULES = {mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': ''}
+
+export interface TableOptions {
+  /** Cut the widest cells (with …) so that each line fits this many columns. */
+  width?: number
+}
+
+/** A table with a header row, framed, no rule between rows; with `width`, long cells are cut to fit. */
+export function table<Row>(rows: Row[], columns: Column<Row>[], options: TableOptions = {}): string {
+  const cells = rows.map((row) => columns.map((c) => shown(c.get(row))))
+  const colWidths = options.width === undefined ? undefined : fitWidths(columns.map((c) => c.header), cells, options.width)
   const t = new Table({
     head: columns.map((c) => c.header),
     colAligns: columns.map((c) => c.align ?? 'left'),
+    chars: NO_ROW_RULES,
     style: {head: colorEnabled() ? ['cyan'] : [], border: colorEnabled() ? ['grey'] : []},
+    ...(colWidths ? {colWidths, truncate: '…'} : {}),
   })
-  for (const row of rows) t.push(columns.map((c) => shown(c.get(row))))
-  return t.toString()
+  for (const row of cells) t.push(row)
+  // cli-table3 draws the header's rule with the rows' characters: put it back, from the top line.
+  const lines = t.toString().split('\n')
+  const rule = lines[0].replace('┌', '├').replace(/┬/g, '┼').replace('┐', '┤')
+  return [lines[0], lines[1], rule, ...lines.slice(2)].join('\n')
+}
+
+/** Column widths (with cli-table3's padding and borders) that fit `width`: the widest columns give way first, to no less than 6. */
+function fitWidths(headers: string[], cells: string[][], width: number): number[] | undefined {
+  const longest = (text: string) => Math.max(...text.split('\n').map((line) => line.length))
+  const widths = headers.map((header, i) => Math.max(longest(header), ...cells.map((row) => longest(row[i]))) + 2)
+  const total = () => widths.reduce((sum, w) => sum + w, 0) + widths.length + 1
+  if (total() <= width) return undefined
+  while (total() > width) {
+    const widest = widths.indexOf(Math.max(...widths))
+    if (widths[widest] <= 8) break
+    widths[widest] -= 1
+  }
+  return widths
+}
+
+/** Plain rows for pipes (as gh prints them): cells separated by tabs, tabs and line breaks in values as spaces, no frame. */
+export function plainRows<Row>(rows: Row[], columns: Column<Row>[], options: {header?: boolean} = {}): string {
+  const line = (values: string[]) => values.map((v) => v.replace(/[\t\r\n]+/g, ' ')).join('\t')
+  const lines = rows.map((row) => line(columns.map((c) => withoutControls(cell(c.get(row))))))
+  if (options.header !== false) lines.unshift(line(columns.map((c) => c.header)))
+  return lines.join('\n')
 }
 
 /**
  * RFC 4180 CSV: fields with commas, quotes or newlines are quoted, quotes doubled; a cell a
  * spreadsheet would run as a formula (= + - @ tab CR first) starts with a `'` (services/formats/cells.ts).
  */
-export function csv<Row>(rows: Row[], columns: Column<Row>[]): string {
-  const lines = [csvLine(columns.map((c) => c.header))]
+export function csv<Row>(rows: Row[], columns: Column<Row>[], options: {header?: boolean} = {}): string {
+  const lines = options.header === false ? [] : [csvLine(columns.map((c) => c.header))]
   for (const row of rows) lines.push(csvLine(columns.map((c) => c.get(row)), true))
   return lines.join('\r\n') + '\r\n'
 }

@@ -17,6 +17,7 @@ import {ConflictError, NotFoundError, UsageError, ValidationError} from '../erro
 import {mysqlConnection, translateConnectionError} from '../db/connection.js'
 import type {Db} from '../db/index.js'
 import {LEASE_TABLE, readLeaseState} from '../db/lease.js'
+import {metaStorage} from '../db/meta-storage.js'
 import {lockOptions, withSchemaLock, type SchemaLease} from '../db/lock.js'
 import {createRunner, dryRunMigrations, runnerFailure, sourceDir, timeSteps, type RunnerKind} from '../db/migrator.js'
 
@@ -115,6 +116,18 @@ export interface RollbackResult {
 }
 
 /** Reverts the last `step` migrations, or down to and including `to`, or all of them. */
+/**
+ * The seeders' record (SequelizeData) says what demo data is in the tables; once a rollback
+ * dropped the tables it went into, that record would make `db seed` skip seeding an empty
+ * database. It is forgotten with them.
+ */
+async function forgetSeedersOfDroppedTables(db: Db): Promise<void> {
+  const qi = db.sequelize.getQueryInterface()
+  const seeders = metaStorage(db.sequelize, 'seeders')
+  if ((await qi.tableExists('users')) || !(await seeders.exists())) return
+  await qi.bulkDelete(seeders.tableName, {})
+}
+
 export async function rollback(
   db: Db,
   options: {step?: number; to?: string; all?: boolean},
@@ -150,6 +163,7 @@ export async function rollback(
         db,
         runner.umzug.down(options.all ? {to: 0} : options.to ? {to: options.to} : {step: options.step ?? 1}),
       )
+      await forgetSeedersOfDroppedTables(db)
       return {database: db.target.display, reverted: applied}
     },
     lockOptions(events, 'db rollback'),

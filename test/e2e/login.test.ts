@@ -183,6 +183,14 @@ describe('e2e: config, login, logout', function () {
     expect(okJson(await run(['api', '{ me { username } }', '--json'], undefined, apiEnv))).to.deep.equal({data: {me: {username: admin.username}}})
     expect(errorJson(await run(['api', query, '--raw-var', 'ref=nobody.here', '--json'], undefined, apiEnv), 4).code).to.equal('NOT_FOUND')
 
+    // The document on stdin (--file -), the answer through jq: strings raw, other values as JSON; a bad filter exits 2.
+    const viaStdin = expectExit(await run(['api', '--file', '-', '--jq', '.data.me.username'], '{ me { username isAdmin } }', apiEnv), 0)
+    expect(viaStdin.stdout).to.equal(`${admin.username}\n`)
+    const selected = expectExit(await run(['api', '{ me { username isAdmin } }', '--jq', '.data'], undefined, apiEnv), 0)
+    expect(JSON.parse(selected.stdout)).to.deep.equal({me: {username: admin.username, isAdmin: true}})
+    const badFilter = expectExit(await run(['api', '{ me { username } }', '--jq', '.data |||'], undefined, apiEnv), 2)
+    expect(badFilter.stderr).to.match(/^Error: --jq: .*syntax error/)
+
     // A number given typed where the schema wants a string: the server refuses the document (exit 3).
     expectExit(await run(['api', query, '--var', 'ref=42'], undefined, apiEnv), 3)
     expectExit(await run(['api', '{ me { username '], undefined, apiEnv), 3)

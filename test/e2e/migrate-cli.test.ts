@@ -234,6 +234,10 @@ describe(`stayctl db … (e2e, ${testDialect})`, function () {
       await withDb(database(), async (db) => expect(await metaRows(db)).to.deep.equal([]))
       const again = await stayctl(database(), 'db', 'migrate')
       expect(again.code, again.stderr).to.equal(0)
+      // The seeders' record went with the tables: seeding again fills the empty database.
+      const reseeded = await stayctl(database(), 'db', 'seed', '--size', 'small', '--json')
+      expect(reseeded.code, reseeded.stderr).to.equal(0)
+      expect(JSON.parse(reseeded.stdout)).to.include({alreadySeeded: false})
     })
   })
 

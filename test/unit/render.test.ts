@@ -4,7 +4,7 @@
  */
 import {expect} from 'chai'
 
-import {color, colorEnabled, csv, details, table, terminalText, type Column} from '../../src/cli/render.js'
+import {color, colorEnabled, csv, details, plainRows, table, terminalText, type Column} from '../../src/cli/render.js'
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[/
@@ -157,6 +157,36 @@ describe('render (unit)', () => {
     it('colours the header when colour is on', () => {
       const out = withColorEnv({FORCE_COLOR: '1'}, () => table([{id: 1, name: 'x'}], columns))
       expect(out).to.match(ANSI)
+    })
+  })
+
+  describe('table layout', () => {
+    type Row = {id: number; name: string}
+    const columns: Column<Row>[] = [
+      {header: 'ID', get: (r) => r.id, align: 'right'},
+      {header: 'Name', get: (r) => r.name},
+    ]
+    const rows: Row[] = [
+      {id: 1, name: 'A loft by the harbour with a long, long description of a name'},
+      {id: 2, name: 'Casa Azul'},
+    ]
+
+    it('has no rule between rows: frame, header, rule, one line per row, frame', () => {
+      expect(table(rows, columns).split('\n')).to.have.length(rows.length + 4)
+    })
+
+    it('with a width, cuts the widest cells with … so that every line fits', () => {
+      const lines = table(rows, columns, {width: 40}).split('\n')
+      for (const line of lines) expect(line.length, line).to.be.at.most(40)
+      expect(lines.join('\n')).to.include('…')
+      expect(lines.join('\n')).to.include('Casa Azul')
+      expect(table(rows, columns, {width: 200})).to.equal(table(rows, columns))
+    })
+
+    it('plain rows for pipes: tab-separated, line breaks and tabs in values as spaces, header optional', () => {
+      const odd: Row[] = [{id: 3, name: 'two\nlines\tand a tab'}]
+      expect(plainRows(odd, columns)).to.equal('ID\tName\n3\ttwo lines and a tab')
+      expect(plainRows(odd, columns, {header: false})).to.equal('3\ttwo lines and a tab')
     })
   })
 
