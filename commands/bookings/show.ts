@@ -21,8 +21,8 @@ Exit codes: 0, 4 no such booking.`
     this.log(
       details([
         ['ID', b.id],
-        ['Property', b.propertyId],
-        ['Guest', b.guestId],
+        ['Property', `${b.property.name} (${b.propertyId})`],
+        ['Guest', `${b.guest.username} (${b.guestId})`],
         ['Stay', `${b.startDate} → ${b.endDate} (${b.nights} nights)`],
         ['Status', b.status],
         ['Total', b.totalPrice],
@@ -33,7 +33,8 @@ Exit codes: 0, 4 no such booking.`
     )
     if (b.payments.length > 0) {
       this.log('\nPayments:')
-      this.log(table(b.payments, pickColumns(paymentColumns, undefined, defaultPaymentColumns)))
+      const width = process.stdout.isTTY ? {width: process.stdout.columns} : {}
+      this.log(table(b.payments, pickColumns(paymentColumns, undefined, defaultPaymentColumns), width))
     }
     return b
   }

@@ -187,7 +187,8 @@ function bookings({read, write, list}: Calls): Backend['bookings'] {
         input,
       ),
     async show(bookingRef) {
-      const booking = await read<BookingView & {payments: Connection<PaymentView>; paid: string; refunded: string}>(D.showBooking, {ref: ref(bookingRef)})
+      type Shown = BookingView & Pick<BookingDetails, 'property' | 'guest' | 'paid' | 'refunded'> & {payments: Connection<PaymentView>}
+      const booking = await read<Shown>(D.showBooking, {ref: ref(bookingRef)})
       const {payments, paid, refunded, ...view} = booking
       const all = await allNodes(payments, (after) => read<Connection<PaymentView>>(D.bookingPayments, {id: view.id, after}))
       return {...view, payments: all, paid, refunded} satisfies BookingDetails

@@ -35,7 +35,7 @@ export const DOCUMENTS = {
   deleteProperty: 'mutation($ref: String!) { result: deleteProperty(ref: $ref) { id deleted } }',
 
   createBooking: `mutation($input: CreateBookingInput!) { booking: createBooking(input: $input) { ${BOOKING} } }`,
-  showBooking: `query($ref: String!) { booking(ref: $ref) { ${BOOKING} payments(first: ${SERVER_MAX_FIRST}) { nodes { ${PAYMENT} } ${PAGE_INFO} } paid refunded } }`,
+  showBooking: `query($ref: String!) { booking(ref: $ref) { ${BOOKING} property { name } guest { username } payments(first: ${SERVER_MAX_FIRST}) { nodes { ${PAYMENT} } ${PAGE_INFO} } paid refunded } }`,
   /** The payments of a booking past the first 100 that showBooking gives. */
   bookingPayments: `query($id: Int!, $after: String) { page: payments(bookingId: $id, sort: "id", first: ${SERVER_MAX_FIRST}, after: $after) { nodes { ${PAYMENT} } ${PAGE_INFO} } }`,
   confirmBooking: `mutation($ref: String!) { booking: confirmBooking(ref: $ref) { ${BOOKING} } }`,

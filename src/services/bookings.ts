@@ -144,6 +144,9 @@ export async function listBookings(ctx: ServiceContext, input: ListBookingsInput
 }
 
 export interface BookingDetails extends BookingView {
+  /** The property's name and the guest's username, for people reading it (ids are in the view). */
+  property: {name: string}
+  guest: {username: string}
   payments: PaymentView[]
   paid: string
   refunded: string
@@ -160,11 +163,18 @@ export async function showBooking(ctx: ServiceContext, ref: string | number): Pr
   requireUser(ctx, 'see bookings')
   const booking = await findBooking(ctx, ref)
   await requireParty(ctx, booking, 'see')
-  const payments = await ctx.db.models.Payment.findAll({where: {bookingId: booking.id}, order: [['id', 'ASC']]})
+  const {Payment, Property, User} = ctx.db.models
+  const [payments, property, guest] = await Promise.all([
+    Payment.findAll({where: {bookingId: booking.id}, order: [['id', 'ASC']]}),
+    Property.findByPk(booking.propertyId, {attributes: ['name'], raw: true}),
+    User.findByPk(booking.guestId, {attributes: ['username'], raw: true}),
+  ])
   const sum = (kind: string) =>
     payments.filter((p) => p.kind === kind && p.status !== 'failed' && p.status !== 'pending').reduce((s, p) => s + toCents(p.amount), 0)
   return {
     ...bookingView(rowOf(booking)),
+    property: {name: property!.name},
+    guest: {username: guest!.username},
     payments: payments.map((payment) => paymentView(rowOf(payment))),
     paid: formatCents(sum('charge')),
     refunded: formatCents(sum('refund')),

@@ -258,8 +258,14 @@ describe(`e2e: commands (${testDialect})`, function () {
 
     it('show', async () => {
       const details = await json(['bookings', 'show', String(ids.booking)])
-      expectShape(details, {...BOOKING, payments: 'array', paid: 'money', refunded: 'money'}, 'bookings show')
+      expectShape(details, {...BOOKING, property: 'object', guest: 'object', payments: 'array', paid: 'money', refunded: 'money'}, 'bookings show')
       expect(details).to.include({status: 'confirmed', paid: '600.00', refunded: '0.00'})
+      expectShape(details.property, {name: 'string'}, 'bookings show .property')
+      expectShape(details.guest, {username: 'string'}, 'bookings show .guest')
+      // For people: the property's name and the guest's username beside their ids.
+      const human = await run(['bookings', 'show', String(ids.booking)])
+      expect(human.stdout).to.match(new RegExp(`Property +${(details.property as Json).name} \\(${details.propertyId}\\)`))
+      expect(human.stdout).to.match(new RegExp(`Guest +${(details.guest as Json).username} \\(${details.guestId}\\)`))
       expectShape((details.payments as Json[])[0], PAYMENT, 'bookings show .payments[0]')
     })
 
