@@ -151,26 +151,14 @@ export function visibleWhere(ctx: ServiceContext, model: VisibleModel): WhereOpt
   return sql === undefined ? undefined : literal(sql)
 }
 
-/** What `properties list` shows (see visibleRowsSql). */
-export function propertyScope(ctx: ServiceContext): WhereOptions | undefined {
-  return visibleWhere(ctx, 'Property')
-}
-
-/** What `reviews list` shows (see visibleRowsSql). */
-export function reviewScope(ctx: ServiceContext): WhereOptions | undefined {
-  return visibleWhere(ctx, 'Review')
-}
-
-/** The bookings a user sees (see visibleRowsSql); anonymous callers are refused. */
-export function bookingScope(ctx: ServiceContext, action: string): WhereOptions | undefined {
-  requireUser(ctx, action)
-  return visibleWhere(ctx, 'Booking')
-}
-
-/** The payments a user sees (see visibleRowsSql); anonymous callers are refused. */
-export function paymentScope(ctx: ServiceContext, action: string): WhereOptions | undefined {
-  requireUser(ctx, action)
-  return visibleWhere(ctx, 'Payment')
+/**
+ * What a list of `model` shows the actor, as SQL (visibleRowsSql; undefined: every row).
+ * `action` given: the list refuses anonymous callers ("log in to <action>"). The lists of the
+ * services (their ListRule) and the GraphQL compiler (src/graphql/sql) both read it here.
+ */
+export function listScopeSql(ctx: ServiceContext, model: VisibleModel, action?: string): string | undefined {
+  if (action !== undefined) requireUser(ctx, action)
+  return visibleRowsSql(ctx, model)
 }
 
 /** Whether the actor may see row `id` of `model` (see visibleRowsSql). */

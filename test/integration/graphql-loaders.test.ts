@@ -92,7 +92,7 @@ describe('GraphQL relation loaders (integration)', () => {
 
   before(async function () {
     this.timeout(120_000)
-    s = await startTestServer('graphql_preload')
+    s = await startTestServer('graphql_preload', {compileSql: false})
     seeded = await seed(s.db)
   })
   after(async () => {

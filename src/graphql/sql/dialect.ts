@@ -1,0 +1,82 @@
+/**
+ * The SQL text of compiled selections (see index.ts), for each dialect, in one place: how a
+ * column is rendered into JSON the way the views render it (money as "12.50", date-times as
+ * ISO-8601 text, booleans as true/false), a JSON object, the JSON of a row a foreign key
+ * points at, and the JSON array of a page of children.
+ *
+ * MariaDB (≥ 10.5): JSON_OBJECT, and JSON_ARRAYAGG with ORDER BY and LIMIT inside it (a
+ * derived table may not refer to the outer row there). A JSON value from a function or a
+ * scalar subquery nests as JSON, not as a string, on 10.11 (the differential test checks it);
+ * the aggregate is bounded by group_concat_max_len, which the statement raises for itself
+ * (`SET STATEMENT … FOR`), so that a long page is never cut. MySQL 8 has no ORDER BY inside
+ * JSON_ARRAYAGG: it is not compiled for (index.ts).
+ *
+ * SQLite: json_object and json_group_array over a correlated subquery in FROM (which orders
+ * and limits); values of subqueries lose their JSON subtype, so each is wrapped in json().
+ */
+import {DataTypes, type Model, type ModelStatic} from 'sequelize'
+
+import {isoDateTimeSql} from '../../db/select.js'
+
+export type Dialect = 'mysql' | 'sqlite'
+
+/** Sizes up to which MariaDB's JSON_ARRAYAGG does not cut its text (set for each compiled statement). */
+const AGGREGATE_BYTES = 1 << 30
+
+export interface SqlText {
+  dialect: Dialect
+  /** A quoted identifier. */
+  q(name: string): string
+}
+
+export function sqlText(dialect: Dialect): SqlText {
+  return {
+    dialect,
+    q: dialect === 'mysql' ? (name) => `\`${name.replace(/`/g, '``')}\`` : (name) => `"${name.replace(/"/g, '""')}"`,
+  }
+}
+
+/** A string literal of a name (keys of JSON objects, values of the schema's enums): letters, digits, _ and ~ only. */
+export function quoteString(value: string): string {
+  if (!/^[\w~]*$/.test(value)) throw new Error(`not a name: ${JSON.stringify(value)}`)
+  return `'${value}'`
+}
+
+/** SQL for attribute `attribute` of `model` on table alias `alias`, as its view has it in JSON. */
+export function leafSql(sql: SqlText, model: ModelStatic<Model>, alias: string, attribute: string): string {
+  const spec = model.getAttributes()[attribute]
+  const column = `${alias}.${sql.q(spec.field ?? attribute)}`
+  const type = spec.type
+  if (type instanceof DataTypes.DECIMAL) return sql.dialect === 'mysql' ? `CAST(${column} AS CHAR)` : `printf('%.2f', ${column})`
+  if (type instanceof DataTypes.DATE) return `CASE WHEN ${column} IS NULL THEN NULL ELSE ${isoDateTimeSql(sql.dialect, column)} END`
+  if (type instanceof DataTypes.BOOLEAN) {
+    return sql.dialect === 'mysql' ? `(${column} <> 0)` : `CASE WHEN ${column} IS NULL THEN NULL WHEN ${column} THEN json('true') ELSE json('false') END`
+  }
+  return column
+}
+
+/** A JSON object of `[key, sql]` pairs. */
+export function objectSql(sql: SqlText, pairs: [string, string][]): string {
+  const args = pairs.map(([key, value]) => `${quoteString(key)}, ${value}`).join(', ')
+  return sql.dialect === 'mysql' ? `JSON_OBJECT(${args})` : `json_object(${args})`
+}
+
+/** The JSON `object` of the row of `table` (alias `alias`) where `where` holds, or null. */
+export function rowSql(sql: SqlText, object: string, table: string, alias: string, where: string[]): string {
+  const select = `SELECT ${object} FROM ${table} ${alias} WHERE ${where.join(' AND ')}`
+  return sql.dialect === 'mysql' ? `(${select})` : `json((${select}))`
+}
+
+/** The JSON array of `object` over the first `limit` rows of `table` where `where` holds, by id: [] when none. */
+export function arraySql(sql: SqlText, object: string, table: string, alias: string, where: string[], limit: number): string {
+  const id = `${alias}.${sql.q('id')}`
+  if (sql.dialect === 'mysql') {
+    return `COALESCE((SELECT JSON_ARRAYAGG(${object} ORDER BY ${id} LIMIT ${limit}) FROM ${table} ${alias} WHERE ${where.join(' AND ')}), JSON_ARRAY())`
+  }
+  return `json((SELECT json_group_array(json(j__) ORDER BY i__) FROM (SELECT ${object} AS j__, ${id} AS i__ FROM ${table} ${alias} WHERE ${where.join(' AND ')} ORDER BY ${id} LIMIT ${limit})))`
+}
+
+/** The statement's own settings, before its SELECT. */
+export function statementPrefix(sql: SqlText): string {
+  return sql.dialect === 'mysql' ? `SET STATEMENT group_concat_max_len = ${AGGREGATE_BYTES} FOR ` : ''
+}

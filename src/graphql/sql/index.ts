@@ -1,0 +1,204 @@
+/**
+ * Compiled root lists: a root list field (properties, reviews, bookings, payments, users) and
+ * its nested selection answered by ONE SQL statement that builds each node's JSON in the
+ * database (dialect.ts), as Hasura does, instead of a statement per relation (loaders.ts).
+ *
+ * What compiles (plan.ts): the root's page (first, after when sorted by id, sort) without
+ * filters; in the nodes, the columns of the entities (ENTITIES in plan.ts), the rows they refer
+ * to (owner, reviewer, guest, property, booking, refundOf), and pages of children by id (a
+ * property's reviews and bookings, a user's properties, bookings and reviews, a booking's
+ * payments, a charge's refunds) with `first` and their filters, through named and inline
+ * fragments on the same type and any aliases. Everything else — filters of the root, `after`
+ * with another sort, pageInfo of a nested page, directives, fields a resolver computes (nights,
+ * paid, averageRating…), User.email (userView decides who sees it), other root fields, MySQL
+ * 8 — runs on the loaders, per root field, as before.
+ *
+ * The rules are the services': who may list and what they see is the list's ListRule (its
+ * scope is visibleRowsSql of src/services/authz.ts; a refusal is the same error, thrown
+ * here), every nested row passes its entity's visibleRowsSql as the loaders' reads do, and the
+ * sort, limit and cursor are checked by the functions page() uses. The statement selects only
+ * the columns asked for.
+ *
+ * The executor still runs: the root resolver returns the connection with its nodes parsed from
+ * the JSON, and the resolvers of relations (withCompiledRelations) return the compiled value
+ * (under a key no view has, compiledKey) when their parent carries one, so errors, limits,
+ * authentication and masking are as before, and the answer is the one the loaders give
+ * (test/integration/graphql-sql.test.ts compares them byte for byte). A non-null reference
+ * that came back null (a row the viewer may not see) goes to the loader, which raises today's
+ * error.
+ */
+import {Kind, isNonNullType, type FieldNode, type GraphQLFieldResolver, type GraphQLResolveInfo} from 'graphql'
+import {DataTypes, QueryTypes, type Model, type ModelStatic} from 'sequelize'
+
+import type {Db} from '../../db/index.js'
+import {isoDateTimeSql, normalise} from '../../db/select.js'
+import {visibleRowsSql, type VisibleModel} from '../../services/authz.js'
+import {bookingList} from '../../services/bookings.js'
+import type {ServiceContext} from '../../services/context.js'
+import {decodeCursor, encodeCursor, parseLimit, parseSort, type ListRule} from '../../services/pagination.js'
+import {paymentList} from '../../services/payments.js'
+import {propertyList} from '../../services/properties.js'
+import {relationSpec} from '../../services/relations.js'
+import {reviewList} from '../../services/reviews.js'
+import {userList} from '../../services/users.js'
+import {LIMITS} from '../limits.js'
+import {arraySql, leafSql, objectSql, rowSql, sqlText, statementPrefix, type SqlText} from './dialect.js'
+import {ENTITIES, collect, compiledKey, merged, objectPlan, type Entity, type ObjectPlan, type PlanInput} from './plan.js'
+
+/** The root lists that compile: their entity and the rule of their service's list. */
+const ROOTS: Readonly<Record<string, {type: Entity; rule: ListRule}>> = {
+  properties: {type: 'Property', rule: propertyList},
+  reviews: {type: 'Review', rule: reviewList},
+  bookings: {type: 'Booking', rule: bookingList},
+  payments: {type: 'Payment', rule: paymentList},
+  users: {type: 'User', rule: userList},
+}
+
+const PAGE_ARGUMENTS = new Set(['first', 'after', 'sort'])
+
+const VISIBLE = new Set<string>(['Property', 'Booking', 'Payment', 'Review'])
+
+/** Statements run by the compiled path in this process (for tests and diagnostics). */
+export const compiledStatements = {count: 0}
+
+/** Whether the database builds the JSON as dialect.ts writes it: SQLite, MariaDB ≥ 10.5 (asked once per Db). */
+const support = new WeakMap<Db, Promise<boolean>>()
+
+function supported(db: Db): Promise<boolean> {
+  if (db.dialect === 'sqlite') return Promise.resolve(true)
+  let answer = support.get(db)
+  if (!answer) {
+    answer = db.sequelize.databaseVersion().then((version) => {
+      const match = /^(\d+)\.(\d+).*mariadb/i.exec(version)
+      return match !== null && (Number(match[1]) > 10 || (Number(match[1]) === 10 && Number(match[2]) >= 5))
+    })
+    support.set(db, answer)
+  }
+  return answer
+}
+
+interface Statement {
+  sql: SqlText
+  ctx: ServiceContext
+  /** Aliases given so far. */
+  aliases: number
+}
+
+const modelOf = (statement: Statement, type: Entity) => statement.ctx.db.models[type] as unknown as ModelStatic<Model>
+
+function tableOf(statement: Statement, type: Entity): string {
+  return statement.sql.q(modelOf(statement, type).getTableName() as string)
+}
+
+/** The viewer's rule for rows of `type`, or none. */
+function ruleOf(statement: Statement, type: Entity): string[] {
+  const rule = VISIBLE.has(type) ? visibleRowsSql(statement.ctx, type as VisibleModel) : undefined
+  return rule === undefined ? [] : [rule]
+}
+
+/** The JSON object of `plan` for the row of alias `alias`. */
+function objectOf(statement: Statement, plan: ObjectPlan, alias: string): string {
+  const {sql} = statement
+  const model = modelOf(statement, plan.type)
+  const column = (attribute: string) => `${alias}.${sql.q(model.getAttributes()[attribute].field ?? attribute)}`
+  const pairs: [string, string][] = plan.leaves.map((leaf) => [leaf, leafSql(sql, model, alias, leaf)])
+  for (const ref of plan.refs) {
+    const inner = `t${++statement.aliases}`
+    const where = [`${inner}.${sql.q('id')} = ${column(ref.attribute)}`, ...ruleOf(statement, ref.plan.type)]
+    pairs.push([compiledKey(ref.field), rowSql(sql, objectOf(statement, ref.plan, inner), tableOf(statement, ref.plan.type), inner, where)])
+  }
+  for (const list of plan.lists) {
+    const inner = `t${++statement.aliases}`
+    const spec = relationSpec(list.relation)
+    const childModel = modelOf(statement, spec.model)
+    const filters = list.filters.map(([name, value]) => `${inner}.${sql.q(childModel.getAttributes()[name].field ?? name)} = ${statement.ctx.db.sequelize.escape(value)}`)
+    const where = [`${inner}.${sql.q(spec.column)} = ${alias}.${sql.q('id')}`, ...filters, ...ruleOf(statement, spec.model)]
+    const nodes = arraySql(sql, objectOf(statement, list.plan, inner), tableOf(statement, spec.model), inner, where, list.limit)
+    pairs.push([compiledKey(list.field), objectSql(sql, [['nodes', nodes]])])
+  }
+  return objectSql(sql, pairs)
+}
+
+/** The plan of the nodes of a root connection (nodes and pageInfo only), or undefined. */
+function rootPlan(type: Entity, info: GraphQLResolveInfo): ObjectPlan | undefined {
+  const input: PlanInput = {schema: info.schema, fragments: info.fragments, variables: info.variableValues}
+  const fields = new Map<string, FieldNode[]>()
+  const connection = `${type}Connection`
+  if (!collect(merged([...info.fieldNodes]), connection, input, fields, new Set())) return undefined
+  for (const name of fields.keys()) if (!['nodes', 'pageInfo', '__typename'].includes(name)) return undefined
+  return objectPlan(type, merged(fields.get('nodes') ?? []), input)
+}
+
+interface PageArguments {
+  first?: number | null
+  after?: string | null
+  sort?: string | null
+}
+
+/**
+ * The connection of root list `info.fieldName` from one compiled statement, or undefined when
+ * it does not compile (the caller then runs the list operation). Throws what the list
+ * operation throws for the same viewer and arguments.
+ */
+export async function compiledPage(ctx: ServiceContext, info: GraphQLResolveInfo, args: PageArguments & Record<string, unknown>) {
+  const root = ROOTS[info.fieldName]
+  if (!root || info.fieldNodes.some((node: FieldNode) => node.kind !== Kind.FIELD || node.directives?.length)) return undefined
+  for (const [name, value] of Object.entries(args)) if (!PAGE_ARGUMENTS.has(name) && value !== null && value !== undefined) return undefined
+  if (!(await supported(ctx.db))) return undefined
+  const plan = rootPlan(root.type, info)
+  if (!plan) return undefined
+  const scope = root.rule.scope(ctx)
+  const {field, desc} = parseSort(args.sort ?? undefined, root.rule.sortable)
+  const limit = parseLimit(args.first ?? LIMITS.defaultFirst)
+  const sortKey = `${desc ? '-' : ''}${field}`
+  const model = ctx.db.models[root.type] as unknown as ModelStatic<Model>
+  const isDate = model.getAttributes()[field].type instanceof DataTypes.DATE
+  let after: number | undefined
+  if (args.after) {
+    if (field !== 'id') return undefined
+    after = decodeCursor(args.after, sortKey, isDate)[1]
+  }
+  const statement: Statement = {sql: sqlText(ctx.db.dialect), ctx, aliases: 0}
+  const {sql} = statement
+  const column = `t0.${sql.q(model.getAttributes()[field].field ?? field)}`
+  const direction = desc ? 'DESC' : 'ASC'
+  const where = [...(scope === undefined ? [] : [scope]), ...(after === undefined ? [] : [`t0.${sql.q('id')} ${desc ? '<' : '>'} ${Number(after)}`])]
+  const text =
+    `${statementPrefix(sql)}SELECT ${objectOf(statement, plan, 't0')} AS j__, t0.${sql.q('id')} AS i__, ${isDate ? isoDateTimeSql(sql.dialect, column) : column} AS ${sql.q(field)}` +
+    ` FROM ${tableOf(statement, root.type)} t0${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}` +
+    ` ORDER BY ${field === 'id' ? '' : `${column} ${direction}, `}t0.${sql.q('id')} ${direction} LIMIT ${limit + 1}`
+  compiledStatements.count += 1
+  const rows = await ctx.db.sequelize.query<Record<string, unknown>>(text, {type: QueryTypes.SELECT, raw: true})
+  const items = rows.slice(0, limit)
+  const nodes = items.map((row) => (typeof row.j__ === 'string' ? JSON.parse(row.j__) : row.j__) as Record<string, unknown>)
+  let endCursor: string | null = null
+  if (rows.length > limit) {
+    const [last] = normalise<Record<string, unknown>>(model, [{...items.at(-1)}])
+    endCursor = encodeCursor(sortKey, field === 'id' ? null : last[field], Number(last.i__))
+  }
+  return {nodes, pageInfo: {hasNextPage: endCursor !== null, endCursor}}
+}
+
+type Resolvers = Record<string, object>
+
+/**
+ * `resolvers` with each relation that compiles (ENTITIES in plan.ts) answering from its
+ * parent's compiled value when there is one (see the top of this file).
+ */
+export function withCompiledRelations<R extends Resolvers>(resolvers: R): R {
+  const wrapped: Resolvers = {...resolvers}
+  for (const [type, spec] of Object.entries(ENTITIES)) {
+    const own: Record<string, unknown> = {...resolvers[type]}
+    for (const field of [...Object.keys(spec.refs), ...Object.keys(spec.lists)]) {
+      const resolve = own[field] as GraphQLFieldResolver<Record<string, unknown>, unknown>
+      const key = compiledKey(field)
+      own[field] = (parent: Record<string, unknown>, args: unknown, context: unknown, info: GraphQLResolveInfo) => {
+        const value = parent[key]
+        if (value !== undefined && (value !== null || !isNonNullType(info.returnType))) return value
+        return resolve(parent, args as Record<string, unknown>, context, info)
+      }
+    }
+    wrapped[type] = own
+  }
+  return wrapped as R
+}
