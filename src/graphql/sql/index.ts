@@ -43,7 +43,7 @@ import {reviewList} from '../../services/reviews.js'
 import {userList} from '../../services/users.js'
 import {LIMITS} from '../limits.js'
 import {arraySql, leafSql, objectSql, rowSql, sqlText, statementPrefix, type SqlText} from './dialect.js'
-import {ENTITIES, collect, compiledKey, merged, objectPlan, type Entity, type ObjectPlan, type PlanInput} from './plan.js'
+import {ENTITIES, collect, compiledKey, connectionNodes, merged, objectPlan, type Entity, type ObjectPlan, type PlanInput} from './plan.js'
 
 /** The root lists that compile: their entity and the rule of their service's list. */
 const ROOTS: Readonly<Record<string, {type: Entity; rule: ListRule}>> = {
@@ -105,7 +105,7 @@ function objectOf(statement: Statement, plan: ObjectPlan, alias: string): string
   for (const ref of plan.refs) {
     const inner = `t${++statement.aliases}`
     const where = [`${inner}.${sql.q('id')} = ${column(ref.attribute)}`, ...ruleOf(statement, ref.plan.type)]
-    pairs.push([compiledKey(ref.field), rowSql(sql, objectOf(statement, ref.plan, inner), tableOf(statement, ref.plan.type), inner, where)])
+    pairs.push([compiledKey(ref.key), rowSql(sql, objectOf(statement, ref.plan, inner), tableOf(statement, ref.plan.type), inner, where)])
   }
   for (const list of plan.lists) {
     const inner = `t${++statement.aliases}`
@@ -114,7 +114,7 @@ function objectOf(statement: Statement, plan: ObjectPlan, alias: string): string
     const filters = list.filters.map(([name, value]) => `${inner}.${sql.q(childModel.getAttributes()[name].field ?? name)} = ${statement.ctx.db.sequelize.escape(value)}`)
     const where = [`${inner}.${sql.q(spec.column)} = ${alias}.${sql.q('id')}`, ...filters, ...ruleOf(statement, spec.model)]
     const nodes = arraySql(sql, objectOf(statement, list.plan, inner), tableOf(statement, spec.model), inner, where, list.limit)
-    pairs.push([compiledKey(list.field), objectSql(sql, [['nodes', nodes]])])
+    pairs.push([compiledKey(list.key), objectSql(sql, [['nodes', nodes]])])
   }
   return objectSql(sql, pairs)
 }
@@ -125,8 +125,8 @@ function rootPlan(type: Entity, info: GraphQLResolveInfo): ObjectPlan | undefine
   const fields = new Map<string, FieldNode[]>()
   const connection = `${type}Connection`
   if (!collect(merged([...info.fieldNodes]), connection, input, fields, new Set())) return undefined
-  for (const name of fields.keys()) if (!['nodes', 'pageInfo', '__typename'].includes(name)) return undefined
-  return objectPlan(type, merged(fields.get('nodes') ?? []), input)
+  const nodes = connectionNodes(fields, ['pageInfo'])
+  return nodes && objectPlan(type, merged(nodes), input)
 }
 
 interface PageArguments {
@@ -191,9 +191,8 @@ export function withCompiledRelations<R extends Resolvers>(resolvers: R): R {
     const own: Record<string, unknown> = {...resolvers[type]}
     for (const field of [...Object.keys(spec.refs), ...Object.keys(spec.lists)]) {
       const resolve = own[field] as GraphQLFieldResolver<Record<string, unknown>, unknown>
-      const key = compiledKey(field)
       own[field] = (parent: Record<string, unknown>, args: unknown, context: unknown, info: GraphQLResolveInfo) => {
-        const value = parent[key]
+        const value = parent[compiledKey(info.path.key as string)]
         if (value !== undefined && (value !== null || !isNonNullType(info.returnType))) return value
         return resolve(parent, args as Record<string, unknown>, context, info)
       }

@@ -64,14 +64,15 @@ export const ENTITIES: Readonly<Record<Entity, EntitySpec>> = {
   },
 }
 
-/** The key of a compiled relation in a row's JSON: not a field name, so a view never has it. */
-export const compiledKey = (field: string) => `~${field}`
+/** The key of a compiled relation in a row's JSON, by its response name: not a field name, so a view never has it. */
+export const compiledKey = (responseName: string) => `~${responseName}`
 
 export interface ObjectPlan {
   type: Entity
   leaves: string[]
-  refs: {field: string; attribute: string; plan: ObjectPlan}[]
-  lists: {field: string; relation: ChildRelation; limit: number; filters: [column: string, value: string][]; plan: ObjectPlan}[]
+  /** By response name (compiledKey: its resolver reads it by info.path.key). */
+  refs: {key: string; attribute: string; plan: ObjectPlan}[]
+  lists: {key: string; relation: ChildRelation; limit: number; filters: [column: string, value: string][]; plan: ObjectPlan}[]
 }
 
 export interface PlanInput {
@@ -81,16 +82,18 @@ export interface PlanInput {
 }
 
 /**
- * The fields of `set` on `type`, by name, through fragments on that type; false when a
- * directive or a fragment on another type is met (evaluating those is left to the executor).
+ * The fields of `set` on `type`, by response name (alias or name: the same arguments, by
+ * validation), through fragments on that type; false when a directive or a fragment on
+ * another type is met (evaluating those is left to the executor).
  */
 export function collect(set: SelectionSetNode, type: string, input: PlanInput, fields: Map<string, FieldNode[]>, spread: Set<string>): boolean {
   for (const selection of set.selections) {
     if (selection.directives?.length) return false
     if (selection.kind === Kind.FIELD) {
-      const same = fields.get(selection.name.value)
+      const key = selection.alias?.value ?? selection.name.value
+      const same = fields.get(key)
       if (same) same.push(selection)
-      else fields.set(selection.name.value, [selection])
+      else fields.set(key, [selection])
       continue
     }
     const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : input.fragments[selection.name.value]
@@ -110,18 +113,25 @@ export function merged(nodes: FieldNode[]): SelectionSetNode {
   return {kind: Kind.SELECTION_SET, selections: nodes.flatMap((node) => node.selectionSet?.selections ?? [])}
 }
 
-/** The arguments of `nodes` (one field under several aliases), or undefined when they differ. */
-function argumentsOf(parent: GraphQLObjectType, nodes: FieldNode[], input: PlanInput): Record<string, unknown> | undefined {
-  const definition = parent.getFields()[nodes[0].name.value]
-  const values = nodes.map((node) => getArgumentValues(definition, node, input.variables))
-  const first = JSON.stringify(values[0])
-  return values.every((value) => JSON.stringify(value) === first) ? values[0] : undefined
+/**
+ * The field nodes of a connection's `nodes`, whatever their aliases (the executor reads them
+ * from one list), or undefined when the connection asks for more than `allowed`.
+ */
+export function connectionNodes(fields: Map<string, FieldNode[]>, allowed: string[]): FieldNode[] | undefined {
+  const nodes: FieldNode[] = []
+  for (const same of fields.values()) {
+    const name = same[0].name.value
+    if (name === 'nodes') nodes.push(...same)
+    else if (name !== '__typename' && !allowed.includes(name)) return undefined
+  }
+  return nodes
 }
 
 /** The plan of a page of children: `nodes` only (pageInfo and `after` run on the loaders), filters the relation allows. */
-function listPlan(field: string, relation: ChildRelation, nodes: FieldNode[], parent: GraphQLObjectType, input: PlanInput): ObjectPlan['lists'][number] | undefined {
-  const args = argumentsOf(parent, nodes, input)
-  if (!args || (args.after !== undefined && args.after !== null)) return undefined
+function listPlan(key: string, relation: ChildRelation, nodes: FieldNode[], parent: GraphQLObjectType, input: PlanInput): ObjectPlan['lists'][number] | undefined {
+  const field = nodes[0].name.value
+  const args = getArgumentValues(parent.getFields()[field], nodes[0], input.variables)
+  if (args.after !== undefined && args.after !== null) return undefined
   const limit = (args.first ?? LIMITS.defaultFirst) as number
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) return undefined
   const spec = relationSpec(relation)
@@ -135,11 +145,9 @@ function listPlan(field: string, relation: ChildRelation, nodes: FieldNode[], pa
   const connection = getNamedType(parent.getFields()[field].type) as GraphQLObjectType
   const fields = new Map<string, FieldNode[]>()
   if (!collect(merged(nodes), connection.name, input, fields, new Set())) return undefined
-  fields.delete('__typename')
-  const items = fields.get('nodes')
-  if (!items || fields.size !== 1) return undefined
-  const plan = objectPlan(spec.model, merged(items), input)
-  return plan && {field, relation, limit, filters, plan}
+  const items = connectionNodes(fields, [])
+  const plan = items && objectPlan(spec.model, merged(items), input)
+  return plan && {key, relation, limit, filters, plan}
 }
 
 /** The plan of an object of `type` selecting `set`, or undefined when something in it does not compile. */
@@ -150,16 +158,18 @@ export function objectPlan(type: Entity, set: SelectionSetNode, input: PlanInput
   const fields = new Map<string, FieldNode[]>()
   if (!collect(set, type, input, fields, new Set())) return undefined
   const plan: ObjectPlan = {type, leaves: [], refs: [], lists: []}
-  for (const [field, nodes] of fields) {
+  for (const [key, nodes] of fields) {
+    const field = nodes[0].name.value
     if (field === '__typename') continue
     if (spec.leaves.has(field)) {
-      plan.leaves.push(field)
+      // The executor reads a leaf by its name, whatever its aliases.
+      if (!plan.leaves.includes(field)) plan.leaves.push(field)
     } else if (spec.refs[field]) {
       const ref = objectPlan(spec.refs[field].type, merged(nodes), input)
       if (!ref) return undefined
-      plan.refs.push({field, attribute: spec.refs[field].attribute, plan: ref})
+      plan.refs.push({key, attribute: spec.refs[field].attribute, plan: ref})
     } else if (spec.lists[field]) {
-      const list = listPlan(field, spec.lists[field], nodes, parent, input)
+      const list = listPlan(key, spec.lists[field], nodes, parent, input)
       if (!list) return undefined
       plan.lists.push(list)
     } else {
