@@ -69,9 +69,18 @@ export function requireSelfOrAdmin(ctx: ServiceContext, userId: number, action: 
   if (!isAdmin(ctx) && !isSelf(ctx, userId)) throw new ForbiddenError(`you may ${action} only for yourself`)
 }
 
-/** Emails are personal: a user sees their own, admins see everyone's. */
+/**
+ * Emails are personal: a user sees their own, admins see everyone's. Whose emails the actor
+ * sees: 'all', one user's id, or none (undefined). The one rule, which canSeeEmail applies to
+ * a row and the GraphQL compiler (src/graphql/sql) renders as SQL.
+ */
+export function emailsSeen(ctx: ServiceContext): 'all' | number | undefined {
+  return isAdmin(ctx) ? 'all' : actorUserId(ctx)
+}
+
 export function canSeeEmail(ctx: ServiceContext, userId: number): boolean {
-  return isAdmin(ctx) || isSelf(ctx, userId)
+  const seen = emailsSeen(ctx)
+  return seen === 'all' || (seen !== undefined && seen === userId)
 }
 
 /**

@@ -121,7 +121,7 @@ const DOCUMENTS: [name: string, query: string, variables: Record<string, unknown
   ['a filter (loaders)', `{ properties(owner: "owner0") { nodes { id owner { id } } } }`, {}, false],
   ['a nested pageInfo (loaders)', `{ properties(first: 3) { nodes { reviews(first: 1) { pageInfo { hasNextPage endCursor } nodes { id } } } } }`, {}, false],
   ['a directive (loaders)', `query($skip: Boolean!) { properties(first: 3) { nodes { id owner @skip(if: $skip) { id } } } }`, {skip: true}, false],
-  ['email (loaders)', `{ properties(first: 3) { nodes { owner { id email } } } }`, {}, false],
+  ['emails, as each viewer may see them', `{ properties(first: 30) { nodes { owner { id email } reviews { nodes { reviewer { id email } } } } } }`, {}, true],
 ]
 
 const VIEWERS = ['anonymous', 'admin', 'host', 'guest', 'stranger'] as const

@@ -10,8 +10,8 @@
  * payments, a charge's refunds) with `first` and their filters, through named and inline
  * fragments on the same type and any aliases. Everything else — filters of the root, `after`
  * with another sort, pageInfo of a nested page, directives, fields a resolver computes (nights,
- * paid, averageRating…), User.email (userView decides who sees it), other root fields, MySQL
- * 8 — runs on the loaders, per root field, as before.
+ * paid, averageRating…), other root fields, MySQL 8 — runs on the loaders, per root field,
+ * as before. User.email is compiled as the rule of who sees it says (emailsSeen in authz.ts).
  *
  * The rules are the services': who may list and what they see is the list's ListRule (its
  * scope is visibleRowsSql of src/services/authz.ts; a refusal is the same error, thrown
@@ -32,7 +32,7 @@ import {DataTypes, QueryTypes, type Model, type ModelStatic} from 'sequelize'
 
 import type {Db} from '../../db/index.js'
 import {isoDateTimeSql, normalise} from '../../db/select.js'
-import {visibleRowsSql, type VisibleModel} from '../../services/authz.js'
+import {emailsSeen, visibleRowsSql, type VisibleModel} from '../../services/authz.js'
 import {bookingList} from '../../services/bookings.js'
 import type {ServiceContext} from '../../services/context.js'
 import {decodeCursor, encodeCursor, parseLimit, parseSort, type ListRule} from '../../services/pagination.js'
@@ -96,12 +96,20 @@ function ruleOf(statement: Statement, type: Entity): string[] {
   return rule === undefined ? [] : [rule]
 }
 
+/** A user's email where the viewer may see it (emailsSeen), else null, as userView gives it. */
+function emailSql(statement: Statement, model: ModelStatic<Model>, alias: string): string {
+  const seen = emailsSeen(statement.ctx)
+  const email = leafSql(statement.sql, model, alias, 'email')
+  if (seen === 'all') return email
+  return seen === undefined ? 'NULL' : `CASE WHEN ${leafSql(statement.sql, model, alias, 'id')} = ${Number(seen)} THEN ${email} END`
+}
+
 /** The JSON object of `plan` for the row of alias `alias`. */
 function objectOf(statement: Statement, plan: ObjectPlan, alias: string): string {
   const {sql} = statement
   const model = modelOf(statement, plan.type)
   const column = (attribute: string) => `${alias}.${sql.q(model.getAttributes()[attribute].field ?? attribute)}`
-  const pairs: [string, string][] = plan.leaves.map((leaf) => [leaf, leafSql(sql, model, alias, leaf)])
+  const pairs: [string, string][] = plan.leaves.map((leaf) => [leaf, plan.type === 'User' && leaf === 'email' ? emailSql(statement, model, alias) : leafSql(sql, model, alias, leaf)])
   for (const ref of plan.refs) {
     const inner = `t${++statement.aliases}`
     const where = [`${inner}.${sql.q('id')} = ${column(ref.attribute)}`, ...ruleOf(statement, ref.plan.type)]

@@ -33,12 +33,12 @@ interface EntitySpec {
 
 /**
  * The fields that compile, per type. Not here, so not compiled: fields a resolver computes
- * (nights, paid, refunded, refundable, averageRating, reviewCount, upcomingBookings) and
- * User.email, which only some viewers see (userView).
+ * (nights, paid, refunded, refundable, averageRating, reviewCount, upcomingBookings).
+ * User.email is a leaf shown to whom emailsSeen (src/services/authz.ts) says (index.ts).
  */
 export const ENTITIES: Readonly<Record<Entity, EntitySpec>> = {
   User: {
-    leaves: new Set(['id', 'username', 'firstName', 'lastName', 'isActive', 'isAdmin', 'createdAt', 'updatedAt']),
+    leaves: new Set(['id', 'username', 'email', 'firstName', 'lastName', 'isActive', 'isAdmin', 'createdAt', 'updatedAt']),
     refs: {},
     lists: {properties: 'user.properties', bookings: 'user.bookings', reviews: 'user.reviews'},
   },
