@@ -119,7 +119,15 @@ const DOCUMENTS: [name: string, query: string, variables: Record<string, unknown
   ['the last page, and an empty page of reviews', `{ properties(first: 100) { nodes { id reviews { nodes { id } } } pageInfo { hasNextPage endCursor } } }`, {}, true],
   ['a bad sort (refused before any statement)', `{ properties(sort: "nope") { nodes { id } } }`, {}, false],
   ['a filter (loaders)', `{ properties(owner: "owner0") { nodes { id owner { id } } } }`, {}, false],
-  ['a nested pageInfo (loaders)', `{ properties(first: 3) { nodes { reviews(first: 1) { pageInfo { hasNextPage endCursor } nodes { id } } } } }`, {}, false],
+  [
+    'nested pageInfo',
+    `{ properties(first: 30) { nodes { one: reviews(first: 1) { pageInfo { hasNextPage endCursor } nodes { id } } all: reviews(first: 5) { pageInfo { endCursor hasNextPage __typename } }
+       bookings(status: confirmed) { pageInfo { hasNextPage } } } pageInfo { endCursor } }
+       bookings(first: 30) { nodes { payments(first: 1, kind: charge) { nodes { id refunds(first: 1) { pageInfo { hasNextPage endCursor } } } pageInfo { hasNextPage endCursor } } } } }`,
+    {},
+    true,
+  ],
+  ['a nested after (loaders)', `query($after: String) { properties(first: 3) { nodes { reviews(first: 1, after: $after) { nodes { id } } } } }`, {after: 'WyJpZCIsbnVsbCwxXQ'}, false],
   ['a directive (loaders)', `query($skip: Boolean!) { properties(first: 3) { nodes { id owner @skip(if: $skip) { id } } } }`, {skip: true}, false],
   ['emails, as each viewer may see them', `{ properties(first: 30) { nodes { owner { id email } reviews { nodes { reviewer { id email } } } } } }`, {}, true],
 ]

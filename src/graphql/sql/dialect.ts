@@ -76,6 +76,16 @@ export function arraySql(sql: SqlText, object: string, table: string, alias: str
   return `json((SELECT json_group_array(json(j__) ORDER BY i__) FROM (SELECT ${object} AS j__, ${id} AS i__ FROM ${table} ${alias} WHERE ${where.join(' AND ')} ORDER BY ${id} LIMIT ${limit})))`
 }
 
+/** The id of the row after the first `offset` rows of `table` where `where` holds, by id, or null. */
+export function nthIdSql(sql: SqlText, table: string, alias: string, where: string[], offset: number): string {
+  return `(SELECT ${alias}.${sql.q('id')} FROM ${table} ${alias} WHERE ${where.join(' AND ')} ORDER BY ${alias}.${sql.q('id')} LIMIT 1 OFFSET ${offset})`
+}
+
+/** Whether `value` is not null, as a JSON boolean. */
+export function isNotNullSql(sql: SqlText, value: string): string {
+  return sql.dialect === 'mysql' ? `(${value} IS NOT NULL)` : `CASE WHEN ${value} IS NOT NULL THEN json('true') ELSE json('false') END`
+}
+
 /** The statement's own settings, before its SELECT. */
 export function statementPrefix(sql: SqlText): string {
   return sql.dialect === 'mysql' ? `SET STATEMENT group_concat_max_len = ${AGGREGATE_BYTES} FOR ` : ''

@@ -7,9 +7,9 @@
  * filters; in the nodes, the columns of the entities (ENTITIES in plan.ts), the rows they refer
  * to (owner, reviewer, guest, property, booking, refundOf), and pages of children by id (a
  * property's reviews and bookings, a user's properties, bookings and reviews, a booking's
- * payments, a charge's refunds) with `first` and their filters, through named and inline
- * fragments on the same type and any aliases. Everything else — filters of the root, `after`
- * with another sort, pageInfo of a nested page, directives, fields a resolver computes (nights,
+ * payments, a charge's refunds) with `first`, their filters and pageInfo, through named and
+ * inline fragments on the same type and any aliases. Everything else — filters of the root,
+ * `after` with another sort or in a nested page, directives, fields a resolver computes (nights,
  * paid, averageRating…), other root fields, MySQL 8 — runs on the loaders, per root field,
  * as before. User.email is compiled as the rule of who sees it says (emailsSeen in authz.ts).
  *
@@ -42,7 +42,7 @@ import {relationSpec} from '../../services/relations.js'
 import {reviewList} from '../../services/reviews.js'
 import {userList} from '../../services/users.js'
 import {LIMITS} from '../limits.js'
-import {arraySql, leafSql, objectSql, rowSql, sqlText, statementPrefix, type SqlText} from './dialect.js'
+import {arraySql, isNotNullSql, leafSql, nthIdSql, objectSql, rowSql, sqlText, statementPrefix, type SqlText} from './dialect.js'
 import {ENTITIES, collect, compiledKey, connectionNodes, merged, objectPlan, type Entity, type ObjectPlan, type PlanInput} from './plan.js'
 
 /** The root lists that compile: their entity and the rule of their service's list. */
@@ -57,6 +57,9 @@ const ROOTS: Readonly<Record<string, {type: Entity; rule: ListRule}>> = {
 const PAGE_ARGUMENTS = new Set(['first', 'after', 'sort'])
 
 const VISIBLE = new Set<string>(['Property', 'Booking', 'Payment', 'Review'])
+
+/** The key of a compiled nested pageInfo holding the id of its page's last row. */
+const LAST_ID = compiledKey('lastId')
 
 /** Statements run by the compiled path in this process (for tests and diagnostics). */
 export const compiledStatements = {count: 0}
@@ -115,14 +118,34 @@ function objectOf(statement: Statement, plan: ObjectPlan, alias: string): string
     const where = [`${inner}.${sql.q('id')} = ${column(ref.attribute)}`, ...ruleOf(statement, ref.plan.type)]
     pairs.push([compiledKey(ref.key), rowSql(sql, objectOf(statement, ref.plan, inner), tableOf(statement, ref.plan.type), inner, where)])
   }
-  for (const list of plan.lists) {
-    const inner = `t${++statement.aliases}`
-    const spec = relationSpec(list.relation)
-    const childModel = modelOf(statement, spec.model)
-    const filters = list.filters.map(([name, value]) => `${inner}.${sql.q(childModel.getAttributes()[name].field ?? name)} = ${statement.ctx.db.sequelize.escape(value)}`)
-    const where = [`${inner}.${sql.q(spec.column)} = ${alias}.${sql.q('id')}`, ...filters, ...ruleOf(statement, spec.model)]
-    const nodes = arraySql(sql, objectOf(statement, list.plan, inner), tableOf(statement, spec.model), inner, where, list.limit)
-    pairs.push([compiledKey(list.key), objectSql(sql, [['nodes', nodes]])])
+  for (const list of plan.lists) pairs.push([compiledKey(list.key), connectionSql(statement, list, alias)])
+  return objectSql(sql, pairs)
+}
+
+/**
+ * The JSON of a page of children of the row of `alias`, as childrenOf pages them: `nodes`,
+ * and when asked `pageInfo` with whether a row follows the page and the id of the page's last
+ * row (PageInfo.endCursor makes the cursor of it: withCompiledRelations).
+ */
+function connectionSql(statement: Statement, list: ObjectPlan['lists'][number], alias: string): string {
+  const {sql} = statement
+  const spec = relationSpec(list.relation)
+  const childModel = modelOf(statement, spec.model)
+  const table = tableOf(statement, spec.model)
+  const where = (inner: string) => [
+    `${inner}.${sql.q(spec.column)} = ${alias}.${sql.q('id')}`,
+    ...list.filters.map(([name, value]) => `${inner}.${sql.q(childModel.getAttributes()[name].field ?? name)} = ${statement.ctx.db.sequelize.escape(value)}`),
+    ...ruleOf(statement, spec.model),
+  ]
+  const inner = `t${++statement.aliases}`
+  const pairs: [string, string][] = [['nodes', arraySql(sql, objectOf(statement, list.plan, inner), table, inner, where(inner), list.limit)]]
+  if (list.pageInfo) {
+    const [next, last] = [`t${++statement.aliases}`, `t${++statement.aliases}`]
+    const info: [string, string][] = [
+      ['hasNextPage', isNotNullSql(sql, nthIdSql(sql, table, next, where(next), list.limit))],
+      [LAST_ID, nthIdSql(sql, table, last, where(last), list.limit - 1)],
+    ]
+    pairs.push(['pageInfo', objectSql(sql, info)])
   }
   return objectSql(sql, pairs)
 }
@@ -206,6 +229,10 @@ export function withCompiledRelations<R extends Resolvers>(resolvers: R): R {
       }
     }
     wrapped[type] = own
+  }
+  // A nested page's cursor, made as childrenOf makes it (by id).
+  wrapped.PageInfo = {
+    endCursor: (info: Record<string, unknown>) => (LAST_ID in info ? (info.hasNextPage ? encodeCursor('id', null, Number(info[LAST_ID])) : null) : info.endCursor),
   }
   return wrapped as R
 }

@@ -72,7 +72,7 @@ export interface ObjectPlan {
   leaves: string[]
   /** By response name (compiledKey: its resolver reads it by info.path.key). */
   refs: {key: string; attribute: string; plan: ObjectPlan}[]
-  lists: {key: string; relation: ChildRelation; limit: number; filters: [column: string, value: string][]; plan: ObjectPlan}[]
+  lists: {key: string; relation: ChildRelation; limit: number; filters: [column: string, value: string][]; plan: ObjectPlan; pageInfo: boolean}[]
 }
 
 export interface PlanInput {
@@ -127,7 +127,7 @@ export function connectionNodes(fields: Map<string, FieldNode[]>, allowed: strin
   return nodes
 }
 
-/** The plan of a page of children: `nodes` only (pageInfo and `after` run on the loaders), filters the relation allows. */
+/** The plan of a page of children: its nodes and pageInfo, `first` and the filters the relation allows (`after` runs on the loaders). */
 function listPlan(key: string, relation: ChildRelation, nodes: FieldNode[], parent: GraphQLObjectType, input: PlanInput): ObjectPlan['lists'][number] | undefined {
   const field = nodes[0].name.value
   const args = getArgumentValues(parent.getFields()[field], nodes[0], input.variables)
@@ -145,9 +145,10 @@ function listPlan(key: string, relation: ChildRelation, nodes: FieldNode[], pare
   const connection = getNamedType(parent.getFields()[field].type) as GraphQLObjectType
   const fields = new Map<string, FieldNode[]>()
   if (!collect(merged(nodes), connection.name, input, fields, new Set())) return undefined
-  const items = connectionNodes(fields, [])
+  const items = connectionNodes(fields, ['pageInfo'])
   const plan = items && objectPlan(spec.model, merged(items), input)
-  return plan && {key, relation, limit, filters, plan}
+  const pageInfo = [...fields.values()].some((same) => same[0].name.value === 'pageInfo')
+  return plan && {key, relation, limit, filters, plan, pageInfo}
 }
 
 /** The plan of an object of `type` selecting `set`, or undefined when something in it does not compile. */
