@@ -61,24 +61,41 @@ export function objectSql(sql: SqlText, pairs: [string, string][]): string {
   return sql.dialect === 'mysql' ? `JSON_OBJECT(${args})` : `json_object(${args})`
 }
 
-/** The JSON `object` of the row of `table` (alias `alias`) where `where` holds, or null. */
-export function rowSql(sql: SqlText, object: string, table: string, alias: string, where: string[]): string {
-  const select = `SELECT ${object} FROM ${table} ${alias} WHERE ${where.join(' AND ')}`
-  return sql.dialect === 'mysql' ? `(${select})` : `json((${select}))`
+/**
+ * `table` as `alias` in a FROM clause, only the rows `rule` lets the viewer see. A rule is
+ * written over its table's own columns, unqualified (authz.ts), so with joins beside it it
+ * filters a derived table of its own, which the planners merge into the query.
+ */
+export function sourceSql(table: string, alias: string, rule: string | undefined): string {
+  return `${rule === undefined ? table : `(SELECT * FROM ${table} WHERE ${rule})`} ${alias}`
 }
 
-/** The JSON array of `object` over the first `limit` rows of `table` where `where` holds, by id: [] when none. */
-export function arraySql(sql: SqlText, object: string, table: string, alias: string, where: string[], limit: number): string {
-  const id = `${alias}.${sql.q('id')}`
+/** The row a reference points at (`on`), joined: a LEFT JOIN, so that a row without one (or one the viewer may not see) stays, with nulls. */
+export function joinSql(source: string, on: string): string {
+  return `LEFT JOIN ${source} ON ${on}`
+}
+
+/** The JSON `object` of a joined row (joinSql), or null when none was joined. */
+export function joinedObjectSql(sql: SqlText, alias: string, object: string): string {
+  return `CASE WHEN ${alias}.${sql.q('id')} IS NULL THEN NULL ELSE ${object} END`
+}
+
+/**
+ * The JSON array of `object` over the first `limit` rows of `source` (sourceSql, as `alias`,
+ * with `joins`) where `where` holds, by id: [] when none.
+ */
+export function arraySql(sql: SqlText, object: string, from: {source: string; alias: string; joins: string[]}, where: string[], limit: number): string {
+  const id = `${from.alias}.${sql.q('id')}`
+  const source = [from.source, ...from.joins].join(' ')
   if (sql.dialect === 'mysql') {
-    return `COALESCE((SELECT JSON_ARRAYAGG(${object} ORDER BY ${id} LIMIT ${limit}) FROM ${table} ${alias} WHERE ${where.join(' AND ')}), JSON_ARRAY())`
+    return `COALESCE((SELECT JSON_ARRAYAGG(${object} ORDER BY ${id} LIMIT ${limit}) FROM ${source} WHERE ${where.join(' AND ')}), JSON_ARRAY())`
   }
-  return `json((SELECT json_group_array(json(j__) ORDER BY i__) FROM (SELECT ${object} AS j__, ${id} AS i__ FROM ${table} ${alias} WHERE ${where.join(' AND ')} ORDER BY ${id} LIMIT ${limit})))`
+  return `json((SELECT json_group_array(json(j__) ORDER BY i__) FROM (SELECT ${object} AS j__, ${id} AS i__ FROM ${source} WHERE ${where.join(' AND ')} ORDER BY ${id} LIMIT ${limit})))`
 }
 
-/** The id of the row after the first `offset` rows of `table` where `where` holds, by id, or null. */
-export function nthIdSql(sql: SqlText, table: string, alias: string, where: string[], offset: number): string {
-  return `(SELECT ${alias}.${sql.q('id')} FROM ${table} ${alias} WHERE ${where.join(' AND ')} ORDER BY ${alias}.${sql.q('id')} LIMIT 1 OFFSET ${offset})`
+/** The id of the row after the first `offset` rows of `source` (sourceSql, as `alias`) where `where` holds, by id, or null. */
+export function nthIdSql(sql: SqlText, source: string, alias: string, where: string[], offset: number): string {
+  return `(SELECT ${alias}.${sql.q('id')} FROM ${source} WHERE ${where.join(' AND ')} ORDER BY ${alias}.${sql.q('id')} LIMIT 1 OFFSET ${offset})`
 }
 
 /** Whether `value` is not null, as a JSON boolean. */

@@ -42,7 +42,7 @@ import {relationSpec} from '../../services/relations.js'
 import {reviewList} from '../../services/reviews.js'
 import {userList} from '../../services/users.js'
 import {LIMITS} from '../limits.js'
-import {arraySql, isNotNullSql, leafSql, nthIdSql, objectSql, rowSql, sqlText, statementPrefix, type SqlText} from './dialect.js'
+import {arraySql, isNotNullSql, joinSql, joinedObjectSql, leafSql, nthIdSql, objectSql, sourceSql, sqlText, statementPrefix, type SqlText} from './dialect.js'
 import {ENTITIES, collect, compiledKey, connectionNodes, merged, objectPlan, type Entity, type ObjectPlan, type PlanInput} from './plan.js'
 
 /** The root lists that compile: their entity and the rule of their service's list. */
@@ -94,9 +94,8 @@ function tableOf(statement: Statement, type: Entity): string {
 }
 
 /** The viewer's rule for rows of `type`, or none. */
-function ruleOf(statement: Statement, type: Entity): string[] {
-  const rule = VISIBLE.has(type) ? visibleRowsSql(statement.ctx, type as VisibleModel) : undefined
-  return rule === undefined ? [] : [rule]
+function ruleOf(statement: Statement, type: Entity): string | undefined {
+  return VISIBLE.has(type) ? visibleRowsSql(statement.ctx, type as VisibleModel) : undefined
 }
 
 /** A user's email where the viewer may see it (emailsSeen), else null, as userView gives it. */
@@ -107,16 +106,19 @@ function emailSql(statement: Statement, model: ModelStatic<Model>, alias: string
   return seen === undefined ? 'NULL' : `CASE WHEN ${leafSql(statement.sql, model, alias, 'id')} = ${Number(seen)} THEN ${email} END`
 }
 
-/** The JSON object of `plan` for the row of alias `alias`. */
-function objectOf(statement: Statement, plan: ObjectPlan, alias: string): string {
+/**
+ * The JSON object of `plan` for the row of alias `alias`; the rows its references point at
+ * are joined to that row (`joins`, for the FROM clause that reads it).
+ */
+function objectOf(statement: Statement, plan: ObjectPlan, alias: string, joins: string[]): string {
   const {sql} = statement
   const model = modelOf(statement, plan.type)
   const column = (attribute: string) => `${alias}.${sql.q(model.getAttributes()[attribute].field ?? attribute)}`
   const pairs: [string, string][] = plan.leaves.map((leaf) => [leaf, plan.type === 'User' && leaf === 'email' ? emailSql(statement, model, alias) : leafSql(sql, model, alias, leaf)])
   for (const ref of plan.refs) {
     const inner = `t${++statement.aliases}`
-    const where = [`${inner}.${sql.q('id')} = ${column(ref.attribute)}`, ...ruleOf(statement, ref.plan.type)]
-    pairs.push([compiledKey(ref.key), rowSql(sql, objectOf(statement, ref.plan, inner), tableOf(statement, ref.plan.type), inner, where)])
+    joins.push(joinSql(sourceSql(tableOf(statement, ref.plan.type), inner, ruleOf(statement, ref.plan.type)), `${inner}.${sql.q('id')} = ${column(ref.attribute)}`))
+    pairs.push([compiledKey(ref.key), joinedObjectSql(sql, inner, objectOf(statement, ref.plan, inner, joins))])
   }
   for (const list of plan.lists) pairs.push([compiledKey(list.key), connectionSql(statement, list, alias)])
   return objectSql(sql, pairs)
@@ -132,18 +134,20 @@ function connectionSql(statement: Statement, list: ObjectPlan['lists'][number], 
   const spec = relationSpec(list.relation)
   const childModel = modelOf(statement, spec.model)
   const table = tableOf(statement, spec.model)
+  const rule = ruleOf(statement, spec.model)
   const where = (inner: string) => [
     `${inner}.${sql.q(spec.column)} = ${alias}.${sql.q('id')}`,
     ...list.filters.map(([name, value]) => `${inner}.${sql.q(childModel.getAttributes()[name].field ?? name)} = ${statement.ctx.db.sequelize.escape(value)}`),
-    ...ruleOf(statement, spec.model),
   ]
   const inner = `t${++statement.aliases}`
-  const pairs: [string, string][] = [['nodes', arraySql(sql, objectOf(statement, list.plan, inner), table, inner, where(inner), list.limit)]]
+  const joins: string[] = []
+  const object = objectOf(statement, list.plan, inner, joins)
+  const pairs: [string, string][] = [['nodes', arraySql(sql, object, {source: sourceSql(table, inner, rule), alias: inner, joins}, where(inner), list.limit)]]
   if (list.pageInfo) {
     const [next, last] = [`t${++statement.aliases}`, `t${++statement.aliases}`]
     const info: [string, string][] = [
-      ['hasNextPage', isNotNullSql(sql, nthIdSql(sql, table, next, where(next), list.limit))],
-      [LAST_ID, nthIdSql(sql, table, last, where(last), list.limit - 1)],
+      ['hasNextPage', isNotNullSql(sql, nthIdSql(sql, sourceSql(table, next, rule), next, where(next), list.limit))],
+      [LAST_ID, nthIdSql(sql, sourceSql(table, last, rule), last, where(last), list.limit - 1)],
     ]
     pairs.push(['pageInfo', objectSql(sql, info)])
   }
@@ -193,10 +197,12 @@ export async function compiledPage(ctx: ServiceContext, info: GraphQLResolveInfo
   const {sql} = statement
   const column = `t0.${sql.q(model.getAttributes()[field].field ?? field)}`
   const direction = desc ? 'DESC' : 'ASC'
-  const where = [...(scope === undefined ? [] : [scope]), ...(after === undefined ? [] : [`t0.${sql.q('id')} ${desc ? '<' : '>'} ${Number(after)}`])]
+  const where = after === undefined ? [] : [`t0.${sql.q('id')} ${desc ? '<' : '>'} ${Number(after)}`]
+  const joins: string[] = []
+  const object = objectOf(statement, plan, 't0', joins)
   const text =
-    `${statementPrefix(sql)}SELECT ${objectOf(statement, plan, 't0')} AS j__, t0.${sql.q('id')} AS i__, ${isDate ? isoDateTimeSql(sql.dialect, column) : column} AS ${sql.q(field)}` +
-    ` FROM ${tableOf(statement, root.type)} t0${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}` +
+    `${statementPrefix(sql)}SELECT ${object} AS j__, t0.${sql.q('id')} AS i__, ${isDate ? isoDateTimeSql(sql.dialect, column) : column} AS ${sql.q(field)}` +
+    ` FROM ${[sourceSql(tableOf(statement, root.type), 't0', scope), ...joins].join(' ')}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}` +
     ` ORDER BY ${field === 'id' ? '' : `${column} ${direction}, `}t0.${sql.q('id')} ${direction} LIMIT ${limit + 1}`
   compiledStatements.count += 1
   const rows = await ctx.db.sequelize.query<Record<string, unknown>>(text, {type: QueryTypes.SELECT, raw: true})
