@@ -71,10 +71,17 @@ function supported(db: Db): Promise<boolean> {
   if (db.dialect === 'sqlite') return Promise.resolve(true)
   let answer = support.get(db)
   if (!answer) {
-    answer = db.sequelize.databaseVersion().then((version) => {
-      const match = /^(\d+)\.(\d+).*mariadb/i.exec(version)
-      return match !== null && (Number(match[1]) > 10 || (Number(match[1]) === 10 && Number(match[2]) >= 5))
-    })
+    answer = db.sequelize.databaseVersion().then(
+      (version) => {
+        const match = /^(\d+)\.(\d+).*mariadb/i.exec(version)
+        return match !== null && (Number(match[1]) > 10 || (Number(match[1]) === 10 && Number(match[2]) >= 5))
+      },
+      (error: unknown) => {
+        // Asked again by the next request: a database that was down must not stay uncompiled (or failing).
+        support.delete(db)
+        throw error
+      },
+    )
     support.set(db, answer)
   }
   return answer
