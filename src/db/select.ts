@@ -49,6 +49,16 @@ export interface ColumnOptions {
   only?: ReadonlySet<string>
 }
 
+/**
+ * SQL for the date-time `column` as ISO-8601 text, as Date.prototype.toISOString() writes it
+ * ('2027-06-15T10:30:00.123Z'): what columnsOf selects on MySQL, and what normalise makes of
+ * SQLite's stored text ('2027-06-15 10:30:00.123 +00:00'), for statements that shape rows in
+ * the database (src/graphql/sql).
+ */
+export function isoDateTimeSql(dialect: Reader['dialect'], column: string): string {
+  return dialect === 'mysql' ? `CONCAT(LEFT(DATE_FORMAT(${column}, '%Y-%m-%dT%H:%i:%s.%f'), 23), 'Z')` : `strftime('%Y-%m-%dT%H:%M:%fZ', ${column})`
+}
+
 /** By model (each Db has its own model classes, so the dialect is fixed per entry). */
 const columnLists = new WeakMap<object, Map<string, Columns>>()
 
@@ -71,7 +81,7 @@ export function columnsOf(db: Reader, model: ModelStatic<Model>, {alias = 't', e
     // MySQL: '2027-06-15T10:30:00.123Z', as Date.prototype.toISOString() writes it.
     const select = pairs.map(([attribute, column, isDate]) =>
       isDate && db.dialect === 'mysql'
-        ? `CONCAT(LEFT(DATE_FORMAT(${table}.${q(column)}, '%Y-%m-%dT%H:%i:%s.%f'), 23), 'Z') AS ${q(attribute)}`
+        ? `${isoDateTimeSql('mysql', `${table}.${q(column)}`)} AS ${q(attribute)}`
         : `${table}.${q(column)} AS ${q(attribute)}`,
     )
     columns = {select: select.join(', '), attributes: new Map(pairs.map(([attribute, column]) => [column, attribute])), model}
@@ -179,7 +189,7 @@ export interface BatchRead {
  * dialect first reads that table's PRAGMA table_info (to parse values that raw rows keep as
  * they are), a statement more per batched read.
  */
-function fromTable(db: Reader, model: ModelStatic<Model>): string {
+export function fromTable(db: Reader, model: ModelStatic<Model>): string {
   const name = model.getTableName() as string
   return db.dialect === 'sqlite' ? `"${name.replace(/"/g, '""')}"` : db.sequelize.getQueryInterface().quoteIdentifier(name)
 }

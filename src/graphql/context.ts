@@ -19,4 +19,6 @@ export interface GraphQLContext {
   token?: string
   service: ServiceContext
   loaders: Loaders
+  /** Whether root lists may run as one compiled statement (sql/index.ts; ServerOptions.compileSql). */
+  compileSql: boolean
 }

@@ -19,6 +19,7 @@ import type {CreateUserInput, UpdateUserInput, UserView} from '../services/users
 import type {GraphQLContext as Ctx} from './context.js'
 import {LIMITS} from './limits.js'
 import type {ByIdLoader, Loaders} from './loaders.js'
+import {compiledPage, withCompiledRelations} from './sql/index.js'
 import {withTextChecks} from './text-input.js'
 
 type Maybe<T> = T | null | undefined
@@ -52,6 +53,11 @@ function childPage(args: PageArgs & {status?: Maybe<string>; kind?: Maybe<string
 
 function connection<T>(page: Page<T>) {
   return {nodes: page.items, pageInfo: {hasNextPage: page.nextCursor !== null, endCursor: page.nextCursor}}
+}
+
+/** A root list: from one compiled statement (sql/index.ts) when it compiles, else from its list operation. */
+async function listed<T>(ctx: Ctx, info: GraphQLResolveInfo, args: object, list: () => Promise<Page<T>>) {
+  return (ctx.compileSql ? await compiledPage(ctx.service, info, args as Record<string, unknown>) : undefined) ?? connection(await list())
 }
 
 function found<T>(what: string, id: number): (value: T | null) => T {
@@ -156,8 +162,11 @@ const JSONScalar = new GraphQLScalarType({
   parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables),
 })
 
-/** Every resolver checks the text its arguments carry before it runs (text-input.ts). */
-export const resolvers = withTextChecks({
+/**
+ * Every resolver checks the text its arguments carry before it runs (text-input.ts); the
+ * relations answer from their parent's compiled JSON when it has some (sql/index.ts).
+ */
+export const resolvers = withCompiledRelations(withTextChecks({
   Date: stringScalar('Date'),
   DateTime: stringScalar('DateTime'),
   Money: stringScalar('Money'),
@@ -167,14 +176,20 @@ export const resolvers = withTextChecks({
     me: (_: unknown, __: unknown, {service}: Ctx) =>
       service.actor.userId === undefined ? null : op.users.show(service, service.actor.userId),
     user: (_: unknown, {ref}: Refs, {service}: Ctx) => op.users.show(service, ref),
-    users: async (_: unknown, args: PageArgs & {active?: Maybe<boolean>; admin?: Maybe<boolean>; search?: Maybe<string>}, {service, loaders}: Ctx) =>
-      connection(await op.users.list(service, {...given({active: args.active, admin: args.admin, search: args.search}), ...pageOf(args, loaders.keysOf('User'))})),
+    users: (_: unknown, args: PageArgs & {active?: Maybe<boolean>; admin?: Maybe<boolean>; search?: Maybe<string>}, ctx: Ctx, info: GraphQLResolveInfo) =>
+      listed(ctx, info, args, () =>
+        op.users.list(ctx.service, {...given({active: args.active, admin: args.admin, search: args.search}), ...pageOf(args, ctx.loaders.keysOf('User'))}),
+      ),
     property: (_: unknown, {ref}: Refs, {service}: Ctx) => op.properties.show(service, ref),
-    properties: async (
+    properties: (
       _: unknown,
-      {first, after, sort, ...filters}: PageArgs & {owner?: Maybe<string>; minPrice?: Maybe<string>; maxPrice?: Maybe<string>; search?: Maybe<string>; listed?: Maybe<boolean>; availableFrom?: Maybe<string>; availableTo?: Maybe<string>},
-      {service, loaders}: Ctx,
-    ) => connection(await op.properties.list(service, {...given(filters), ...pageOf({first, after, sort}, loaders.keysOf('Property'))})),
+      args: PageArgs & {owner?: Maybe<string>; minPrice?: Maybe<string>; maxPrice?: Maybe<string>; search?: Maybe<string>; listed?: Maybe<boolean>; availableFrom?: Maybe<string>; availableTo?: Maybe<string>},
+      ctx: Ctx,
+      info: GraphQLResolveInfo,
+    ) => {
+      const {first, after, sort, ...filters} = args
+      return listed(ctx, info, args, () => op.properties.list(ctx.service, {...given(filters), ...pageOf({first, after, sort}, ctx.loaders.keysOf('Property'))}))
+    },
     availableProperties: async (
       _: unknown,
       {from, to, first, after, sort, ...filters}: PageArgs & {from: string; to: string; minPrice?: Maybe<string>; maxPrice?: Maybe<string>; search?: Maybe<string>},
@@ -182,22 +197,29 @@ export const resolvers = withTextChecks({
     ) =>
       connection(await op.properties.list(service, {...given(filters), availableFrom: from, availableTo: to, listed: true, ...pageOf({first, after, sort}, loaders.keysOf('Property'))})),
     booking: (_: unknown, {ref}: Refs, {service}: Ctx) => op.bookings.show(service, ref),
-    bookings: async (
+    bookings: (
       _: unknown,
-      {first, after, sort, ...filters}: PageArgs & {property?: Maybe<string>; guest?: Maybe<string>; status?: Maybe<BookingStatus>; from?: Maybe<string>; to?: Maybe<string>},
-      {service, loaders}: Ctx,
-    ) => connection(await op.bookings.list(service, {...given(filters), ...pageOf({first, after, sort}, loaders.keysOf('Booking'))})),
-    reviews: async (
-      _: unknown,
-      {first, after, sort, ...filters}: PageArgs & {property?: Maybe<string>; reviewer?: Maybe<string>; minRating?: Maybe<number>},
-      {service, loaders}: Ctx,
-    ) => connection(await op.reviews.list(service, {...given(filters), ...pageOf({first, after, sort}, loaders.keysOf('Review'))})),
+      args: PageArgs & {property?: Maybe<string>; guest?: Maybe<string>; status?: Maybe<BookingStatus>; from?: Maybe<string>; to?: Maybe<string>},
+      ctx: Ctx,
+      info: GraphQLResolveInfo,
+    ) => {
+      const {first, after, sort, ...filters} = args
+      return listed(ctx, info, args, () => op.bookings.list(ctx.service, {...given(filters), ...pageOf({first, after, sort}, ctx.loaders.keysOf('Booking'))}))
+    },
+    reviews: (_: unknown, args: PageArgs & {property?: Maybe<string>; reviewer?: Maybe<string>; minRating?: Maybe<number>}, ctx: Ctx, info: GraphQLResolveInfo) => {
+      const {first, after, sort, ...filters} = args
+      return listed(ctx, info, args, () => op.reviews.list(ctx.service, {...given(filters), ...pageOf({first, after, sort}, ctx.loaders.keysOf('Review'))}))
+    },
     payment: (_: unknown, {ref}: Refs, {service}: Ctx) => op.payments.show(service, ref),
-    payments: async (
+    payments: (
       _: unknown,
-      {first, after, sort, ...filters}: PageArgs & {booking?: Maybe<string>; bookingId?: Maybe<number>; kind?: Maybe<PaymentKind>; status?: Maybe<PaymentStatus>},
-      {service, loaders}: Ctx,
-    ) => connection(await op.payments.list(service, {...given(filters), ...pageOf({first, after, sort}, loaders.keysOf('Payment'))})),
+      args: PageArgs & {booking?: Maybe<string>; bookingId?: Maybe<number>; kind?: Maybe<PaymentKind>; status?: Maybe<PaymentStatus>},
+      ctx: Ctx,
+      info: GraphQLResolveInfo,
+    ) => {
+      const {first, after, sort, ...filters} = args
+      return listed(ctx, info, args, () => op.payments.list(ctx.service, {...given(filters), ...pageOf({first, after, sort}, ctx.loaders.keysOf('Payment'))}))
+    },
     auditEvents: async (
       _: unknown,
       {first, after, sort, ...filters}: PageArgs & Record<'entity' | 'entityId' | 'actor' | 'action' | 'since' | 'until', Maybe<string>>,
@@ -304,4 +326,4 @@ export const resolvers = withTextChecks({
     refundable: (p: PaymentView & {refundable?: string | null}, _: unknown, {loaders}: Ctx) =>
       p.refundable !== undefined ? p.refundable : loaders.refundable.load(p),
   },
-})
+}))

@@ -70,6 +70,8 @@ export interface ServerOptions {
   shutdownTimeoutMs?: number
   /** Compiled execution (compiled.ts); false: graphql-js's executor for every request. Default true. */
   compile?: boolean
+  /** Root lists as one SQL statement each when they compile (sql/index.ts); false: the loaders always. Default true. */
+  compileSql?: boolean
 }
 
 export interface RunningServer {
@@ -192,7 +194,7 @@ function bearer(header: string | null): string | undefined {
 }
 
 /** Runs the variable-dependent limits, then authenticates and builds the request's services. */
-function requestGuard(db: Db, auth: AuthService, bcryptCost: number): Plugin<GraphQLContext> {
+function requestGuard(db: Db, auth: AuthService, bcryptCost: number, compileSql: boolean): Plugin<GraphQLContext> {
   return {
     async onExecute({args, context, extendContext, setResultAndStopExecution}) {
       const refused = checkListSizes(args.schema, args.document, args.operationName, (args.variableValues ?? {}) as Record<string, unknown>)
@@ -201,7 +203,7 @@ function requestGuard(db: Db, auth: AuthService, bcryptCost: number): Plugin<Gra
         const token = bearer((context as unknown as {request: Request}).request.headers.get('authorization'))
         const actor = token ? await auth.authenticate(db, token) : auth.anonymousActor()
         const service: ServiceContext = {db, actor, via: 'graphql', bcryptCost}
-        extendContext({service, loaders: createLoaders(service, viewKeysAsked(args.schema, args.document)), token})
+        extendContext({service, loaders: createLoaders(service, viewKeysAsked(args.schema, args.document)), token, compileSql})
       } catch (error) {
         setResultAndStopExecution({errors: [maskError(error) as GraphQLError]})
       }
@@ -252,7 +254,7 @@ export function createGraphQLHandler(options: ServerOptions) {
     plugins: [
       ...staticLimitPlugins(options),
       recordPlugin,
-      requestGuard(db, auth, options.bcryptCost) as Plugin,
+      requestGuard(db, auth, options.bcryptCost, options.compileSql !== false) as Plugin,
       ...(options.compile === false ? [] : compiledExecution()),
     ],
   })

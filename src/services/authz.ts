@@ -69,9 +69,18 @@ export function requireSelfOrAdmin(ctx: ServiceContext, userId: number, action: 
   if (!isAdmin(ctx) && !isSelf(ctx, userId)) throw new ForbiddenError(`you may ${action} only for yourself`)
 }
 
-/** Emails are personal: a user sees their own, admins see everyone's. */
+/**
+ * Emails are personal: a user sees their own, admins see everyone's. Whose emails the actor
+ * sees: 'all', one user's id, or none (undefined). The one rule, which canSeeEmail applies to
+ * a row and the GraphQL compiler (src/graphql/sql) renders as SQL.
+ */
+export function emailsSeen(ctx: ServiceContext): 'all' | number | undefined {
+  return isAdmin(ctx) ? 'all' : actorUserId(ctx)
+}
+
 export function canSeeEmail(ctx: ServiceContext, userId: number): boolean {
-  return isAdmin(ctx) || isSelf(ctx, userId)
+  const seen = emailsSeen(ctx)
+  return seen === 'all' || (seen !== undefined && seen === userId)
 }
 
 /**
@@ -151,26 +160,14 @@ export function visibleWhere(ctx: ServiceContext, model: VisibleModel): WhereOpt
   return sql === undefined ? undefined : literal(sql)
 }
 
-/** What `properties list` shows (see visibleRowsSql). */
-export function propertyScope(ctx: ServiceContext): WhereOptions | undefined {
-  return visibleWhere(ctx, 'Property')
-}
-
-/** What `reviews list` shows (see visibleRowsSql). */
-export function reviewScope(ctx: ServiceContext): WhereOptions | undefined {
-  return visibleWhere(ctx, 'Review')
-}
-
-/** The bookings a user sees (see visibleRowsSql); anonymous callers are refused. */
-export function bookingScope(ctx: ServiceContext, action: string): WhereOptions | undefined {
-  requireUser(ctx, action)
-  return visibleWhere(ctx, 'Booking')
-}
-
-/** The payments a user sees (see visibleRowsSql); anonymous callers are refused. */
-export function paymentScope(ctx: ServiceContext, action: string): WhereOptions | undefined {
-  requireUser(ctx, action)
-  return visibleWhere(ctx, 'Payment')
+/**
+ * What a list of `model` shows the actor, as SQL (visibleRowsSql; undefined: every row).
+ * `action` given: the list refuses anonymous callers ("log in to <action>"). The lists of the
+ * services (their ListRule) and the GraphQL compiler (src/graphql/sql) both read it here.
+ */
+export function listScopeSql(ctx: ServiceContext, model: VisibleModel, action?: string): string | undefined {
+  if (action !== undefined) requireUser(ctx, action)
+  return visibleRowsSql(ctx, model)
 }
 
 /** Whether the actor may see row `id` of `model` (see visibleRowsSql). */

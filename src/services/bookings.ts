@@ -14,11 +14,11 @@ import {rowOf, type RowOf} from '../db/select.js'
 import {REFUND_MODES, type BookingStatus, type RefundMode} from '../domain.js'
 import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {audit, createAudited} from './audit.js'
-import {actingFor, bookingRole, bookingScope, isAdmin, requireActingAsSelf, requireUser, requireVisible, type BookingRole} from './authz.js'
+import {actingFor, bookingRole, isAdmin, listScopeSql, requireActingAsSelf, requireUser, requireVisible, type BookingRole} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {daysBetween, parseDate, parseStay, today} from './dates.js'
 import {formatCents, toCents} from './money.js'
-import {allOf, page, type Page, type PageInput} from './pagination.js'
+import {allOf, page, scopeOf, type ListRule, type Page, type PageInput} from './pagination.js'
 import {refundInTransaction, paymentView, type PaymentView} from './payments.js'
 import {policyRefundCents, refundPercent} from './policies.js'
 import {findProperty} from './properties.js'
@@ -131,16 +131,19 @@ export interface ListBookingsInput extends PageInput {
 }
 
 /** Bookings, filtered: a user sees only their own stays and the bookings on their properties. */
+/** What `bookings list` shows (authz.ts: none to anonymous callers) and sorts by. */
+export const bookingList: ListRule = {scope: (ctx) => listScopeSql(ctx, 'Booking', 'list bookings'), sortable: ['startDate', 'createdAt']}
+
 export async function listBookings(ctx: ServiceContext, input: ListBookingsInput = {}): Promise<Page<BookingView>> {
   const where = allOf(
-    bookingScope(ctx, 'list bookings'),
+    scopeOf(bookingList, ctx),
     input.property !== undefined && {propertyId: (await findProperty(ctx, input.property)).id},
     input.guest !== undefined && {guestId: (await findUser(ctx, input.guest)).id},
     input.status && {status: checkBookingStatus(input.status)},
     input.from && {endDate: {[Op.gt]: parseDate(input.from, 'from')}},
     input.to && {startDate: {[Op.lt]: parseDate(input.to, 'to')}},
   )
-  return page(ctx.db.models.Booking, where, input, ['startDate', 'createdAt'], bookingView)
+  return page(ctx.db.models.Booking, where, input, bookingList.sortable, bookingView)
 }
 
 export interface BookingDetails extends BookingView {

@@ -3,10 +3,11 @@
  * and an opaque cursor holding the last row's (value, id). Each page is one indexed range
  * scan, however deep, so lists stay fast on a million rows (no OFFSET).
  */
-import {DataTypes, Op, type FindOptions, type Model, type ModelStatic, type WhereOptions} from 'sequelize'
+import {DataTypes, Op, literal, type FindOptions, type Model, type ModelStatic, type WhereOptions} from 'sequelize'
 
 import {findRows, normalise, readsDirectly, type RowOf} from '../db/select.js'
 import {ValidationError} from '../errors.js'
+import type {ServiceContext} from './context.js'
 
 /**
  * The keys of the views a caller will read (undefined: all of them). Only the columns those
@@ -44,6 +45,23 @@ export interface PageInput {
   cursor?: string
   /** The keys of the views the caller reads (see ViewKeys); all when left out. */
   keys?: ViewKeys
+}
+
+/**
+ * A list operation's rule, shared by the service's list and the GraphQL compiler
+ * (src/graphql/sql): what the actor may see, as SQL over the table's own columns (undefined:
+ * every row; it throws when the actor may not list at all), and the columns it sorts by
+ * besides id.
+ */
+export interface ListRule {
+  scope(ctx: ServiceContext): string | undefined
+  sortable: string[]
+}
+
+/** The scope of `rule` as a where (see allOf). */
+export function scopeOf(rule: ListRule, ctx: ServiceContext): WhereOptions | undefined {
+  const sql = rule.scope(ctx)
+  return sql === undefined ? undefined : literal(sql)
 }
 
 export interface Page<T> {

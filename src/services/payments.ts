@@ -20,11 +20,11 @@ import {rowOf, type RowOf} from '../db/select.js'
 import type {PaymentKind, PaymentStatus} from '../domain.js'
 import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {createAudited} from './audit.js'
-import {bookingRole, isAdmin, paymentScope, requireAdmin, requireUser, requireVisible, type BookingRole} from './authz.js'
+import {bookingRole, isAdmin, listScopeSql, requireAdmin, requireUser, requireVisible, type BookingRole} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {parseInstant} from './dates.js'
 import {formatCents, parseAmount, toCents} from './money.js'
-import {allOf, page, type Page, type PageInput} from './pagination.js'
+import {allOf, page, scopeOf, type ListRule, type Page, type PageInput} from './pagination.js'
 import {loadLedger, remainingOf, type Ledger} from './rules/ledger.js'
 import {findByRef, notFound} from './find.js'
 import {resolveBookings} from './refs/bookings.js'
@@ -348,12 +348,15 @@ async function bookingIdOf(ctx: ServiceContext, ref: string | number): Promise<n
 }
 
 /** Payments, filtered: a user sees those of their own bookings and of the bookings on their properties. */
+/** What `payments list` shows (authz.ts: none to anonymous callers) and sorts by. */
+export const paymentList: ListRule = {scope: (ctx) => listScopeSql(ctx, 'Payment', 'list payments'), sortable: ['paymentDate', 'createdAt']}
+
 export async function listPayments(ctx: ServiceContext, input: ListPaymentsInput = {}): Promise<Page<PaymentView>> {
   const where = allOf(
-    paymentScope(ctx, 'list payments'),
+    scopeOf(paymentList, ctx),
     (input.booking ?? input.bookingId) !== undefined && {bookingId: await bookingIdOf(ctx, chargedBooking(input))},
     input.kind && {kind: input.kind},
     input.status && {status: input.status},
   )
-  return page(ctx.db.models.Payment, where, input, ['paymentDate', 'createdAt'], paymentView)
+  return page(ctx.db.models.Payment, where, input, paymentList.sortable, paymentView)
 }

@@ -10,11 +10,11 @@ import {rowOf, type RowOf} from '../db/select.js'
 import type {CancellationPolicy} from '../domain.js'
 import {ConflictError, ForbiddenError, ValidationError} from '../errors.js'
 import {audit, createAudited, diff} from './audit.js'
-import {actingFor, actorUserId, isAdmin, isVisible, propertyScope, requireActingAsSelf, requireUser, visibleWhere} from './authz.js'
+import {actingFor, actorUserId, isAdmin, isVisible, listScopeSql, requireActingAsSelf, requireUser, visibleWhere} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {parseStay, today} from './dates.js'
 import {formatCents, parseAmount, toCents} from './money.js'
-import {allOf, page, type Page, type PageInput} from './pagination.js'
+import {allOf, page, scopeOf, type ListRule, type Page, type PageInput} from './pagination.js'
 import {checkPolicy} from './policies.js'
 import {checkAddress, checkDescription, checkPricePerNight, checkPropertyName, ownerRefusal} from './rules/properties.js'
 import {containsAny} from './search.js'
@@ -136,10 +136,13 @@ function availableWhere(ctx: ServiceContext, input: ListPropertiesInput): WhereO
   )
 }
 
+/** What `properties list` shows (authz.ts) and sorts by. */
+export const propertyList: ListRule = {scope: (ctx) => listScopeSql(ctx, 'Property'), sortable: ['name', 'pricePerNight', 'createdAt']}
+
 /** Searches properties: unlisted ones only for their host and admins. Open to anonymous callers. */
 export async function listProperties(ctx: ServiceContext, input: ListPropertiesInput = {}): Promise<Page<PropertyView>> {
   const where = allOf(
-    propertyScope(ctx),
+    scopeOf(propertyList, ctx),
     input.owner !== undefined && {ownerId: (await findUser(ctx, input.owner)).id},
     input.minPrice !== undefined && {pricePerNight: {[Op.gte]: formatCents(parseAmount(input.minPrice, 'min price'))}},
     input.maxPrice !== undefined && {pricePerNight: {[Op.lte]: formatCents(parseAmount(input.maxPrice, 'max price'))}},
@@ -147,7 +150,7 @@ export async function listProperties(ctx: ServiceContext, input: ListPropertiesI
     input.search && containsAny(ctx.db.sequelize, ['name', 'address', 'description'], input.search),
     availableWhere(ctx, input),
   )
-  return page(ctx.db.models.Property, where, input, ['name', 'pricePerNight', 'createdAt'], propertyView)
+  return page(ctx.db.models.Property, where, input, propertyList.sortable, propertyView)
 }
 
 export interface PropertyDetails extends PropertyView {

@@ -69,7 +69,7 @@ interface ChildViews {
 }
 export type ChildRelation = keyof ChildViews
 
-interface RelationSpec {
+export interface RelationSpec {
   model: 'Property' | 'Booking' | 'Review' | 'Payment'
   /** The foreign key column pointing at the parent, and its attribute. */
   column: string
@@ -90,6 +90,9 @@ const RELATIONS: Record<ChildRelation, RelationSpec> = {
   'booking.payments': {model: 'Payment', column: 'booking_id', attribute: 'bookingId', filters: paymentFilters},
   'payment.refunds': {model: 'Payment', column: 'refund_of_id', attribute: 'refundOfId', filters: paymentFilters},
 }
+
+/** The children's model, foreign key and filters of `relation` (for statements of their own: src/graphql/sql). */
+export const relationSpec = (relation: ChildRelation): Readonly<RelationSpec> => RELATIONS[relation]
 
 /** The model (and GraphQL type) of the children of `relation`. */
 export const childModelOf = (relation: ChildRelation): RelationSpec['model'] => RELATIONS[relation].model

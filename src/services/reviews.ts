@@ -9,9 +9,9 @@ import type {Review} from '../db/models.js'
 import {rowOf, type RowOf} from '../db/select.js'
 import {ConflictError, ForbiddenError, NotFoundError} from '../errors.js'
 import {audit, createAudited} from './audit.js'
-import {actingFor, isAdmin, isSelf, requireActingAsSelf, requireUser, reviewScope} from './authz.js'
+import {actingFor, isAdmin, isSelf, requireActingAsSelf, listScopeSql, requireUser} from './authz.js'
 import type {ServiceContext} from './context.js'
-import {allOf, page, type Page, type PageInput} from './pagination.js'
+import {allOf, page, scopeOf, type ListRule, type Page, type PageInput} from './pagination.js'
 import {findProperty, findVisibleProperty} from './properties.js'
 import {checkComment, checkRating, loadReviewBook} from './rules/reviews.js'
 import {conflictIfTaken, inTransaction} from './transaction.js'
@@ -83,14 +83,17 @@ export interface ListReviewsInput extends PageInput {
   minRating?: number
 }
 
+/** What `reviews list` shows (authz.ts) and sorts by. */
+export const reviewList: ListRule = {scope: (ctx) => listScopeSql(ctx, 'Review'), sortable: ['rating', 'createdAt']}
+
 export async function listReviews(ctx: ServiceContext, input: ListReviewsInput = {}): Promise<Page<ReviewView>> {
   const where = allOf(
-    reviewScope(ctx),
+    scopeOf(reviewList, ctx),
     input.property !== undefined && {propertyId: (await findVisibleProperty(ctx, input.property)).id},
     input.reviewer !== undefined && {reviewerId: (await findUser(ctx, input.reviewer)).id},
     input.minRating !== undefined && {rating: {[Op.gte]: checkRating(input.minRating)}},
   )
-  return page(ctx.db.models.Review, where, input, ['rating', 'createdAt'], reviewView)
+  return page(ctx.db.models.Review, where, input, reviewList.sortable, reviewView)
 }
 
 /** Deletes a review: its author, or an admin (moderation). */

@@ -14,7 +14,7 @@ import {audit, createAudited, diff} from './audit.js'
 import {attemptPassword} from './login-attempts.js'
 import {canSeeEmail, isAdmin, requireAdmin, requireSelfOrAdmin, requireUser} from './authz.js'
 import type {ServiceContext} from './context.js'
-import {allOf, page, type Page, type PageInput} from './pagination.js'
+import {allOf, page, scopeOf, type ListRule, type Page, type PageInput} from './pagination.js'
 import {UNUSABLE_PASSWORD_HASH, hashPassword} from './passwords.js'
 import {checkEmail, checkName, checkUsername, loadUserKeys} from './rules/users.js'
 import {scrubPersonalData} from './erasure.js'
@@ -144,14 +144,23 @@ export interface ListUsersInput extends PageInput {
   search?: string
 }
 
+/** Who may list users (admins; they see every row) and what the list sorts by. */
+export const userList: ListRule = {
+  scope: (ctx) => {
+    requireAdmin(ctx, 'list users')
+    return undefined
+  },
+  sortable: ['username', 'email', 'createdAt'],
+}
+
 export async function listUsers(ctx: ServiceContext, input: ListUsersInput = {}): Promise<Page<UserView>> {
-  requireAdmin(ctx, 'list users')
   const where = allOf(
+    scopeOf(userList, ctx),
     input.active !== undefined && {isActive: input.active},
     input.admin !== undefined && {isAdmin: input.admin},
     input.search && containsAny(ctx.db.sequelize, ['username', 'email', 'firstName', 'lastName'], input.search),
   )
-  return page(ctx.db.models.User, where, input, ['username', 'email', 'createdAt'], (user) => userView(ctx, user))
+  return page(ctx.db.models.User, where, input, userList.sortable, (user) => userView(ctx, user))
 }
 
 export interface UpdateUserInput {

@@ -5,6 +5,8 @@
  * of statements whatever the page sizes, the same answers through fragments, aliases and
  * @skip, the same values as the single-row and list operations give (dates, money), the
  * actor's visibility (emails, unlisted properties), and only the columns the query asks for.
+ * The server runs without compiled root lists (compileSql: false), so that the loaders answer
+ * every query here; graphql-sql.test.ts compares the two paths.
  */
 import {expect} from 'chai'
 import {buildSchema, getNamedType, isLeafType, type GraphQLObjectType} from 'graphql'
@@ -92,7 +94,7 @@ describe('GraphQL relation loaders (integration)', () => {
 
   before(async function () {
     this.timeout(120_000)
-    s = await startTestServer('graphql_preload')
+    s = await startTestServer('graphql_preload', {compileSql: false})
     seeded = await seed(s.db)
   })
   after(async () => {
