@@ -14,6 +14,7 @@ import {showBooking} from '../../src/services/bookings.js'
 import {formatCents} from '../../src/services/money.js'
 import {refundPercent} from '../../src/services/policies.js'
 import {showProperty} from '../../src/services/properties.js'
+import {UNMIGRATED_MESSAGE} from '../../src/graphql/errors.js'
 import {day, fixtures} from '../support/fixtures.js'
 import {codes, ok, useGraphQLServer} from '../support/graphql.js'
 import {countRows} from '../support/integration.js'
@@ -412,13 +413,27 @@ describe('GraphQL API (integration)', () => {
 
     it('masks an unexpected error: no stack, no SQL, no table; the log line says what broke without values', async () => {
       const qi = s.db.sequelize.getQueryInterface()
-      await s.db.sequelize.query(`ALTER TABLE ${qi.quoteIdentifier('reviews')} RENAME TO ${qi.quoteIdentifier('reviews_gone')}`)
+      const rename = (from: string, to: string) =>
+        s.db.sequelize.query(`ALTER TABLE ${qi.quoteIdentifier('reviews')} RENAME COLUMN ${qi.quoteIdentifier(from)} TO ${qi.quoteIdentifier(to)}`)
+      await rename('comment', 'comment_gone')
       try {
         const response = await s.gql('query Broken { reviews(minRating: 2) { nodes { id comment } } }')
         expect(response.errors).to.deep.equal([{message: 'Unexpected error.', locations: [{line: 1, column: 16}], path: ['reviews'], extensions: {code: 'INTERNAL_SERVER_ERROR'}}])
-        expect(response.text).not.to.match(/reviews_gone|SELECT|SQLITE|\bER_|Sequelize|\bat\s+\S+\s\(/)
+        expect(response.text).not.to.match(/comment_gone|SELECT|SQLITE|\bER_|Sequelize|\bat\s+\S+\s\(/)
         const line = s.logs.find((l) => l.includes('op=Broken'))!
         expect(line).to.match(/errors=INTERNAL_SERVER_ERROR internal=".*Sequelize\w*Error/)
+      } finally {
+        await rename('comment_gone', 'comment')
+      }
+    })
+
+    it('answers a table that is not there (a database not migrated, or not yet) as SERVICE_UNAVAILABLE, naming nothing', async () => {
+      const qi = s.db.sequelize.getQueryInterface()
+      await s.db.sequelize.query(`ALTER TABLE ${qi.quoteIdentifier('reviews')} RENAME TO ${qi.quoteIdentifier('reviews_gone')}`)
+      try {
+        const response = await s.gql('query Unmigrated { reviews(minRating: 2) { nodes { id comment } } }')
+        expect(response.errors).to.deep.equal([{message: UNMIGRATED_MESSAGE, locations: [{line: 1, column: 20}], path: ['reviews'], extensions: {code: 'SERVICE_UNAVAILABLE'}}])
+        expect(response.text).not.to.match(/reviews_gone|SELECT|SQLITE|\bER_|Sequelize/)
       } finally {
         await s.db.sequelize.query(`ALTER TABLE ${qi.quoteIdentifier('reviews_gone')} RENAME TO ${qi.quoteIdentifier('reviews')}`)
       }
