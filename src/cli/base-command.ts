@@ -232,6 +232,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     // `this.exit()` (db status --check, import with rejections) comes after the command printed its result, also under
     // --json: leave quietly, without a second (error) document on stdout.
     if (thrown instanceof Errors.ExitError) throw thrown
+    // Ctrl-C at a prompt (@inquirer's ExitPromptError): nothing was done; leave as a shell does after SIGINT, quietly.
+    if (thrown.name === 'ExitPromptError') {
+      process.stderr.write('\n')
+      process.exitCode = 130
+      return this.exit(130)
+    }
     // The database went away or stopped answering while the command ran: exit 7, as when it cannot be reached at all.
     let error = thrown
     if (this.openedDb && !isStayctlError(error)) {

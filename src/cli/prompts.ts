@@ -20,13 +20,26 @@ export async function confirmOrFail(message: string, skipFlag: string): Promise<
   return confirm({message, default: false})
 }
 
-/** Asks for a line of text; off a TTY throws a usage error naming the flag to pass. */
-export async function inputOrFail(message: string, flag: string): Promise<string> {
+/**
+ * Asks for a line of text; off a TTY throws a usage error naming the flag to pass. `check`
+ * (a rule of the services, which throws its error) runs on each answer as it is given: a bad
+ * one is refused with the rule's message and asked again, before anything else is asked.
+ */
+export async function inputOrFail(message: string, flag: string, check?: (value: string) => unknown): Promise<string> {
   if (!interactive()) {
     throw new UsageError(`${message.replace(/[:?]\s*$/, '')} is required`, {suggestion: `pass ${flag}`})
   }
   const {input} = await import('@inquirer/prompts')
-  return checkText(await input({message}), flag)
+  const validate = (value: string) => {
+    try {
+      checkText(value, flag)
+      check?.(value)
+      return true
+    } catch (error) {
+      return (error as Error).message
+    }
+  }
+  return checkText(await input({message, validate}), flag)
 }
 
 /** Reads a whole secret from stdin (for --password-stdin), without the trailing newline. */

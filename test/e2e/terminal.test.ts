@@ -1,0 +1,61 @@
+/**
+ * In a real terminal (tmux): prompts check each answer as it is typed and ask again; Ctrl-C at
+ * a prompt exits 130 quietly, having changed nothing; destructive commands say what they will
+ * do before asking.
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+import {expect} from 'chai'
+
+import {isolatedEnv, runCli} from '../support/cli.js'
+import {startInTmux, tmuxAvailable, type Pane} from '../support/tmux.js'
+
+describe('in a terminal (e2e, tmux)', function () {
+  this.timeout(120_000)
+  let env: NodeJS.ProcessEnv
+  let pane: Pane | undefined
+
+  before(async function () {
+    if (!tmuxAvailable()) return this.skip()
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-tty-'))
+    env = isolatedEnv({STAYCTL_DATABASE_URL: `sqlite:${path.join(folder, 'tty.sqlite')}`})
+    expect((await runCli(['db', 'migrate'], {env})).code).to.equal(0)
+  })
+
+  afterEach(() => pane?.close())
+
+  it('users create re-asks a bad username and a bad email before the passwords; Ctrl-C exits 130 and creates nothing', async () => {
+    pane = startInTmux(['users', 'create'], env)
+    await pane.waitFor(/Username:/)
+    pane.type('x', 'Enter')
+    await pane.waitFor(/username "x" is not valid: 3–50 letters/)
+    pane.press('BSpace')
+    pane.type('alice', 'Enter')
+    await pane.waitFor(/Email:/)
+    expect(pane.screen()).to.not.match(/Password:/)
+    pane.type('liam', 'Enter')
+    await pane.waitFor(/email "liam" is not a valid address/)
+    expect(pane.screen()).to.not.match(/Password:/)
+    pane.press('C-u')
+    pane.type('alice@example.com', 'Enter')
+    await pane.waitFor(/Password:/)
+    pane.press('C-c')
+    expect(await pane.exitCode()).to.equal(130)
+    expect(pane.screen()).to.not.match(/force closed|STAYCTL_DEBUG|Error/)
+    const users = await runCli(['users', 'list', '--json'], {env})
+    expect((JSON.parse(users.stdout) as {items: {username: string}[]}).items.map((u) => u.username)).to.not.include('alice')
+  })
+
+  it('db rollback --all says what it reverts and asks; no keeps everything', async () => {
+    pane = startInTmux(['db', 'rollback', '--all'], env)
+    const screen = await pane.waitFor(/Revert \d+ migrations \([^)]*\)\s+on\s+sqlite:\S*tty\.sqlite\? Tables they made are dropped/)
+    expect(screen).to.match(/\(y\/N\)/)
+    pane.type('n', 'Enter')
+    expect(await pane.exitCode()).to.equal(0)
+    expect(pane.screen()).to.include('Nothing changed.')
+    const status = JSON.parse((await runCli(['db', 'status', '--json'], {env})).stdout) as {pendingMigrations: number}
+    expect(status.pendingMigrations).to.equal(0)
+  })
+})
