@@ -31,13 +31,22 @@ Exit codes: 0, 2 not confirmed off a terminal, 4 no such booking, 5 already canc
 
   async run(): Promise<CancelBookingResult | {cancelled: false}> {
     const refund = this.flags.refund as RefundMode
-    if (refund !== 'none' && !this.flags.yes && !(await confirmOrFail(`Cancel booking ${this.args.booking} with a ${refund} refund?`, '--yes'))) {
+    const backend = await this.backend()
+    const cancel = (dryRun: boolean) => backend.bookings.cancel(this.args.booking, {refund, reason: this.flags.reason, dryRun})
+    // On a terminal the question says what the cancellation refunds now (a dry run: every rule, nothing written).
+    const what = async () => {
+      const preview = await cancel(true)
+      return `It refunds ${preview.refunded} (${refundedHow(preview, refund)}).`
+    }
+    if (refund !== 'none' && !this.flags.yes && !(await confirmOrFail(`Cancel booking ${this.args.booking} with a ${refund} refund?`, '--yes', what))) {
       this.log('Nothing changed.')
       return {cancelled: false}
     }
-    const result = await (await this.backend()).bookings.cancel(this.args.booking, {refund, reason: this.flags.reason})
-    const how = result.policyPercent === null ? refund : `${result.policyPercent}% by policy, ${result.daysBeforeCheckIn} days before check-in`
-    this.log(`Booking ${result.booking.id} is cancelled; refunded ${result.refunded} (${how}).`)
+    const result = await cancel(false)
+    this.log(`Booking ${result.booking.id} is cancelled; refunded ${result.refunded} (${refundedHow(result, refund)}).`)
     return result
   }
 }
+
+const refundedHow = (result: CancelBookingResult, refund: RefundMode) =>
+  result.policyPercent === null ? refund : `${result.policyPercent}% by policy, ${result.daysBeforeCheckIn} days before check-in`

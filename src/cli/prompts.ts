@@ -9,15 +9,19 @@ export function interactive(): boolean {
   return Boolean(process.stdin.isTTY && process.stdout.isTTY) && process.env.CI !== 'true'
 }
 
-/** Asks yes/no; off a TTY throws a usage error naming the flag that skips the question. */
-export async function confirmOrFail(message: string, skipFlag: string): Promise<boolean> {
+/**
+ * Asks yes/no; off a TTY throws a usage error naming the flag that skips the question.
+ * `what`, on a terminal only, says what it will do (e.g. the amount a dry run computed).
+ */
+export async function confirmOrFail(message: string, skipFlag: string, what?: () => Promise<string>): Promise<boolean> {
   if (!interactive()) {
     throw new UsageError(`${message.replace(/\?$/, '')}: refusing without confirmation`, {
       suggestion: `pass ${skipFlag} to confirm when not on a terminal`,
     })
   }
+  const said = what ? ` ${await what()}` : ''
   const {confirm} = await import('@inquirer/prompts')
-  return confirm({message, default: false})
+  return confirm({message: `${message}${said}`, default: false})
 }
 
 /**

@@ -268,15 +268,19 @@ export const resolvers = withCompiledRelations(withTextChecks({
     createBooking: (_: unknown, {input}: {input: Parameters<typeof op.bookings.create>[1]}, {service}: Ctx) =>
       op.bookings.create(service, changes(input, [])),
     confirmBooking: (_: unknown, {ref}: Refs, {service}: Ctx) => op.bookings.confirm(service, ref),
-    cancelBooking: (_: unknown, {ref, refund, reason}: Refs & {refund?: Maybe<RefundMode>; reason?: Maybe<string>}, {service}: Ctx) =>
-      op.bookings.cancel(service, ref, given({refund, reason})),
+    cancelBooking: (_: unknown, {ref, ...options}: Refs & {refund?: Maybe<RefundMode>; reason?: Maybe<string>; dryRun?: Maybe<boolean>}, {service}: Ctx) =>
+      op.bookings.cancel(service, ref, given(options)),
 
     createReview: (_: unknown, {input}: {input: Parameters<typeof op.reviews.create>[1]}, {service}: Ctx) => op.reviews.create(service, changes(input, ['comment'])),
     deleteReview: (_: unknown, {id}: {id: number}, {service}: Ctx) => op.reviews.delete(service, id),
 
     recordPayment: (_: unknown, {input}: {input: Parameters<typeof op.payments.record>[1]}, {service}: Ctx) =>
       op.payments.record(service, changes(input, [])),
-    refundPayment: (_: unknown, {ref, ...input}: Refs & {amount?: Maybe<string>; reason?: Maybe<string>; idempotencyKey?: Maybe<string>}, {service}: Ctx) =>
+    refundPayment: (
+      _: unknown,
+      {ref, ...input}: Refs & {amount?: Maybe<string>; reason?: Maybe<string>; idempotencyKey?: Maybe<string>; dryRun?: Maybe<boolean>},
+      {service}: Ctx,
+    ) =>
       op.payments.refund(service, ref, given(input)),
 
     importRows: (_: unknown, {input}: {input: ImportRowsInput}, {service}: Ctx) => op.imports.rows(service, changes(input, [])),

@@ -195,7 +195,7 @@ function bookings({read, write, list}: Calls): Backend['bookings'] {
     },
     confirm: async (bookingRef) => write<BookingView>(D.confirmBooking, {ref: ref(bookingRef)}),
     cancel: async (bookingRef, options = {}) =>
-      write<CancelBookingResult>(D.cancelBooking, {ref: ref(bookingRef), refund: options.refund, reason: options.reason}),
+      write<CancelBookingResult>(D.cancelBooking, {ref: ref(bookingRef), refund: options.refund, reason: options.reason, dryRun: options.dryRun}),
   }
 }
 
@@ -227,7 +227,7 @@ function payments({read, write, list}: Calls): Backend['payments'] {
     refund: async (paymentRef, input = {}) =>
       write<RefundResult>(
         D.refundPayment,
-        {ref: ref(paymentRef), amount: optionalMoney(input.amount), reason: input.reason, idempotencyKey: input.idempotencyKey},
+        {ref: ref(paymentRef), amount: optionalMoney(input.amount), reason: input.reason, idempotencyKey: input.idempotencyKey, dryRun: input.dryRun},
         // The key makes a second delivery a replay of the first refund, not a second refund.
         Boolean(input.idempotencyKey),
       ),

@@ -39,7 +39,7 @@ export const DOCUMENTS = {
   /** The payments of a booking past the first 100 that showBooking gives. */
   bookingPayments: `query($id: Int!, $after: String) { page: payments(bookingId: $id, sort: "id", first: ${SERVER_MAX_FIRST}, after: $after) { nodes { ${PAYMENT} } ${PAGE_INFO} } }`,
   confirmBooking: `mutation($ref: String!) { booking: confirmBooking(ref: $ref) { ${BOOKING} } }`,
-  cancelBooking: `mutation($ref: String!, $refund: RefundMode, $reason: String) { result: cancelBooking(ref: $ref, refund: $refund, reason: $reason) { booking { ${BOOKING} } refundMode daysBeforeCheckIn policyPercent refunds { ${PAYMENT} } refunded } }`,
+  cancelBooking: `mutation($ref: String!, $refund: RefundMode, $reason: String, $dryRun: Boolean) { result: cancelBooking(ref: $ref, refund: $refund, reason: $reason, dryRun: $dryRun) { booking { ${BOOKING} } refundMode daysBeforeCheckIn policyPercent refunds { ${PAYMENT} } refunded } }`,
 
   createReview: `mutation($input: CreateReviewInput!) { review: createReview(input: $input) { ${REVIEW} } }`,
   deleteReview: 'mutation($id: Int!) { result: deleteReview(id: $id) { id deleted } }',
@@ -47,7 +47,7 @@ export const DOCUMENTS = {
   recordPayment: `mutation($input: RecordPaymentInput!) { payment: recordPayment(input: $input) { ${PAYMENT} } }`,
   /** Also asked again with `after` for the refunds past the first 100. */
   showPayment: `query($ref: String!, $after: String) { payment(ref: $ref) { ${PAYMENT} refunds(first: ${SERVER_MAX_FIRST}, after: $after) { nodes { ${PAYMENT} } ${PAGE_INFO} } refundable } }`,
-  refundPayment: `mutation($ref: String!, $amount: Money, $reason: String, $idempotencyKey: String) { result: refundPayment(ref: $ref, amount: $amount, reason: $reason, idempotencyKey: $idempotencyKey) { refund { ${PAYMENT} } charge { ${PAYMENT} } remaining replayed } }`,
+  refundPayment: `mutation($ref: String!, $amount: Money, $reason: String, $idempotencyKey: String, $dryRun: Boolean) { result: refundPayment(ref: $ref, amount: $amount, reason: $reason, idempotencyKey: $idempotencyKey, dryRun: $dryRun) { refund { ${PAYMENT} } charge { ${PAYMENT} } remaining replayed } }`,
 
   importRows:
     'mutation($input: ImportRowsInput!) { result: importRows(input: $input) { entity read inserted updated rejected dryRun atomic committed stoppedEarly unknownColumns rejections { index line field reason } } }',

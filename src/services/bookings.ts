@@ -26,7 +26,7 @@ import {checkBookingStatus, checkExternalRef, guestRefusal, listingRefusal, past
 import {loadCalendars, overlapReason} from './rules/calendar.js'
 import {findByRef} from './find.js'
 import {resolveBookings} from './refs/bookings.js'
-import {conflictIfTaken, inTransaction, lockRow} from './transaction.js'
+import {conflictIfTaken, inTransaction, inTransactionOrRehearsal, lockRow} from './transaction.js'
 import {testPause} from '../test-pause.js'
 import {findUser} from './users.js'
 
@@ -243,13 +243,13 @@ function refundModeFor(role: BookingRole, requested: RefundMode | undefined): Re
 export async function cancelBooking(
   ctx: ServiceContext,
   ref: string | number,
-  options: {refund?: RefundMode; reason?: string} = {},
+  options: {refund?: RefundMode; reason?: string; dryRun?: boolean} = {},
 ): Promise<CancelBookingResult> {
   requireUser(ctx, 'cancel bookings')
   if (options.refund !== undefined && !REFUND_MODES.includes(options.refund)) {
     throw new ValidationError(`refund must be policy, full or none; got "${options.refund}"`, {details: {field: 'refund'}})
   }
-  return inTransaction(ctx, async (transaction) => {
+  return inTransactionOrRehearsal(ctx, options.dryRun, async (transaction) => {
     const id = (await findBooking(ctx, ref, transaction)).id
     const booking = (await lockRow(ctx.db.models.Booking, id, transaction))!
     await requireParty(ctx, booking, 'cancel', transaction)

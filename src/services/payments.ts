@@ -31,7 +31,7 @@ import {resolveBookings} from './refs/bookings.js'
 import {resolvePayments} from './refs/payments.js'
 import {resolveOne} from './refs/resolver.js'
 import {optionalText} from './text.js'
-import {conflictIfTaken, inTransaction} from './transaction.js'
+import {conflictIfTaken, inTransaction, inTransactionOrRehearsal} from './transaction.js'
 import {testPause} from '../test-pause.js'
 
 export interface PaymentView {
@@ -174,6 +174,8 @@ export interface RefundInput {
   amount?: string
   reason?: string
   idempotencyKey?: string
+  /** Check and compute the refund, write nothing: what a confirmation shows. */
+  dryRun?: boolean
 }
 
 export interface RefundResult {
@@ -302,10 +304,12 @@ export async function refundPayment(ctx: ServiceContext, ref: string | number, i
   }
   const chargeId = payment.id
   try {
-    return await inTransaction(ctx, (transaction) => refundInTransaction(ctx, transaction, chargeId, cents, {reason: input.reason, idempotencyKey: key}))
+    return await inTransactionOrRehearsal(ctx, input.dryRun, (transaction) =>
+      refundInTransaction(ctx, transaction, chargeId, cents, {reason: input.reason, idempotencyKey: key}),
+    )
   } catch (error) {
     // Two runs with one key at once: the loser hits the unique key; answer as a replay.
-    if (key && error instanceof UniqueConstraintError) {
+    if (key && !input.dryRun && error instanceof UniqueConstraintError) {
       const replayed = await replay(ctx, chargeId, key, cents)
       if (replayed) return replayed
     }

@@ -100,6 +100,29 @@ export async function inTransaction<T>(
   }
 }
 
+/** What a rehearsed operation did, carried out of its transaction so that it rolls back. */
+class Rehearsal<T> {
+  constructor(readonly result: T) {}
+}
+
+/**
+ * Runs `work` as inTransaction does (every rule, lock and guard of the real operation), then
+ * rolls back all it wrote: what the operation would do now, e.g. the refund a confirmation
+ * prompt shows. `dryRun: false` runs it for real.
+ */
+export async function inTransactionOrRehearsal<T>(ctx: ServiceContext, dryRun: boolean | undefined, work: (transaction: Transaction) => Promise<T>): Promise<T> {
+  if (!dryRun) return inTransaction(ctx, work)
+  try {
+    await inTransaction(ctx, async (transaction) => {
+      throw new Rehearsal(await work(transaction))
+    })
+  } catch (error) {
+    if (error instanceof Rehearsal) return error.result as T
+    throw error
+  }
+  throw new Error('unreachable: a rehearsal always rolls back')
+}
+
 /**
  * Reads one row and locks it until the transaction ends (FOR UPDATE on MySQL; on SQLite
  * the IMMEDIATE transaction already holds the database's write lock).

@@ -46,7 +46,7 @@ describe('contract: commands print the same and exit the same, locally and with 
   })
 
   it('refunds in part, then cancels with the policy refund (--json): exit 0', async () => {
-    expectSame(await both(['payments', 'refund', 'txn_charge100', '--amount', '25', '--idempotency-key', 'cli-1', '--json']), 0)
+    expectSame(await both(['payments', 'refund', 'txn_charge100', '--amount', '25', '--idempotency-key', 'cli-1', '--json', '--yes']), 0)
     expectSame(await both(['bookings', 'cancel', String(twin.ids.bookings.confirmedFuture), '--yes', '--json']), 0)
     await twin.reset()
   })
@@ -54,8 +54,8 @@ describe('contract: commands print the same and exit the same, locally and with 
   it('a bad date is exit 3, an unknown user exit 4, an over-refund exit 5: the same line on stderr', async () => {
     expectSame(await both(['bookings', 'create', '--property', fixtures.properties.flat.name, '--guest', fixtures.users.guest.username, '--from', '2027-02-30', '--to', day(3)]), 3)
     expectSame(await both(['users', 'show', 'nobody.here']), 4)
-    expectSame(await both(['payments', 'refund', 'txn_charge100', '--amount', '500']), 5)
-    expectSame(await both(['payments', 'refund', 'txn_charge100', '--amount', '500', '--json']), 5)
+    expectSame(await both(['payments', 'refund', 'txn_charge100', '--amount', '500', '--yes']), 5)
+    expectSame(await both(['payments', 'refund', 'txn_charge100', '--amount', '500', '--json', '--yes']), 5)
   })
 
   it('a property name two hosts use is exit 3 for bookings create, in the importer\'s words; payments record takes an external reference: exit 0', async () => {

@@ -328,18 +328,18 @@ describe(`e2e: commands (${testDialect})`, function () {
 
     it('refund (partial, replayed, the rest)', async () => {
       const RESULT = {refund: 'object', charge: 'object', remaining: 'money', replayed: 'boolean'}
-      const first = await json(['payments', 'refund', String(ids.charge2), '--amount', '40', '--reason', 'late check-in', '--idempotency-key', 'ticket-1'])
+      const first = await json(['payments', 'refund', String(ids.charge2), '--amount', '40', '--reason', 'late check-in', '--idempotency-key', 'ticket-1', '--yes'])
       expectShape(first, RESULT, 'payments refund')
       expectShape(first.refund, PAYMENT, 'payments refund .refund')
       expectShape(first.charge, PAYMENT, 'payments refund .charge')
       expect(first).to.include({remaining: '200.00', replayed: false})
       expect(first.refund).to.include({kind: 'refund', amount: '40.00', refundOfId: ids.charge2, reason: 'late check-in', idempotencyKey: 'ticket-1'})
 
-      const again = await json(['payments', 'refund', String(ids.charge2), '--amount', '40', '--idempotency-key', 'ticket-1'])
+      const again = await json(['payments', 'refund', String(ids.charge2), '--amount', '40', '--idempotency-key', 'ticket-1', '--yes'])
       expect(again).to.include({replayed: true, remaining: '200.00'})
       expect((again.refund as Json).id).to.equal((first.refund as Json).id)
 
-      const rest = await json(['payments', 'refund', 'ch_e2e_2'])
+      const rest = await json(['payments', 'refund', 'ch_e2e_2', '--yes'])
       expect(rest).to.include({remaining: '0.00', replayed: false})
       expect(rest.refund).to.include({amount: '200.00'})
       expect(rest.charge).to.include({status: 'refunded'})
@@ -382,7 +382,7 @@ describe(`e2e: commands (${testDialect})`, function () {
         ['users', 'show', 'nobody'],
         ['properties', 'show', '999999'],
         ['bookings', 'show', 'no-such-ref'],
-        ['payments', 'refund', '999999'],
+        ['payments', 'refund', '999999', '--yes'],
         ['bookings', 'create', '--property', String(ids.loft), '--guest', 'nobody@example.com', '--from', '2030-09-01', '--to', '2030-09-02'],
       ]) {
         const error = errorJson(await run([...args, '--json']), 4)
@@ -400,7 +400,7 @@ describe(`e2e: commands (${testDialect})`, function () {
         ['bookings', 'create', '--property', String(ids.loft), '--guest', 'guest', '--from', '2030-06-01', '--to', '2030-06-03'],
         ['properties', 'create', '--owner', 'host', '--name', 'X', '--address', 'Y', '--price', '12.345'],
         ['reviews', 'create', '--property', String(ids.loft), '--reviewer', 'guest2', '--rating', '9'],
-        ['payments', 'refund', String(ids.charge), '--amount', 'ten'],
+        ['payments', 'refund', String(ids.charge), '--amount', 'ten', '--yes'],
         ['users', 'list', '--sort', 'password'],
       ]) {
         expect(errorJson(await run([...args, '--json']), 3).code, args.join(' ')).to.equal('VALIDATION')
@@ -417,7 +417,7 @@ describe(`e2e: commands (${testDialect})`, function () {
         ['reviews', 'create', '--property', String(ids.loft), '--reviewer', 'guest', '--rating', '5'],
         ['properties', 'delete', String(ids.loft), '--yes'],
         ['users', 'delete', 'guest', '--yes'],
-        ['payments', 'refund', String(ids.charge), '--amount', '300.01'],
+        ['payments', 'refund', String(ids.charge), '--amount', '300.01', '--yes'],
         ['payments', 'record', '--booking', String(ids.booking2), '--amount', '1', '--transaction-id', 'ch_e2e_2'],
       ]) {
         expect(errorJson(await run([...args, '--json'], {input: 'long enough pw'}), 5).code, args.join(' ')).to.equal('CONFLICT')

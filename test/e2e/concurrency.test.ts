@@ -110,7 +110,7 @@ describe(`e2e: concurrency (${testDialect})`, function () {
 
       results = await raceThroughGate(database, 'payments', () =>
         Array.from({length: REFUND_RACERS}, (_, i) =>
-          run(['payments', 'refund', String(chargeId), '--amount', '30', '--idempotency-key', `race-${i}`, '--json'], {
+          run(['payments', 'refund', String(chargeId), '--amount', '30', '--idempotency-key', `race-${i}`, '--json', '--yes'], {
             timeoutMs: PROCESS_TIMEOUT_MS,
           }),
         ),
@@ -148,7 +148,7 @@ describe(`e2e: concurrency (${testDialect})`, function () {
     it('replays the first refund for a key used before, changing nothing', async () => {
       const first = JSON.parse(results.find((r) => r.code === 0)!.stdout) as {refund: {id: number; idempotencyKey: string}}
       const before = await snapshot()
-      const again = await run(['payments', 'refund', String(chargeId), '--amount', '30', '--idempotency-key', first.refund.idempotencyKey, '--json'])
+      const again = await run(['payments', 'refund', String(chargeId), '--amount', '30', '--idempotency-key', first.refund.idempotencyKey, '--json', '--yes'])
       expect(again.code, again.stdout + again.stderr).to.equal(0)
       const body = JSON.parse(again.stdout) as {replayed: boolean; refund: {id: number; amount: string}; remaining: string}
       expect(body.replayed).to.equal(true)
@@ -162,7 +162,7 @@ describe(`e2e: concurrency (${testDialect})`, function () {
       const before = await snapshot()
       const replays = await raceThroughGate(database, 'payments', () =>
         Array.from({length: 5}, () =>
-          run(['payments', 'refund', String(chargeId), '--amount', '5', '--idempotency-key', 'retry-storm', '--json'], {timeoutMs: PROCESS_TIMEOUT_MS}),
+          run(['payments', 'refund', String(chargeId), '--amount', '5', '--idempotency-key', 'retry-storm', '--json', '--yes'], {timeoutMs: PROCESS_TIMEOUT_MS}),
         ),
       )
       expect(replays.map((r) => r.code), describeRuns(replays)).to.deep.equal([0, 0, 0, 0, 0])

@@ -100,10 +100,10 @@ async function workDay(run: (args: string[], input?: string) => Promise<CliResul
   await json(booking('carol', 11, 12, undefined, 5))
 
   await json({title: 'payments record bob', args: ['payments', 'record', '--booking', String(bobs.id), '--amount', '360.00', '--transaction-id', 'tx-bob'], exit: 0})
-  const refund = ['payments', 'refund', 'tx-bob', '--amount', '60.00', '--reason', 'late check-in', '--idempotency-key', 'refund-bob-1']
+  const refund = ['payments', 'refund', 'tx-bob', '--amount', '60.00', '--reason', 'late check-in', '--idempotency-key', 'refund-bob-1', '--yes']
   await json({title: 'payments refund (partial)', args: refund, exit: 0})
   await json({title: 'payments refund (replayed)', args: refund, exit: 0})
-  await json({title: 'payments refund (too much)', args: ['payments', 'refund', 'tx-bob', '--amount', '400.00'], exit: 5})
+  await json({title: 'payments refund (too much)', args: ['payments', 'refund', 'tx-bob', '--amount', '400.00', '--yes'], exit: 5})
   await json({title: 'payments record carol', args: ['payments', 'record', '--booking', String(carols.id), '--amount', '480.00', '--transaction-id', 'tx-carol'], exit: 0})
   await json({title: 'bookings cancel BK-CAROL', args: ['bookings', 'cancel', 'BK-CAROL', '--reason', 'plans changed', '--yes'], exit: 0})
 

@@ -59,3 +59,52 @@ describe('in a terminal (e2e, tmux)', function () {
     expect(status.pendingMigrations).to.equal(0)
   })
 })
+
+describe('confirmations that say how much (e2e, tmux)', function () {
+  this.timeout(180_000)
+  let env: NodeJS.ProcessEnv
+  let pane: Pane | undefined
+  const json = async (...args: string[]) => JSON.parse((await runCli([...args, '--json'], {env})).stdout) as Record<string, unknown>
+
+  before(async function () {
+    if (!tmuxAvailable()) return this.skip()
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-tty-'))
+    env = isolatedEnv({STAYCTL_DATABASE_URL: `sqlite:${path.join(folder, 'money.sqlite')}`})
+    expect((await runCli(['db', 'migrate'], {env})).code).to.equal(0)
+    expect((await runCli(['db', 'seed', '--size', 'small'], {env})).code).to.equal(0)
+  })
+
+  afterEach(() => pane?.close())
+
+  it('payments refund shows the amount and what remains; no refunds nothing', async () => {
+    const charges = (await json('payments', 'list', '--kind', 'charge', '--status', 'completed', '--limit', '1000')).items as {id: number; amount: string}[]
+    const charge = charges.find((c) => Number(c.amount) > 2)!
+    const before = await json('payments', 'show', String(charge.id))
+    pane = startInTmux(['payments', 'refund', String(charge.id), '--amount', '1.00'], env)
+    const screen = await pane.waitFor(/Refund payment \d+\?\s+It refunds 1\.00; [\d.]+\s+would remain refundable\./)
+    expect(screen).to.include(`Refund payment ${charge.id}?`)
+    pane.type('n', 'Enter')
+    expect(await pane.exitCode()).to.equal(0)
+    expect(await json('payments', 'show', String(charge.id))).to.deep.equal(before)
+  })
+
+  it('bookings cancel --refund full shows what it refunds; no keeps the booking', async () => {
+    const bookings = (await json('bookings', 'list', '--status', 'confirmed', '--limit', '1000')).items as {id: number; startDate: string}[]
+    const today = new Date().toISOString().slice(0, 10)
+    let target: {id: number; paid: string} | undefined
+    for (const b of bookings.filter((x) => x.startDate > today)) {
+      const shown = (await json('bookings', 'show', String(b.id))) as {id: number; paid: string; refunded: string}
+      if (Number(shown.paid) > Number(shown.refunded)) {
+        target = shown
+        break
+      }
+    }
+    expect(target, 'a confirmed future booking with money paid').to.not.equal(undefined)
+    pane = startInTmux(['bookings', 'cancel', String(target!.id), '--refund', 'full'], env)
+    await pane.waitFor(new RegExp(`Cancel booking ${target!.id} with a full refund\\?\\s+It refunds \\d+\\.\\d{2} \\(full\\)\\.`))
+    pane.type('n', 'Enter')
+    expect(await pane.exitCode()).to.equal(0)
+    expect(pane.screen()).to.include('Nothing changed.')
+    expect(await json('bookings', 'show', String(target!.id))).to.include({status: 'confirmed'})
+  })
+})

@@ -44,7 +44,7 @@ type Mutation {
   "ref: id or external reference. Pending → confirmed."
   confirmBooking(ref: String!): Booking!
   "Cancels a booking whose stay has not begun and refunds its charges (default: by policy)."
-  cancelBooking(ref: String!, refund: RefundMode, reason: String): CancelBookingResult!
+  cancelBooking(ref: String!, refund: RefundMode, reason: String, "Check and compute the cancellation and its refunds, write nothing (what a confirmation shows)." dryRun: Boolean): CancelBookingResult!
 
   "Reviews a property after a confirmed stay there has ended; once per guest and property."
   createReview(input: CreateReviewInput!): Review!
@@ -57,7 +57,7 @@ type Mutation {
   Refunds a completed charge (ref: id or transaction id), the whole remainder when amount is
   left out. A retry with the same idempotencyKey returns the first refund (replayed: true).
   """
-  refundPayment(ref: String!, amount: Money, reason: String, idempotencyKey: String): RefundResult!
+  refundPayment(ref: String!, amount: Money, reason: String, idempotencyKey: String, "Check and compute the refund, write nothing (what a confirmation shows)." dryRun: Boolean): RefundResult!
 
   "Imports one batch of rows, with the same checks as a file import; rejected rows come back with their index."
   importRows(input: ImportRowsInput!): ImportRowsResult!
