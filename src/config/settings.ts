@@ -36,8 +36,33 @@ function checkInt(name: string, min: number, max: number) {
 }
 
 /** An http(s) URL of a stayctl server's GraphQL endpoint, as given (trimmed). */
+/**
+ * What users type for a server, as its URL (as gh takes a bare host): without a scheme,
+ * http:// for this machine (localhost, 127.x, [::1]) and https:// elsewhere; without a path,
+ * the server's endpoint /graphql. `localhost:4517` → `http://localhost:4517/graphql`.
+ */
+export function normaliseApiUrl(text: string): string {
+  if (text === '' || /^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return addEndpoint(text)
+  const host = text.replace(/[/?#].*$/, '').replace(/:\d+$/, '')
+  const local = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i.test(host)
+  return addEndpoint(`${local ? 'http' : 'https'}://${text}`)
+}
+
+function addEndpoint(text: string): string {
+  try {
+    const url = new URL(text)
+    if ((url.protocol === 'http:' || url.protocol === 'https:') && url.pathname === '/' && !/\/$/.test(text.replace(/[?#].*$/, ''))) {
+      url.pathname = '/graphql'
+      return url.toString()
+    }
+  } catch {
+    // checkApiUrl says what is wrong with it
+  }
+  return text
+}
+
 export function checkApiUrl(value: string, hint = '--api / STAYCTL_API_URL'): string {
-  const text = value.trim()
+  const text = normaliseApiUrl(value.trim())
   let url: URL | undefined
   try {
     url = new URL(text)

@@ -10,7 +10,7 @@ import {expect} from 'chai'
 
 import {maskUrl, parseDatabaseUrl} from '../../src/config/database-url.js'
 import {configDir, configFilePath, dataDir, defaultSqlitePath} from '../../src/config/paths.js'
-import {clearConfigCache, readConfigFile, resolveIntSetting, resolveSetting} from '../../src/config/settings.js'
+import {checkApiUrl, clearConfigCache, readConfigFile, resolveIntSetting, resolveSetting} from '../../src/config/settings.js'
 import {StayctlError} from '../../src/errors.js'
 
 function tempHome(): string {
@@ -149,6 +149,22 @@ describe('config (unit)', () => {
       expect(error.suggestion).to.include('--bcrypt-cost / STAYCTL_BCRYPT_COST')
       expect(resolveIntSetting('bcryptCost', 10, {min: 4, max: 31}, env)).to.equal(10)
       expect(resolveIntSetting('bcryptCost', undefined, {min: 4, max: 31}, envWith())).to.equal(12)
+    })
+  })
+
+  describe('API URLs as users type them', () => {
+    it('adds the scheme (http for this machine, https elsewhere) and the /graphql endpoint', () => {
+      expect(checkApiUrl('localhost:4517')).to.equal('http://localhost:4517/graphql')
+      expect(checkApiUrl('127.0.0.1:4517/graphql')).to.equal('http://127.0.0.1:4517/graphql')
+      expect(checkApiUrl('[::1]:4517')).to.equal('http://[::1]:4517/graphql')
+      expect(checkApiUrl('admin.example.com')).to.equal('https://admin.example.com/graphql')
+      expect(checkApiUrl('http://localhost:4517')).to.equal('http://localhost:4517/graphql')
+    })
+
+    it('keeps a URL with a path as it is, and refuses other schemes', () => {
+      expect(checkApiUrl('https://admin.example.com/api/graphql')).to.equal('https://admin.example.com/api/graphql')
+      expect(checkApiUrl('http://localhost:4517/')).to.equal('http://localhost:4517/')
+      expect(() => checkApiUrl('ftp://admin.example.com')).to.throw(/invalid API URL/)
     })
   })
 

@@ -131,7 +131,7 @@ describe('config file editing (unit)', () => {
     const cases: [Promise<unknown>, RegExp][] = [
       [setConfigValue('shoeSize', '42', {env}), /unknown setting "shoeSize"; settings: databaseUrl, bcryptCost, apiUrl/],
       [setConfigValue('apiUrl', 'ftp://x/graphql', {env}), /invalid API URL "ftp:\/\/x\/graphql"/],
-      [setConfigValue('apiUrl', 'admin.example.com', {env}), /invalid API URL/],
+      [setConfigValue('apiUrl', 'admin example com', {env}), /invalid API URL/],
       [setConfigValue('databaseUrl', 'postgres://u:pw@h/db', {env}), /unknown scheme "postgres:"/],
       [setConfigValue('bcryptCost', '3', {env}), /bcryptCost must be an integer from 4 to 31, got "3"/],
       [setConfigValue('apiUrl', 'https://x/graphql', {env, profile: '../etc'}), /invalid profile name "..\/etc"/],
