@@ -164,6 +164,8 @@ export async function page<M extends Model, T>(
     order: field === 'id' ? [['id', direction]] : [[field, direction], ['id', direction]],
     limit: limit + 1,
     raw: true,
+    // Included rows (a token's user) as nested objects, as the views read them, not as "user.username" keys.
+    nest: true,
   }
   const rows = readsDirectly(model as ModelStatic<Model>, find)
     ? await findRows<RowOf<M>>(model as ModelStatic<Model>, find, attributesFor(model as ModelStatic<Model>, input.keys, [field]))

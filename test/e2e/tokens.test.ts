@@ -76,6 +76,8 @@ describe(`e2e: tokens (${testDialect})`, function () {
     }
     const page = JSON.parse(outputs[2].stdout) as {items: Record<string, unknown>[]; nextCursor: string | null}
     expect(page.items.map((t) => t.name)).to.deep.equal(['backup', 'ci'])
+    // Each token names its user (it was null in lists: the included user came back flattened).
+    expect(page.items.map((t) => t.username)).to.deep.equal(['alice', 'alice'])
     page.items.forEach((item, i) => expectShape(item, TOKEN, `tokens list.items[${i}]`))
 
     const revoked = okJson(await run(['tokens', 'revoke', String(created.id), '--json']))
