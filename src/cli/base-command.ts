@@ -2,6 +2,7 @@
  * The base of every command: `--json`, the global flags, the database handle, and the one
  * place where errors become a single line on stderr (or a JSON error) and an exit code.
  */
+import {spawnSync} from 'node:child_process'
 import fs from 'node:fs'
 
 import {Command, Config, Errors, type Interfaces} from '@oclif/core'
@@ -55,6 +56,22 @@ function parseMessage(text: string): string {
   }
   if (missing.length > 0) parts.unshift(`missing required flag${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`)
   return parts.join('; ')
+}
+
+/**
+ * A page longer than the terminal goes through a pager, as gh and git do: $STAYCTL_PAGER, else
+ * $PAGER, else `less -FRX` (which prints and quits when it fits). Never off a terminal, and
+ * not when the pager is set to "" or "cat". Our text is UTF-8 (box drawing): less is told so unless
+ * LESSCHARSET says otherwise. Returns whether it was shown.
+ */
+function showInPager(text: string): boolean {
+  if (!process.stdout.isTTY || !process.stdin.isTTY) return false
+  const lines = text.split('\n').length
+  if (lines < (process.stdout.rows || 24)) return false
+  const pager = (process.env.STAYCTL_PAGER ?? process.env.PAGER ?? 'less -FRX').trim()
+  if (pager === '' || pager === 'cat') return false
+  const result = spawnSync(pager, {input: `${terminalText(text)}\n`, stdio: ['pipe', 'inherit', 'inherit'], shell: true, env: {LESS: 'FRX', LESSCHARSET: 'utf-8', ...process.env}})
+  return result.status === 0 && !result.error
 }
 
 const sqliteFileExists = (storage: string) => storage === ':memory:' || fs.existsSync(storage)
@@ -203,8 +220,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** Prints a page of a list command (table or CSV) and the next-page hint. */
   protected printPage(rendered: {stdout: string; stderr?: string}): void {
-    this.log(rendered.stdout)
     if (rendered.stderr) this.logToStderr(rendered.stderr)
+    if (!showInPager(rendered.stdout)) this.log(rendered.stdout)
   }
 
   /** Progress and notes for people: stderr, and silent under --json. */

@@ -108,3 +108,38 @@ describe('confirmations that say how much (e2e, tmux)', function () {
     expect(await json('bookings', 'show', String(target!.id))).to.include({status: 'confirmed'})
   })
 })
+
+describe('long lists on a terminal (e2e, tmux)', function () {
+  this.timeout(120_000)
+  let env: NodeJS.ProcessEnv
+  let pane: Pane | undefined
+
+  before(async function () {
+    if (!tmuxAvailable()) return this.skip()
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-tty-'))
+    env = isolatedEnv({STAYCTL_DATABASE_URL: `sqlite:${path.join(folder, 'pager.sqlite')}`})
+    expect((await runCli(['db', 'migrate'], {env})).code).to.equal(0)
+    expect((await runCli(['db', 'seed', '--users', '80', '--properties', '5', '--bookings', '5'], {env})).code).to.equal(0)
+  })
+
+  afterEach(() => pane?.close())
+
+  it('a page longer than the terminal goes through the pager (less), a framed table without row rules; q leaves it', async () => {
+    pane = startInTmux(['users', 'list', '--limit', '60'], {...env, PAGER: 'less'})
+    const screen = await pane.waitFor(/^:\s*$/m)
+    expect(screen).to.match(/┌─+┬/)
+    expect(screen).to.match(/│ +ID │ Username/)
+    expect(screen).to.not.match(/EXIT=/)
+    pane.type('q')
+    expect(await pane.exitCode()).to.equal(0)
+  })
+
+  it('a page that fits is printed as it is, and STAYCTL_PAGER=cat never pages', async () => {
+    pane = startInTmux(['users', 'list', '--limit', '60'], {...env, STAYCTL_PAGER: 'cat'})
+    expect(await pane.exitCode()).to.equal(0)
+    pane.close()
+    pane = startInTmux(['users', 'list', '--limit', '5'], {...env, PAGER: 'less'})
+    expect(await pane.exitCode()).to.equal(0)
+    expect(pane.screen()).to.match(/│ +5 │/)
+  })
+})
