@@ -4,7 +4,6 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base-command.js'
 import {ErrorFiles, ProgressLine, importModeFlags, importModes, summaryLine} from '../src/cli/import.js'
-import {color} from '../src/cli/render.js'
 import {ERROR_CATALOGUE} from '../src/errors.js'
 import type {ImportSummary} from '../src/services/import/index.js'
 
@@ -74,6 +73,8 @@ Exit codes: 0 all rows imported, 2 bad flags, 3 unreadable file or missing colum
     if (summary.unknownColumns.length > 0) this.warn(`ignored columns: ${summary.unknownColumns.join(', ')}`)
     if (summary.stoppedEarly) this.warn(`stopped after ${f['max-errors']} rejected rows (--max-errors)`)
     if (summary.rejected > 0) {
+      // Rendering (cli-table3, chalk) loads only when there is something to colour.
+      const {color} = await import('../src/cli/render.js')
       if (errorsPath) this.note(color.warn(`Rejected rows, with line numbers and reasons: ${errorsPath}`))
       if (this.jsonEnabled()) this.logJson({...summary, errorsFile: errorsPath ?? null})
       this.exit(ERROR_CATALOGUE.IMPORT_REJECTED.exit)

@@ -8,11 +8,18 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
+/** The number written by the digits of `text` from `from` to `to` (already known to be digits): no substring made. */
+function digits(text: string, from: number, to: number): number {
+  let n = 0
+  for (let i = from; i < to; i++) n = n * 10 + text.charCodeAt(i) - 48
+  return n
+}
+
 /** Whether YYYY-MM-DD (already of that shape) names a day of the (proleptic Gregorian) calendar. */
 function isCalendarDate(text: string): boolean {
-  const year = Number(text.slice(0, 4))
-  const month = Number(text.slice(5, 7))
-  const day = Number(text.slice(8, 10))
+  const year = digits(text, 0, 4)
+  const month = digits(text, 5, 7)
+  const day = digits(text, 8, 10)
   if (month < 1 || month > 12 || day < 1) return false
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
   return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1])
@@ -47,9 +54,9 @@ export function today(): string {
  * arithmetic instead of parsing a Date, as imports count the nights of every row.
  */
 function dayNumber(date: string): number {
-  let year = Number(date.slice(0, 4))
-  const month = Number(date.slice(5, 7))
-  const day = Number(date.slice(8, 10))
+  let year = digits(date, 0, 4)
+  const month = digits(date, 5, 7)
+  const day = digits(date, 8, 10)
   if (month <= 2) year -= 1
   const era = Math.floor(year / 400)
   const yearOfEra = year - era * 400

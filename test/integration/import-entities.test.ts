@@ -263,6 +263,22 @@ describe(`import of properties, bookings, reviews and payments (${testDialect})`
       expect(summary).to.include({inserted: 58, rejected: 2})
     })
 
+    it('checks a batch against the one before it as committed, also while pipelined (MySQL)', async () => {
+      // The first batch waits between its writes and its commit; the second, on another property, must still find its externalRef.
+      process.env.STAYCTL_TEST_PAUSE = 'import.batch.wrote#1=400'
+      try {
+        const {rejections} = await importCsv(
+          ctx,
+          'bookings',
+          [header, `Sea View,alice,dan,${day(30)},${day(33)},,,EXT-7`, `${cabin},,carol,${day(30)},${day(33)},,,EXT-7`],
+          {batchSize: 1},
+        )
+        expectRejected(rejections, [[3, 'externalRef', /booking \d+ already has externalRef "EXT-7"; use --upsert to update it/]])
+      } finally {
+        delete process.env.STAYCTL_TEST_PAUSE
+      }
+    })
+
     it('--upsert updates by externalRef, else by property, guest and dates; without it they are duplicates', async () => {
       const first = [header, `Sea View,alice,dan,${day(30)},${day(33)},pending,,EXT-9`, `Sea View,bob,carol,${day(30)},${day(33)},pending,,`]
       expect((await importCsv(ctx, 'bookings', first)).summary).to.include({inserted: 2, rejected: 0})

@@ -52,6 +52,8 @@ const columns = ['property_id', 'guest_id', 'start_date', 'end_date', 'status', 
 
 export const bookingsImporter: EntityImporter<BookingRecord> = {
   entity: 'bookings',
+  // The next batch resolves its references while this one finishes; it guards and reads the calendars once this one committed.
+  pipelined: 'reads',
   fields: [
     ...propertyFields(true),
     {name: 'guest', aliases: ['guestId', 'user', 'guestUsername', 'guestEmail'], required: true},
@@ -86,6 +88,7 @@ export const bookingsImporter: EntityImporter<BookingRecord> = {
     const rejected: BatchOutcome['rejected'] = []
     const reject: Reject = (index, field, reason) => rejected.push({index, field, reason})
     const resolved = await resolveRows(ctx, transaction, rows, options, reject)
+    await options.turn
     if (resolved.length === 0) return {inserted: 0, updated: 0, rejected}
     const batch = await loadBatch(ctx, transaction, resolved, options)
     const inserts: {index: number; cells: Cell[]}[] = []

@@ -7,8 +7,9 @@
  * On MySQL, when the importer allows it, two batches are in flight: the next batch opens its
  * transaction and prepares while the previous one finishes, so the server never waits for the
  * client between two batches. Its own writes start once the previous batch's writes are done
- * (a lock can then only be waited for in file order, never in a cycle), and it commits only
- * after the previous batch committed: checkpoints stay in file order.
+ * (a lock can then only be waited for in file order, never in a cycle) or, for an importer that
+ * reads what earlier batches wrote (bookings: the calendar), once the previous batch committed;
+ * and it commits only after the previous batch committed: checkpoints stay in file order.
  *
  * On a Galera node, where a transaction is replicated as one write set of bounded size, batches
  * are cut to fit it, and an import in one transaction (atomic, dry run) that outgrows it stops
@@ -28,6 +29,7 @@ import {dropCheckpoint, fileKey, readCheckpoint, writeCheckpoint} from './checkp
 import type {FieldMapper} from './fields.js'
 import {FIRST_BATCH, yieldToEventLoop, type BatchLimits, type Checkpoint, type ImportInput, type ImportPlan, type Prepared, type Rejection, type Sink, type Written} from './pipeline.js'
 import {RefCache} from '../refs/resolver.js'
+import {testPause} from '../../test-pause.js'
 import {RowError, type EntityImporter, type ParsedRow, type WriteOptions} from './types.js'
 
 /** A batch also closes at this much input, so wide rows keep batches (and memory) small. */
@@ -199,10 +201,12 @@ class LocalSink implements Sink<RowBatch> {
     return writeRows(ctx, transaction, this.plan.importer, batch, {
       upsert: Boolean(input.upsert),
       cache: this.cache,
-      ...(previous ? {turn: previous.wrote} : {}),
+      ...(previous ? {turn: this.plan.importer.pipelined === 'reads' ? previous.committed : previous.wrote} : {}),
       source: input.file === '-' ? 'stdin' : path.basename(input.file),
       then: async (written) => {
         wrote?.()
+        // Between a batch's writes and its commit: what the next batch, pipelined, may and may not see.
+        await testPause('import.batch.wrote')
         await previous?.committed
         if (key) await writeCheckpoint(ctx, transaction, {key, entity: this.plan.importer.entity, source: input.file, done, ...written})
       },

@@ -53,12 +53,15 @@ export interface EntityImporter<T> {
   entity: ImportEntity
   fields: FieldSpec[]
   /**
-   * May the next batch's write start before this batch commits (MySQL, no --upsert)? Only for
-   * importers whose writes rely on unique keys alone, not on reading the rows earlier batches
-   * wrote: a read would not see the previous batch until it commits. Such an importer's write
-   * gets `options.turn`, to await before its first statement.
+   * May the next batch's write start before this batch commits (MySQL, no --upsert)? Its write
+   * then gets `options.turn`, to await before the statements that must come after the previous
+   * batch's, and does what comes before (checks, references, data) meanwhile.
+   *   - 'writes': the importer's writes rely on unique keys alone, not on reading the rows
+   *     earlier batches wrote; `turn` resolves when the previous batch's writes are done.
+   *   - 'reads': it reads what earlier batches wrote (a calendar); `turn` resolves when the
+   *     previous batch committed, so those reads see it exactly as without pipelining.
    */
-  pipelined?: boolean
+  pipelined?: 'writes' | 'reads'
   /** Checks one row on its own (formats, ranges) and converts it; throws RowError. */
   parse(values: Record<string, string | undefined>, ctx: ServiceContext): T | Promise<T>
   /**

@@ -60,7 +60,7 @@ function cells(r: UserRecord): Cell[] {
 export const usersImporter: EntityImporter<UserRecord> = {
   entity: 'users',
   // Clashes with earlier batches are found by the unique keys, which wait for their commit.
-  pipelined: true,
+  pipelined: 'writes',
   fields: [
     {name: 'username', aliases: ['login', 'user'], required: true},
     {name: 'email', aliases: ['mail', 'emailAddress'], required: true},
@@ -130,12 +130,12 @@ function withoutRepeats(rows: ParsedRow<UserRecord>[]) {
   const rejected: BatchOutcome['rejected'] = []
   const earlier = new UserKeys()
   const fresh: number[] = []
-  for (const [index, row] of rows.entries()) {
-    const r = row.record
+  for (let index = 0; index < rows.length; index++) {
+    const {record: r, line} = rows[index]
     const taken = earlier.taken(r)
     if (taken) rejected.push({index, field: taken.field, reason: `${taken.field} "${r[taken.field]}" repeats line ${taken.holder.line}`})
     else {
-      earlier.add({...r, line: row.line})
+      earlier.add({username: r.username, email: r.email, line})
       fresh.push(index)
     }
   }

@@ -177,7 +177,11 @@ async function bookingsInSpans(ctx: ServiceContext, transaction: Transaction, wa
   const found = new Map<number, CalendarBooking>()
   const windows = wanted.map((span) => ({...span, before: addDays(span.from, -BRIDGED_GAP_DAYS), settled: false}))
   const byProperty = new Map<number, typeof windows>()
-  for (const span of windows) byProperty.set(span.propertyId, [...(byProperty.get(span.propertyId) ?? []), span])
+  for (const span of windows) {
+    const list = byProperty.get(span.propertyId)
+    if (list) list.push(span)
+    else byProperty.set(span.propertyId, [span])
+  }
   const take = (bookings: CalendarBooking[]) => {
     for (const b of bookings) {
       const span = byProperty.get(b.propertyId)?.find((s) => b.startDate >= s.before && b.startDate < s.to)
