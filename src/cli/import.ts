@@ -126,3 +126,27 @@ export function summaryLine(s: ImportSummary, verb = writtenVerb(s)): string {
     `${s.skipped ? `, ${s.skipped} skipped (resumed)` : ''} in ${s.seconds.toFixed(1)} s.`
   )
 }
+
+/** The exit code of a command stopped by Ctrl-C, as a shell gives it (128 + SIGINT). */
+export const INTERRUPTED_EXIT = 130
+
+/**
+ * The first Ctrl-C asks the import to stop at the next batch (those in flight commit, and
+ * their checkpoint with them); a second one ends the process at once, as Ctrl-C usually does.
+ */
+export function interruptOnSigint(): {signal: AbortSignal; release(): void} {
+  const controller = new AbortController()
+  const onSigint = () => {
+    process.removeListener('SIGINT', onSigint)
+    process.stderr.write('\nStopping after the batches in flight (Ctrl-C again to stop at once)…\n')
+    controller.abort()
+  }
+  process.on('SIGINT', onSigint)
+  return {signal: controller.signal, release: () => process.removeListener('SIGINT', onSigint)}
+}
+
+/** What an interrupted import kept, and how to go on. */
+export function interruptedLine(s: ImportSummary, command: string): string {
+  if (!s.committed) return 'Interrupted: nothing was written (the import was one transaction); run it again.'
+  return `Interrupted: ${s.read} records of the file are done (${s.inserted} new, ${s.updated} updated, ${s.rejected} rejected, committed). Go on with: ${command} --resume`
+}

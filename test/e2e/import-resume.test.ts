@@ -134,7 +134,13 @@ describe(`stayctl import users, killed and run again (e2e, ${testDialect})`, fun
     const rejected = fs.readFileSync(errors, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as {line: number; field: string; reason: string})
     expect(rejected.map((r) => [r.line, r.field])).to.deep.equal(BAD_LINES.map((line) => [line + 0, 'email']))
     await expectExactlyTheFile()
-    // A finished import leaves no checkpoint behind.
-    expect(await scalar(db, 'SELECT COUNT(*) AS n FROM import_checkpoints')).to.equal(0)
+    // The finished import keeps its checkpoint: --resume again imports nothing and reports the file as it was.
+    const again = await runCli(['import', 'users', big, '--resume', '--json', '--database-url', database.url], {env, timeoutMs: 240_000})
+    expect(again.code, again.stderr).to.equal(8)
+    expect(JSON.parse(again.stdout) as Summary).to.include({skipped: ROWS, read: ROWS, inserted: GOOD, updated: 0, rejected: 2})
+    const told = await runCli(['import', 'users', big, '--resume', '--database-url', database.url], {env, timeoutMs: 240_000})
+    expect(told.code, told.stderr).to.equal(8)
+    expect(told.stderr).to.include('An earlier run finished this file: nothing was left to import.')
+    await expectExactlyTheFile()
   })
 })

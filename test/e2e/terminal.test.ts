@@ -143,3 +143,43 @@ describe('long lists on a terminal (e2e, tmux)', function () {
     expect(pane.screen()).to.match(/│ +5 │/)
   })
 })
+
+describe('Ctrl-C during an import (e2e, tmux)', function () {
+  this.timeout(300_000)
+  const ROWS = 60_000
+  let env: NodeJS.ProcessEnv
+  let file: string
+  let pane: Pane | undefined
+
+  before(async function () {
+    if (!tmuxAvailable()) return this.skip()
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-tty-'))
+    env = isolatedEnv({STAYCTL_DATABASE_URL: `sqlite:${path.join(folder, 'import.sqlite')}`})
+    expect((await runCli(['db', 'migrate'], {env})).code).to.equal(0)
+    file = path.join(folder, 'users.csv')
+    const hash = '$2b$04$abcdefghijklmnopqrstuu5Q0KpNQs1s6ZrHHdbm9Qz5JvS3HTi8e'
+    const lines = ['username,email,passwordHash']
+    for (let i = 1; i <= ROWS; i++) lines.push(`tty${i},tty${i}@example.com,${hash}`)
+    fs.writeFileSync(file, `${lines.join('\n')}\n`)
+  })
+
+  afterEach(() => pane?.close())
+
+  it('exits 130 saying what is committed and how to go on; --resume then imports exactly the rest', async () => {
+    pane = startInTmux(['import', 'users', file, '--batch-size', '200'], env)
+    await pane.waitFor(/users: [\d,]+ read, [1-9][\d,]* written/)
+    pane.press('C-c')
+    expect(await pane.exitCode(60_000)).to.equal(130)
+    const screen = pane.screen().replace(/\n/g, ' ')
+    expect(screen).to.match(/Interrupted: [\d]+ records of the file are done .*committed\)\.\s+Go on with: stayctl import users \S+users\.csv\s+--resume/)
+    const done = Number(/Interrupted: (\d+) records/.exec(screen)![1])
+    expect(done).to.be.above(0).and.below(ROWS)
+    const resumed = await runCli(['import', 'users', file, '--resume', '--json'], {env, timeoutMs: 240_000})
+    expect(resumed.code, resumed.stderr).to.equal(0)
+    expect(JSON.parse(resumed.stdout)).to.include({read: ROWS, inserted: ROWS, rejected: 0, skipped: done, interrupted: false})
+    // Exactly the file, once: the export has every row of it and no other.
+    const exported = path.join(path.dirname(file), 'out.csv')
+    expect((await runCli(['export', 'users', '-o', exported], {env})).code).to.equal(0)
+    expect(fs.readFileSync(exported, 'utf8').trim().split('\n')).to.have.length(ROWS + 1)
+  })
+})

@@ -230,12 +230,10 @@ class LocalSink implements Sink<RowBatch> {
     return result
   }
 
-  async finish(keep: boolean, stoppedEarly: boolean): Promise<boolean> {
+  async finish(keep: boolean): Promise<boolean> {
     if (this.outer) return keep
-    if (!this.whole) {
-      if (this.key && !stoppedEarly) await dropCheckpoint(this.ctx, this.key)
-      return true
-    }
+    // In batches, the checkpoint stays, finished or not: `--resume` of a finished file then imports nothing and reports it as it was.
+    if (!this.whole) return true
     await (keep ? this.whole.commit() : this.whole.rollback())
     return keep
   }

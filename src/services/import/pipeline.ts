@@ -54,6 +54,8 @@ export interface ImportInput {
   batchSize?: number
   onRejected?: (rejection: Rejection) => void
   onProgress?: (progress: ImportProgress) => void
+  /** Ctrl-C: no new batch starts; those in flight commit (in batches; --atomic and dry runs keep nothing), and the summary says `interrupted`. */
+  signal?: AbortSignal
 }
 
 export interface ImportSummary {
@@ -72,6 +74,8 @@ export interface ImportSummary {
   /** Nothing was written: atomic or dry run with rejections, or a dry run. */
   committed: boolean
   stoppedEarly: boolean
+  /** Stopped by `signal` (Ctrl-C): what is committed stays, and `--resume` goes on from there. */
+  interrupted: boolean
   unknownColumns: string[]
 }
 
@@ -196,8 +200,9 @@ export async function runPipeline<B extends Prepared>(
   try {
     const records = readRecordChunks(stream, plan.format, {onHeader: headerCheck(plan.mapper), fieldOf: (column) => plan.mapper.fieldOf(column)})
     await run.all(batches(records, sink.limits, run.skipped))
-    const keep = !input.dryRun && !(input.atomic && (run.counts.rejected > 0 || run.stoppedEarly))
-    committed = await sink.finish(keep, run.stoppedEarly)
+    const stopped = run.stoppedEarly || run.interrupted
+    const keep = !input.dryRun && !(input.atomic && (run.counts.rejected > 0 || stopped))
+    committed = await sink.finish(keep, stopped)
   } catch (error) {
     // Batches may still be in flight (the failure came from reading, preparing or a batch before them): let them end.
     await Promise.allSettled(run.inFlight)
@@ -218,6 +223,7 @@ export async function runPipeline<B extends Prepared>(
     atomic: Boolean(input.atomic),
     committed,
     stoppedEarly: run.stoppedEarly,
+    interrupted: run.interrupted,
     unknownColumns: [...plan.mapper.unknownColumns],
   }
 }
@@ -229,6 +235,7 @@ class Run<B extends Prepared> {
   /** Batches being written, oldest first. */
   readonly inFlight: Promise<Written>[] = []
   stoppedEarly = false
+  interrupted = false
   private readonly maxErrors: number | undefined
   private readonly depth: number
 
@@ -271,6 +278,10 @@ class Run<B extends Prepared> {
   async all(source: AsyncIterable<SourceRecord[]>) {
     let done = this.skipped
     for await (const records of source) {
+      if (this.input.signal?.aborted) {
+        this.interrupted = true
+        break
+      }
       const count = records.length
       this.counts.read += count
       const batch = await this.sink.prepare(records)
