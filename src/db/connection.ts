@@ -13,6 +13,7 @@ import type {DatabaseTarget} from '../config/database-url.js'
 import {DATABASE_URL_SETTING, maskUrl} from '../config/database-url.js'
 import {StayctlError, UnavailableError} from '../errors.js'
 import {infileStreamFactory} from './infile.js'
+import type {ReplicaSet} from './replicas.js'
 
 const require = createRequire(import.meta.url)
 
@@ -29,6 +30,8 @@ export interface OpenOptions {
    * imports may run long statements; the server sets one (`serve --db-timeout`).
    */
   queryTimeoutMs?: number
+  /** MySQL: the read replicas' routing (replicas.ts): Sequelize's replication option, hooks and pool validation. */
+  replicas?: ReturnType<ReplicaSet['sequelizeOptions']>
 }
 
 /** Milliseconds a SQLite connection waits for another process's write lock before failing. */
@@ -188,7 +191,9 @@ export function sequelizeOptions(target: DatabaseTarget, options: OpenOptions = 
     }
   }
   const {params} = target
+  const replicas = options.replicas
   return {
+    ...(replicas ? {replication: replicas.replication, hooks: replicas.hooks} : {}),
     dialect: 'mysql',
     host: target.host,
     port: target.port,
@@ -198,7 +203,7 @@ export function sequelizeOptions(target: DatabaseTarget, options: OpenOptions = 
     timezone: '+00:00',
     logging,
     define: {underscored: true, charset: 'utf8mb4', collate: 'utf8mb4_unicode_ci'},
-    pool: {max: options.poolMax ?? 10, min: 0, acquire: options.queryTimeoutMs ?? 60_000, idle: 10_000},
+    pool: {max: options.poolMax ?? 10, min: 0, acquire: options.queryTimeoutMs ?? 60_000, idle: 10_000, ...(replicas ? {validate: replicas.validate} : {})},
     ...(options.queryTimeoutMs ? {dialectModule: mysqlModule(options.queryTimeoutMs)} : {}),
     dialectOptions: {
       connectTimeout: Number(params.connectTimeout ?? 10_000),
@@ -220,7 +225,8 @@ export function createSequelize(target: DatabaseTarget, options: OpenOptions = {
 export async function openSequelize(target: DatabaseTarget, options: OpenOptions = {}): Promise<Sequelize> {
   const sequelize = createSequelize(target, options)
   try {
-    await sequelize.authenticate({logging: false})
+    // On the primary (a replica has its own check, replicas.ts).
+    await sequelize.authenticate({logging: false, useMaster: true} as Parameters<Sequelize['authenticate']>[0])
   } catch (error) {
     await sequelize.close().catch(() => {})
     throw translateConnectionError(error, target, options.settingHint)
