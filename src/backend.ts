@@ -7,6 +7,7 @@
 import * as audit from './services/audit.js'
 import * as auth from './services/auth.js'
 import * as bookings from './services/bookings.js'
+import {doctor} from './services/doctor.js'
 import * as exports_ from './services/export.js'
 import * as folders from './services/import/folder.js'
 import * as imports from './services/import/index.js'
@@ -79,6 +80,10 @@ const table = {
     create: auth.createToken,
     list: auth.listTokens,
     revoke: auth.revokeToken,
+  },
+  database: {
+    /** What the engine allows against what stayctl relies on (admins only); on the primary. */
+    doctor,
   },
 }
 

@@ -62,8 +62,8 @@ describeReplica('read replicas', function () {
       expect(warnings(result), list.join(' ')).to.deep.equal([])
     }
     expect(usernames(await run(['users', 'list', '--json'], {STAYCTL_READ_REPLICA_URLS: ''}))).not.to.include(ONLY_ON_REPLICA)
-    const status = json<{replicas: {url: string; state: string}[]}>(await run(['db', 'status', '--json']))
-    expect(status.replicas).to.deep.equal([{url: database.replicaUrl, state: 'in use', reason: null, checkedAt: (status.replicas[0] as {checkedAt: string}).checkedAt}])
+    const status = json<{replicas: {url: string; state: string; checkedAt: string}[]}>(await run(['db', 'status', '--json']))
+    expect(status.replicas).to.deep.equal([{url: database.replicaUrl, state: 'in use', reason: null, checkedAt: status.replicas[0].checkedAt}])
     const settings = json<{settings: {key: string; value: string; source: string}[]}>(await run(['config', 'list', '--json'])).settings
     expect(settings.find((setting) => setting.key === 'readReplicaUrls')).to.include({value: database.replicaUrl, source: 'env STAYCTL_READ_REPLICA_URLS'})
   })
