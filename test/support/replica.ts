@@ -44,8 +44,8 @@ export async function freshReplicaDatabase(label: string): Promise<ReplicaDataba
     url.pathname = `/${name}`
     return url.toString()
   }
-  const sql = async (i: number, statement: string, values: unknown[] = []) => {
-    const c = await rootOn(i, statement.startsWith('DROP DATABASE') || statement.startsWith('CREATE DATABASE') ? undefined : name)
+  const sql = async (i: number, statement: string, values: unknown[] = [], inDatabase = true) => {
+    const c = await rootOn(i, inDatabase ? name : undefined)
     try {
       const [rows] = await c.query(statement, values)
       return rows as unknown[]
@@ -54,13 +54,14 @@ export async function freshReplicaDatabase(label: string): Promise<ReplicaDataba
     }
   }
   const synced = async () => {
-    const [row] = (await sql(0, 'SELECT @@global.gtid_binlog_pos AS pos')) as {pos: string}[]
-    const [wait] = (await sql(1, 'SELECT MASTER_GTID_WAIT(?, 30) AS w', [row.pos])) as {w: number}[]
+    const [row] = (await sql(0, 'SELECT @@global.gtid_binlog_pos AS pos', [], false)) as {pos: string}[]
+    const [wait] = (await sql(1, 'SELECT MASTER_GTID_WAIT(?, 30) AS w', [row.pos], false)) as {w: number}[]
     if (Number(wait.w) !== 0) throw new Error('the replica did not catch up within 30 s')
   }
-  await sql(0, `DROP DATABASE IF EXISTS \`${name}\``)
-  await sql(0, `CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`)
-  const database: ReplicaDatabase = {name, primaryUrl: at(0), replicaUrl: at(1), sql, synced, drop: async () => void (await sql(0, `DROP DATABASE IF EXISTS \`${name}\``))}
+  await sql(0, `DROP DATABASE IF EXISTS \`${name}\``, [], false)
+  await sql(0, `CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`, [], false)
+  const drop = async () => void (await sql(0, `DROP DATABASE IF EXISTS \`${name}\``, [], false))
+  const database: ReplicaDatabase = {name, primaryUrl: at(0), replicaUrl: at(1), sql: (i, statement, values) => sql(i, statement, values), synced, drop}
   await synced()
   return database
 }
