@@ -72,6 +72,14 @@ export const SETTINGS = {
     description: 'bcrypt cost factor for new password hashes (4–31)',
     check: checkInt('bcryptCost', 4, 31),
   },
+  apiUrl: {
+    key: 'apiUrl',
+    flag: '--api',
+    env: ['STAYCTL_API_URL'],
+    default: () => undefined,
+    description: 'GraphQL endpoint of a stayctl server to run commands against (unset: run locally)',
+    check: (value) => checkApiUrl(value, 'apiUrl'),
+  },
   readReplicaUrls: {
     key: 'readReplicaUrls',
     flag: '--read-replica-url',
@@ -90,14 +98,6 @@ export const SETTINGS = {
     default: () => '5',
     description: 'seconds a read replica may lag behind the primary before reads skip it (1–3600)',
     check: checkInt('maxReplicaLag', 1, 3600),
-  },
-  apiUrl: {
-    key: 'apiUrl',
-    flag: '--api',
-    env: ['STAYCTL_API_URL'],
-    default: () => undefined,
-    description: 'GraphQL endpoint of a stayctl server to run commands against (unset: run locally)',
-    check: (value) => checkApiUrl(value, 'apiUrl'),
   },
 } satisfies Record<string, SettingSpec>
 
