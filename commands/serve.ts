@@ -59,7 +59,10 @@ Exit codes: 0 stopped cleanly, 1 requests cut off at the timeout, 2 bad flags or
 
   async run(): Promise<ServeResult> {
     const f = this.flags
-    const db = await this.db({queryTimeoutMs: f['db-timeout'] * 1000, replicas: true})
+    // A replica skipped or back: one line of the request log's format.
+    const replicaLine = (line: string) =>
+      process.stderr.write(`${f['log-format'] === 'json' ? JSON.stringify({time: new Date().toISOString(), event: 'replica', message: line}) : `stayctl serve: ${line}`}\n`)
+    const db = await this.db({queryTimeoutMs: f['db-timeout'] * 1000, replicas: true, warn: replicaLine})
     // Replicas are checked again every 2 s: one skipped is used again once it is back, without a restart.
     db.replicas?.monitor(REPLICA_CHECK_MS)
     // graphql-js checks types across realms on every call unless it runs in production mode.

@@ -112,7 +112,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    * Opens the configured database once per command run (with `options` the first time); closed when the command ends.
    * With `replicas`, the read replicas configured (--read-replica-url…) take the reads that are not part of a write.
    */
-  protected async db(options: Pick<OpenOptions, 'queryTimeoutMs'> & {replicas?: boolean} = {}): Promise<Db> {
+  protected async db(options: Pick<OpenOptions, 'queryTimeoutMs'> & {replicas?: boolean; warn?: (line: string) => void} = {}): Promise<Db> {
     if (!this.openedDb) {
       const setting = this.databaseSetting()
       const target = parseDatabaseUrl(setting.value!, setting.hint)
@@ -121,7 +121,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       const {openDb} = await import('../db/index.js')
       const logSql = process.env.STAYCTL_LOG_SQL ? (sql: string) => process.stderr.write(`${sql}\n`) : undefined
       // On stderr also under --json: a replica skipped is worth one line wherever the output goes.
-      const warn = (line: string) => process.stderr.write(terminalText(`${line}\n`, colorEnabled(process.stderr)))
+      const warn = options.warn ?? ((line: string) => process.stderr.write(terminalText(`${line}\n`, colorEnabled(process.stderr))))
       this.openedDb = await openDb(target, {queryTimeoutMs: options.queryTimeoutMs, logSql, settingHint: setting.hint, readReplicas: replicas, maxReplicaLagSeconds, warn})
     }
     return this.openedDb

@@ -13,7 +13,6 @@ import type {DatabaseTarget} from '../config/database-url.js'
 import {DATABASE_URL_SETTING, maskUrl} from '../config/database-url.js'
 import {StayctlError, UnavailableError} from '../errors.js'
 import {infileStreamFactory} from './infile.js'
-import type {ReplicaSet} from './replicas.js'
 
 const require = createRequire(import.meta.url)
 
@@ -31,8 +30,11 @@ export interface OpenOptions {
    */
   queryTimeoutMs?: number
   /** MySQL: the read replicas' routing (replicas.ts): Sequelize's replication option, hooks and pool validation. */
-  replicas?: ReturnType<ReplicaSet['sequelizeOptions']>
+  replicas?: ReplicaRouting
 }
+
+/** What read replicas add to Sequelize's options (made by replicas.ts). */
+export type ReplicaRouting = Pick<Options, 'replication' | 'hooks'> & {validate: (connection: unknown) => boolean}
 
 /** Milliseconds a SQLite connection waits for another process's write lock before failing. */
 export const SQLITE_BUSY_TIMEOUT_MS = 30_000

@@ -14,10 +14,10 @@
  * needs REPLICA MONITOR / REPLICATION CLIENT, is NULL while replication is stopped even when
  * nothing is missing, and counts from the relay log, not from the primary.)
  */
-import type {Options, Sequelize} from 'sequelize'
+import type {Sequelize} from 'sequelize'
 
 import {maskUrl, type DatabaseTarget} from '../config/database-url.js'
-import {mysqlConnection} from './connection.js'
+import {mysqlConnection, type ReplicaRouting} from './connection.js'
 import {ReadRouting} from './routing.js'
 
 type MysqlTarget = Extract<DatabaseTarget, {dialect: 'mysql'}>
@@ -90,7 +90,7 @@ export class ReplicaSet {
   }
 
   /** What Sequelize is given: the replication option, the hooks and the pool's validation. */
-  sequelizeOptions(): Pick<Options, 'replication' | 'hooks'> & {validate: (connection: unknown) => boolean} {
+  sequelizeOptions(): ReplicaRouting {
     return {
       // One read entry, re-pointed at a replica in use by beforeConnect for each new read connection.
       replication: {read: [{...server(this.replicas[0].target), stayctlRead: true} as object], write: server(this.primary)},
