@@ -173,7 +173,7 @@ export class ReplicaSet {
     replica.reason = reason
     replica.checkedAt = new Date()
     if (state !== 'in use' && (was === 'in use' || was === 'unchecked')) {
-      this.options.warn?.(`warning: read replica ${replica.target.display} skipped, reads go to the primary: ${state}, ${reason}`)
+      this.options.warn?.(`warning: read replica ${replica.target.display} skipped (${state}: ${reason}); reads go to the primary`)
     } else if (state === 'in use' && was !== 'in use' && was !== 'unchecked') {
       this.options.warn?.(`read replica ${replica.target.display} is back in use`)
     }

@@ -157,6 +157,13 @@ describeReplica('read replicas', function () {
 
     it('skips a replica that goes down with one log line, and uses it again once it is back, without a restart', async function () {
       await proxy.down()
+      // A command whose replica is down reads from the primary, with one warning line.
+      const viaProxy = new URL(database.replicaUrl)
+      viaProxy.host = `127.0.0.1:${proxy.port}`
+      const local = await run(['users', 'list', '--json'], {STAYCTL_READ_REPLICA_URLS: viaProxy.toString()})
+      expect(usernames(local)).not.to.include(ONLY_ON_REPLICA)
+      expect(warnings(local)).to.have.length(1)
+      expect(warnings(local)[0], warnings(local)[0]).to.match(/skipped.*down/)
       await eventually(async () => !(await listedUsers().catch(() => [ONLY_ON_REPLICA])).includes(ONLY_ON_REPLICA))
       expect(served.stderr().split('\n').filter((l) => /read replica .* skipped/.test(l))).to.have.length(1)
       const ready = (await (await fetch(`${served.base}/readyz`)).json()) as {status: string; replicas: {state: string}[]}
