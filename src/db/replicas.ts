@@ -127,7 +127,7 @@ export class ReplicaSet {
     this.sequelize = sequelize
   }
 
-/** Checks every replica now (connection, lag), and marks each in use or skipped. */
+  /** Checks every replica now (connection, lag), and marks each in use or skipped. */
   async checkAll(): Promise<void> {
     let position: string
     let dialect: GtidDialect
@@ -168,6 +168,8 @@ export class ReplicaSet {
   }
 
   private mark(replica: Replica, state: ReplicaState, reason: string | null): void {
+    // A check cut short by close() says nothing about the replica.
+    if (this.closed) return
     const was = replica.state
     replica.state = state
     replica.reason = reason
