@@ -4,6 +4,8 @@ import {BaseCommand} from '../src/cli/base-command.js'
 import {maskUrl} from '../src/config/database-url.js'
 import {resolveIntSetting} from '../src/config/settings.js'
 
+const REPLICA_CHECK_MS = 2000
+
 export interface ServeResult {
   url: string
   requests: number
@@ -15,7 +17,8 @@ export default class Serve extends BaseCommand<typeof Serve> {
   static override summary = 'Serve the GraphQL API over the local database'
   static override description = `Runs the GraphQL server (graphql-yoga, GraphQL over HTTP) at http://HOST:PORT/graphql on the database configured here, exposing the same operations as the commands. It runs locally only: it needs the database itself, so it cannot run against a remote --api server.
 
-Other routes: /healthz (the process runs) and /readyz (the database answers SELECT 1 within 1.5 s; 503 otherwise, and while stopping).
+Other routes: /healthz (the process runs) and /readyz (the database answers SELECT 1 within 1.5 s; 503 otherwise, and while stopping; with read replicas, it lists each with its state: "in use", "down", "lagging").
+With --read-replica-url (or STAYCTL_READ_REPLICA_URLS), GraphQL queries read from the replicas; mutations, and everything a mutation reads, run on the primary, as do token checks. A replica down or more than --max-replica-lag seconds behind is skipped with one log line, checked again every 2 s, and used again once it is back.
 A database that stops answering fails requests with SERVICE_UNAVAILABLE after --db-timeout seconds (on MySQL; each statement, and the wait for a pooled connection, has that long), as does a connection lost mid-statement.
 POST bodies must be JSON (Content-Type application/json; 415 otherwise): forms and text/plain, which any web page can send, are refused.
 Clients log in with the login mutation and send "Authorization: Bearer <token>"; without it they are anonymous.
@@ -56,7 +59,12 @@ Exit codes: 0 stopped cleanly, 1 requests cut off at the timeout, 2 bad flags or
 
   async run(): Promise<ServeResult> {
     const f = this.flags
-    const db = await this.db({queryTimeoutMs: f['db-timeout'] * 1000})
+    // A replica skipped or back: one line of the request log's format.
+    const replicaLine = (line: string) =>
+      process.stderr.write(`${f['log-format'] === 'json' ? JSON.stringify({time: new Date().toISOString(), event: 'replica', message: line}) : `stayctl serve: ${line}`}\n`)
+    const db = await this.db({queryTimeoutMs: f['db-timeout'] * 1000, replicas: true, warn: replicaLine})
+    // Replicas are checked again every 2 s: one skipped is used again once it is back, without a restart.
+    db.replicas?.monitor(REPLICA_CHECK_MS)
     // graphql-js checks types across realms on every call unless it runs in production mode.
     process.env.NODE_ENV ??= 'production'
     const {startServer} = await import('../src/graphql/server.js')

@@ -7,6 +7,7 @@
 import * as audit from './services/audit.js'
 import * as auth from './services/auth.js'
 import * as bookings from './services/bookings.js'
+import {doctor} from './services/doctor.js'
 import * as exports_ from './services/export.js'
 import * as folders from './services/import/folder.js'
 import * as imports from './services/import/index.js'
@@ -18,7 +19,7 @@ import * as reviews from './services/reviews.js'
 import * as users from './services/users.js'
 
 /** The operations, grouped by topic; each takes the context first. */
-export const operations = {
+const table = {
   users: {
     create: users.createUser,
     list: users.listUsers,
@@ -80,7 +81,54 @@ export const operations = {
     list: auth.listTokens,
     revoke: auth.revokeToken,
   },
+  database: {
+    /** What the engine allows against what stayctl relies on (admins only); on the primary. */
+    doctor,
+  },
 }
+
+/**
+ * The operations that only read, and whose reads may go to a read replica (a little behind the
+ * primary). Every other operation is a write: it pins its command's or request's reads to the
+ * primary (src/db/routing.ts) before it runs, so its rule checks, its authorization and what it
+ * shows back, and every read after it in the same command or request, see the primary.
+ * An operation missing here is a write: the safe side.
+ */
+export const READ_OPERATIONS = new Set([
+  'users.list',
+  'users.show',
+  'properties.list',
+  'properties.show',
+  'bookings.list',
+  'bookings.show',
+  'reviews.list',
+  'payments.list',
+  'payments.show',
+  'audit.list',
+  'exports.entity',
+  'exports.page',
+  'tokens.list',
+])
+
+/** The table, each write wrapped to pin its reads to the primary. */
+function routed<T extends Record<string, Record<string, unknown>>>(ops: T): T {
+  const out: Record<string, Record<string, unknown>> = {}
+  for (const [group, members] of Object.entries(ops)) {
+    out[group] = {}
+    for (const [name, fn] of Object.entries(members)) {
+      const f = fn as (ctx: ServiceContext, ...a: unknown[]) => unknown
+      out[group][name] = READ_OPERATIONS.has(`${group}.${name}`)
+        ? f
+        : (ctx: ServiceContext, ...args: unknown[]) => {
+            ctx.db.replicas?.routing.pin()
+            return f(ctx, ...args)
+          }
+    }
+  }
+  return out as T
+}
+
+export const operations = routed(table)
 
 type Operations = typeof operations
 type Bound<F> = F extends (ctx: ServiceContext, ...args: infer A) => infer R ? (...args: A) => R : never

@@ -11,6 +11,7 @@ export type ErrorKind =
   | 'FORBIDDEN'
   | 'UNAVAILABLE'
   | 'IMPORT_REJECTED'
+  | 'DOCTOR_FAILED'
   | 'USAGE'
   | 'INTERNAL'
 
@@ -26,6 +27,7 @@ export const ERROR_CATALOGUE: Record<ErrorKind, {exit: number; graphql?: string;
   FORBIDDEN: {exit: 6, graphql: 'FORBIDDEN', meaning: 'logged in but not allowed'},
   UNAVAILABLE: {exit: 7, graphql: 'SERVICE_UNAVAILABLE', meaning: 'database or server unreachable, not answering, or misconfigured'},
   IMPORT_REJECTED: {exit: 8, meaning: 'an import finished with rejected rows'},
+  DOCTOR_FAILED: {exit: 9, meaning: '`db doctor` found a check that fails'},
   USAGE: {exit: 2, meaning: 'bad flags, arguments or setting values'},
   INTERNAL: {exit: 1, graphql: 'INTERNAL_SERVER_ERROR', meaning: 'anything else (a bug)'},
 }

@@ -6,7 +6,7 @@ import {status, type StatusResult} from '../../src/services/schema-status.js'
 
 export default class DbStatus extends BaseCommand<typeof DbStatus> {
   static override summary = 'Show the database in use, applied and pending migrations, and seeders'
-  static override description = `Says which database stayctl is using and where that setting came from (flag, environment, config file or default), lists migrations and seeders as applied or pending, and warns about applied files that were edited afterwards or are missing. On MySQL it also names a migration whose runner died half-way ("interrupted": partly applied; \`db migrate\` finishes it), and one that another runner is applying now.
+  static override description = `Says which database stayctl is using and where that setting came from (flag, environment, config file or default), and which read replicas (--read-replica-url…) reads use now or skip and why, lists migrations and seeders as applied or pending, and warns about applied files that were edited afterwards or are missing. On MySQL it also names a migration whose runner died half-way ("interrupted": partly applied; \`db migrate\` finishes it), and one that another runner is applying now.
 
 --json prints:
   {
@@ -14,7 +14,8 @@ export default class DbStatus extends BaseCommand<typeof DbStatus> {
     "migrations": [{"name", "state": "applied" | "pending" | "interrupted" | "missing-file", "appliedAt": ISO-8601 | null, "edited": boolean}],
     "seeders":    [{… the same, plus "details": {size, randomSeed, rows…} | null}],
     "pendingMigrations": number, "pendingSeeders": number,
-    "warnings": [string]
+    "warnings": [string],
+    "replicas": [{"url": "<password masked>", "state": "in use" | "down" | "lagging" | "unmeasured", "reason": string | null, "checkedAt": ISO-8601}]
   }
 
 Exit codes: 0; with --check, 1 when a migration is pending; 7 database unreachable.`
@@ -31,13 +32,16 @@ Exit codes: 0; with --check, 1 when a migration is pending; 7 database unreachab
 
   async run(): Promise<StatusResult> {
     const target = this.databaseTarget()
-    const db = await this.db({ifMissing: 'empty'})
+    const db = await this.db({ifMissing: 'empty', replicas: true})
     const result = await status(db, this.databaseSetting().source)
     // A SQLite file that is not there was read as an empty database (base-command.ts): said, and not created.
     if (target.dialect === 'sqlite' && db.target.dialect === 'sqlite' && db.target.storage !== target.storage) {
       result.warnings.unshift(`${target.display} does not exist yet; \`stayctl db migrate\` creates it`)
     }
     this.log(`Database: ${result.database.url} ${color.dim(`(${result.database.source})`)}`)
+    for (const replica of result.replicas) {
+      this.log(`Read replica: ${replica.url} ${replica.state === 'in use' ? color.ok('in use') : color.warn(`skipped: ${replica.state}, ${replica.reason}`)}`)
+    }
     this.log('')
     const state = (s: string) => (s === 'applied' ? color.ok(s) : s === 'pending' ? color.warn(s) : color.bad(s))
     for (const [title, entries] of [

@@ -8,7 +8,7 @@ import fs from 'node:fs'
 import {Command, Config, Errors, type Interfaces} from '@oclif/core'
 
 import {maskUrl, parseDatabaseUrl, type DatabaseTarget} from '../config/database-url.js'
-import {checkApiUrl, resolveIntSetting, resolveSetting, selectProfile, type ResolvedSetting} from '../config/settings.js'
+import {checkApiUrl, parseReplicaUrls, resolveIntSetting, resolveSetting, selectProfile, type ResolvedSetting} from '../config/settings.js'
 import type {Backend} from '../backend.js'
 import type {OpenOptions} from '../db/connection.js'
 import type {Db} from '../db/index.js'
@@ -88,6 +88,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   static override baseFlags = {
     'database-url': flags.databaseUrl,
+    'read-replica-url': flags.readReplicaUrl,
+    'max-replica-lag': flags.maxReplicaLag,
     api: flags.api,
     profile: flags.profile,
     timeout: flags.timeout,
@@ -176,8 +178,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    * Opens the configured database once per command run (with `options` the first time); closed when the command ends.
    * A SQLite file that is not there is refused, unless the command creates databases; `ifMissing: 'empty'` reads
    * it as an empty database in memory instead (db status: everything pending), still creating nothing.
+   * With `replicas`, the read replicas configured (--read-replica-url…) take the reads that are not part of a write.
    */
-  protected async db(options: Pick<OpenOptions, 'queryTimeoutMs'> & {ifMissing?: 'empty'} = {}): Promise<Db> {
+  protected async db(
+    options: Pick<OpenOptions, 'queryTimeoutMs'> & {ifMissing?: 'empty'; replicas?: boolean; warn?: (line: string) => void} = {},
+  ): Promise<Db> {
     if (!this.openedDb) {
       const setting = this.databaseSetting()
       let target = parseDatabaseUrl(setting.value!, setting.hint)
@@ -185,11 +190,28 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         if (options.ifMissing !== 'empty') throw missingSqliteFile(target.storage, setting.hint)
         target = {...target, storage: ':memory:'}
       }
+      const replicas = options.replicas ? this.replicaTargets(target) : []
+      const maxReplicaLagSeconds = replicas.length > 0 ? resolveIntSetting('maxReplicaLag', this.flags['max-replica-lag'], {min: 1, max: 3600}) : undefined
       const {openDb} = await import('../db/index.js')
       const logSql = process.env.STAYCTL_LOG_SQL ? (sql: string) => process.stderr.write(`${sql}\n`) : undefined
-      this.openedDb = await openDb(target, {queryTimeoutMs: options.queryTimeoutMs, logSql, settingHint: setting.hint})
+      // On stderr also under --json: a replica skipped is worth one line wherever the output goes.
+      const warn = options.warn ?? ((line: string) => process.stderr.write(terminalText(`${line}\n`, colorEnabled(process.stderr))))
+      this.openedDb = await openDb(target, {queryTimeoutMs: options.queryTimeoutMs, logSql, settingHint: setting.hint, readReplicas: replicas, maxReplicaLagSeconds, warn})
     }
     return this.openedDb
+  }
+
+  /** The read replicas configured (flag, env, config file): mysql:// only, and only for a MySQL primary. */
+  private replicaTargets(primary: DatabaseTarget) {
+    const flag = this.flags['read-replica-url']
+    const setting = resolveSetting('readReplicaUrls', flag && flag.length > 0 ? flag.join(',') : undefined)
+    const replicas = parseReplicaUrls(setting.value, `${setting.hint}; it came from ${setting.source}`)
+    if (replicas.length > 0 && primary.dialect !== 'mysql') {
+      throw new UsageError(`read replicas (from ${setting.source}) need a MySQL/MariaDB database, and ${primary.display} is SQLite`, {
+        suggestion: `unset ${setting.hint}, or use a mysql:// database URL`,
+      })
+    }
+    return replicas
   }
 
   /**
@@ -203,7 +225,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       return remoteBackend(client)
     }
     // The services load while the database connection is being opened (it waits on the server).
-    const [db, {localBackend}, {localOperator}] = await Promise.all([this.db(), import('../backend.js'), import('../services/context.js')])
+    const [db, {localBackend}, {localOperator}] = await Promise.all([this.db({replicas: true}), import('../backend.js'), import('../services/context.js')])
     const bcryptCost = resolveIntSetting('bcryptCost', undefined, {min: 4, max: 31})
     return localBackend({db, actor: localOperator(), via: 'cli', bcryptCost})
   }

@@ -6,6 +6,19 @@ export const databaseUrl = Flags.string({
   helpGroup: 'GLOBAL',
 })
 
+export const readReplicaUrl = Flags.string({
+  description: 'A read replica of the MySQL/MariaDB database (repeatable): reads that are not part of a write go there [env: STAYCTL_READ_REPLICA_URLS, comma-separated]',
+  helpGroup: 'GLOBAL',
+  multiple: true,
+})
+
+export const maxReplicaLag = Flags.integer({
+  description: 'Seconds a read replica may lag behind the primary before reads skip it [env: STAYCTL_MAX_REPLICA_LAG; default 5]',
+  helpGroup: 'GLOBAL',
+  min: 1,
+  max: 3600,
+})
+
 export const api = Flags.string({
   description: 'Run against this stayctl server (its GraphQL URL) instead of a local database [env: STAYCTL_API_URL]',
   helpGroup: 'GLOBAL',

@@ -11,7 +11,7 @@
 import fs from 'node:fs'
 
 import {UsageError} from '../errors.js'
-import {maskUrl, parseDatabaseUrl} from './database-url.js'
+import {maskUrl, parseDatabaseUrl, type DatabaseTarget} from './database-url.js'
 import {configFilePath, defaultSqlitePath} from './paths.js'
 
 export interface SettingSpec {
@@ -105,9 +105,43 @@ export const SETTINGS = {
     description: 'GraphQL endpoint of a stayctl server to run commands against (unset: run locally)',
     check: (value) => checkApiUrl(value, 'apiUrl'),
   },
+  readReplicaUrls: {
+    key: 'readReplicaUrls',
+    flag: '--read-replica-url',
+    env: ['STAYCTL_READ_REPLICA_URLS'],
+    default: () => undefined,
+    description: 'read replicas of a MySQL/MariaDB database, comma-separated mysql:// URLs (reads that are not part of a write go there)',
+    check: (value) => {
+      parseReplicaUrls(value, 'readReplicaUrls')
+      return value.trim()
+    },
+  },
+  maxReplicaLag: {
+    key: 'maxReplicaLag',
+    flag: '--max-replica-lag',
+    env: ['STAYCTL_MAX_REPLICA_LAG'],
+    default: () => '5',
+    description: 'seconds a read replica may lag behind the primary before reads skip it (1–3600)',
+    check: checkInt('maxReplicaLag', 1, 3600),
+  },
 } satisfies Record<string, SettingSpec>
 
 export type SettingName = keyof typeof SETTINGS
+
+/**
+ * The read replica URLs of a setting: comma-separated (a config file may hold a JSON array,
+ * which reads back the same way), each a mysql:// URL, or a usage error naming the setting.
+ */
+export function parseReplicaUrls(value: string | undefined, hint = 'readReplicaUrls'): Extract<DatabaseTarget, {dialect: 'mysql'}>[] {
+  const urls = (value ?? '').split(',').map((url) => url.trim()).filter((url) => url !== '')
+  return urls.map((url) => {
+    const target = parseDatabaseUrl(url, hint)
+    if (target.dialect !== 'mysql') {
+      throw new UsageError(`read replica "${target.display}" is not a MySQL/MariaDB URL; only mysql:// databases have replicas`, {suggestion: `fix ${hint}`})
+    }
+    return target as Extract<DatabaseTarget, {dialect: 'mysql'}>
+  })
+}
 
 export interface ResolvedSetting {
   value: string | undefined

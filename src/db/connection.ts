@@ -29,7 +29,12 @@ export interface OpenOptions {
    * imports may run long statements; the server sets one (`serve --db-timeout`).
    */
   queryTimeoutMs?: number
+  /** MySQL: the read replicas' routing (replicas.ts): Sequelize's replication option, hooks and pool validation. */
+  replicas?: ReplicaRouting
 }
+
+/** What read replicas add to Sequelize's options (made by replicas.ts). */
+export type ReplicaRouting = Pick<Options, 'replication' | 'hooks'> & {validate: (connection: unknown) => boolean}
 
 /** Milliseconds a SQLite connection waits for another process's write lock before failing. */
 export const SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -188,7 +193,9 @@ export function sequelizeOptions(target: DatabaseTarget, options: OpenOptions = 
     }
   }
   const {params} = target
+  const replicas = options.replicas
   return {
+    ...(replicas ? {replication: replicas.replication, hooks: replicas.hooks} : {}),
     dialect: 'mysql',
     host: target.host,
     port: target.port,
@@ -198,7 +205,7 @@ export function sequelizeOptions(target: DatabaseTarget, options: OpenOptions = 
     timezone: '+00:00',
     logging,
     define: {underscored: true, charset: 'utf8mb4', collate: 'utf8mb4_unicode_ci'},
-    pool: {max: options.poolMax ?? 10, min: 0, acquire: options.queryTimeoutMs ?? 60_000, idle: 10_000},
+    pool: {max: options.poolMax ?? 10, min: 0, acquire: options.queryTimeoutMs ?? 60_000, idle: 10_000, ...(replicas ? {validate: replicas.validate} : {})},
     ...(options.queryTimeoutMs ? {dialectModule: mysqlModule(options.queryTimeoutMs)} : {}),
     dialectOptions: {
       connectTimeout: Number(params.connectTimeout ?? 10_000),
@@ -220,7 +227,8 @@ export function createSequelize(target: DatabaseTarget, options: OpenOptions = {
 export async function openSequelize(target: DatabaseTarget, options: OpenOptions = {}): Promise<Sequelize> {
   const sequelize = createSequelize(target, options)
   try {
-    await sequelize.authenticate({logging: false})
+    // On the primary (a replica has its own check, replicas.ts).
+    await sequelize.authenticate({logging: false, useMaster: true} as Parameters<Sequelize['authenticate']>[0])
   } catch (error) {
     await sequelize.close().catch(() => {})
     throw translateConnectionError(error, target, options.settingHint)

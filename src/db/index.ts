@@ -7,19 +7,38 @@ import type {Sequelize} from 'sequelize'
 import type {DatabaseTarget} from '../config/database-url.js'
 import {openSequelize, type OpenOptions} from './connection.js'
 import {defineModels, type Models} from './models.js'
+import type {ReplicaSet} from './replicas.js'
 
 export interface Db {
   readonly sequelize: Sequelize
   readonly models: Models
   readonly target: DatabaseTarget
   readonly dialect: 'mysql' | 'sqlite'
+  /** The read replicas, when some are configured: which are in use, and where reads go (replicas.ts, routing.ts). */
+  readonly replicas?: ReplicaSet
   close(): Promise<void>
 }
 
-export async function openDb(target: DatabaseTarget, options: OpenOptions = {}): Promise<Db> {
-  const sequelize = await openSequelize(target, options)
+export interface OpenDbOptions extends Omit<OpenOptions, 'replicas'> {
+  /** MySQL: read replicas; reads that are not part of a write go there. */
+  readReplicas?: Extract<DatabaseTarget, {dialect: 'mysql'}>[]
+  /** A line for people: a replica skipped or back in use. */
+  warn?: (line: string) => void
+  /** Seconds a replica may lag before reads skip it. */
+  maxReplicaLagSeconds?: number
+}
+
+export async function openDb(target: DatabaseTarget, options: OpenDbOptions = {}): Promise<Db> {
+  let replicas: ReplicaSet | undefined
+  if (target.dialect === 'mysql' && options.readReplicas && options.readReplicas.length > 0) {
+    const {ReplicaSet} = await import('./replicas.js')
+    replicas = new ReplicaSet(target, options.readReplicas, {maxLagSeconds: options.maxReplicaLagSeconds ?? 5, warn: options.warn})
+  }
+  const sequelize = await openSequelize(target, {...options, replicas: replicas?.sequelizeOptions()})
+  replicas?.attach(sequelize)
   let models: Models | undefined
   return {
+    replicas,
     sequelize,
     // Defined at first use: db status, migrations and raw reads never need them.
     get models() {
@@ -27,6 +46,9 @@ export async function openDb(target: DatabaseTarget, options: OpenOptions = {}):
     },
     target,
     dialect: target.dialect,
-    close: () => sequelize.close(),
+    close: async () => {
+      replicas?.close()
+      await sequelize.close()
+    },
   }
 }

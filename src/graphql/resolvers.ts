@@ -226,6 +226,7 @@ export const resolvers = withCompiledRelations(withTextChecks({
       {service}: Ctx,
     ) => connection(await op.audit.list(service, {...given(filters), ...pageOf({first, after, sort})})),
     whoami: (_: unknown, __: unknown, {service}: Ctx) => op.auth.whoami(service),
+    doctor: (_: unknown, __: unknown, {service}: Ctx) => op.database.doctor(service),
     exportPage: (
       _: unknown,
       args: {entity: string; where?: Maybe<string[]>; includePasswordHashes?: Maybe<boolean>; after?: Maybe<number>; first?: Maybe<number>},

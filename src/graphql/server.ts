@@ -199,6 +199,8 @@ function requestGuard(db: Db, auth: AuthService, bcryptCost: number, compileSql:
     async onExecute({args, context, extendContext, setResultAndStopExecution}) {
       const refused = checkListSizes(args.schema, args.document, args.operationName, (args.variableValues ?? {}) as Record<string, unknown>)
       if (refused) return setResultAndStopExecution({errors: [refused]})
+      // A mutation's rule checks, and the rows it returns, are read on the primary (src/db/routing.ts).
+      if (getOperationAST(args.document, args.operationName)?.operation === 'mutation') db.replicas?.routing.pin()
       try {
         const token = bearer((context as unknown as {request: Request}).request.headers.get('authorization'))
         const actor = token ? await auth.authenticate(db, token) : auth.anonymousActor()
@@ -285,7 +287,8 @@ async function readiness(db: Db, state: ServerState): Promise<[status: number, b
   try {
     // The statement itself goes on (until its own deadline, see serve --db-timeout); the probe does not wait.
     await Promise.race([db.sequelize.query('SELECT 1'), late])
-    return [200, {status: 'ready'}]
+    // Replicas never make the server unready: reads fall back to the primary. They are listed with their state.
+    return [200, {status: 'ready', ...(db.replicas ? {replicas: await db.replicas.status()} : {})}]
   } catch {
     return [503, {status: 'unavailable', error: 'the database does not answer'}]
   } finally {
@@ -316,7 +319,9 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, recor
       throw error
     }
   }
-  await answerWithYoga(req, res, body, record, yoga, state)
+  // Each request has its own read routing: a mutation sends its own reads to the primary, never another request's.
+  const answer = () => answerWithYoga(req, res, body, record, yoga, state)
+  await (db.replicas ? db.replicas.routing.scope(answer) : answer())
 }
 
 /** Hands a GraphQL request (its body read and checked) to yoga, and writes yoga's answer. */

@@ -14,6 +14,7 @@ import type {Backend} from '../backend.js'
 import {ValidationError} from '../errors.js'
 import type {CreatedToken, Identity, LoginResult, TokenView} from '../services/auth.js'
 import type {BookingDetails, BookingView, CancelBookingResult} from '../services/bookings.js'
+import type {DoctorReport} from '../services/doctor.js'
 import type {ExportPage} from '../services/export.js'
 import type {ImportRowsResult} from '../services/import/rows.js'
 import type {Page, PageInput} from '../services/pagination.js'
@@ -294,5 +295,6 @@ export function remoteBackend(client: RemoteClient): Backend {
     audit: audit(c),
     ...transfers(c),
     ...accounts(c),
+    database: {doctor: async () => c.read<DoctorReport>(D.doctor)},
   }
 }

@@ -57,6 +57,7 @@ export const DOCUMENTS = {
   login: `mutation($login: String!, $password: String!) { login(login: $login, password: $password) { token tokenId expiresAt user { ${USER} } } }`,
   endSession: 'mutation { result: endSession { tokenId revoked } }',
   whoami: `query { whoami { actor isAdmin user { ${USER} } } }`,
+  doctor: 'query { doctor { engine { name version cluster proxy } findings { check status message fix } ok warn fail } }',
 
   createApiToken: `mutation($name: String!, $expiresInDays: Int, $user: String) { created: createApiToken(name: $name, expiresInDays: $expiresInDays, user: $user) { token ${TOKEN} } }`,
   revokeApiToken: `mutation($id: Int!) { result: revokeApiToken(id: $id) { token { ${TOKEN} } } }`,

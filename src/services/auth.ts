@@ -130,6 +130,8 @@ export async function authenticate(db: Db, token: string): Promise<Actor> {
   const row = (await db.models.ApiToken.findOne({
     where: {tokenHash: hashToken(token)},
     include: [{association: 'user'}],
+    // On the primary, never a read replica: a revoked token or a deactivated user is refused at once.
+    useMaster: true,
   })) as (ApiToken & {user?: User}) | null
   if (!row || !row.user) throw new UnauthenticatedError('unknown token', {suggestion: 'log in again or create a new token'})
   const now = new Date()

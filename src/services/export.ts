@@ -339,7 +339,8 @@ export async function exportEntity(ctx: ServiceContext, input: ExportInput): Pro
   const text = exportFormatter(format, plan.columns.map((c) => c.name))
 
   const transaction = await ctx.db.sequelize.transaction(
-    ctx.db.dialect === 'mysql' ? {isolationLevel: Transaction.ISOLATION_LEVELS.REPEATABLE_READ} : {type: Transaction.TYPES.DEFERRED},
+    // readOnly: Sequelize takes its connection from the read pool, so an export reads a replica in use (src/db/replicas.ts).
+    ctx.db.dialect === 'mysql' ? {isolationLevel: Transaction.ISOLATION_LEVELS.REPEATABLE_READ, readOnly: true} : {type: Transaction.TYPES.DEFERRED},
   )
   try {
     await out.write(text.header())

@@ -4,6 +4,7 @@
  * schema lock (see schema.ts for the operations that change the schema).
  */
 import type {Db} from '../db/index.js'
+import type {ReplicaStatus} from '../db/replicas.js'
 import {readLeaseState} from '../db/lease.js'
 import {metaStorage} from '../db/meta-storage.js'
 import {discoverFiles, type RunnerKind} from '../db/migration-files.js'
@@ -29,6 +30,8 @@ export interface StatusResult {
   pendingMigrations: number
   pendingSeeders: number
   warnings: string[]
+  /** The read replicas configured, each with whether reads use it ("in use") or why not; empty without replicas. */
+  replicas: ReplicaStatus[]
 }
 
 async function statusOf(db: Db, kind: RunnerKind) {
@@ -62,6 +65,8 @@ async function statusOf(db: Db, kind: RunnerKind) {
 
 /** Applied and pending migrations and seeders, with warnings about edited or missing files and interrupted runs. */
 export async function status(db: Db, source: string): Promise<StatusResult> {
+  // The schema's state is the primary's; the replicas are only reported.
+  db.replicas?.routing.pin()
   const migrations = (await statusOf(db, 'migrations')).map(({details: _details, ...entry}) => entry)
   const seeders = await statusOf(db, 'seeders')
   const warnings: string[] = []
@@ -105,5 +110,6 @@ export async function status(db: Db, source: string): Promise<StatusResult> {
     pendingMigrations: migrations.filter((m) => m.state === 'pending' || m.state === 'interrupted').length,
     pendingSeeders: seeders.filter((s) => s.state === 'pending').length,
     warnings,
+    replicas: db.replicas ? await db.replicas.status() : [],
   }
 }

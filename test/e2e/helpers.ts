@@ -11,7 +11,7 @@ import {localBackend, type Backend} from '../../src/backend.js'
 import type {Db} from '../../src/db/index.js'
 import type {ServiceContext} from '../../src/services/context.js'
 import {isolatedEnv, runCli, type CliResult} from '../support/cli.js'
-import type {TestDatabase} from '../support/db.js'
+import {readReplicaUrlFor, type TestDatabase} from '../support/db.js'
 
 /** The services, run in the test process as an admin (cheap bcrypt). */
 export function testBackend(db: Db): Backend {
@@ -21,7 +21,8 @@ export function testBackend(db: Db): Backend {
 
 /** Environment for CLI runs against `database`; the OS actor is recorded as "os:e2e". */
 export function cliEnv(database: TestDatabase, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return isolatedEnv({STAYCTL_DATABASE_URL: database.url, STAYCTL_ACTOR: 'e2e', ...extra})
+  const replica = readReplicaUrlFor(database)
+  return isolatedEnv({STAYCTL_DATABASE_URL: database.url, STAYCTL_ACTOR: 'e2e', ...(replica ? {STAYCTL_READ_REPLICA_URLS: replica} : {}), ...extra})
 }
 
 /** Removes the temporary home of a cliEnv. */

@@ -160,10 +160,11 @@ describe(`stayctl db … (e2e, ${testDialect})`, function () {
           migrations: Record<string, unknown>[]
         }
         expect(Object.keys(parsed).sort()).to.deep.equal(
-          ['database', 'migrations', 'pendingMigrations', 'pendingSeeders', 'seeders', 'warnings'].sort(),
+          ['database', 'migrations', 'pendingMigrations', 'pendingSeeders', 'replicas', 'seeders', 'warnings'].sort(),
         )
         expect(parsed.database).to.deep.equal({url: database().target.display, dialect: testDialect, source: 'flag --database-url'})
         expect(parsed.pendingMigrations).to.equal(MIGRATIONS.length - 3)
+        expect(parsed.replicas, 'no read replicas configured').to.deep.equal([])
         expect(parsed.migrations.map((m) => [m.name, m.state])).to.deep.equal(
           MIGRATIONS.map((name, i) => [name, i < 3 ? 'applied' : 'pending']),
         )

@@ -165,7 +165,7 @@ const CASES: Record<string, Case> = {
 
 const READS = new Set(['list', 'show'])
 /** Operations that change nothing though not named list or show. */
-const OTHER_READS = new Set(['exports.entity', 'exports.page', 'auth.whoami'])
+const OTHER_READS = new Set(['exports.entity', 'exports.page', 'auth.whoami', 'database.doctor'])
 
 /** Every secret a scenario knows: the passwords, and anything shaped like a bcrypt hash. */
 function secrets(): string[] {

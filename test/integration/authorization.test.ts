@@ -423,6 +423,7 @@ const ROWS: Row[] = [
   },
   {op: 'tokens.list', label: 'another user’s', call: (b, w) => b.tokens.list({user: w.ids.users.host}), expect: only('host', 'admin')},
   {op: 'tokens.revoke', call: (b, w) => b.tokens.revoke(w.guestToken), expect: only('guest', 'admin')},
+  {op: 'database.doctor', label: 'how the server is set up', call: (b) => b.database.doctor(), expect: admin()},
 ]
 
 const BCRYPT = /\$2[abxy]\$/

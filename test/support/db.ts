@@ -59,6 +59,19 @@ export async function freshDatabase(label = 'db', dialect: 'mysql' | 'sqlite' = 
   }
 }
 
+/**
+ * The read replica URL of a test database, when STAYCTL_TEST_READ_REPLICA names a replica of the
+ * test server (a mysql:// URL; its database part is replaced by the test database's name): CLI
+ * runs of the tests then read from it (see test/e2e/helpers.ts cliEnv).
+ */
+export function readReplicaUrlFor(database: TestDatabase): string | undefined {
+  const replica = process.env.STAYCTL_TEST_READ_REPLICA
+  if (!replica || database.target.dialect !== 'mysql') return undefined
+  const url = new URL(replica)
+  url.pathname = `/${database.target.database}`
+  return url.toString()
+}
+
 /** A fresh, migrated database, opened. Close it and drop it in `after`. */
 export async function migratedDatabase(label = 'db', dialect: 'mysql' | 'sqlite' = testDialect): Promise<{db: Db; database: TestDatabase}> {
   const database = await freshDatabase(label, dialect)

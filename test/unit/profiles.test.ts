@@ -186,7 +186,10 @@ describe('config file editing (unit)', () => {
   })
 
   it('get and list show the value in effect with its source, and mask database passwords', async () => {
-    const env = envWith({databaseUrl: 'mysql://app:s3cret@db/app', profiles: {staging: {apiUrl: 'https://s/graphql'}}}, {STAYCTL_BCRYPT_COST: '9'})
+    const env = envWith(
+      {databaseUrl: 'mysql://app:s3cret@db/app', readReplicaUrls: ['mysql://app:s3cret@r1/app', 'mysql://app:s3cret@r2/app'], profiles: {staging: {apiUrl: 'https://s/graphql'}}},
+      {STAYCTL_BCRYPT_COST: '9'},
+    )
     expect(effectiveSetting('databaseUrl', env)).to.include({key: 'databaseUrl', value: 'mysql://app:****@db/app', source: `config file ${configFilePath(env)}`})
     expect(effectiveSetting('apiUrl', env)).to.include({value: null, source: 'unset'})
     selectProfile('staging')
@@ -196,6 +199,9 @@ describe('config file editing (unit)', () => {
       ['databaseUrl', 'mysql://app:****@db/app', `config file ${configFilePath(env)}`],
       ['bcryptCost', '9', 'env STAYCTL_BCRYPT_COST'],
       ['apiUrl', 'https://s/graphql', `profile staging in ${configFilePath(env)}`],
+      // A JSON array in the file reads as the comma-separated list the flag and the environment take.
+      ['readReplicaUrls', 'mysql://app:****@r1/app,mysql://app:****@r2/app', `config file ${configFilePath(env)}`],
+      ['maxReplicaLag', '5', 'default'],
     ])
     expect(settingOf('API')).to.equal('apiUrl')
   })

@@ -165,4 +165,36 @@ type EndSessionResult {
   "True when it was live and is now revoked; false when it had already ended."
   revoked: Boolean!
 }
+
+"""What db doctor found: the engine, and each check as ok, warn or fail."""
+type DoctorReport {
+  engine: DoctorEngine!
+  "In the order the checks ran; the first names the engine."
+  findings: [DoctorFinding!]!
+  ok: Int!
+  warn: Int!
+  fail: Int!
+}
+
+"""The database engine behind the server."""
+type DoctorEngine {
+  "MariaDB, MySQL, TiDB, Vitess or SQLite."
+  name: String!
+  version: String!
+  "galera or group-replication; null for a single server."
+  cluster: String
+  "proxysql when a ProxySQL answers in front of the server."
+  proxy: String
+}
+
+"""One check of db doctor."""
+type DoctorFinding {
+  "A stable name: local-infile, sql-mode, write-set…"
+  check: String!
+  "ok, warn or fail."
+  status: String!
+  message: String!
+  "The setting to change, when the status is not ok."
+  fix: String
+}
 `

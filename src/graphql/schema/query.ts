@@ -91,5 +91,7 @@ type Query {
   all: also revoked and expired ones. sort: id, createdAt, expiresAt, lastUsedAt.
   """
   apiTokens(first: Int, after: String, sort: String, user: String, all: Boolean): ApiTokenConnection!
+  "What the server's database engine allows against what stayctl relies on (stayctl db doctor; admins only)."
+  doctor: DoctorReport!
 }
 `

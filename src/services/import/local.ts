@@ -33,7 +33,7 @@ import {testPause} from '../../test-pause.js'
 import {RowError, type EntityImporter, type ParsedRow, type WriteOptions} from './types.js'
 
 /** A batch also closes at this much input, so wide rows keep batches (and memory) small. */
-const BATCH_BYTES = 4 * 1024 * 1024
+export const BATCH_BYTES = 4 * 1024 * 1024
 /** Rows parsed between two turns of the event loop. */
 const SLICE = 256
 /** Rows a record may write at most (its own, the guard row it raises, the total it moves), and a batch beyond them (checkpoint, audit). */
