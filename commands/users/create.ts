@@ -1,8 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
-import {inputOrFail, newPassword} from '../../src/cli/prompts.js'
-import {checkEmail, checkUsername} from '../../src/services/rules/users.js'
+import {askEmail, askUsername, newPassword} from '../../src/cli/prompts.js'
 import type {UserView} from '../../src/services/users.js'
 
 export default class UsersCreate extends BaseCommand<typeof UsersCreate> {
@@ -27,8 +26,8 @@ Exit codes: 0 created, 2 a value is missing off a terminal, 3 invalid value, 5 u
   }
 
   async run(): Promise<UserView> {
-    const username = this.flags.username ?? (await inputOrFail('Username:', '--username', checkUsername))
-    const email = this.flags.email ?? (await inputOrFail('Email:', '--email', checkEmail))
+    const username = this.flags.username ?? (await askUsername())
+    const email = this.flags.email ?? (await askEmail())
     const password = await newPassword(this.flags['password-stdin'])
     const user = await (await this.backend()).users.create({
       username,

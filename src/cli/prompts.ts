@@ -3,6 +3,7 @@
  * says which flag to pass instead. @inquirer/prompts is loaded only when a prompt is shown.
  */
 import {UsageError} from '../errors.js'
+import {checkEmail, checkUsername} from '../services/rules/users.js'
 import {checkText} from '../services/text.js'
 
 export function interactive(): boolean {
@@ -76,3 +77,9 @@ export async function currentPassword(fromStdin: boolean, message = 'Password:')
   const {password} = await import('@inquirer/prompts')
   return password({message, mask: true})
 }
+
+/** A username asked on a terminal, checked by the accounts' rule as it is typed (--username off a terminal). */
+export const askUsername = () => inputOrFail('Username:', '--username', checkUsername)
+
+/** An email asked on a terminal, checked by the accounts' rule as it is typed (--email off a terminal). */
+export const askEmail = () => inputOrFail('Email:', '--email', checkEmail)
