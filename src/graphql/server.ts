@@ -2,7 +2,8 @@
  * `stayctl serve`: graphql-yoga on node:http. Routes:
  *   POST/GET /graphql   GraphQL over HTTP (GraphiQL on GET from a browser with --dev)
  *   GET /healthz        200 while the process runs
- *   GET /readyz         200 when the database answers `SELECT 1` within 1.5 s, else 503
+ *   GET /readyz         200 when the database answers `SELECT 1` within 1.5 s and has every migration
+ *                       of this stayctl (else 503: not migrated yet, e.g. during a rolling deploy)
  *
  * Every request first needs a well-formed Host header (else 400), and a POST a JSON body
  * (Content-Type application/json, else 415, before the body is read).
@@ -41,6 +42,7 @@ import * as defaultAuth from './auth.js'
 import type {AuthService, GraphQLContext} from './context.js'
 import {compiledExecution} from './compiled.js'
 import {maskError} from './errors.js'
+import {SchemaWatch} from './readiness.js'
 import {LIMITS, checkListSizes, staticLimitPlugins} from './limits.js'
 import {createLoaders} from './loaders.js'
 import {viewKeysAsked} from './projection.js'
@@ -266,6 +268,8 @@ export function createGraphQLHandler(options: ServerOptions) {
 interface ServerState {
   /** Set by stop(): answers close their connections, /readyz says 503. */
   stopping: boolean
+  /** Whether the schema is current for this code (readiness.ts). */
+  schema: SchemaWatch
   /** Requests answered so far. */
   requests: number
 }
@@ -287,6 +291,8 @@ async function readiness(db: Db, state: ServerState): Promise<[status: number, b
   try {
     // The statement itself goes on (until its own deadline, see serve --db-timeout); the probe does not wait.
     await Promise.race([db.sequelize.query('SELECT 1'), late])
+    const pending = await Promise.race([state.schema.pending(db), late])
+    if (pending > 0) return [503, {status: 'unmigrated', pendingMigrations: pending, error: 'the database schema is not up to date: run `stayctl db migrate`'}]
     // Replicas never make the server unready: reads fall back to the primary. They are listed with their state.
     return [200, {status: 'ready', ...(db.replicas ? {replicas: await db.replicas.status()} : {})}]
   } catch {
@@ -398,7 +404,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`))
   const format = options.logFormat ?? 'text'
   const yoga = createGraphQLHandler(options)
-  const state: ServerState = {stopping: false, requests: 0}
+  const state: ServerState = {stopping: false, requests: 0, schema: new SchemaWatch()}
 
   const server = http.createServer((req, res) => {
     const started = performance.now()

@@ -113,3 +113,13 @@ export async function status(db: Db, source: string): Promise<StatusResult> {
     replicas: db.replicas ? await db.replicas.status() : [],
   }
 }
+
+/**
+ * The migrations of this stayctl that the database has not applied: none when its schema is
+ * current for this code (more applied, by a newer stayctl, is fine). What `serve`'s /readyz
+ * checks, so that a server never takes traffic on a schema it does not know.
+ */
+export async function pendingMigrationNames(db: Db, names: string[] = discoverFiles('migrations').map((f) => f.name)): Promise<string[]> {
+  const applied = new Set(await metaStorage(db.sequelize, 'migrations', true).executed())
+  return names.filter((name) => !applied.has(name))
+}

@@ -6,6 +6,7 @@
  * is answered, new connections are refused, none is reset. It keeps no state: two processes
  * on one database share sessions.
  */
+import fs from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
 
@@ -14,7 +15,7 @@ import {expect} from 'chai'
 import type {Db} from '../../src/db/index.js'
 import {createUser} from '../../src/services/users.js'
 import {testContext} from '../support/fixtures.js'
-import {migratedDatabase, type TestDatabase} from '../support/db.js'
+import {freshDatabase, migratedDatabase, type TestDatabase} from '../support/db.js'
 import {client, ok} from '../support/graphql.js'
 import {serve, type Served} from '../support/serve.js'
 import {cli, cliEnv, errorJson, removeHome} from './helpers.js'
@@ -70,6 +71,31 @@ describe('stayctl serve (e2e)', () => {
     expect(stdout).to.match(/runs locally only/i)
     expect(stdout).to.match(/depth 8, 15 aliases/)
     expect(stdout).to.match(/--introspection/)
+  })
+
+  it('on a database not migrated yet (a rolling deploy): /readyz 503 "unmigrated" until `db migrate` commits, then 200', async function () {
+    this.timeout(120_000)
+    const fresh = await freshDatabase('unmigrated')
+    // A SQLite file must exist for serve to open it (a path with a typo is refused); MySQL's database does.
+    if (fresh.target.dialect === 'sqlite') fs.writeFileSync(fresh.target.storage, '')
+    const freshEnv = cliEnv(fresh)
+    try {
+      const served = await serve(freshEnv, [])
+      running.push(served)
+      const probe = async () => {
+        const response = await fetch(`${served.base}/readyz`)
+        return {status: response.status, body: (await response.json()) as Record<string, unknown>}
+      }
+      const before = await probe()
+      expect(before.status).to.equal(503)
+      expect(before.body).to.include({status: 'unmigrated'})
+      expect(before.body.pendingMigrations).to.be.above(0)
+      expect((await cli(freshEnv)(['db', 'migrate'])).code).to.equal(0)
+      expect((await probe()).status).to.equal(200)
+    } finally {
+      removeHome(freshEnv)
+      await fresh.drop()
+    }
   })
 
   it('serves GraphQL, /healthz and /readyz, logs each request, and exits 0 on SIGTERM', async () => {
