@@ -62,8 +62,8 @@ describe('e2e: config, login, logout', function () {
     expect(unknown.stderr).to.equal(
       `Error: no profile "prod" (from flag --profile) in ${configFilePath(env)}; its profiles: staging; create it with \`stayctl config set apiUrl URL --profile prod\`, or pick another profile\n`,
     )
-    const bad = errorJson(await run(['config', 'set', 'apiUrl', 'admin.example.com', '--json']), 2)
-    expect(bad.message).to.include('invalid API URL "admin.example.com"')
+    const bad = errorJson(await run(['config', 'set', 'apiUrl', 'ftp://admin.example.com', '--json']), 2)
+    expect(bad.message).to.include('invalid API URL "ftp://admin.example.com"')
 
     expectExit(await run(['config', 'unset', 'apiUrl', '--profile', 'staging']), 0)
     expect(JSON.parse(fs.readFileSync(configFilePath(env), 'utf8'))).to.deep.equal({})

@@ -46,10 +46,14 @@ describe('output that cannot act on terminals and spreadsheets (e2e)', () => {
     removeHome(env)
   })
 
-  it('prints tables and show blocks without control characters', async () => {
+  it('prints tables and show blocks without control characters (lists in a pipe: tabs between cells only)', async () => {
     for (const args of [['properties', 'list'], ['properties', 'show', String(evil)], ['properties', 'list', '--columns', 'id,name,address']]) {
       const {stdout} = expectExit(await run(args), 0)
-      expect(stdout, args.join(' ')).not.to.match(CONTROL)
+      const list = args[1] === 'list'
+      // A list in a pipe is tab-separated: each cell, between the tabs, has no control character.
+      const cells = list ? stdout.split('\n').flatMap((line) => line.split('\t')) : [stdout]
+      for (const cell of cells) expect(cell, args.join(' ')).not.to.match(CONTROL)
+      if (list) expect(stdout.split('\n').map((line) => line.split('\t').length), 'one column per tab').to.satisfy((n: number[]) => new Set(n.filter((x) => x > 1)).size === 1)
       expect(stdout, args.join(' ')).to.include('Loft[2J]0;ownedSpoofed')
     }
   })
