@@ -18,7 +18,8 @@
  *
  * graphql-jit is 0.8.9 (package.json overrides @envelop/graphql-jit's 0.8.7): earlier
  * versions put the fields of fragments after the other fields of a selection, not in the
- * document's order.
+ * document's order. It ships inside the bundle (dist/), so users get that version whatever
+ * their npm resolves; `node scripts/shipped-tree.mjs --bundle` checks the bundle's versions.
  */
 import {useGraphQlJit} from '@envelop/graphql-jit'
 import {

@@ -18,8 +18,9 @@ import {mysqlConnection, translateConnectionError} from '../db/connection.js'
 import type {Db} from '../db/index.js'
 import {LEASE_TABLE, readLeaseState} from '../db/lease.js'
 import {metaStorage} from '../db/meta-storage.js'
+import {packageRoot} from '../db/migration-files.js'
 import {lockOptions, withSchemaLock, type SchemaLease} from '../db/lock.js'
-import {createRunner, dryRunMigrations, runnerFailure, sourceDir, timeSteps, type RunnerKind} from '../db/migrator.js'
+import {createRunner, dryRunMigrations, runnerFailure, timeSteps, type RunnerKind} from '../db/migrator.js'
 
 export {status, type SeederStatusEntry, type StatusEntry, type StatusResult} from './schema-status.js'
 
@@ -305,7 +306,7 @@ export const down: MigrationFn = async ({context}) => {
 /** Writes migrations/<timestamp>.<slug>.ts with typed up() and down(). */
 export function newMigration(
   rawName: string,
-  options: {dir?: string; now?: Date} = {},
+  options: {dir?: string; now?: Date; packageRoot?: string} = {},
 ): NewMigrationResult {
   const slug = rawName
     .trim()
@@ -313,7 +314,15 @@ export function newMigration(
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
   if (!slug) throw new ValidationError(`"${rawName}" makes no usable migration name`, {suggestion: 'use letters and digits, e.g. add-index-to-bookings'})
-  const dir = options.dir ?? sourceDir('migrations')
+  const root = options.packageRoot ?? packageRoot()
+  // An installed stayctl (…/node_modules/stayctl): a file written there is lost at the next
+  // install, and its migrations are the compiled ones in dist/, so it would never run.
+  if (options.dir === undefined && root.split(path.sep).includes('node_modules')) {
+    throw new UsageError(`stayctl is installed (${root}): it does not write migrations into its own package`, {
+      suggestion: 'write it into your checkout of stayctl with --dir, e.g. --dir ./migrations',
+    })
+  }
+  const dir = options.dir ?? path.join(root, 'migrations')
   fs.mkdirSync(dir, {recursive: true})
   const name = `${migrationTimestamp(options.now)}.${slug}`
   const file = path.join(dir, `${name}.ts`)

@@ -5,6 +5,7 @@
  * SequelizeMeta kept as it is, reset, a failing migration, and the scaffold of a new one.
  */
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
@@ -824,6 +825,22 @@ describe(`migrations (${testDialect})`, function () {
         .to.throw(StayctlError)
         .with.property('kind', 'CONFLICT')
     })
+
+    it('refuses to write into an installed package (under node_modules) without --dir, and writes nothing', () => {
+      const installed = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-installed-'))
+      const packageRoot = path.join(installed, 'lib', 'node_modules', 'stayctl')
+      expect(() => newMigration('add-thing', {packageRoot}))
+        .to.throw(StayctlError)
+        .with.property('kind', 'USAGE')
+      expect(fs.existsSync(path.join(packageRoot, 'migrations'))).to.equal(false)
+      expect(newMigration('add-thing', {packageRoot, dir}).path.startsWith(dir)).to.equal(true)
+      fs.rmSync(installed, {recursive: true, force: true})
+    })
+
+    it('writes into the migrations folder of a checkout when no --dir is given', () => {
+      const checkout = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-checkout-'))
+      expect(newMigration('add-thing', {packageRoot: checkout}).path.startsWith(path.join(checkout, 'migrations'))).to.equal(true)
+      fs.rmSync(checkout, {recursive: true, force: true})
+    })
   })
 })
-

@@ -6,10 +6,11 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
+import {Config} from '@oclif/core'
 import {expect} from 'chai'
 
 import {maskUrl, parseDatabaseUrl} from '../../src/config/database-url.js'
-import {configDir, configFilePath, dataDir, defaultSqlitePath} from '../../src/config/paths.js'
+import {cacheDir, configDir, configFilePath, dataDir, defaultSqlitePath} from '../../src/config/paths.js'
 import {checkApiUrl, clearConfigCache, readConfigFile, resolveIntSetting, resolveSetting} from '../../src/config/settings.js'
 import {StayctlError} from '../../src/errors.js'
 
@@ -66,6 +67,30 @@ describe('config (unit)', () => {
     it('STAYCTL_CONFIG names another config file', () => {
       expect(configFilePath({STAYCTL_CONFIG: '/etc/stayctl.json', XDG_CONFIG_HOME: '/xdg'})).to.equal('/etc/stayctl.json')
     })
+
+    it('STAYCTL_CONFIG_DIR, STAYCTL_DATA_DIR and STAYCTL_CACHE_DIR win over XDG', () => {
+      const env = {XDG_CONFIG_HOME: '/xdg/config', STAYCTL_CONFIG_DIR: '/c', STAYCTL_DATA_DIR: '/d', STAYCTL_CACHE_DIR: '/k'}
+      expect([configDir(env), configFilePath(env), defaultSqlitePath(env), cacheDir(env)]).to.deep.equal(['/c', '/c/config.json', '/d/stayctl.sqlite', '/k'])
+    })
+
+    for (const [name, env] of [
+      ['XDG', {XDG_CONFIG_HOME: '/xdg/config', XDG_DATA_HOME: '/xdg/data', XDG_CACHE_HOME: '/xdg/cache'}],
+      ['STAYCTL_*_DIR', {STAYCTL_CONFIG_DIR: '/c', STAYCTL_DATA_DIR: '/d', STAYCTL_CACHE_DIR: '/k', XDG_DATA_HOME: '/xdg/data'}],
+      ['no setting', {}],
+    ] as const) {
+      it(`are oclif's config, data and cache directories (${name})`, async () => {
+        const saved = {...process.env}
+        for (const key of Object.keys(process.env)) if (/^(XDG_|STAYCTL_)/.test(key)) delete process.env[key]
+        Object.assign(process.env, env)
+        try {
+          const config = await Config.load({root: path.resolve(import.meta.dirname, '../..')})
+          expect([configDir(), dataDir(), cacheDir()]).to.deep.equal([config.configDir, config.dataDir, config.cacheDir])
+        } finally {
+          for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]
+          Object.assign(process.env, saved)
+        }
+      })
+    }
   })
 
   describe('resolveSetting: flag > env > config file > default', () => {

@@ -7,7 +7,9 @@ export default class DbMigrationNew extends BaseCommand<typeof DbMigrationNew> {
   static override summary = 'Scaffold a new, timestamped migration'
   static override description = `Writes migrations/<UTC timestamp>.<name>.ts with typed up() and down() functions that receive the queryInterface. Rebuild (npm run build) before running it.
 
-Exit codes: 0 written, 3 unusable name, 5 file exists.`
+An installed stayctl (under node_modules) does not write into its own package: give --dir.
+
+Exit codes: 0 written, 2 installed package without --dir, 3 unusable name, 5 file exists.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> add-index-to-bookings',
@@ -19,7 +21,7 @@ Exit codes: 0 written, 3 unusable name, 5 file exists.`
   }
 
   static override flags = {
-    dir: Flags.string({description: 'Folder to write to (default: the migrations folder of stayctl)'}),
+    dir: Flags.string({description: 'Folder to write to (default: the migrations folder of this checkout of stayctl; needed when stayctl is an installed package)'}),
   }
 
   async run(): Promise<NewMigrationResult> {
