@@ -12,6 +12,15 @@ import {expect} from 'chai'
 import {isolatedEnv, runCli} from '../support/cli.js'
 import {startInTmux, tmuxAvailable, type Pane} from '../support/tmux.js'
 
+/** A migrated SQLite database in a folder of its own (seeded with `seed` when given), and the env that names it. */
+async function ttyDatabase(name: string, seed?: string[]): Promise<{env: NodeJS.ProcessEnv; folder: string}> {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-tty-'))
+  const env = isolatedEnv({STAYCTL_DATABASE_URL: `sqlite:${path.join(folder, `${name}.sqlite`)}`})
+  expect((await runCli(['db', 'migrate'], {env})).code).to.equal(0)
+  if (seed) expect((await runCli(['db', 'seed', ...seed], {env})).code).to.equal(0)
+  return {env, folder}
+}
+
 describe('in a terminal (e2e, tmux)', function () {
   this.timeout(120_000)
   let env: NodeJS.ProcessEnv
@@ -19,9 +28,7 @@ describe('in a terminal (e2e, tmux)', function () {
 
   before(async function () {
     if (!tmuxAvailable()) return this.skip()
-    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-tty-'))
-    env = isolatedEnv({STAYCTL_DATABASE_URL: `sqlite:${path.join(folder, 'tty.sqlite')}`})
-    expect((await runCli(['db', 'migrate'], {env})).code).to.equal(0)
+    env = (await ttyDatabase('tty')).env
   })
 
   afterEach(() => pane?.close())
@@ -68,10 +75,7 @@ describe('confirmations that say how much (e2e, tmux)', function () {
 
   before(async function () {
     if (!tmuxAvailable()) return this.skip()
-    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-tty-'))
-    env = isolatedEnv({STAYCTL_DATABASE_URL: `sqlite:${path.join(folder, 'money.sqlite')}`})
-    expect((await runCli(['db', 'migrate'], {env})).code).to.equal(0)
-    expect((await runCli(['db', 'seed', '--size', 'small'], {env})).code).to.equal(0)
+    env = (await ttyDatabase('money', ['--size', 'small'])).env
   })
 
   afterEach(() => pane?.close())
@@ -88,7 +92,7 @@ describe('confirmations that say how much (e2e, tmux)', function () {
     expect(await json('payments', 'show', String(charge.id))).to.deep.equal(before)
   })
 
-  it('bookings cancel --refund full shows what it refunds; no keeps the booking', async () => {
+  it('bookings cancel --refund policy shows what it refunds and why; no keeps the booking', async () => {
     const bookings = (await json('bookings', 'list', '--status', 'confirmed', '--limit', '1000')).items as {id: number; startDate: string}[]
     const today = new Date().toISOString().slice(0, 10)
     let target: {id: number; paid: string} | undefined
@@ -100,8 +104,8 @@ describe('confirmations that say how much (e2e, tmux)', function () {
       }
     }
     expect(target, 'a confirmed future booking with money paid').to.not.equal(undefined)
-    pane = startInTmux(['bookings', 'cancel', String(target!.id), '--refund', 'full'], env)
-    await pane.waitFor(new RegExp(`Cancel booking ${target!.id} with a full refund\\?\\s+It refunds \\d+\\.\\d{2} \\(full\\)\\.`))
+    pane = startInTmux(['bookings', 'cancel', String(target!.id), '--refund', 'policy'], env)
+    await pane.waitFor(new RegExp(`Cancel booking ${target!.id} with a policy refund\\?\\s+It refunds \\d+\\.\\d{2} \\(\\d+% by\\s+policy, \\d+ days\\s+before\\s+check-in\\)\\.`))
     pane.type('n', 'Enter')
     expect(await pane.exitCode()).to.equal(0)
     expect(pane.screen()).to.include('Nothing changed.')
@@ -116,10 +120,7 @@ describe('long lists on a terminal (e2e, tmux)', function () {
 
   before(async function () {
     if (!tmuxAvailable()) return this.skip()
-    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-tty-'))
-    env = isolatedEnv({STAYCTL_DATABASE_URL: `sqlite:${path.join(folder, 'pager.sqlite')}`})
-    expect((await runCli(['db', 'migrate'], {env})).code).to.equal(0)
-    expect((await runCli(['db', 'seed', '--users', '80', '--properties', '5', '--bookings', '5'], {env})).code).to.equal(0)
+    env = (await ttyDatabase('pager', ['--users', '80', '--properties', '5', '--bookings', '5'])).env
   })
 
   afterEach(() => pane?.close())
@@ -153,10 +154,9 @@ describe('Ctrl-C during an import (e2e, tmux)', function () {
 
   before(async function () {
     if (!tmuxAvailable()) return this.skip()
-    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-tty-'))
-    env = isolatedEnv({STAYCTL_DATABASE_URL: `sqlite:${path.join(folder, 'import.sqlite')}`})
-    expect((await runCli(['db', 'migrate'], {env})).code).to.equal(0)
-    file = path.join(folder, 'users.csv')
+    const made = await ttyDatabase('import')
+    env = made.env
+    file = path.join(made.folder, 'users.csv')
     const hash = '$2b$04$abcdefghijklmnopqrstuu5Q0KpNQs1s6ZrHHdbm9Qz5JvS3HTi8e'
     const lines = ['username,email,passwordHash']
     for (let i = 1; i <= ROWS; i++) lines.push(`tty${i},tty${i}@example.com,${hash}`)
