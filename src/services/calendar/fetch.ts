@@ -86,6 +86,7 @@ export async function fetchFeed(url: string, options: FetchOptions = {}): Promis
     if (!response.ok) {
       throw new UnavailableError(`GET ${showUrl(href)} answered ${response.status} ${response.statusText}`.trim(), {
         suggestion: 'check the feed URL in the other channel',
+        details: {feed: showUrl(href)},
       })
     }
     const text = await readLimited(response, maxBytes, href)
@@ -96,7 +97,7 @@ export async function fetchFeed(url: string, options: FetchOptions = {}): Promis
     const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error)
     throw new UnavailableError(
       timedOut ? `GET ${showUrl(href)} took over ${timeoutMs} ms; gave up` : `GET ${showUrl(href)} failed: ${cause}`,
-      {suggestion: timedOut ? 'try again later, or raise --timeout' : 'check the URL and the network'},
+      {suggestion: timedOut ? 'try again later, or raise --fetch-timeout' : 'check the URL and the network', details: {feed: showUrl(href)}},
     )
   }
 }
