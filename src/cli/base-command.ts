@@ -8,7 +8,7 @@ import fs from 'node:fs'
 import {Command, Config, Errors, type Interfaces} from '@oclif/core'
 
 import {maskUrl, parseDatabaseUrl, type DatabaseTarget} from '../config/database-url.js'
-import {checkApiUrl, parseReplicaUrls, resolveIntSetting, resolveSetting, selectProfile, type ResolvedSetting} from '../config/settings.js'
+import {checkApiUrl, parseReplicaUrls, replicaConsistencySetting, resolveIntSetting, resolveSetting, selectProfile, type ResolvedSetting} from '../config/settings.js'
 import type {Backend} from '../backend.js'
 import type {OpenOptions} from '../db/connection.js'
 import type {Db} from '../db/index.js'
@@ -192,11 +192,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       }
       const replicas = options.replicas ? this.replicaTargets(target) : []
       const maxReplicaLagSeconds = replicas.length > 0 ? resolveIntSetting('maxReplicaLag', this.flags['max-replica-lag'], {min: 1, max: 3600}) : undefined
+      const replicaConsistency = replicas.length > 0 ? replicaConsistencySetting() : undefined
       const {openDb} = await import('../db/index.js')
       const logSql = process.env.STAYCTL_LOG_SQL ? (sql: string) => process.stderr.write(`${sql}\n`) : undefined
       // On stderr also under --json: a replica skipped is worth one line wherever the output goes.
       const warn = options.warn ?? ((line: string) => process.stderr.write(terminalText(`${line}\n`, colorEnabled(process.stderr))))
-      this.openedDb = await openDb(target, {queryTimeoutMs: options.queryTimeoutMs, logSql, settingHint: setting.hint, readReplicas: replicas, maxReplicaLagSeconds, warn})
+      this.openedDb = await openDb(target, {queryTimeoutMs: options.queryTimeoutMs, logSql, settingHint: setting.hint, readReplicas: replicas, maxReplicaLagSeconds, replicaConsistency, warn})
     }
     return this.openedDb
   }

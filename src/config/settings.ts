@@ -124,6 +124,18 @@ export const SETTINGS = {
     description: 'seconds a read replica may lag behind the primary before reads skip it (1–3600)',
     check: checkInt('maxReplicaLag', 1, 3600),
   },
+  replicaConsistency: {
+    key: 'replicaConsistency',
+    env: ['STAYCTL_REPLICA_CONSISTENCY'],
+    default: () => 'bounded',
+    description:
+      'how fresh replica reads are: bounded (a replica within maxReplicaLag; a command reads what was committed before it started) or causal (each request of serve also waits until the replicas have what the primary had committed)',
+    check: (value) => {
+      const v = value.trim()
+      if (v !== 'bounded' && v !== 'causal') throw new UsageError(`replicaConsistency must be bounded or causal, got "${value}"`)
+      return v
+    },
+  },
 } satisfies Record<string, SettingSpec>
 
 export type SettingName = keyof typeof SETTINGS
@@ -315,4 +327,12 @@ export function resolveIntSetting(
     )
   }
   return value
+}
+
+/** replicaConsistency, checked: bounded or causal (a bad value names where it came from). */
+export function replicaConsistencySetting(env: NodeJS.ProcessEnv = process.env): 'bounded' | 'causal' {
+  const resolved = resolveSetting('replicaConsistency', undefined, env)
+  const value = resolved.value?.trim()
+  if (value === 'bounded' || value === 'causal') return value
+  throw new UsageError(`replicaConsistency must be bounded or causal, got "${resolved.value}" (from ${resolved.source})`, {suggestion: `set ${resolved.hint}`})
 }

@@ -7,7 +7,7 @@ import type {Sequelize} from 'sequelize'
 import type {DatabaseTarget} from '../config/database-url.js'
 import {openSequelize, type OpenOptions} from './connection.js'
 import {defineModels, type Models} from './models.js'
-import type {ReplicaSet} from './replicas.js'
+import type {ReplicaConsistency, ReplicaSet} from './replicas.js'
 
 export interface Db {
   readonly sequelize: Sequelize
@@ -26,13 +26,15 @@ export interface OpenDbOptions extends Omit<OpenOptions, 'replicas'> {
   warn?: (line: string) => void
   /** Seconds a replica may lag before reads skip it. */
   maxReplicaLagSeconds?: number
+  /** bounded (default) or causal: see ReplicaConsistency. */
+  replicaConsistency?: ReplicaConsistency
 }
 
 export async function openDb(target: DatabaseTarget, options: OpenDbOptions = {}): Promise<Db> {
   let replicas: ReplicaSet | undefined
   if (target.dialect === 'mysql' && options.readReplicas && options.readReplicas.length > 0) {
     const {ReplicaSet} = await import('./replicas.js')
-    replicas = new ReplicaSet(target, options.readReplicas, {maxLagSeconds: options.maxReplicaLagSeconds ?? 5, warn: options.warn})
+    replicas = new ReplicaSet(target, options.readReplicas, {maxLagSeconds: options.maxReplicaLagSeconds ?? 5, consistency: options.replicaConsistency, warn: options.warn})
   }
   const sequelize = await openSequelize(target, {...options, replicas: replicas?.sequelizeOptions()})
   replicas?.attach(sequelize)

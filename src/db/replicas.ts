@@ -35,8 +35,20 @@ export interface ReplicaStatus {
   checkedAt: string | null
 }
 
+/**
+ * How fresh a replica read must be. `bounded`: a replica is used while its last check found it
+ * at most maxLagSeconds behind (a command checks when it starts, so it reads what was committed
+ * before it started; serve checks every few seconds). `causal`: every request of serve also
+ * waits, at its first replica read, until the replicas have applied what the primary had
+ * committed when that read came (MaxScale's causal_reads), so a request never misses a write
+ * that finished before it, whichever process made it; it costs a query on the primary and a
+ * wait on each replica per request.
+ */
+export type ReplicaConsistency = 'bounded' | 'causal'
+
 export interface ReplicaOptions {
   maxLagSeconds: number
+  consistency?: ReplicaConsistency
   /** One line when a replica is skipped, and when it is back. */
   warn?: (line: string) => void
 }
@@ -100,7 +112,7 @@ export class ReplicaSet {
           if ((options as {type?: string}).type !== 'SELECT' || options.useMaster) return
           if (this.routing.wantsPrimary()) options.useMaster = true
           else {
-            await (this.firstCheck ??= this.checkAll())
+            await this.caughtUp()
             if (!this.replicas.some((r) => r.state === 'in use')) options.useMaster = true
           }
         },
@@ -120,6 +132,13 @@ export class ReplicaSet {
         return index === -1 || this.replicas[index].state === 'in use'
       },
     }
+  }
+
+  /** The check a replica read waits for: the run's first (bounded), or its request's own (causal). */
+  private caughtUp(): Promise<void> {
+    const scope = this.options.consistency === 'causal' ? this.routing.current() : undefined
+    if (scope) return (scope.caughtUp ??= this.checkAll())
+    return (this.firstCheck ??= this.checkAll())
   }
 
   /** The instance whose reads this routes (its primary answers the position queries). */

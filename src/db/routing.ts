@@ -9,6 +9,8 @@ import {AsyncLocalStorage} from 'node:async_hooks'
 
 interface Scope {
   primary: boolean
+  /** Causal reads: the wait of this request's replicas for the primary's position at its first read. */
+  caughtUp?: Promise<void>
 }
 
 export class ReadRouting {
@@ -30,6 +32,11 @@ export class ReadRouting {
   /** Runs `fn` with its reads on the primary, without pinning what comes after it (a token check). */
   onPrimary<T>(fn: () => T): T {
     return this.scopes.run({primary: true}, fn)
+  }
+
+  /** The request's scope, if the read issued now is part of one (serve); undefined in a command's run. */
+  current(): Scope | undefined {
+    return this.scopes.getStore()
   }
 
   /** Whether a read issued now must go to the primary. */

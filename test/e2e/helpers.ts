@@ -22,7 +22,7 @@ export function testBackend(db: Db): Backend {
 /** Environment for CLI runs against `database`; the OS actor is recorded as "os:e2e". */
 export function cliEnv(database: TestDatabase, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const replica = readReplicaUrlFor(database)
-  return isolatedEnv({STAYCTL_DATABASE_URL: database.url, STAYCTL_ACTOR: 'e2e', ...(replica ? {STAYCTL_READ_REPLICA_URLS: replica} : {}), ...extra})
+  return isolatedEnv({STAYCTL_DATABASE_URL: database.url, STAYCTL_ACTOR: 'e2e', ...(replica ? {STAYCTL_READ_REPLICA_URLS: replica, STAYCTL_REPLICA_CONSISTENCY: 'causal'} : {}), ...extra})
 }
 
 /** Removes the temporary home of a cliEnv. */

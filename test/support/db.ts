@@ -10,7 +10,7 @@ import path from 'node:path'
 import mysql from 'mysql2/promise'
 
 import {parseDatabaseUrl, type DatabaseTarget} from '../../src/config/database-url.js'
-import {openDb, type Db} from '../../src/db/index.js'
+import {openDb, type Db, type OpenDbOptions} from '../../src/db/index.js'
 import {migrate} from '../../src/services/schema.js'
 
 export const testDialect: 'mysql' | 'sqlite' = (process.env.STAYCTL_TEST_DATABASE_URL ?? '').startsWith('mysql')
@@ -70,6 +70,17 @@ export function readReplicaUrlFor(database: TestDatabase): string | undefined {
   const url = new URL(replica)
   url.pathname = `/${database.target.database}`
   return url.toString()
+}
+
+/**
+ * Opens a test database: with STAYCTL_TEST_READ_REPLICA, its reads outside writes go to the
+ * replica, causal (each request of a server reads every write finished before it).
+ */
+export function openTestDb(database: TestDatabase, options: OpenDbOptions = {}): Promise<Db> {
+  const replica = readReplicaUrlFor(database)
+  const target = replica ? parseDatabaseUrl(replica) : undefined
+  if (target?.dialect !== 'mysql') return openDb(database.target, options)
+  return openDb(database.target, {readReplicas: [target], replicaConsistency: 'causal', maxReplicaLagSeconds: 30, ...options})
 }
 
 /** A fresh, migrated database, opened. Close it and drop it in `after`. */

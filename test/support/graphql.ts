@@ -4,10 +4,10 @@
  * port with its log lines kept, and a client that posts GraphQL documents over HTTP.
  * `useGraphQLServer` reloads the scenario before each test (as `useScenario` does).
  */
-import {openDb, type Db} from '../../src/db/index.js'
+import type {Db} from '../../src/db/index.js'
 import {startServer, type RunningServer, type ServerOptions} from '../../src/graphql/server.js'
 import type {ServiceContext} from '../../src/services/context.js'
-import {migratedDatabase, type TestDatabase} from './db.js'
+import {migratedDatabase, openTestDb, type TestDatabase} from './db.js'
 import {createToken} from '../../src/services/auth.js'
 import {TODAY, fixtures, loadScenario, testContext, type ScenarioIds} from './fixtures.js'
 import {clearTables} from './integration.js'
@@ -96,7 +96,7 @@ export async function startTestServer(label: string, options: Partial<ServerOpti
   }
   let count = 0
   const sql: string[] = []
-  const db = await openDb(database.target, {
+  const db = await openTestDb(database, {
     logSql: (text) => {
       count += 1
       sql.push(text)

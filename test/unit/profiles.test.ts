@@ -202,6 +202,7 @@ describe('config file editing (unit)', () => {
       // A JSON array in the file reads as the comma-separated list the flag and the environment take.
       ['readReplicaUrls', 'mysql://app:****@r1/app,mysql://app:****@r2/app', `config file ${configFilePath(env)}`],
       ['maxReplicaLag', '5', 'default'],
+      ['replicaConsistency', 'bounded', 'default'],
     ])
     expect(settingOf('API')).to.equal('apiUrl')
   })
