@@ -5,7 +5,7 @@ import type {RemoteClient} from './client.js'
 const TOKEN = 'id propertyId status createdAt lastUsedAt revokedAt'
 const FEED = 'id propertyId url lastSyncedAt createdAt'
 const IMPORT = `propertyId source dryRun events added moved removed unchanged
-  conflicts { uid start end reason overlaps { kind id startDate endDate uid } } problems { line message }`
+  conflicts { uid start end overlaps { kind id startDate endDate uid } reason } problems { line message }`
 
 const D = {
   export: `query($property: String!) { r: calendarExport(property: $property) { propertyId events ics } }`,

@@ -1,0 +1,95 @@
+/**
+ * `stayctl calendar …` through the built binary: export to a file, publish (the path printed
+ * once), tokens list/revoke, feeds add/list, and the documented exit codes of import and sync
+ * (conflicts 5, malformed parts 8, no calendar 3, an unreachable URL 7).
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+import {expect} from 'chai'
+
+import type {Db} from '../../src/db/index.js'
+import {migratedDatabase, testDialect, type TestDatabase} from '../support/db.js'
+import {stubServer, type StubServer} from '../support/stub-server.js'
+import {cli, cliEnv, errorJson, expectExit, okJson, removeHome, testBackend} from './helpers.js'
+
+const fixtures = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../fixtures/ical')
+
+describe(`e2e: calendar (${testDialect})`, function () {
+  this.timeout(180_000)
+
+  let db: Db
+  let database: TestDatabase
+  let env: NodeJS.ProcessEnv
+  let run: ReturnType<typeof cli>
+  let dir: string
+  let lake: number
+  let feeds: StubServer
+
+  before(async () => {
+    ;({db, database} = await migratedDatabase('calendar_cli'))
+    env = cliEnv(database, {STAYCTL_TODAY: '2026-12-06'})
+    run = cli(env)
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calendar-cli-'))
+    const backend = testBackend(db)
+    await backend.users.create({username: 'hope.host', email: 'hope@example.com', password: 'hope-password-1'})
+    await backend.users.create({username: 'walter.wanderer', email: 'walter.wanderer@secretmail.example', password: 'walter-password-1', firstName: 'Walter', lastName: 'Wanderer'})
+    lake = (await backend.properties.create({owner: 'hope.host', name: 'Lake House', address: '1 Shore', pricePerNight: '90'})).id
+    await backend.bookings.create({property: String(lake), guest: 'walter.wanderer', startDate: '2027-01-10', endDate: '2027-01-14', allowPast: true})
+    feeds = await stubServer((req, res) => {
+      if (req.url === '/airbnb.ics') {
+        res.writeHead(200, {'content-type': 'text/calendar'})
+        res.end(fs.readFileSync(path.join(fixtures, 'airbnb.ics')))
+      } else {
+        res.writeHead(200, {'content-type': 'text/html'})
+        res.end('<!doctype html><p>Please log in</p>')
+      }
+    })
+  })
+
+  after(async () => {
+    await feeds?.close()
+    await db?.close()
+    await database?.drop()
+    removeHome(env)
+    fs.rmSync(dir, {recursive: true, force: true})
+  })
+
+  it('export writes the feed to a file, without guest data', async () => {
+    const file = path.join(dir, 'lake.ics')
+    const result = expectExit(await run(['calendar', 'export', String(lake), '--output', file]), 0)
+    expect(result.stderr).to.match(/Wrote 1 event\(s\) of property \d+/)
+    const text = fs.readFileSync(file, 'utf8')
+    expect(text).to.match(/^BEGIN:VCALENDAR\r\n/)
+    expect(text).to.include('DTSTART;VALUE=DATE:20270110\r\nDTEND;VALUE=DATE:20270114\r\n')
+    expect(text.toLowerCase()).not.to.match(/walter|wanderer|secretmail/)
+    expect(expectExit(await run(['calendar', 'export', 'Lake House']), 0).stdout).to.equal(text)
+  })
+
+  it('publish prints the path once; tokens list never shows it; revoke ends it', async () => {
+    const published = okJson<{id: number; path: string; token: string}>(await run(['calendar', 'publish', String(lake), '--json']))
+    expect(published.path).to.equal(`/calendars/${published.token}.ics`)
+    const listed = expectExit(await run(['calendar', 'tokens', 'list', String(lake)]), 0)
+    expect(listed.stdout).to.include('active')
+    expect(listed.stdout).not.to.include(published.token)
+    expect(expectExit(await run(['calendar', 'tokens', 'revoke', String(published.id)]), 0).stdout).to.match(/is revoked since/)
+    expect(errorJson(await run(['calendar', 'tokens', 'revoke', '999999', '--json']), 4).code).to.equal('NOT_FOUND')
+  })
+
+  it('feeds add refuses a second registration (5) and a non-http URL (3)', async () => {
+    const url = `${feeds.url.replace('/graphql', '')}/airbnb.ics`
+    expectExit(await run(['calendar', 'feeds', 'add', String(lake), url]), 0)
+    expectExit(await run(['calendar', 'feeds', 'add', String(lake), url]), 5)
+    expectExit(await run(['calendar', 'feeds', 'add', String(lake), 'file:///etc/hosts']), 3)
+    expect(expectExit(await run(['calendar', 'feeds', 'list', String(lake)]), 0).stdout).to.include('/airbnb.ics')
+  })
+
+  it('import of something that is no calendar exits 3 and writes nothing; an unreachable URL 7; a missing file 3', async () => {
+    const page = `${feeds.url.replace('/graphql', '')}/login`
+    const html = errorJson(await run(['calendar', 'import', String(lake), '--ics', page, '--json']), 3)
+    expect(html.message).to.match(/is no iCalendar feed \(no BEGIN:VCALENDAR\); nothing changed/)
+    expectExit(await run(['calendar', 'import', String(lake), '--ics', 'http://127.0.0.1:9/x.ics', '--fetch-timeout', '2']), 7)
+    expect(errorJson(await run(['calendar', 'import', String(lake), '--ics', path.join(dir, 'missing.ics'), '--json']), 3).message).to.match(/no such file/)
+  })
+})
