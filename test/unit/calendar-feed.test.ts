@@ -55,7 +55,7 @@ describe('calendar feeds (unit)', () => {
       expect(parsed.problems.map((p) => p.line)).to.deep.equal([54, 56, 66])
       expect(parsed.problems[1].message).to.match(/malformed line "DTEND;VALUE=DATE 20270705"/)
       expect(parsed.problems[0].message).to.match(/broken@google.com left out: its line 56 is malformed/)
-      expect(parsed.problems[2].message).to.match(/nostart@google.com left out: it has no DTSTART/)
+      expect(parsed.problems[2].message).to.match(/nostart@google.com \(line 66\) left out: it has no DTSTART/)
       expect(parsed.troubledUids).to.have.members(['broken@google.com', 'nostart@google.com'])
     })
 
@@ -109,8 +109,18 @@ describe('calendar feeds (unit)', () => {
       expect(ranges(parsed.events)).to.deep.equal([['a', '2027-01-01', '2027-01-02']])
       expect(parsed.problems.map((p) => [p.line, p.message])).to.deep.equal([
         [6, 'second event with the UID a (first at line 2); left out'],
-        [10, 'event b left out: it ends (DTEND) before it starts (DTSTART)'],
+        [10, 'event b (line 10) left out: it ends (DTEND) before it starts (DTSTART)'],
       ])
+    })
+
+    it('names the line of a date or rule that cannot be read', () => {
+      const text = ['BEGIN:VCALENDAR', 'BEGIN:VEVENT', 'UID:a', 'SUMMARY:x', 'DTSTART;VALUE=DATE:2027xx01', 'END:VEVENT',
+        'BEGIN:VEVENT', 'UID:b', 'DTSTART;VALUE=DATE:20270101', 'RRULE:FREQ=FORTNIGHTLY', 'END:VEVENT', 'END:VCALENDAR'].join('\n')
+      const parsed = parseFeed(text, {horizon})
+      expect(parsed.events).to.deep.equal([])
+      expect(parsed.problems.map((p) => p.line)).to.deep.equal([5, 10])
+      expect(parsed.problems[0].message).to.match(/^event a \(line 2\) left out: /)
+      expect(parsed.problems[1].message).to.match(/^event b \(line 7\) left out: invalid frequency "FORTNIGHTLY"/)
     })
   })
 

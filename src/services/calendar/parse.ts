@@ -153,6 +153,22 @@ function eventsOfUid(uid: string, parts: ScannedComponent[], timezones: ScannedC
 /** Why ical.js refused an event, in a sentence. */
 const reason = (error: unknown) => (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').slice(0, 200)
 
+const VALUED = new Set(['DTSTART', 'DTEND', 'DURATION', 'RRULE', 'RDATE', 'EXDATE', 'RECURRENCE-ID'])
+
+/** The first date, duration or rule line of `parts` whose value ical.js cannot read (it reads values lazily, without saying where). */
+function badValueLine(parts: ScannedComponent[]): number | undefined {
+  for (const line of parts.flatMap((p) => p.lines)) {
+    if (!VALUED.has(line.name)) continue
+    try {
+      const component = new ICAL.Component(ICAL.parse(['BEGIN:VEVENT', line.text, 'END:VEVENT'].join('\r\n')))
+      for (const value of component.getFirstProperty(line.name.toLowerCase())?.getValues() ?? []) String(value)
+    } catch {
+      return line.line
+    }
+  }
+  return undefined
+}
+
 /**
  * Parses a feed into ranges of nights (see the top of this file). Never throws on bad
  * content: malformed lines and events are in `problems` with their line numbers, and left out.
@@ -195,7 +211,8 @@ export function parseFeed(text: string, options: {horizon?: Horizon} = {}): Pars
       }
     } catch (error) {
       troubled.push(uid)
-      ctx.problems.push({line: parts[0].line, message: `event ${uid} left out: ${reason(error)}`})
+      const at = badValueLine(parts)
+      ctx.problems.push({line: at ?? parts[0].line, message: `event ${uid} (line ${parts[0].line}) left out: ${reason(error)}`})
     }
   }
   ctx.problems.sort((a, b) => a.line - b.line)
