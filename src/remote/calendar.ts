@@ -7,7 +7,8 @@ const FEED = 'id propertyId url lastSyncedAt createdAt'
 const IMPORT = `propertyId source dryRun events added moved removed unchanged
   conflicts { uid start end overlaps { kind id startDate endDate uid } reason } problems { line message }`
 
-const D = {
+/** The documents of the calendar operations (listed with the others by documents.ts's remoteDocuments). */
+export const CALENDAR_DOCUMENTS = {
   export: `query($property: String!) { r: calendarExport(property: $property) { propertyId events ics } }`,
   listTokens: `query($property: String!, $all: Boolean) { r: calendarTokens(property: $property, all: $all) { ${TOKEN} } }`,
   listFeeds: `query($property: String!) { r: calendarFeeds(property: $property) { ${FEED} } }`,
@@ -22,15 +23,17 @@ const D = {
 }
 
 type Calendar = Backend['calendar']
+const D = CALENDAR_DOCUMENTS
 
 /** The conflicts as the local operation gives them: no uid key on an overlap without one. */
 function localShape<T>(value: T): T {
+  if (value === undefined || value === null) return value
   return JSON.parse(JSON.stringify(value), (key, v) => (key === 'uid' && v === null ? undefined : v)) as T
 }
 
 export function remoteCalendar(client: RemoteClient): Calendar {
   const call = async <T>(document: string, variables: Record<string, unknown>, idempotent: boolean): Promise<T> =>
-    localShape((await client.request<{r: T}>(document, variables, {idempotent})).r)
+    localShape(Object.values(await client.request<Record<string, T>>(document, variables, {idempotent}))[0])
   type R<K extends keyof Calendar> = Awaited<ReturnType<Calendar[K]>>
   return {
     export: async (input) => call<R<'export'>>(D.export, {property: String(input.property)}, true),
