@@ -13,6 +13,9 @@ const FEED_PATH = /^\/calendars\/([^/]+)\.ics$/
 
 export const isCalendarPath = (path: string) => path.startsWith('/calendars/')
 
+/** The path as the request log writes it: a feed's token is a secret, also a wrong one (a mistyped real one). */
+export const loggedPath = (path: string) => (isCalendarPath(path) ? '/calendars/[token]' : path)
+
 function matches(ifNoneMatch: string, etag: string): boolean {
   return ifNoneMatch.split(',').some((tag) => {
     const t = tag.trim()

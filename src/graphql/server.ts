@@ -43,7 +43,7 @@ import * as defaultAuth from './auth.js'
 import type {AuthService, GraphQLContext} from './context.js'
 import {compiledExecution} from './compiled.js'
 import {maskError} from './errors.js'
-import {answerCalendar, isCalendarPath} from './calendar-route.js'
+import {answerCalendar, isCalendarPath, loggedPath} from './calendar-route.js'
 import {SchemaWatch} from './readiness.js'
 import {LIMITS, checkListSizes, staticLimitPlugins} from './limits.js'
 import {createLoaders} from './loaders.js'
@@ -414,7 +414,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const record: RequestRecord = {codes: []}
     res.on('close', () => {
       state.requests += 1
-      const path = (req.url ?? '/').split('?')[0]
+      const path = loggedPath((req.url ?? '/').split('?')[0])
       log(formatLogLine(format, {method: req.method ?? '?', path, status: res.headersSent ? res.statusCode : 499, ms: performance.now() - started, record}))
     })
     handle(req, res, record, db, yoga, state).catch((error: unknown) => {

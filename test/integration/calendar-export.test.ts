@@ -83,7 +83,10 @@ describe('calendar export and published feeds (integration)', () => {
     const [token] = await op.calendar.listTokens(s.ctx, {property: loft})
     expect(token).to.include({id: published.id, status: 'active'})
     expect(token.lastUsedAt).to.be.a('string')
-    expect(JSON.stringify(token)).not.to.include(published.path.slice(11, -4))
+    expect(JSON.stringify(token)).not.to.include(published.token)
+    // The request log names the route, never the token.
+    expect(s.logs.some((line) => line.includes('GET /calendars/[token] 304'))).to.equal(true)
+    expect(s.logs.join('\n')).not.to.include(published.token)
   })
 
   it('answers 404 alike for an unknown, a malformed and a revoked token, and the feed holds no guest names or emails', async () => {
