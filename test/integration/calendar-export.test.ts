@@ -58,6 +58,8 @@ describe('calendar export and published feeds (integration)', () => {
     const host = asUser(s.ids.users.host)
     expect((await op.calendar.export(host, {property: loft})).propertyId).to.equal(loft)
     await expectRefused(s.db, () => op.calendar.export(host, {property: 999_999}), NotFoundError)
+    // Through the API, a host may not have the server fetch its own network (an admin may).
+    await expectRefused(s.db, () => op.calendar.import(host, {property: loft, url: `${base()}/readyz`}), ForbiddenError, /private network/)
   })
 
   it('publishes at a secret URL: text/calendar with ETag and Last-Modified, 304 when unchanged, a changed ETag after a booking', async () => {

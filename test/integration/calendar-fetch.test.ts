@@ -5,8 +5,8 @@
  */
 import {expect} from 'chai'
 
-import {UnavailableError, ValidationError} from '../../src/errors.js'
-import {checkFeedUrl, fetchFeed} from '../../src/services/calendar/fetch.js'
+import {ForbiddenError, UnavailableError, ValidationError} from '../../src/errors.js'
+import {checkFeedUrl, fetchFeed, isPrivateAddress} from '../../src/services/calendar/fetch.js'
 import {hangingServer, stubServer, type StubServer} from '../support/stub-server.js'
 
 async function refusal(work: () => Promise<unknown>): Promise<Error> {
@@ -84,5 +84,24 @@ describe('calendar feed fetch (integration)', () => {
     const gone = await refusal(() => fetchFeed(missing))
     expect(gone).to.be.instanceOf(UnavailableError)
     expect(gone.message).to.match(/^GET http:\/\/127\.0\.0\.1:\d+\/feed\.ics\?… answered 404 Not Found$/)
+  })
+
+  it('publicOnly (an API caller who is no admin) refuses private, loopback and link-local hosts, by address or by name', async () => {
+    for (const ip of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', '::', 'fd00::1', 'fe80::1', '::ffff:127.0.0.1']) {
+      expect(isPrivateAddress(ip), ip).to.equal(true)
+    }
+    for (const ip of ['8.8.8.8', '172.32.0.1', '100.128.0.1', '2001:db8::1', '193.168.1.1']) expect(isPrivateAddress(ip), ip).to.equal(false)
+    let hits = 0
+    const url = await start((_req, res) => {
+      hits += 1
+      res.end('BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n')
+    })
+    for (const target of [url, url.replace('127.0.0.1', 'localhost')]) {
+      const refused = await refusal(() => fetchFeed(target, {publicOnly: true}))
+      expect(refused, target).to.be.instanceOf(ForbiddenError)
+      expect(refused.message).to.match(/is on a private network \((127\.0\.0\.1|::1)\); only an admin may import a feed from there/)
+    }
+    expect(hits).to.equal(0)
+    expect((await fetchFeed(url)).notModified).to.equal(false)
   })
 })

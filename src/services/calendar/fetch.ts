@@ -3,7 +3,10 @@
  * size limit on the body (read as it arrives, never buffered beyond it), and a conditional GET
  * with what the last fetch answered (ETag, Last-Modified): a 304 means nothing to do.
  */
-import {UnavailableError, ValidationError} from '../../errors.js'
+import {lookup} from 'node:dns/promises'
+import {isIP} from 'node:net'
+
+import {ForbiddenError, UnavailableError, ValidationError} from '../../errors.js'
 
 export const DEFAULT_FETCH_TIMEOUT_MS = 15_000
 export const DEFAULT_FETCH_MAX_BYTES = 5 * 1024 * 1024
@@ -13,7 +16,15 @@ export interface FetchOptions {
   maxBytes?: number
   etag?: string | null
   lastModified?: string | null
+  /**
+   * Refuse hosts that are, or resolve to, loopback, private, link-local or unspecified
+   * addresses, also after a redirect: a server must not fetch its own network for a caller
+   * who is not an admin (the problems of a feed quote its lines).
+   */
+  publicOnly?: boolean
 }
+
+const MAX_REDIRECTS = 5
 
 export type Fetched = {notModified: true} | {notModified: false; text: string; etag: string | null; lastModified: string | null}
 
@@ -72,6 +83,42 @@ async function readLimited(response: Response, maxBytes: number, url: string): P
   return Buffer.concat(chunks).toString('utf8')
 }
 
+/** Whether an IP address is loopback, private, link-local, shared (CGNAT) or unspecified. */
+export function isPrivateAddress(address: string): boolean {
+  const v4 = /^(?:::ffff:)?(\d+)\.(\d+)\.(\d+)\.(\d+)$/i.exec(address)
+  if (v4) {
+    const [a, b] = [Number(v4[1]), Number(v4[2])]
+    return a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127)
+  }
+  const v6 = address.toLowerCase()
+  return v6 === '::' || v6 === '::1' || /^f[cd]/.test(v6) || /^fe[89ab]/.test(v6)
+}
+
+async function checkPublic(href: string): Promise<void> {
+  const host = new URL(href).hostname.replace(/^\[|\]$/g, '')
+  let addresses: string[]
+  try {
+    addresses = isIP(host) ? [host] : (await lookup(host, {all: true})).map((a) => a.address)
+  } catch {
+    throw new UnavailableError(`GET ${showUrl(href)} failed: cannot resolve ${host}`, {suggestion: 'check the URL', details: {feed: showUrl(href)}})
+  }
+  const inside = addresses.find(isPrivateAddress)
+  if (inside) throw new ForbiddenError(`${showUrl(href)} is on a private network (${inside}); only an admin may import a feed from there`)
+}
+
+/** The response of GET href, redirects followed (each checked when publicOnly). */
+async function get(href: string, headers: Record<string, string>, signal: AbortSignal, publicOnly: boolean): Promise<Response> {
+  let at = href
+  for (let hops = 0; ; hops++) {
+    if (publicOnly) await checkPublic(at)
+    const response = await fetch(at, {headers, signal, redirect: publicOnly ? 'manual' : 'follow'})
+    const location = response.headers.get('location')
+    if (!publicOnly || response.status < 300 || response.status > 399 || response.status === 304 || !location) return response
+    if (hops >= MAX_REDIRECTS) throw new UnavailableError(`GET ${showUrl(href)}: more than ${MAX_REDIRECTS} redirects`, {details: {feed: showUrl(href)}})
+    at = checkFeedUrl(new URL(location, at).href)
+  }
+}
+
 /** GETs a feed (see the top of this file). Network failures, timeouts and HTTP errors: UnavailableError (exit 7). */
 export async function fetchFeed(url: string, options: FetchOptions = {}): Promise<Fetched> {
   const href = checkFeedUrl(url)
@@ -81,7 +128,7 @@ export async function fetchFeed(url: string, options: FetchOptions = {}): Promis
   if (options.lastModified) headers['if-modified-since'] = options.lastModified
   const signal = AbortSignal.timeout(timeoutMs)
   try {
-    const response = await fetch(href, {headers, signal, redirect: 'follow'})
+    const response = await get(href, headers, signal, Boolean(options.publicOnly))
     if (response.status === 304) return {notModified: true}
     if (!response.ok) {
       throw new UnavailableError(`GET ${showUrl(href)} answered ${response.status} ${response.statusText}`.trim(), {
@@ -92,7 +139,7 @@ export async function fetchFeed(url: string, options: FetchOptions = {}): Promis
     const text = await readLimited(response, maxBytes, href)
     return {notModified: false, text, etag: response.headers.get('etag'), lastModified: response.headers.get('last-modified')}
   } catch (error) {
-    if (error instanceof ValidationError || error instanceof UnavailableError) throw error
+    if (error instanceof ValidationError || error instanceof UnavailableError || error instanceof ForbiddenError) throw error
     const timedOut = signal.aborted
     const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error)
     throw new UnavailableError(

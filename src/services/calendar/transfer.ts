@@ -51,6 +51,9 @@ export async function exportCalendar(ctx: ServiceContext, input: {property: stri
   return {propertyId: property.id, events: ranges.length, ics: renderFeed({id: property.id, name: property.name}, ranges)}
 }
 
+/** A server fetches only public addresses for callers through the API who are not admins (local runs are operators). */
+const publicOnly = (ctx: ServiceContext) => ctx.via === 'graphql' && !isAdmin(ctx)
+
 export interface ImportCalendarInput {
   property: string | number
   /** The feed's URL, fetched here (by the server, in remote mode). */
@@ -120,7 +123,7 @@ export async function importCalendar(ctx: ServiceContext, input: ImportCalendarI
   const property = await hostedProperty(ctx, input.property, 'import into its calendar')
   let text = input.ics
   if (input.url !== undefined) {
-    const fetched = await fetchFeed(input.url, {timeoutMs: input.timeoutMs, maxBytes: input.maxBytes})
+    const fetched = await fetchFeed(input.url, {timeoutMs: input.timeoutMs, maxBytes: input.maxBytes, publicOnly: publicOnly(ctx)})
     if (fetched.notModified) throw new ValidationError('the feed answered 304 to a GET without conditions')
     text = fetched.text
   } else if (Buffer.byteLength(text ?? '') > (input.maxBytes ?? 5 * 1024 * 1024)) {
@@ -142,7 +145,7 @@ export interface SyncCalendarsResult {
 /** One registered feed: fetched with its stored validators, applied, its validators kept. */
 async function syncOne(ctx: ServiceContext, feed: Awaited<ReturnType<typeof registeredFeeds>>[number], options: FetchOptions): Promise<SyncedFeed> {
   try {
-    const fetched = await fetchFeed(feed.url, {...options, etag: feed.etag, lastModified: feed.lastModified})
+    const fetched = await fetchFeed(feed.url, {...options, etag: feed.etag, lastModified: feed.lastModified, publicOnly: publicOnly(ctx)})
     if (fetched.notModified) {
       await feed.update({lastSyncedAt: new Date()})
       return {...feedView(feed), status: 'not-modified', error: null, result: null}
