@@ -8,9 +8,9 @@ export default class CalendarImport extends BaseCommand<typeof CalendarImport> {
   static override summary = "Import another channel's iCalendar feed into a listing's blocked dates"
   static override description = `Reads an iCalendar (RFC 5545) feed — a file, or an http(s) URL fetched with a timeout and a size limit — and makes the listing's blocks of that source match its events: new events add blocks, changed ones move them, events gone from the feed remove the blocks they made. The source is the URL, or file:<name> for a file; run it again and nothing changes. All-day events block their dates (DTEND exclusive, like a check-out); timed events the nights from the local date of DTSTART to that of DTEND (at least one); recurring events (RRULE, EXDATE) each occurrence from a year back to two years ahead; cancelled events nothing.
 An event overlapping one of our bookings or another block is not written and is reported, one line each naming the event and what it overlaps; the rest is applied. Malformed lines and events are reported with their line numbers and left out; blocks they made before stay.
-With --api, a FILE is read here and sent to the server (up to about 1 MiB); a URL is fetched by the server.
+With --api, a FILE is read here and sent to the server (up to about 1 MiB); a URL is fetched by the server, from a public address only unless you are an admin.
 
-Exit codes: 0 all applied; 5 some events conflicted (the rest applied); 8 parts of the feed were malformed and left out (the rest applied); 3 not a calendar, an unreadable file or a feed over --max-bytes (nothing written); 4 no such property; 6 not its host or an admin; 7 the URL could not be fetched (or timed out).`
+Exit codes: 0 all applied; 5 some events conflicted (the rest applied); 8 parts of the feed were malformed and left out (the rest applied); 3 not a calendar, an unreadable file or a feed over --max-bytes (nothing written); 4 no such property; 6 not its host or an admin (or, with --api, a URL on a private network); 7 the URL could not be fetched (or timed out).`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> 12 --ics ./airbnb.ics',
