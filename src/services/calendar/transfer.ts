@@ -151,7 +151,9 @@ async function syncOne(ctx: ServiceContext, feed: Awaited<ReturnType<typeof regi
       return {...feedView(feed), status: 'not-modified', error: null, result: null}
     }
     const result = await applyFeed(ctx, Number(feed.propertyId), feed.url, fetched.text)
-    await feed.update({lastSyncedAt: new Date(), etag: fetched.etag?.slice(0, 255) ?? null, lastModified: fetched.lastModified?.slice(0, 64) ?? null})
+    // A feed that left events out (conflicts, problems) is fetched in full next time, and reported again: never a 304 that hides them.
+    const clean = result.conflicts.length === 0 && result.problems.length === 0
+    await feed.update({lastSyncedAt: new Date(), etag: clean ? (fetched.etag?.slice(0, 255) ?? null) : null, lastModified: clean ? (fetched.lastModified?.slice(0, 64) ?? null) : null})
     return {...feedView(feed), status: 'synced', error: null, result}
   } catch (error) {
     return {...feedView(feed), status: 'failed', error: error instanceof Error ? error.message : String(error), result: null}
