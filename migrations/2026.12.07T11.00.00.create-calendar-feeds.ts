@@ -22,7 +22,8 @@ const time = (allowNull: boolean) => ({type: DataTypes.DATE(3), allowNull})
 
 export const up: MigrationFn = async ({context}) => {
   const {queryInterface} = context
-  if (!(await queryInterface.tableExists('calendar_feeds'))) {
+  const createFeeds = !(await queryInterface.tableExists('calendar_feeds'))
+  if (createFeeds) {
     await queryInterface.createTable(
       'calendar_feeds',
       {
@@ -40,13 +41,15 @@ export const up: MigrationFn = async ({context}) => {
       tableOptions(context),
     )
   }
-  const feeds = await indexNames(queryInterface, 'calendar_feeds')
+  // A table just created has no index yet (and a dry run on MySQL, which records the statements instead of running them, has no table to ask).
+  const feeds = createFeeds ? new Set<string>() : await indexNames(queryInterface, 'calendar_feeds')
   if (!feeds.has('calendar_feeds_property_url')) {
     await queryInterface.addIndex('calendar_feeds', ['property_id', 'url_hash'], {unique: true, name: 'calendar_feeds_property_url'})
   }
   if (!feeds.has('calendar_feeds_created_by')) await queryInterface.addIndex('calendar_feeds', ['created_by_id'], {name: 'calendar_feeds_created_by'})
 
-  if (!(await queryInterface.tableExists('calendar_tokens'))) {
+  const createTokens = !(await queryInterface.tableExists('calendar_tokens'))
+  if (createTokens) {
     await queryInterface.createTable(
       'calendar_tokens',
       {
@@ -63,7 +66,7 @@ export const up: MigrationFn = async ({context}) => {
       tableOptions(context),
     )
   }
-  const tokens = await indexNames(queryInterface, 'calendar_tokens')
+  const tokens = createTokens ? new Set<string>() : await indexNames(queryInterface, 'calendar_tokens')
   if (!tokens.has('calendar_tokens_hash_unique')) await queryInterface.addIndex('calendar_tokens', ['token_hash'], {unique: true, name: 'calendar_tokens_hash_unique'})
   if (!tokens.has('calendar_tokens_property')) await queryInterface.addIndex('calendar_tokens', ['property_id'], {name: 'calendar_tokens_property'})
   if (!tokens.has('calendar_tokens_created_by')) await queryInterface.addIndex('calendar_tokens', ['created_by_id'], {name: 'calendar_tokens_created_by'})
