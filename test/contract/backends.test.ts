@@ -25,7 +25,7 @@ import {createClient} from '../../src/remote/client.js'
 import {remoteBackend} from '../../src/remote/backend.js'
 import {createToken, login} from '../../src/services/auth.js'
 import {anonymousActor, type Actor, type ServiceContext} from '../../src/services/context.js'
-import {migratedDatabase, type TestDatabase} from '../support/db.js'
+import {migratedDatabase, openTestDb, readReplicaUrlFor, type TestDatabase} from '../support/db.js'
 import {TODAY, day, fixtures, loadScenario, testContext, type ScenarioIds} from '../support/fixtures.js'
 import {startTestServer, type TestServer} from '../support/graphql.js'
 import {clearTables} from '../support/integration.js'
@@ -74,7 +74,9 @@ function normalise(value: unknown, key?: string): unknown {
 
 /** The outcome as --json would print it (key order included), with the side's own folder as <dir>. */
 async function outcome(work: () => Promise<unknown>, dir: string): Promise<{ok: unknown} | {error: Record<string, unknown>}> {
-  const plain = (value: unknown) => JSON.parse(JSON.stringify(normalise(value) ?? null).split(dir).join('<dir>')) as unknown
+  // The two sides' databases differ in name only (a replica's URL, in the replica tier, names it).
+  const plain = (value: unknown) =>
+    JSON.parse(JSON.stringify(normalise(value) ?? null).split(dir).join('<dir>').replace(/\w*contract_(?:local|remote)\w*/g, '<database>')) as unknown
   try {
     return {ok: plain(await work())}
   } catch (error) {
@@ -389,13 +391,16 @@ describe('contract: the local and the remote backend give the same results and e
       const localSetup = c.setup ? await c.setup(testContext(localDb), local.ids) : undefined
       const remoteSetup = c.setup ? await c.setup(testContext(server.db), remote.ids) : undefined
 
-      const localBackendFor = localBackend({db: localDb, actor: actorOf(as, local.ids), via: 'cli', bcryptCost: 4})
+      // The local side runs each case as a command would: on a database opened for it, which in
+      // the replica tier (STAYCTL_TEST_READ_REPLICA) reads the replica, as the remote side does.
+      const runDb = readReplicaUrlFor(localDatabase) ? await openTestDb(localDatabase) : localDb
+      const localBackendFor = localBackend({db: runDb, actor: actorOf(as, local.ids), via: 'cli', bcryptCost: 4})
       const token = as === 'anonymous' ? undefined : remote.tokens[as]
       const remoteBackendFor = remoteBackend(createClient({url: server.url, token, timeoutMs: 30_000}))
 
       const [localDir, remoteDir] = [fs.mkdtempSync(path.join(os.tmpdir(), 'contract-local-')), fs.mkdtempSync(path.join(os.tmpdir(), 'contract-remote-'))]
       const got = {
-        local: await outcome(() => c.run(localBackendFor, {db: localDb, ids: local.ids, dir: localDir, setup: localSetup}), localDir),
+        local: await outcome(() => c.run(localBackendFor, {db: localDb, ids: local.ids, dir: localDir, setup: localSetup}), localDir).finally(() => runDb !== localDb && runDb.close()),
         remote: await outcome(() => c.run(remoteBackendFor, {db: server.db, ids: remote.ids, dir: remoteDir, setup: remoteSetup}), remoteDir),
       }
       for (const dir of [localDir, remoteDir]) fs.rmSync(dir, {recursive: true, force: true})

@@ -18,6 +18,7 @@ import {LIMITS} from '../../src/graphql/limits.js'
 import {formatLogLine, redact} from '../../src/graphql/request-log.js'
 import {createToken} from '../../src/services/auth.js'
 import {createUser} from '../../src/services/users.js'
+import {readReplicaUrlFor} from '../support/db.js'
 import {client, codes, ok, startTestServer, useGraphQLServer, type GraphQLResponse, type RequestOptions, type TestServer} from '../support/graphql.js'
 
 /** A whole bcrypt hash (the import's error message may name the $2b$ format itself). */
@@ -323,13 +324,17 @@ describe('GraphQL server (integration)', () => {
     it('answers /healthz while the process runs and /readyz when the database answers', async () => {
       const base = s.url.replace(/\/graphql$/, '')
       expect(await get(`${base}/healthz`)).to.deep.equal({status: 200, body: {status: 'ok'}})
-      expect(await get(`${base}/readyz`)).to.deep.equal({status: 200, body: {status: 'ready'}})
+      const {body, status} = await get(`${base}/readyz`)
+      // With a read replica (the replica tier), /readyz also says whether reads use it.
+      const {replicas, ...rest} = body as {replicas?: {state: string}[]}
+      expect({status, body: rest}).to.deep.equal({status: 200, body: {status: 'ready'}})
+      expect(replicas?.map((r) => r.state)).to.deep.equal(readReplicaUrlFor(s.database) ? ['in use'] : undefined)
       expect((await get(`${base}/nothing`)).status).to.equal(404)
     })
 
     it('answers /readyz with 503 when the database is gone, and /healthz still with 200', async () => {
       const other = await startTestServer('graphql_ready', {}, {database: s.database})
-      await other.db.close()
+      await other.serverDb.close()
       const base = other.url.replace(/\/graphql$/, '')
       expect((await get(`${base}/readyz`)).status).to.equal(503)
       expect((await get(`${base}/healthz`)).status).to.equal(200)

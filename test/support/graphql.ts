@@ -4,7 +4,7 @@
  * port with its log lines kept, and a client that posts GraphQL documents over HTTP.
  * `useGraphQLServer` reloads the scenario before each test (as `useScenario` does).
  */
-import type {Db} from '../../src/db/index.js'
+import {openDb, type Db} from '../../src/db/index.js'
 import {startServer, type RunningServer, type ServerOptions} from '../../src/graphql/server.js'
 import type {ServiceContext} from '../../src/services/context.js'
 import {migratedDatabase, openTestDb, type TestDatabase} from './db.js'
@@ -71,7 +71,10 @@ export function ok<T>(response: GraphQLResponse<T>): T {
 export const codes = (response: GraphQLResponse<unknown>): string[] => (response.errors ?? []).map((e) => String(e.extensions?.code))
 
 export interface TestServer extends Client {
+  /** The database to prepare and check data through (the primary). */
   db: Db
+  /** The server's own database handle (with the replica tier, reading the replica). */
+  serverDb: Db
   /** An admin context at the CLI, for preparing data through the services. */
   ctx: ServiceContext
   server: RunningServer
@@ -103,12 +106,16 @@ export async function startTestServer(label: string, options: Partial<ServerOpti
       if (sql.length > 100) sql.shift()
     },
   })
+  // With a read replica (the replica tier), the server reads it; what the test prepares and checks
+  // goes through a database of its own on the primary, as another process's would.
+  const own = db.replicas ? await openDb(database.target) : db
   const logs: string[] = []
   const server = await startServer({db, port: 0, bcryptCost: 4, log: (line) => logs.push(line), ...options})
   return {
     ...client(server.url),
-    db,
-    ctx: testContext(db),
+    db: own,
+    serverDb: db,
+    ctx: testContext(own),
     server,
     database,
     logs,
@@ -121,6 +128,7 @@ export async function startTestServer(label: string, options: Partial<ServerOpti
     },
     async stop() {
       await server.stop()
+      if (own !== db) await own.close()
       if (!existing) await database.drop()
     },
   }
