@@ -18,7 +18,7 @@ import {addDays, dateOnly, today} from '../dates.js'
 import {blockRanges, keptEvents, syncBlocks, type SyncConflict, type SyncResult} from './blocks-seam.js'
 import {fetchFeed, showUrl, type FetchOptions} from './fetch.js'
 import {hostedProperty, feedView, type CalendarFeedView} from './manage.js'
-import {parseFeed, type FeedProblem} from './parse.js'
+import type {FeedProblem} from './parse.js'
 import {renderFeed, type FeedRange} from './render.js'
 
 /** Bookings and blocks that ended more than this many days ago are left out of the export. */
@@ -93,6 +93,8 @@ function sourceOf(input: ImportCalendarInput): string {
  * clearly (problems) keep the blocks they had: a bad line must not free nights.
  */
 export async function applyFeed(ctx: ServiceContext, propertyId: number, source: string, text: string, dryRun = false): Promise<ImportCalendarResult> {
+  // ical.js loads only for the commands that read feeds, not at every start-up.
+  const {parseFeed} = await import('./parse.js')
   const parsed = parseFeed(text)
   if (!parsed.isCalendar) {
     throw new ValidationError(`${source.startsWith('file:') ? source.slice(5) : showUrl(source)} is no iCalendar feed (no BEGIN:VCALENDAR); nothing changed`, {
