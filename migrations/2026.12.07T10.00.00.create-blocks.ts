@@ -24,7 +24,8 @@ async function indexNames(queryInterface: QueryInterface): Promise<Set<string>> 
 
 export const up: MigrationFn = async ({context}) => {
   const {queryInterface} = context
-  if (!(await queryInterface.tableExists(TABLE))) {
+  const create = !(await queryInterface.tableExists(TABLE))
+  if (create) {
     await queryInterface.createTable(
       TABLE,
       {
@@ -44,7 +45,8 @@ export const up: MigrationFn = async ({context}) => {
     )
     await addCheck(context, TABLE, 'blocks_dates_ordered', 'end_date > start_date')
   }
-  const has = await indexNames(queryInterface)
+  // A table just created has no index yet (and a dry run on MySQL, which records the statements instead of running them, has no table to ask).
+  const has = create ? new Set<string>() : await indexNames(queryInterface)
   // The blocks of a property by date; also serves the property_id foreign key.
   if (!has.has('blocks_property_dates')) await queryInterface.addIndex(TABLE, ['property_id', 'start_date'], {name: 'blocks_property_dates'})
   // Availability and the calendar: the first block of a property ending after a day.

@@ -6,6 +6,8 @@
  * a block of another source holds is written nowhere and comes back as a conflict. Running it
  * again with the same events changes nothing. The iCalendar parsing is the caller's.
  */
+import type {Transaction} from 'sequelize'
+
 import type {Block as BlockRow} from '../db/models.js'
 import {rowOf} from '../db/select.js'
 import type {Block, SourceEvent, SyncConflict, SyncSourceBlocksResult} from '../domain.js'
@@ -59,7 +61,9 @@ function checkEvents(source: string, events: SourceEvent[]): Event[] {
 /**
  * Makes the blocks of (property, source) those of `events` (see the top of this file). The
  * host of the property or an admin. A conflicting event whose block exists keeps that block
- * where it was: nights are freed only by an event that leaves the feed.
+ * where it was: nights are freed only by an event that leaves the feed. A sync that finds
+ * nothing to change writes nothing, not even the calendar's guard (a cron polling many feeds
+ * then costs readers only); one that changes something plans again under the guard.
  */
 export async function syncSourceBlocks(ctx: ServiceContext, input: SyncSourceBlocksInput): Promise<SyncSourceBlocksResult> {
   requireUser(ctx, 'sync blocks')
@@ -67,28 +71,18 @@ export async function syncSourceBlocks(ctx: ServiceContext, input: SyncSourceBlo
   const events = checkEvents(source, input.events)
   const propertyId = (await findProperty(ctx, input.property)).id
   return inTransactionOrRehearsal(ctx, input.dryRun, async (transaction) => {
-    // The guard first (loadCalendars raises it; with no events, guardCalendars alone), as for every calendar write.
-    const loaded =
-      events.length > 0 ? await loadCalendars(ctx, transaction, events.map((e) => ({propertyId, start: e.start, end: e.end}))) : undefined
-    if (!loaded) await guardCalendars(ctx, transaction, [propertyId])
     const property = await ctx.db.models.Property.findByPk(propertyId, {transaction})
     if (!property) throw new NotFoundError(`no property ${propertyId}`)
     requireHost(ctx, property, 'sync its blocks')
-    const existing = await ctx.db.models.Block.findAll({where: {propertyId, source}, order: [['id', 'ASC']], transaction})
-    const byKey = new Map(existing.map((block) => [block.sourceKey ?? '', block]))
-    const wanted = new Set(events.map((e) => e.key))
-    const gone = existing.filter((block) => !wanted.has(block.sourceKey ?? ''))
-    const calendar = loaded?.calendar(propertyId)
-    // The nights of the blocks whose events left the feed are free for the events that remain.
-    for (const block of gone) calendar?.remove(block.id, 'block')
-    const plan = events.map((event) => place(calendar!, propertyId, event, byKey.get(event.key), events))
-    await testPause('block.checked')
+    let plan = await planSync(ctx, transaction, propertyId, source, events, false)
+    if (plan.writes) plan = await planSync(ctx, transaction, propertyId, source, events, true)
+    if (plan.writes) await testPause('block.checked')
     const result: SyncSourceBlocksResult = {propertyId, source, dryRun: Boolean(input.dryRun), added: [], moved: [], removed: [], unchanged: [], conflicts: []}
-    for (const block of gone) {
+    for (const block of plan.gone) {
       await block.destroy({transaction})
       result.removed.push(await audited(ctx, transaction, block, 'block.delete'))
     }
-    for (const step of plan) {
+    for (const step of plan.steps) {
       if ('conflict' in step) result.conflicts.push(step.conflict)
       else if (!step.block) result.added.push(await addBlock(ctx, transaction, propertyId, source, step.event))
       else if (step.same) result.unchanged.push(blockView(rowOf(step.block)))
@@ -99,6 +93,30 @@ export async function syncSourceBlocks(ctx: ServiceContext, input: SyncSourceBlo
     }
     return result
   })
+}
+
+interface Plan {
+  /** The source's blocks whose events are gone. */
+  gone: BlockRow[]
+  steps: Step[]
+  /** Whether anything is to be written. */
+  writes: boolean
+}
+
+/** What a sync would do, from the calendar (guarded, as every writer of it is; or not: a look first) and the source's blocks. */
+async function planSync(ctx: ServiceContext, transaction: Transaction, propertyId: number, source: string, events: Event[], guard: boolean): Promise<Plan> {
+  const wanted = events.map((e) => ({propertyId, start: e.start, end: e.end}))
+  const loaded = events.length > 0 ? await loadCalendars(ctx, transaction, wanted, {guard}) : undefined
+  if (!loaded && guard) await guardCalendars(ctx, transaction, [propertyId])
+  const existing = await ctx.db.models.Block.findAll({where: {propertyId, source}, order: [['id', 'ASC']], transaction})
+  const byKey = new Map(existing.map((block) => [block.sourceKey ?? '', block]))
+  const keys = new Set(events.map((e) => e.key))
+  const gone = existing.filter((block) => !keys.has(block.sourceKey ?? ''))
+  const calendar = loaded?.calendar(propertyId)
+  // The nights of the blocks whose events left the feed are free for the events that remain.
+  for (const block of gone) calendar?.remove(block.id, 'block')
+  const steps = events.map((event) => place(calendar!, propertyId, event, byKey.get(event.key), events))
+  return {gone, steps, writes: gone.length > 0 || steps.some((step) => !('conflict' in step) && !step.same)}
 }
 
 type Step = {conflict: SyncConflict} | {event: Event; block?: BlockRow; same?: boolean}
@@ -123,7 +141,7 @@ function place(calendar: Calendar, propertyId: number, event: Event, block: Bloc
   return {event, block, same: same && block.reason === event.reason}
 }
 
-async function addBlock(ctx: ServiceContext, transaction: Parameters<typeof audit>[1], propertyId: number, source: string, event: Event): Promise<Block> {
+async function addBlock(ctx: ServiceContext, transaction: Transaction, propertyId: number, source: string, event: Event): Promise<Block> {
   const block = await createAudited(
     ctx,
     transaction,
@@ -149,7 +167,7 @@ async function addBlock(ctx: ServiceContext, transaction: Parameters<typeof audi
 }
 
 /** The audit event of a block a sync moved or removed; its view. */
-async function audited(ctx: ServiceContext, transaction: Parameters<typeof audit>[1], block: BlockRow, action: 'block.update' | 'block.delete'): Promise<Block> {
+async function audited(ctx: ServiceContext, transaction: Transaction, block: BlockRow, action: 'block.update' | 'block.delete'): Promise<Block> {
   const view = blockView(rowOf(block))
   const {propertyId, startDate, endDate, reason, source, sourceUid} = view
   await audit(ctx, transaction, {action, entity: 'block', entityId: block.id, changes: {propertyId, startDate, endDate, reason, source, sourceUid}})

@@ -154,8 +154,14 @@ const GUARD_CHUNK = 5000
  * The loader: guards the properties of `wanted` (see guardCalendars), then reads their
  * bookings and blocks over the wanted spans and builds the calendars of their live stays.
  */
-export async function loadCalendars(ctx: ServiceContext, transaction: Transaction, wanted: WantedStay[]): Promise<LoadedCalendars> {
-  await guardCalendars(ctx, transaction, wanted.map((w) => w.propertyId))
+export async function loadCalendars(
+  ctx: ServiceContext,
+  transaction: Transaction,
+  wanted: WantedStay[],
+  options: {guard?: boolean} = {},
+): Promise<LoadedCalendars> {
+  // Unguarded (guard: false): a look that decides whether there is anything to write at all; a write that follows loads again, guarded.
+  if (options.guard !== false) await guardCalendars(ctx, transaction, wanted.map((w) => w.propertyId))
   const wantedSpans = spans(wanted)
   const bookings = await bookingsInSpans(ctx, transaction, wantedSpans)
   const blocks = await blocksInSpans(ctx, transaction, wantedSpans)
