@@ -10,6 +10,7 @@ import {anonymousActor, type ServiceContext} from '../../src/services/context.js
 import {createBlock, deleteBlock, listBlocks, showBlock, sourceKey, updateBlock} from '../../src/services/blocks.js'
 import {syncSourceBlocks} from '../../src/services/blocks-sync.js'
 import {cancelBooking, createBooking} from '../../src/services/bookings.js'
+import {exportPage} from '../../src/services/export.js'
 import {importRows} from '../../src/services/import/rows.js'
 import {listProperties} from '../../src/services/properties.js'
 import {day, fixtures} from '../support/fixtures.js'
@@ -167,6 +168,53 @@ describe('blocks (integration)', () => {
       expect(await names(62, 64)).to.deep.equal([properties.flat.name, properties.loft.name].sort())
       expect(await names(63, 65)).to.deep.equal([properties.flat.name, properties.loft.name, properties.cabin.name].sort())
       expect(await names(58, 60)).to.have.length(3)
+    })
+  })
+
+  describe('import and export', () => {
+    const flat = properties.flat.name
+    const row = (start: number, end: number, more: Record<string, string> = {}) => ({property: flat, startDate: day(start), endDate: day(end), ...more})
+
+    it('exports blocks by natural keys, and imports them again unchanged', async () => {
+      await block(flat, 40, 42, 'paint')
+      await createBlock(s.ctx, {property: flat, startDate: day(50), endDate: day(52), source: FEED, sourceUid: 'e1', reason: 'Airbnb'})
+      const page = await exportPage(s.ctx, {entity: 'blocks'})
+      expect(page.columns).to.deep.equal(['property', 'propertyOwner', 'startDate', 'endDate', 'reason', 'source', 'sourceUid', 'createdAt'])
+      const records = page.rows.map((cells) => Object.fromEntries(page.columns.map((c, i) => [c, cells[i]])))
+      const before = (await listBlocks(s.ctx)).items.map(({startDate, endDate, reason, source, sourceUid}) => ({startDate, endDate, reason, source, sourceUid}))
+      await s.db.sequelize.query('DELETE FROM blocks')
+      const result = await importRows(s.ctx, {entity: 'blocks', rows: records})
+      expect(result).to.include({inserted: 2, rejected: 0})
+      const after = (await listBlocks(s.ctx)).items.map(({startDate, endDate, reason, source, sourceUid}) => ({startDate, endDate, reason, source, sourceUid}))
+      expect(after).to.deep.equal(before)
+      const [key] = (await s.db.sequelize.query(`SELECT source_key FROM blocks WHERE source_uid = 'e1'`))[0] as {source_key: string}[]
+      expect(key.source_key).to.equal(sourceKey(FEED, 'e1'))
+    })
+
+    it('rejects rows on a live booking, on a block, or on an earlier row, each with its reason; takes the rest', async () => {
+      const made = await block(flat, 40, 42)
+      await createBooking(s.ctx, {property: flat, guest: users.guest.username, startDate: day(30), endDate: day(32)})
+      const result = await importRows(s.ctx, {entity: 'blocks', rows: [row(31, 33), row(41, 43), row(60, 62), row(61, 63), row(70, 72)]})
+      expect(result).to.include({inserted: 2, rejected: 3})
+      expect(result.rejections.map((r) => [r.index, r.reason.replace(/\d{4}-\d{2}-\d{2}/g, 'D')])).to.deep.equal([
+        [0, `D → D overlaps booking ${(await s.db.models.Booking.max('id')) as number} (D → D) of property ${s.ids.properties.flat}; pick other dates or cancel booking ${(await s.db.models.Booking.max('id')) as number}`],
+        [1, `D → D overlaps block ${made.id} (D → D) of property ${s.ids.properties.flat}; pick other dates or delete block ${made.id}`],
+        [3, `D → D overlaps the block on line 3 of property ${s.ids.properties.flat}`],
+      ])
+    })
+
+    it('a block already there is refused without --upsert; with it, its reason (and a feed block its dates) change', async () => {
+      await block(flat, 40, 42, 'paint')
+      await createBlock(s.ctx, {property: flat, startDate: day(50), endDate: day(52), source: FEED, sourceUid: 'e1'})
+      const rows = [row(40, 42, {reason: 'new paint'}), row(53, 55, {source: FEED, sourceUid: 'e1'})]
+      const refused = await importRows(s.ctx, {entity: 'blocks', rows})
+      expect(refused.rejections.map((r) => r.reason)).to.satisfy((reasons: string[]) => reasons.every((r) => r.endsWith('use --upsert to update it')))
+      const upserted = await importRows(s.ctx, {entity: 'blocks', rows, upsert: true})
+      expect(upserted).to.include({inserted: 0, updated: 2, rejected: 0})
+      expect((await listBlocks(s.ctx)).items.map((b) => [b.startDate, b.reason])).to.deep.equal([
+        [day(40), 'new paint'],
+        [day(53), ''],
+      ])
     })
   })
 
