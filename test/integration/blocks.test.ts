@@ -311,6 +311,29 @@ describe('blocks (integration)', () => {
       expect(await countRows(s.db, 'blocks')).to.equal(1)
     })
 
+    it('racing bookings and syncs of several feeds for the same nights: exactly one stay wins', async () => {
+      const saved = process.env.STAYCTL_TEST_PAUSE
+      // Every racer holds the window between its check and its write open, so that without the guard all would pass.
+      process.env.STAYCTL_TEST_PAUSE = 'booking.checked=400,block.checked=400'
+      try {
+        const racers = Array.from({length: 6}, (_, i) =>
+          i % 2 === 0
+            ? createBooking(s.ctx, {property: properties.cabin.name, guest: users.otherGuest.username, startDate: day(60 + (i % 3)), endDate: day(64)})
+            : sync([{uid: `race-${i}`, start: 60 + (i % 3), end: 64}], {source: `https://feed${i}.example/x.ics`}),
+        )
+        const results = await Promise.allSettled(racers)
+        const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as Error)
+        for (const error of refused) expect(error, error.message).to.be.instanceOf(ConflictError)
+        const synced = results.filter((r) => r.status === 'fulfilled' && 'added' in (r.value as object)).map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof sync>>>).value)
+        const held = (await countRows(s.db, 'bookings', `property_id = ${s.ids.properties.cabin} AND start_date >= '${day(60)}'`)) + (await countRows(s.db, 'blocks'))
+        expect(held, results.map((r) => (r.status === 'rejected' ? String(r.reason) : JSON.stringify(r.value))).join('\n')).to.equal(1)
+        expect(synced.flatMap((r) => r.conflicts).length + refused.length).to.equal(5)
+      } finally {
+        if (saved === undefined) delete process.env.STAYCTL_TEST_PAUSE
+        else process.env.STAYCTL_TEST_PAUSE = saved
+      }
+    })
+
     it('refuses a repeated UID, bad dates and callers who are not the host', async () => {
       await expectRefused(s.db, () => sync([{uid: 'a', start: 40, end: 43}, {uid: 'a', start: 50, end: 51}]), ValidationError, /events\[1\]\.uid "a" repeats events\[0\]/)
       await expectRefused(s.db, () => sync([{uid: 'a', start: 43, end: 40}]), ValidationError, /events\[0\]\.end date/)
