@@ -24,7 +24,6 @@ Exit codes: 0, 4 no such block, 6 not on your property.`
         ['Reason', b.reason],
         ['Source', b.source],
         ['Event UID', b.sourceUid],
-        ['Created by', b.createdById],
         ['Created', b.createdAt],
       ]),
     )
