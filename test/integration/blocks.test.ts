@@ -109,6 +109,21 @@ describe('blocks (integration)', () => {
     })
   })
 
+  describe('with the rows they refer to', () => {
+    it('a property deleted takes its blocks along; a user deleted leaves their blocks, made by no one', async () => {
+      const {createProperty, deleteProperty} = await import('../../src/services/properties.js')
+      const {createUser, deleteUser} = await import('../../src/services/users.js')
+      const shed = await createProperty(s.ctx, {owner: users.host.username, name: 'Shed', address: 'Yard', pricePerNight: '10.00'})
+      await block(String(shed.id), 20, 22)
+      const helper = await createUser(s.ctx, {username: 'blocker', email: 'blocker@example.com', password: 'helper-password-1', isAdmin: true})
+      const kept = await block(properties.flat.name, 20, 22, 'x', {...s.ctx, actor: {name: 'blocker', userId: helper.id, isAdmin: true}})
+      expect(kept.createdById).to.equal(helper.id)
+      await deleteProperty(s.ctx, shed.id)
+      await deleteUser(s.ctx, helper.id)
+      expect((await listBlocks(s.ctx)).items.map((b) => [b.id, b.createdById])).to.deep.equal([[kept.id, null]])
+    })
+  })
+
   describe('update', () => {
     it('moves a block to free nights, and refuses a move onto a booking (the block stays)', async () => {
       const made = await block(properties.loft.name, 20, 22)
