@@ -22,7 +22,7 @@ import {allOf, page, scopeOf, type ListRule, type Page, type PageInput} from './
 import {findProperty} from './properties.js'
 import {loadCalendars, overlapConflict} from './rules/calendar.js'
 import {checkText} from './text.js'
-import {conflictIfTaken, inTransaction} from './transaction.js'
+import {GuardMoved, conflictIfTaken, inTransaction} from './transaction.js'
 
 /** The longest block, in nights (a feed may close a listing for a season). */
 export const MAX_BLOCK_NIGHTS = 731
@@ -186,6 +186,8 @@ export async function updateBlock(ctx: ServiceContext, ref: string | number, inp
     // Read again after the guard: a writer that committed before it is seen.
     const block = await ctx.db.models.Block.findByPk(found.id, {transaction})
     if (!block) throw blockNotFound(ref)
+    // Moved by another writer between the first read and the guard: its new dates are the ones to start from (a retry).
+    if (loaded && (block.startDate !== found.startDate || block.endDate !== found.endDate)) throw new GuardMoved()
     const property = (await ctx.db.models.Property.findByPk(propertyId, {transaction}))!
     requireHost(ctx, property, 'change its blocks')
     if (loaded) {
