@@ -17,5 +17,6 @@ import {query} from './schema/query.js'
 import {inputs} from './schema/inputs.js'
 import {payloads} from './schema/payloads.js'
 import {mutation} from './schema/mutation.js'
+import {blocks} from './schema/blocks.js'
 
-export const typeDefs = [scalars, entities, access, connections, query, inputs, payloads, mutation].join('')
+export const typeDefs = [scalars, entities, access, connections, query, inputs, payloads, mutation, blocks].join('')
