@@ -5,7 +5,7 @@ import {UsageError} from '../src/errors.js'
 import type {ExportSummary} from '../src/services/export.js'
 
 export default class Export extends BaseCommand<typeof Export> {
-  static override summary = 'Export users, properties, bookings, reviews or payments as CSV, JSON or NDJSON'
+  static override summary = 'Export users, properties, bookings, reviews, payments or blocks as CSV, JSON or NDJSON'
   static override description = `Streams one entity out of the database in id order, page by page (memory stays flat however many rows), from one consistent snapshot. Rows carry natural keys rather than ids: usernames, a property's name and owner, a booking's externalRef and its property, guest and dates, a refund's charge by transaction id. So an export imports again unchanged with \`stayctl import\` (or \`stayctl import all\` on a folder of exports), into an empty database of either kind.
 
 Password hashes are left out unless --include-password-hashes is given. Without them a users export cannot be imported as it is: the import needs a password or a passwordHash for every user. Give the flag to move users between databases (and keep the file safe).
@@ -20,11 +20,11 @@ Exit codes: 0, 2 bad flags or --where, 3 bad --where value, 7 database unreachab
     '<%= config.bin %> <%= command.id %> users --include-password-hashes --output users.csv',
     '<%= config.bin %> <%= command.id %> bookings --where status=confirmed --where propertyOwner=alice > bookings.csv',
     '<%= config.bin %> <%= command.id %> payments --format ndjson --output payments.ndjson --json',
-    'for e in users properties bookings reviews payments; do <%= config.bin %> <%= command.id %> $e --include-password-hashes -o dump/$e.csv; done; <%= config.bin %> import all dump --database-url mysql://…',
+    'for e in users properties bookings reviews payments blocks; do <%= config.bin %> <%= command.id %> $e --include-password-hashes -o dump/$e.csv; done; <%= config.bin %> import all dump --database-url mysql://…',
   ]
 
   static override args = {
-    entity: Args.string({description: 'What to export', required: true, options: ['users', 'properties', 'bookings', 'reviews', 'payments']}),
+    entity: Args.string({description: 'What to export', required: true, options: ['users', 'properties', 'bookings', 'reviews', 'payments', 'blocks']}),
   }
 
   static override flags = {

@@ -36,8 +36,9 @@ const MUTATIONS = [
     guard: "the write of properties.calendar_version before the calendar is read",
     edits: [[CALENDAR, 'UPDATE properties SET calendar_version = calendar_version + 1 WHERE id IN (:ids)', 'SELECT id FROM properties WHERE id IN (:ids)']],
     tests: {
-      'test/cluster/rules.test.ts': 'createBooking|bookings create|bookings of overlapping files',
-      'test/e2e/concurrency.test.ts': 'simultaneous bookings',
+      'test/cluster/rules.test.ts': 'createBooking|bookings create|bookings of overlapping files|bookings and blocks|blocks create',
+      'test/e2e/concurrency.test.ts': 'simultaneous bookings|blocks of the same nights',
+      'test/integration/blocks.test.ts': 'racing bookings and syncs',
     },
   },
   {

@@ -6,6 +6,8 @@
  */
 import * as audit from './services/audit.js'
 import * as auth from './services/auth.js'
+import * as blocks from './services/blocks.js'
+import {syncSourceBlocks} from './services/blocks-sync.js'
 import * as bookings from './services/bookings.js'
 import * as calendarFeeds from './services/calendar/manage.js'
 import * as calendarTransfer from './services/calendar/transfer.js'
@@ -46,6 +48,15 @@ const table = {
     show: bookings.showBooking,
     confirm: bookings.confirmBooking,
     cancel: bookings.cancelBooking,
+  },
+  blocks: {
+    create: blocks.createBlock,
+    list: blocks.listBlocks,
+    show: blocks.showBlock,
+    update: blocks.updateBlock,
+    delete: blocks.deleteBlock,
+    /** A feed's events made the blocks of (property, source): blocks-sync.ts. */
+    sync: syncSourceBlocks,
   },
   reviews: {
     create: reviews.createReview,
@@ -116,6 +127,8 @@ export const READ_OPERATIONS = new Set([
   'properties.show',
   'bookings.list',
   'bookings.show',
+  'blocks.list',
+  'blocks.show',
   'reviews.list',
   'payments.list',
   'payments.show',

@@ -7,8 +7,8 @@ import {ERROR_CATALOGUE} from '../../src/errors.js'
 import type {FolderImportSummary} from '../../src/services/import/folder.js'
 
 export default class ImportAll extends BaseCommand<typeof ImportAll> {
-  static override summary = 'Import a folder: users, properties, bookings, reviews and payments, in that order'
-  static override description = `Imports the files of DIR named after what they hold (users.csv, properties.ndjson, bookings.json, reviews.csv, payments.csv; any of them may be missing) in dependency order, so each file finds the rows it refers to, with the same rules and modes as \`stayctl import\`. Each file gets its own error file next to it (<file>.errors.csv), with line numbers and reasons; a combined summary follows.
+  static override summary = 'Import a folder: users, properties, bookings, reviews, payments and blocks, in that order'
+  static override description = `Imports the files of DIR named after what they hold (users.csv, properties.ndjson, bookings.json, reviews.csv, payments.csv, blocks.csv; any of them may be missing) in dependency order, so each file finds the rows it refers to, with the same rules and modes as \`stayctl import\`. Each file gets its own error file next to it (<file>.errors.csv), with line numbers and reasons; a combined summary follows.
 
 --atomic and --dry-run treat the whole folder as one transaction: atomic commits only if no file rejected a row; a dry run checks every file as if the ones before it had been written, and writes nothing. --max-errors applies to each file; when a file reaches it, the files after it are not read.
 
@@ -22,7 +22,7 @@ Exit codes: 0 all rows imported, 2 bad flags, 3 unreadable folder or file, 7 dat
   ]
 
   static override args = {
-    dir: Args.directory({description: 'The folder holding users.*, properties.*, bookings.*, reviews.*, payments.*', required: true, exists: true}),
+    dir: Args.directory({description: 'The folder holding users.*, properties.*, bookings.*, reviews.*, payments.*, blocks.*', required: true, exists: true}),
   }
 
   static override flags = importModeFlags('folder')

@@ -2,6 +2,7 @@
 import type {AuditEventView} from '../services/audit.js'
 import type {TokenView} from '../services/auth.js'
 import type {BookingView} from '../services/bookings.js'
+import type {Block} from '../domain.js'
 import type {PaymentView} from '../services/payments.js'
 import type {PropertyView} from '../services/properties.js'
 import type {ReviewView} from '../services/reviews.js'
@@ -44,6 +45,20 @@ export const bookingColumns: Record<string, Column<BookingView>> = {
   externalRef: {header: 'External ref', get: (b) => b.externalRef},
   createdAt: {header: 'Created', get: (b) => b.createdAt},
 }
+export const blockColumns: Record<string, Column<Block>> = {
+  id: {header: 'ID', get: (b) => b.id, align: 'right'},
+  propertyId: {header: 'Property', get: (b) => b.propertyId, align: 'right'},
+  startDate: {header: 'From', get: (b) => b.startDate},
+  endDate: {header: 'Until', get: (b) => b.endDate},
+  nights: {header: 'Nights', get: (b) => b.nights, align: 'right'},
+  reason: {header: 'Reason', get: (b) => b.reason},
+  source: {header: 'Source', get: (b) => b.source},
+  sourceUid: {header: 'Event UID', get: (b) => b.sourceUid},
+  createdById: {header: 'Created by', get: (b) => b.createdById, align: 'right'},
+  createdAt: {header: 'Created', get: (b) => b.createdAt},
+}
+export const defaultBlockColumns = ['id', 'propertyId', 'startDate', 'endDate', 'nights', 'reason', 'source']
+
 export const defaultBookingColumns = ['id', 'propertyId', 'guestId', 'startDate', 'endDate', 'nights', 'status', 'totalPrice']
 
 export const reviewColumns: Record<string, Column<ReviewView>> = {

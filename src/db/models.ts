@@ -55,6 +55,24 @@ export class Booking extends Model<InferAttributes<Booking>, InferCreationAttrib
   declare updatedAt: CreationOptional<Date>
 }
 
+/** Nights of a property no one can book (rules/calendar.ts), by hand or from another channel's feed. */
+export class Block extends Model<InferAttributes<Block>, InferCreationAttributes<Block>> {
+  declare id: CreationOptional<number>
+  declare propertyId: ForeignKey<number>
+  /** Calendar dates, YYYY-MM-DD; endDate is exclusive, like a check-out. */
+  declare startDate: string
+  declare endDate: string
+  declare reason: string
+  /** The feed URL a block came from, and the event's UID there (null: a block made by hand). */
+  declare source: string | null
+  declare sourceUid: string | null
+  /** sha256 (hex) of source + "\n" + sourceUid, made by services/blocks.ts; unique per property. */
+  declare sourceKey: string | null
+  declare createdById: ForeignKey<number> | null
+  declare createdAt: CreationOptional<Date>
+  declare updatedAt: CreationOptional<Date>
+}
+
 export class Review extends Model<InferAttributes<Review>, InferCreationAttributes<Review>> {
   declare id: CreationOptional<number>
   declare propertyId: ForeignKey<number>
@@ -153,6 +171,7 @@ export interface Models {
   User: typeof User
   Property: typeof Property
   Booking: typeof Booking
+  Block: typeof Block
   Review: typeof Review
   Payment: typeof Payment
   ApiToken: typeof ApiToken
@@ -204,6 +223,16 @@ const attributes = {
     status: {type: DataTypes.STRING(16), allowNull: false, defaultValue: 'pending'},
     totalPrice: money(),
     externalRef: {type: DataTypes.STRING(64), allowNull: true},
+    ...timestamps(),
+  }),
+  Block: () => ({
+    id: id(),
+    startDate: {type: DataTypes.DATEONLY, allowNull: false},
+    endDate: {type: DataTypes.DATEONLY, allowNull: false},
+    reason: {type: DataTypes.STRING(500), allowNull: false, defaultValue: ''},
+    source: {type: DataTypes.STRING(2048), allowNull: true},
+    sourceUid: {type: DataTypes.STRING(255), allowNull: true},
+    sourceKey: {type: DataTypes.CHAR(64), allowNull: true},
     ...timestamps(),
   }),
   Review: () => ({
@@ -275,7 +304,10 @@ const attributes = {
 }
 
 /** The associations between the models of one Sequelize instance. */
-function associate({User: U, Property: P, Booking: B, Review: R, Payment: Pay, ApiToken: T, LoginAttempt: L}: Models): void {
+function associate({User: U, Property: P, Booking: B, Block: K, Review: R, Payment: Pay, ApiToken: T, LoginAttempt: L}: Models): void {
+  P.hasMany(K, {foreignKey: 'propertyId', as: 'blocks'})
+  K.belongsTo(P, {foreignKey: 'propertyId', as: 'property'})
+  K.belongsTo(U, {foreignKey: 'createdById', as: 'createdBy'})
   U.hasMany(P, {foreignKey: 'ownerId', as: 'properties'})
   P.belongsTo(U, {foreignKey: 'ownerId', as: 'owner'})
   P.hasMany(B, {foreignKey: 'propertyId', as: 'bookings'})
@@ -303,6 +335,7 @@ export function defineModels(sequelize: Sequelize): Models {
   class U extends User {}
   class P extends Property {}
   class B extends Booking {}
+  class K extends Block {}
   class R extends Review {}
   class Pay extends Payment {}
   class T extends ApiToken {}
@@ -312,6 +345,7 @@ export function defineModels(sequelize: Sequelize): Models {
   U.init(attributes.User(), {sequelize, modelName: 'User', tableName: 'users'})
   P.init(attributes.Property(), {sequelize, modelName: 'Property', tableName: 'properties'})
   B.init(attributes.Booking(), {sequelize, modelName: 'Booking', tableName: 'bookings'})
+  K.init(attributes.Block(), {sequelize, modelName: 'Block', tableName: 'blocks'})
   R.init(attributes.Review(), {sequelize, modelName: 'Review', tableName: 'reviews'})
   Pay.init(attributes.Payment(), {sequelize, modelName: 'Payment', tableName: 'payments'})
   T.init(attributes.ApiToken(), {sequelize, modelName: 'ApiToken', tableName: 'api_tokens'})
@@ -324,7 +358,7 @@ export function defineModels(sequelize: Sequelize): Models {
   F.belongsTo(P, {foreignKey: 'propertyId', as: 'property'})
   CT.belongsTo(P, {foreignKey: 'propertyId', as: 'property'})
 
-  const models = {User: U, Property: P, Booking: B, Review: R, Payment: Pay, ApiToken: T, LoginAttempt: L, AuditEvent: A, CalendarFeed: F, CalendarToken: CT}
+  const models = {User: U, Property: P, Booking: B, Block: K, Review: R, Payment: Pay, ApiToken: T, LoginAttempt: L, AuditEvent: A, CalendarFeed: F, CalendarToken: CT}
   associate(models)
   return models
 }

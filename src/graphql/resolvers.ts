@@ -7,7 +7,7 @@ import {GraphQLScalarType, Kind, valueFromASTUntyped, type GraphQLResolveInfo, t
 
 import {operations as op} from '../backend.js'
 import {NotFoundError, UnauthenticatedError} from '../errors.js'
-import type {BookingStatus, PaymentKind, PaymentStatus, RefundMode} from '../domain.js'
+import type {Block, BookingStatus, PaymentKind, PaymentStatus, RefundMode} from '../domain.js'
 import type {BookingView} from '../services/bookings.js'
 import type {ImportRowsInput} from '../services/import/rows.js'
 import type {Page} from '../services/pagination.js'
@@ -207,6 +207,9 @@ export const resolvers = withCompiledRelations(withTextChecks({
       const {first, after, sort, ...filters} = args
       return listed(ctx, info, args, () => op.bookings.list(ctx.service, {...given(filters), ...pageOf({first, after, sort}, ctx.loaders.keysOf('Booking'))}))
     },
+    block: (_: unknown, {ref}: Refs, {service}: Ctx) => op.blocks.show(service, ref),
+    blocks: async (_: unknown, {first, after, sort, ...filters}: PageArgs & Record<'property' | 'source' | 'from' | 'to', Maybe<string>>, {service}: Ctx) =>
+      connection(await op.blocks.list(service, {...given(filters), ...pageOf({first, after, sort})})),
     reviews: (_: unknown, args: PageArgs & {property?: Maybe<string>; reviewer?: Maybe<string>; minRating?: Maybe<number>}, ctx: Ctx, info: GraphQLResolveInfo) => {
       const {first, after, sort, ...filters} = args
       return listed(ctx, info, args, () => op.reviews.list(ctx.service, {...given(filters), ...pageOf({first, after, sort}, ctx.loaders.keysOf('Review'))}))
@@ -274,6 +277,13 @@ export const resolvers = withCompiledRelations(withTextChecks({
     cancelBooking: (_: unknown, {ref, ...options}: Refs & {refund?: Maybe<RefundMode>; reason?: Maybe<string>; dryRun?: Maybe<boolean>}, {service}: Ctx) =>
       op.bookings.cancel(service, ref, given(options)),
 
+    createBlock: (_: unknown, {input}: {input: Parameters<typeof op.blocks.create>[1]}, {service}: Ctx) => op.blocks.create(service, changes(input, [])),
+    updateBlock: (_: unknown, {ref, input}: Refs & {input: Parameters<typeof op.blocks.update>[2]}, {service}: Ctx) =>
+      op.blocks.update(service, ref, changes(input, [])),
+    deleteBlock: (_: unknown, {ref}: Refs, {service}: Ctx) => op.blocks.delete(service, ref),
+    syncSourceBlocks: (_: unknown, args: Parameters<typeof op.blocks.sync>[1] & {dryRun?: Maybe<boolean>}, {service}: Ctx) =>
+      op.blocks.sync(service, {...args, events: args.events.map((e) => changes(e, [])), dryRun: args.dryRun ?? undefined}),
+
     createReview: (_: unknown, {input}: {input: Parameters<typeof op.reviews.create>[1]}, {service}: Ctx) => op.reviews.create(service, changes(input, ['comment'])),
     deleteReview: (_: unknown, {id}: {id: number}, {service}: Ctx) => op.reviews.delete(service, id),
 
@@ -318,6 +328,10 @@ export const resolvers = withCompiledRelations(withTextChecks({
       childConnection(loaders.children('booking.payments', b.id, childPage(args)), 'Payment', info, loaders),
     paid: async (b: BookingView & {paid?: string}, _: unknown, {loaders}: Ctx) => b.paid ?? (await loaders.paymentTotals.load(b.id)).paid,
     refunded: async (b: BookingView & {refunded?: string}, _: unknown, {loaders}: Ctx) => b.refunded ?? (await loaders.paymentTotals.load(b.id)).refunded,
+  },
+
+  Block: {
+    property: (b: Block, _: unknown, {loaders}: Ctx) => related(loaders.property, 'property', b.propertyId),
   },
 
   Review: {

@@ -17,6 +17,7 @@ import {query} from './schema/query.js'
 import {inputs} from './schema/inputs.js'
 import {payloads} from './schema/payloads.js'
 import {mutation} from './schema/mutation.js'
+import {blocks} from './schema/blocks.js'
 import {calendar} from './schema/calendar.js'
 
-export const typeDefs = [scalars, entities, access, connections, query, inputs, payloads, mutation, calendar].join('')
+export const typeDefs = [scalars, entities, access, connections, query, inputs, payloads, mutation, blocks, calendar].join('')

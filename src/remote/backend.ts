@@ -14,6 +14,7 @@ import type {Backend} from '../backend.js'
 import {ValidationError} from '../errors.js'
 import type {CreatedToken, Identity, LoginResult, TokenView} from '../services/auth.js'
 import type {BookingDetails, BookingView, CancelBookingResult} from '../services/bookings.js'
+import type {Block, SyncSourceBlocksResult} from '../domain.js'
 import type {DoctorReport} from '../services/doctor.js'
 import type {ExportPage} from '../services/export.js'
 import type {ImportRowsResult} from '../services/import/rows.js'
@@ -201,6 +202,28 @@ function bookings({read, write, list}: Calls): Backend['bookings'] {
   }
 }
 
+function blocks({read, write, list}: Calls): Backend['blocks'] {
+  return {
+    create: async (input) =>
+      write<Block>(D.createBlock, {input: inputOf(input, {property: ref, startDate: true, endDate: true, reason: true, source: true, sourceUid: true})}),
+    list: async (input = {}) => list(LISTS.blocks, {property: optionalRef(input.property), source: input.source, from: input.from, to: input.to}, input),
+    show: async (blockRef) => read<Block>(D.showBlock, {ref: ref(blockRef)}),
+    update: async (blockRef, input) => write<Block>(D.updateBlock, {ref: ref(blockRef), input: given(input, ['startDate', 'endDate', 'reason'])}),
+    delete: async (blockRef) => write<{id: number; deleted: true}>(D.deleteBlock, {ref: ref(blockRef)}),
+    async sync(input) {
+      // Not a list: sent as it is, for the server to refuse as the local operation does.
+      const events = Array.isArray(input.events) ? input.events.map((e) => given(e, ['uid', 'start', 'end', 'reason'])) : input.events
+      const result = await write<SyncSourceBlocksResult>(D.syncSourceBlocks, {property: ref(input.property), source: input.source, events, dryRun: input.dryRun})
+      // An overlap without an earlier event of the sync has no uid key locally.
+      const conflicts = (result.conflicts ?? []).map((c) => {
+        const {uid, ...overlaps} = c.overlaps
+        return {...c, overlaps: uid === null || uid === undefined ? overlaps : {...overlaps, uid}}
+      })
+      return {...result, conflicts}
+    },
+  }
+}
+
 function reviews({write, list}: Calls): Backend['reviews'] {
   return {
     create: async (input) =>
@@ -291,6 +314,7 @@ export function remoteBackend(client: RemoteClient): Backend {
     users: users(c),
     properties: properties(c),
     bookings: bookings(c),
+    blocks: blocks(c),
     reviews: reviews(c),
     payments: payments(c),
     audit: audit(c),

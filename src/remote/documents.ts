@@ -11,6 +11,7 @@ import {CALENDAR_DOCUMENTS} from './calendar.js'
 const USER = 'id username email firstName lastName isActive isAdmin createdAt updatedAt'
 const PROPERTY = 'id ownerId name description address pricePerNight cancellationPolicy isListed createdAt updatedAt'
 const BOOKING = 'id propertyId guestId startDate endDate nights status totalPrice externalRef createdAt updatedAt'
+const BLOCK = 'id propertyId startDate endDate nights reason source sourceUid createdById createdAt updatedAt'
 const REVIEW = 'id propertyId reviewerId rating comment createdAt'
 const PAYMENT = 'id bookingId kind amount status transactionId paymentDate refundOfId reason idempotencyKey createdAt'
 const AUDIT = 'id at actor via action entity entityId changes'
@@ -42,6 +43,15 @@ export const DOCUMENTS = {
   bookingPayments: `query($id: Int!, $after: String) { page: payments(bookingId: $id, sort: "id", first: ${SERVER_MAX_FIRST}, after: $after) { nodes { ${PAYMENT} } ${PAGE_INFO} } }`,
   confirmBooking: `mutation($ref: String!) { booking: confirmBooking(ref: $ref) { ${BOOKING} } }`,
   cancelBooking: `mutation($ref: String!, $refund: RefundMode, $reason: String, $dryRun: Boolean) { result: cancelBooking(ref: $ref, refund: $refund, reason: $reason, dryRun: $dryRun) { booking { ${BOOKING} } refundMode daysBeforeCheckIn policyPercent refunds { ${PAYMENT} } refunded } }`,
+
+  createBlock: `mutation($input: CreateBlockInput!) { block: createBlock(input: $input) { ${BLOCK} } }`,
+  showBlock: `query($ref: String!) { block(ref: $ref) { ${BLOCK} } }`,
+  updateBlock: `mutation($ref: String!, $input: UpdateBlockInput!) { block: updateBlock(ref: $ref, input: $input) { ${BLOCK} } }`,
+  deleteBlock: 'mutation($ref: String!) { result: deleteBlock(ref: $ref) { id deleted } }',
+  syncSourceBlocks:
+    `mutation($property: String!, $source: String!, $events: [SourceEventInput!]!, $dryRun: Boolean) { result: syncSourceBlocks(property: $property, source: $source, events: $events, dryRun: $dryRun) {` +
+    ` propertyId source dryRun added { ${BLOCK} } moved { ${BLOCK} } removed { ${BLOCK} } unchanged { ${BLOCK} }` +
+    ' conflicts { uid start end overlaps { kind id startDate endDate uid } reason } } }',
 
   createReview: `mutation($input: CreateReviewInput!) { review: createReview(input: $input) { ${REVIEW} } }`,
   deleteReview: 'mutation($id: Int!) { result: deleteReview(id: $id) { id deleted } }',
@@ -85,6 +95,7 @@ export const LISTS = {
     filters: {property: 'String', guest: 'String', status: 'BookingStatus', from: 'Date', to: 'Date'},
     selection: BOOKING,
   },
+  blocks: {field: 'blocks', filters: {property: 'String', source: 'String', from: 'Date', to: 'Date'}, selection: BLOCK},
   reviews: {field: 'reviews', filters: {property: 'String', reviewer: 'String', minRating: 'Int'}, selection: REVIEW},
   payments: {field: 'payments', filters: {booking: 'String', bookingId: 'Int', kind: 'PaymentKind', status: 'PaymentStatus'}, selection: PAYMENT},
   audit: {

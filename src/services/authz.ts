@@ -125,7 +125,7 @@ function bookedPropertyIds(ctx: ServiceContext, userId: number): string {
   return `SELECT ${quoted(ctx, 'property_id')} FROM ${quoted(ctx, 'bookings')} WHERE ${quoted(ctx, 'guest_id')} = ${Number(userId)}`
 }
 
-export type VisibleModel = 'Property' | 'Booking' | 'Payment' | 'Review'
+export type VisibleModel = 'Property' | 'Booking' | 'Block' | 'Payment' | 'Review'
 
 /**
  * What an actor may see of each entity: ONE rule per entity, as SQL over the table's own
@@ -135,6 +135,7 @@ export type VisibleModel = 'Property' | 'Booking' | 'Payment' | 'Review'
  * - Property: listed ones; unlisted ones to their host, and to guests with a booking there.
  * - Review: those of the properties the actor sees (a review is as visible as its listing).
  * - Booking: the actor's own stays and the bookings on their properties (none when anonymous).
+ * - Block: those on the actor's properties (none when anonymous).
  * - Payment: those of the bookings the actor sees.
  */
 export function visibleRowsSql(ctx: ServiceContext, model: VisibleModel): string | undefined {
@@ -148,6 +149,7 @@ export function visibleRowsSql(ctx: ServiceContext, model: VisibleModel): string
   if (model === 'Property') return property
   if (model === 'Review') return `${quoted(ctx, 'property_id')} IN (SELECT ${quoted(ctx, 'id')} FROM ${quoted(ctx, 'properties')} WHERE ${property})`
   if (own === undefined) return '1 = 0'
+  if (model === 'Block') return `${quoted(ctx, 'property_id')} IN (${ownedPropertyIds(ctx, own)})`
   if (model === 'Booking') {
     return `(${quoted(ctx, 'guest_id')} = ${Number(own)} OR ${quoted(ctx, 'property_id')} IN (${ownedPropertyIds(ctx, own)}))`
   }

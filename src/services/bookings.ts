@@ -1,5 +1,5 @@
 /**
- * Bookings: create (no overlap with another live booking of the property: the calendar rule
+ * Bookings: create (no overlap with another live booking or a block of the property: the calendar rule
  * and its guard are rules/calendar.ts, shared with `import bookings`), list, show, confirm and
  * cancel (with a refund
  * by the property's cancellation policy, in full, or none). Legal state changes only:
@@ -23,7 +23,7 @@ import {refundInTransaction, paymentView, type PaymentView} from './payments.js'
 import {policyRefundCents, refundPercent} from './policies.js'
 import {findProperty} from './properties.js'
 import {checkBookingStatus, checkExternalRef, guestRefusal, listingRefusal, pastRefusal, stayTotal} from './rules/bookings.js'
-import {loadCalendars, overlapReason} from './rules/calendar.js'
+import {loadCalendars, overlapConflict} from './rules/calendar.js'
 import {findByRef} from './find.js'
 import {resolveBookings} from './refs/bookings.js'
 import {conflictIfTaken, inTransaction, inTransactionOrRehearsal, lockRow} from './transaction.js'
@@ -97,12 +97,7 @@ export async function createBooking(ctx: ServiceContext, input: CreateBookingInp
     const refused = guestRefusal(facts, guest)
     if (refused) throw new ConflictError(refused.reason)
     const clash = calendar(property.id).clash(startDate, endDate)
-    if (clash) {
-      throw new ConflictError(overlapReason(startDate, endDate, clash, property.id), {
-        suggestion: `pick other dates or cancel booking ${clash.id}`,
-        details: {conflictingBookingId: clash.id, startDate: clash.start, endDate: clash.end},
-      })
-    }
+    if (clash) throw overlapConflict(startDate, endDate, clash, property.id)
     await testPause('booking.checked')
     const totalPrice = formatCents(stayTotal(nights, property.pricePerNight))
     const booking = await createAudited(

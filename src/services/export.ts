@@ -106,6 +106,13 @@ const SPECS: Record<ImportEntity, EntitySpec> = {
       status: 'x.status', paymentDate: 'x.payment_date', reason: 'x.reason', idempotencyKey: 'x.idempotency_key', createdAt: 'x.created_at',
     }, {kind: PAYMENT_KINDS, status: PAYMENT_STATUSES}),
   },
+  blocks: {
+    from: `blocks x JOIN properties p ON p.id = x.property_id ${PROPERTY_OWNER}`,
+    columns: columns({
+      property: 'p.name', propertyOwner: 'o.username', startDate: 'x.start_date', endDate: 'x.end_date',
+      reason: 'x.reason', source: 'x.source', sourceUid: 'x.source_uid', createdAt: 'x.created_at',
+    }),
+  },
 }
 
 const PASSWORD_HASH: Column = {name: 'passwordHash', sql: 'x.password_hash', type: 'text'}

@@ -20,6 +20,7 @@ export type ViewKeys = readonly string[] | undefined
 /** View keys computed from other attributes than their own; every other key is the attribute of its name. */
 const VIEW_SOURCES: Partial<Record<string, Record<string, string[]>>> = {
   Booking: {nights: ['startDate', 'endDate']},
+  Block: {nights: ['startDate', 'endDate']},
 }
 
 /** The attributes to select for `keys` of the view of `model` (plus `always`), or undefined for all. */

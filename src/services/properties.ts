@@ -120,7 +120,7 @@ export interface ListPropertiesInput extends PageInput {
   listed?: boolean
 }
 
-/** Properties free for the whole stay [availableFrom, availableTo): no live booking overlaps it. */
+/** Properties free for the whole stay [availableFrom, availableTo): no live booking and no block overlaps it. */
 function availableWhere(ctx: ServiceContext, input: ListPropertiesInput): WhereOptions | undefined {
   if (input.availableFrom === undefined && input.availableTo === undefined) return undefined
   if (input.availableFrom === undefined || input.availableTo === undefined) {
@@ -129,10 +129,13 @@ function availableWhere(ctx: ServiceContext, input: ListPropertiesInput): WhereO
   const {startDate, endDate} = parseStay(input.availableFrom, input.availableTo)
   const qi = ctx.db.sequelize.getQueryInterface()
   const q = (value: string) => ctx.db.sequelize.escape(value)
-  // Uses the bookings (property_id, start_date, end_date) index: one probe per property.
+  const property = `${qi.quoteIdentifier('Property')}.id`
+  // Each uses its table's (property_id, end_date, start_date…) index: one probe per property.
   return literal(
-    `NOT EXISTS (SELECT 1 FROM ${qi.quoteIdentifier('bookings')} b WHERE b.property_id = ${qi.quoteIdentifier('Property')}.id` +
-      ` AND b.start_date < ${q(endDate)} AND b.end_date > ${q(startDate)} AND b.status <> 'cancelled')`,
+    `NOT EXISTS (SELECT 1 FROM ${qi.quoteIdentifier('bookings')} b WHERE b.property_id = ${property}` +
+      ` AND b.start_date < ${q(endDate)} AND b.end_date > ${q(startDate)} AND b.status <> 'cancelled')` +
+      ` AND NOT EXISTS (SELECT 1 FROM ${qi.quoteIdentifier('blocks')} k WHERE k.property_id = ${property}` +
+      ` AND k.start_date < ${q(endDate)} AND k.end_date > ${q(startDate)})`,
   )
 }
 

@@ -28,6 +28,8 @@ import {serve, type Served} from '../support/serve.js'
 const ROUNDS = 10
 const BOOKERS = 30
 const REFUNDERS = 10
+/** Issue 18: rounds of BOOKERS bookings and BOOKERS blocks of the same nights. */
+const MIXED_ROUNDS = 3
 /** How long a racer of a server holds its window open: all requests of a round arrive well within it. */
 const WINDOW_MS = 1500
 
@@ -61,7 +63,7 @@ describeCluster('the rules on a multi-primary cluster', function () {
       guests.push((await createUser(ctx(), {username: `cguest${i}`, email: `cguest${i}@example.com`, password: 'guest-password-1'})).username)
     }
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-cluster-'))
-    const pause = `booking.checked=${WINDOW_MS},refund.checked=${WINDOW_MS},charge.checked=${WINDOW_MS}`
+    const pause = `booking.checked=${WINDOW_MS},block.checked=${WINDOW_MS},refund.checked=${WINDOW_MS},charge.checked=${WINDOW_MS}`
     for (let i = 0; i < cluster.urls.length; i++) {
       servers.push(await serve(isolatedEnv({STAYCTL_DATABASE_URL: cluster.urlFor(i), STAYCTL_TEST_PAUSE: pause})))
     }
@@ -161,6 +163,73 @@ describeCluster('the rules on a multi-primary cluster', function () {
       await expectOneWinner(propertyId, results.map(cliAnswer))
       for (const r of results.filter((x) => x.code !== 0)) expect(r.code, r.stdout + r.stderr).to.equal(5)
     }
+  })
+
+  /** Live bookings and blocks of a property that overlap one another, or two blocks that do (pairs): must always be none. */
+  const blockOverlaps = (propertyId: number) =>
+    rows<{a: number; b: number}>(
+      "SELECT a.id AS a, b.id AS b FROM blocks a JOIN bookings b ON a.property_id = b.property_id AND a.start_date < b.end_date AND b.start_date < a.end_date WHERE a.property_id = ? AND b.status <> 'cancelled'" +
+        ' UNION ALL SELECT a.id, b.id FROM blocks a JOIN blocks b ON a.property_id = b.property_id AND a.id < b.id AND a.start_date < b.end_date AND b.start_date < a.end_date WHERE a.property_id = ?',
+      [propertyId, propertyId],
+    )
+
+  /** One round of bookings and blocks: exactly one winner (a booking or a block), every loser a CONFLICT naming it. */
+  async function expectOneStay(propertyId: number, answers: {ok: boolean; id?: number; kind: string; code?: string; message: string}[]) {
+    const describe = answers.map((a, i) => `#${i} ${a.kind} ${a.ok ? `ok ${a.id}` : `${a.code}: ${a.message}`}`).join('\n')
+    const winners = answers.filter((a) => a.ok)
+    expect(winners, describe).to.have.length(1)
+    const held = await rows<{kind: string; id: number; start_date: string; end_date: string}>(
+      "SELECT 'booking' AS kind, id, DATE_FORMAT(start_date, '%Y-%m-%d') AS start_date, DATE_FORMAT(end_date, '%Y-%m-%d') AS end_date FROM bookings WHERE property_id = ? AND status <> 'cancelled'" +
+        " UNION ALL SELECT 'block', id, DATE_FORMAT(start_date, '%Y-%m-%d'), DATE_FORMAT(end_date, '%Y-%m-%d') FROM blocks WHERE property_id = ?",
+      [propertyId, propertyId],
+    )
+    expect(held.map((h) => [h.kind, Number(h.id)]), describe).to.deep.equal([[winners[0].kind, winners[0].id]])
+    for (const loser of answers.filter((a) => !a.ok)) {
+      expect(loser.code, describe).to.equal('CONFLICT')
+      expect(loser.message, describe).to.contain(`overlaps ${held[0].kind} ${held[0].id} (${held[0].start_date} → ${held[0].end_date}) of property ${propertyId}`)
+    }
+    expect(await blockOverlaps(propertyId)).to.deep.equal([])
+  }
+
+  it(`${MIXED_ROUNDS} rounds of ${BOOKERS} createBooking and ${BOOKERS} createBlock: bookings and blocks of the same nights over three nodes, one winner each`, async () => {
+    for (let round = 0; round < MIXED_ROUNDS; round++) {
+      const propertyId = await newProperty()
+      const answers = await Promise.all(
+        Array.from({length: 2 * BOOKERS}, async (_, i) => {
+          const gql = clients[i % clients.length]
+          const stay = stayOf(i >> 1)
+          if (i % 2 === 0) {
+            const response = await gql.gql<{createBooking: {id: number}}>('mutation ($input: CreateBookingInput!) { createBooking(input: $input) { id } }', {
+              input: {property: String(propertyId), guest: guests[i % guests.length], ...stay},
+            })
+            return {kind: 'booking', ...gqlAnswer(response, (d) => d.createBooking.id)}
+          }
+          const response = await gql.gql<{createBlock: {id: number}}>('mutation ($input: CreateBlockInput!) { createBlock(input: $input) { id } }', {
+            input: {property: String(propertyId), reason: `racer ${i}`, ...stay},
+          })
+          return {kind: 'block', ...gqlAnswer(response, (d) => d.createBlock.id)}
+        }),
+      )
+      await expectOneStay(propertyId, answers)
+    }
+  })
+
+  it(`${BOOKERS} \`bookings create\` and ${BOOKERS} \`blocks create\` processes for the same nights spread over the nodes: one winner`, async () => {
+    const propertyId = await newProperty()
+    const pause = `booking.checked=@${cliDeadline(2 * BOOKERS)},block.checked=@${cliDeadline(2 * BOOKERS)}`
+    const results = await Promise.all(
+      Array.from({length: 2 * BOOKERS}, async (_, i) => {
+        const {startDate, endDate} = stayOf(i >> 1)
+        const args =
+          i % 2 === 0
+            ? ['bookings', 'create', '--property', String(propertyId), '--guest', guests[i % guests.length], '--from', startDate, '--to', endDate, '--json']
+            : ['blocks', 'create', '--property', String(propertyId), '--from', startDate, '--to', endDate, '--json']
+        const result = await runCli(args, {env: isolatedEnv({STAYCTL_DATABASE_URL: cluster.urlFor(i), STAYCTL_TEST_PAUSE: pause}), timeoutMs: 240_000})
+        return {result, kind: i % 2 === 0 ? 'booking' : 'block'}
+      }),
+    )
+    await expectOneStay(propertyId, results.map(({result, kind}) => ({kind, ...cliAnswer(result)})))
+    for (const {result} of results.filter((x) => x.result.code !== 0)) expect(result.code, result.stdout + result.stderr).to.equal(5)
   })
 
   /** A booking with one completed charge of `amount`, for refund and charge races. */

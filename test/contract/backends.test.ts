@@ -305,6 +305,30 @@ const CASES: Case[] = [
   {name: 'guest: setPassword of oneself without the current one', as: 'guest', expect: 'FORBIDDEN', run: (b) => b.users.setPassword(guest, 'new-password-1')},
   {name: 'guest: setPassword of oneself', as: 'guest', expect: 'ok', run: (b) => b.users.setPassword(guest, 'new-password-1', {currentPassword: fixtures.users.guest.password})},
   {name: 'guest: reviews.create as oneself', as: 'guest', expect: 'CONFLICT', run: (b) => b.reviews.create({property: loft.name, rating: 5})},
+  {name: 'blocks.create', expect: 'ok', run: (b) => b.blocks.create({property: flat.name, startDate: day(60), endDate: day(62), reason: 'paint'})},
+  {name: 'blocks.create from a feed', expect: 'ok', run: (b) => b.blocks.create({property: flat.name, startDate: day(60), endDate: day(62), source: FEED, sourceUid: 'u1'})},
+  {name: 'blocks.create: overlaps a booking', expect: 'CONFLICT', run: (b) => b.blocks.create({property: loft.name, startDate: day(15), endDate: day(16)})},
+  {name: 'blocks.create: overlaps a block', expect: 'CONFLICT', setup: blocked, run: (b) => b.blocks.create({property: flat.name, startDate: day(61), endDate: day(63)})},
+  {name: 'blocks.create: bad dates', expect: 'VALIDATION', run: (b) => b.blocks.create({property: flat.name, startDate: day(62), endDate: day(60)})},
+  {name: 'blocks.create: source without its UID', expect: 'VALIDATION', run: (b) => b.blocks.create({property: flat.name, startDate: day(60), endDate: day(62), source: FEED})},
+  {name: 'blocks.list', expect: 'ok', setup: blocked, run: (b) => b.blocks.list()},
+  {name: 'blocks.list: filters', expect: 'ok', setup: blocked, run: (b) => b.blocks.list({property: flat.name, source: FEED, from: day(60), to: day(80), sort: '-startDate'})},
+  {name: 'blocks.show', expect: 'ok', setup: blocked, run: (b, s) => b.blocks.show((s.setup as {manual: number}).manual)},
+  {name: 'blocks.show: unknown', expect: 'NOT_FOUND', run: (b) => b.blocks.show(999_999)},
+  {name: 'blocks.update', expect: 'ok', setup: blocked, run: (b, s) => b.blocks.update((s.setup as {manual: number}).manual, {endDate: day(64), reason: 'longer'})},
+  {name: 'blocks.update: onto another block', expect: 'CONFLICT', setup: blocked, run: (b, s) => b.blocks.update((s.setup as {manual: number}).manual, {endDate: day(71)})},
+  {name: 'blocks.delete', expect: 'ok', setup: blocked, run: (b, s) => b.blocks.delete((s.setup as {manual: number}).manual)},
+  {name: 'blocks.sync: add, move, remove, conflicts', expect: 'ok', setup: blocked, run: (b) => b.blocks.sync({property: flat.name, source: FEED, events: FEED_EVENTS})},
+  {name: 'blocks.sync: dry run', expect: 'ok', setup: blocked, run: (b) => b.blocks.sync({property: flat.name, source: FEED, events: FEED_EVENTS, dryRun: true})},
+  {name: 'blocks.sync: a UID twice', expect: 'VALIDATION', run: (b) => b.blocks.sync({property: flat.name, source: FEED, events: [FEED_EVENTS[0], FEED_EVENTS[0]]})},
+  {name: 'bookings.create: on a block', expect: 'CONFLICT', setup: blocked, run: (b) => b.bookings.create({property: flat.name, guest, startDate: day(61), endDate: day(66)})},
+  {name: 'guest: blocks.create', as: 'guest', expect: 'FORBIDDEN', run: (b) => b.blocks.create({property: flat.name, startDate: day(60), endDate: day(62)})},
+  {name: 'guest: blocks.list', as: 'guest', expect: 'ok', setup: blocked, run: (b) => b.blocks.list()},
+  {name: 'guest: blocks.show', as: 'guest', expect: 'FORBIDDEN', setup: blocked, run: (b, s) => b.blocks.show((s.setup as {manual: number}).manual)},
+  {name: 'guest: blocks.sync', as: 'guest', expect: 'FORBIDDEN', run: (b) => b.blocks.sync({property: flat.name, source: FEED, events: FEED_EVENTS})},
+  {name: 'host: blocks.create', as: 'host', expect: 'ok', run: (b) => b.blocks.create({property: cabin.name, startDate: day(60), endDate: day(62)})},
+  {name: 'host: blocks.delete', as: 'host', expect: 'ok', setup: blocked, run: (b, s) => b.blocks.delete((s.setup as {manual: number}).manual)},
+  {name: 'anonymous: blocks.list', as: 'anonymous', expect: 'UNAUTHENTICATED', run: (b) => b.blocks.list()},
   {name: 'host: properties.create as oneself', as: 'host', expect: 'ok', run: (b) => b.properties.create({name: 'Host Hut', address: 'Hill', pricePerNight: '40'})},
   {name: 'host: properties.show with upcoming bookings', as: 'host', expect: 'ok', run: (b) => b.properties.show(loft.name)},
   {name: 'host: payments.refund of a charge on their property', as: 'host', expect: 'ok', run: (b) => b.payments.refund('txn_charge100', {amount: '5'})},
@@ -322,6 +346,24 @@ async function refundTwice(ctx: ServiceContext): Promise<{refundId: number}> {
   const first = await refundPayment(ctx, 'txn_charge100', {amount: '10', idempotencyKey: 'k-first', reason: 'one'})
   await refundPayment(ctx, 'txn_charge100', {amount: '15'})
   return {refundId: first.refund.id}
+}
+
+const FEED = 'https://channel.example/flat.ics'
+/** e1 moves, e2 is new, e3 overlaps the flat's block made by hand, e4 overlaps e2; e9 (see blocked) is gone. */
+const FEED_EVENTS = [
+  {uid: 'e1', start: day(71), end: day(73), reason: 'Airbnb'},
+  {uid: 'e2', start: day(80), end: day(82)},
+  {uid: 'e3', start: day(61), end: day(65)},
+  {uid: 'e4', start: day(81), end: day(83)},
+]
+
+/** On the flat: a block by hand (day 60 → 62) and two of FEED (e1 day 70 → 72, e9 day 90 → 91). */
+async function blocked(ctx: ServiceContext, ids: ScenarioIds): Promise<{manual: number}> {
+  const {createBlock} = await import('../../src/services/blocks.js')
+  const manual = await createBlock(ctx, {property: ids.properties.flat, startDate: day(60), endDate: day(62), reason: 'paint'})
+  await createBlock(ctx, {property: ids.properties.flat, startDate: day(70), endDate: day(72), source: FEED, sourceUid: 'e1'})
+  await createBlock(ctx, {property: ids.properties.flat, startDate: day(90), endDate: day(91), source: FEED, sourceUid: 'e9'})
+  return {manual: manual.id}
 }
 
 /** A listing of the other guest's with the loft's name. */

@@ -51,6 +51,21 @@ describe('contract: commands print the same and exit the same, locally and with 
     await twin.reset()
   })
 
+  it('blocks nights, lists and shows them; a block on a booking, or a booking on a block, is exit 5', async () => {
+    const flat = fixtures.properties.flat.name
+    // Not --json: who made a block (createdById) is the operator locally, the token's user remotely.
+    expectSame(await both(['blocks', 'create', '--property', flat, '--from', day(60), '--to', day(63), '--reason', 'paint']), 0)
+    expectSame(await both(['blocks', 'list']), 0)
+    expectSame(await both(['blocks', 'list', '--property', flat, '--csv']), 0)
+    expectSame(await both(['blocks', 'show', '1']), 0)
+    expectSame(await both(['blocks', 'update', '1', '--to', day(64)]), 0)
+    expectSame(await both(['blocks', 'create', '--property', fixtures.properties.loft.name, '--from', day(15), '--to', day(16)]), 5)
+    expectSame(await both(['bookings', 'create', '--property', flat, '--guest', fixtures.users.guest.username, '--from', day(62), '--to', day(66), '--json']), 5)
+    expectSame(await both(['blocks', 'delete', '1', '--yes']), 0)
+    expectSame(await both(['blocks', 'show', '1']), 4)
+    await twin.reset()
+  })
+
   it('a bad date is exit 3, an unknown user exit 4, an over-refund exit 5: the same line on stderr', async () => {
     expectSame(await both(['bookings', 'create', '--property', fixtures.properties.flat.name, '--guest', fixtures.users.guest.username, '--from', '2027-02-30', '--to', day(3)]), 3)
     expectSame(await both(['users', 'show', 'nobody.here']), 4)

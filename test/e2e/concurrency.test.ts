@@ -16,11 +16,13 @@ import {GENERIC_DB_ERROR, cli, cliEnv, raceThroughGate, removeHome, testBackend}
 
 /** 50 processes on MariaDB (acceptance 1); SQLite serialises writers, 10 are enough there. */
 const BOOKING_RACERS = testDialect === 'mysql' ? 50 : 10
+/** Acceptance of issue 18: 30 bookings and 30 blocks of the same nights on MariaDB; 5 and 5 on SQLite. */
+const MIXED_RACERS = testDialect === 'mysql' ? 30 : 5
 const REFUND_RACERS = 10
 /** Each process may wait for all the others on 2 cores (~46 s for 50 on MariaDB). */
 const PROCESS_TIMEOUT_MS = 240_000
 /** How long each racer holds its check-then-write window open. */
-const WINDOW = {STAYCTL_TEST_PAUSE: 'booking.checked=1500,refund.checked=1500'}
+const WINDOW = {STAYCTL_TEST_PAUSE: 'booking.checked=1500,block.checked=1500,refund.checked=1500'}
 
 function describeRuns(results: CliResult[]): string {
   return results.map((r, i) => `#${i} exit ${r.code}: ${(r.stderr || r.stdout).trim()}`).join('\n')
@@ -83,6 +85,39 @@ describe(`e2e: concurrency (${testDialect})`, function () {
     }
     const events = await db.models.AuditEvent.count({where: {action: 'booking.create', entityId: String(booking.id)}})
     expect(events).to.equal(1)
+  })
+
+  it(`lets exactly one of ${MIXED_RACERS} bookings and ${MIXED_RACERS} blocks of the same nights through, raced at once`, async () => {
+    const backend = testBackend(db)
+    const host = await backend.users.create({username: 'blockhost', email: 'blockhost@example.com', password: 'host-password-1'})
+    const guest = await backend.users.create({username: 'blockracer', email: 'blockracer@example.com', password: 'guest-password-1'})
+    const property = await backend.properties.create({owner: host.id, name: 'Contested chalet', address: '3 Race Rd', pricePerNight: '90.00'})
+    const stay = (i: number) => ({from: `2099-04-0${1 + (i % 4)}`, to: `2099-04-0${6 + (i % 4)}`})
+    const results = await raceThroughGate(database, 'properties', () =>
+      Array.from({length: 2 * MIXED_RACERS}, (_, i) => {
+        const {from, to} = stay(i >> 1)
+        const args =
+          i % 2 === 0
+            ? ['bookings', 'create', '--property', String(property.id), '--guest', guest.username, '--from', from, '--to', to]
+            : ['blocks', 'create', '--property', String(property.id), '--from', from, '--to', to, '--reason', `racer ${i}`]
+        return run(args, {timeoutMs: PROCESS_TIMEOUT_MS})
+      }),
+    )
+
+    const winners = results.filter((r) => r.code === 0)
+    const losers = results.filter((r) => r.code !== 0)
+    expect(winners, describeRuns(results)).to.have.length(1)
+    expect(losers.map((r) => r.code), describeRuns(losers)).to.deep.equal(Array(2 * MIXED_RACERS - 1).fill(5))
+    const bookings = await db.models.Booking.findAll({where: {propertyId: property.id}})
+    const blocks = await db.models.Block.findAll({where: {propertyId: property.id}})
+    expect(bookings.length + blocks.length, describeRuns(winners)).to.equal(1)
+    const [kind, row] = bookings.length === 1 ? (['booking', bookings[0]] as const) : (['block', blocks[0]] as const)
+    expect(winners[0].stdout).to.contain(`Created ${kind} ${row.id}:`)
+    for (const loser of losers) {
+      expect(loser.stderr.trim()).to.contain(`overlaps ${kind} ${row.id} (${row.startDate} → ${row.endDate})`)
+      expect(loser.stderr + loser.stdout).not.to.match(GENERIC_DB_ERROR)
+    }
+    expect(await db.models.AuditEvent.count({where: {action: `${kind}.create`, entityId: String(row.id)}})).to.equal(1)
   })
 
   describe(`${REFUND_RACERS} simultaneous refunds of 30.00 of one 100.00 charge`, () => {

@@ -212,7 +212,14 @@ describe(`import and export through the CLI (${testDialect})`, function () {
 
   for (const target of availableDialects) {
     it(`round trip through the CLI: export every entity, import all into an empty ${target} database, export again: identical`, async () => {
-      await withDb(database, (db) => seedScenario(serviceContext(db)))
+      await withDb(database, async (db) => {
+        await seedScenario(serviceContext(db))
+        // A block of nights by hand and one from a feed, so that blocks make the round trip too.
+        const {createBlock} = await import('../../src/services/blocks.js')
+        const seaB = (await db.models.Property.findOne({where: {name: 'Sea View', address: '2 Shore Rd'}}))!.id
+        await createBlock(serviceContext(db), {property: 'Cabin', startDate: '2099-01-10', endDate: '2099-01-12', reason: 'paint, "fresh"'})
+        await createBlock(serviceContext(db), {property: seaB, startDate: '2099-02-10', endDate: '2099-02-12', source: 'https://x.example/a.ics', sourceUid: 'u1'})
+      })
       const first = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-e2e-rt-'))
       for (const entity of IMPORT_ENTITIES) {
         const result = await stayctl(database, 'export', entity, '--include-password-hashes', '-o', path.join(first, `${entity}.csv`))
@@ -223,7 +230,7 @@ describe(`import and export through the CLI (${testDialect})`, function () {
         await other.db.close()
         const imported = await stayctl(other.database, 'import', 'all', first)
         expect(imported.code, imported.stdout + imported.stderr).to.equal(0)
-        expect(imported.stdout).to.match(/^5 files: 29 read, wrote 29 new and 0 updated, 0 rejected/m)
+        expect(imported.stdout).to.match(/^6 files: 31 read, wrote 31 new and 0 updated, 0 rejected/m)
         const second = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-e2e-rt-'))
         for (const entity of IMPORT_ENTITIES) {
           const result = await stayctl(other.database, 'export', entity, '--include-password-hashes', '-o', path.join(second, `${entity}.csv`))
@@ -233,7 +240,7 @@ describe(`import and export through the CLI (${testDialect})`, function () {
         // Again with --upsert: nothing new, every row matched by its natural key.
         const upsert = await stayctl(other.database, 'import', 'all', first, '--upsert')
         expect(upsert.code, upsert.stdout + upsert.stderr).to.equal(0)
-        expect(upsert.stdout).to.match(/^5 files: 29 read, wrote 0 new and 29 updated, 0 rejected/m)
+        expect(upsert.stdout).to.match(/^6 files: 31 read, wrote 0 new and 31 updated, 0 rejected/m)
       } finally {
         await other.database.drop()
       }

@@ -23,6 +23,12 @@ import {day, fixtures, testContext, type ScenarioIds} from '../support/fixtures.
 import {dumpTables, expectRefused, useScenario} from '../support/integration.js'
 
 const {users, properties} = fixtures
+
+/** A block of the flat, day 50 → 52; its id. */
+async function aBlock(ctx: ServiceContext): Promise<number> {
+  const {createBlock} = await import('../../src/services/blocks.js')
+  return (await createBlock(ctx, {property: properties.flat.name, startDate: day(50), endDate: day(52)})).id
+}
 const ACTOR = 'os:auditor'
 const NEW_PASSWORD = 'brand-new-password-1'
 
@@ -103,6 +109,25 @@ const CASES: Record<string, Case> = {
       {action: 'payment.refund', entity: 'payment', entityId: r.refunds[0].id},
       {action: 'booking.cancel', entity: 'booking', entityId: ids.bookings.confirmedFuture},
     ],
+  },
+  'blocks.create': {
+    run: (b) => b.blocks.create({property: properties.flat.name, startDate: day(50), endDate: day(52), reason: 'paint'}),
+    expected: (r: {id: number}) => [{action: 'block.create', entity: 'block', entityId: r.id}],
+  },
+  'blocks.update': {
+    setup: aBlock,
+    run: (b, _ids, block) => b.blocks.update(block as number, {endDate: day(53)}),
+    expected: (_r, _ids, block) => [{action: 'block.update', entity: 'block', entityId: block as number}],
+  },
+  'blocks.delete': {
+    setup: aBlock,
+    run: (b, _ids, block) => b.blocks.delete(block as number),
+    expected: (_r, _ids, block) => [{action: 'block.delete', entity: 'block', entityId: block as number}],
+  },
+  'blocks.sync': {
+    setup: aBlock,
+    run: (b) => b.blocks.sync({property: properties.flat.name, source: 'https://x.example/f.ics', events: [{uid: 'n', start: day(70), end: day(71)}]}),
+    expected: (r: {added: {id: number}[]}) => [{action: 'block.create', entity: 'block', entityId: r.added[0].id}],
   },
   'reviews.create': {
     setup: pastStay,

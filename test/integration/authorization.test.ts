@@ -16,6 +16,7 @@ import {expect} from 'chai'
 import {localBackend, operations, type Backend} from '../../src/backend.js'
 import {StayctlError} from '../../src/errors.js'
 import {createToken, login} from '../../src/services/auth.js'
+import {createBlock} from '../../src/services/blocks.js'
 import {confirmBooking, createBooking} from '../../src/services/bookings.js'
 import {checkPolicy, policyRefundCents} from '../../src/services/policies.js'
 import {createProperty} from '../../src/services/properties.js'
@@ -43,6 +44,8 @@ interface World extends OtherHostIds {
   barn: number
   /** A confirmed stay of otherGuest at the cabin that has ended: otherGuest may review the cabin. */
   otherGuestPastStay: number
+  /** A block of the loft (the host's), day 40 → 42. */
+  block: number
   /** API tokens of the guest and of the host. */
   guestToken: number
   hostToken: number
@@ -307,6 +310,34 @@ const ROWS: Row[] = [
     expect: only('guest', 'admin'),
   },
 
+  // ---- blocks: the property's host and admins
+  {
+    op: 'blocks.create',
+    label: 'on the host’s loft',
+    call: (b, w) => b.blocks.create({property: w.ids.properties.loft, startDate: day(70), endDate: day(72)}),
+    expect: only('host', 'admin'),
+  },
+  {
+    op: 'blocks.create',
+    label: 'on their own property',
+    call: (b, w, a) => b.blocks.create({property: a === 'otherHost' ? w.hut : w.ids.properties.loft, startDate: day(70), endDate: day(72)}),
+    expect: only('host', 'otherHost', 'admin'),
+  },
+  {
+    op: 'blocks.list',
+    label: 'blocks of own properties only',
+    call: (b) => b.blocks.list(),
+    expect: loggedIn(),
+    check: listShows((w) => ({guest: [], otherGuest: [], host: [w.block], otherHost: [], admin: [w.block]})),
+  },
+  {op: 'blocks.show', call: (b, w) => b.blocks.show(w.block), expect: only('host', 'admin')},
+  {op: 'blocks.update', call: (b, w) => b.blocks.update(w.block, {reason: 'longer', endDate: day(43)}), expect: only('host', 'admin')},
+  {op: 'blocks.delete', call: (b, w) => b.blocks.delete(w.block), expect: only('host', 'admin')},
+  {
+    op: 'blocks.sync',
+    call: (b, w) => b.blocks.sync({property: w.ids.properties.loft, source: 'https://channel.example/loft.ics', events: [{uid: 'x', start: day(80), end: day(82)}]}),
+    expect: only('host', 'admin'),
+  },
   // ---- reviews
   {
     op: 'reviews.create',
@@ -442,13 +473,14 @@ describe('authorization matrix (integration)', function () {
     await s.ctx.db.models.Property.update({isListed: false}, {where: {id: barn}})
     const stay = await createBooking(s.ctx, {property: properties.cabin.name, guest: users.otherGuest.username, startDate: day(-9), endDate: day(-6), allowPast: true})
     await confirmBooking(s.ctx, stay.id)
+    const block = (await createBlock(s.ctx, {property: ids.properties.loft, startDate: day(40), endDate: day(42), reason: 'paint'})).id
     const guestToken = (await createToken(s.ctx, {name: 'guest-script', user: ids.users.guest})).id
     const hostToken = (await createToken(s.ctx, {name: 'host-script', user: ids.users.host})).id
     const session = await login(s.ctx, {login: users.guest.username, password: users.guest.password})
     const importFile = path.join(importDir, 'users.csv')
     fs.writeFileSync(importFile, 'username,email,password\nimported1,imported1@example.com,imported-password-1\n')
     fs.mkdirSync(path.join(importDir, 'exports'), {recursive: true})
-    return {ids, ...other, barn, otherGuestPastStay: stay.id, guestToken, hostToken, guestSession: session.token, guestSessionId: session.tokenId, importFile, importDir}
+    return {ids, ...other, barn, otherGuestPastStay: stay.id, block, guestToken, hostToken, guestSession: session.token, guestSessionId: session.tokenId, importFile, importDir}
   }
 
   async function reset(): Promise<void> {

@@ -31,7 +31,7 @@ import {columns, foreignKeys, indexes, checks, metaRows, schemaSnapshot, tableNa
 import {freshDatabase, testDialect, type TestDatabase} from '../support/db.js'
 
 const MIGRATIONS = discoverFiles('migrations').map((f) => f.name)
-const TABLES = ['api_tokens', 'audit_events', 'bookings', 'calendar_feeds', 'calendar_tokens', 'import_checkpoints', 'import_rejections', 'login_attempts', 'payments', 'properties', 'reviews', 'users']
+const TABLES = ['api_tokens', 'audit_events', 'blocks', 'bookings', 'calendar_feeds', 'calendar_tokens', 'import_checkpoints', 'import_rejections', 'login_attempts', 'payments', 'properties', 'reviews', 'users']
 
 /** What ARCHITECTURE.md promises, table by table. */
 const FOREIGN_KEYS: Record<string, [column: string, references: string, onDelete: string][]> = {
@@ -50,6 +50,10 @@ const FOREIGN_KEYS: Record<string, [column: string, references: string, onDelete
     ['refund_of_id', 'payments', 'RESTRICT'],
   ],
   api_tokens: [['user_id', 'users', 'CASCADE']],
+  blocks: [
+    ['created_by_id', 'users', 'SET NULL'],
+    ['property_id', 'properties', 'CASCADE'],
+  ],
   calendar_feeds: [
     ['created_by_id', 'users', 'SET NULL'],
     ['property_id', 'properties', 'CASCADE'],
@@ -71,6 +75,7 @@ const UNIQUE_KEYS: Record<string, string[][]> = {
   reviews: [['property_id', 'reviewer_id']],
   payments: [['idempotency_key'], ['transaction_id']],
   api_tokens: [['token_hash']],
+  blocks: [['property_id', 'source_key']],
   calendar_feeds: [['property_id', 'url_hash']],
   calendar_tokens: [['token_hash']],
   audit_events: [],
@@ -86,6 +91,7 @@ const CHECKS: Record<string, string[]> = {
   reviews: ['reviews_rating_range'],
   payments: ['payments_amount_positive', 'payments_kind_known', 'payments_refund_has_charge', 'payments_refunded_within_amount', 'payments_status_known'],
   api_tokens: [],
+  blocks: ['blocks_dates_ordered'],
   calendar_feeds: [],
   calendar_tokens: [],
   audit_events: ['audit_events_via_known'],

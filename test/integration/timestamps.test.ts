@@ -9,6 +9,7 @@ import {DataTypes, type Model, type ModelStatic} from 'sequelize'
 
 import {findRows} from '../../src/db/select.js'
 import {createToken, listTokens} from '../../src/services/auth.js'
+import {createBlock} from '../../src/services/blocks.js'
 import {exportPage} from '../../src/services/export.js'
 import {showPayment} from '../../src/services/payments.js'
 import {bookingsByIds, paymentsByIds, propertiesByIds, usersByIds} from '../../src/services/relations.js'
@@ -42,8 +43,9 @@ describe(`date-times keep their milliseconds (${testDialect})`, () => {
   }
 
   beforeEach(async () => {
-    // A row in every table: a token and a throttling row besides the scenario's.
+    // A row in every table: a token, a block and a throttling row besides the scenario's.
     await createToken(s.ctx, {name: 'ci', user: s.ids.users.guest})
+    await createBlock(s.ctx, {property: s.ids.properties.flat, startDate: '2027-09-01', endDate: '2027-09-03'})
     await s.db.models.LoginAttempt.create({
       subject: 'f'.repeat(64),
       userId: s.ids.users.guest,
@@ -69,6 +71,8 @@ describe(`date-times keep their milliseconds (${testDialect})`, () => {
     }
     expect(checked).to.include.members([
       'User.createdAt',
+      'Block.createdAt',
+      'Block.updatedAt',
       'Payment.paymentDate',
       'ApiToken.expiresAt',
       'ApiToken.lastUsedAt',

@@ -41,7 +41,7 @@ function recordingClient(sent: string[]): RemoteClient {
 }
 
 /** The first argument each operation takes: an input object, or a reference. */
-const TAKES_INPUT = new Set(['create', 'list', 'record', 'rows', 'page', 'login'])
+const TAKES_INPUT = new Set(['create', 'list', 'record', 'rows', 'page', 'login', 'sync'])
 /** Operations that run src/remote/transfer.ts (files on disk), whose documents are checked by their source below. */
 const TRANSFERS = new Set(['imports.file', 'imports.folder', 'exports.entity'])
 
@@ -67,7 +67,7 @@ describe('remote documents against the server schema (unit)', () => {
         if (sent.length === before) silent.push(`${group}.${name}`)
       }
     }
-    const groups: (keyof Backend)[] = ['users', 'properties', 'bookings', 'reviews', 'payments', 'audit', 'imports', 'exports', 'auth', 'tokens', 'calendar', 'database']
+    const groups: (keyof Backend)[] = ['users', 'properties', 'bookings', 'blocks', 'reviews', 'payments', 'audit', 'imports', 'exports', 'auth', 'tokens', 'calendar', 'database']
     expect(Object.keys(backend)).to.have.members(groups)
     expect(silent, 'operations that sent no request').to.deep.equal([])
     const known = new Set(remoteDocuments())

@@ -10,9 +10,9 @@ import {Ledger, amountRefusal, totalRefusal, type LedgerBooking, type LedgerChar
 describe('rules: the calendar of a property', () => {
   const calendar = () => {
     const c = new Calendar()
-    c.add({start: '2030-01-10', end: '2030-01-15', id: 1, guestId: 7})
-    c.add({start: '2030-01-01', end: '2030-01-05', id: 2, guestId: 7})
-    c.add({start: '2030-01-20', end: '2030-01-21', line: 4, guestId: 8})
+    c.add({kind: 'booking', start: '2030-01-10', end: '2030-01-15', id: 1, guestId: 7})
+    c.add({kind: 'booking', start: '2030-01-01', end: '2030-01-05', id: 2, guestId: 7})
+    c.add({kind: 'booking', start: '2030-01-20', end: '2030-01-21', line: 4, guestId: 8})
     return c
   }
 

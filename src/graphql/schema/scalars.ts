@@ -69,5 +69,6 @@ enum ImportEntity {
   bookings
   reviews
   payments
+  blocks
 }
 `

@@ -25,7 +25,7 @@ import type {ServiceContext} from '../context.js'
 import {parseDate, parseStay} from '../dates.js'
 import {formatCents, parseAmount, toCents} from '../money.js'
 import {bookerRefusal, checkBookingStatus, checkExternalRef, stayTotal} from '../rules/bookings.js'
-import {loadCalendars, overlapReason, selectBookings, type CalendarBooking, type LoadedCalendars} from '../rules/calendar.js'
+import {loadCalendars, overlapHint, overlapReason, selectBookings, type CalendarBooking, type LoadedCalendars} from '../rules/calendar.js'
 import {loadLedger, totalRefusal, type Ledger} from '../rules/ledger.js'
 import {testPause} from '../../test-pause.js'
 import {check, propertyFields, required, text} from './fields.js'
@@ -294,11 +294,11 @@ function place(batch: Batch, row: ParsedRow<BookingRecord>, propertyId: number, 
   if (r.status === 'cancelled') return undefined
   const clash = batch.calendar(propertyId).clash(r.startDate, r.endDate)
   if (!clash) {
-    batch.calendar(propertyId).add({start: r.startDate, end: r.endDate, line: row.line, id: match?.id, guestId})
+    batch.calendar(propertyId).add({kind: 'booking', start: r.startDate, end: r.endDate, line: row.line, id: match?.id, guestId})
     return undefined
   }
   if (moved) batch.calendar(match!.propertyId).add(moved)
-  if (clash.line === undefined) return `${overlapReason(r.startDate, r.endDate, clash, propertyId)}; pick other dates or cancel booking ${clash.id}`
+  if (clash.line === undefined) return `${overlapReason(r.startDate, r.endDate, clash, propertyId)}; ${overlapHint(clash)}`
   const same = clash.guestId === guestId && clash.start === r.startDate && clash.end === r.endDate
   return same
     ? `repeats line ${clash.line} (same property, guest and dates)`

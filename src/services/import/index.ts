@@ -10,6 +10,7 @@ import {UsageError, ValidationError} from '../../errors.js'
 import {requireAdmin} from '../authz.js'
 import type {ServiceContext} from '../context.js'
 import {fileFormatOf} from '../formats/format.js'
+import {blocksImporter} from './blocks.js'
 import {bookingsImporter} from './bookings.js'
 import {FieldMapper, parseMapFlags, withTextChecks} from './fields.js'
 import {localSink} from './local.js'
@@ -29,6 +30,7 @@ const IMPORTERS: Partial<Record<ImportEntity, EntityImporter<unknown>>> = {
   bookings: withTextChecks(bookingsImporter) as EntityImporter<unknown>,
   reviews: withTextChecks(reviewsImporter) as EntityImporter<unknown>,
   payments: withTextChecks(paymentsImporter) as EntityImporter<unknown>,
+  blocks: withTextChecks(blocksImporter) as EntityImporter<unknown>,
 }
 
 export function importerFor(entity: string): EntityImporter<unknown> {

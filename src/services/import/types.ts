@@ -4,7 +4,7 @@ import type {Transaction} from 'sequelize'
 import type {ServiceContext} from '../context.js'
 import type {RefCache} from '../refs/resolver.js'
 
-export const IMPORT_ENTITIES = ['users', 'properties', 'bookings', 'reviews', 'payments'] as const
+export const IMPORT_ENTITIES = ['users', 'properties', 'bookings', 'reviews', 'payments', 'blocks'] as const
 export type ImportEntity = (typeof IMPORT_ENTITIES)[number]
 
 /** A row-level failure: which field (when one is to blame) and why. */

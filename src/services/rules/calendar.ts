@@ -1,7 +1,8 @@
 /**
- * The booking calendar: two live (not cancelled) stays of one property never overlap. One
- * kernel (Calendar: the stays of a property, pure) fed by one loader (loadCalendars) for one
- * stay (`bookings create`) or a batch of N (`import bookings`).
+ * The booking calendar: two live (not cancelled) stays of one property never overlap, where a
+ * stay is a booking or a block (blocked nights: services/blocks.ts). One kernel (Calendar: the
+ * stays of a property, pure) fed by one loader (loadCalendars) for one stay (`bookings create`,
+ * `blocks create|update`) or a batch of N (`import bookings`, a feed's blocks).
  *
  * The guard is a write that every competing transaction also makes: before reading the
  * calendars, the loader raises `calendar_version` of each property it is about to book, in id
@@ -13,7 +14,8 @@
  */
 import {QueryTypes, type Transaction} from 'sequelize'
 
-import type {BookingStatus} from '../../domain.js'
+import type {BookingStatus, CalendarOverlap} from '../../domain.js'
+import {ConflictError} from '../../errors.js'
 import type {ServiceContext} from '../context.js'
 import {addDays, dateOnly} from '../dates.js'
 
@@ -28,13 +30,27 @@ export interface CalendarBooking {
   externalRef: string | null
 }
 
-/** A stay that holds its dates: from the database (id) or an earlier row of a batch (line). */
+/** A block as the calendar rule reads it; sourceKey: see services/blocks.ts (null: made by hand). */
+export interface CalendarBlock {
+  id: number
+  propertyId: number
+  startDate: string
+  endDate: string
+  reason: string
+  sourceKey: string | null
+}
+
+/**
+ * A stay that holds its dates: a booking or a block, from the database (id) or an earlier row
+ * of a batch (line). A booking has its guest.
+ */
 export interface Stay {
+  kind: 'booking' | 'block'
   start: string
   end: string
   id?: number
   line?: number
-  guestId: number
+  guestId?: number
 }
 
 /** The live stays of one property, sorted by start; they never overlap one another. */
@@ -65,15 +81,35 @@ export class Calendar {
     this.stays.splice(this.firstFrom(stay.start), 0, stay)
   }
 
-  remove(id: number): Stay | undefined {
-    const i = this.stays.findIndex((s) => s.id === id)
+  /** Takes the stay of `kind` and `id` off the calendar (ids of bookings and of blocks are apart). */
+  remove(id: number, kind: Stay['kind'] = 'booking'): Stay | undefined {
+    const i = this.stays.findIndex((s) => s.id === id && s.kind === kind)
     return i < 0 ? undefined : this.stays.splice(i, 1)[0]
   }
 }
 
-/** Why [start, end) cannot be booked on `propertyId`: it overlaps `clash`, a booking of the database. */
+/** Why [start, end) cannot be taken on `propertyId`: it overlaps `clash`, a booking or a block of the database. */
 export function overlapReason(start: string, end: string, clash: Stay, propertyId: number): string {
-  return `${start} → ${end} overlaps booking ${clash.id} (${clash.start} → ${clash.end}) of property ${propertyId}`
+  return `${start} → ${end} overlaps ${clash.kind} ${clash.id} (${clash.start} → ${clash.end}) of property ${propertyId}`
+}
+
+/** What frees the nights `clash` holds. */
+export function overlapHint(clash: Stay): string {
+  return clash.kind === 'block' ? `pick other dates or delete block ${clash.id}` : `pick other dates or cancel booking ${clash.id}`
+}
+
+/** `clash` as what an event or a stay overlapped. */
+export function overlapOf(clash: Stay): CalendarOverlap {
+  return {kind: clash.kind, id: clash.id ?? null, startDate: clash.start, endDate: clash.end}
+}
+
+/** The ConflictError (exit 5) of a stay or block [start, end) that overlaps `clash` on `propertyId`. */
+export function overlapConflict(start: string, end: string, clash: Stay, propertyId: number): ConflictError {
+  const details =
+    clash.kind === 'block'
+      ? {conflictingBlockId: clash.id, startDate: clash.start, endDate: clash.end}
+      : {conflictingBookingId: clash.id, startDate: clash.start, endDate: clash.end}
+  return new ConflictError(overlapReason(start, end, clash, propertyId), {suggestion: overlapHint(clash), details})
 }
 
 /** A stay to be booked: the loader reads what it could overlap. */
@@ -91,6 +127,8 @@ export interface LoadedCalendars {
    * into one: what the rows must be checked against, natural keys included.
    */
   bookings: CalendarBooking[]
+  /** Every block reaching into a wanted span. */
+  blocks: CalendarBlock[]
 }
 
 /**
@@ -114,11 +152,19 @@ const GUARD_CHUNK = 5000
 
 /**
  * The loader: guards the properties of `wanted` (see guardCalendars), then reads their
- * bookings over the wanted spans and builds the calendars of their live stays.
+ * bookings and blocks over the wanted spans and builds the calendars of their live stays.
  */
-export async function loadCalendars(ctx: ServiceContext, transaction: Transaction, wanted: WantedStay[]): Promise<LoadedCalendars> {
-  await guardCalendars(ctx, transaction, wanted.map((w) => w.propertyId))
-  const bookings = await bookingsInSpans(ctx, transaction, spans(wanted))
+export async function loadCalendars(
+  ctx: ServiceContext,
+  transaction: Transaction,
+  wanted: WantedStay[],
+  options: {guard?: boolean} = {},
+): Promise<LoadedCalendars> {
+  // Unguarded (guard: false): a look that decides whether there is anything to write at all; a write that follows loads again, guarded.
+  if (options.guard !== false) await guardCalendars(ctx, transaction, wanted.map((w) => w.propertyId))
+  const wantedSpans = spans(wanted)
+  const bookings = await bookingsInSpans(ctx, transaction, wantedSpans)
+  const blocks = await blocksInSpans(ctx, transaction, wantedSpans)
   const calendars = new Map<number, Calendar>()
   const calendar = (propertyId: number) => {
     let c = calendars.get(propertyId)
@@ -126,9 +172,10 @@ export async function loadCalendars(ctx: ServiceContext, transaction: Transactio
     return c
   }
   for (const b of bookings) {
-    if (b.status !== 'cancelled') calendar(b.propertyId).add({start: b.startDate, end: b.endDate, id: b.id, guestId: b.guestId})
+    if (b.status !== 'cancelled') calendar(b.propertyId).add({kind: 'booking', start: b.startDate, end: b.endDate, id: b.id, guestId: b.guestId})
   }
-  return {calendar, bookings}
+  for (const b of blocks) calendar(b.propertyId).add({kind: 'block', start: b.startDate, end: b.endDate, id: b.id})
+  return {calendar, bookings, blocks}
 }
 
 /** Days between two stays of one property under which the overlap query reads them as one span. */
@@ -282,4 +329,58 @@ export async function selectBookings(
     type: QueryTypes.SELECT,
   })
   return rows.map(calendarBooking)
+}
+
+const BLOCK_SELECT =
+  'SELECT id, property_id AS propertyId, start_date AS startDate, end_date AS endDate, reason, source_key AS sourceKey FROM blocks'
+
+/**
+ * The blocks reaching into the spans. Blocks of a property never overlap one another, so each
+ * span is one range of the (property_id, end_date, start_date) index: those ending after its
+ * first day, filtered in the index by their start. Many spans within a few weeks of one
+ * another are read together by property id over their common dates (blocks outside a
+ * property's own spans come along; they are real stays, and harmless on its calendar).
+ */
+async function blocksInSpans(ctx: ServiceContext, transaction: Transaction, wanted: Span[]): Promise<CalendarBlock[]> {
+  const found = new Map<number, CalendarBlock>()
+  const take = async (where: string, replacements: Record<string, unknown> | unknown[]) => {
+    const rows = await ctx.db.sequelize.query<CalendarBlock>(`${BLOCK_SELECT} WHERE ${where}`, {replacements, transaction, type: QueryTypes.SELECT})
+    for (const row of rows) found.set(Number(row.id), calendarBlock(row))
+  }
+  const sorted = [...wanted].sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0))
+  const single: Span[] = []
+  for (let i = 0; i < sorted.length; ) {
+    const limit = addDays(sorted[i].from, GROUPED_WINDOW_DAYS)
+    let j = i
+    while (j < sorted.length && sorted[j].to <= limit) j++
+    const group = sorted.slice(i, Math.max(j, i + 1))
+    i += group.length
+    if (group.length < MIN_GROUPED_SPANS) {
+      single.push(...group)
+      continue
+    }
+    const to = group.reduce((max, s) => (s.to > max ? s.to : max), group[0].to)
+    const ids = [...new Set(group.map((s) => s.propertyId))].sort((a, b) => a - b)
+    for (let k = 0; k < ids.length; k += GROUPED_PROPERTIES_PER_QUERY) {
+      await take('property_id IN (:ids) AND end_date > :from AND start_date < :to', {ids: ids.slice(k, k + GROUPED_PROPERTIES_PER_QUERY), from: group[0].from, to})
+    }
+  }
+  for (let i = 0; i < single.length; i += SPANS_PER_QUERY) {
+    const part = single.slice(i, i + SPANS_PER_QUERY)
+    const where = part.map(() => '(property_id = ? AND end_date > ? AND start_date < ?)').join(' OR ')
+    await take(where, part.flatMap((s) => [s.propertyId, s.from, s.to]))
+  }
+  return [...found.values()].sort((a, b) => a.id - b.id)
+}
+
+/** A row of BLOCK_SELECT as either driver returns it, typed. */
+function calendarBlock(b: CalendarBlock): CalendarBlock {
+  return {
+    id: Number(b.id),
+    propertyId: Number(b.propertyId),
+    startDate: dateOnly(b.startDate),
+    endDate: dateOnly(b.endDate),
+    reason: b.reason ?? '',
+    sourceKey: b.sourceKey ?? null,
+  }
 }

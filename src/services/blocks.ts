@@ -1,0 +1,257 @@
+/**
+ * Blocks: nights of a property no one can book (maintenance, the owner's stay, a booking taken
+ * on another channel), by hand (create, update, delete) or from a feed's events
+ * (blocks-sync.ts). A block and a live booking never overlap, nor do two blocks of a property:
+ * the calendar rule and its guard (rules/calendar.ts), the same as between bookings. The host
+ * of the property and admins manage and see its blocks; to others they are not theirs.
+ */
+import {createHash} from 'node:crypto'
+
+import {Op, type Transaction} from 'sequelize'
+
+import type {Block as BlockRow, Property} from '../db/models.js'
+import {rowOf, type RowOf} from '../db/select.js'
+import type {Block} from '../domain.js'
+import {ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
+import {testPause} from '../test-pause.js'
+import {audit, createAudited, diff} from './audit.js'
+import {actorUserId, isAdmin, listScopeSql, requireUser, requireVisible} from './authz.js'
+import type {ServiceContext} from './context.js'
+import {daysBetween, parseDate} from './dates.js'
+import {allOf, page, scopeOf, type ListRule, type Page, type PageInput} from './pagination.js'
+import {findProperty} from './properties.js'
+import {loadCalendars, overlapConflict} from './rules/calendar.js'
+import {checkText} from './text.js'
+import {GuardMoved, conflictIfTaken, inTransaction} from './transaction.js'
+
+/** The longest block, in nights (a feed may close a listing for a season). */
+export const MAX_BLOCK_NIGHTS = 731
+const MAX_REASON = 500
+const MAX_SOURCE = 2048
+const MAX_UID = 255
+
+export function blockView(block: RowOf<BlockRow>): Block {
+  return {
+    id: Number(block.id),
+    propertyId: Number(block.propertyId),
+    startDate: block.startDate,
+    endDate: block.endDate,
+    nights: daysBetween(block.startDate, block.endDate),
+    reason: block.reason ?? '',
+    source: block.source ?? null,
+    sourceUid: block.sourceUid ?? null,
+    createdById: block.createdById === null || block.createdById === undefined ? null : Number(block.createdById),
+    createdAt: block.createdAt,
+    updatedAt: block.updatedAt,
+  }
+}
+
+/** The key of a feed's event on a property: sha256 (hex) of the source and the UID. */
+export function sourceKey(source: string, uid: string): string {
+  return createHash('sha256').update(`${source}\n${uid}`).digest('hex')
+}
+
+/** A block's nights [start, end): valid dates, at least one night, at most MAX_BLOCK_NIGHTS. */
+export function parseBlockDates(start: string, end: string, field = ''): {startDate: string; endDate: string} {
+  const startDate = parseDate(start, `${field}start date`)
+  const endDate = parseDate(end, `${field}end date`)
+  const nights = daysBetween(startDate, endDate)
+  if (nights < 1) {
+    throw new ValidationError(`${field}end date ${endDate} must be after start date ${startDate} (the end is exclusive, like a check-out)`, {
+      details: {field: 'endDate'},
+    })
+  }
+  if (nights > MAX_BLOCK_NIGHTS) {
+    throw new ValidationError(`${field}a block of ${nights} nights is too long (at most ${MAX_BLOCK_NIGHTS})`, {details: {field: 'endDate'}})
+  }
+  return {startDate, endDate}
+}
+
+/** A reason: trimmed, '' when none, at most 500 characters. */
+export function checkReason(value: string | null | undefined, field = 'reason'): string {
+  const reason = checkText(value ?? '', field).trim()
+  if (reason.length > MAX_REASON) throw new ValidationError(`${field} is longer than ${MAX_REASON} characters`, {details: {field}})
+  return reason
+}
+
+/** A feed's URL (or any name of a source): not blank, at most 2048 characters. */
+export function checkSource(value: string): string {
+  const source = checkText(String(value ?? ''), 'source').trim()
+  if (source === '') throw new ValidationError('source is blank; give the URL of the feed the blocks come from', {details: {field: 'source'}})
+  if (source.length > MAX_SOURCE) throw new ValidationError(`source is longer than ${MAX_SOURCE} characters`, {details: {field: 'source'}})
+  return source
+}
+
+/** An event's UID: not blank, at most 255 characters. */
+export function checkUid(value: string, field = 'sourceUid'): string {
+  const uid = checkText(String(value ?? ''), field).trim()
+  if (uid === '') throw new ValidationError(`${field} is blank`, {details: {field}})
+  if (uid.length > MAX_UID) throw new ValidationError(`${field} is longer than ${MAX_UID} characters`, {details: {field}})
+  return uid
+}
+
+/** Refuses all but the property's host and admins. */
+export function requireHost(ctx: ServiceContext, property: Property, action: string): void {
+  const own = actorUserId(ctx)
+  if (isAdmin(ctx) || (own !== undefined && own === Number(property.ownerId))) return
+  throw new ForbiddenError(`only the host of property ${property.id} or an admin may ${action}`)
+}
+
+const blockNotFound = (ref: string | number) =>
+  new NotFoundError(`no block "${String(ref).trim()}"`, {suggestion: 'find blocks with `stayctl blocks list`'})
+
+/** A block by id. */
+export async function findBlock(ctx: ServiceContext, ref: string | number, transaction?: Transaction): Promise<BlockRow> {
+  const text = String(ref).trim()
+  if (!/^\d{1,15}$/.test(text)) throw blockNotFound(ref)
+  const block = await ctx.db.models.Block.findByPk(Number(text), {transaction})
+  if (!block) throw blockNotFound(ref)
+  return block
+}
+
+export interface CreateBlockInput {
+  /** Property id or name. */
+  property: string | number
+  startDate: string
+  /** Exclusive, like a check-out. */
+  endDate: string
+  reason?: string
+  /** The feed the block comes from, and its event's UID: both or neither. */
+  source?: string
+  sourceUid?: string
+}
+
+/** Blocks the nights [startDate, endDate) of a property: its host or an admin; refused (CONFLICT) when they overlap a live booking or a block. */
+export async function createBlock(ctx: ServiceContext, input: CreateBlockInput): Promise<Block> {
+  requireUser(ctx, 'block dates')
+  const {startDate, endDate} = parseBlockDates(input.startDate, input.endDate)
+  const reason = checkReason(input.reason)
+  const given = (v: string | undefined) => v !== undefined && v !== null && String(v).trim() !== ''
+  if (given(input.source) !== given(input.sourceUid)) {
+    throw new ValidationError('give both source and sourceUid, or neither', {details: {field: given(input.source) ? 'sourceUid' : 'source'}})
+  }
+  const source = given(input.source) ? checkSource(input.source!) : null
+  const sourceUid = given(input.sourceUid) ? checkUid(input.sourceUid!) : null
+  const propertyId = (await findProperty(ctx, input.property)).id
+  return inTransaction(ctx, async (transaction) => {
+    // The guard first, as for a booking: every writer of this property's calendar writes its row.
+    const {calendar} = await loadCalendars(ctx, transaction, [{propertyId, start: startDate, end: endDate}])
+    const property = await ctx.db.models.Property.findByPk(propertyId, {transaction})
+    if (!property) throw new NotFoundError(`no property ${propertyId}`)
+    requireHost(ctx, property, 'block its dates')
+    const clash = calendar(propertyId).clash(startDate, endDate)
+    if (clash) throw overlapConflict(startDate, endDate, clash, propertyId)
+    await testPause('block.checked')
+    const block = await createAudited(
+      ctx,
+      transaction,
+      ctx.db.models.Block,
+      {
+        propertyId,
+        startDate,
+        endDate,
+        reason,
+        source,
+        sourceUid,
+        sourceKey: source && sourceUid ? sourceKey(source, sourceUid) : null,
+        createdById: actorUserId(ctx) ?? null,
+      },
+      {
+        action: 'block.create',
+        entity: 'block',
+        changes: {propertyId, startDate, endDate, reason, source, sourceUid},
+        ifTaken: conflictIfTaken(`property ${propertyId} already has a block of event "${sourceUid}" of ${source}`),
+      },
+    )
+    return blockView(rowOf(block))
+  })
+}
+
+export interface UpdateBlockInput {
+  startDate?: string
+  endDate?: string
+  reason?: string
+}
+
+/** Moves a block's dates or changes its reason: the host or an admin; a move is checked like a new block. */
+export async function updateBlock(ctx: ServiceContext, ref: string | number, input: UpdateBlockInput): Promise<Block> {
+  requireUser(ctx, 'update blocks')
+  const reason = input.reason === undefined || input.reason === null ? undefined : checkReason(input.reason)
+  return inTransaction(ctx, async (transaction) => {
+    const found = await findBlock(ctx, ref, transaction)
+    const {startDate, endDate} = parseBlockDates(input.startDate ?? found.startDate, input.endDate ?? found.endDate)
+    const moved = startDate !== found.startDate || endDate !== found.endDate
+    const propertyId = Number(found.propertyId)
+    const loaded = moved ? await loadCalendars(ctx, transaction, [{propertyId, start: startDate, end: endDate}]) : undefined
+    // Read again after the guard: a writer that committed before it is seen.
+    const block = await ctx.db.models.Block.findByPk(found.id, {transaction})
+    if (!block) throw blockNotFound(ref)
+    // Moved by another writer between the first read and the guard: its new dates are the ones to start from (a retry).
+    if (loaded && (block.startDate !== found.startDate || block.endDate !== found.endDate)) throw new GuardMoved()
+    const property = (await ctx.db.models.Property.findByPk(propertyId, {transaction}))!
+    requireHost(ctx, property, 'change its blocks')
+    if (loaded) {
+      const calendar = loaded.calendar(propertyId)
+      calendar.remove(block.id, 'block')
+      const clash = calendar.clash(startDate, endDate)
+      if (clash) throw overlapConflict(startDate, endDate, clash, propertyId)
+      await testPause('block.checked')
+    }
+    const changed = diff(blockView(rowOf(block)) as unknown as Record<string, unknown>, {startDate, endDate, reason})
+    if (!changed) return blockView(rowOf(block))
+    await block.update({startDate, endDate, ...(reason === undefined ? {} : {reason})}, {transaction})
+    await audit(ctx, transaction, {action: 'block.update', entity: 'block', entityId: block.id, changes: changed})
+    return blockView(rowOf(block))
+  })
+}
+
+/** Deletes a block, freeing its nights: the host or an admin. */
+export async function deleteBlock(ctx: ServiceContext, ref: string | number): Promise<{id: number; deleted: true}> {
+  requireUser(ctx, 'delete blocks')
+  return inTransaction(ctx, async (transaction) => {
+    const block = await findBlock(ctx, ref, transaction)
+    const property = (await ctx.db.models.Property.findByPk(block.propertyId, {transaction}))!
+    requireHost(ctx, property, 'delete its blocks')
+    await block.destroy({transaction})
+    const {propertyId, startDate, endDate, reason, source, sourceUid} = blockView(rowOf(block))
+    await audit(ctx, transaction, {
+      action: 'block.delete',
+      entity: 'block',
+      entityId: block.id,
+      changes: {propertyId, startDate, endDate, reason, source, sourceUid},
+    })
+    return {id: block.id, deleted: true as const}
+  })
+}
+
+export interface ListBlocksInput extends PageInput {
+  property?: string | number
+  /** Blocks of this feed only (its URL, exactly). */
+  source?: string
+  /** Blocks overlapping [from, to). */
+  from?: string
+  to?: string
+}
+
+/** What `blocks list` shows (authz.ts: the blocks of the actor's properties; all to admins) and sorts by. */
+export const blockList: ListRule = {scope: (ctx) => listScopeSql(ctx, 'Block', 'list blocks'), sortable: ['startDate', 'createdAt']}
+
+/** Blocks, filtered. */
+export async function listBlocks(ctx: ServiceContext, input: ListBlocksInput = {}): Promise<Page<Block>> {
+  const where = allOf(
+    scopeOf(blockList, ctx),
+    input.property !== undefined && {propertyId: (await findProperty(ctx, input.property)).id},
+    input.source !== undefined && {source: String(input.source).trim()},
+    input.from && {endDate: {[Op.gt]: parseDate(input.from, 'from')}},
+    input.to && {startDate: {[Op.lt]: parseDate(input.to, 'to')}},
+  )
+  return page(ctx.db.models.Block, where, input, blockList.sortable, blockView)
+}
+
+/** One block: for its property's host and admins. */
+export async function showBlock(ctx: ServiceContext, ref: string | number): Promise<Block> {
+  requireUser(ctx, 'see blocks')
+  const block = await findBlock(ctx, ref)
+  await requireVisible(ctx, 'Block', block.id, () => new ForbiddenError(`block ${block.id} is not on a property of yours, so you may not see it`))
+  return blockView(rowOf(block))
+}
