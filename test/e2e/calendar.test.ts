@@ -92,4 +92,34 @@ describe(`e2e: calendar (${testDialect})`, function () {
     expectExit(await run(['calendar', 'import', String(lake), '--ics', 'http://127.0.0.1:9/x.ics', '--fetch-timeout', '2']), 7)
     expect(errorJson(await run(['calendar', 'import', String(lake), '--ics', path.join(dir, 'missing.ics'), '--json']), 3).message).to.match(/no such file/)
   })
+
+  it('sync pulls the registered feed (exit 0), and again changes nothing', async () => {
+    const first = okJson<{feeds: {status: string; result: {added: number}}[]}>(await run(['calendar', 'sync', '--json']))
+    expect(first.feeds.map((f) => [f.status, f.result.added])).to.deep.equal([['synced', 2]])
+    const again = expectExit(await run(['calendar', 'sync']), 0)
+    expect(again.stdout).to.match(/2 event\(s\): 0 added, 0 moved, 0 removed, 2 unchanged, 0 conflict\(s\)/)
+  })
+
+  it('import exits 5 when events conflict, naming the event and our booking or block, after applying the rest', async () => {
+    const file = path.join(dir, 'vrbo.ics')
+    const booking = (await testBackend(db).bookings.list({property: String(lake)})).items[0].id
+    fs.writeFileSync(file, ['BEGIN:VCALENDAR', 'VERSION:2.0',
+      'BEGIN:VEVENT', 'UID:clash-1@vrbo', 'DTSTART;VALUE=DATE:20270112', 'DTEND;VALUE=DATE:20270115', 'END:VEVENT',
+      'BEGIN:VEVENT', 'UID:free-1@vrbo', 'DTSTART;VALUE=DATE:20270320', 'DTEND;VALUE=DATE:20270322', 'END:VEVENT',
+      'END:VCALENDAR', ''].join('\r\n'))
+    const result = expectExit(await run(['calendar', 'import', String(lake), '--ics', file]), 5)
+    expect(result.stdout).to.match(/from file:vrbo\.ics: 2 event\(s\): 1 added, 0 moved, 0 removed, 0 unchanged, 1 conflict\(s\)/)
+    expect(result.stdout).to.match(new RegExp(`^conflict: event "clash-1@vrbo" 2027-01-12 → 2027-01-15 overlaps booking ${booking}\\b`, 'm'))
+    // The Airbnb file holds the nights the synced Airbnb URL already blocks: conflicts with those blocks.
+    const airbnb = expectExit(await run(['calendar', 'import', String(lake), '--ics', path.join(fixtures, 'airbnb.ics'), '--json']), 5)
+    expect((JSON.parse(airbnb.stdout) as {conflicts: {overlaps: {kind: string}}[]}).conflicts.map((c) => c.overlaps.kind)).to.deep.equal(['block', 'block'])
+  })
+
+  it('import exits 8 when parts of the feed are malformed, with their line numbers on stderr, after applying the rest', async () => {
+    const result = expectExit(await run(['calendar', 'import', String(lake), '--ics', path.join(fixtures, 'google.ics')]), 8)
+    expect(result.stdout).to.match(/6 event\(s\): 6 added, 0 moved, 0 removed, 0 unchanged, 0 conflict\(s\), 3 problem\(s\)/)
+    expect(result.stderr).to.match(/^line 54: event broken@google.com left out: its line 56 is malformed$/m)
+    expect(result.stderr).to.match(/^line 56: malformed line "DTEND;VALUE=DATE 20270705"/m)
+    expect(result.stderr).to.match(/^line 66: event nostart@google.com \(line 66\) left out: it has no DTSTART$/m)
+  })
 })

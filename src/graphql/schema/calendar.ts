@@ -50,26 +50,6 @@ type RemovedCalendarFeed {
   blocksRemoved: Int!
 }
 
-"""What an event's nights overlap: a live booking or another block."""
-type CalendarOverlap {
-  "booking or block."
-  kind: String!
-  "Null for an earlier event of the same feed that is not written yet."
-  id: Int
-  startDate: Date!
-  endDate: Date!
-  uid: String
-}
-
-"""An event of the feed that was not written: its nights are taken."""
-type CalendarConflict {
-  uid: String!
-  start: Date!
-  end: Date!
-  overlaps: CalendarOverlap!
-  reason: String!
-}
-
 """A malformed line or event of a feed, left out; line 0 is the whole feed."""
 type CalendarProblem {
   line: Int!
@@ -88,7 +68,8 @@ type CalendarImportResult {
   moved: Int!
   removed: Int!
   unchanged: Int!
-  conflicts: [CalendarConflict!]!
+  "Events not written: their nights are taken (SyncConflict of the blocks' sync)."
+  conflicts: [SyncConflict!]!
   problems: [CalendarProblem!]!
 }
 

@@ -1,73 +1,42 @@
 /**
- * SEAM — where the calendar feeds meet blocked dates (issue 18, part 1, branch `blocks`).
- * Until that branch is merged there are no blocks: the export has bookings only, and an
- * import has nowhere to write. Once merged, these three functions call the blocks services
- * (syncSourceBlocks is the only write of feed events into blocks); nothing else here changes.
+ * Where the calendar feeds meet blocked dates (src/services/blocks*.ts): the export reads the
+ * listing's blocks, and an import writes them through syncSourceBlocks only (the blocks' one
+ * write of a feed's events: overlap guard, audit, conflicts). Nothing here writes a block.
  */
-import {ConflictError} from '../../errors.js'
+import {Op} from 'sequelize'
+
+import type {SourceEvent, SyncConflict, SyncSourceBlocksResult} from '../../domain.js'
+export {MAX_BLOCK_NIGHTS} from '../blocks.js'
+import {syncSourceBlocks, type SyncSourceBlocksInput} from '../blocks-sync.js'
 import type {ServiceContext} from '../context.js'
+import {dateOnly} from '../dates.js'
 import type {FeedRange} from './render.js'
 
-/** An event of a feed as the blocks sync takes it (domain SourceEvent of the blocks branch). */
-export interface SourceEvent {
-  uid: string
-  start: string
-  end: string
-  reason?: string
-}
-
-export interface CalendarOverlap {
-  kind: 'booking' | 'block'
-  id: number | null
-  startDate: string
-  endDate: string
-  uid?: string
-}
-
-export interface SyncConflict {
-  uid: string
-  start: string
-  end: string
-  overlaps: CalendarOverlap
-  reason: string
-}
-
-/** A block as the sync reports it (the fields the calendar commands show). */
-export interface SyncedBlock {
-  id: number
-  startDate: string
-  endDate: string
-  sourceUid: string | null
-}
-
-export interface SyncResult {
-  added: SyncedBlock[]
-  moved: SyncedBlock[]
-  removed: SyncedBlock[]
-  unchanged: SyncedBlock[]
-  conflicts: SyncConflict[]
-}
-
-export interface SyncInput {
-  property: string | number
-  source: string
-  events: SourceEvent[]
-  dryRun?: boolean
-}
+export type {SourceEvent, SyncConflict}
+export type SyncResult = SyncSourceBlocksResult
 
 /** Makes the blocks of (property, source) those of `events`: blocks' syncSourceBlocks. */
-export async function syncBlocks(_ctx: ServiceContext, _input: SyncInput): Promise<SyncResult> {
-  throw new ConflictError('blocked dates are not available in this build yet: a feed cannot be imported', {
-    suggestion: 'this stayctl is built without the blocks of issue 18',
-  })
+export function syncBlocks(ctx: ServiceContext, input: SyncSourceBlocksInput): Promise<SyncResult> {
+  return syncSourceBlocks(ctx, input)
 }
 
 /** The blocks of a property ending after `from`, as ranges of the export feed. */
-export async function blockRanges(_ctx: ServiceContext, _propertyId: number, _from: string): Promise<FeedRange[]> {
-  return []
+export async function blockRanges(ctx: ServiceContext, propertyId: number, from: string): Promise<FeedRange[]> {
+  const rows = await ctx.db.models.Block.findAll({
+    attributes: ['id', 'startDate', 'endDate', 'updatedAt'],
+    where: {propertyId, endDate: {[Op.gte]: from}},
+  })
+  return rows.map((b) => ({kind: 'block', id: b.id, start: dateOnly(b.startDate), end: dateOnly(b.endDate), updatedAt: b.updatedAt}))
 }
 
-/** The blocks a source made on a property whose event UID is `uid` or one of its occurrences (`uid#date`), as events. */
-export async function keptEvents(_ctx: ServiceContext, _propertyId: number, _source: string, _uids: string[]): Promise<SourceEvent[]> {
-  return []
+/**
+ * The blocks a source made on a property for the events `uids` (an event, or its occurrences
+ * `uid#date`), as events that keep them where they are: what an import passes for the events
+ * of a feed it could not read clearly, so that a malformed event does not free its nights.
+ */
+export async function keptEvents(ctx: ServiceContext, propertyId: number, source: string, uids: string[]): Promise<SourceEvent[]> {
+  if (uids.length === 0) return []
+  const rows = await ctx.db.models.Block.findAll({where: {propertyId, source}, order: [['id', 'ASC']]})
+  const kept = rows.filter((b) => b.sourceUid && uids.some((uid) => b.sourceUid === uid || b.sourceUid!.startsWith(`${uid}#`)))
+  return kept.map((b) => ({uid: b.sourceUid!, start: dateOnly(b.startDate), end: dateOnly(b.endDate), reason: b.reason}))
 }

@@ -14,17 +14,19 @@ import {Op} from 'sequelize'
 import {ValidationError} from '../../errors.js'
 import {requireUser, actorUserId, isAdmin} from '../authz.js'
 import type {ServiceContext} from '../context.js'
-import {addDays, dateOnly, today} from '../dates.js'
-import {blockRanges, keptEvents, syncBlocks, type SyncConflict, type SyncResult} from './blocks-seam.js'
+import {addDays, dateOnly, daysBetween, today} from '../dates.js'
+import {MAX_BLOCK_NIGHTS, blockRanges, keptEvents, syncBlocks, type SourceEvent, type SyncConflict, type SyncResult} from './blocks-seam.js'
 import {fetchFeed, showUrl, type FetchOptions} from './fetch.js'
 import {hostedProperty, feedView, type CalendarFeedView} from './manage.js'
-import type {FeedProblem} from './parse.js'
+import type {FeedProblem, ParsedFeed} from './parse.js'
 import {renderFeed, type FeedRange} from './render.js'
 
 /** Bookings and blocks that ended more than this many days ago are left out of the export. */
 export const EXPORT_PAST_DAYS = 30
 /** What a block's reason keeps of an event's SUMMARY. */
 const MAX_REASON = 200
+/** The longest UID a block keeps (blocks.source_uid). */
+const MAX_UID = 255
 
 export interface CalendarExport {
   propertyId: number
@@ -101,9 +103,9 @@ export async function applyFeed(ctx: ServiceContext, propertyId: number, source:
       details: {field: 'ics'},
     })
   }
-  const events = parsed.events.map((e) => ({uid: e.uid, start: e.start, end: e.end, reason: e.summary.slice(0, MAX_REASON)}))
+  const {events, problems, troubled} = blockable(parsed)
   const given = new Set(events.map((e) => e.uid))
-  const kept = (await keptEvents(ctx, propertyId, source, parsed.troubledUids)).filter((e) => !given.has(e.uid))
+  const kept = (await keptEvents(ctx, propertyId, source, troubled)).filter((e) => !given.has(e.uid))
   const result: SyncResult = await syncBlocks(ctx, {property: propertyId, source, events: [...events, ...kept], dryRun})
   return {
     propertyId,
@@ -115,8 +117,24 @@ export async function applyFeed(ctx: ServiceContext, propertyId: number, source:
     removed: result.removed.length,
     unchanged: result.unchanged.length - kept.length,
     conflicts: result.conflicts,
-    problems: parsed.problems,
+    problems,
   }
+}
+
+/** The events a block can hold (UID ≤ 255 characters, ≤ MAX_BLOCK_NIGHTS nights); the others are problems. */
+function blockable(parsed: ParsedFeed) {
+  const problems = [...parsed.problems]
+  const troubled = [...parsed.troubledUids]
+  const events: SourceEvent[] = []
+  for (const e of parsed.events) {
+    const nights = daysBetween(e.start, e.end)
+    const why = e.uid.length > MAX_UID ? `its UID is over ${MAX_UID} characters` : nights > MAX_BLOCK_NIGHTS ? `${nights} nights are more than a block holds (${MAX_BLOCK_NIGHTS})` : undefined
+    if (why) {
+      problems.push({line: e.line, message: `event ${e.uid.slice(0, 80)} left out: ${why}`})
+      troubled.push(e.uid.split('#')[0])
+    } else events.push({uid: e.uid, start: e.start, end: e.end, reason: e.summary.slice(0, MAX_REASON)})
+  }
+  return {events, problems: problems.sort((a, b) => a.line - b.line), troubled}
 }
 
 /** Imports a feed (a URL or a file's text) into the listing's blocks: see the top of this file. */
