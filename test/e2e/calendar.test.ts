@@ -10,7 +10,13 @@ import path from 'node:path'
 import {expect} from 'chai'
 
 import type {Db} from '../../src/db/index.js'
+import {createToken} from '../../src/services/auth.js'
+import {createBooking} from '../../src/services/bookings.js'
+import {createProperty} from '../../src/services/properties.js'
+import {createUser} from '../../src/services/users.js'
+import {isolatedEnv, runCli} from '../support/cli.js'
 import {migratedDatabase, testDialect, type TestDatabase} from '../support/db.js'
+import {startTestServer, type TestServer} from '../support/graphql.js'
 import {stubServer, type StubServer} from '../support/stub-server.js'
 import {cli, cliEnv, errorJson, expectExit, okJson, removeHome, testBackend} from './helpers.js'
 
@@ -121,5 +127,52 @@ describe(`e2e: calendar (${testDialect})`, function () {
     expect(result.stderr).to.match(/^line 54: event broken@google.com left out: its line 56 is malformed$/m)
     expect(result.stderr).to.match(/^line 56: malformed line "DTEND;VALUE=DATE 20270705"/m)
     expect(result.stderr).to.match(/^line 66: event nostart@google.com \(line 66\) left out: it has no DTSTART$/m)
+  })
+})
+
+describe(`e2e: calendar with --api (${testDialect})`, function () {
+  this.timeout(180_000)
+  let server: TestServer
+  let env: NodeJS.ProcessEnv
+  let dir: string
+  let savedToday: string | undefined
+
+  before(async () => {
+    savedToday = process.env.STAYCTL_TODAY
+    process.env.STAYCTL_TODAY = '2026-12-06'
+    server = await startTestServer('calendar_remote')
+    const host = await createUser(server.ctx, {username: 'hal.host', email: 'hal@example.com', password: 'hal-password-1'})
+    await createUser(server.ctx, {username: 'gus.guest', email: 'gus@example.com', password: 'gus-password-1'})
+    const property = await createProperty(server.ctx, {owner: 'hal.host', name: 'Dune Hut', address: '3 Dune Path', pricePerNight: '80'})
+    await createBooking(server.ctx, {property: String(property.id), guest: 'gus.guest', startDate: '2027-01-10', endDate: '2027-01-14'})
+    const token = (await createToken(server.ctx, {name: 'e2e', user: host.id})).token
+    env = isolatedEnv({STAYCTL_TODAY: '2026-12-06', STAYCTL_TOKEN: token})
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calendar-api-'))
+  })
+  after(async () => {
+    if (savedToday === undefined) delete process.env.STAYCTL_TODAY
+    else process.env.STAYCTL_TODAY = savedToday
+    await server?.stop()
+    removeHome(env)
+    fs.rmSync(dir, {recursive: true, force: true})
+  })
+
+  it('sends a local file to the server, reports its conflicts (5), publishes a URL the server serves, refuses a private URL for a host (6)', async () => {
+    const api = (args: string[]) => runCli([...args, '--api', server.url], {env})
+    const file = path.join(dir, 'other.ics')
+    fs.writeFileSync(file, ['BEGIN:VCALENDAR', 'VERSION:2.0', 'BEGIN:VEVENT', 'UID:x@other', 'DTSTART;VALUE=DATE:20270113', 'DTEND;VALUE=DATE:20270116', 'END:VEVENT',
+      'BEGIN:VEVENT', 'UID:y@other', 'DTSTART;VALUE=DATE:20270201', 'DTEND;VALUE=DATE:20270203', 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n'))
+    const imported = expectExit(await api(['calendar', 'import', 'Dune Hut', '--ics', file]), 5)
+    expect(imported.stdout).to.match(/from file:other\.ics: 2 event\(s\): 1 added/)
+    expect(imported.stdout).to.match(/^conflict: event "x@other" 2027-01-13 → 2027-01-16 overlaps booking \d+/m)
+    const published = okJson<{path: string}>(await api(['calendar', 'publish', 'Dune Hut', '--json']))
+    const feed = await fetch(server.url.replace(/\/graphql$/, '') + published.path)
+    expect(feed.status).to.equal(200)
+    const text = await feed.text()
+    expect(text).to.include('SUMMARY:Reserved')
+    expect(text).to.include('SUMMARY:Blocked')
+    expect(text).not.to.match(/gus|hal@/i)
+    const refused = expectExit(await api(['calendar', 'import', 'Dune Hut', '--ics', `${server.url.replace(/\/graphql$/, '')}/healthz`]), 6)
+    expect(refused.stderr).to.match(/private network/)
   })
 })
