@@ -17,7 +17,7 @@ export default class Serve extends BaseCommand<typeof Serve> {
   static override summary = 'Serve the GraphQL API over the local database'
   static override description = `Runs the GraphQL server (graphql-yoga, GraphQL over HTTP) at http://HOST:PORT/graphql on the database configured here, exposing the same operations as the commands. It runs locally only: it needs the database itself, so it cannot run against a remote --api server.
 
-Other routes: /healthz (the process runs) and /readyz (the database answers SELECT 1 within 1.5 s; 503 otherwise, and while stopping; with read replicas, it lists each with its state: "in use", "down", "lagging").
+Other routes: /healthz (the process runs), /readyz (the database answers SELECT 1 within 1.5 s; 503 otherwise, and while stopping; with read replicas, it lists each with its state: "in use", "down", "lagging") and /calendars/<token>.ics (a listing's iCalendar feed at a secret URL made by \`calendar publish\`: no login, ETag and Last-Modified, 304 when unchanged, 404 for an unknown or revoked token).
 With --read-replica-url (or STAYCTL_READ_REPLICA_URLS), GraphQL queries read from the replicas; mutations, and everything a mutation reads, run on the primary, as do token checks. A replica down or more than --max-replica-lag seconds behind is skipped with one log line, checked again every 2 s, and used again once it is back.
 A database that stops answering fails requests with SERVICE_UNAVAILABLE after --db-timeout seconds (on MySQL; each statement, and the wait for a pooled connection, has that long), as does a connection lost mid-statement.
 POST bodies must be JSON (Content-Type application/json; 415 otherwise): forms and text/plain, which any web page can send, are refused.

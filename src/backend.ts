@@ -9,6 +9,8 @@ import * as auth from './services/auth.js'
 import * as blocks from './services/blocks.js'
 import {syncSourceBlocks} from './services/blocks-sync.js'
 import * as bookings from './services/bookings.js'
+import * as calendarFeeds from './services/calendar/manage.js'
+import * as calendarTransfer from './services/calendar/transfer.js'
 import {doctor} from './services/doctor.js'
 import * as exports_ from './services/export.js'
 import * as folders from './services/import/folder.js'
@@ -92,6 +94,19 @@ const table = {
     list: auth.listTokens,
     revoke: auth.revokeToken,
   },
+  calendar: {
+    export: calendarTransfer.exportCalendar,
+    publish: calendarFeeds.publishCalendar,
+    listTokens: calendarFeeds.listCalendarTokens,
+    revokeToken: calendarFeeds.revokeCalendarToken,
+    addFeed: calendarFeeds.addCalendarFeed,
+    listFeeds: calendarFeeds.listCalendarFeeds,
+    removeFeed: calendarFeeds.removeCalendarFeed,
+    /** A feed's URL (fetched where the operation runs: by the server in remote mode) or a file's text. */
+    import: calendarTransfer.importCalendar,
+    /** Every registered feed once, for cron. */
+    sync: calendarTransfer.syncCalendars,
+  },
   database: {
     /** What the engine allows against what stayctl relies on (admins only); on the primary. */
     doctor,
@@ -121,6 +136,9 @@ export const READ_OPERATIONS = new Set([
   'exports.entity',
   'exports.page',
   'tokens.list',
+  'calendar.export',
+  'calendar.listTokens',
+  'calendar.listFeeds',
 ])
 
 /** The table, each write wrapped to pin its reads to the primary. */

@@ -112,6 +112,36 @@ export class ApiToken extends Model<InferAttributes<ApiToken>, InferCreationAttr
   declare updatedAt: CreationOptional<Date>
 }
 
+/** A feed of another channel that a listing imports as blocks (`calendar feeds add`, `calendar sync`). */
+export class CalendarFeed extends Model<InferAttributes<CalendarFeed>, InferCreationAttributes<CalendarFeed>> {
+  declare id: CreationOptional<number>
+  declare propertyId: ForeignKey<number>
+  declare url: string
+  /** sha256 (hex) of the URL: unique per property. */
+  declare urlHash: string
+  declare createdById: ForeignKey<number> | null
+  declare lastSyncedAt: Date | null
+  /** What the feed's server last answered, sent back in the next conditional GET. */
+  declare etag: string | null
+  declare lastModified: string | null
+  declare createdAt: CreationOptional<Date>
+  declare updatedAt: CreationOptional<Date>
+}
+
+/** A secret URL a listing's own feed is published at (`calendar publish`); only the token's sha256 is kept. */
+export class CalendarToken extends Model<InferAttributes<CalendarToken>, InferCreationAttributes<CalendarToken>> {
+  declare id: CreationOptional<number>
+  declare propertyId: ForeignKey<number>
+  declare tokenHash: string
+  declare createdById: ForeignKey<number> | null
+  declare revokedAt: Date | null
+  declare lastUsedAt: Date | null
+  /** The ETag of the body last served, and since when the feed has had that body (its Last-Modified). */
+  declare feedEtag: string | null
+  declare feedChangedAt: Date | null
+  declare createdAt: CreationOptional<Date>
+}
+
 /** Failed-login throttling per account (or per unknown login name), shared by every server process. */
 export class LoginAttempt extends Model<InferAttributes<LoginAttempt>, InferCreationAttributes<LoginAttempt>> {
   declare id: CreationOptional<number>
@@ -147,6 +177,8 @@ export interface Models {
   ApiToken: typeof ApiToken
   LoginAttempt: typeof LoginAttempt
   AuditEvent: typeof AuditEvent
+  CalendarFeed: typeof CalendarFeed
+  CalendarToken: typeof CalendarToken
 }
 
 const id = () => ({type: DataTypes.INTEGER, autoIncrement: true, primaryKey: true})
@@ -230,6 +262,26 @@ const attributes = {
     createdByTokenId: {type: DataTypes.INTEGER, allowNull: true},
     ...timestamps(),
   }),
+  CalendarFeed: () => ({
+    id: id(),
+    url: {type: DataTypes.STRING(2048), allowNull: false},
+    urlHash: {type: DataTypes.CHAR(64), allowNull: false},
+    lastSyncedAt: dateTime(true),
+    etag: {type: DataTypes.STRING(255), allowNull: true},
+    lastModified: {type: DataTypes.STRING(64), allowNull: true},
+    createdById: {type: DataTypes.INTEGER, allowNull: true},
+    ...timestamps(),
+  }),
+  CalendarToken: () => ({
+    id: id(),
+    tokenHash: {type: DataTypes.CHAR(64), allowNull: false},
+    revokedAt: dateTime(true),
+    lastUsedAt: dateTime(true),
+    feedEtag: {type: DataTypes.CHAR(64), allowNull: true},
+    feedChangedAt: dateTime(true),
+    createdById: {type: DataTypes.INTEGER, allowNull: true},
+    createdAt: dateTime(false),
+  }),
   LoginAttempt: () => ({
     id: id(),
     subject: {type: DataTypes.STRING(64), allowNull: false},
@@ -299,8 +351,14 @@ export function defineModels(sequelize: Sequelize): Models {
   T.init(attributes.ApiToken(), {sequelize, modelName: 'ApiToken', tableName: 'api_tokens'})
   L.init(attributes.LoginAttempt(), {sequelize, modelName: 'LoginAttempt', tableName: 'login_attempts'})
   A.init(attributes.AuditEvent(), {sequelize, modelName: 'AuditEvent', tableName: 'audit_events', timestamps: false})
+  class F extends CalendarFeed {}
+  class CT extends CalendarToken {}
+  F.init(attributes.CalendarFeed(), {sequelize, modelName: 'CalendarFeed', tableName: 'calendar_feeds'})
+  CT.init(attributes.CalendarToken(), {sequelize, modelName: 'CalendarToken', tableName: 'calendar_tokens', updatedAt: false})
+  F.belongsTo(P, {foreignKey: 'propertyId', as: 'property'})
+  CT.belongsTo(P, {foreignKey: 'propertyId', as: 'property'})
 
-  const models = {User: U, Property: P, Booking: B, Block: K, Review: R, Payment: Pay, ApiToken: T, LoginAttempt: L, AuditEvent: A}
+  const models = {User: U, Property: P, Booking: B, Block: K, Review: R, Payment: Pay, ApiToken: T, LoginAttempt: L, AuditEvent: A, CalendarFeed: F, CalendarToken: CT}
   associate(models)
   return models
 }

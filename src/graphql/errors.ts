@@ -34,7 +34,8 @@ function unavailable(error: unknown, at?: GraphQLError): GraphQLError {
 
 /** The GraphQL error for a domain error, at the place `at` (a located error) names. */
 export function domainError(error: StayctlError, at?: GraphQLError): GraphQLError {
-  if (error.kind === 'UNAVAILABLE') return unavailable(error, at)
+  // A database out of reach is not named to clients; a calendar feed out of reach (details.feed) is the client's to fix.
+  if (error.kind === 'UNAVAILABLE' && error.details?.feed === undefined) return unavailable(error, at)
   const code = ERROR_CATALOGUE[error.kind].graphql ?? FALLBACK_CODES[error.kind] ?? 'INTERNAL_SERVER_ERROR'
   return new GraphQLError(error.message, {
     nodes: at?.nodes,

@@ -16,6 +16,7 @@ import type {CreatePropertyInput, PropertyView, UpdatePropertyInput} from '../se
 import type {ChildPageInput} from '../services/relations.js'
 import type {ReviewView} from '../services/reviews.js'
 import type {CreateUserInput, UpdateUserInput, UserView} from '../services/users.js'
+import {calendarResolvers} from './calendar-resolvers.js'
 import type {GraphQLContext as Ctx} from './context.js'
 import {LIMITS} from './limits.js'
 import type {ByIdLoader, Loaders} from './loaders.js'
@@ -237,6 +238,7 @@ export const resolvers = withCompiledRelations(withTextChecks({
     ) => op.exports.page(service, {...given(args), entity: args.entity}),
     apiTokens: async (_: unknown, {first, after, sort, ...filters}: PageArgs & {user?: Maybe<string>; all?: Maybe<boolean>}, {service, auth}: Ctx) =>
       connection(await auth.listTokens(service, {...given(filters), ...pageOf({first, after, sort})})),
+    ...calendarResolvers.Query,
   },
 
   Mutation: {
@@ -295,6 +297,7 @@ export const resolvers = withCompiledRelations(withTextChecks({
       op.payments.refund(service, ref, given(input)),
 
     importRows: (_: unknown, {input}: {input: ImportRowsInput}, {service}: Ctx) => op.imports.rows(service, changes(input, [])),
+    ...calendarResolvers.Mutation,
   },
 
   User: {

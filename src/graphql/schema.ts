@@ -18,5 +18,6 @@ import {inputs} from './schema/inputs.js'
 import {payloads} from './schema/payloads.js'
 import {mutation} from './schema/mutation.js'
 import {blocks} from './schema/blocks.js'
+import {calendar} from './schema/calendar.js'
 
-export const typeDefs = [scalars, entities, access, connections, query, inputs, payloads, mutation, blocks].join('')
+export const typeDefs = [scalars, entities, access, connections, query, inputs, payloads, mutation, blocks, calendar].join('')

@@ -4,6 +4,7 @@
  *   GET /healthz        200 while the process runs
  *   GET /readyz         200 when the database answers `SELECT 1` within 1.5 s and has every migration
  *                       of this stayctl (else 503: not migrated yet, e.g. during a rolling deploy)
+ *   GET /calendars/<token>.ics  a listing's published iCalendar feed (calendar-route.ts)
  *
  * Every request first needs a well-formed Host header (else 400), and a POST a JSON body
  * (Content-Type application/json, else 415, before the body is read).
@@ -42,6 +43,7 @@ import * as defaultAuth from './auth.js'
 import type {AuthService, GraphQLContext} from './context.js'
 import {compiledExecution} from './compiled.js'
 import {maskError} from './errors.js'
+import {answerCalendar, isCalendarPath, loggedPath} from './calendar-route.js'
 import {SchemaWatch} from './readiness.js'
 import {LIMITS, checkListSizes, staticLimitPlugins} from './limits.js'
 import {createLoaders} from './loaders.js'
@@ -309,6 +311,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, recor
   if (badHost) return send(state, res, 400, {errors: [{message: `bad request: ${badHost}`, extensions: {code: 'BAD_REQUEST'}}]}, {connection: 'close'})
   if (path === '/healthz') return send(state, res, 200, {status: 'ok'})
   if (path === '/readyz') return send(state, res, ...(await readiness(db, state)))
+  if (isCalendarPath(path)) return answerCalendar(req, res, path, db, state.stopping)
   if (path !== '/graphql') return send(state, res, 404, {error: 'not found; GraphQL is at /graphql'})
   if (req.method === 'POST' && !acceptedMediaType(req.headers['content-type'])) {
     const message = `POST GraphQL as JSON (Content-Type: application/json); ${req.headers['content-type'] ? 'other media types' : 'a body without a Content-Type'} cannot be used`
@@ -411,7 +414,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const record: RequestRecord = {codes: []}
     res.on('close', () => {
       state.requests += 1
-      const path = (req.url ?? '/').split('?')[0]
+      const path = loggedPath((req.url ?? '/').split('?')[0])
       log(formatLogLine(format, {method: req.method ?? '?', path, status: res.headersSent ? res.statusCode : 499, ms: performance.now() - started, record}))
     })
     handle(req, res, record, db, yoga, state).catch((error: unknown) => {

@@ -23,6 +23,7 @@ import type {PaymentDetails, PaymentView, RefundResult} from '../services/paymen
 import type {PropertyDetails, PropertyView} from '../services/properties.js'
 import type {ReviewView} from '../services/reviews.js'
 import type {DeleteUserResult, EraseUserResult, UserView} from '../services/users.js'
+import {remoteCalendar} from './calendar.js'
 import type {RemoteClient} from './client.js'
 import {DOCUMENTS as D, LISTS, SERVER_MAX_FIRST, listDocument, type ListSpec} from './documents.js'
 
@@ -319,6 +320,7 @@ export function remoteBackend(client: RemoteClient): Backend {
     audit: audit(c),
     ...transfers(c),
     ...accounts(c),
+    calendar: remoteCalendar(client),
     database: {doctor: async () => c.read<DoctorReport>(D.doctor)},
   }
 }

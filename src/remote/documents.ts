@@ -3,7 +3,9 @@
  * and the list documents made from the LISTS table. test/unit/remote-documents.test.ts checks
  * each against the server's schema (src/graphql/schema.ts), so a field renamed on one side
  * fails CI instead of a remote run. Each document has exactly one root field (its answer).
+ * The calendar operations' documents are in calendar.ts (CALENDAR_DOCUMENTS), listed here too.
  */
+import {CALENDAR_DOCUMENTS} from './calendar.js'
 
 /** The fields of each view, in the order the local views have them. */
 const USER = 'id username email firstName lastName isActive isAdmin createdAt updatedAt'
@@ -114,5 +116,5 @@ export function listDocument(spec: ListSpec): string {
 
 /** Every document the remote backend sends (src/remote/transfer.ts has its own). */
 export function remoteDocuments(): string[] {
-  return [...Object.values(DOCUMENTS), ...Object.values(LISTS).map((spec) => listDocument(spec))]
+  return [...Object.values(DOCUMENTS), ...Object.values(LISTS).map((spec) => listDocument(spec)), ...Object.values(CALENDAR_DOCUMENTS)]
 }

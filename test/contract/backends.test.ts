@@ -29,6 +29,7 @@ import {migratedDatabase, openTestDb, readReplicaUrlFor, type TestDatabase} from
 import {TODAY, day, fixtures, loadScenario, testContext, type ScenarioIds} from '../support/fixtures.js'
 import {startTestServer, type TestServer} from '../support/graphql.js'
 import {clearTables} from '../support/integration.js'
+import {calendarCases} from './calendar-cases.js'
 
 type ActorName = 'admin' | 'guest' | 'host' | 'anonymous'
 
@@ -336,6 +337,7 @@ const CASES: Case[] = [
   {name: 'anonymous: properties.list', as: 'anonymous', expect: 'ok', run: (b) => b.properties.list()},
   {name: 'anonymous: bookings.list', as: 'anonymous', expect: 'UNAUTHENTICATED', run: (b) => b.bookings.list()},
   {name: 'anonymous: users.create', as: 'anonymous', expect: 'UNAUTHENTICATED', run: (b) => b.users.create({username: 'anon.user', email: 'a@example.com', password: 'password-123'})},
+  ...calendarCases,
 ]
 
 /** Two refunds of charge100: 10.00 with key k-first, then 15.00. */

@@ -31,7 +31,7 @@ import {columns, foreignKeys, indexes, checks, metaRows, schemaSnapshot, tableNa
 import {freshDatabase, testDialect, type TestDatabase} from '../support/db.js'
 
 const MIGRATIONS = discoverFiles('migrations').map((f) => f.name)
-const TABLES = ['api_tokens', 'audit_events', 'blocks', 'bookings', 'import_checkpoints', 'import_rejections', 'login_attempts', 'payments', 'properties', 'reviews', 'users']
+const TABLES = ['api_tokens', 'audit_events', 'blocks', 'bookings', 'calendar_feeds', 'calendar_tokens', 'import_checkpoints', 'import_rejections', 'login_attempts', 'payments', 'properties', 'reviews', 'users']
 
 /** What ARCHITECTURE.md promises, table by table. */
 const FOREIGN_KEYS: Record<string, [column: string, references: string, onDelete: string][]> = {
@@ -54,6 +54,14 @@ const FOREIGN_KEYS: Record<string, [column: string, references: string, onDelete
     ['created_by_id', 'users', 'SET NULL'],
     ['property_id', 'properties', 'CASCADE'],
   ],
+  calendar_feeds: [
+    ['created_by_id', 'users', 'SET NULL'],
+    ['property_id', 'properties', 'CASCADE'],
+  ],
+  calendar_tokens: [
+    ['created_by_id', 'users', 'SET NULL'],
+    ['property_id', 'properties', 'CASCADE'],
+  ],
   audit_events: [],
   import_checkpoints: [],
   import_rejections: [],
@@ -68,6 +76,8 @@ const UNIQUE_KEYS: Record<string, string[][]> = {
   payments: [['idempotency_key'], ['transaction_id']],
   api_tokens: [['token_hash']],
   blocks: [['property_id', 'source_key']],
+  calendar_feeds: [['property_id', 'url_hash']],
+  calendar_tokens: [['token_hash']],
   audit_events: [],
   import_checkpoints: [],
   import_rejections: [],
@@ -82,6 +92,8 @@ const CHECKS: Record<string, string[]> = {
   payments: ['payments_amount_positive', 'payments_kind_known', 'payments_refund_has_charge', 'payments_refunded_within_amount', 'payments_status_known'],
   api_tokens: [],
   blocks: ['blocks_dates_ordered'],
+  calendar_feeds: [],
+  calendar_tokens: [],
   audit_events: ['audit_events_via_known'],
   import_checkpoints: [],
   import_rejections: [],

@@ -10,6 +10,7 @@ import {DataTypes, type Model, type ModelStatic} from 'sequelize'
 import {findRows} from '../../src/db/select.js'
 import {createToken, listTokens} from '../../src/services/auth.js'
 import {createBlock} from '../../src/services/blocks.js'
+import {addCalendarFeed, listCalendarFeeds, listCalendarTokens, publishCalendar} from '../../src/services/calendar/manage.js'
 import {exportPage} from '../../src/services/export.js'
 import {showPayment} from '../../src/services/payments.js'
 import {bookingsByIds, paymentsByIds, propertiesByIds, usersByIds} from '../../src/services/relations.js'
@@ -43,8 +44,10 @@ describe(`date-times keep their milliseconds (${testDialect})`, () => {
   }
 
   beforeEach(async () => {
-    // A row in every table: a token, a block and a throttling row besides the scenario's.
+    // A row in every table: a token, a block, a calendar feed and token and a throttling row besides the scenario's.
     await createToken(s.ctx, {name: 'ci', user: s.ids.users.guest})
+    await addCalendarFeed(s.ctx, {property: s.ids.properties.flat, url: 'https://example.com/flat.ics'})
+    await publishCalendar(s.ctx, {property: s.ids.properties.flat})
     await createBlock(s.ctx, {property: s.ids.properties.flat, startDate: '2027-09-01', endDate: '2027-09-03'})
     await s.db.models.LoginAttempt.create({
       subject: 'f'.repeat(64),
@@ -73,6 +76,8 @@ describe(`date-times keep their milliseconds (${testDialect})`, () => {
       'User.createdAt',
       'Block.createdAt',
       'Block.updatedAt',
+      'CalendarFeed.lastSyncedAt',
+      'CalendarToken.feedChangedAt',
       'Payment.paymentDate',
       'ApiToken.expiresAt',
       'ApiToken.lastUsedAt',
@@ -98,6 +103,9 @@ describe(`date-times keep their milliseconds (${testDialect})`, () => {
     const page = await exportPage(s.ctx, {entity: 'payments'})
     const row = Object.fromEntries(page.columns.map((column, i) => [column, page.rows[0][i]]))
     expect(row).to.include({paymentDate: ISO, createdAt: ISO})
+    const {flat} = s.ids.properties
+    expect((await listCalendarFeeds(s.ctx, {property: flat}))[0]).to.include({lastSyncedAt: ISO, createdAt: ISO})
+    expect((await listCalendarTokens(s.ctx, {property: flat, all: true}))[0]).to.include({createdAt: ISO, lastUsedAt: ISO, revokedAt: ISO})
   })
 
   it('shows the same instant after a create as on every later read', async () => {

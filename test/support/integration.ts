@@ -21,7 +21,7 @@ import {migratedDatabase, type TestDatabase} from './db.js'
 import {TODAY, loadScenario, testContext, type ScenarioIds} from './fixtures.js'
 
 /** Every table the services write, children first (the order rows can be deleted in). */
-export const TABLES = ['audit_events', 'api_tokens', 'login_attempts', 'reviews', 'payments', 'blocks', 'bookings', 'properties', 'users'] as const
+export const TABLES = ['audit_events', 'api_tokens', 'login_attempts', 'calendar_tokens', 'calendar_feeds', 'reviews', 'payments', 'blocks', 'bookings', 'properties', 'users'] as const
 
 export interface ScenarioState {
   db: Db

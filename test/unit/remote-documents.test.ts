@@ -67,7 +67,7 @@ describe('remote documents against the server schema (unit)', () => {
         if (sent.length === before) silent.push(`${group}.${name}`)
       }
     }
-    const groups: (keyof Backend)[] = ['users', 'properties', 'bookings', 'blocks', 'reviews', 'payments', 'audit', 'imports', 'exports', 'auth', 'tokens', 'database']
+    const groups: (keyof Backend)[] = ['users', 'properties', 'bookings', 'blocks', 'reviews', 'payments', 'audit', 'imports', 'exports', 'auth', 'tokens', 'calendar', 'database']
     expect(Object.keys(backend)).to.have.members(groups)
     expect(silent, 'operations that sent no request').to.deep.equal([])
     const known = new Set(remoteDocuments())

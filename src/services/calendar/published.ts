@@ -1,0 +1,40 @@
+/**
+ * A listing's feed at its secret URL (GET /calendars/<token>.ics on `stayctl serve`): no login,
+ * the token is the secret. An unknown token and a revoked one get the same answer (none). The
+ * body's ETag is its sha256; its Last-Modified is when the feed last changed, kept with the
+ * token (a write only when the body changes, and lastUsedAt at most once a minute).
+ */
+import type {ServiceContext} from '../context.js'
+import {addDays, today} from '../dates.js'
+import {CALENDAR_TOKEN_SHAPE, sha256} from './manage.js'
+import {renderFeed} from './render.js'
+import {EXPORT_PAST_DAYS, feedRanges} from './transfer.js'
+
+export interface PublishedFeed {
+  body: string
+  /** Quoted, as the header carries it. */
+  etag: string
+  lastModified: Date
+}
+
+const USE_RECORDED_EVERY_MS = 60_000
+
+/** The feed of `token`, or null when no live token is that one. */
+export async function publishedFeed(ctx: ServiceContext, token: string): Promise<PublishedFeed | null> {
+  if (!CALENDAR_TOKEN_SHAPE.test(token)) return null
+  const {CalendarToken, Property} = ctx.db.models
+  const row = await CalendarToken.findOne({where: {tokenHash: sha256(token), revokedAt: null}})
+  const property = row ? await Property.findByPk(row.propertyId, {attributes: ['id', 'name']}) : null
+  if (!row || !property) return null
+  const body = renderFeed({id: property.id, name: property.name}, await feedRanges(ctx, property.id, addDays(today(), -EXPORT_PAST_DAYS)))
+  const hash = sha256(body)
+  const now = new Date()
+  if (row.feedEtag !== hash) {
+    await CalendarToken.update({feedEtag: hash, feedChangedAt: now, lastUsedAt: now}, {where: {id: row.id}})
+    return {body, etag: `"${hash}"`, lastModified: now}
+  }
+  if (!row.lastUsedAt || now.getTime() - new Date(row.lastUsedAt).getTime() > USE_RECORDED_EVERY_MS) {
+    await CalendarToken.update({lastUsedAt: now}, {where: {id: row.id}})
+  }
+  return {body, etag: `"${hash}"`, lastModified: new Date(row.feedChangedAt ?? now)}
+}
