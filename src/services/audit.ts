@@ -61,6 +61,36 @@ export async function createAudited<M extends Model & {id: number}>(
   return row
 }
 
+/** The audit event of a row a service updates: what `before` is compared with. */
+export interface UpdateEvent {
+  action: string
+  entity: string
+  /** The row's fields as the changes name them (a view of it, or its attributes). */
+  before: object
+  /** The catch of the update when a unique key may be taken. */
+  ifTaken?: (error: unknown) => never
+}
+
+/**
+ * Writes the fields of `changes` that differ from `event.before` (undefined ones are left as they
+ * are) with their audit event, old → new, in `transaction`: how every service updates a row.
+ * Returns false, writing nothing, when nothing changes.
+ */
+export async function updateAudited<M extends Model & {id: number}>(
+  ctx: ServiceContext,
+  transaction: Transaction,
+  row: M,
+  changes: object,
+  event: UpdateEvent,
+): Promise<boolean> {
+  const changed = diff(event.before, changes)
+  if (!changed) return false
+  const update = row.update(Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)), {transaction})
+  await (event.ifTaken ? update.catch(event.ifTaken) : update)
+  await audit(ctx, transaction, {action: event.action, entity: event.entity, entityId: row.id, changes: changed})
+  return true
+}
+
 /** Old → new for the fields that changed; undefined when nothing did. */
 export function diff<T extends object>(before: T, after: Partial<T>): Record<string, {from: unknown; to: unknown}> | undefined {
   const changes: Record<string, {from: unknown; to: unknown}> = {}

@@ -7,18 +7,18 @@
  */
 import {createHash} from 'node:crypto'
 
-import {Op, type Transaction} from 'sequelize'
+import type {Transaction} from 'sequelize'
 
 import type {Block as BlockRow, Property} from '../db/models.js'
 import {rowOf, type RowOf} from '../db/select.js'
 import type {Block} from '../domain.js'
 import {ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {testPause} from '../test-pause.js'
-import {audit, createAudited, diff} from './audit.js'
+import {audit, createAudited, updateAudited} from './audit.js'
 import {actorUserId, isAdmin, listScopeSql, requireUser, requireVisible} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {daysBetween, parseDate} from './dates.js'
-import {allOf, page, scopeOf, type ListRule, type Page, type PageInput} from './pagination.js'
+import {allOf, overlapping, page, scopeOf, type ListRule, type OverlapFilter, type Page, type PageInput} from './pagination.js'
 import {findProperty} from './properties.js'
 import {loadCalendars, overlapConflict} from './rules/calendar.js'
 import {checkText} from './text.js'
@@ -197,10 +197,7 @@ export async function updateBlock(ctx: ServiceContext, ref: string | number, inp
       if (clash) throw overlapConflict(startDate, endDate, clash, propertyId)
       await testPause('block.checked')
     }
-    const changed = diff(blockView(rowOf(block)) as unknown as Record<string, unknown>, {startDate, endDate, reason})
-    if (!changed) return blockView(rowOf(block))
-    await block.update({startDate, endDate, ...(reason === undefined ? {} : {reason})}, {transaction})
-    await audit(ctx, transaction, {action: 'block.update', entity: 'block', entityId: block.id, changes: changed})
+    await updateAudited(ctx, transaction, block, {startDate, endDate, reason}, {action: 'block.update', entity: 'block', before: blockView(rowOf(block))})
     return blockView(rowOf(block))
   })
 }
@@ -224,13 +221,10 @@ export async function deleteBlock(ctx: ServiceContext, ref: string | number): Pr
   })
 }
 
-export interface ListBlocksInput extends PageInput {
+/** Blocks of a property, of a feed (its URL, exactly), and overlapping [from, to). */
+export interface ListBlocksInput extends PageInput, OverlapFilter {
   property?: string | number
-  /** Blocks of this feed only (its URL, exactly). */
   source?: string
-  /** Blocks overlapping [from, to). */
-  from?: string
-  to?: string
 }
 
 /** What `blocks list` shows (authz.ts: the blocks of the actor's properties; all to admins) and sorts by. */
@@ -242,8 +236,7 @@ export async function listBlocks(ctx: ServiceContext, input: ListBlocksInput = {
     scopeOf(blockList, ctx),
     input.property !== undefined && {propertyId: (await findProperty(ctx, input.property)).id},
     input.source !== undefined && {source: String(input.source).trim()},
-    input.from && {endDate: {[Op.gt]: parseDate(input.from, 'from')}},
-    input.to && {startDate: {[Op.lt]: parseDate(input.to, 'to')}},
+    overlapping(input),
   )
   return page(ctx.db.models.Block, where, input, blockList.sortable, blockView)
 }

@@ -7,7 +7,7 @@
  * Guests book for themselves and see and cancel their own bookings (policy refund); hosts see,
  * confirm and cancel the bookings on their properties (full refund); admins do anything.
  */
-import {Op, type Transaction} from 'sequelize'
+import type {Transaction} from 'sequelize'
 
 import type {Booking} from '../db/models.js'
 import {rowOf, type RowOf} from '../db/select.js'
@@ -16,9 +16,9 @@ import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../
 import {audit, createAudited} from './audit.js'
 import {actingFor, bookingRole, isAdmin, listScopeSql, requireActingAsSelf, requireUser, requireVisible, type BookingRole} from './authz.js'
 import type {ServiceContext} from './context.js'
-import {daysBetween, parseDate, parseStay, today} from './dates.js'
+import {daysBetween, parseStay, today} from './dates.js'
 import {formatCents, toCents} from './money.js'
-import {allOf, page, scopeOf, type ListRule, type Page, type PageInput} from './pagination.js'
+import {allOf, overlapping, page, scopeOf, type ListRule, type OverlapFilter, type Page, type PageInput} from './pagination.js'
 import {refundInTransaction, paymentView, type PaymentView} from './payments.js'
 import {policyRefundCents, refundPercent} from './policies.js'
 import {findProperty} from './properties.js'
@@ -116,13 +116,11 @@ export async function createBooking(ctx: ServiceContext, input: CreateBookingInp
   })
 }
 
-export interface ListBookingsInput extends PageInput {
+/** Bookings of a property, of a guest, in a status, and whose stay overlaps [from, to). */
+export interface ListBookingsInput extends PageInput, OverlapFilter {
   property?: string | number
   guest?: string | number
   status?: BookingStatus
-  /** Bookings whose stay overlaps [from, to). */
-  from?: string
-  to?: string
 }
 
 /** Bookings, filtered: a user sees only their own stays and the bookings on their properties. */
@@ -135,8 +133,7 @@ export async function listBookings(ctx: ServiceContext, input: ListBookingsInput
     input.property !== undefined && {propertyId: (await findProperty(ctx, input.property)).id},
     input.guest !== undefined && {guestId: (await findUser(ctx, input.guest)).id},
     input.status && {status: checkBookingStatus(input.status)},
-    input.from && {endDate: {[Op.gt]: parseDate(input.from, 'from')}},
-    input.to && {startDate: {[Op.lt]: parseDate(input.to, 'to')}},
+    overlapping(input),
   )
   return page(ctx.db.models.Booking, where, input, bookingList.sortable, bookingView)
 }

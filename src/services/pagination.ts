@@ -8,6 +8,7 @@ import {DataTypes, Op, literal, type FindOptions, type Model, type ModelStatic, 
 import {findRows, normalise, readsDirectly, type RowOf} from '../db/select.js'
 import {ValidationError} from '../errors.js'
 import type {ServiceContext} from './context.js'
+import {parseDate} from './dates.js'
 
 /**
  * The keys of the views a caller will read (undefined: all of them). Only the columns those
@@ -72,6 +73,17 @@ export interface Page<T> {
 }
 
 /** A list's where: the conditions given (false, '', undefined and null ones are left out), all to hold. */
+/** A list filter of the rows whose stay (startDate → endDate, check-out exclusive) overlaps [from, to). */
+export interface OverlapFilter {
+  from?: string
+  to?: string
+}
+
+/** The condition of an OverlapFilter (undefined when it sets neither end). */
+export function overlapping(input: OverlapFilter): WhereOptions | undefined {
+  return allOf(input.from && {endDate: {[Op.gt]: parseDate(input.from, 'from')}}, input.to && {startDate: {[Op.lt]: parseDate(input.to, 'to')}})
+}
+
 export function allOf(...conditions: (WhereOptions | false | undefined | null | '')[]): WhereOptions {
   return {[Op.and]: conditions.filter((condition): condition is WhereOptions => Boolean(condition))}
 }

@@ -9,7 +9,7 @@ import type {Property} from '../db/models.js'
 import {rowOf, type RowOf} from '../db/select.js'
 import type {CancellationPolicy} from '../domain.js'
 import {ConflictError, ForbiddenError, ValidationError} from '../errors.js'
-import {audit, createAudited, diff} from './audit.js'
+import {audit, createAudited, updateAudited} from './audit.js'
 import {actingFor, actorUserId, isAdmin, isVisible, listScopeSql, requireActingAsSelf, requireUser, visibleWhere} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {parseStay, today} from './dates.js'
@@ -253,11 +253,7 @@ export async function updateProperty(ctx: ServiceContext, ref: string | number, 
   return inTransaction(ctx, async (transaction) => {
     const property = await findProperty(ctx, ref, transaction)
     requireManager(ctx, property, 'update')
-    const before = propertyView(rowOf(property)) as unknown as Record<string, unknown>
-    const changed = diff(before, changes)
-    if (!changed) return propertyView(rowOf(property))
-    await property.update(Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)), {transaction})
-    await audit(ctx, transaction, {action: 'property.update', entity: 'property', entityId: property.id, changes: changed})
+    await updateAudited(ctx, transaction, property, changes, {action: 'property.update', entity: 'property', before: propertyView(rowOf(property))})
     return propertyView(rowOf(property))
   })
 }

@@ -10,7 +10,7 @@ import {UniqueConstraintError, type Transaction} from 'sequelize'
 import type {User} from '../db/models.js'
 import {rowOf, type RowOf} from '../db/select.js'
 import {ConflictError, ForbiddenError, NotFoundError} from '../errors.js'
-import {audit, createAudited, diff} from './audit.js'
+import {audit, createAudited, updateAudited} from './audit.js'
 import {attemptPassword} from './login-attempts.js'
 import {canSeeEmail, isAdmin, requireAdmin, requireSelfOrAdmin, requireUser} from './authz.js'
 import type {ServiceContext} from './context.js'
@@ -186,10 +186,7 @@ export async function updateUser(ctx: ServiceContext, ref: string | number, inpu
     const user = await findUser(ctx, ref, transaction)
     requireSelfOrAdmin(ctx, user.id, 'update a user')
     await assertUnique(ctx, {username: changes.username, email: changes.email}, user.id, transaction)
-    const changed = diff(user.get(), changes)
-    if (!changed) return userView(ctx, rowOf(user))
-    await user.update(Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)), {transaction}).catch(uniqueConflict(ctx, changes))
-    await audit(ctx, transaction, {action: 'user.update', entity: 'user', entityId: user.id, changes: changed})
+    await updateAudited(ctx, transaction, user, changes, {action: 'user.update', entity: 'user', before: user.get(), ifTaken: uniqueConflict(ctx, changes)})
     return userView(ctx, rowOf(user))
   })
 }

@@ -4,6 +4,8 @@
  * pages; no audit event and no Backend result ever carries a password or a hash.
  */
 import fs from 'node:fs'
+import http from 'node:http'
+import type {AddressInfo} from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -15,6 +17,7 @@ import type {AuditChannel} from '../../src/domain.js'
 import {ValidationError} from '../../src/errors.js'
 import {listAudit} from '../../src/services/audit.js'
 import {createToken, login} from '../../src/services/auth.js'
+import {addCalendarFeed, publishCalendar} from '../../src/services/calendar/manage.js'
 import {createBooking, confirmBooking} from '../../src/services/bookings.js'
 import type {ServiceContext} from '../../src/services/context.js'
 import {createProperty} from '../../src/services/properties.js'
@@ -25,6 +28,17 @@ import {dumpTables, expectRefused, useScenario} from '../support/integration.js'
 const {users, properties} = fixtures
 
 /** A block of the flat, day 50 → 52; its id. */
+/** A calendar of one all-day event [start, end). */
+const oneEventFeed = (uid: string, start: string, end: string) =>
+  `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:${uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;VALUE=DATE:${start.replace(/-/g, '')}\r\nDTEND;VALUE=DATE:${end.replace(/-/g, '')}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`
+
+/** The id of the flat's block that starts on `start`. */
+async function blockAt(b: Backend, start: string): Promise<number> {
+  const found = (await b.blocks.list({property: properties.flat.name, limit: 100})).items.find((block) => block.startDate === start)
+  if (!found) throw new Error(`no block of the flat starts on ${start}`)
+  return found.id
+}
+
 async function aBlock(ctx: ServiceContext): Promise<number> {
   const {createBlock} = await import('../../src/services/blocks.js')
   return (await createBlock(ctx, {property: properties.flat.name, startDate: day(50), endDate: day(52)})).id
@@ -129,6 +143,52 @@ const CASES: Record<string, Case> = {
     run: (b) => b.blocks.sync({property: properties.flat.name, source: 'https://x.example/f.ics', events: [{uid: 'n', start: day(70), end: day(71)}]}),
     expected: (r: {added: {id: number}[]}) => [{action: 'block.create', entity: 'block', entityId: r.added[0].id}],
   },
+  'calendar.publish': {
+    run: (b) => b.calendar.publish({property: properties.flat.name}),
+    expected: (r: {id: number}) => [{action: 'calendar_token.create', entity: 'calendar_token', entityId: r.id}],
+  },
+  'calendar.revokeToken': {
+    setup: async (ctx) => (await publishCalendar(ctx, {property: properties.flat.name})).id,
+    run: (b, _ids, token) => b.calendar.revokeToken(token as number),
+    expected: (_r, _ids, token) => [{action: 'calendar_token.revoke', entity: 'calendar_token', entityId: token as number}],
+  },
+  'calendar.addFeed': {
+    run: (b) => b.calendar.addFeed({property: properties.flat.name, url: 'https://channel.example/flat.ics'}),
+    expected: (r: {id: number}) => [{action: 'calendar_feed.create', entity: 'calendar_feed', entityId: r.id}],
+  },
+  'calendar.removeFeed': {
+    setup: async (ctx) => (await addCalendarFeed(ctx, {property: properties.flat.name, url: 'https://channel.example/flat.ics'})).id,
+    run: (b) => b.calendar.removeFeed({property: properties.flat.name, url: 'https://channel.example/flat.ics'}),
+    expected: (_r, _ids, feed) => [{action: 'calendar_feed.delete', entity: 'calendar_feed', entityId: feed as number}],
+  },
+  'calendar.import': {
+    run: async (b) => {
+      await b.calendar.import({property: properties.flat.name, fileName: 'channel.ics', ics: oneEventFeed('audit-1', day(90), day(92))})
+      return {block: await blockAt(b, day(90))}
+    },
+    expected: (r: {block: number}) => [{action: 'block.create', entity: 'block', entityId: r.block}],
+  },
+  'calendar.sync': {
+    // A feed served here, registered for the flat: the sync fetches it and adds its event's block.
+    setup: async (ctx) => {
+      const server = http.createServer((_req, res) => res.writeHead(200, {'content-type': 'text/calendar'}).end(oneEventFeed('audit-2', day(95), day(97))))
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      await addCalendarFeed(ctx, {property: properties.flat.name, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/flat.ics`})
+      return server
+    },
+    run: async (b, _ids, server) => {
+      try {
+        const synced = await b.calendar.sync({property: properties.flat.name})
+        return {synced: synced.feeds.map((f) => f.status), block: await blockAt(b, day(95))}
+      } finally {
+        ;(server as http.Server).close()
+      }
+    },
+    expected: (r: {synced: string[]; block: number}) => {
+      expect(r.synced).to.deep.equal(['synced'])
+      return [{action: 'block.create', entity: 'block', entityId: r.block}]
+    },
+  },
   'reviews.create': {
     setup: pastStay,
     run: (b) => b.reviews.create({property: properties.cabin.name, reviewer: users.otherGuest.username, rating: 3}),
@@ -190,7 +250,7 @@ const CASES: Record<string, Case> = {
 
 const READS = new Set(['list', 'show'])
 /** Operations that change nothing though not named list or show. */
-const OTHER_READS = new Set(['exports.entity', 'exports.page', 'auth.whoami', 'database.doctor'])
+const OTHER_READS = new Set(['exports.entity', 'exports.page', 'auth.whoami', 'database.doctor', 'calendar.export', 'calendar.listTokens', 'calendar.listFeeds'])
 
 /** Every secret a scenario knows: the passwords, and anything shaped like a bcrypt hash. */
 function secrets(): string[] {

@@ -17,6 +17,7 @@ import {localBackend, operations, type Backend} from '../../src/backend.js'
 import {StayctlError} from '../../src/errors.js'
 import {createToken, login} from '../../src/services/auth.js'
 import {createBlock} from '../../src/services/blocks.js'
+import {addCalendarFeed, publishCalendar} from '../../src/services/calendar/manage.js'
 import {confirmBooking, createBooking} from '../../src/services/bookings.js'
 import {checkPolicy, policyRefundCents} from '../../src/services/policies.js'
 import {createProperty} from '../../src/services/properties.js'
@@ -46,6 +47,9 @@ interface World extends OtherHostIds {
   otherGuestPastStay: number
   /** A block of the loft (the host's), day 40 → 42. */
   block: number
+  /** A published calendar token of the loft, and a feed the loft imports (a closed local port: a sync fails at once). */
+  calendarToken: number
+  feedUrl: string
   /** API tokens of the guest and of the host. */
   guestToken: number
   hostToken: number
@@ -338,6 +342,25 @@ const ROWS: Row[] = [
     call: (b, w) => b.blocks.sync({property: w.ids.properties.loft, source: 'https://channel.example/loft.ics', events: [{uid: 'x', start: day(80), end: day(82)}]}),
     expect: only('host', 'admin'),
   },
+  // ---- calendar feeds: the property's host and admins
+  {op: 'calendar.export', call: (b, w) => b.calendar.export({property: w.ids.properties.loft}), expect: only('host', 'admin')},
+  {op: 'calendar.publish', call: (b, w) => b.calendar.publish({property: w.ids.properties.loft}), expect: only('host', 'admin')},
+  {op: 'calendar.listTokens', call: (b, w) => b.calendar.listTokens({property: w.ids.properties.loft}), expect: only('host', 'admin')},
+  {op: 'calendar.revokeToken', call: (b, w) => b.calendar.revokeToken(w.calendarToken), expect: only('host', 'admin')},
+  {op: 'calendar.addFeed', call: (b, w) => b.calendar.addFeed({property: w.ids.properties.loft, url: 'https://channel.example/loft-2.ics'}), expect: only('host', 'admin')},
+  {op: 'calendar.listFeeds', call: (b, w) => b.calendar.listFeeds({property: w.ids.properties.loft}), expect: only('host', 'admin')},
+  {op: 'calendar.removeFeed', call: (b, w) => b.calendar.removeFeed({property: w.ids.properties.loft, url: w.feedUrl}), expect: only('host', 'admin')},
+  {
+    op: 'calendar.import',
+    call: (b, w) =>
+      b.calendar.import({
+        property: w.ids.properties.loft,
+        fileName: 'channel.ics',
+        ics: `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:authz-1\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;VALUE=DATE:${day(90).replace(/-/g, '')}\r\nDTEND;VALUE=DATE:${day(92).replace(/-/g, '')}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`,
+      }),
+    expect: only('host', 'admin'),
+  },
+  {op: 'calendar.sync', label: 'the loft’s feeds', call: (b, w) => b.calendar.sync({property: w.ids.properties.loft, timeoutMs: 2000}), expect: only('host', 'admin')},
   // ---- reviews
   {
     op: 'reviews.create',
@@ -474,13 +497,16 @@ describe('authorization matrix (integration)', function () {
     const stay = await createBooking(s.ctx, {property: properties.cabin.name, guest: users.otherGuest.username, startDate: day(-9), endDate: day(-6), allowPast: true})
     await confirmBooking(s.ctx, stay.id)
     const block = (await createBlock(s.ctx, {property: ids.properties.loft, startDate: day(40), endDate: day(42), reason: 'paint'})).id
+    const calendarToken = (await publishCalendar(s.ctx, {property: ids.properties.loft})).id
+    const feedUrl = 'http://127.0.0.1:9/loft.ics'
+    await addCalendarFeed(s.ctx, {property: ids.properties.loft, url: feedUrl})
     const guestToken = (await createToken(s.ctx, {name: 'guest-script', user: ids.users.guest})).id
     const hostToken = (await createToken(s.ctx, {name: 'host-script', user: ids.users.host})).id
     const session = await login(s.ctx, {login: users.guest.username, password: users.guest.password})
     const importFile = path.join(importDir, 'users.csv')
     fs.writeFileSync(importFile, 'username,email,password\nimported1,imported1@example.com,imported-password-1\n')
     fs.mkdirSync(path.join(importDir, 'exports'), {recursive: true})
-    return {ids, ...other, barn, otherGuestPastStay: stay.id, block, guestToken, hostToken, guestSession: session.token, guestSessionId: session.tokenId, importFile, importDir}
+    return {ids, ...other, barn, otherGuestPastStay: stay.id, block, calendarToken, feedUrl, guestToken, hostToken, guestSession: session.token, guestSessionId: session.tokenId, importFile, importDir}
   }
 
   async function reset(): Promise<void> {
