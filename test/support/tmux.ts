@@ -28,6 +28,8 @@ export interface Pane {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>
   /** The exit code the command printed, once it has ended. */
   exitCode(timeoutMs?: number): Promise<number>
+  /** The screen with the lines the terminal wrapped joined again (what was written, line by line). */
+  text(): string
   close(): void
 }
 
@@ -50,6 +52,7 @@ export function startInTmux(args: string[], env: NodeJS.ProcessEnv): Pane {
     },
     press: (...keys) => void tmux('send-keys', '-t', 'main', ...keys),
     screen: () => tmux('capture-pane', '-p', '-t', 'main'),
+    text: () => tmux('capture-pane', '-p', '-J', '-t', 'main'),
     async waitFor(pattern, timeoutMs = 15_000) {
       const until = Date.now() + timeoutMs
       for (;;) {
