@@ -130,11 +130,7 @@ export const SETTINGS = {
     default: () => 'bounded',
     description:
       'how fresh replica reads are: bounded (a replica within maxReplicaLag; a command reads what was committed before it started) or causal (each request of serve also waits until the replicas have what the primary had committed)',
-    check: (value) => {
-      const v = value.trim()
-      if (v !== 'bounded' && v !== 'causal') throw new UsageError(`replicaConsistency must be bounded or causal, got "${value}"`)
-      return v
-    },
+    check: (value) => checkReplicaConsistency(value),
   },
 } satisfies Record<string, SettingSpec>
 
@@ -329,10 +325,16 @@ export function resolveIntSetting(
   return value
 }
 
-/** replicaConsistency, checked: bounded or causal (a bad value names where it came from). */
+/** A replicaConsistency value, checked: bounded or causal (from: where it came from, for the error). */
+function checkReplicaConsistency(value: string | undefined, from?: ResolvedSetting): 'bounded' | 'causal' {
+  const v = value?.trim()
+  if (v === 'bounded' || v === 'causal') return v
+  const origin = from ? ` (from ${from.source})` : ''
+  throw new UsageError(`replicaConsistency must be bounded or causal, got "${value}"${origin}`, from ? {suggestion: `set ${from.hint}`} : {})
+}
+
+/** replicaConsistency as resolved (flag-less: environment, config file, default), checked. */
 export function replicaConsistencySetting(env: NodeJS.ProcessEnv = process.env): 'bounded' | 'causal' {
   const resolved = resolveSetting('replicaConsistency', undefined, env)
-  const value = resolved.value?.trim()
-  if (value === 'bounded' || value === 'causal') return value
-  throw new UsageError(`replicaConsistency must be bounded or causal, got "${resolved.value}" (from ${resolved.source})`, {suggestion: `set ${resolved.hint}`})
+  return checkReplicaConsistency(resolved.value, resolved)
 }

@@ -4,7 +4,7 @@
  * other channels it imports (calendar_feeds: added, listed, removed). The host of the
  * listing or an admin, as for managing its bookings.
  */
-import {createHash, randomBytes} from 'node:crypto'
+import {createHash} from 'node:crypto'
 
 import type {CalendarFeed, CalendarToken, Property} from '../../db/models.js'
 import {ForbiddenError, NotFoundError} from '../../errors.js'
@@ -12,11 +12,12 @@ import {audit, createAudited} from '../audit.js'
 import {actorUserId, isAdmin, requireUser} from '../authz.js'
 import type {ServiceContext} from '../context.js'
 import {findProperty} from '../properties.js'
+import {hashToken, newToken} from '../tokens.js'
 import {conflictIfTaken, inTransaction} from '../transaction.js'
 import {syncBlocks} from './blocks-seam.js'
 import {checkFeedUrl, showUrl} from './fetch.js'
 
-/** Calendar tokens: 32 random bytes, base64url, after a prefix people and secret scanners recognise. */
+/** Calendar tokens: made and hashed as API tokens are (tokens.ts), after a prefix people and secret scanners recognise. */
 export const CALENDAR_TOKEN_PREFIX = 'stay_c_'
 export const CALENDAR_TOKEN_SHAPE = /^stay_c_[A-Za-z0-9_-]{43}$/
 
@@ -67,13 +68,13 @@ function tokenView(row: CalendarToken): CalendarTokenView {
 /** Creates a secret URL for the listing's feed; the token is in the result only. */
 export async function publishCalendar(ctx: ServiceContext, input: {property: string | number}): Promise<PublishedCalendar> {
   const property = await hostedProperty(ctx, input.property, 'publish its calendar')
-  const token = CALENDAR_TOKEN_PREFIX + randomBytes(32).toString('base64url')
+  const token = newToken(CALENDAR_TOKEN_PREFIX)
   return inTransaction(ctx, async (transaction) => {
     const row = await createAudited(
       ctx,
       transaction,
       ctx.db.models.CalendarToken,
-      {propertyId: property.id, tokenHash: sha256(token), createdById: actorUserId(ctx) ?? null, revokedAt: null, lastUsedAt: null, feedEtag: null, feedChangedAt: null},
+      {propertyId: property.id, tokenHash: hashToken(token), createdById: actorUserId(ctx) ?? null, revokedAt: null, lastUsedAt: null, feedEtag: null, feedChangedAt: null},
       {action: 'calendar_token.create', entity: 'calendar_token', changes: {propertyId: property.id}},
     )
     return {...tokenView(row), token, path: feedPath(token)}

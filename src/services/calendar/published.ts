@@ -6,6 +6,7 @@
  */
 import type {ServiceContext} from '../context.js'
 import {addDays, today} from '../dates.js'
+import {hashToken} from '../tokens.js'
 import {CALENDAR_TOKEN_SHAPE, sha256} from './manage.js'
 import {renderFeed} from './render.js'
 import {EXPORT_PAST_DAYS, feedRanges} from './transfer.js'
@@ -23,7 +24,7 @@ const USE_RECORDED_EVERY_MS = 60_000
 export async function publishedFeed(ctx: ServiceContext, token: string): Promise<PublishedFeed | null> {
   if (!CALENDAR_TOKEN_SHAPE.test(token)) return null
   const {CalendarToken, Property} = ctx.db.models
-  const row = await CalendarToken.findOne({where: {tokenHash: sha256(token), revokedAt: null}})
+  const row = await CalendarToken.findOne({where: {tokenHash: hashToken(token), revokedAt: null}})
   const property = row ? await Property.findByPk(row.propertyId, {attributes: ['id', 'name']}) : null
   if (!row || !property) return null
   const body = renderFeed({id: property.id, name: property.name}, await feedRanges(ctx, property.id, addDays(today(), -EXPORT_PAST_DAYS)))
