@@ -11,8 +11,8 @@
  *   it: `--help` loads oclif alone, `db status` no GraphQL, no umzug, no prompts.
  * - The bundle is CommonJS (dist/package.json says so): bundled as ES modules to split it into
  *   chunks, then each file turned into CommonJS, whose compiled code V8 can keep between runs on
- *   every Node (src/cli/compile-cache.ts; Node 22.1+ does it itself).
- * - Code kept by that cache cannot call import() on Node 20, so the bundle's import() of a
+ *   every Node (src/cli/compile-cache.ts).
+ * - Code kept by that cache cannot call import() (vm.Script without a callback), so the bundle's import() of a
  *   computed specifier (oclif loading a plugin's ES module, a migration file) goes through
  *   dist/dynamic-import.js, which Node compiles itself; import() of a chunk becomes require().
  * - External: native modules (sqlite3, bcrypt), mysql2 (which Sequelize requires by name), the
@@ -176,7 +176,7 @@ for (const output of result.outputFiles) {
 }
 fs.writeFileSync(
   path.join(dist, 'dynamic-import.js'),
-  '// import() for the bundle: code compiled with a V8 code cache cannot import on Node 20 (scripts/build.mjs).\n' +
+  '// import() for the bundle: code compiled with a V8 code cache cannot import (vm.Script without a callback) (scripts/build.mjs).\n' +
     'module.exports = (specifier) => import(specifier)\n',
 )
 fs.writeFileSync(path.join(dist, 'package.json'), `${JSON.stringify({type: 'commonjs', stayctlBuild: hash.digest('hex').slice(0, 16)}, null, 2)}\n`)

@@ -1,9 +1,10 @@
 /**
- * A V8 code cache for the bundle in dist/ on Node before 22.1, which has no
- * module.enableCompileCache (bin/run.js calls that where it exists). Each CommonJS file of the
- * bundle is compiled with the code V8 kept from an earlier run, so a start-up reads oclif's,
- * Sequelize's and our own compiled code back instead of compiling it again. A file's cache is
- * written when the process exits, holding the functions that run compiled; it is keyed by the
+ * A V8 code cache for the bundle in dist/ (bin/run.js). Each CommonJS file of the bundle is
+ * compiled with the code V8 kept from an earlier run, so a start-up reads oclif's, Sequelize's
+ * and our own compiled code back instead of compiling it again. A file's cache is written when
+ * the process exits, holding the functions that ran compiled: Node's own compile cache
+ * (module.enableCompileCache) is made before the code runs, without the functions compiled
+ * lazily as it runs, and left more to compile at every start. A file's cache is keyed by the
  * build (dist/package.json's stayctlBuild, a hash of the bundle), Node's version, the
  * architecture and Node's options, so a rebuild or another Node never reads a stale one. V8
  * itself refuses a cache it cannot use: the file is then compiled as usual, its cache written anew.
@@ -13,8 +14,9 @@
  * read-only or full disk, another's folder) leaves the cache out, silently.
  * NODE_DISABLE_COMPILE_CACHE turns it off, as it does Node's own.
  *
- * Code compiled this way cannot call import() on Node 20; the build routes the bundle's import()
- * calls through dist/dynamic-import.js, which is left to Node (scripts/build.mjs).
+ * Code compiled by vm.Script without an import() callback cannot call import(); the build routes
+ * the bundle's import() calls through dist/dynamic-import.js, which is left to Node
+ * (scripts/build.mjs).
  */
 import fs from 'node:fs'
 import Module, {createRequire} from 'node:module'

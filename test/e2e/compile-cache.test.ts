@@ -1,13 +1,10 @@
 /**
- * The code cache of the bundle (src/cli/compile-cache.ts) on Node before 22.1, where
- * module.enableCompileCache does not exist: a run keeps V8's compiled code in
+ * The code cache of the bundle (src/cli/compile-cache.ts): a run keeps V8's compiled code in
  * TMPDIR/stayctl-compile-cache-<uid>/ (a folder for each set of Node options), the next reads
  * it back and prints the same; a folder others may write to, one that cannot be made, or
- * NODE_DISABLE_COMPILE_CACHE leaves the cache out, silently. Later Node versions use their own
- * cache (bin/run.js), and skip these tests.
+ * NODE_DISABLE_COMPILE_CACHE leaves the cache out, silently.
  */
 import fs from 'node:fs'
-import Module from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -15,13 +12,11 @@ import {expect} from 'chai'
 
 import {isolatedEnv, runCli} from '../support/cli.js'
 
-const nodeHasItsOwn = typeof (Module as {enableCompileCache?: unknown}).enableCompileCache === 'function'
-
 describe('code cache of the bundle (e2e)', function () {
   let tmp: string
 
   before(function () {
-    if (nodeHasItsOwn || process.getuid === undefined) this.skip()
+    if (process.getuid === undefined) this.skip()
   })
 
   beforeEach(() => {
