@@ -15,7 +15,7 @@
  * - Code kept by that cache cannot call import() (vm.Script without a callback), so the bundle's import() of a
  *   computed specifier (oclif loading a plugin's ES module, a migration file) goes through
  *   dist/dynamic-import.js, which Node compiles itself; import() of a chunk becomes require().
- * - External: native modules (sqlite3, bcrypt), mysql2 (which Sequelize requires by name), the
+ * - External: native modules (sqlite3, bcrypt), the
  *   oclif plugins (loaded by oclif from node_modules) and drivers of dialects we do not use.
  * - moment-timezone comes without its zone data: Sequelize reads it only for a named time zone,
  *   and stayctl always gives it an offset (+00:00, src/db/connection.ts).
@@ -42,8 +42,6 @@ const DIST_MODULES = ['src/errors.ts', 'src/config/database-url.ts', 'src/db/ind
 const EXTERNAL = [
   'sqlite3',
   'bcrypt',
-  'mysql2',
-  'mysql2/*',
   '@oclif/plugin-*',
   // jq compiled to WebAssembly: its loader reads jq.wasm next to itself.
   'jq-wasm',

@@ -146,8 +146,7 @@ function statementTimeout(ms: number): Error {
  * the caller gets a fatal PROTOCOL_SEQUENCE_TIMEOUT error. Sequelize calls query/execute with
  * a callback; other forms pass through.
  */
-function mysqlModule(queryTimeoutMs: number): Mysql2Module {
-  const mysql2 = require('mysql2') as Mysql2Module
+function withDeadlines(mysql2: Mysql2Module, queryTimeoutMs: number): Mysql2Module {
   const withDeadline = (connection: Mysql2Connection) => {
     for (const method of ['query', 'execute'] as const) {
       const original = (connection[method] as (...args: unknown[]) => unknown).bind(connection)
@@ -181,7 +180,16 @@ function mysqlModule(queryTimeoutMs: number): Mysql2Module {
   })
 }
 
-export function sequelizeOptions(target: DatabaseTarget, options: OpenOptions = {}): Options {
+/**
+ * The mysql2 driver, given to Sequelize (which would otherwise require it by a name the bundle
+ * cannot follow): bundled, so its compiled code is kept with the rest (src/cli/compile-cache.ts),
+ * and loaded when a MySQL database is first opened; SQLite runs never load it.
+ */
+async function loadMysql2(): Promise<Mysql2Module> {
+  return (await import('mysql2')).default
+}
+
+function sequelizeOptions(target: DatabaseTarget, options: OpenOptions, mysql2?: Mysql2Module): Options {
   const logging = options.logSql ? (sql: string) => options.logSql!(maskUrl(sql)) : false
   if (target.dialect === 'sqlite') {
     return {
@@ -206,7 +214,7 @@ export function sequelizeOptions(target: DatabaseTarget, options: OpenOptions = 
     logging,
     define: {underscored: true, charset: 'utf8mb4', collate: 'utf8mb4_unicode_ci'},
     pool: {max: options.poolMax ?? 10, min: 0, acquire: options.queryTimeoutMs ?? 60_000, idle: 10_000, ...(replicas ? {validate: replicas.validate} : {})},
-    ...(options.queryTimeoutMs ? {dialectModule: mysqlModule(options.queryTimeoutMs)} : {}),
+    dialectModule: options.queryTimeoutMs ? withDeadlines(mysql2!, options.queryTimeoutMs) : mysql2,
     dialectOptions: {
       connectTimeout: Number(params.connectTimeout ?? 10_000),
       charset: 'utf8mb4_unicode_ci',
@@ -219,13 +227,13 @@ export function sequelizeOptions(target: DatabaseTarget, options: OpenOptions = 
 }
 
 /** A Sequelize instance for the target; nothing is connected until the first query. */
-export function createSequelize(target: DatabaseTarget, options: OpenOptions = {}): Sequelize {
-  return new Sequelize(sequelizeOptions(target, options))
+export async function createSequelize(target: DatabaseTarget, options: OpenOptions = {}): Promise<Sequelize> {
+  return new Sequelize(sequelizeOptions(target, options, target.dialect === 'mysql' ? await loadMysql2() : undefined))
 }
 
 /** Opens and checks the connection, so that a bad setting fails now with a clear message. */
 export async function openSequelize(target: DatabaseTarget, options: OpenOptions = {}): Promise<Sequelize> {
-  const sequelize = createSequelize(target, options)
+  const sequelize = await createSequelize(target, options)
   try {
     // On the primary (a replica has its own check, replicas.ts).
     await sequelize.authenticate({logging: false, useMaster: true} as Parameters<Sequelize['authenticate']>[0])

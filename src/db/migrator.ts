@@ -227,13 +227,13 @@ export async function dryRunMigrations(db: Db, options: {to?: string}): Promise<
     if (db.target.storage !== ':memory:') {
       await db.sequelize.query('VACUUM INTO ?', {replacements: [copy]})
     }
-    sequelize = createSequelize({dialect: 'sqlite', storage: copy, display: `sqlite:${copy}`})
+    sequelize = await createSequelize({dialect: 'sqlite', storage: copy, display: `sqlite:${copy}`})
     cleanup = async () => {
       await sequelize.close()
       fs.rmSync(tmp, {recursive: true, force: true})
     }
   } else {
-    sequelize = createSequelize(db.target)
+    sequelize = await createSequelize(db.target)
     cleanup = () => sequelize.close()
   }
   const execute = sequelize.query.bind(sequelize) as (...args: unknown[]) => Promise<unknown>
