@@ -8,6 +8,9 @@
  * build (dist/package.json's stayctlBuild, a hash of the bundle), Node's version, the
  * architecture and Node's options, so a rebuild or another Node never reads a stale one. V8
  * itself refuses a cache it cannot use: the file is then compiled as usual, its cache written anew.
+ * V8 stamps a cache with its flags: a module loaded while a command has set a flag at run time
+ * (v8.setFlagsFromString) refuses its cache, and a cache written then is refused at every later
+ * start; such a flag is set only where it pays (src/cli/import.ts capHeapGrowth) and set back.
  *
  * The folder is os.tmpdir()/stayctl-compile-cache-<uid>, made private (0700), and used only when
  * it is ours and no one else may write to it: a cache is code that runs. Whatever fails (a

@@ -53,6 +53,24 @@ describe('code cache of the bundle (e2e)', function () {
     expect(cached()).to.deep.equal(files)
   })
 
+  it('keeps the caches of an import (which sets a V8 flag while it runs): the next run reads them, writes none', async () => {
+    const folder = fs.mkdtempSync(path.join(tmp, 'import-'))
+    const file = path.join(folder, 'users.csv')
+    fs.writeFileSync(file, 'username,email,password\nada,ada@example.com,correct-horse-battery\n')
+    const env = isolatedEnv({TMPDIR: tmp, STAYCTL_DATABASE_URL: `sqlite:${path.join(folder, 'db.sqlite')}`, STAYCTL_BCRYPT_COST: '4'})
+    expect((await runCli(['db', 'migrate'], {env})).code).to.equal(0)
+    const imports = async (n: number) => {
+      const result = await runCli(['import', 'users', file, '--upsert', '--json'], {env})
+      expect(result.code, `import ${n}: ${result.stderr}`).to.equal(0)
+    }
+    await imports(1)
+    await imports(2)
+    const written = new Map([...cached().keys()].map((name) => [name, fs.statSync(path.join(base(), name)).mtimeMs]))
+    await imports(3)
+    const rewritten = [...written].filter(([name, mtime]) => fs.statSync(path.join(base(), name)).mtimeMs !== mtime).map(([name]) => name)
+    expect(rewritten, 'caches V8 refused and the third run wrote again').to.deep.equal([])
+  })
+
   it('compiles anew, and rewrites, a cache file V8 refuses', async () => {
     const env = isolatedEnv({TMPDIR: tmp})
     const first = await runCli(['--help'], {env})
