@@ -18,8 +18,8 @@ import {audit, createAudited, updateAudited} from './audit.js'
 import {actorUserId, isAdmin, listScopeSql, requireUser, requireVisible} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {daysBetween, parseDate} from './dates.js'
-import {allOf, overlapping, page, scopeOf, type ListRule, type OverlapFilter, type Page, type PageInput} from './pagination.js'
-import {findProperty} from './properties.js'
+import {listPage, overlapping, type ListRule, type OverlapFilter, type Page, type PageInput} from './pagination.js'
+import {findProperty, ofProperty} from './properties.js'
 import {loadCalendars, overlapConflict} from './rules/calendar.js'
 import {checkText} from './text.js'
 import {GuardMoved, conflictIfTaken, inTransaction} from './transaction.js'
@@ -232,13 +232,11 @@ export const blockList: ListRule = {scope: (ctx) => listScopeSql(ctx, 'Block', '
 
 /** Blocks, filtered. */
 export async function listBlocks(ctx: ServiceContext, input: ListBlocksInput = {}): Promise<Page<Block>> {
-  const where = allOf(
-    scopeOf(blockList, ctx),
-    input.property !== undefined && {propertyId: (await findProperty(ctx, input.property)).id},
+  return listPage(ctx, blockList, {model: ctx.db.models.Block, view: blockView, input}, async () => [
+    await ofProperty(ctx, input.property),
     input.source !== undefined && {source: String(input.source).trim()},
     overlapping(input),
-  )
-  return page(ctx.db.models.Block, where, input, blockList.sortable, blockView)
+  ])
 }
 
 /** One block: for its property's host and admins. */

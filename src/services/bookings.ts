@@ -18,10 +18,10 @@ import {actingFor, bookingRole, isAdmin, listScopeSql, requireActingAsSelf, requ
 import type {ServiceContext} from './context.js'
 import {daysBetween, parseStay, today} from './dates.js'
 import {formatCents, toCents} from './money.js'
-import {allOf, overlapping, page, scopeOf, type ListRule, type OverlapFilter, type Page, type PageInput} from './pagination.js'
+import {listPage, overlapping, type ListRule, type OverlapFilter, type Page, type PageInput} from './pagination.js'
 import {refundInTransaction, paymentView, type PaymentView} from './payments.js'
 import {policyRefundCents, refundPercent} from './policies.js'
-import {findProperty} from './properties.js'
+import {findProperty, ofProperty} from './properties.js'
 import {checkBookingStatus, checkExternalRef, guestRefusal, listingRefusal, pastRefusal, stayTotal} from './rules/bookings.js'
 import {loadCalendars, overlapConflict} from './rules/calendar.js'
 import {findByRef} from './find.js'
@@ -123,19 +123,17 @@ export interface ListBookingsInput extends PageInput, OverlapFilter {
   status?: BookingStatus
 }
 
-/** Bookings, filtered: a user sees only their own stays and the bookings on their properties. */
 /** What `bookings list` shows (authz.ts: none to anonymous callers) and sorts by. */
 export const bookingList: ListRule = {scope: (ctx) => listScopeSql(ctx, 'Booking', 'list bookings'), sortable: ['startDate', 'createdAt']}
 
+/** Bookings, filtered: a user sees only their own stays and the bookings on their properties. */
 export async function listBookings(ctx: ServiceContext, input: ListBookingsInput = {}): Promise<Page<BookingView>> {
-  const where = allOf(
-    scopeOf(bookingList, ctx),
-    input.property !== undefined && {propertyId: (await findProperty(ctx, input.property)).id},
+  return listPage(ctx, bookingList, {model: ctx.db.models.Booking, view: bookingView, input}, async () => [
+    await ofProperty(ctx, input.property),
     input.guest !== undefined && {guestId: (await findUser(ctx, input.guest)).id},
     input.status && {status: checkBookingStatus(input.status)},
     overlapping(input),
-  )
-  return page(ctx.db.models.Booking, where, input, bookingList.sortable, bookingView)
+  ])
 }
 
 export interface BookingDetails extends BookingView {

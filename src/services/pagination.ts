@@ -60,10 +60,23 @@ export interface ListRule {
   sortable: string[]
 }
 
-/** The scope of `rule` as a where (see allOf). */
-export function scopeOf(rule: ListRule, ctx: ServiceContext): WhereOptions | undefined {
+/** A list's filter: a where, or a falsy value for one not asked for (see allOf). */
+export type ListFilter = WhereOptions | false | undefined | null | ''
+
+/**
+ * One page of a list operation: the rows of `model` that `rule` lets the actor see and that meet
+ * every filter, sorted as the rule allows, each through `view`. The rule is asked first, so an
+ * actor who may not list learns nothing from the filters (a property or user named in them).
+ */
+export async function listPage<M extends Model, T>(
+  ctx: ServiceContext,
+  rule: ListRule,
+  list: {model: ModelStatic<M>; view: (row: RowOf<M>) => T; input: PageInput},
+  filters: () => Promise<ListFilter[]> | ListFilter[],
+): Promise<Page<T>> {
   const sql = rule.scope(ctx)
-  return sql === undefined ? undefined : literal(sql)
+  const where = allOf(sql === undefined ? undefined : literal(sql), ...(await filters()))
+  return page(list.model, where, list.input, rule.sortable, list.view)
 }
 
 export interface Page<T> {
@@ -72,7 +85,6 @@ export interface Page<T> {
   nextCursor: string | null
 }
 
-/** A list's where: the conditions given (false, '', undefined and null ones are left out), all to hold. */
 /** A list filter of the rows whose stay (startDate → endDate, check-out exclusive) overlaps [from, to). */
 export interface OverlapFilter {
   from?: string
@@ -84,7 +96,8 @@ export function overlapping(input: OverlapFilter): WhereOptions | undefined {
   return allOf(input.from && {endDate: {[Op.gt]: parseDate(input.from, 'from')}}, input.to && {startDate: {[Op.lt]: parseDate(input.to, 'to')}})
 }
 
-export function allOf(...conditions: (WhereOptions | false | undefined | null | '')[]): WhereOptions {
+/** A list's where: the conditions given (false, '', undefined and null ones are left out), all to hold. */
+export function allOf(...conditions: ListFilter[]): WhereOptions {
   return {[Op.and]: conditions.filter((condition): condition is WhereOptions => Boolean(condition))}
 }
 

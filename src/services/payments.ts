@@ -24,7 +24,7 @@ import {bookingRole, isAdmin, listScopeSql, requireAdmin, requireUser, requireVi
 import type {ServiceContext} from './context.js'
 import {parseInstant} from './dates.js'
 import {formatCents, parseAmount, toCents} from './money.js'
-import {allOf, page, scopeOf, type ListRule, type Page, type PageInput} from './pagination.js'
+import {listPage, type ListRule, type Page, type PageInput} from './pagination.js'
 import {loadLedger, remainingOf, type Ledger} from './rules/ledger.js'
 import {findByRef, notFound} from './find.js'
 import {resolveBookings} from './refs/bookings.js'
@@ -356,11 +356,9 @@ async function bookingIdOf(ctx: ServiceContext, ref: string | number): Promise<n
 export const paymentList: ListRule = {scope: (ctx) => listScopeSql(ctx, 'Payment', 'list payments'), sortable: ['paymentDate', 'createdAt']}
 
 export async function listPayments(ctx: ServiceContext, input: ListPaymentsInput = {}): Promise<Page<PaymentView>> {
-  const where = allOf(
-    scopeOf(paymentList, ctx),
+  return listPage(ctx, paymentList, {model: ctx.db.models.Payment, view: paymentView, input}, async () => [
     (input.booking ?? input.bookingId) !== undefined && {bookingId: await bookingIdOf(ctx, chargedBooking(input))},
     input.kind && {kind: input.kind},
     input.status && {status: input.status},
-  )
-  return page(ctx.db.models.Payment, where, input, paymentList.sortable, paymentView)
+  ])
 }

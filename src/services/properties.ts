@@ -14,7 +14,7 @@ import {actingFor, actorUserId, isAdmin, isVisible, listScopeSql, requireActingA
 import type {ServiceContext} from './context.js'
 import {parseStay, today} from './dates.js'
 import {formatCents, parseAmount, toCents} from './money.js'
-import {allOf, page, scopeOf, type ListRule, type Page, type PageInput} from './pagination.js'
+import {listPage, type ListRule, type Page, type PageInput} from './pagination.js'
 import {checkPolicy} from './policies.js'
 import {checkAddress, checkDescription, checkPricePerNight, checkPropertyName, ownerRefusal} from './rules/properties.js'
 import {containsAny} from './search.js'
@@ -71,6 +71,11 @@ async function loadProperty(ctx: ServiceContext, ref: string | number, resolutio
 /** A property by id or name (exactly, on every database: refs/resolver.ts); a name several hosts use is refused. */
 export async function findProperty(ctx: ServiceContext, ref: string | number, transaction?: Transaction): Promise<Property> {
   return loadProperty(ctx, ref, await resolveProperty(ctx, transaction, {property: String(ref)}), transaction)
+}
+
+/** A list's filter to one property's rows (its bookings, its blocks), by id or name; none when no property is named. */
+export async function ofProperty(ctx: ServiceContext, ref: string | number | undefined): Promise<{propertyId: number} | undefined> {
+  return ref === undefined ? undefined : {propertyId: (await findProperty(ctx, ref)).id}
 }
 
 export interface CreatePropertyInput {
@@ -144,16 +149,14 @@ export const propertyList: ListRule = {scope: (ctx) => listScopeSql(ctx, 'Proper
 
 /** Searches properties: unlisted ones only for their host and admins. Open to anonymous callers. */
 export async function listProperties(ctx: ServiceContext, input: ListPropertiesInput = {}): Promise<Page<PropertyView>> {
-  const where = allOf(
-    scopeOf(propertyList, ctx),
+  return listPage(ctx, propertyList, {model: ctx.db.models.Property, view: propertyView, input}, async () => [
     input.owner !== undefined && {ownerId: (await findUser(ctx, input.owner)).id},
     input.minPrice !== undefined && {pricePerNight: {[Op.gte]: formatCents(parseAmount(input.minPrice, 'min price'))}},
     input.maxPrice !== undefined && {pricePerNight: {[Op.lte]: formatCents(parseAmount(input.maxPrice, 'max price'))}},
     input.listed !== undefined && {isListed: input.listed},
     input.search && containsAny(ctx.db.sequelize, ['name', 'address', 'description'], input.search),
     availableWhere(ctx, input),
-  )
-  return page(ctx.db.models.Property, where, input, propertyList.sortable, propertyView)
+  ])
 }
 
 export interface PropertyDetails extends PropertyView {

@@ -11,7 +11,7 @@ import {ConflictError, ForbiddenError, NotFoundError} from '../errors.js'
 import {audit, createAudited} from './audit.js'
 import {actingFor, isAdmin, isSelf, requireActingAsSelf, listScopeSql, requireUser} from './authz.js'
 import type {ServiceContext} from './context.js'
-import {allOf, page, scopeOf, type ListRule, type Page, type PageInput} from './pagination.js'
+import {listPage, type ListRule, type Page, type PageInput} from './pagination.js'
 import {findProperty, findVisibleProperty} from './properties.js'
 import {checkComment, checkRating, loadReviewBook} from './rules/reviews.js'
 import {conflictIfTaken, inTransaction} from './transaction.js'
@@ -87,13 +87,11 @@ export interface ListReviewsInput extends PageInput {
 export const reviewList: ListRule = {scope: (ctx) => listScopeSql(ctx, 'Review'), sortable: ['rating', 'createdAt']}
 
 export async function listReviews(ctx: ServiceContext, input: ListReviewsInput = {}): Promise<Page<ReviewView>> {
-  const where = allOf(
-    scopeOf(reviewList, ctx),
+  return listPage(ctx, reviewList, {model: ctx.db.models.Review, view: reviewView, input}, async () => [
     input.property !== undefined && {propertyId: (await findVisibleProperty(ctx, input.property)).id},
     input.reviewer !== undefined && {reviewerId: (await findUser(ctx, input.reviewer)).id},
     input.minRating !== undefined && {rating: {[Op.gte]: checkRating(input.minRating)}},
-  )
-  return page(ctx.db.models.Review, where, input, reviewList.sortable, reviewView)
+  ])
 }
 
 /** Deletes a review: its author, or an admin (moderation). */

@@ -14,7 +14,7 @@ import {audit, createAudited, updateAudited} from './audit.js'
 import {attemptPassword} from './login-attempts.js'
 import {canSeeEmail, isAdmin, requireAdmin, requireSelfOrAdmin, requireUser} from './authz.js'
 import type {ServiceContext} from './context.js'
-import {allOf, page, scopeOf, type ListRule, type Page, type PageInput} from './pagination.js'
+import {listPage, type ListRule, type Page, type PageInput} from './pagination.js'
 import {UNUSABLE_PASSWORD_HASH, hashPassword} from './passwords.js'
 import {checkEmail, checkName, checkUsername, loadUserKeys} from './rules/users.js'
 import {scrubPersonalData} from './erasure.js'
@@ -154,13 +154,11 @@ export const userList: ListRule = {
 }
 
 export async function listUsers(ctx: ServiceContext, input: ListUsersInput = {}): Promise<Page<UserView>> {
-  const where = allOf(
-    scopeOf(userList, ctx),
+  return listPage(ctx, userList, {model: ctx.db.models.User, view: (user) => userView(ctx, user), input}, async () => [
     input.active !== undefined && {isActive: input.active},
     input.admin !== undefined && {isAdmin: input.admin},
     input.search && containsAny(ctx.db.sequelize, ['username', 'email', 'firstName', 'lastName'], input.search),
-  )
-  return page(ctx.db.models.User, where, input, userList.sortable, (user) => userView(ctx, user))
+  ])
 }
 
 export interface UpdateUserInput {
