@@ -2,10 +2,10 @@
  * The migration and seeder files: where they are, their names and their checksums. Apart from
  * the runners (migrator.ts, which loads umzug), so that `db status` reads them without umzug.
  */
-import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {sha256Hex} from '../digest.js'
 
 export type RunnerKind = 'migrations' | 'seeders'
 
@@ -43,7 +43,7 @@ export function sourceDir(kind: RunnerKind): string {
 
 function checksumOf(file: string): string {
   const text = fs.readFileSync(file, 'utf8').replace(/\r\n/g, '\n')
-  return createHash('sha256').update(text).digest('hex')
+  return sha256Hex(text)
 }
 
 const RUNNABLE = /^(\d{4}\.\d{2}\.\d{2}T\d{2}\.\d{2}\.\d{2}\.[\w-]+)\.(js|ts)$/

@@ -5,7 +5,6 @@
  * the calendar rule and its guard (rules/calendar.ts), the same as between bookings. The host
  * of the property and admins manage and see its blocks; to others they are not theirs.
  */
-import {createHash} from 'node:crypto'
 
 import type {Transaction} from 'sequelize'
 
@@ -23,6 +22,7 @@ import {findProperty, ofProperty} from './properties.js'
 import {loadCalendars, overlapConflict} from './rules/calendar.js'
 import {checkText} from './text.js'
 import {GuardMoved, conflictIfTaken, inTransaction} from './transaction.js'
+import {sha256Hex} from '../digest.js'
 
 /** The longest block, in nights (a feed may close a listing for a season). */
 export const MAX_BLOCK_NIGHTS = 731
@@ -48,7 +48,7 @@ export function blockView(block: RowOf<BlockRow>): Block {
 
 /** The key of a feed's event on a property: sha256 (hex) of the source and the UID. */
 export function sourceKey(source: string, uid: string): string {
-  return createHash('sha256').update(`${source}\n${uid}`).digest('hex')
+  return sha256Hex(`${source}\n${uid}`)
 }
 
 /** A block's nights [start, end): valid dates, at least one night, at most MAX_BLOCK_NIGHTS. */

@@ -11,7 +11,6 @@
  * comparePassword), so a login fails in the same time and with the same message whether or
  * not the account exists, is inactive or is locked, and whatever the cost of its stored hash.
  */
-import {createHash} from 'node:crypto'
 
 import {Op, QueryTypes, type Transaction} from 'sequelize'
 
@@ -21,6 +20,7 @@ import type {AuthPolicy, ServiceContext} from './context.js'
 import {MAX_PASSWORD_BYTES, loadBcrypt} from './passwords.js'
 import {textProblem} from './text.js'
 import {inTransaction} from './transaction.js'
+import {sha256Hex} from '../digest.js'
 
 export const DEFAULT_AUTH_POLICY: AuthPolicy = {
   sessionTtlMs: 12 * 60 * 60 * 1000,
@@ -157,7 +157,7 @@ interface Subject {
 
 function subjectOf(user: User | null, name: string): Subject {
   const text = user ? `user:${user.id}` : `login:${name.toLowerCase()}`
-  return {key: createHash('sha256').update(text, 'utf8').digest('hex'), userId: user ? user.id : null}
+  return {key: sha256Hex(text), userId: user ? user.id : null}
 }
 
 interface AttemptVerdict {

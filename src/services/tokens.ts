@@ -7,13 +7,14 @@
  * SHA-256 of a token is stored; the token itself is shown once. A plain hash is enough: 256
  * random bits cannot be guessed, and looking a token up needs a deterministic hash.
  */
-import {createHash, randomBytes} from 'node:crypto'
+import {randomBytes} from 'node:crypto'
 
 import type {Transaction} from 'sequelize'
 
 import type {ApiToken, User} from '../db/models.js'
 import type {RowOf} from '../db/select.js'
 import type {ServiceContext} from './context.js'
+import {sha256Hex} from '../digest.js'
 
 export const SESSION_TOKEN_PREFIX = 'stay_s_'
 export const API_TOKEN_PREFIX = 'stay_t_'
@@ -23,7 +24,7 @@ export const TOKEN_SHAPE = /^stay_[st]_[A-Za-z0-9_-]{43}$/
 
 /** SHA-256 (hex) of a token: what api_tokens stores and is searched by. */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex')
+  return sha256Hex(token)
 }
 
 export function newToken(prefix: string): string {

@@ -3,7 +3,8 @@
  * remote backend). Tokens of published feeds are random: the cases mask them.
  */
 import type {Backend} from '../../src/backend.js'
-import {publishCalendar, sha256} from '../../src/services/calendar/manage.js'
+import {sha256Hex} from '../../src/digest.js'
+import {publishCalendar} from '../../src/services/calendar/manage.js'
 import type {ServiceContext} from '../../src/services/context.js'
 import {day, fixtures, type ScenarioIds} from '../support/fixtures.js'
 
@@ -27,7 +28,7 @@ const FEED = ['BEGIN:VCALENDAR', 'VERSION:2.0',
 const masked = <T extends {token: string; path: string}>(published: T) => ({...published, token: '<token>', path: '<path>'})
 
 const addFeed = (ctx: ServiceContext, ids: ScenarioIds) => ctx.db.models.CalendarFeed.create({
-  propertyId: ids.properties.loft, url: FEED_URL, urlHash: sha256(FEED_URL), createdById: null, lastSyncedAt: null, etag: null, lastModified: null,
+  propertyId: ids.properties.loft, url: FEED_URL, urlHash: sha256Hex(FEED_URL), createdById: null, lastSyncedAt: null, etag: null, lastModified: null,
 })
 
 export const calendarCases: CalendarCase[] = [

@@ -4,7 +4,6 @@
  * other channels it imports (calendar_feeds: added, listed, removed). The host of the
  * listing or an admin, as for managing its bookings.
  */
-import {createHash} from 'node:crypto'
 
 import type {CalendarFeed, CalendarToken, Property} from '../../db/models.js'
 import {ForbiddenError, NotFoundError} from '../../errors.js'
@@ -12,6 +11,7 @@ import {audit, createAudited} from '../audit.js'
 import {actorUserId, isAdmin, requireUser} from '../authz.js'
 import type {ServiceContext} from '../context.js'
 import {findProperty} from '../properties.js'
+import {sha256Hex} from '../../digest.js'
 import {hashToken, newToken} from '../tokens.js'
 import {conflictIfTaken, inTransaction} from '../transaction.js'
 import {syncBlocks} from './blocks-seam.js'
@@ -20,8 +20,6 @@ import {checkFeedUrl, showUrl} from './fetch.js'
 /** Calendar tokens: made and hashed as API tokens are (tokens.ts), after a prefix people and secret scanners recognise. */
 export const CALENDAR_TOKEN_PREFIX = 'stay_c_'
 export const CALENDAR_TOKEN_SHAPE = /^stay_c_[A-Za-z0-9_-]{43}$/
-
-export const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex')
 
 /** Where a token's feed is served (by `stayctl serve`). */
 export const feedPath = (token: string) => `/calendars/${token}.ics`
@@ -126,7 +124,7 @@ export async function addCalendarFeed(ctx: ServiceContext, input: {property: str
       ctx,
       transaction,
       ctx.db.models.CalendarFeed,
-      {propertyId: property.id, url, urlHash: sha256(url), createdById: actorUserId(ctx) ?? null, lastSyncedAt: null, etag: null, lastModified: null},
+      {propertyId: property.id, url, urlHash: sha256Hex(url), createdById: actorUserId(ctx) ?? null, lastSyncedAt: null, etag: null, lastModified: null},
       {
         action: 'calendar_feed.create',
         entity: 'calendar_feed',
@@ -152,7 +150,7 @@ export async function listCalendarFeeds(ctx: ServiceContext, input: {property: s
 export async function removeCalendarFeed(ctx: ServiceContext, input: {property: string | number; url: string}): Promise<{id: number; removed: true; blocksRemoved: number}> {
   const url = checkFeedUrl(input.url)
   const property = await hostedProperty(ctx, input.property, 'remove feeds from its calendar')
-  const row = await ctx.db.models.CalendarFeed.findOne({where: {propertyId: property.id, urlHash: sha256(url)}})
+  const row = await ctx.db.models.CalendarFeed.findOne({where: {propertyId: property.id, urlHash: sha256Hex(url)}})
   if (!row) throw new NotFoundError(`property ${property.id} imports no feed ${showUrl(url)}`, {suggestion: 'list them with `stayctl calendar feeds list PROPERTY`'})
   const freed = await syncBlocks(ctx, {property: property.id, source: url, events: []})
   await inTransaction(ctx, async (transaction) => {

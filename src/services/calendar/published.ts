@@ -7,9 +7,10 @@
 import type {ServiceContext} from '../context.js'
 import {addDays, today} from '../dates.js'
 import {hashToken} from '../tokens.js'
-import {CALENDAR_TOKEN_SHAPE, sha256} from './manage.js'
+import {CALENDAR_TOKEN_SHAPE} from './manage.js'
 import {renderFeed} from './render.js'
 import {EXPORT_PAST_DAYS, feedRanges} from './transfer.js'
+import {sha256Hex} from '../../digest.js'
 
 export interface PublishedFeed {
   body: string
@@ -28,7 +29,7 @@ export async function publishedFeed(ctx: ServiceContext, token: string): Promise
   const property = row ? await Property.findByPk(row.propertyId, {attributes: ['id', 'name']}) : null
   if (!row || !property) return null
   const body = renderFeed({id: property.id, name: property.name}, await feedRanges(ctx, property.id, addDays(today(), -EXPORT_PAST_DAYS)))
-  const hash = sha256(body)
+  const hash = sha256Hex(body)
   const now = new Date()
   if (row.feedEtag !== hash) {
     await CalendarToken.update({feedEtag: hash, feedChangedAt: now, lastUsedAt: now}, {where: {id: row.id}})

@@ -4,7 +4,6 @@
  * resumed run skips exactly what earlier runs committed (even after SIGKILL) and still reports
  * the whole file. A file is known by its entity, path, size and modification time.
  */
-import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 
@@ -13,13 +12,14 @@ import {QueryTypes, type Transaction} from 'sequelize'
 import type {ServiceContext} from '../context.js'
 import {transactionOptions} from '../transaction.js'
 import type {Checkpoint, Rejection} from './pipeline.js'
+import {sha256Hex} from '../../digest.js'
 
 /** Rejected rows per INSERT of their record. */
 const REJECTIONS_PER_INSERT = 200
 
 export function fileKey(entity: string, file: string): string {
   const stat = fs.statSync(file)
-  return createHash('sha256').update(`${entity}\0${path.resolve(file)}\0${stat.size}\0${stat.mtimeMs}`).digest('hex')
+  return sha256Hex(`${entity}\0${path.resolve(file)}\0${stat.size}\0${stat.mtimeMs}`)
 }
 
 export async function readCheckpoint(ctx: ServiceContext, key: string): Promise<Checkpoint> {
