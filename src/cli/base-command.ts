@@ -17,45 +17,13 @@ import type {RemoteClient} from '../remote/client.js'
 import {checkTexts} from '../services/text.js'
 import * as flags from './flags.js'
 import {colorEnabled, terminalText} from './terminal.js'
+import {usageErrorOf} from './usage-errors.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
 export interface JsonError {
   error: {code: ErrorKind; message: string; suggestion?: string; exitCode: number; details?: Record<string, unknown>}
-}
-
-/**
- * A failure of oclif's parser (unknown flag, missing argument, a value a flag refuses, flags
- * that exclude each other) as our usage error: one line, exit 2, also under --json, instead of
- * oclif's error object with its whole parse context.
- */
-function usageErrorOf(error: unknown, command: string): unknown {
-  if (isStayctlError(error) || !(error instanceof Error)) return error
-  const message = parseMessage(error.message)
-  return new UsageError(message.length > 300 ? `${message.slice(0, 297)}...` : message, {
-    suggestion: `see \`${command.trim()} --help\``,
-    cause: error,
-  })
-}
-
-/** oclif's parse message (one error or a list of them, over several lines) as one sentence. */
-function parseMessage(text: string): string {
-  const parts: string[] = []
-  const missing: string[] = []
-  let prefix = ''
-  for (const raw of text.split('\n')) {
-    const line = raw.trim().replace(/\s+/g, ' ')
-    if (!line || /^(See more help with|The following errors? occurred)/.test(line)) continue
-    const flag = /^Missing required flag (\S+)$/.exec(line)
-    const parsing = /^Parsing (--\S+)$/.exec(line)
-    if (flag) missing.push(`--${flag[1]}`)
-    else if (parsing) prefix = `${parsing[1]}: `
-    else if (/^\S+ {2,}\S/.test(raw.trim())) parts[parts.length - 1] += ` ${raw.trim().replace(/^(\S+)\s{2,}(.*)$/, '$1 ($2)')}`
-    else (parts.push(prefix + line), (prefix = ''))
-  }
-  if (missing.length > 0) parts.unshift(`missing required flag${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`)
-  return parts.join('; ')
 }
 
 /**

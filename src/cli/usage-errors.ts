@@ -1,0 +1,86 @@
+/**
+ * oclif's parse errors as our usage error (errors.ts USAGE, exit 2): one line on stderr, or one
+ * JSON error object on stdout when --json was asked for. Our commands convert them as they
+ * parse (base-command.ts); the commands of oclif's plugins (help, autocomplete) throw them to
+ * the runner, which reports them here (reportForeignUsageError), so that every command keeps
+ * the same contract (test/e2e/usage-errors.test.ts).
+ */
+import {Config} from '@oclif/core'
+
+import {UsageError, isStayctlError} from '../errors.js'
+import {terminalText} from './terminal.js'
+
+/**
+ * A failure of oclif's parser (unknown flag, missing argument, a value a flag refuses, flags
+ * that exclude each other) as our usage error: one line, exit 2, also under --json, instead of
+ * oclif's error object with its whole parse context.
+ */
+export function usageErrorOf(error: unknown, command: string): unknown {
+  if (isStayctlError(error) || !(error instanceof Error)) return error
+  const message = parseMessage(error.message)
+  return new UsageError(message.length > 300 ? `${message.slice(0, 297)}...` : message, {
+    suggestion: `see \`${command.trim()} --help\``,
+    cause: error,
+  })
+}
+
+/** oclif's parse message (one error or a list of them, over several lines) as one sentence. */
+function parseMessage(text: string): string {
+  const parts: string[] = []
+  const missing: string[] = []
+  let prefix = ''
+  for (const raw of text.split('\n')) {
+    const line = raw.trim().replace(/\s+/g, ' ')
+    if (!line || /^(See more help with|The following errors? occurred)/.test(line)) continue
+    const flag = /^Missing required flag (\S+)$/.exec(line)
+    const parsing = /^Parsing (--\S+)$/.exec(line)
+    if (flag) missing.push(`--${flag[1]}`)
+    else if (parsing) prefix = `${parsing[1]}: `
+    else if (/^\S+ {2,}\S/.test(raw.trim())) parts[parts.length - 1] += ` ${raw.trim().replace(/^(\S+)\s{2,}(.*)$/, '$1 ($2)')}`
+    else (parts.push(prefix + line), (prefix = ''))
+  }
+  if (missing.length > 0) parts.unshift(`missing required flag${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`)
+  return parts.join('; ')
+}
+
+/** What oclif's parser throws: a CLIError with exit code 2, and the parse it failed in. */
+interface ParseFailure extends Error {
+  oclif?: {exit?: number}
+  parse?: {input?: {context?: {id?: string; config?: {bin?: string}}}}
+}
+
+/**
+ * The command a parse failure happened in, as typed ("stayctl autocomplete"): from the parse
+ * context, else (a failure of an argument's options carries none) the longest run of leading
+ * words of `argv` that names a command, found in oclif's config (loaded again: an error path).
+ */
+async function commandOf(failure: ParseFailure, argv: string[], root: string): Promise<string> {
+  const context = failure.parse?.input?.context
+  const bin = context?.config?.bin ?? 'stayctl'
+  if (context?.id) return `${bin} ${context.id.replace(/:/g, ' ')}`
+  const config = await Config.load(root)
+  const words = argv.slice(0, argv.findIndex((word) => word.startsWith('-')) >>> 0)
+  for (let n = words.length; n > 0; n--) {
+    if (config.findCommand(words.slice(0, n).join(':'))) return `${config.bin} ${words.slice(0, n).join(' ')}`
+  }
+  return config.bin
+}
+
+/**
+ * Reports `error` as our usage error when it is a parse failure of oclif (a command of a
+ * plugin), and returns whether it did; anything else is left to oclif's handler. `root`: the
+ * package's folder.
+ */
+export async function reportForeignUsageError(error: unknown, argv: string[], root: string): Promise<boolean> {
+  const failure = error as ParseFailure
+  if (!(error instanceof Error) || failure.oclif?.exit !== 2 || !failure.parse) return false
+  const usage = usageErrorOf(error, await commandOf(failure, argv, root)) as UsageError
+  if (argv.includes('--json')) {
+    const body = {error: {code: 'USAGE', message: usage.message, exitCode: 2, ...(usage.suggestion ? {suggestion: usage.suggestion} : {})}}
+    process.stdout.write(`${JSON.stringify(body, null, 2)}\n`)
+  } else {
+    process.stderr.write(terminalText(`Error: ${usage.message}${usage.suggestion ? `; ${usage.suggestion}` : ''}\n`, false))
+  }
+  process.exitCode = 2
+  return true
+}
