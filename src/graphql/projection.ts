@@ -17,9 +17,10 @@ export type AskedKeys = ReadonlyMap<string, readonly string[]>
  */
 const FIELD_SOURCES: Record<string, Record<string, string[]>> = {
   User: {properties: ['id'], bookings: ['id'], reviews: ['id']},
-  Property: {owner: ['ownerId'], averageRating: ['id'], reviewCount: ['id'], upcomingBookings: ['id'], bookings: ['id'], reviews: ['id']},
+  Property: {owner: ['ownerId'], averageRating: ['id'], reviewCount: ['id'], upcomingBookings: ['id'], bookings: ['id'], reviews: ['id'], blocks: ['id']},
   Booking: {property: ['propertyId'], guest: ['guestId'], payments: ['id'], paid: ['id'], refunded: ['id']},
   Review: {property: ['propertyId'], reviewer: ['reviewerId']},
+  Block: {property: ['propertyId']},
   Payment: {booking: ['bookingId'], refundOf: ['refundOfId'], refunds: ['id'], refundable: ['id', 'kind', 'status', 'amount']},
 }
 

@@ -95,10 +95,11 @@ function fieldsNamed(selectionSet: SelectionSetNode | undefined, name: string, i
 type ByIdLoaderName = 'user' | 'property' | 'booking' | 'payment'
 
 /** The fields of each child type that refer to a row by id: the loader and the attribute holding the id. */
-const REFERENCES: Record<'Property' | 'Booking' | 'Review' | 'Payment', Record<string, [ByIdLoaderName, string]>> = {
+const REFERENCES: Record<'Property' | 'Booking' | 'Review' | 'Payment' | 'Block', Record<string, [ByIdLoaderName, string]>> = {
   Property: {owner: ['user', 'ownerId']},
   Booking: {property: ['property', 'propertyId'], guest: ['user', 'guestId']},
   Review: {property: ['property', 'propertyId'], reviewer: ['user', 'reviewerId']},
+  Block: {property: ['property', 'propertyId']},
   Payment: {booking: ['booking', 'bookingId'], refundOf: ['payment', 'refundOfId']},
 }
 
@@ -319,6 +320,8 @@ export const resolvers = withCompiledRelations(withTextChecks({
       childConnection(loaders.children('property.bookings', p.id, childPage(args)), 'Booking', info, loaders),
     reviews: (p: PropertyView, args: PageArgs, {loaders}: Ctx, info: GraphQLResolveInfo) =>
       childConnection(loaders.children('property.reviews', p.id, childPage(args)), 'Review', info, loaders),
+    blocks: (p: PropertyView, args: PageArgs, {loaders}: Ctx, info: GraphQLResolveInfo) =>
+      childConnection(loaders.children('property.blocks', p.id, childPage(args)), 'Block', info, loaders),
   },
 
   Booking: {

@@ -8,10 +8,12 @@
 import {Op, type Model, type ModelStatic} from 'sequelize'
 
 import type {Booking, Payment} from '../db/models.js'
+import type {Block} from '../domain.js'
 import {firstRowsPerParent, rowsByIds, type Condition, type RowOf} from '../db/select.js'
 import {BOOKING_STATUSES, PAYMENT_KINDS, PAYMENT_STATUSES} from '../domain.js'
 import {ValidationError} from '../errors.js'
 import {visibleRowsSql, type VisibleModel} from './authz.js'
+import {blockView} from './blocks.js'
 import {bookingView, type BookingView} from './bookings.js'
 import type {ServiceContext} from './context.js'
 import {today} from './dates.js'
@@ -64,13 +66,14 @@ interface ChildViews {
   'user.reviews': ReviewView
   'property.bookings': BookingView
   'property.reviews': ReviewView
+  'property.blocks': Block
   'booking.payments': PaymentView
   'payment.refunds': PaymentView
 }
 export type ChildRelation = keyof ChildViews
 
 export interface RelationSpec {
-  model: 'Property' | 'Booking' | 'Review' | 'Payment'
+  model: 'Property' | 'Booking' | 'Review' | 'Payment' | 'Block'
   /** The foreign key column pointing at the parent, and its attribute. */
   column: string
   attribute: string
@@ -87,6 +90,7 @@ const RELATIONS: Record<ChildRelation, RelationSpec> = {
   'user.reviews': {model: 'Review', column: 'reviewer_id', attribute: 'reviewerId', filters: {}},
   'property.bookings': {model: 'Booking', column: 'property_id', attribute: 'propertyId', filters: bookingFilters},
   'property.reviews': {model: 'Review', column: 'property_id', attribute: 'propertyId', filters: {}},
+  'property.blocks': {model: 'Block', column: 'property_id', attribute: 'propertyId', filters: {}},
   'booking.payments': {model: 'Payment', column: 'booking_id', attribute: 'bookingId', filters: paymentFilters},
   'payment.refunds': {model: 'Payment', column: 'refund_of_id', attribute: 'refundOfId', filters: paymentFilters},
 }
@@ -97,7 +101,7 @@ export const relationSpec = (relation: ChildRelation): Readonly<RelationSpec> =>
 /** The model (and GraphQL type) of the children of `relation`. */
 export const childModelOf = (relation: ChildRelation): RelationSpec['model'] => RELATIONS[relation].model
 
-const VIEWS = {Property: propertyView, Booking: bookingView, Review: reviewView, Payment: paymentView} as const
+const VIEWS = {Property: propertyView, Booking: bookingView, Review: reviewView, Payment: paymentView, Block: blockView} as const
 
 export interface ChildPageInput {
   /** Children per parent (1–1000). */

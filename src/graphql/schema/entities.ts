@@ -62,6 +62,8 @@ type Property {
   bookings(first: Int, after: String, status: BookingStatus): BookingConnection!
   "Its reviews, by id."
   reviews(first: Int, after: String): ReviewConnection!
+  "Its blocked nights, by id: for its host and admins (others see none, as with blocks)."
+  blocks(first: Int, after: String): BlockConnection!
 }
 
 """A stay of a guest at a property, from startDate to endDate (check-out, exclusive)."""

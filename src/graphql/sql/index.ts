@@ -43,7 +43,7 @@ import {reviewList} from '../../services/reviews.js'
 import {userList} from '../../services/users.js'
 import {LIMITS} from '../limits.js'
 import {arraySql, isNotNullSql, joinSql, joinedObjectSql, leafSql, nthIdSql, objectSql, sourceSql, sqlText, statementPrefix, type SqlText} from './dialect.js'
-import {ENTITIES, collect, compiledKey, connectionNodes, merged, objectPlan, type Entity, type ObjectPlan, type PlanInput} from './plan.js'
+import {ENTITIES, childEntity, collect, compiledKey, connectionNodes, merged, objectPlan, type Entity, type ObjectPlan, type PlanInput} from './plan.js'
 
 /** The root lists that compile: their entity and the rule of their service's list. */
 const ROOTS: Readonly<Record<string, {type: Entity; rule: ListRule}>> = {
@@ -139,9 +139,10 @@ function objectOf(statement: Statement, plan: ObjectPlan, alias: string, joins: 
 function connectionSql(statement: Statement, list: ObjectPlan['lists'][number], alias: string): string {
   const {sql} = statement
   const spec = relationSpec(list.relation)
-  const childModel = modelOf(statement, spec.model)
-  const table = tableOf(statement, spec.model)
-  const rule = ruleOf(statement, spec.model)
+  const entity = childEntity(list.relation)
+  const childModel = modelOf(statement, entity)
+  const table = tableOf(statement, entity)
+  const rule = ruleOf(statement, entity)
   const where = (inner: string) => [
     `${inner}.${sql.q(spec.column)} = ${alias}.${sql.q('id')}`,
     ...list.filters.map(([name, value]) => `${inner}.${sql.q(childModel.getAttributes()[name].field ?? name)} = ${statement.ctx.db.sequelize.escape(value)}`),

@@ -64,6 +64,13 @@ export const ENTITIES: Readonly<Record<Entity, EntitySpec>> = {
   },
 }
 
+/** The entity of the children of a relation that compiles: the lists of ENTITIES name only such relations (not property.blocks). */
+export function childEntity(relation: ChildRelation): Entity {
+  const model = relationSpec(relation).model
+  if (model === 'Block') throw new Error(`${relation} does not compile`)
+  return model
+}
+
 /** The key of a compiled relation in a row's JSON, by its response name: not a field name, so a view never has it. */
 export const compiledKey = (responseName: string) => `~${responseName}`
 
@@ -146,7 +153,7 @@ function listPlan(key: string, relation: ChildRelation, nodes: FieldNode[], pare
   const fields = new Map<string, FieldNode[]>()
   if (!collect(merged(nodes), connection.name, input, fields, new Set())) return undefined
   const items = connectionNodes(fields, ['pageInfo'])
-  const plan = items && objectPlan(spec.model, merged(items), input)
+  const plan = items && objectPlan(childEntity(relation), merged(items), input)
   const pageInfo = [...fields.values()].some((same) => same[0].name.value === 'pageInfo')
   return plan && {key, relation, limit, filters, plan, pageInfo}
 }
