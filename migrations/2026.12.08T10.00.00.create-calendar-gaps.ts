@@ -11,9 +11,9 @@ import {DataTypes, references, tableOptions, type MigrationFn} from '../src/db/m
 //   read those ending on or after a day (the future of a calendar, not its whole past).
 // - calendar_gaps_search (span_class, start_date, end_date, property_id): every branch of the
 //   search is a range of it, answered from the index alone.
-// The rows of the existing stays are filled here, computed by the database (window functions:
-// MariaDB 10.2+, MySQL 8, SQLite 3.25+), in one transaction that first empties the table, so
-// that a rerun after a killed run (MySQL's DDL is not transactional) fills it again whole.
+// The rows of the existing stays are filled here by one INSERT … SELECT computed by the
+// database (window functions: MariaDB 10.2+, MySQL 8, SQLite 3.25+), after emptying the table,
+// so that a rerun after a killed run (MySQL's DDL is not transactional) fills it again whole.
 const TABLE = 'calendar_gaps'
 const INDEX = 'calendar_gaps_search'
 const OPEN_START = '1000-01-01'
@@ -71,10 +71,9 @@ export const up: MigrationFn = async ({context}) => {
   if (create || !(await hasIndex(queryInterface))) {
     await queryInterface.addIndex(TABLE, ['span_class', 'start_date', 'end_date', 'property_id'], {name: INDEX})
   }
-  await queryInterface.sequelize.transaction(async (transaction) => {
-    await queryInterface.sequelize.query(`DELETE FROM ${TABLE}`, {transaction})
-    await queryInterface.sequelize.query(backfillSql(dialect), {transaction})
-  })
+  // Emptied first, so that a rerun after a killed run fills it whole again (SQLite: both in the step's transaction; MySQL: each statement is atomic).
+  await queryInterface.sequelize.query(`DELETE FROM ${TABLE}`)
+  await queryInterface.sequelize.query(backfillSql(dialect))
 }
 
 export const down: MigrationFn = async ({context}) => {

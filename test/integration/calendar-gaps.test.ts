@@ -12,6 +12,7 @@ import {syncSourceBlocks} from '../../src/services/blocks-sync.js'
 import {cancelBooking, confirmBooking, createBooking} from '../../src/services/bookings.js'
 import {addDays} from '../../src/services/dates.js'
 import {importRows} from '../../src/services/import/rows.js'
+import {seed, undoSeed} from '../../src/services/seed.js'
 import {createProperty, deleteProperty, listProperties} from '../../src/services/properties.js'
 import {OPEN_END, OPEN_START, gapDisagreements} from '../../src/services/rules/gaps.js'
 import {deleteUser} from '../../src/services/users.js'
@@ -128,6 +129,14 @@ describe('calendar gaps (integration)', () => {
     // A user with bookings is refused (nothing cascades to stays); one without goes, leaving every calendar as it was.
     await deleteUser(s.ctx, users.inactive.username).catch((error: unknown) => expect(error).to.be.instanceOf(ConflictError))
     await agree('users delete')
+  })
+
+  it('holds after db seed (its bookings are on its own properties) and its undo', async () => {
+    await seed(s.db, {size: 'small', randomSeed: 7, referenceDate: day(0)})
+    expect(await countRows(s.db, 'bookings')).to.be.greaterThan(100)
+    await agree('db seed')
+    await undoSeed(s.db)
+    await agree('db seed --undo')
   })
 
   it('a randomized run of writes keeps the table exact and the search equal to brute force', async function () {
