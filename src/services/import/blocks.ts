@@ -123,7 +123,7 @@ export const blocksImporter: EntityImporter<BlockRecord> = {
       uniqueKeys: [{index: 'blocks_source_unique', columns: ['property_id', 'source_key']}],
     })
     for (const duplicate of result.duplicates) reject(inserts[duplicate.row].index, 'sourceUid', 'another block already has this event of this feed')
-    await refreshGaps(ctx, transaction, changes)
+    await refreshGaps(ctx, transaction, changes, {bulk: true})
     return {inserted: result.inserted, updated, rejected}
   },
 }

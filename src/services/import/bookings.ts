@@ -123,7 +123,7 @@ export const bookingsImporter: EntityImporter<BookingRecord> = {
       const {index} = inserts[duplicate.row]
       reject(index, 'externalRef', `externalRef "${rows[index].record.externalRef}" already exists`)
     }
-    await refreshGaps(ctx, transaction, changes)
+    await refreshGaps(ctx, transaction, changes, {bulk: true})
     return {inserted: result.inserted, updated: updates.length, rejected}
   },
 }
