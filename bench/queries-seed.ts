@@ -5,12 +5,16 @@
  * from 2026-01-05 on (back to back with gaps, never overlapping: about 45 % of its nights are
  * booked), about 10 % cancelled and 20 % pending. Rows go in as multi-row INSERTs written here
  * (the values are ours: numbers, dates and fixed words), 5,000 a statement, in one transaction,
- * without foreign key checks on MySQL (the rows are made consistent).
+ * without foreign key checks on MySQL (the rows are made consistent). The calendars' gaps
+ * (calendar_gaps, which availability searches read) are computed by the kernel of
+ * src/services/rules/gaps.ts from the live bookings, as the services keep them.
  */
 import type {Transaction} from 'sequelize'
 
 import type {Db} from '../src/db/index.js'
 import {addDays} from '../src/services/dates.js'
+import {isLiveBooking} from '../src/services/rules/calendar.js'
+import {calendarGaps, type Span} from '../src/services/rules/gaps.js'
 import {random} from './support.js'
 
 export const BOOKINGS_PER_PROPERTY = 50
@@ -65,10 +69,12 @@ function* propertyRows(size: SeedSize, next: () => number, prices: number[], now
   }
 }
 
-function* bookingRows(size: SeedSize, next: () => number, prices: number[], now: string): Generator<string> {
+/** The bookings; `gaps` gets the rows of calendar_gaps their live stays leave (rules/gaps.ts), property by property. */
+function* bookingRows(size: SeedSize, next: () => number, prices: number[], now: string, gaps: string[]): Generator<string> {
   const guests = size.users - size.owners
   let id = 0
   for (let property = 1; property <= size.properties; property++) {
+    const stays: (Span & {propertyId: number})[] = []
     let day = addDays(FIRST_DAY, Math.floor(next() * 10))
     for (let n = 0; n < BOOKINGS_PER_PROPERTY; n++) {
       const nights = 1 + Math.floor(next() * 7)
@@ -77,8 +83,10 @@ function* bookingRows(size: SeedSize, next: () => number, prices: number[], now:
       const status = roll < 0.1 ? 'cancelled' : roll < 0.3 ? 'pending' : 'confirmed'
       const guest = size.owners + 1 + Math.floor(next() * guests)
       yield `(${++id}, ${property}, ${guest}, '${day}', '${end}', '${status}', '${nights * prices[property - 1]}.00', ${now}, ${now})`
+      if (isLiveBooking(status)) stays.push({propertyId: property, start: day, end})
       day = addDays(end, Math.floor(next() * 10))
     }
+    for (const {gap} of calendarGaps([property], stays)) gaps.push(`(${property}, '${gap.start}', '${gap.end}', ${gap.spanClass})`)
   }
 }
 
@@ -87,6 +95,7 @@ export async function seedQueries(db: Db, size: SeedSize): Promise<void> {
   const next = random(20261121)
   const now = db.sequelize.escape(new Date())
   const prices: number[] = []
+  const gaps: string[] = []
   const timestamps = ['created_at', 'updated_at']
   const seed = async (transaction: Transaction) => {
     await insertRows(db, transaction, 'users', ['id', 'username', 'email', 'password_hash', 'is_active', 'is_admin', ...timestamps], userRows(size, now))
@@ -102,8 +111,9 @@ export async function seedQueries(db: Db, size: SeedSize): Promise<void> {
       transaction,
       'bookings',
       ['id', 'property_id', 'guest_id', 'start_date', 'end_date', 'status', 'total_price', ...timestamps],
-      bookingRows(size, next, prices, now),
+      bookingRows(size, next, prices, now, gaps),
     )
+    await insertRows(db, transaction, 'calendar_gaps', ['property_id', 'start_date', 'end_date', 'span_class'], gaps)
   }
   if (db.dialect === 'sqlite') {
     await db.sequelize.transaction(seed)

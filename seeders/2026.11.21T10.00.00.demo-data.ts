@@ -8,6 +8,8 @@ import {QueryTypes, type QueryInterface, type Transaction} from 'sequelize'
 
 import {deleteRange, insertInBatches, nextId, type IdRange, type SeederFn} from '../src/db/seeder-kit.js'
 import {ConflictError} from '../src/errors.js'
+import {isLiveBooking} from '../src/services/rules/calendar.js'
+import {calendarGaps} from '../src/services/rules/gaps.js'
 import {
   SEED_TABLES,
   generateSeedData,
@@ -37,6 +39,13 @@ export const up: SeederFn<DemoSeedOptions> = async ({name, context}) => {
       rows[table] = tableRows.length
       ids[table] = tableRows.length > 0 ? {first: tableRows[0].id, last: tableRows[tableRows.length - 1].id} : null
     }
+    // The gaps of the new properties' calendars (their bookings are all theirs: rules/gaps.ts); they go with the properties on undo.
+    const stays = data.bookings.filter((b) => isLiveBooking(b.status)).map((b) => ({propertyId: b.property_id, start: b.start_date, end: b.end_date}))
+    const gaps = calendarGaps(
+      data.properties.map((p) => p.id),
+      stays,
+    ).map(({propertyId, gap}) => ({property_id: propertyId, start_date: gap.start, end_date: gap.end, span_class: gap.spanClass}))
+    await insertInBatches(queryInterface, 'calendar_gaps', gaps, {transaction})
     const admin = options.admin ? data.users.find((u) => u.is_admin) : undefined
     const {size, users, properties, bookings, randomSeed, referenceDate} = options
     const details: DemoSeedDetails = {

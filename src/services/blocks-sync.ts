@@ -19,6 +19,7 @@ import {actorUserId, requireUser} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {findProperty} from './properties.js'
 import {guardCalendars, loadCalendars, overlapOf, overlapReason, type Calendar} from './rules/calendar.js'
+import {refreshGaps, type StayChange} from './rules/gaps.js'
 import {conflictIfTaken, inTransactionOrRehearsal} from './transaction.js'
 
 export interface SyncSourceBlocksInput {
@@ -78,19 +79,28 @@ export async function syncSourceBlocks(ctx: ServiceContext, input: SyncSourceBlo
     if (plan.writes) plan = await planSync(ctx, transaction, propertyId, source, events, true)
     if (plan.writes) await testPause('block.checked')
     const result: SyncSourceBlocksResult = {propertyId, source, dryRun: Boolean(input.dryRun), added: [], moved: [], removed: [], unchanged: [], conflicts: []}
+    // The nights freed and taken, for the calendar's gaps (written under the guard planSync took when it writes).
+    const changes: StayChange[] = []
+    const changed = (start: string, end: string) => changes.push({propertyId, start, end})
     for (const block of plan.gone) {
+      changed(block.startDate, block.endDate)
       await block.destroy({transaction})
       result.removed.push(await audited(ctx, transaction, block, 'block.delete'))
     }
     for (const step of plan.steps) {
       if ('conflict' in step) result.conflicts.push(step.conflict)
-      else if (!step.block) result.added.push(await addBlock(ctx, transaction, propertyId, source, step.event))
-      else if (step.same) result.unchanged.push(blockView(rowOf(step.block)))
+      else if (!step.block) {
+        changed(step.event.start, step.event.end)
+        result.added.push(await addBlock(ctx, transaction, propertyId, source, step.event))
+      } else if (step.same) result.unchanged.push(blockView(rowOf(step.block)))
       else {
+        changed(step.block.startDate, step.block.endDate)
+        changed(step.event.start, step.event.end)
         await step.block.update({startDate: step.event.start, endDate: step.event.end, reason: step.event.reason}, {transaction})
         result.moved.push(await audited(ctx, transaction, step.block, 'block.update'))
       }
     }
+    await refreshGaps(ctx, transaction, changes)
     return result
   })
 }

@@ -19,7 +19,8 @@ import type {ServiceContext} from './context.js'
 import {daysBetween, parseDate} from './dates.js'
 import {listPage, overlapping, type ListRule, type OverlapFilter, type Page, type PageInput} from './pagination.js'
 import {findProperty, ofProperty} from './properties.js'
-import {loadCalendars, overlapConflict} from './rules/calendar.js'
+import {guardCalendars, loadCalendars, overlapConflict} from './rules/calendar.js'
+import {refreshGaps} from './rules/gaps.js'
 import {checkText} from './text.js'
 import {GuardMoved, conflictIfTaken, inTransaction} from './transaction.js'
 import {sha256Hex} from '../digest.js'
@@ -163,6 +164,7 @@ export async function createBlock(ctx: ServiceContext, input: CreateBlockInput):
         ifTaken: conflictIfTaken(`property ${propertyId} already has a block of event "${sourceUid}" of ${source}`),
       },
     )
+    await refreshGaps(ctx, transaction, [{propertyId, start: startDate, end: endDate}])
     return blockView(rowOf(block))
   })
 }
@@ -197,7 +199,14 @@ export async function updateBlock(ctx: ServiceContext, ref: string | number, inp
       if (clash) throw overlapConflict(startDate, endDate, clash, propertyId)
       await testPause('block.checked')
     }
-    await updateAudited(ctx, transaction, block, {startDate, endDate, reason}, {action: 'block.update', entity: 'block', before: blockView(rowOf(block))})
+    const before = blockView(rowOf(block))
+    await updateAudited(ctx, transaction, block, {startDate, endDate, reason}, {action: 'block.update', entity: 'block', before})
+    if (loaded) {
+      await refreshGaps(ctx, transaction, [
+        {propertyId, start: before.startDate, end: before.endDate},
+        {propertyId, start: startDate, end: endDate},
+      ])
+    }
     return blockView(rowOf(block))
   })
 }
@@ -206,10 +215,14 @@ export async function updateBlock(ctx: ServiceContext, ref: string | number, inp
 export async function deleteBlock(ctx: ServiceContext, ref: string | number): Promise<{id: number; deleted: true}> {
   requireUser(ctx, 'delete blocks')
   return inTransaction(ctx, async (transaction) => {
+    const found = await findBlock(ctx, ref, transaction)
+    // The calendar's guard, as every writer of its stays takes it; then the block as it is now.
+    await guardCalendars(ctx, transaction, [Number(found.propertyId)])
     const block = await findBlock(ctx, ref, transaction)
     const property = (await ctx.db.models.Property.findByPk(block.propertyId, {transaction}))!
     requireHost(ctx, property, 'delete its blocks')
     await block.destroy({transaction})
+    await refreshGaps(ctx, transaction, [{propertyId: Number(block.propertyId), start: block.startDate, end: block.endDate}])
     const {propertyId, startDate, endDate, reason, source, sourceUid} = blockView(rowOf(block))
     await audit(ctx, transaction, {
       action: 'block.delete',

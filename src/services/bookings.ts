@@ -23,7 +23,8 @@ import {refundInTransaction, paymentView, type PaymentView} from './payments.js'
 import {policyRefundCents, refundPercent} from './policies.js'
 import {findProperty, ofProperty} from './properties.js'
 import {checkBookingStatus, checkExternalRef, guestRefusal, listingRefusal, pastRefusal, stayTotal} from './rules/bookings.js'
-import {loadCalendars, overlapConflict} from './rules/calendar.js'
+import {guardCalendars, loadCalendars, overlapConflict} from './rules/calendar.js'
+import {refreshGaps} from './rules/gaps.js'
 import {findByRef} from './find.js'
 import {resolveBookings} from './refs/bookings.js'
 import {conflictIfTaken, inTransaction, inTransactionOrRehearsal, lockRow} from './transaction.js'
@@ -112,6 +113,7 @@ export async function createBooking(ctx: ServiceContext, input: CreateBookingInp
         ifTaken: conflictIfTaken(`external reference "${externalRef}" is already used`),
       },
     )
+    await refreshGaps(ctx, transaction, [{propertyId: property.id, start: startDate, end: endDate}])
     return bookingView(rowOf(booking))
   })
 }
@@ -185,6 +187,7 @@ export async function confirmBooking(ctx: ServiceContext, ref: string | number):
     if (booking.status !== 'pending') {
       throw new ConflictError(`booking ${booking.id} is ${booking.status}; only pending bookings can be confirmed`)
     }
+    // Pending and confirmed stays both hold their nights (rules/calendar.ts isLiveBooking): the calendar's gaps stay as they are.
     await booking.update({status: 'confirmed'}, {transaction})
     await audit(ctx, transaction, {
       action: 'booking.confirm',
@@ -240,7 +243,10 @@ export async function cancelBooking(
     throw new ValidationError(`refund must be policy, full or none; got "${options.refund}"`, {details: {field: 'refund'}})
   }
   return inTransactionOrRehearsal(ctx, options.dryRun, async (transaction) => {
-    const id = (await findBooking(ctx, ref, transaction)).id
+    const found = await findBooking(ctx, ref, transaction)
+    // The calendar's guard before the booking's lock (the order of every writer of stays): its nights are freed below.
+    await guardCalendars(ctx, transaction, [Number(found.propertyId)])
+    const id = found.id
     const booking = (await lockRow(ctx.db.models.Booking, id, transaction))!
     await requireParty(ctx, booking, 'cancel', transaction)
     const mode = refundModeFor(await bookingRole(ctx, booking, transaction), options.refund)
@@ -278,6 +284,7 @@ export async function cancelBooking(
     }
     const previousStatus = booking.status
     await booking.update({status: 'cancelled'}, {transaction})
+    await refreshGaps(ctx, transaction, [{propertyId: Number(booking.propertyId), start: booking.startDate, end: booking.endDate}])
     const refundedCents = refunds.reduce((s, r) => s + toCents(r.amount), 0)
     await audit(ctx, transaction, {
       action: 'booking.cancel',

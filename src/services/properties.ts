@@ -16,6 +16,7 @@ import {parseStay, today} from './dates.js'
 import {formatCents, parseAmount, toCents} from './money.js'
 import {listPage, type ListRule, type Page, type PageInput} from './pagination.js'
 import {checkPolicy} from './policies.js'
+import {openCalendars, propertiesFreeSql} from './rules/gaps.js'
 import {checkAddress, checkDescription, checkPricePerNight, checkPropertyName, ownerRefusal} from './rules/properties.js'
 import {containsAny} from './search.js'
 import {loadRow, notFound} from './find.js'
@@ -109,6 +110,7 @@ export async function createProperty(ctx: ServiceContext, input: CreatePropertyI
       {ownerId: owner.id, name, address, description, pricePerNight, cancellationPolicy},
       {action: 'property.create', entity: 'property', changes: {ownerId: owner.id, name, pricePerNight, cancellationPolicy}},
     )
+    await openCalendars(ctx, transaction, [property.id])
     return propertyView(rowOf(property))
   })
 }
@@ -125,7 +127,11 @@ export interface ListPropertiesInput extends PageInput {
   listed?: boolean
 }
 
-/** Properties free for the whole stay [availableFrom, availableTo): no live booking and no block overlaps it. */
+/**
+ * Properties free for the whole stay [availableFrom, availableTo): one of their gaps holds it
+ * (no live booking and no block overlaps it). The gaps (rules/gaps.ts) are read by index
+ * ranges whose rows are nearly all answers, once, not probed property by property.
+ */
 function availableWhere(ctx: ServiceContext, input: ListPropertiesInput): WhereOptions | undefined {
   if (input.availableFrom === undefined && input.availableTo === undefined) return undefined
   if (input.availableFrom === undefined || input.availableTo === undefined) {
@@ -133,15 +139,8 @@ function availableWhere(ctx: ServiceContext, input: ListPropertiesInput): WhereO
   }
   const {startDate, endDate} = parseStay(input.availableFrom, input.availableTo)
   const qi = ctx.db.sequelize.getQueryInterface()
-  const q = (value: string) => ctx.db.sequelize.escape(value)
-  const property = `${qi.quoteIdentifier('Property')}.id`
-  // Each uses its table's (property_id, end_date, start_date…) index: one probe per property.
-  return literal(
-    `NOT EXISTS (SELECT 1 FROM ${qi.quoteIdentifier('bookings')} b WHERE b.property_id = ${property}` +
-      ` AND b.start_date < ${q(endDate)} AND b.end_date > ${q(startDate)} AND b.status <> 'cancelled')` +
-      ` AND NOT EXISTS (SELECT 1 FROM ${qi.quoteIdentifier('blocks')} k WHERE k.property_id = ${property}` +
-      ` AND k.start_date < ${q(endDate)} AND k.end_date > ${q(startDate)})`,
-  )
+  const free = propertiesFreeSql(startDate, endDate, (date) => ctx.db.sequelize.escape(date))
+  return literal(`${qi.quoteIdentifier('Property')}.id IN (${free})`)
 }
 
 /** What `properties list` shows (authz.ts) and sorts by. */

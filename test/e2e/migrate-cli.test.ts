@@ -19,7 +19,7 @@ import {isolatedEnv, root, runCli} from '../support/cli.js'
 import {freshDatabase, testDialect, type TestDatabase, withDb} from '../support/db.js'
 
 const MIGRATIONS = discoverFiles('migrations').map((f) => f.name)
-const TABLES = ['api_tokens', 'audit_events', 'blocks', 'bookings', 'calendar_feeds', 'calendar_tokens', 'import_checkpoints', 'import_rejections', 'login_attempts', 'payments', 'properties', 'reviews', 'users']
+const TABLES = ['api_tokens', 'audit_events', 'blocks', 'bookings', 'calendar_feeds', 'calendar_gaps', 'calendar_tokens', 'import_checkpoints', 'import_rejections', 'login_attempts', 'payments', 'properties', 'reviews', 'users']
 
 const env = isolatedEnv()
 const stayctl = (database: TestDatabase, ...args: string[]) => runCli([...args, '--database-url', database.url], {env})

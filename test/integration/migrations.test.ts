@@ -27,11 +27,11 @@ import {
   type MigrateResult,
 } from '../../src/services/schema.js'
 import {root} from '../support/cli.js'
-import {columns, foreignKeys, indexes, checks, metaRows, schemaSnapshot, tableNames} from '../support/catalog.js'
+import {columns, foreignKeys, indexes, checks, metaRows, primaryKeyColumns, schemaSnapshot, tableNames} from '../support/catalog.js'
 import {freshDatabase, testDialect, type TestDatabase} from '../support/db.js'
 
 const MIGRATIONS = discoverFiles('migrations').map((f) => f.name)
-const TABLES = ['api_tokens', 'audit_events', 'blocks', 'bookings', 'calendar_feeds', 'calendar_tokens', 'import_checkpoints', 'import_rejections', 'login_attempts', 'payments', 'properties', 'reviews', 'users']
+const TABLES = ['api_tokens', 'audit_events', 'blocks', 'bookings', 'calendar_feeds', 'calendar_gaps', 'calendar_tokens', 'import_checkpoints', 'import_rejections', 'login_attempts', 'payments', 'properties', 'reviews', 'users']
 
 /** What ARCHITECTURE.md promises, table by table. */
 const FOREIGN_KEYS: Record<string, [column: string, references: string, onDelete: string][]> = {
@@ -62,6 +62,7 @@ const FOREIGN_KEYS: Record<string, [column: string, references: string, onDelete
     ['created_by_id', 'users', 'SET NULL'],
     ['property_id', 'properties', 'CASCADE'],
   ],
+  calendar_gaps: [['property_id', 'properties', 'CASCADE']],
   audit_events: [],
   import_checkpoints: [],
   import_rejections: [],
@@ -78,6 +79,7 @@ const UNIQUE_KEYS: Record<string, string[][]> = {
   blocks: [['property_id', 'source_key']],
   calendar_feeds: [['property_id', 'url_hash']],
   calendar_tokens: [['token_hash']],
+  calendar_gaps: [],
   audit_events: [],
   import_checkpoints: [],
   import_rejections: [],
@@ -94,6 +96,7 @@ const CHECKS: Record<string, string[]> = {
   blocks: ['blocks_dates_ordered'],
   calendar_feeds: [],
   calendar_tokens: [],
+  calendar_gaps: [],
   audit_events: ['audit_events_via_known'],
   import_checkpoints: [],
   import_rejections: [],
@@ -210,9 +213,11 @@ describe(`migrations (${testDialect})`, function () {
       })
     }
 
-    it('indexes every foreign key column (as the leading column of an index of its own)', async () => {
+    it('indexes every foreign key column (as the leading column of an index of its own, or of a composite primary key)', async () => {
       for (const table of TABLES) {
         const tableIndexes = await indexes(db(), table)
+        const primary = await primaryKeyColumns(db(), table)
+        if (primary.length > 1) tableIndexes.push({name: `${table}_primary`, unique: true, columns: primary})
         // InnoDB invents an index for an unindexed foreign key; ours are all named <table>_…
         for (const index of tableIndexes) expect(index.name, `index on ${table}`).to.match(new RegExp(`^${table}_`))
         for (const fk of await foreignKeys(db(), table)) {

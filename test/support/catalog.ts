@@ -136,6 +136,20 @@ export async function indexes(db: Db, table: string): Promise<IndexInfo[]> {
   return result.sort((a, b) => a.name.localeCompare(b.name))
 }
 
+/** The columns of the table's primary key, in order. */
+export async function primaryKeyColumns(db: Db, table: string): Promise<string[]> {
+  if (db.dialect === 'mysql') {
+    const rows = await select<{column: string}>(
+      db,
+      `SELECT COLUMN_NAME AS \`column\` FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX`,
+      [table],
+    )
+    return rows.map((r) => r.column)
+  }
+  const rows = await select<{name: string; pk: number}>(db, `PRAGMA table_info(${quote(table)})`)
+  return rows.filter((r) => Number(r.pk) > 0).sort((a, b) => a.pk - b.pk).map((r) => r.name)
+}
+
 /**
  * The names of the table's CHECK constraints. MariaDB's own column-level checks on JSON
  * columns (json_valid) are left out: they come with the type, not from a migration.

@@ -12,6 +12,7 @@ import type {Block} from '../../db/models.js'
 import {checkReason, checkSource, checkUid, parseBlockDates, sourceKey} from '../blocks.js'
 import {resolveProperties, type PropertyQuery} from '../refs/properties.js'
 import {loadCalendars, overlapHint, overlapReason, type LoadedCalendars} from '../rules/calendar.js'
+import {refreshGaps, type StayChange} from '../rules/gaps.js'
 import {check, propertyFields, required, text} from './fields.js'
 import {RowError, type BatchOutcome, type EntityImporter, type ParsedRow} from './types.js'
 import {parseTimestamp} from './users.js'
@@ -79,6 +80,8 @@ export const blocksImporter: EntityImporter<BlockRecord> = {
     const existing = await existingBlocks(ctx, transaction, resolved, loaded)
     const inserts: {index: number; cells: Cell[]}[] = []
     const seen = new Map<string, number>()
+    // The nights of every block written, and those a moved block held before: the calendars' gaps.
+    const changes: StayChange[] = []
     let updated = 0
     for (const {index, row, propertyId} of resolved) {
       const r = row.record
@@ -103,7 +106,9 @@ export const blocksImporter: EntityImporter<BlockRecord> = {
         continue
       }
       calendar.add({kind: 'block', start: r.startDate, end: r.endDate, id: match?.id, line: row.line})
+      changes.push({propertyId, start: r.startDate, end: r.endDate})
       if (match) {
+        changes.push({propertyId: Number(match.propertyId), start: match.startDate, end: match.endDate})
         await match.update({startDate: r.startDate, endDate: r.endDate, reason: r.reason}, {transaction})
         updated += 1
       } else {
@@ -118,6 +123,7 @@ export const blocksImporter: EntityImporter<BlockRecord> = {
       uniqueKeys: [{index: 'blocks_source_unique', columns: ['property_id', 'source_key']}],
     })
     for (const duplicate of result.duplicates) reject(inserts[duplicate.row].index, 'sourceUid', 'another block already has this event of this feed')
+    await refreshGaps(ctx, transaction, changes, {bulk: true})
     return {inserted: result.inserted, updated, rejected}
   },
 }

@@ -26,6 +26,7 @@ import {parseDate, parseStay} from '../dates.js'
 import {formatCents, parseAmount, toCents} from '../money.js'
 import {bookerRefusal, checkBookingStatus, checkExternalRef, stayTotal} from '../rules/bookings.js'
 import {loadCalendars, overlapHint, overlapReason, selectBookings, type CalendarBooking, type LoadedCalendars} from '../rules/calendar.js'
+import {refreshGaps, type StayChange} from '../rules/gaps.js'
 import {loadLedger, totalRefusal, type Ledger} from '../rules/ledger.js'
 import {testPause} from '../../test-pause.js'
 import {check, propertyFields, required, text} from './fields.js'
@@ -93,6 +94,8 @@ export const bookingsImporter: EntityImporter<BookingRecord> = {
     const batch = await loadBatch(ctx, transaction, resolved, options)
     const inserts: {index: number; cells: Cell[]}[] = []
     const updates: {id: number; values: Record<string, unknown>}[] = []
+    // The nights of every stay written, and those an updated booking held before: the calendars' gaps.
+    const changes: StayChange[] = []
     for (const row of resolved) {
       const taken = checkRow(batch, row, rows, options, reject)
       if (!taken) continue
@@ -100,10 +103,12 @@ export const bookingsImporter: EntityImporter<BookingRecord> = {
       if (taken.match) {
         const values = {propertyId: row.propertyId, guestId: row.guest.id, startDate: r.startDate, endDate: r.endDate, status: r.status, totalPrice: taken.totalPrice}
         updates.push({id: taken.match.id, values})
+        changes.push({propertyId: taken.match.propertyId, start: taken.match.startDate, end: taken.match.endDate})
       } else {
         const cells = [row.propertyId, row.guest.id, r.startDate, r.endDate, r.status, taken.totalPrice, r.externalRef, r.createdAt, r.createdAt]
         inserts.push({index: row.index, cells})
       }
+      changes.push({propertyId: row.propertyId, start: r.startDate, end: r.endDate})
     }
 
     await testPause('import.bookings.checked')
@@ -118,6 +123,7 @@ export const bookingsImporter: EntityImporter<BookingRecord> = {
       const {index} = inserts[duplicate.row]
       reject(index, 'externalRef', `externalRef "${rows[index].record.externalRef}" already exists`)
     }
+    await refreshGaps(ctx, transaction, changes, {bulk: true})
     return {inserted: result.inserted, updated: updates.length, rejected}
   },
 }

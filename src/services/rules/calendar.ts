@@ -19,6 +19,16 @@ import {ConflictError} from '../../errors.js'
 import type {ServiceContext} from '../context.js'
 import {addDays, dateOnly} from '../dates.js'
 
+/** Whether a booking of `status` holds its nights: every status but cancelled (a block always does). */
+export function isLiveBooking(status: BookingStatus): boolean {
+  return status !== 'cancelled'
+}
+
+/** isLiveBooking as SQL over the bookings table (optionally an alias's: `b.`). */
+export function liveBookingSql(prefix = ''): string {
+  return `${prefix}status <> 'cancelled'`
+}
+
 /** A booking as the calendar rule reads it. */
 export interface CalendarBooking {
   id: number
@@ -172,7 +182,7 @@ export async function loadCalendars(
     return c
   }
   for (const b of bookings) {
-    if (b.status !== 'cancelled') calendar(b.propertyId).add({kind: 'booking', start: b.startDate, end: b.endDate, id: b.id, guestId: b.guestId})
+    if (isLiveBooking(b.status)) calendar(b.propertyId).add({kind: 'booking', start: b.startDate, end: b.endDate, id: b.id, guestId: b.guestId})
   }
   for (const b of blocks) calendar(b.propertyId).add({kind: 'block', start: b.startDate, end: b.endDate, id: b.id})
   return {calendar, bookings, blocks}
@@ -235,7 +245,7 @@ async function bookingsInSpans(ctx: ServiceContext, transaction: Transaction, wa
       if (!span) continue
       if (b.startDate >= span.from || b.endDate > span.from) found.set(b.id, b)
       // A live booking starting in the days before the span: no earlier one can reach into it.
-      if (b.startDate < span.from && b.status !== 'cancelled') span.settled = true
+      if (b.startDate < span.from && isLiveBooking(b.status)) span.settled = true
     }
   }
   // Spans that lie within a few weeks of one another (a batch of a file in date order) are read
@@ -280,7 +290,7 @@ async function bookingsInSpans(ctx: ServiceContext, transaction: Transaction, wa
     const last = part
       .map(
         (_, k) =>
-          `SELECT ${k} AS span, b${k}.* FROM (${BOOKING_SELECT} WHERE property_id = ? AND start_date < ? AND status <> 'cancelled'` +
+          `SELECT ${k} AS span, b${k}.* FROM (${BOOKING_SELECT} WHERE property_id = ? AND start_date < ? AND ${liveBookingSql()}` +
           ` ORDER BY start_date DESC, end_date DESC LIMIT 1) AS b${k}`,
       )
       .join(' UNION ALL ')

@@ -1,0 +1,276 @@
+/**
+ * The free gaps of every calendar (table calendar_gaps), kept so that an availability search
+ * reads a few index ranges of answers instead of probing every property for a stay
+ * (properties.ts). A gap is a maximal run of nights [start, end) of a property on which no
+ * live stay lies, a stay being what the calendar rule counts (rules/calendar.ts: a booking
+ * that is not cancelled, or a block). Open ends are the sentinels OPEN_START (no stay before)
+ * and OPEN_END (no stay after); a property without stays has one gap of both.
+ *
+ * span_class says which searches a gap can answer: OPEN_AFTER (open at its end: it holds
+ * [S, E) iff start ≤ S), OPEN_BEFORE (iff end ≥ E), OPEN_BOTH (always), and for a finite gap
+ * of n nights floor(log2(n)): such a gap is shorter than 2^(class+1) nights, so one holding
+ * [S, E) starts in (E − 2^(class+1), S], a short range of the (span_class, start_date) index.
+ *
+ * One kernel (gapsWithin, pure) and one writer (refreshGaps), which every writer of stays calls
+ * in its transaction after its writes. Those writers hold the calendar guard of the properties
+ * (guardCalendars: calendar_version raised before reading), so two writers of one property's
+ * gaps never interleave: the second reads the first's gaps and stays once it committed.
+ */
+import {QueryTypes, type Transaction} from 'sequelize'
+
+import {bulkInsert} from '../../db/bulk.js'
+import type {ServiceContext} from '../context.js'
+import {addDays, dateOnly, daysBetween} from '../dates.js'
+import {liveBookingSql} from './calendar.js'
+
+/**
+ * The open ends. 1000-01-01 rather than 0001-01-01: the first day MySQL documents for DATE,
+ * and before any stay (parseDate takes the years 1000 to 9999; a stay ends after it starts).
+ */
+export const OPEN_START = '1000-01-01'
+export const OPEN_END = '9999-12-31'
+/** The classes of the gaps with an open end. */
+export const OPEN_AFTER = 99
+export const OPEN_BEFORE = 98
+export const OPEN_BOTH = 97
+/** The largest class of a finite gap. */
+const MAX_CLASS = log2(daysBetween(OPEN_START, OPEN_END))
+
+export interface Span {
+  start: string
+  end: string
+}
+
+export interface Gap extends Span {
+  spanClass: number
+}
+
+function log2(n: number): number {
+  return 31 - Math.clz32(n)
+}
+
+/** The class of the gap [start, end) (see the top of this file). */
+export function spanClass(start: string, end: string): number {
+  if (start === OPEN_START) return end === OPEN_END ? OPEN_BOTH : OPEN_BEFORE
+  if (end === OPEN_END) return OPEN_AFTER
+  return log2(daysBetween(start, end))
+}
+
+/**
+ * The gaps inside `window` left by `stays` (in any order; overlapping ones are merged), each
+ * cut at the window's edges. The caller's window ends where a stay or an open end does.
+ */
+export function gapsWithin(window: Span, stays: Span[]): Gap[] {
+  const sorted = [...stays].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0))
+  const gaps: Gap[] = []
+  const add = (start: string, end: string) => gaps.push({start, end, spanClass: spanClass(start, end)})
+  let from = window.start
+  for (const stay of sorted) {
+    if (stay.start >= window.end) break
+    if (stay.start > from) add(from, stay.start)
+    if (stay.end > from) from = stay.end
+  }
+  if (from < window.end) add(from, window.end)
+  return gaps
+}
+
+/** The gaps of whole calendars: of each of `propertyIds`, from its live `stays` (for rows written in bulk: seeders, benches). */
+export function calendarGaps(propertyIds: Iterable<number>, stays: (Span & {propertyId: number})[]): {propertyId: number; gap: Gap}[] {
+  const staysOf = byPropertyId(stays)
+  const rows: {propertyId: number; gap: Gap}[] = []
+  for (const propertyId of propertyIds) {
+    for (const gap of gapsWithin({start: OPEN_START, end: OPEN_END}, staysOf.get(propertyId) ?? [])) rows.push({propertyId, gap})
+  }
+  return rows
+}
+
+/**
+ * SQL selecting the property_id of every gap that holds the whole stay [start, end): one OR
+ * branch per class that can, each a range of the (span_class, start_date, end_date,
+ * property_id) index (an open-start gap starts at OPEN_START, so it is a range too).
+ * `quote` escapes a date.
+ */
+export function propertiesFreeSql(start: string, end: string, quote: (date: string) => string): string {
+  const q = quote
+  const branches = [
+    `span_class = ${OPEN_BOTH}`,
+    `(span_class = ${OPEN_BEFORE} AND start_date = ${q(OPEN_START)} AND end_date >= ${q(end)})`,
+    `(span_class = ${OPEN_AFTER} AND start_date <= ${q(start)})`,
+  ]
+  const room = daysBetween(OPEN_START, end)
+  for (let c = log2(daysBetween(start, end)); c <= MAX_CLASS; c++) {
+    const after = 2 ** (c + 1) < room ? ` AND start_date > ${q(addDays(end, -(2 ** (c + 1))))}` : ''
+    branches.push(`(span_class = ${c}${after} AND start_date <= ${q(start)} AND end_date >= ${q(end)})`)
+  }
+  return `SELECT property_id FROM calendar_gaps WHERE ${branches.join(' OR ')}`
+}
+
+/** Nights [start, end) of a property whose stays were added, removed or moved (old and new dates both). */
+export interface StayChange {
+  propertyId: number
+  start: string
+  end: string
+}
+
+/** Windows whose dates lie within this many days are refreshed together, by property id… */
+const GROUP_SPREAD_DAYS = 92
+/**
+ * …this many properties a statement: below MariaDB's in_predicate_conversion_threshold (1,000),
+ * at which an IN list becomes a subquery joined by property_id alone, reading every row of each
+ * property instead of the range of dates.
+ */
+const GROUP_PROPERTIES = 999
+/** Gaps per INSERT. */
+const ROWS_PER_INSERT = 1000
+
+interface GapRow {
+  propertyId: number | string
+  start: unknown
+  end: unknown
+}
+
+const typed = (row: GapRow) => ({propertyId: Number(row.propertyId), start: dateOnly(row.start), end: dateOnly(row.end)})
+
+/**
+ * Makes calendar_gaps right again after `changes`, in `transaction` (after the stays were
+ * written, under their calendars' guard). Per property, the window W of its changes (their
+ * union) is widened to the gaps overlapping or touching it; the nights just outside lie on an
+ * unchanged stay (or an open end), and the nights it gained are free, so the live stays of W
+ * give the gaps of the widened window: those replace the old. A property without any gap row
+ * (made outside stayctl) gets its whole calendar computed. Properties whose windows lie close
+ * together are done a group at a time, in a few statements (see refreshGroup). `bulk`: write
+ * the new rows as imports write theirs (insertGaps).
+ */
+export async function refreshGaps(ctx: ServiceContext, transaction: Transaction, changes: StayChange[], options: {bulk?: boolean} = {}): Promise<void> {
+  const windows = new Map<number, Span>()
+  for (const change of changes) {
+    const start = dateOnly(change.start)
+    const end = dateOnly(change.end)
+    const w = windows.get(change.propertyId)
+    if (!w) windows.set(change.propertyId, {start, end})
+    else {
+      if (start < w.start) w.start = start
+      if (end > w.end) w.end = end
+    }
+  }
+  const sorted = [...windows.entries()].sort((a, b) => (a[1].start < b[1].start ? -1 : a[1].start > b[1].start ? 1 : 0))
+  for (let i = 0; i < sorted.length; ) {
+    const limit = addDays(sorted[i][1].start, GROUP_SPREAD_DAYS)
+    let end = sorted[i][1].end
+    let j = i + 1
+    while (j < sorted.length && j - i < GROUP_PROPERTIES && sorted[j][1].end <= limit && end <= limit) {
+      if (sorted[j][1].end > end) end = sorted[j][1].end
+      j++
+    }
+    await refreshGroup(ctx, transaction, sorted.slice(i, j).map(([id]) => id), {start: sorted[i][1].start, end}, options.bulk)
+    i = j
+  }
+}
+
+/**
+ * The gaps of `ids` over the common window `w` (wider than each property's own: still exact):
+ * read the gaps touching it, the live stays overlapping it, delete those gaps, insert the new.
+ */
+async function refreshGroup(ctx: ServiceContext, transaction: Transaction, ids: number[], w: Span, bulk?: boolean): Promise<void> {
+  const sql = ctx.db.sequelize
+  const select = <T extends object>(query: string, replacements: Record<string, unknown>) =>
+    sql.query<T>(query, {replacements, transaction, type: QueryTypes.SELECT})
+  const touching = 'property_id IN (:ids) AND end_date >= :start AND start_date <= :end'
+  const touched = (await select<GapRow>(`SELECT property_id AS propertyId, start_date AS start, end_date AS end FROM calendar_gaps WHERE ${touching}`, {ids, ...w})).map(typed)
+  const windows = new Map<number, Span>()
+  for (const gap of touched) {
+    const own = windows.get(gap.propertyId) ?? {...w}
+    if (gap.start < own.start) own.start = gap.start
+    if (gap.end > own.end) own.end = gap.end
+    windows.set(gap.propertyId, own)
+  }
+  // No gap touches W: its nights are all taken, or the property has no gap row yet (then all of it is computed).
+  const untouched = ids.filter((id) => !windows.has(id))
+  const known = new Set(
+    untouched.length === 0
+      ? []
+      : (await select<{id: number}>('SELECT p.id FROM properties p WHERE p.id IN (:untouched) AND EXISTS (SELECT 1 FROM calendar_gaps g WHERE g.property_id = p.id)', {untouched})).map((r) => Number(r.id)),
+  )
+  const fresh = untouched.filter((id) => !known.has(id))
+  for (const id of untouched) windows.set(id, known.has(id) ? {...w} : {start: OPEN_START, end: OPEN_END})
+  const stays = await liveStays(ctx, transaction, 'property_id IN (:ids) AND end_date > :start AND start_date < :end', {ids, ...w})
+  if (fresh.length > 0) stays.push(...(await liveStays(ctx, transaction, 'property_id IN (:fresh)', {fresh})))
+  if (touched.length > 0) await sql.query(`DELETE FROM calendar_gaps WHERE ${touching}`, {replacements: {ids, ...w}, transaction})
+  const byProperty = byPropertyId(stays)
+  const rows: {propertyId: number; gap: Gap}[] = []
+  for (const id of ids) for (const gap of gapsWithin(windows.get(id)!, byProperty.get(id) ?? [])) rows.push({propertyId: id, gap})
+  await insertGaps(ctx, transaction, rows, bulk)
+}
+
+function byPropertyId<T extends {propertyId: number}>(rows: T[]): Map<number, T[]> {
+  const map = new Map<number, T[]>()
+  for (const row of rows) {
+    const list = map.get(row.propertyId)
+    if (list) list.push(row)
+    else map.set(row.propertyId, [row])
+  }
+  return map
+}
+
+/** The live stays (bookings and blocks: rules/calendar.ts) matching `where`. */
+async function liveStays(ctx: ServiceContext, transaction: Transaction, where: string, replacements: Record<string, unknown>) {
+  const columns = 'property_id AS propertyId, start_date AS start, end_date AS end'
+  const rows = await ctx.db.sequelize.query<GapRow>(
+    `SELECT ${columns} FROM bookings WHERE ${where} AND ${liveBookingSql()} UNION ALL SELECT ${columns} FROM blocks WHERE ${where}`,
+    {replacements, transaction, type: QueryTypes.SELECT},
+  )
+  return rows.map(typed)
+}
+
+/**
+ * Writes gap rows: multi-row INSERTs, or with `bulk` (imports, which need it anyway) the bulk
+ * writer of imports (db/bulk.ts: LOAD DATA LOCAL INFILE on MySQL, faster for thousands of rows).
+ */
+async function insertGaps(ctx: ServiceContext, transaction: Transaction, rows: {propertyId: number; gap: Gap}[], bulk = false): Promise<void> {
+  const cells = (r: {propertyId: number; gap: Gap}) => [r.propertyId, r.gap.start, r.gap.end, r.gap.spanClass]
+  if (bulk && rows.length > 0) {
+    const columns = ['property_id', 'start_date', 'end_date', 'span_class']
+    await bulkInsert(ctx.db, transaction, {table: 'calendar_gaps', columns, rows: {length: rows.length, at: (i) => (i < rows.length ? cells(rows[i]) : undefined)}, uniqueKeys: []})
+    return
+  }
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    const part = rows.slice(i, i + ROWS_PER_INSERT)
+    await ctx.db.sequelize.query(`INSERT INTO calendar_gaps (property_id, start_date, end_date, span_class) VALUES ${part.map(() => '(?, ?, ?, ?)').join(', ')}`, {
+      replacements: part.flatMap(cells),
+      transaction,
+    })
+  }
+}
+
+/** The one gap of new properties (no stays yet): every night is free. */
+export async function openCalendars(ctx: ServiceContext, transaction: Transaction, propertyIds: number[]): Promise<void> {
+  await insertGaps(ctx, transaction, propertyIds.map((propertyId) => ({propertyId, gap: {start: OPEN_START, end: OPEN_END, spanClass: OPEN_BOTH}})))
+}
+
+/** A property whose gap rows differ from what its stays give. */
+export interface GapDisagreement {
+  propertyId: number
+  expected: Gap[]
+  found: Gap[]
+}
+
+/**
+ * Every property whose calendar_gaps rows are not the gaps of its live stays, computed from
+ * scratch (reads every stay: for tests and `db doctor`).
+ */
+export async function gapDisagreements(ctx: ServiceContext, transaction?: Transaction): Promise<GapDisagreement[]> {
+  const select = <T extends object>(query: string) => ctx.db.sequelize.query<T>(query, {transaction, type: QueryTypes.SELECT})
+  const ids = (await select<{id: number}>('SELECT id FROM properties ORDER BY id')).map((r) => Number(r.id))
+  const stays = await liveStays(ctx, transaction!, '1 = 1', {})
+  const gaps = await select<GapRow & {spanClass: number}>('SELECT property_id AS propertyId, start_date AS start, end_date AS end, span_class AS spanClass FROM calendar_gaps')
+  const staysOf = byPropertyId(stays)
+  const gapsOf = byPropertyId(gaps.map((g) => ({...typed(g), spanClass: Number(g.spanClass)})))
+  const out: GapDisagreement[] = []
+  const known = new Set(ids)
+  for (const id of new Set([...ids, ...gapsOf.keys()])) {
+    const expected = known.has(id) ? gapsWithin({start: OPEN_START, end: OPEN_END}, staysOf.get(id) ?? []) : []
+    const found = (gapsOf.get(id) ?? []).map(({start, end, spanClass}) => ({start, end, spanClass})).sort((a, b) => (a.start < b.start ? -1 : 1))
+    if (JSON.stringify(expected) !== JSON.stringify(found)) out.push({propertyId: id, expected, found})
+  }
+  return out
+}
