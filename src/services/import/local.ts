@@ -36,8 +36,12 @@ import {RowError, type EntityImporter, type ParsedRow, type WriteOptions} from '
 export const BATCH_BYTES = 4 * 1024 * 1024
 /** Rows parsed between two turns of the event loop. */
 const SLICE = 256
-/** Rows a record may write at most (its own, the guard row it raises, the total it moves), and a batch beyond them (checkpoint, audit). */
-const ROWS_PER_RECORD = 3
+/**
+ * Rows a record may write at most (its own, the guard row it raises, the total it moves, and
+ * for a stay the free gaps it changes: one deleted, two inserted when it splits a gap; see
+ * rules/gaps.ts), and a batch beyond them (checkpoint, audit).
+ */
+const ROWS_PER_RECORD = 6
 const ROWS_PER_BATCH = 2
 /** Bytes of write set a byte of input may become at most (row images, keys, guard rows). */
 const WRITE_SET_PER_INPUT_BYTE = 4
