@@ -4,8 +4,6 @@
  * owner given by id, username or email. A property's natural key is (owner, name): a row
  * whose owner already has a property of that name is a duplicate, or updates it with --upsert.
  */
-import {QueryTypes} from 'sequelize'
-
 import {bulkInsert, type Cell} from '../../db/bulk.js'
 import {formatCents} from '../money.js'
 import {openCalendars} from '../rules/gaps.js'
@@ -106,13 +104,10 @@ export const propertiesImporter: EntityImporter<PropertyRecord> = {
     // No unique key: (owner, name) duplicates were found above, inside the batch transaction.
     const result = await bulkInsert(ctx.db, transaction, {table: 'properties', columns, rows: inserts.map((i) => i.cells), uniqueKeys: []})
     if (inserts.length > 0) {
-      // The new properties (by their natural key: the bulk insert gives no ids) start with an empty calendar.
-      const made = new Set(inserts.map((i) => `${i.cells[0]}|${i.cells[1]}`))
-      const found = await ctx.db.sequelize.query<{id: number; ownerId: number; name: string}>(
-        'SELECT id, owner_id AS ownerId, name FROM properties WHERE owner_id IN (:owners) AND name IN (:names)',
-        {replacements: {owners: [...new Set(inserts.map((i) => i.cells[0]))], names: [...new Set(inserts.map((i) => i.cells[1]))]}, transaction, type: QueryTypes.SELECT},
-      )
-      await openCalendars(ctx, transaction, found.filter((p) => made.has(`${p.ownerId}|${p.name}`)).map((p) => Number(p.id)))
+      // The new properties start with an empty calendar: their ids, by natural key (the bulk insert gives none).
+      const made = inserts.map((i) => ({ownerId: Number(i.cells[0]), name: String(i.cells[1])}))
+      const after = await loadPropertyNames(ctx, transaction, made.map((m) => m.ownerId), made.map((m) => m.name))
+      await openCalendars(ctx, transaction, made.flatMap((m) => after.idsOf(m.ownerId, m.name)))
     }
     return {inserted: result.inserted, updated, rejected}
   },

@@ -93,6 +93,11 @@ export class PropertyNames {
     this.claimed.set(key, line)
     return matches.length === 1 ? {update: matches[0]} : {}
   }
+
+  /** The ids of the properties of `ownerId` named `name`, as loaded. */
+  idsOf(ownerId: number, name: string): number[] {
+    return this.existing.get(nameKey(ownerId, name)) ?? []
+  }
 }
 
 const nameKey = (ownerId: number, name: string) => `${ownerId}\0${name}`
