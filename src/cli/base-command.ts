@@ -16,15 +16,12 @@ import {ERROR_CATALOGUE, UnavailableError, UsageError, isStayctlError, type Erro
 import type {RemoteClient} from '../remote/client.js'
 import {checkTexts} from '../services/text.js'
 import * as flags from './flags.js'
+import {errorLine, jsonError} from './error-report.js'
 import {colorEnabled, terminalText} from './terminal.js'
 import {usageErrorOf} from './usage-errors.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
-
-export interface JsonError {
-  error: {code: ErrorKind; message: string; suggestion?: string; exitCode: number; details?: Record<string, unknown>}
-}
 
 /**
  * A page longer than the terminal goes through a pager, as gh and git do: $STAYCTL_PAGER, else
@@ -262,13 +259,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const message = maskUrl(error.message || String(error))
     const suggestion = isStayctlError(error) && error.suggestion ? maskUrl(error.suggestion) : undefined
     if (this.jsonEnabled()) {
-      const body: JsonError = {error: {code: kind, message, exitCode, ...(suggestion ? {suggestion} : {})}}
-      if (isStayctlError(error) && error.details) body.error.details = error.details
-      this.logJson(body)
+      this.logJson(jsonError(kind, message, exitCode, suggestion, isStayctlError(error) ? error.details : undefined))
     } else {
       const hint =
         suggestion ?? (kind === 'INTERNAL' && !process.env.STAYCTL_DEBUG ? 'set STAYCTL_DEBUG=1 to see where it failed' : undefined)
-      process.stderr.write(terminalText(`Error: ${message}${hint ? `; ${hint}` : ''}\n`, false))
+      process.stderr.write(errorLine(message, hint))
       if (kind === 'INTERNAL' && process.env.STAYCTL_DEBUG) process.stderr.write(terminalText(`${maskUrl(error.stack ?? '')}\n`, false))
     }
     process.exitCode = exitCode

@@ -7,8 +7,8 @@
  */
 import {Config} from '@oclif/core'
 
-import {UsageError, isStayctlError} from '../errors.js'
-import {terminalText} from './terminal.js'
+import {ERROR_CATALOGUE, UsageError, isStayctlError} from '../errors.js'
+import {errorLine, jsonError} from './error-report.js'
 
 /**
  * A failure of oclif's parser (unknown flag, missing argument, a value a flag refuses, flags
@@ -75,12 +75,9 @@ export async function reportForeignUsageError(error: unknown, argv: string[], ro
   const failure = error as ParseFailure
   if (!(error instanceof Error) || failure.oclif?.exit !== 2 || !failure.parse) return false
   const usage = usageErrorOf(error, await commandOf(failure, argv, root)) as UsageError
-  if (argv.includes('--json')) {
-    const body = {error: {code: 'USAGE', message: usage.message, exitCode: 2, ...(usage.suggestion ? {suggestion: usage.suggestion} : {})}}
-    process.stdout.write(`${JSON.stringify(body, null, 2)}\n`)
-  } else {
-    process.stderr.write(terminalText(`Error: ${usage.message}${usage.suggestion ? `; ${usage.suggestion}` : ''}\n`, false))
-  }
-  process.exitCode = 2
+  const exitCode = ERROR_CATALOGUE.USAGE.exit
+  if (argv.includes('--json')) process.stdout.write(`${JSON.stringify(jsonError('USAGE', usage.message, exitCode, usage.suggestion), null, 2)}\n`)
+  else process.stderr.write(errorLine(usage.message, usage.suggestion))
+  process.exitCode = exitCode
   return true
 }
