@@ -196,8 +196,13 @@ const SPANS_PER_QUERY = 200
 const GROUPED_WINDOW_DAYS = 92
 /** …when there are at least this many of them, */
 const MIN_GROUPED_SPANS = 50
-/** by this many properties per query. */
-const GROUPED_PROPERTIES_PER_QUERY = 1000
+/**
+ * …by this many properties per query. An IN list of ids beside a range of dates stays below
+ * MariaDB's in_predicate_conversion_threshold (1,000), at which it becomes a subquery joined by
+ * property_id alone: every row of each property read instead of the range of dates.
+ */
+export const RANGED_IN_LIST = 999
+const GROUPED_PROPERTIES_PER_QUERY = RANGED_IN_LIST
 
 interface Span {
   propertyId: number
