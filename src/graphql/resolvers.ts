@@ -298,6 +298,7 @@ export const resolvers = withCompiledRelations(withTextChecks({
       op.payments.refund(service, ref, given(input)),
 
     importRows: (_: unknown, {input}: {input: ImportRowsInput}, {service}: Ctx) => op.imports.rows(service, changes(input, [])),
+    repairDatabase: (_: unknown, __: unknown, {service}: Ctx) => op.database.doctor(service, {repair: true}),
     ...calendarResolvers.Mutation,
   },
 

@@ -321,6 +321,6 @@ export function remoteBackend(client: RemoteClient): Backend {
     ...transfers(c),
     ...accounts(c),
     calendar: remoteCalendar(client),
-    database: {doctor: async () => c.read<DoctorReport>(D.doctor)},
+    database: {doctor: async (options = {}) => (options.repair ? c.write<DoctorReport>(D.repairDatabase, {}, true) : c.read<DoctorReport>(D.doctor))},
   }
 }

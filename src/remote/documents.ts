@@ -17,6 +17,7 @@ const PAYMENT = 'id bookingId kind amount status transactionId paymentDate refun
 const AUDIT = 'id at actor via action entity entityId changes'
 const TOKEN = 'id userId username name kind status createdAt expiresAt lastUsedAt revokedAt'
 const PAGE_INFO = 'pageInfo { hasNextPage endCursor }'
+const DOCTOR_REPORT = 'engine { name version cluster proxy } findings { check status message fix } ok warn fail'
 
 /** What the server gives per request (src/graphql/limits.ts). */
 export const SERVER_MAX_FIRST = 100
@@ -69,7 +70,8 @@ export const DOCUMENTS = {
   login: `mutation($login: String!, $password: String!) { login(login: $login, password: $password) { token tokenId expiresAt user { ${USER} } } }`,
   endSession: 'mutation { result: endSession { tokenId revoked } }',
   whoami: `query { whoami { actor isAdmin user { ${USER} } } }`,
-  doctor: 'query { doctor { engine { name version cluster proxy } findings { check status message fix } ok warn fail } }',
+  doctor: `query { doctor { ${DOCTOR_REPORT} } }`,
+  repairDatabase: `mutation { doctor: repairDatabase { ${DOCTOR_REPORT} } }`,
 
   createApiToken: `mutation($name: String!, $expiresInDays: Int, $user: String) { created: createApiToken(name: $name, expiresInDays: $expiresInDays, user: $user) { token ${TOKEN} } }`,
   revokeApiToken: `mutation($id: Int!) { result: revokeApiToken(id: $id) { token { ${TOKEN} } } }`,

@@ -6,10 +6,13 @@
  */
 import {engineFacts, type EngineFacts} from '../db/engine-facts.js'
 import type {ReplicaStatus} from '../db/replicas.js'
+import {audit} from './audit.js'
 import {requireAdmin} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {BATCH_BYTES} from './import/local.js'
 import {DEFAULT_BATCH} from './import/pipeline.js'
+import {calendarsWithoutGaps, repairCalendars, REPAIR_CHUNK} from './rules/gaps.js'
+import {inTransaction} from './transaction.js'
 
 export type DoctorStatus = 'ok' | 'warn' | 'fail'
 
@@ -46,10 +49,20 @@ export interface ImportShape {
   batchBytes: number
 }
 
+/** The free-gap rows of the calendars (rules/gaps.ts), which availability searches read. */
+export interface CalendarFacts {
+  /** Properties with no gap row, by id (after a repair: those it could not give them). */
+  withoutGaps: number[]
+  /** Properties a repair gave their gap rows. */
+  repaired: number
+}
+
 export interface DoctorInput {
   facts: EngineFacts
   replicas: ReplicaStatus[]
   imports: ImportShape
+  /** Absent: not examined (the checks of the engine alone). */
+  calendars?: CalendarFacts
 }
 
 const on = (value: string | undefined) => value !== undefined && ['on', '1', 'true', 'yes'].includes(value.toLowerCase())
@@ -217,6 +230,21 @@ export const checkSqlite: Check = ({facts}) => {
   ]
 }
 
+export const checkCalendarGaps: Check = ({calendars}) => {
+  if (!calendars) return null
+  const {withoutGaps, repaired} = calendars
+  const fixed = repaired > 0 ? `; --repair gave ${repaired} ${repaired === 1 ? 'property its' : 'properties their'} gap rows` : ''
+  if (withoutGaps.length === 0) return finding('calendar-gaps', 'ok', `every property has its free-gap rows (read by availability searches)${fixed}`)
+  const n = withoutGaps.length
+  const ids = withoutGaps.slice(0, 10).join(', ') + (n > 10 ? `, … (${n - 10} more)` : '')
+  return finding(
+    'calendar-gaps',
+    'fail',
+    `${n} ${n === 1 ? 'property has' : 'properties have'} no free-gap rows (id ${ids}): made outside stayctl, availability searches miss ${n === 1 ? 'it' : 'them'} until one of ${n === 1 ? 'its' : 'their'} stays is written`,
+    'run `stayctl db doctor --repair` (it computes their calendars\' gaps from their bookings and blocks)',
+  )
+}
+
 export const CHECKS: Check[] = [
   checkLocalInfile,
   checkMaxAllowedPacket,
@@ -231,6 +259,7 @@ export const CHECKS: Check[] = [
   checkLease,
   checkReplicas,
   checkSqlite,
+  checkCalendarGaps,
 ]
 
 /** Every check over the facts: the report, pure. */
@@ -243,10 +272,30 @@ export function diagnose(input: DoctorInput): DoctorReport {
   return {engine, findings, ok: count('ok'), warn: count('warn'), fail: count('fail')}
 }
 
-/** The doctor's report on the database in use (its primary). Admins only. */
-export async function doctor(ctx: ServiceContext): Promise<DoctorReport> {
-  requireAdmin(ctx, 'examine the database set-up')
+export interface DoctorOptions {
+  /** Repair what can be repaired first (today: properties without free-gap rows), then report. */
+  repair?: boolean
+}
+
+/** The doctor's report on the database in use (its primary), after a repair when asked. Admins only. */
+export async function doctor(ctx: ServiceContext, options: DoctorOptions = {}): Promise<DoctorReport> {
+  requireAdmin(ctx, options.repair ? 'repair the database' : 'examine the database set-up')
+  const repaired = options.repair ? await repairGaps(ctx) : 0
   const facts = await engineFacts(ctx.db)
   const replicas = ctx.db.replicas ? await ctx.db.replicas.status() : []
-  return diagnose({facts, replicas, imports: {batchRows: DEFAULT_BATCH, batchBytes: BATCH_BYTES}})
+  const calendars = {withoutGaps: await calendarsWithoutGaps(ctx), repaired}
+  return diagnose({facts, replicas, imports: {batchRows: DEFAULT_BATCH, batchBytes: BATCH_BYTES}, calendars})
+}
+
+/** Gives every property without gap rows its rows, REPAIR_CHUNK a transaction, each with its audit event; returns how many. */
+async function repairGaps(ctx: ServiceContext): Promise<number> {
+  const ids = await calendarsWithoutGaps(ctx)
+  for (let i = 0; i < ids.length; i += REPAIR_CHUNK) {
+    const part = ids.slice(i, i + REPAIR_CHUNK)
+    await inTransaction(ctx, async (transaction) => {
+      await repairCalendars(ctx, transaction, part)
+      await audit(ctx, transaction, {action: 'calendar.repair', entity: 'property', entityId: part.length === 1 ? part[0] : null, changes: {properties: part}})
+    })
+  }
+  return ids.length
 }

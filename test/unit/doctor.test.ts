@@ -159,4 +159,17 @@ describe('db doctor checks', function () {
     expect(statusOf({...sqlite, sqlite: {journalMode: 'delete', foreignKeys: true}}, 'sqlite-journal')).to.deep.equal(['warn'])
     expect(statusOf({...sqlite, sqlite: {journalMode: 'wal', foreignKeys: false}}, 'sqlite-foreign-keys')).to.deep.equal(['fail'])
   })
+
+  it('calendar gaps: properties without gap rows fail with their ids (ten, then how many more); not examined, no finding', function () {
+    const gaps = (withoutGaps: number[], repaired = 0) =>
+      diagnose({facts: MARIADB, replicas: [], imports: IMPORTS, calendars: {withoutGaps, repaired}}).findings.filter((f) => f.check === 'calendar-gaps')
+    expect(statusOf(MARIADB, 'calendar-gaps')).to.deep.equal([])
+    expect(gaps([]).map((f) => [f.status, f.message])).to.deep.equal([['ok', 'every property has its free-gap rows (read by availability searches)']])
+    expect(gaps([], 1)[0].message).to.match(/; --repair gave 1 property its gap rows$/)
+    const one = gaps([7])[0]
+    expect([one.status, one.message]).to.deep.equal(['fail', '1 property has no free-gap rows (id 7): made outside stayctl, availability searches miss it until one of its stays is written'])
+    expect(one.fix).to.match(/stayctl db doctor --repair/)
+    const many = gaps(Array.from({length: 12}, (_, i) => i + 1))[0].message
+    expect(many).to.match(/^12 properties have no free-gap rows \(id 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, … \(2 more\)\): .* miss them until one of their stays/)
+  })
 })

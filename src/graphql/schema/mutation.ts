@@ -61,5 +61,8 @@ type Mutation {
 
   "Imports one batch of rows, with the same checks as a file import; rejected rows come back with their index."
   importRows(input: ImportRowsInput!): ImportRowsResult!
+
+  "Repairs what db doctor can (properties without free-gap rows get them), then reports as doctor does (stayctl db doctor --repair; admins only)."
+  repairDatabase: DoctorReport!
 }
 `

@@ -21,7 +21,7 @@ import {QueryTypes, type Transaction} from 'sequelize'
 import {bulkInsert} from '../../db/bulk.js'
 import type {ServiceContext} from '../context.js'
 import {addDays, dateOnly, daysBetween} from '../dates.js'
-import {liveBookingSql} from './calendar.js'
+import {guardCalendars, liveBookingSql} from './calendar.js'
 
 /**
  * The open ends. 1000-01-01 rather than 0001-01-01: the first day MySQL documents for DATE,
@@ -273,4 +273,35 @@ export async function gapDisagreements(ctx: ServiceContext, transaction?: Transa
     if (JSON.stringify(expected) !== JSON.stringify(found)) out.push({propertyId: id, expected, found})
   }
   return out
+}
+
+/**
+ * The properties that have no gap row at all, by id: made outside stayctl (raw SQL, a restore
+ * of properties without their gaps), an availability search misses them until a stay of theirs
+ * is written (refreshGaps then computes the whole calendar). One anti-join on the primary keys.
+ */
+export async function calendarsWithoutGaps(ctx: ServiceContext, transaction?: Transaction): Promise<number[]> {
+  const rows = await ctx.db.sequelize.query<{id: number}>(
+    'SELECT p.id FROM properties p WHERE NOT EXISTS (SELECT 1 FROM calendar_gaps g WHERE g.property_id = p.id) ORDER BY p.id',
+    {transaction, type: QueryTypes.SELECT},
+  )
+  return rows.map((r) => Number(r.id))
+}
+
+/** Properties a repair does per transaction (an IN list of the guard, then refreshGaps' group). */
+export const REPAIR_CHUNK = GROUP_PROPERTIES
+
+/**
+ * Gives `propertyIds` (at most REPAIR_CHUNK) their gap rows again, in `transaction`, under
+ * their calendars' guard like every writer of gaps: a change of one night at OPEN_START makes
+ * refreshGaps compute the whole calendar of a property without gap rows, and leaves right the
+ * gaps of one that got them meanwhile.
+ */
+export async function repairCalendars(ctx: ServiceContext, transaction: Transaction, propertyIds: number[]): Promise<void> {
+  await guardCalendars(ctx, transaction, propertyIds)
+  await refreshGaps(
+    ctx,
+    transaction,
+    propertyIds.map((propertyId) => ({propertyId, start: OPEN_START, end: addDays(OPEN_START, 1)})),
+  )
 }
