@@ -158,6 +158,8 @@ const result = await esbuild.build({
     ...sources('seeders'),
     'src/cli/run.ts',
     'src/cli/compile-cache.ts',
+    // oclif's command_not_found hook (package.json oclif.hooks), loaded by oclif by path when a command line names no command.
+    'src/cli/not-found.ts',
     ...DIST_MODULES,
   ],
   outdir: 'dist',

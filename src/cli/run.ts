@@ -1,10 +1,10 @@
 /**
  * What bin/run.js runs (after its `--version` fast path): oclif, from the bundle (see
  * scripts/build.mjs). Commands are found through the manifest and loaded one at a time. Our
- * commands report their own errors (base-command.ts); what reaches this runner is oclif's: a
- * parse failure of a plugin's command (help, autocomplete) becomes our usage error
- * (usage-errors.ts, loaded only then), anything else goes to oclif's handler, as oclif's
- * `execute` does.
+ * commands report their own errors (base-command.ts); what reaches this runner is our hooks'
+ * (not-found.ts: a command line naming no command), reported as ours, or oclif's: a parse
+ * failure of a plugin's command (help, autocomplete) becomes our usage error (usage-errors.ts,
+ * loaded only then), anything else goes to oclif's handler, as oclif's `execute` does.
  */
 import {flush} from '@oclif/core/flush'
 import {handle} from '@oclif/core/handle'

@@ -2,12 +2,13 @@
  * oclif's parse errors as our usage error (errors.ts USAGE, exit 2): one line on stderr, or one
  * JSON error object on stdout when --json was asked for. Our commands convert them as they
  * parse (base-command.ts); the commands of oclif's plugins (help, autocomplete) throw them to
- * the runner, which reports them here (reportForeignUsageError), so that every command keeps
- * the same contract (test/e2e/usage-errors.test.ts).
+ * the runner, which reports them here (reportForeignUsageError), with the errors of our hooks
+ * (not-found.ts: a command line naming no command), so that every command line keeps the same
+ * contract (test/e2e/usage-errors.test.ts).
  */
 import {Config} from '@oclif/core'
 
-import {ERROR_CATALOGUE, UsageError, isStayctlError} from '../errors.js'
+import {UsageError, isStayctlError} from '../errors.js'
 import {errorLine, jsonError} from './error-report.js'
 
 /**
@@ -67,17 +68,18 @@ async function commandOf(failure: ParseFailure, argv: string[], root: string): P
 }
 
 /**
- * Reports `error` as our usage error when it is a parse failure of oclif (a command of a
- * plugin), and returns whether it did; anything else is left to oclif's handler. `root`: the
- * package's folder.
+ * Reports `error` when it is ours (a hook's: not-found.ts) or a parse failure of oclif (a
+ * command of a plugin, as our usage error), and returns whether it did; anything else is left
+ * to oclif's handler. `root`: the package's folder.
  */
 export async function reportForeignUsageError(error: unknown, argv: string[], root: string): Promise<boolean> {
   const failure = error as ParseFailure
-  if (!(error instanceof Error) || failure.oclif?.exit !== 2 || !failure.parse) return false
-  const usage = usageErrorOf(error, await commandOf(failure, argv, root)) as UsageError
-  const exitCode = ERROR_CATALOGUE.USAGE.exit
-  if (argv.includes('--json')) process.stdout.write(`${JSON.stringify(jsonError('USAGE', usage.message, exitCode, usage.suggestion), null, 2)}\n`)
-  else process.stderr.write(errorLine(usage.message, usage.suggestion))
+  const ours = isStayctlError(error) ? error : undefined
+  if (!ours && (!(error instanceof Error) || failure.oclif?.exit !== 2 || !failure.parse)) return false
+  const reported = ours ?? (usageErrorOf(error, await commandOf(failure, argv, root)) as UsageError)
+  const {exitCode} = reported
+  if (argv.includes('--json')) process.stdout.write(`${JSON.stringify(jsonError(reported.kind, reported.message, exitCode, reported.suggestion), null, 2)}\n`)
+  else process.stderr.write(errorLine(reported.message, reported.suggestion))
   process.exitCode = exitCode
   return true
 }

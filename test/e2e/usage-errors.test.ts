@@ -92,6 +92,30 @@ describe('usage errors of every command (e2e)', function () {
     })
   }
 
+  describe('a command line naming no command (src/cli/not-found.ts)', () => {
+    it('--json: one JSON error, exit 2, with the nearest command and where the topic lists its commands', async () => {
+      const result = await runCli(['users', 'lst', '--json'], {env})
+      expectUsageJson(result, 'unknown command')
+      expect(JSON.parse(result.stdout).error).to.deep.include({
+        message: '"users lst" is not a stayctl command',
+        suggestion: 'did you mean `stayctl users list`? `stayctl help users` lists the commands',
+      })
+      expect(result.stderr).to.equal('')
+    })
+
+    it('without --json: one line on stderr, exit 2; a topic mistyped is suggested, nothing near is not', async () => {
+      const cases: [string[], string][] = [
+        [['bokings'], 'Error: "bokings" is not a stayctl command; did you mean `stayctl bookings`? `stayctl help` lists the commands\n'],
+        [['db', 'migrat', '--dry-run'], 'Error: "db migrat" is not a stayctl command; did you mean `stayctl db migrate`? `stayctl help db` lists the commands\n'],
+        [['nosuchcmd'], 'Error: "nosuchcmd" is not a stayctl command; `stayctl help` lists the commands\n'],
+      ]
+      for (const [argv, line] of cases) {
+        const result = await runCli(argv, {env})
+        expect([result.code, result.stdout, result.stderr], argv.join(' ')).to.deep.equal([2, '', line])
+      }
+    })
+  })
+
   after(() => {
     const file = env.STAYCTL_DATABASE_URL!.slice('sqlite:'.length)
     expect(fs.existsSync(file), 'no command reached the database').to.equal(false)
