@@ -95,6 +95,8 @@ check "npm ls --all: no problems (invalid, missing, extraneous)" node -e '
   process.exit(problems.length ? 1 : 0)' "$work/ls.json"
 check "installed versions are npm-shrinkwrap.json's" node "$repo/scripts/shipped-tree.mjs" "$installed"
 check "the installed stayctl is $version" bash -c "[ \"\$(cd '$work' && '$work/prefix/bin/stayctl' --version | grep -o 'stayctl/[^ ]*')\" = 'stayctl/$version' ]"
+# Our command_not_found hook is loaded by oclif by path (package.json oclif.hooks): shipped, it answers.
+check "a command line naming no command is a usage error (exit 2, JSON)" bash -c 'cd "$1" && { "$2" users lst --json >nf.json; [ $? = 2 ]; } && grep -q "\"USAGE\"" nf.json' _ "$work" "$work/prefix/bin/stayctl"
 
 # --- the smoke suite against the installed command ---------------------------------------------
 stayctl() { "${userenv[@]}" STAYCTL_BCRYPT_COST=4 "$work/prefix/bin/stayctl" "$@"; }
