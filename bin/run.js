@@ -17,7 +17,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v' || argv[0]
   // function the run compiled. Node's module.enableCompileCache (22.1+) keeps what was compiled
   // before the code ran (oclif's chunk: 110 KB of code against 335 KB), and with it alone
   // `--help` took 17 ms longer and `db status` 42 ms on Node 22 and 24. Node's serves the rest
-  // (mysql2, sqlite3's wrapper, the oclif plugins).
+  // (mysql2, sqlite3's wrapper).
   // The bundle is minified: a stack trace (STAYCTL_DEBUG) names the sources through its source
   // maps, which code compiled by dist's own code cache would not have: debug runs go without it.
   const debug = Boolean(process.env.STAYCTL_DEBUG)

@@ -15,8 +15,11 @@
  * - Code kept by that cache cannot call import() (vm.Script without a callback), so the bundle's import() of a
  *   computed specifier (oclif loading a plugin's ES module, a migration file) goes through
  *   dist/dynamic-import.js, which Node compiles itself; import() of a chunk becomes require().
- * - External: native modules (sqlite3, bcrypt), the
- *   oclif plugins (loaded by oclif from node_modules) and drivers of dialects we do not use.
+ * - External: native modules (sqlite3, bcrypt) and drivers of dialects we do not use.
+ * - The commands of the oclif plugins we ship (help, autocomplete) are entry points too
+ *   (PLUGIN_ENTRIES), as dist/commands/help.js and autocomplete*.js: they are then stayctl's own
+ *   commands (in the manifest), so a start-up reads no plugin's package.json and manifest (oclif
+ *   did, for each plugin, at every start), and they share the bundle's one copy of oclif.
  * - moment-timezone comes without its zone data: Sequelize reads it only for a named time zone,
  *   and stayctl always gives it an offset (+00:00, src/db/connection.ts).
  * - Minified, names of classes and functions kept; each file has a source map (without the
@@ -42,7 +45,6 @@ const DIST_MODULES = ['src/errors.ts', 'src/config/database-url.ts', 'src/db/ind
 const EXTERNAL = [
   'sqlite3',
   'bcrypt',
-  '@oclif/plugin-*',
   // jq compiled to WebAssembly: its loader reads jq.wasm next to itself.
   'jq-wasm',
   // Optional or unused by stayctl: TypeScript tooling oclif looks for in development, other dialects' drivers.
@@ -56,6 +58,17 @@ const EXTERNAL = [
   'ibm_db',
   'snowflake-sdk',
 ]
+
+/**
+ * The oclif plugins' commands, by where they go in dist/ (see above). Their files are
+ * named by path: the packages export only their index.
+ */
+const PLUGIN_ENTRIES = {
+  'commands/help': '@oclif/plugin-help/lib/commands/help.js',
+  'commands/autocomplete': '@oclif/plugin-autocomplete/lib/commands/autocomplete/index.js',
+  'commands/autocomplete/create': '@oclif/plugin-autocomplete/lib/commands/autocomplete/create.js',
+  'commands/autocomplete/script': '@oclif/plugin-autocomplete/lib/commands/autocomplete/script.js',
+}
 
 /**
  * Sequelize's dialects other than sqlite and mysql (stayctl speaks those two; MariaDB through
@@ -161,6 +174,7 @@ const result = await esbuild.build({
     // oclif's command_not_found hook (package.json oclif.hooks), loaded by oclif by path when a command line names no command.
     'src/cli/not-found.ts',
     ...DIST_MODULES,
+    ...Object.entries(PLUGIN_ENTRIES).map(([out, file]) => ({in: path.join(root, 'node_modules', file), out})),
   ],
   outdir: 'dist',
   outbase: '.',

@@ -11,24 +11,20 @@ import path from 'node:path'
 
 import {expect} from 'chai'
 
-import {isolatedEnv, root, runCli, type CliResult} from '../support/cli.js'
+import {isOwnCommand, isolatedEnv, root, runCli, type CliResult} from '../support/cli.js'
 
 interface ManifestCommand {
   id: string
-  pluginName: string
+  relativePath: string[]
   hidden?: boolean
   flags: Record<string, {type: string; required?: boolean; char?: string}>
   args: Record<string, {required?: boolean}>
 }
 
-const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {name: string; oclif: {plugins: string[]}}
-const manifestOf = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, ManifestCommand>}
+const manifest = JSON.parse(fs.readFileSync(path.join(root, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, ManifestCommand>}
 // Ours, and those of the oclif plugins we ship (help, autocomplete): the runner gives theirs our usage errors (src/cli/run.ts).
 // Not the plugins' hidden ones: their internals (`autocomplete create`, run by `autocomplete`, reads no flags at all).
-const commands = [
-  ...Object.values(manifestOf(root).commands),
-  ...pkg.oclif.plugins.flatMap((plugin) => Object.values(manifestOf(path.join(root, 'node_modules', plugin)).commands).filter((command) => !command.hidden)),
-]
+const commands = Object.values(manifest.commands).filter((command) => isOwnCommand(command) || !command.hidden)
 
 function expectUsageJson(result: CliResult, what: string): void {
   expect(result.code, `${what}: exit code; stderr: ${result.stderr}`).to.equal(2)

@@ -3,6 +3,7 @@
  * HOME and the XDG folders point into a temporary folder, so no real config is read.
  */
 import {spawn} from 'node:child_process'
+import fs from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -10,6 +11,15 @@ import {isolatedHome} from './isolated-env.js'
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const bin = path.join(root, 'bin', 'run.js')
+
+/**
+ * Whether a command of the manifest is ours, its source in commands/, rather than one of the
+ * oclif plugins' (help, autocomplete) that the build bundles beside ours (scripts/build.mjs).
+ */
+export function isOwnCommand(command: {relativePath: string[]}): boolean {
+  const [, ...rest] = command.relativePath
+  return fs.existsSync(path.join(root, ...rest).replace(/\.js$/, '.ts'))
+}
 
 export interface CliResult {
   code: number
