@@ -20,6 +20,8 @@
  *   (PLUGIN_ENTRIES), as dist/commands/help.js and autocomplete*.js: they are then stayctl's own
  *   commands (in the manifest), so a start-up reads no plugin's package.json and manifest (oclif
  *   did, for each plugin, at every start), and they share the bundle's one copy of oclif.
+ * - oclif sorts the commands by localeCompare at every start, whose first call builds ICU's
+ *   collator: src/cli/command-order.ts, the same order without it, takes its place.
  * - moment-timezone comes without its zone data: Sequelize reads it only for a named time zone,
  *   and stayctl always gives it an offset (+00:00, src/db/connection.ts).
  * - Minified, names of classes and functions kept; each file has a source map (without the
@@ -87,6 +89,22 @@ const onlyOurDialects = {
       contents: `throw new Error('stayctl bundles the sqlite and mysql dialects of Sequelize only, not ${args.path.slice('./dialects/'.length)}')`,
       loader: 'js',
     }))
+  },
+}
+
+/** oclif's sort of a plugin's commands (@oclif/core lib/config/plugin.js), and what replaces it (see above). */
+const LOCALE_SORT = '.sort((a, b) => a.id.localeCompare(b.id));'
+const commandOrder = {
+  name: 'command-order-without-icu',
+  setup(build) {
+    build.onLoad({filter: /[\\/]@oclif[\\/]core[\\/]lib[\\/]config[\\/]plugin\.js$/}, async (args) => {
+      const text = await fs.promises.readFile(args.path, 'utf8')
+      if (text.split(LOCALE_SORT).length !== 2) throw new Error(`build: ${args.path} no longer sorts its commands as src/cli/command-order.ts expects`)
+      const helper = JSON.stringify(path.join(root, 'src', 'cli', 'command-order.ts'))
+      // On plugin.js's first line, so that its source map keeps the lines.
+      const contents = `const {compareCommandIds: __compareCommandIds} = require(${helper});${text.replace(LOCALE_SORT, '.sort((a, b) => __compareCommandIds(a.id, b.id));')}`
+      return {contents, loader: 'js', resolveDir: path.dirname(args.path)}
+    })
   },
 }
 
@@ -191,7 +209,7 @@ const result = await esbuild.build({
   sourcemap: 'inline',
   sourcesContent: false,
   external: EXTERNAL,
-  plugins: [momentWithoutZones, onlyOurDialects],
+  plugins: [momentWithoutZones, onlyOurDialects, commandOrder],
   // import.meta.url of our code, in CommonJS: the URL of the file it ends up in (see toCommonJs).
   define: {'import.meta.url': '__importMetaUrl'},
   supported: {'top-level-await': false},
