@@ -22,6 +22,9 @@
  *   did, for each plugin, at every start), and they share the bundle's one copy of oclif.
  * - oclif sorts the commands by localeCompare at every start, whose first call builds ICU's
  *   collator: src/cli/command-order.ts, the same order without it, takes its place.
+ * - string-width, which oclif's help asks for the width of every word it wraps, matches an emoji
+ *   regular expression against each: src/cli/ascii-width.ts puts a fast path for printable ASCII
+ *   (the same widths) in front of it.
  * - moment-timezone comes without its zone data: Sequelize reads it only for a named time zone,
  *   and stayctl always gives it an offset (+00:00, src/db/connection.ts).
  * - Minified, names of classes and functions kept; each file has a source map (without the
@@ -105,6 +108,24 @@ const commandOrder = {
       const contents = `const {compareCommandIds: __compareCommandIds} = require(${helper});${text.replace(LOCALE_SORT, '.sort((a, b) => __compareCommandIds(a.id, b.id));')}`
       return {contents, loader: 'js', resolveDir: path.dirname(args.path)}
     })
+  },
+}
+
+/** string-width, wherever the bundle imports it, behind src/cli/ascii-width.ts (see above). */
+const asciiWidth = {
+  name: 'ascii-width',
+  setup(build) {
+    build.onResolve({filter: /^string-width$/}, async (args) => {
+      if (args.pluginData === 'ascii-width') return undefined
+      const real = await build.resolve(args.path, {kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'ascii-width'})
+      if (real.errors.length > 0) return {errors: real.errors}
+      return {path: real.path, namespace: 'ascii-width'}
+    })
+    build.onLoad({filter: /.*/, namespace: 'ascii-width'}, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(path.join(root, 'src', 'cli', 'ascii-width.ts'))}).withAsciiFastPath(require(${JSON.stringify(args.path)}))\n`,
+      loader: 'js',
+      resolveDir: root,
+    }))
   },
 }
 
@@ -209,7 +230,7 @@ const result = await esbuild.build({
   sourcemap: 'inline',
   sourcesContent: false,
   external: EXTERNAL,
-  plugins: [momentWithoutZones, onlyOurDialects, commandOrder],
+  plugins: [momentWithoutZones, onlyOurDialects, commandOrder, asciiWidth],
   // import.meta.url of our code, in CommonJS: the URL of the file it ends up in (see toCommonJs).
   define: {'import.meta.url': '__importMetaUrl'},
   supported: {'top-level-await': false},
