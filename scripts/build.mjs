@@ -20,8 +20,10 @@
  *   (PLUGIN_ENTRIES), as dist/commands/help.js and autocomplete*.js: they are then stayctl's own
  *   commands (in the manifest), so a start-up reads no plugin's package.json and manifest (oclif
  *   did, for each plugin, at every start), and they share the bundle's one copy of oclif.
- * - oclif sorts the commands by localeCompare at every start, whose first call builds ICU's
- *   collator: src/cli/command-order.ts, the same order without it, takes its place.
+ * - Lines of oclif that cost every start-up are replaced by functions of src/cli/ with the same
+ *   results (OCLIF_PATCHES): it sorts the commands by localeCompare, whose first call builds
+ *   ICU's collator (command-order.ts), and its help compiles every text it prints as an EJS
+ *   template, most of which have no tag (plain-text.ts).
  * - string-width, which oclif's help asks for the width of every word it wraps, matches an emoji
  *   regular expression against each: src/cli/ascii-width.ts puts a fast path for printable ASCII
  *   (the same widths) in front of it.
@@ -95,17 +97,34 @@ const onlyOurDialects = {
   },
 }
 
-/** oclif's sort of a plugin's commands (@oclif/core lib/config/plugin.js), and what replaces it (see above). */
-const LOCALE_SORT = '.sort((a, b) => a.id.localeCompare(b.id));'
-const commandOrder = {
-  name: 'command-order-without-icu',
+/**
+ * Lines of oclif (files under @oclif/core/lib) and what replaces them (see above): `helper`, a
+ * module of src/cli/, is `__stayctl` there. The build fails when oclif's line is not found once.
+ */
+const OCLIF_PATCHES = [
+  {
+    file: 'config/plugin.js',
+    line: '.sort((a, b) => a.id.localeCompare(b.id));',
+    replacement: '.sort((a, b) => __stayctl.compareCommandIds(a.id, b.id));',
+    helper: 'src/cli/command-order.ts',
+  },
+  {
+    file: 'help/util.js',
+    line: 'return ejs_1.default.render(t, context);',
+    replacement: 'return __stayctl.isPlainText(t) ? t : ejs_1.default.render(t, context);',
+    helper: 'src/cli/plain-text.ts',
+  },
+]
+const oclifPatches = {
+  name: 'oclif-patches',
   setup(build) {
-    build.onLoad({filter: /[\\/]@oclif[\\/]core[\\/]lib[\\/]config[\\/]plugin\.js$/}, async (args) => {
+    build.onLoad({filter: /[\\/]@oclif[\\/]core[\\/]lib[\\/].*\.js$/}, async (args) => {
+      const patch = OCLIF_PATCHES.find(({file}) => args.path.endsWith(path.join('@oclif', 'core', 'lib', file)))
+      if (!patch) return undefined
       const text = await fs.promises.readFile(args.path, 'utf8')
-      if (text.split(LOCALE_SORT).length !== 2) throw new Error(`build: ${args.path} no longer sorts its commands as src/cli/command-order.ts expects`)
-      const helper = JSON.stringify(path.join(root, 'src', 'cli', 'command-order.ts'))
-      // On plugin.js's first line, so that its source map keeps the lines.
-      const contents = `const {compareCommandIds: __compareCommandIds} = require(${helper});${text.replace(LOCALE_SORT, '.sort((a, b) => __compareCommandIds(a.id, b.id));')}`
+      if (text.split(patch.line).length !== 2) throw new Error(`build: ${args.path} no longer has the line ${patch.helper} replaces`)
+      // On the file's first line, so that its source map keeps the lines.
+      const contents = `const __stayctl = require(${JSON.stringify(path.join(root, patch.helper))});${text.replace(patch.line, patch.replacement)}`
       return {contents, loader: 'js', resolveDir: path.dirname(args.path)}
     })
   },
@@ -230,7 +249,7 @@ const result = await esbuild.build({
   sourcemap: 'inline',
   sourcesContent: false,
   external: EXTERNAL,
-  plugins: [momentWithoutZones, onlyOurDialects, commandOrder, asciiWidth],
+  plugins: [momentWithoutZones, onlyOurDialects, oclifPatches, asciiWidth],
   // import.meta.url of our code, in CommonJS: the URL of the file it ends up in (see toCommonJs).
   define: {'import.meta.url': '__importMetaUrl'},
   supported: {'top-level-await': false},

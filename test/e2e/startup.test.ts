@@ -17,7 +17,7 @@ import {isOwnCommand, isolatedEnv, root, runCli, type CliResult} from '../suppor
 const recorder = pathToFileURL(path.join(root, 'test', 'support', 'module-recorder.mjs')).href
 const DATABASE_PACKAGES = ['sequelize', 'mysql2', 'sqlite3']
 /** Our own code that every start loads: bin/run.js's runner and code cache, the bundle's import(), what oclif's help runs on (scripts/build.mjs). */
-const STARTUP_CODE = ['src/cli/run.ts', 'src/cli/compile-cache.ts', 'dist/dynamic-import.js', 'src/cli/command-order.ts', 'src/cli/ascii-width.ts']
+const STARTUP_CODE = ['src/cli/run.ts', 'src/cli/compile-cache.ts', 'dist/dynamic-import.js', 'src/cli/command-order.ts', 'src/cli/plain-text.ts', 'src/cli/ascii-width.ts']
 
 interface Traced {
   result: CliResult
