@@ -172,8 +172,7 @@ export async function refreshGaps(ctx: ServiceContext, transaction: Transaction,
     given.set(change.propertyId, known && change.stays ? known : undefined)
   }
   const sorted = [...windows.entries()].sort((a, b) => (a[1].start < b[1].start ? -1 : a[1].start > b[1].start ? 1 : 0))
-  // The groups' old and new gaps, written together (each property is in one group).
-  const old = new Map<number, Span[]>()
+  // The groups' new gaps, inserted together once every group's old ones are deleted.
   const rows: GapOf[] = []
   for (let i = 0; i < sorted.length; ) {
     const limit = addDays(sorted[i][1].start, GROUP_SPREAD_DAYS)
@@ -183,12 +182,10 @@ export async function refreshGaps(ctx: ServiceContext, transaction: Transaction,
       if (sorted[j][1].end > end) end = sorted[j][1].end
       j++
     }
-    const group = await refreshGroup(ctx, transaction, sorted.slice(i, j).map(([id]) => id), {start: sorted[i][1].start, end}, given)
-    for (const [id, gaps] of group.old) old.set(id, gaps)
-    rows.push(...group.rows)
+    rows.push(...(await refreshGroup(ctx, transaction, sorted.slice(i, j).map(([id]) => id), {start: sorted[i][1].start, end}, given)))
     i = j
   }
-  await replaceGaps(ctx, transaction, old, rows, options.bulk)
+  await insertGaps(ctx, transaction, rows, options.bulk)
 }
 
 /** The changed spans of a property whose every change came with its stays, and those stays. */
@@ -200,9 +197,9 @@ interface Given {
 /**
  * The gaps of `ids` over the common window `w` (each property's changes lie inside it): reads
  * the gaps touching it and the live stays overlapping it (of the properties without `given`
- * stays), and returns those gaps and the new ones that replace them (newGaps).
+ * stays), deletes those gaps and returns the new ones (newGaps).
  */
-async function refreshGroup(ctx: ServiceContext, transaction: Transaction, ids: number[], w: Span, given: Map<number, Given | undefined>): Promise<{old: Map<number, Span[]>; rows: GapOf[]}> {
+async function refreshGroup(ctx: ServiceContext, transaction: Transaction, ids: number[], w: Span, given: Map<number, Given | undefined>): Promise<GapOf[]> {
   const sql = ctx.db.sequelize
   const select = <T extends object>(query: string, replacements: Record<string, unknown>) =>
     sql.query<T>(query, {replacements, transaction, type: QueryTypes.SELECT})
@@ -219,6 +216,7 @@ async function refreshGroup(ctx: ServiceContext, transaction: Transaction, ids: 
   const read = ids.filter((id) => !given.get(id) && !fresh.has(id))
   const stays = read.length === 0 ? [] : await liveStays(ctx, transaction, 'property_id IN (:read) AND end_date > :start AND start_date < :end', {read, ...w})
   if (fresh.size > 0) stays.push(...(await liveStays(ctx, transaction, 'property_id IN (:fresh)', {fresh: [...fresh]})))
+  if (touched.size > 0) await sql.query(`DELETE FROM calendar_gaps WHERE ${touching}`, {replacements: {ids, ...w}, transaction})
   const staysOf = byPropertyId(stays)
   const rows: GapOf[] = []
   for (const id of ids) {
@@ -227,45 +225,7 @@ async function refreshGroup(ctx: ServiceContext, transaction: Transaction, ids: 
     const gaps = own && !whole ? newGaps(own.spans, touched.get(id) ?? [], own.stays) : newGaps(whole ?? [w], touched.get(id) ?? [], staysOf.get(id) ?? [])
     for (const gap of gaps) rows.push({propertyId: id, gap})
   }
-  return {old: touched, rows}
-}
-
-/** Keys (property_id, end_date) per DELETE: SQLite allows expressions 1,000 deep, and each OR adds one level. */
-const KEYS_PER_DELETE = 200
-
-/**
- * Puts `rows` in the place of `old` (the gap rows of their properties that any of them may
- * replace, as read in this transaction). A gap row's key is (property_id, end_date), which a gap
- * split or shortened at its start keeps: a new row whose key an old one has updates that one
- * (when its start moved), an old row whose key none has is deleted, and the others are inserted.
- */
-async function replaceGaps(ctx: ServiceContext, transaction: Transaction, old: Map<number, Span[]>, rows: GapOf[], bulk?: boolean): Promise<void> {
-  const startOf = new Map<string, string>()
-  for (const [id, gaps] of old) for (const gap of gaps) startOf.set(`${id}|${gap.end}`, gap.start)
-  const inserts: typeof rows = []
-  const updates: typeof rows = []
-  for (const row of rows) {
-    const key = `${row.propertyId}|${row.gap.end}`
-    const start = startOf.get(key)
-    if (start === undefined) inserts.push(row)
-    else if (start !== row.gap.start) updates.push(row)
-    startOf.delete(key)
-  }
-  const gone = [...startOf.keys()].map((key) => key.split('|'))
-  for (let i = 0; i < gone.length; i += KEYS_PER_DELETE) {
-    const part = gone.slice(i, i + KEYS_PER_DELETE)
-    await ctx.db.sequelize.query(`DELETE FROM calendar_gaps WHERE ${part.map(() => '(property_id = ? AND end_date = ?)').join(' OR ')}`, {
-      replacements: part.flatMap(([id, end]) => [Number(id), end]),
-      transaction,
-    })
-  }
-  // An INSERT of rows whose keys exist: each updates its row.
-  const update =
-    ctx.db.dialect === 'mysql'
-      ? ' ON DUPLICATE KEY UPDATE start_date = VALUES(start_date), span_class = VALUES(span_class)'
-      : ' ON CONFLICT (property_id, end_date) DO UPDATE SET start_date = excluded.start_date, span_class = excluded.span_class'
-  await insertGaps(ctx, transaction, updates, false, update)
-  await insertGaps(ctx, transaction, inserts, bulk)
+  return rows
 }
 
 /**
@@ -312,11 +272,10 @@ async function liveStays(ctx: ServiceContext, transaction: Transaction, where: s
 }
 
 /**
- * Writes gap rows: multi-row INSERTs (ending in `onKey`), or with `bulk` (imports, which need it
- * anyway) the bulk writer of imports (db/bulk.ts: LOAD DATA LOCAL INFILE on MySQL, faster for
- * thousands of rows).
+ * Writes gap rows: multi-row INSERTs, or with `bulk` (imports, which need it anyway) the bulk
+ * writer of imports (db/bulk.ts: LOAD DATA LOCAL INFILE on MySQL, faster for thousands of rows).
  */
-async function insertGaps(ctx: ServiceContext, transaction: Transaction, rows: GapOf[], bulk = false, onKey = ''): Promise<void> {
+async function insertGaps(ctx: ServiceContext, transaction: Transaction, rows: GapOf[], bulk = false): Promise<void> {
   const cells = (r: GapOf) => [r.propertyId, r.gap.start, r.gap.end, r.gap.spanClass]
   if (bulk && rows.length > 0) {
     const columns = ['property_id', 'start_date', 'end_date', 'span_class']
@@ -325,7 +284,7 @@ async function insertGaps(ctx: ServiceContext, transaction: Transaction, rows: G
   }
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
     const part = rows.slice(i, i + ROWS_PER_INSERT)
-    await ctx.db.sequelize.query(`INSERT INTO calendar_gaps (property_id, start_date, end_date, span_class) VALUES ${part.map(() => '(?, ?, ?, ?)').join(', ')}${onKey}`, {
+    await ctx.db.sequelize.query(`INSERT INTO calendar_gaps (property_id, start_date, end_date, span_class) VALUES ${part.map(() => '(?, ?, ?, ?)').join(', ')}`, {
       replacements: part.flatMap(cells),
       transaction,
     })
