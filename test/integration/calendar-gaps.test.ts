@@ -117,6 +117,36 @@ describe('calendar gaps (integration)', () => {
     await agree('import blocks --upsert')
   })
 
+  it('holds after imports whose rows lie on, beside and across the stays the importer read (the stays it hands over)', async () => {
+    const loft = properties.loft.name
+    await book(loft, 140, 145)
+    await createBlock(s.ctx, {property: loft, startDate: day(146), endDate: day(148)})
+    const row = (start: number, end: number, status = 'confirmed', guest = users.guest.username, externalRef?: string) => ({
+      property: loft,
+      guest,
+      startDate: day(start),
+      endDate: day(end),
+      status,
+      ...(externalRef && {externalRef}),
+    })
+    // A cancelled row across a booking and a block, rows next to them, one alone.
+    expect(await importRows(s.ctx, {entity: 'bookings', rows: [row(142, 147, 'cancelled'), row(148, 150), row(138, 140), row(155, 157)]})).to.include({inserted: 4})
+    await agree('import bookings beside and across stays')
+    expect(await gapsOf(s.ids.properties.loft)).to.include.deep.members([
+      [day(145), day(146)],
+      [day(150), day(155)],
+    ])
+    // Cancelled by its dates (no externalRef), its nights then partly taken by the next row.
+    expect(await importRows(s.ctx, {entity: 'bookings', rows: [row(140, 145, 'cancelled', users.otherGuest.username), row(143, 146)], upsert: true})).to.include({inserted: 1, updated: 1})
+    await agree('import bookings --upsert cancelling a stay by its dates')
+    expect(await gapsOf(s.ids.properties.loft)).to.include.deep.members([[day(140), day(143)]])
+    // A cancelled booking lying across live stays, moved by its externalRef to nights of another property the batch reads.
+    expect(await importRows(s.ctx, {entity: 'bookings', rows: [row(137, 151, 'cancelled', users.otherGuest.username, 'GAP-MOVE')]})).to.include({inserted: 1})
+    const moved = {...row(60, 62, 'cancelled', users.otherGuest.username, 'GAP-MOVE'), property: properties.flat.name}
+    expect(await importRows(s.ctx, {entity: 'bookings', rows: [moved, {...row(62, 64), property: properties.flat.name}], upsert: true})).to.include({inserted: 1, updated: 1})
+    await agree('import bookings --upsert moving a booking to another property')
+  })
+
   it('holds after imports of properties, and deletes of a property (its gaps go with it) and of a user', async () => {
     expect(await importRows(s.ctx, {entity: 'properties', rows: [{owner: users.host.username, name: 'Barn', address: 'Farm', pricePerNight: '20'}]})).to.include({inserted: 1})
     await agree('import properties')

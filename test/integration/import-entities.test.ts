@@ -18,6 +18,7 @@ import {importFile, type ImportInput, type Rejection} from '../../src/services/i
 import {recordCharge, refundPayment} from '../../src/services/payments.js'
 import {createProperty, updateProperty} from '../../src/services/properties.js'
 import {createReview} from '../../src/services/reviews.js'
+import {gapDisagreements} from '../../src/services/rules/gaps.js'
 import {createUser, setActive} from '../../src/services/users.js'
 import {migratedDatabase, testDialect, type TestDatabase} from '../support/db.js'
 import {ledgerDisagreements} from '../support/integration.js'
@@ -69,8 +70,9 @@ describe(`import of properties, bookings, reviews and payments (${testDialect})`
     await setActive(ctx, 'ivy', false)
   })
   afterEach(async () => {
-    // Whatever the import did, the ledger's totals still add up.
+    // Whatever the import did, the ledger's totals still add up, and the free gaps are those of the stays.
     if (db) expect(await ledgerDisagreements(db)).to.deep.equal([])
+    if (db) expect(await gapDisagreements(ctx)).to.deep.equal([])
     await db?.close()
     await database?.drop()
   })
@@ -495,6 +497,22 @@ describe(`import of properties, bookings, reviews and payments (${testDialect})`
       )
       expect(refunds.map((r) => r.summary.inserted).sort()).to.deep.equal([0, 1])
       expect(refunds.flatMap((r) => r.rejections)[0].reason).to.match(/refund of 60\.00 exceeds what remains refundable of payment \d+ \("c1"\): 40\.00 of 100\.00/)
+    })
+
+    it('two imports of one externalRef on two properties: one row is written, and the gaps are those of what was', async () => {
+      for (const name of ['North', 'South']) await createProperty(ctx, {owner: 'alice', name, address: 'a', pricePerNight: '100'})
+      const header = 'property,propertyOwner,guest,startDate,endDate,externalRef'
+      // Both check (no booking has the reference yet) before either writes; on MySQL the second then skips its row as a duplicate.
+      const before = process.env.STAYCTL_TEST_PAUSE
+      process.env.STAYCTL_TEST_PAUSE = 'import.bookings.checked=1000'
+      const runs = await Promise.all(['North', 'South'].map((name) => importCsv(ctx, 'bookings', [header, `${name},alice,carol,${day(10)},${day(13)},SAME-1`]))).finally(() => {
+        if (before === undefined) delete process.env.STAYCTL_TEST_PAUSE
+        else process.env.STAYCTL_TEST_PAUSE = before
+      })
+      expect(runs.map((r) => r.summary.inserted).sort()).to.deep.equal([0, 1])
+      const reasons = runs.flatMap((r) => r.rejections.map((x) => x.reason))
+      expect(reasons).to.have.length(1)
+      if (testDialect === 'mysql') expect(reasons[0]).to.equal('externalRef "SAME-1" already exists')
     })
   })
 

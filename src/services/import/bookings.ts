@@ -92,10 +92,13 @@ export const bookingsImporter: EntityImporter<BookingRecord> = {
     await options.turn
     if (resolved.length === 0) return {inserted: 0, updated: 0, rejected}
     const batch = await loadBatch(ctx, transaction, resolved, options)
-    const inserts: {index: number; cells: Cell[]}[] = []
+    const inserts: {index: number; propertyId: number; cells: Cell[]}[] = []
     const updates: {id: number; values: Record<string, unknown>}[] = []
-    // The nights of every stay written, and those an updated booking held before: the calendars' gaps.
-    const changes: StayChange[] = []
+    // The calendars' gaps change over the nights of every stay written (the calendars hold their
+    // stays after the batch), and those a booking matched by externalRef held before (it may move
+    // from nights the calendars did not read: refreshGaps reads their stays).
+    const written: StayChange[] = []
+    const left: StayChange[] = []
     for (const row of resolved) {
       const taken = checkRow(batch, row, rows, options, reject)
       if (!taken) continue
@@ -103,12 +106,12 @@ export const bookingsImporter: EntityImporter<BookingRecord> = {
       if (taken.match) {
         const values = {propertyId: row.propertyId, guestId: row.guest.id, startDate: r.startDate, endDate: r.endDate, status: r.status, totalPrice: taken.totalPrice}
         updates.push({id: taken.match.id, values})
-        changes.push({propertyId: taken.match.propertyId, start: taken.match.startDate, end: taken.match.endDate})
+        if (r.externalRef !== null) left.push({propertyId: taken.match.propertyId, start: taken.match.startDate, end: taken.match.endDate})
       } else {
         const cells = [row.propertyId, row.guest.id, r.startDate, r.endDate, r.status, taken.totalPrice, r.externalRef, r.createdAt, r.createdAt]
-        inserts.push({index: row.index, cells})
+        inserts.push({index: row.index, propertyId: row.propertyId, cells})
       }
-      changes.push({propertyId: row.propertyId, start: r.startDate, end: r.endDate})
+      written.push({propertyId: row.propertyId, start: r.startDate, end: r.endDate})
     }
 
     await testPause('import.bookings.checked')
@@ -119,11 +122,15 @@ export const bookingsImporter: EntityImporter<BookingRecord> = {
       rows: inserts.map((i) => i.cells),
       uniqueKeys: [{index: 'bookings_external_ref_unique', columns: ['external_ref']}],
     })
+    // A row skipped here is on its property's calendar but not written: that property's stays are read.
+    const skipped = new Set<number>()
     for (const duplicate of result.duplicates) {
-      const {index} = inserts[duplicate.row]
+      const {index, propertyId} = inserts[duplicate.row]
+      skipped.add(propertyId)
       reject(index, 'externalRef', `externalRef "${rows[index].record.externalRef}" already exists`)
     }
-    await refreshGaps(ctx, transaction, changes, {bulk: true})
+    const held = written.map((c) => (skipped.has(c.propertyId) ? c : {...c, stays: batch.calendar(c.propertyId).overlapping(c.start, c.end)}))
+    await refreshGaps(ctx, transaction, [...held, ...left], {bulk: true})
     return {inserted: result.inserted, updated: updates.length, rejected}
   },
 }

@@ -87,6 +87,13 @@ export class Calendar {
     return before && before.end > start ? before : undefined
   }
 
+  /** The stays overlapping [start, end), in order. */
+  overlapping(start: string, end: string): Stay[] {
+    let i = this.firstFrom(end)
+    while (i > 0 && this.stays[i - 1].end > start) i--
+    return this.stays.slice(i, this.firstFrom(end))
+  }
+
   add(stay: Stay): void {
     this.stays.splice(this.firstFrom(stay.start), 0, stay)
   }

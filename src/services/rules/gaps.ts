@@ -45,6 +45,9 @@ export interface Gap extends Span {
   spanClass: number
 }
 
+/** A gap row: a gap of a property. */
+type GapOf = {propertyId: number; gap: Gap}
+
 function log2(n: number): number {
   return 31 - Math.clz32(n)
 }
@@ -75,9 +78,9 @@ export function gapsWithin(window: Span, stays: Span[]): Gap[] {
 }
 
 /** The gaps of whole calendars: of each of `propertyIds`, from its live `stays` (for rows written in bulk: seeders, benches). */
-export function calendarGaps(propertyIds: Iterable<number>, stays: (Span & {propertyId: number})[]): {propertyId: number; gap: Gap}[] {
+export function calendarGaps(propertyIds: Iterable<number>, stays: (Span & {propertyId: number})[]): GapOf[] {
   const staysOf = byPropertyId(stays)
-  const rows: {propertyId: number; gap: Gap}[] = []
+  const rows: GapOf[] = []
   for (const propertyId of propertyIds) {
     for (const gap of gapsWithin({start: OPEN_START, end: OPEN_END}, staysOf.get(propertyId) ?? [])) rows.push({propertyId, gap})
   }
@@ -110,6 +113,13 @@ export interface StayChange {
   propertyId: number
   start: string
   end: string
+  /**
+   * Every live stay of the property overlapping [start, end) after the writes, when the caller
+   * holds them (a calendar loaded over these nights under the guard, with the writes placed on
+   * it): refreshGaps then does not read them. Given for some changes of a property but not
+   * all, the property's stays are read.
+   */
+  stays?: Span[]
 }
 
 /** Windows whose dates lie within this many days are refreshed together, by property id… */
@@ -133,16 +143,18 @@ const typed = (row: GapRow) => ({propertyId: Number(row.propertyId), start: date
 
 /**
  * Makes calendar_gaps right again after `changes`, in `transaction` (after the stays were
- * written, under their calendars' guard). Per property, the window W of its changes (their
- * union) is widened to the gaps overlapping or touching it; the nights just outside lie on an
- * unchanged stay (or an open end), and the nights it gained are free, so the live stays of W
- * give the gaps of the widened window: those replace the old. A property without any gap row
- * (made outside stayctl) gets its whole calendar computed. Properties whose windows lie close
- * together are done a group at a time, in a few statements (see refreshGroup). `bulk`: write
- * the new rows as imports write theirs (insertGaps).
+ * written, under their calendars' guard). Per property, each span of its changes is widened to
+ * the gaps overlapping or touching it; the nights just outside lie on an unchanged stay (or an
+ * open end), and the nights it gained are free, so the live stays overlapping the changes give
+ * the gaps of the widened spans: those replace the old. The stays are the changes' own
+ * (StayChange.stays) or read over the window of the property's changes. A property without any
+ * gap row (made outside stayctl) gets its whole calendar computed. Properties whose windows lie
+ * close together are done a group at a time, in a few statements (see refreshGroup). `bulk`:
+ * write the new rows as imports write theirs (insertGaps).
  */
 export async function refreshGaps(ctx: ServiceContext, transaction: Transaction, changes: StayChange[], options: {bulk?: boolean} = {}): Promise<void> {
   const windows = new Map<number, Span>()
+  const given = new Map<number, Given | undefined>()
   for (const change of changes) {
     const start = dateOnly(change.start)
     const end = dateOnly(change.end)
@@ -152,8 +164,16 @@ export async function refreshGaps(ctx: ServiceContext, transaction: Transaction,
       if (start < w.start) w.start = start
       if (end > w.end) w.end = end
     }
+    const known = given.has(change.propertyId) ? given.get(change.propertyId) : {spans: [], stays: []}
+    if (known && change.stays) {
+      known.spans.push({start, end})
+      known.stays.push(...change.stays)
+    }
+    given.set(change.propertyId, known && change.stays ? known : undefined)
   }
   const sorted = [...windows.entries()].sort((a, b) => (a[1].start < b[1].start ? -1 : a[1].start > b[1].start ? 1 : 0))
+  // The groups' new gaps, inserted together once every group's old ones are deleted.
+  const rows: GapOf[] = []
   for (let i = 0; i < sorted.length; ) {
     const limit = addDays(sorted[i][1].start, GROUP_SPREAD_DAYS)
     let end = sorted[i][1].end
@@ -162,44 +182,73 @@ export async function refreshGaps(ctx: ServiceContext, transaction: Transaction,
       if (sorted[j][1].end > end) end = sorted[j][1].end
       j++
     }
-    await refreshGroup(ctx, transaction, sorted.slice(i, j).map(([id]) => id), {start: sorted[i][1].start, end}, options.bulk)
+    rows.push(...(await refreshGroup(ctx, transaction, sorted.slice(i, j).map(([id]) => id), {start: sorted[i][1].start, end}, given)))
     i = j
   }
+  await insertGaps(ctx, transaction, rows, options.bulk)
+}
+
+/** The changed spans of a property whose every change came with its stays, and those stays. */
+interface Given {
+  spans: Span[]
+  stays: Span[]
 }
 
 /**
- * The gaps of `ids` over the common window `w` (wider than each property's own: still exact):
- * read the gaps touching it, the live stays overlapping it, delete those gaps, insert the new.
+ * The gaps of `ids` over the common window `w` (each property's changes lie inside it): reads
+ * the gaps touching it and the live stays overlapping it (of the properties without `given`
+ * stays), deletes those gaps and returns the new ones (newGaps).
  */
-async function refreshGroup(ctx: ServiceContext, transaction: Transaction, ids: number[], w: Span, bulk?: boolean): Promise<void> {
+async function refreshGroup(ctx: ServiceContext, transaction: Transaction, ids: number[], w: Span, given: Map<number, Given | undefined>): Promise<GapOf[]> {
   const sql = ctx.db.sequelize
   const select = <T extends object>(query: string, replacements: Record<string, unknown>) =>
     sql.query<T>(query, {replacements, transaction, type: QueryTypes.SELECT})
   const touching = 'property_id IN (:ids) AND end_date >= :start AND start_date <= :end'
-  const touched = (await select<GapRow>(`SELECT property_id AS propertyId, start_date AS start, end_date AS end FROM calendar_gaps WHERE ${touching}`, {ids, ...w})).map(typed)
-  const windows = new Map<number, Span>()
-  for (const gap of touched) {
-    const own = windows.get(gap.propertyId) ?? {...w}
-    if (gap.start < own.start) own.start = gap.start
-    if (gap.end > own.end) own.end = gap.end
-    windows.set(gap.propertyId, own)
-  }
+  const touched = byPropertyId((await select<GapRow>(`SELECT property_id AS propertyId, start_date AS start, end_date AS end FROM calendar_gaps WHERE ${touching}`, {ids, ...w})).map(typed))
   // No gap touches W: its nights are all taken, or the property has no gap row yet (then all of it is computed).
-  const untouched = ids.filter((id) => !windows.has(id))
+  const untouched = ids.filter((id) => !touched.has(id))
   const known = new Set(
     untouched.length === 0
       ? []
       : (await select<{id: number}>('SELECT p.id FROM properties p WHERE p.id IN (:untouched) AND EXISTS (SELECT 1 FROM calendar_gaps g WHERE g.property_id = p.id)', {untouched})).map((r) => Number(r.id)),
   )
-  const fresh = untouched.filter((id) => !known.has(id))
-  for (const id of untouched) windows.set(id, known.has(id) ? {...w} : {start: OPEN_START, end: OPEN_END})
-  const stays = await liveStays(ctx, transaction, 'property_id IN (:ids) AND end_date > :start AND start_date < :end', {ids, ...w})
-  if (fresh.length > 0) stays.push(...(await liveStays(ctx, transaction, 'property_id IN (:fresh)', {fresh})))
-  if (touched.length > 0) await sql.query(`DELETE FROM calendar_gaps WHERE ${touching}`, {replacements: {ids, ...w}, transaction})
-  const byProperty = byPropertyId(stays)
-  const rows: {propertyId: number; gap: Gap}[] = []
-  for (const id of ids) for (const gap of gapsWithin(windows.get(id)!, byProperty.get(id) ?? [])) rows.push({propertyId: id, gap})
-  await insertGaps(ctx, transaction, rows, bulk)
+  const fresh = new Set(untouched.filter((id) => !known.has(id)))
+  const read = ids.filter((id) => !given.get(id) && !fresh.has(id))
+  const stays = read.length === 0 ? [] : await liveStays(ctx, transaction, 'property_id IN (:read) AND end_date > :start AND start_date < :end', {read, ...w})
+  if (fresh.size > 0) stays.push(...(await liveStays(ctx, transaction, 'property_id IN (:fresh)', {fresh: [...fresh]})))
+  if (touched.size > 0) await sql.query(`DELETE FROM calendar_gaps WHERE ${touching}`, {replacements: {ids, ...w}, transaction})
+  const staysOf = byPropertyId(stays)
+  const rows: GapOf[] = []
+  for (const id of ids) {
+    const whole = fresh.has(id) ? [{start: OPEN_START, end: OPEN_END}] : undefined
+    const own = given.get(id)
+    const gaps = own && !whole ? newGaps(own.spans, touched.get(id) ?? [], own.stays) : newGaps(whole ?? [w], touched.get(id) ?? [], staysOf.get(id) ?? [])
+    for (const gap of gaps) rows.push({propertyId: id, gap})
+  }
+  return rows
+}
+
+/**
+ * The gaps that replace `old` (a property's gaps touching some of the window of `covered`),
+ * from `stays`: every live stay overlapping `covered`, spans that hold the property's changes.
+ * Each span and the old gaps touching it make one stretch; stretches that overlap or touch are
+ * one, whose edges lie on unchanged stays (or open ends), so its gaps are those of the stays
+ * overlapping it, which all overlap `covered` (its other nights were free and stayed so). An
+ * old gap touching no span is unchanged: it comes back as it was.
+ */
+function newGaps(covered: Span[], old: Span[], stays: Span[]): Gap[] {
+  const touches = (gap: Span) => covered.some((c) => gap.end >= c.start && gap.start <= c.end)
+  const stretches = [...covered, ...old.filter(touches)].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0))
+  const gaps = old.filter((gap) => !touches(gap)).map((gap) => ({...gap, spanClass: spanClass(gap.start, gap.end)}))
+  let from = 0
+  while (from < stretches.length) {
+    const stretch = {...stretches[from]}
+    let next = from + 1
+    for (; next < stretches.length && stretches[next].start <= stretch.end; next++) if (stretches[next].end > stretch.end) stretch.end = stretches[next].end
+    gaps.push(...gapsWithin(stretch, stays))
+    from = next
+  }
+  return gaps
 }
 
 function byPropertyId<T extends {propertyId: number}>(rows: T[]): Map<number, T[]> {
@@ -226,8 +275,8 @@ async function liveStays(ctx: ServiceContext, transaction: Transaction, where: s
  * Writes gap rows: multi-row INSERTs, or with `bulk` (imports, which need it anyway) the bulk
  * writer of imports (db/bulk.ts: LOAD DATA LOCAL INFILE on MySQL, faster for thousands of rows).
  */
-async function insertGaps(ctx: ServiceContext, transaction: Transaction, rows: {propertyId: number; gap: Gap}[], bulk = false): Promise<void> {
-  const cells = (r: {propertyId: number; gap: Gap}) => [r.propertyId, r.gap.start, r.gap.end, r.gap.spanClass]
+async function insertGaps(ctx: ServiceContext, transaction: Transaction, rows: GapOf[], bulk = false): Promise<void> {
+  const cells = (r: GapOf) => [r.propertyId, r.gap.start, r.gap.end, r.gap.spanClass]
   if (bulk && rows.length > 0) {
     const columns = ['property_id', 'start_date', 'end_date', 'span_class']
     await bulkInsert(ctx.db, transaction, {table: 'calendar_gaps', columns, rows: {length: rows.length, at: (i) => (i < rows.length ? cells(rows[i]) : undefined)}, uniqueKeys: []})
