@@ -6,12 +6,18 @@
  * (scripts/guard-mutations.mjs shows these tests fail then). Data is prepared in-process through
  * the services; the races run through the built binary (bin/run.js).
  */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
 import {expect} from 'chai'
 
 import type {Db} from '../../src/db/index.js'
 import {toCents} from '../../src/services/money.js'
+import {gapDisagreements} from '../../src/services/rules/gaps.js'
 import type {CliResult} from '../support/cli.js'
 import {migratedDatabase, testDialect, type TestDatabase} from '../support/db.js'
+import {testContext} from '../support/fixtures.js'
 import {GENERIC_DB_ERROR, cli, cliEnv, raceThroughGate, removeHome, testBackend} from './helpers.js'
 
 /** 50 processes on MariaDB (acceptance 1); SQLite serialises writers, 10 are enough there. */
@@ -118,6 +124,31 @@ describe(`e2e: concurrency (${testDialect})`, function () {
       expect(loser.stderr + loser.stdout).not.to.match(GENERIC_DB_ERROR)
     }
     expect(await db.models.AuditEvent.count({where: {action: `${kind}.create`, entityId: String(row.id)}})).to.equal(1)
+  })
+
+  it('an import --upsert moving a booking off a property guards that calendar: a booking made there meanwhile waits, and the gaps stay right', async function () {
+    // SQLite lets one writer in at a time: the race needs two (MySQL).
+    if (testDialect !== 'mysql') this.skip()
+    const backend = testBackend(db)
+    const host = await backend.users.create({username: 'movehost', email: 'movehost@example.com', password: 'host-password-1'})
+    for (const username of ['mover', 'stayer']) await backend.users.create({username, email: `${username}@example.com`, password: 'guest-password-1'})
+    const north = await backend.properties.create({owner: host.id, name: 'Move North', address: 'a', pricePerNight: '50.00'})
+    await backend.properties.create({owner: host.id, name: 'Move South', address: 'b', pricePerNight: '50.00'})
+    await backend.bookings.create({property: north.id, guest: 'mover', startDate: '2031-05-10', endDate: '2031-05-13', externalRef: 'MOVE-1'})
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-move-'))
+    const file = path.join(folder, 'bookings.csv')
+    fs.writeFileSync(file, 'property,guest,startDate,endDate,externalRef\nMove South,mover,2031-05-10,2031-05-13,MOVE-1\n')
+    const log = path.join(folder, 'pauses.log')
+    // The importer stops once it has read the gaps and stays it will rewrite; North's booking is made (in this process, no pause) then.
+    const moving = run(['import', 'bookings', file, '--upsert', '--json'], {env: {STAYCTL_TEST_PAUSE: 'gaps.refresh.read=1500', STAYCTL_TEST_PAUSE_LOG: log}, timeoutMs: PROCESS_TIMEOUT_MS})
+    while (!(fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('gaps.refresh.read'))) await new Promise((resolve) => setTimeout(resolve, 20))
+    const made = await backend.bookings.create({property: north.id, guest: 'stayer', startDate: '2031-05-20', endDate: '2031-05-22'})
+    const moved = await moving
+    fs.rmSync(folder, {recursive: true, force: true})
+    expect(moved.code, moved.stderr).to.equal(0)
+    expect(JSON.parse(moved.stdout)).to.include({updated: 1, rejected: 0})
+    expect(made.propertyId).to.equal(north.id)
+    expect(await gapDisagreements(testContext(db))).to.deep.equal([])
   })
 
   describe(`${REFUND_RACERS} simultaneous refunds of 30.00 of one 100.00 charge`, () => {

@@ -25,7 +25,7 @@ import type {ServiceContext} from '../context.js'
 import {parseDate, parseStay} from '../dates.js'
 import {formatCents, parseAmount, toCents} from '../money.js'
 import {bookerRefusal, checkBookingStatus, checkExternalRef, stayTotal} from '../rules/bookings.js'
-import {loadCalendars, overlapHint, overlapReason, selectBookings, type CalendarBooking, type LoadedCalendars} from '../rules/calendar.js'
+import {guardCalendars, loadCalendars, overlapHint, overlapReason, selectBookings, type CalendarBooking, type LoadedCalendars} from '../rules/calendar.js'
 import {refreshGaps, type StayChange} from '../rules/gaps.js'
 import {loadLedger, totalRefusal, type Ledger} from '../rules/ledger.js'
 import {testPause} from '../../test-pause.js'
@@ -114,6 +114,9 @@ export const bookingsImporter: EntityImporter<BookingRecord> = {
       written.push({propertyId: row.propertyId, start: r.startDate, end: r.endDate})
     }
 
+    // A booking moved off another property changes that property's stays and gaps too: its calendar is guarded as well.
+    const movedFrom = [...new Set(left.map((c) => c.propertyId))].filter((id) => !batch.properties.has(id))
+    if (movedFrom.length > 0) await guardCalendars(ctx, transaction, movedFrom)
     await testPause('import.bookings.checked')
     for (const update of updates) await ctx.db.models.Booking.update(update.values, {where: {id: update.id}, transaction})
     const result = await bulkInsert(ctx.db, transaction, {

@@ -21,6 +21,7 @@ import {QueryTypes, type Transaction} from 'sequelize'
 import {bulkInsert} from '../../db/bulk.js'
 import type {ServiceContext} from '../context.js'
 import {addDays, dateOnly, daysBetween} from '../dates.js'
+import {testPause} from '../../test-pause.js'
 import {guardCalendars, liveBookingSql} from './calendar.js'
 
 /**
@@ -216,6 +217,8 @@ async function refreshGroup(ctx: ServiceContext, transaction: Transaction, ids: 
   const read = ids.filter((id) => !given.get(id) && !fresh.has(id))
   const stays = read.length === 0 ? [] : await liveStays(ctx, transaction, 'property_id IN (:read) AND end_date > :start AND start_date < :end', {read, ...w})
   if (fresh.size > 0) stays.push(...(await liveStays(ctx, transaction, 'property_id IN (:fresh)', {fresh: [...fresh]})))
+  // Between reading the gaps and stays and writing the new gaps: what the calendar guard keeps other writers out of.
+  await testPause('gaps.refresh.read')
   if (touched.size > 0) await sql.query(`DELETE FROM calendar_gaps WHERE ${touching}`, {replacements: {ids, ...w}, transaction})
   const staysOf = byPropertyId(stays)
   const rows: GapOf[] = []
