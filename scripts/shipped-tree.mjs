@@ -54,11 +54,17 @@ export function compareTree(lock, installed) {
   return problems
 }
 
-/** Bundled packages (paths under node_modules/ in an esbuild metafile) whose version is not the lockfile's. */
+/**
+ * Bundled packages (paths under node_modules/ in an esbuild metafile) whose version is not the
+ * lockfile's. Inputs of a build plugin's namespace (`ascii-width:…`, `unused-dialect:…`, see
+ * scripts/build.mjs) are modules the build wrote, not files of a package: a wrapper's package is
+ * an input of its own, by its path.
+ */
 export function compareBundle(lock, meta, versionAt) {
   const problems = []
   const dirs = new Set()
   for (const input of Object.keys(meta.inputs)) {
+    if (/^[a-z][\w-]+:/.test(input)) continue
     const match = input.match(/^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//)
     if (match) dirs.add(match[1])
   }
