@@ -125,7 +125,11 @@ async function withSqliteLock<T>(
   const lockfilePath = `${storage}.schema.lock`
   // proper-lockfile's floor: a lock file not refreshed for 2 s or more is stale.
   const stale = Math.max(2000, Math.round(leaseSeconds() * 1000))
-  const lease = new FileLease(holderLabel(options.task ?? 'stayctl'), stale)
+  const update = Math.max(1000, Math.floor(stale / 3))
+  // Another runner may find the file stale once it went `stale` ms without a refresh, and the last
+  // refresh can be `update` ms old when this process stops: one that stood still for longer than
+  // stale - update may have lost the lock, so it stops before its next step.
+  const lease = new FileLease(holderLabel(options.task ?? 'stayctl'), stale - update)
   fs.mkdirSync(path.dirname(storage), {recursive: true})
   const deadline = Date.now() + timeoutMs
   let release: (() => Promise<void>) | undefined
@@ -136,7 +140,7 @@ async function withSqliteLock<T>(
         lockfilePath,
         realpath: false,
         stale,
-        update: Math.max(1000, Math.floor(stale / 3)),
+        update,
         onCompromised: (error) => {
           lease.lost = new LeaseLostError(`lost the schema lock ${lockfilePath}: ${error.message}`, {cause: error})
         },
