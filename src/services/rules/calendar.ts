@@ -89,9 +89,10 @@ export class Calendar {
 
   /** The stays overlapping [start, end), in order. */
   overlapping(start: string, end: string): Stay[] {
-    let i = this.firstFrom(end)
+    const after = this.firstFrom(end)
+    let i = after
     while (i > 0 && this.stays[i - 1].end > start) i--
-    return this.stays.slice(i, this.firstFrom(end))
+    return this.stays.slice(i, after)
   }
 
   add(stay: Stay): void {

@@ -22,7 +22,7 @@ import {bulkInsert} from '../../db/bulk.js'
 import type {ServiceContext} from '../context.js'
 import {addDays, dateOnly, daysBetween} from '../dates.js'
 import {testPause} from '../../test-pause.js'
-import {guardCalendars, liveBookingSql} from './calendar.js'
+import {RANGED_IN_LIST, guardCalendars, liveBookingSql} from './calendar.js'
 
 /**
  * The open ends. 1000-01-01 rather than 0001-01-01: the first day MySQL documents for DATE,
@@ -125,12 +125,8 @@ export interface StayChange {
 
 /** Windows whose dates lie within this many days are refreshed together, by property id… */
 const GROUP_SPREAD_DAYS = 92
-/**
- * …this many properties a statement: below MariaDB's in_predicate_conversion_threshold (1,000),
- * at which an IN list becomes a subquery joined by property_id alone, reading every row of each
- * property instead of the range of dates.
- */
-const GROUP_PROPERTIES = 999
+/** …this many properties a statement (an IN list beside a range of dates: see RANGED_IN_LIST). */
+const GROUP_PROPERTIES = RANGED_IN_LIST
 /** Gaps per INSERT. */
 const ROWS_PER_INSERT = 1000
 
