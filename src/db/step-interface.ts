@@ -18,8 +18,10 @@
  *   run twice, e.g. `UPDATE … SET x = … WHERE x IS NULL`.
  * - Checked: before each operation the runner's lease must not be known lost.
  * - Pausable (tests only): `migration:step` before each operation, see src/test-pause.ts.
+ * - On SQLite, a sized TEXT (`TEXT('medium')`, for MySQL's column types) is plain TEXT, SQLite's
+ *   only kind: what Sequelize would create anyway, without its warning on every fresh database.
  */
-import {QueryTypes, type QueryInterface, type Sequelize, type Transaction} from 'sequelize'
+import {DataTypes, QueryTypes, type DataType, type ModelAttributeColumnOptions, type QueryInterface, type Sequelize, type Transaction} from 'sequelize'
 
 import {testPause} from '../test-pause.js'
 import {errnoOf} from './lease.js'
@@ -171,6 +173,24 @@ function resumableOperations(sequelize: Sequelize): Partial<Record<keyof QueryIn
   }
 }
 
+type Attribute = DataType | ModelAttributeColumnOptions
+
+/** `attribute` with a sized TEXT type made plain TEXT (SQLite has one TEXT); others as they are. */
+function plainText(attribute: Attribute): Attribute {
+  const sized = (type: unknown) => (type as {key?: string; options?: {length?: string}} | undefined)?.options?.length && (type as {key?: string}).key === 'TEXT'
+  if (sized(attribute)) return DataTypes.TEXT
+  const column = attribute as ModelAttributeColumnOptions
+  return typeof attribute === 'object' && 'type' in column && sized(column.type) ? {...column, type: DataTypes.TEXT} : attribute
+}
+
+/** The column definitions of SQLite's createTable, addColumn and changeColumn with plainText types. */
+const SQLITE_COLUMNS: Partial<Record<keyof QueryInterface, Operation>> = {
+  createTable: (original, [table, attributes, ...rest]) =>
+    call(original, [table, Object.fromEntries(Object.entries(attributes as Record<string, Attribute>).map(([k, a]) => [k, plainText(a)])), ...rest]),
+  addColumn: (original, [table, key, attribute, ...rest]) => call(original, [table, key, plainText(attribute as Attribute), ...rest]),
+  changeColumn: (original, [table, key, attribute, ...rest]) => call(original, [table, key, plainText(attribute as Attribute), ...rest]),
+}
+
 /** The operations that pause and check before they run, resumable or not. */
 const STEP_OPERATIONS = [
   'createTable',
@@ -210,6 +230,9 @@ export function stepInterface(
     })
   }
 
+  if (base.sequelize.getDialect() === 'sqlite') {
+    for (const [name, body] of Object.entries(SQLITE_COLUMNS)) override(name as keyof QueryInterface, body)
+  }
   if (options.resumable) {
     for (const [name, body] of Object.entries(resumableOperations(sequelize))) override(name as keyof QueryInterface, body)
   }

@@ -14,7 +14,7 @@ import mysql from 'mysql2/promise'
 import DbStatus from '../../commands/db/status.js'
 import type {DatabaseTarget} from '../../src/config/database-url.js'
 import {discoverFiles} from '../../src/db/migrator.js'
-import {metaRows, schemaSnapshot, tableNames} from '../support/catalog.js'
+import {columns, metaRows, schemaSnapshot, tableNames} from '../support/catalog.js'
 import {isolatedEnv, root, runCli} from '../support/cli.js'
 import {freshDatabase, testDialect, type TestDatabase, withDb} from '../support/db.js'
 
@@ -278,6 +278,22 @@ describe(`stayctl db … (e2e, ${testDialect})`, function () {
       expect(dropped.stdout).to.include('Dropped')
       expect(await databaseExists(target)).to.equal(false)
       if (target.dialect === 'sqlite') expect(fs.existsSync(`${target.storage}-wal`)).to.equal(false)
+    })
+  })
+
+  describe('`db migrate` on a fresh database', () => {
+    const database = useFreshDatabase('quiet')
+
+    it('prints nothing but its progress on stderr (no warning from Sequelize), and a rejected row keeps a long text column', async () => {
+      const result = await stayctl(database(), 'db', 'migrate')
+      expect(result.code, result.stderr).to.equal(0)
+      const lines = result.stderr.split('\n').filter((line) => line.trim() !== '')
+      expect(lines.filter((line) => !/^✔ \S+ \(\d+ ms\)$/.test(line)), result.stderr).to.deep.equal([])
+      await withDb(database(), async (db) => {
+        const rowJson = (await columns(db, 'import_rejections')).find((c) => c.name === 'row_json')
+        // SQLite has one TEXT; MySQL's TEXT holds 64 KB, a CSV line may be longer.
+        expect(rowJson?.type).to.equal(db.dialect === 'mysql' ? 'mediumtext' : 'text')
+      })
     })
   })
 
