@@ -26,7 +26,10 @@
  *           loaded beforehand. stayctl reads property and guest by name and username
  *           (columns property, guest, startDate, endDate, status, totalPrice); the anchors
  *           load ids, which is what the database's own loader and bulkCreate can take.
- *           PASS needs stayctl ≥ 0.6× LOAD DATA's rows/s.
+ *           PASS needs stayctl ≥ 0.6× LOAD DATA's rows/s. Also printed, not checked: the ratio
+ *           against a second anchor, LOAD DATA of the bookings and of the free-gap rows the import
+ *           writes with them (rules/gaps.ts, computed here; each import's count is checked
+ *           against it): the bar proposed for issue 14, since the import writes both.
  * memory    a 1,000,000-row users CSV imported by stayctl into SQLite and into MariaDB,
  *           printing the peak RSS of the stayctl process (GNU time's maximum resident set
  *           size, else VmHWM sampled from /proc) against the 250 MB bar.
@@ -216,9 +219,15 @@ function report(title, rows, times, bar) {
     line('baseline stayctl import (process)', 'baseline', `; inside the import ${baseInner.toFixed(2)} s`)
     console.log(`  baseline / LOAD DATA = ${(rate(best.baseline) / rate(best.loadData)).toFixed(2)}×  (${BASELINE})`)
   }
+  if (times.loadDataAll) line('LOAD DATA of the rows and gap rows', 'loadDataAll')
   const verdict = (ok) => (ok ? 'PASS' : 'FAIL')
   console.log(`  stayctl / LOAD DATA  = ${vsLoad.toFixed(2)}×  (bar ≥ ${bar}×)  ${verdict(vsLoad >= bar)}`)
   console.log(`  stayctl / bulkCreate = ${vsBulk.toFixed(2)}×`)
+  if (times.loadDataAll) {
+    // Not the issue's bar: the anchor proposed for it, LOAD DATA of every row the import writes.
+    const vsAll = rate(best.stayctl) / rate(best.loadDataAll)
+    console.log(`  stayctl / LOAD DATA of the rows and gap rows = ${vsAll.toFixed(2)}×  (proposed bar ≥ ${bar}×, not checked)`)
+  }
   if (vsLoad < bar) failures.push(`${title}: ${vsLoad.toFixed(2)}× LOAD DATA`)
 }
 
@@ -388,19 +397,34 @@ async function benchBookings() {
     return `${b.propertyId}\t${b.guestId}\t${b.startDate}\t${b.endDate}\t${b.status}\t${b.totalPrice}`
   })
   const rows = Array.from({length: ROWS}, (_, i) => booking(i))
+  // The free-gap rows the import leaves (rules/gaps.ts: every stay here is live), for the anchor that loads them too.
+  const {calendarGaps} = await dist('src/services/rules/gaps.js')
+  const propertyIds = Array.from({length: BOOKING_PROPERTIES}, (_, i) => i + 1)
+  const gapRows = calendarGaps(propertyIds, rows.map((b) => ({propertyId: b.propertyId, start: b.startDate, end: b.endDate})))
+  const gaps = writeLines(path.join(out, 'booking-gaps.tsv'), undefined, gapRows.length, (i) => {
+    const {propertyId, gap} = gapRows[i]
+    return `${propertyId}\t${gap.start}\t${gap.end}\t${gap.spanClass}`
+  })
   const setup = (label) => bookingsSetup(label, files)
   const loaded = async (db, what) => {
     if ((await count(db.url, 'bookings')) !== ROWS) throw new Error(`${what} did not load every booking`)
   }
+  const loadBookings =
+    `LOAD DATA LOCAL INFILE '${byId}' INTO TABLE bookings FIELDS TERMINATED BY '\\t' LINES TERMINATED BY '\\n'` +
+    ' (property_id, guest_id, start_date, end_date, status, total_price) SET created_at = NOW(), updated_at = NOW()'
+  const loadGaps = `LOAD DATA LOCAL INFILE '${gaps}' INTO TABLE calendar_gaps FIELDS TERMINATED BY '\\t' LINES TERMINATED BY '\\n' (property_id, start_date, end_date, span_class)`
   const times = await rounds({
     loadData: (round) =>
       inFreshDatabase(`bookings_load_${round}`, setup, async (db) => {
-        const seconds = await loadData(
-          db.name,
-          `LOAD DATA LOCAL INFILE '${byId}' INTO TABLE bookings FIELDS TERMINATED BY '\\t' LINES TERMINATED BY '\\n'` +
-            ' (property_id, guest_id, start_date, end_date, status, total_price) SET created_at = NOW(), updated_at = NOW()',
-        )
+        const seconds = await loadData(db.name, loadBookings)
         await loaded(db, 'LOAD DATA')
+        return {seconds}
+      }),
+    loadDataAll: (round) =>
+      inFreshDatabase(`bookings_loadall_${round}`, setup, async (db) => {
+        const seconds = await loadData(db.name, `${loadBookings}; ${loadGaps}`)
+        await loaded(db, 'LOAD DATA')
+        if ((await count(db.url, 'calendar_gaps')) !== gapRows.length) throw new Error('LOAD DATA did not load every gap row')
         return {seconds}
       }),
     bulkCreate: (round) =>
@@ -413,6 +437,7 @@ async function benchBookings() {
       inFreshDatabase(`bookings_stayctl_${round}`, setup, async (db) => {
         const result = await stayctlImport('bookings', byName, db.url, ROWS)
         await loaded(db, 'stayctl')
+        if ((await count(db.url, 'calendar_gaps')) !== gapRows.length) throw new Error('stayctl did not write the gap rows the anchor loads')
         return result
       }),
     ...(BASELINE && {
