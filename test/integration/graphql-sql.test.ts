@@ -28,7 +28,7 @@ interface Seeded {
 }
 
 async function seed(db: Db): Promise<Seeded> {
-  const {User, Property, Review, Booking, Payment} = db.models
+  const {User, Property, Review, Booking, Payment, Block} = db.models
   const admin = await User.create({username: 'ada.admin', email: 'ada@example.com', passwordHash: '!x', isAdmin: true, firstName: 'Ada', lastName: 'Min'})
   const owners = await User.bulkCreate(Array.from({length: OWNERS}, (_, i) => ({username: `owner${i}`, email: `owner${i}@example.com`, passwordHash: '!x', firstName: i % 2 ? `Ö "${i}"\n\\` : null})))
   const guests = await User.bulkCreate(Array.from({length: GUESTS}, (_, i) => ({username: `guest${i}`, email: `guest${i}@example.com`, passwordHash: '!x', isActive: i !== 5})))
@@ -64,6 +64,20 @@ async function seed(db: Db): Promise<Seeded> {
   )
   await Payment.bulkCreate(
     charges.filter((_, i) => i % 2 === 0).map((c, i) => ({bookingId: c.bookingId, amount: '10.50', paymentDate: new Date(Date.UTC(2026, 0, 2, 10, i)), status: 'completed' as const, transactionId: `r${i}`, kind: 'refund' as const, refundOfId: c.id, reason: 'goodwill', idempotencyKey: `k${i}`})),
+  )
+  // Blocks after the bookings' nights, on every third property: by hand (by the admin, or no one) or from a feed.
+  await Block.bulkCreate(
+    properties.filter((_, i) => i % 3 === 0).flatMap((p, i) =>
+      Array.from({length: 3}, (_, j) => ({
+        propertyId: p.id,
+        startDate: `2026-02-${String(1 + j * 5).padStart(2, '0')}`,
+        endDate: `2026-02-${String(3 + j * 5).padStart(2, '0')}`,
+        reason: j === 0 ? '' : `closed "${i}.${j}" 🧹`,
+        source: j === 2 ? `https://example.com/feed-${i}.ics` : null,
+        sourceUid: j === 2 ? `uid-${i}@example.com` : null,
+        createdById: j === 1 ? admin.id : null,
+      })),
+    ),
   )
   const token = async (user: {id: number; username: string; isAdmin?: boolean}) =>
     (await createToken(testContext(db, {actor: {name: user.username, userId: user.id, isAdmin: Boolean(user.isAdmin)}}), {name: 'sql tests'})).token
@@ -129,6 +143,14 @@ const DOCUMENTS: [name: string, query: string, variables: Record<string, unknown
   ],
   ['a nested after (loaders)', `query($after: String) { properties(first: 3) { nodes { reviews(first: 1, after: $after) { nodes { id } } } } }`, {after: 'WyJpZCIsbnVsbCwxXQ'}, false],
   ['a directive (loaders)', `query($skip: Boolean!) { properties(first: 3) { nodes { id owner @skip(if: $skip) { id } } } }`, {skip: true}, false],
+  [
+    'properties with their blocks, and a block\'s property',
+    `{ properties(first: 30) { nodes { id blocks(first: 2) { nodes { id propertyId startDate endDate reason source sourceUid createdById createdAt updatedAt
+       property { id name owner { username } } } pageInfo { hasNextPage endCursor } } all: blocks { nodes { id } } } } }`,
+    {},
+    true,
+  ],
+  ['a block\'s nights (computed: loaders)', `{ properties(first: 30) { nodes { blocks { nodes { id nights } } } } }`, {}, false],
   ['emails, as each viewer may see them', `{ properties(first: 30) { nodes { owner { id email } reviews { nodes { reviewer { id email } } } } } }`, {}, true],
 ]
 
@@ -228,6 +250,22 @@ describe('GraphQL compiled root lists (integration)', () => {
         for (const id of shown) expect(visible, `booking ${id}`).to.include(id)
       })
     }
+
+    it('shows the blocks of a property to its host and to admins only', async () => {
+      type Blocks = {properties: {nodes: {id: number; ownerId: number; blocks: {nodes: {id: number; propertyId: number}[]}}[]}}
+      for (const viewer of VIEWERS) {
+        const before = compiledStatements.count
+        const data = ok(await compiled.gql<Blocks>('{ properties(first: 30) { nodes { id ownerId blocks(first: 5) { nodes { id propertyId } } } } }', {}, as(viewer)))
+        expect(compiledStatements.count).to.be.above(before)
+        const shown = data.properties.nodes.flatMap((p) => p.blocks.nodes.map((b) => ({...b, ownerId: p.ownerId, parent: p.id})))
+        for (const block of shown) expect(block.propertyId).to.equal(block.parent)
+        if (viewer === 'admin') expect(shown).to.have.length(Math.ceil(PROPERTIES / 3) * 3)
+        else if (viewer === 'host') {
+          expect(shown.length).to.be.above(0)
+          for (const block of shown) expect(block.ownerId, `block ${block.id}`).to.equal(seeded.hostId)
+        } else expect(shown, viewer).to.deep.equal([])
+      }
+    })
 
     it('refuses the bookings and the users to those the services refuse them to', async () => {
       for (const [query, viewer, code] of [

@@ -6,7 +6,7 @@
  * What compiles (plan.ts): the root's page (first, after when sorted by id, sort) without
  * filters; in the nodes, the columns of the entities (ENTITIES in plan.ts), the rows they refer
  * to (owner, reviewer, guest, property, booking, refundOf), and pages of children by id (a
- * property's reviews and bookings, a user's properties, bookings and reviews, a booking's
+ * property's reviews, bookings and blocks, a user's properties, bookings and reviews, a booking's
  * payments, a charge's refunds) with `first`, their filters and pageInfo, through named and
  * inline fragments on the same type and any aliases. Everything else — filters of the root,
  * `after` with another sort or in a nested page, directives, fields a resolver computes (nights,
@@ -56,7 +56,7 @@ const ROOTS: Readonly<Record<string, {type: Entity; rule: ListRule}>> = {
 
 const PAGE_ARGUMENTS = new Set(['first', 'after', 'sort'])
 
-const VISIBLE = new Set<string>(['Property', 'Booking', 'Payment', 'Review'])
+const VISIBLE = new Set<string>(['Property', 'Booking', 'Payment', 'Review', 'Block'])
 
 /** The key of a compiled nested pageInfo holding the id of its page's last row. */
 const LAST_ID = compiledKey('lastId')

@@ -20,7 +20,7 @@ import {MAX_LIMIT} from '../../services/pagination.js'
 import {relationSpec, type ChildRelation} from '../../services/relations.js'
 import {LIMITS} from '../limits.js'
 
-export type Entity = 'User' | 'Property' | 'Booking' | 'Review' | 'Payment'
+export type Entity = 'User' | 'Property' | 'Booking' | 'Review' | 'Payment' | 'Block'
 
 interface EntitySpec {
   /** Fields that are the attribute of their name, rendered as the view renders it (dialect.ts). */
@@ -45,7 +45,7 @@ export const ENTITIES: Readonly<Record<Entity, EntitySpec>> = {
   Property: {
     leaves: new Set(['id', 'ownerId', 'name', 'description', 'address', 'pricePerNight', 'cancellationPolicy', 'isListed', 'createdAt', 'updatedAt']),
     refs: {owner: {type: 'User', attribute: 'ownerId'}},
-    lists: {bookings: 'property.bookings', reviews: 'property.reviews'},
+    lists: {bookings: 'property.bookings', reviews: 'property.reviews', blocks: 'property.blocks'},
   },
   Booking: {
     leaves: new Set(['id', 'propertyId', 'guestId', 'startDate', 'endDate', 'status', 'totalPrice', 'externalRef', 'createdAt', 'updatedAt']),
@@ -62,13 +62,16 @@ export const ENTITIES: Readonly<Record<Entity, EntitySpec>> = {
     refs: {booking: {type: 'Booking', attribute: 'bookingId'}, refundOf: {type: 'Payment', attribute: 'refundOfId'}},
     lists: {refunds: 'payment.refunds'},
   },
+  Block: {
+    leaves: new Set(['id', 'propertyId', 'startDate', 'endDate', 'reason', 'source', 'sourceUid', 'createdById', 'createdAt', 'updatedAt']),
+    refs: {property: {type: 'Property', attribute: 'propertyId'}},
+    lists: {},
+  },
 }
 
-/** The entity of the children of a relation that compiles: the lists of ENTITIES name only such relations (not property.blocks). */
+/** The entity of the children of a relation. */
 export function childEntity(relation: ChildRelation): Entity {
-  const model = relationSpec(relation).model
-  if (model === 'Block') throw new Error(`${relation} does not compile`)
-  return model
+  return relationSpec(relation).model
 }
 
 /** The key of a compiled relation in a row's JSON, by its response name: not a field name, so a view never has it. */
