@@ -209,8 +209,10 @@ export const resolvers = withCompiledRelations(withTextChecks({
       return listed(ctx, info, args, () => op.bookings.list(ctx.service, {...given(filters), ...pageOf({first, after, sort}, ctx.loaders.keysOf('Booking'))}))
     },
     block: (_: unknown, {ref}: Refs, {service}: Ctx) => op.blocks.show(service, ref),
-    blocks: async (_: unknown, {first, after, sort, ...filters}: PageArgs & Record<'property' | 'source' | 'from' | 'to', Maybe<string>>, {service}: Ctx) =>
-      connection(await op.blocks.list(service, {...given(filters), ...pageOf({first, after, sort})})),
+    blocks: (_: unknown, args: PageArgs & Record<'property' | 'source' | 'from' | 'to', Maybe<string>>, ctx: Ctx, info: GraphQLResolveInfo) => {
+      const {first, after, sort, ...filters} = args
+      return listed(ctx, info, args, () => op.blocks.list(ctx.service, {...given(filters), ...pageOf({first, after, sort})}))
+    },
     reviews: (_: unknown, args: PageArgs & {property?: Maybe<string>; reviewer?: Maybe<string>; minRating?: Maybe<number>}, ctx: Ctx, info: GraphQLResolveInfo) => {
       const {first, after, sort, ...filters} = args
       return listed(ctx, info, args, () => op.reviews.list(ctx.service, {...given(filters), ...pageOf({first, after, sort}, ctx.loaders.keysOf('Review'))}))

@@ -150,6 +150,13 @@ const DOCUMENTS: [name: string, query: string, variables: Record<string, unknown
     {},
     true,
   ],
+  [
+    'blocks by date, with their properties',
+    `{ blocks(first: 4, sort: "-startDate") { nodes { id startDate reason source property { id name reviews(first: 1) { nodes { rating } } } } pageInfo { hasNextPage endCursor } } }`,
+    {},
+    true,
+  ],
+  ['blocks of a feed (a filter: loaders)', `{ blocks(source: "https://example.com/feed-0.ics") { nodes { id sourceUid } } }`, {}, false],
   ['a block\'s nights (computed: loaders)', `{ properties(first: 30) { nodes { blocks { nodes { id nights } } } } }`, {}, false],
   ['emails, as each viewer may see them', `{ properties(first: 30) { nodes { owner { id email } reviews { nodes { reviewer { id email } } } } } }`, {}, true],
 ]

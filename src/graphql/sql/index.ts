@@ -1,5 +1,5 @@
 /**
- * Compiled root lists: a root list field (properties, reviews, bookings, payments, users) and
+ * Compiled root lists: a root list field (properties, reviews, bookings, payments, users, blocks) and
  * its nested selection answered by ONE SQL statement that builds each node's JSON in the
  * database (dialect.ts), as Hasura does, instead of a statement per relation (loaders.ts).
  *
@@ -33,6 +33,7 @@ import {DataTypes, QueryTypes, type Model, type ModelStatic} from 'sequelize'
 import type {Db} from '../../db/index.js'
 import {isoDateTimeSql, normalise} from '../../db/select.js'
 import {emailsSeen, visibleRowsSql, type VisibleModel} from '../../services/authz.js'
+import {blockList} from '../../services/blocks.js'
 import {bookingList} from '../../services/bookings.js'
 import type {ServiceContext} from '../../services/context.js'
 import {decodeCursor, encodeCursor, parseLimit, parseSort, type ListRule} from '../../services/pagination.js'
@@ -52,6 +53,7 @@ const ROOTS: Readonly<Record<string, {type: Entity; rule: ListRule}>> = {
   bookings: {type: 'Booking', rule: bookingList},
   payments: {type: 'Payment', rule: paymentList},
   users: {type: 'User', rule: userList},
+  blocks: {type: 'Block', rule: blockList},
 }
 
 const PAGE_ARGUMENTS = new Set(['first', 'after', 'sort'])
