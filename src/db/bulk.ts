@@ -36,6 +36,12 @@ export interface BulkInsert {
   columns: string[]
   rows: Rows
   uniqueKeys: UniqueKey[]
+  /**
+   * Columns stored with the value of one of `columns` (`{updated_at: 'created_at'}`), neither in
+   * `columns` nor in the rows: on MySQL the value goes once, and LOAD DATA's SET copies it (the
+   * server then reads and parses one date-time a row, not two).
+   */
+  copies?: Record<string, string>
   /** Sent only once this resolves (the data is prepared before). */
   before?: Promise<void>
 }
@@ -126,9 +132,11 @@ async function mysqlInsert(db: Db, transaction: Transaction, input: BulkInsert):
     raisedErrorCount.add(transaction)
   }
   const columns = input.columns.map((c) => qi.quoteIdentifier(c)).join(', ')
+  const copies = Object.entries(input.copies ?? {}).map(([column, from]) => `${qi.quoteIdentifier(column)} = ${qi.quoteIdentifier(from)}`)
   const [, result] = (await db.sequelize.query(
     `LOAD DATA LOCAL INFILE ${db.sequelize.escape(name)} IGNORE INTO TABLE ${qi.quoteIdentifier(input.table)}` +
-      ` CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${columns})`,
+      ` CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${columns})` +
+      (copies.length > 0 ? ` SET ${copies.join(', ')}` : ''),
     {transaction, type: QueryTypes.RAW},
   )) as [unknown, {affectedRows?: number; warningStatus?: number}]
   const inserted = Number(result?.affectedRows ?? 0)
@@ -200,19 +208,27 @@ async function sqliteInsert(db: Db, transaction: Transaction, input: BulkInsert)
   await input.before
   if (input.rows.length === 0) return {inserted: 0, duplicates: []}
   const qi = db.sequelize.getQueryInterface()
-  const head = `INSERT INTO ${qi.quoteIdentifier(input.table)} (${input.columns.map((c) => qi.quoteIdentifier(c)).join(', ')}) VALUES `
+  // Copied columns (BulkInsert.copies) are given their value here, after the row's own.
+  const copies = Object.entries(input.copies ?? {})
+  const from = copies.map(([, column]) => input.columns.indexOf(column))
+  const columns = [...input.columns, ...copies.map(([column]) => column)]
+  const head = `INSERT INTO ${qi.quoteIdentifier(input.table)} (${columns.map((c) => qi.quoteIdentifier(c)).join(', ')}) VALUES `
   // Replacements (values escaped into the statement by Sequelize), not bind parameters: Sequelize
   // binds an array by name ($1…), and sqlite3 finds each name by a scan of all of them, which
   // made a 999-value statement three times slower than these. 999 values per statement, as
   // SQLite builds before 3.32 allowed.
-  const tuple = `(${input.columns.map(() => '?').join(', ')})`
-  const group = Math.max(1, Math.floor(999 / input.columns.length))
+  const tuple = `(${columns.map(() => '?').join(', ')})`
+  const group = Math.max(1, Math.floor(999 / columns.length))
   const texts = new Map<number, string>()
   const textFor = (rows: number) => texts.get(rows) ?? texts.set(rows, head + Array.from({length: rows}, () => tuple).join(', ')).get(rows)!
   /** Inserts the rows at `indexes` (`suffix` ends the statement); the number of rows inserted. */
   const insert = async (indexes: number[], suffix = ''): Promise<number> => {
     const values: unknown[] = []
-    for (const i of indexes) for (const value of input.rows.at(i)!) values.push(sqliteValue(value))
+    for (const i of indexes) {
+      const row = input.rows.at(i)!
+      for (const value of row) values.push(sqliteValue(value))
+      for (const k of from) values.push(sqliteValue(row[k]))
+    }
     let sql = textFor(indexes.length)
     if (values.some(hasNul)) {
       // A NUL would end the statement's text: such a value goes in as hex.

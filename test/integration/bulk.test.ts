@@ -2,7 +2,8 @@
  * bulkInsert, the fast path of imports, on the database under test: rows over the server's
  * max_allowed_packet in one batch (LOAD DATA input goes in pieces), clashes with unique keys
  * reported per row with the key (also inside a group of rows on SQLite, and rows clashing with
- * each other), rows made on demand, and escapes surviving the LOAD DATA text format.
+ * each other), rows made on demand, escapes surviving the LOAD DATA text format, and columns
+ * stored as a copy of another (copies).
  */
 import {expect} from 'chai'
 import {QueryTypes} from 'sequelize'
@@ -101,6 +102,29 @@ describe(`bulkInsert (integration, ${testDialect})`, function () {
     expect(await all()).to.deep.equal([
       {name: 'esc', code: null, body},
       {name: 'nul', code: 'N', body: null},
+    ])
+  })
+
+  it('stores a copied column with the value of its source column, row by row (copies)', async () => {
+    // `code` is written as a copy of `name`, which is then neither in the columns nor in the rows.
+    const result = await db.sequelize.transaction((transaction) =>
+      bulkInsert(db, transaction, {
+        table: 'items',
+        columns: ['name', 'body'],
+        rows: [
+          ['one', 'first'],
+          ['two', null],
+          ['one', 'a clash: skipped, reported'],
+        ],
+        uniqueKeys: [{index: 'items_name_unique', columns: ['name']}],
+        copies: {code: 'name'},
+      }),
+    )
+    expect(result.inserted).to.equal(2)
+    expect(result.duplicates.map((d) => [d.row, d.key.index])).to.deep.equal([[2, 'items_name_unique']])
+    expect(await all()).to.deep.equal([
+      {name: 'one', code: 'one', body: 'first'},
+      {name: 'two', code: 'two', body: null},
     ])
   })
 })

@@ -14,7 +14,7 @@ import {resolveProperties, type PropertyQuery} from '../refs/properties.js'
 import {loadCalendars, overlapHint, overlapReason, type LoadedCalendars} from '../rules/calendar.js'
 import {refreshGaps, type StayChange} from '../rules/gaps.js'
 import {check, propertyFields, required, text} from './fields.js'
-import {RowError, type BatchOutcome, type EntityImporter, type ParsedRow} from './types.js'
+import {RowError, UPDATED_AS_CREATED, type BatchOutcome, type EntityImporter, type ParsedRow} from './types.js'
 import {parseTimestamp} from './users.js'
 
 export interface BlockRecord {
@@ -28,7 +28,7 @@ export interface BlockRecord {
   createdAt: Date
 }
 
-const columns = ['property_id', 'start_date', 'end_date', 'reason', 'source', 'source_uid', 'source_key', 'created_at', 'updated_at']
+const columns = ['property_id', 'start_date', 'end_date', 'reason', 'source', 'source_uid', 'source_key', 'created_at']
 
 /** The natural key of a row: its feed's event, else its property and dates. */
 const keyOf = (propertyId: number, r: BlockRecord) =>
@@ -113,7 +113,7 @@ export const blocksImporter: EntityImporter<BlockRecord> = {
         updated += 1
       } else {
         const sourceKeyCell = r.source && r.sourceUid ? sourceKey(r.source, r.sourceUid) : null
-        inserts.push({index, cells: [propertyId, r.startDate, r.endDate, r.reason, r.source, r.sourceUid, sourceKeyCell, r.createdAt, r.createdAt]})
+        inserts.push({index, cells: [propertyId, r.startDate, r.endDate, r.reason, r.source, r.sourceUid, sourceKeyCell, r.createdAt]})
       }
     }
     const result = await bulkInsert(ctx.db, transaction, {
@@ -121,6 +121,7 @@ export const blocksImporter: EntityImporter<BlockRecord> = {
       columns,
       rows: inserts.map((i) => i.cells),
       uniqueKeys: [{index: 'blocks_source_unique', columns: ['property_id', 'source_key']}],
+      copies: UPDATED_AS_CREATED,
     })
     for (const duplicate of result.duplicates) reject(inserts[duplicate.row].index, 'sourceUid', 'another block already has this event of this feed')
     await refreshGaps(ctx, transaction, changes, {bulk: true})

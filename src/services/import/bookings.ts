@@ -32,7 +32,7 @@ import {testPause} from '../../test-pause.js'
 import {check, propertyFields, required, text} from './fields.js'
 import {resolveProperties, type PropertyQuery} from '../refs/properties.js'
 import {resolveUsers, type UserRef} from '../refs/users.js'
-import {type BatchOutcome, type EntityImporter, type ParsedRow, type WriteOptions} from './types.js'
+import {UPDATED_AS_CREATED, type BatchOutcome, type EntityImporter, type ParsedRow, type WriteOptions} from './types.js'
 import {parseTimestamp} from './users.js'
 
 export interface BookingRecord {
@@ -49,7 +49,7 @@ export interface BookingRecord {
   createdAt: Date
 }
 
-const columns = ['property_id', 'guest_id', 'start_date', 'end_date', 'status', 'total_price', 'external_ref', 'created_at', 'updated_at']
+const columns = ['property_id', 'guest_id', 'start_date', 'end_date', 'status', 'total_price', 'external_ref', 'created_at']
 
 export const bookingsImporter: EntityImporter<BookingRecord> = {
   entity: 'bookings',
@@ -108,7 +108,7 @@ export const bookingsImporter: EntityImporter<BookingRecord> = {
         updates.push({id: taken.match.id, values})
         if (r.externalRef !== null) left.push({propertyId: taken.match.propertyId, start: taken.match.startDate, end: taken.match.endDate})
       } else {
-        const cells = [row.propertyId, row.guest.id, r.startDate, r.endDate, r.status, taken.totalPrice, r.externalRef, r.createdAt, r.createdAt]
+        const cells = [row.propertyId, row.guest.id, r.startDate, r.endDate, r.status, taken.totalPrice, r.externalRef, r.createdAt]
         inserts.push({index: row.index, propertyId: row.propertyId, cells})
       }
       written.push({propertyId: row.propertyId, start: r.startDate, end: r.endDate})
@@ -124,6 +124,7 @@ export const bookingsImporter: EntityImporter<BookingRecord> = {
       columns,
       rows: inserts.map((i) => i.cells),
       uniqueKeys: [{index: 'bookings_external_ref_unique', columns: ['external_ref']}],
+      copies: UPDATED_AS_CREATED,
     })
     // A row skipped here is on its property's calendar but not written: that property's stays are read.
     const skipped = new Set<number>()

@@ -29,7 +29,7 @@ import {testPause} from '../../test-pause.js'
 import {checkChargeStatus, checkIdempotencyKey, checkPaymentAmount, checkPaymentDate, checkReason, checkTransactionId} from '../payments.js'
 import {check, propertyFields, required, text} from './fields.js'
 import {resolveBookingsOrStays, sameStay, type BookingRefs, type StayRef} from '../refs/bookings.js'
-import {RowError, type BatchOutcome, type EntityImporter, type ParsedRow, type WriteOptions} from './types.js'
+import {RowError, UPDATED_AS_CREATED, type BatchOutcome, type EntityImporter, type ParsedRow, type WriteOptions} from './types.js'
 import {parseTimestamp} from './users.js'
 
 export interface PaymentRecord {
@@ -60,7 +60,6 @@ const columns = [
   'idempotency_key',
   'refunded_amount',
   'created_at',
-  'updated_at',
 ]
 
 interface PaymentRow {
@@ -360,6 +359,7 @@ async function insertInOrder(
         {index: 'payments_transaction_id_unique', columns: ['transaction_id']},
         {index: 'payments_idempotency_key_unique', columns: ['idempotency_key']},
       ],
+      copies: UPDATED_AS_CREATED,
     })
     inserted += result.inserted
     for (const duplicate of result.duplicates) {
@@ -406,7 +406,6 @@ async function insertInOrder(
         r.reason,
         r.idempotencyKey,
         own ? formatCents(own.refunded) : '0.00',
-        r.createdAt,
         r.createdAt,
       ],
     })

@@ -12,7 +12,7 @@ import {checkAddress, checkDescription, checkPricePerNight, checkPropertyName, l
 import type {CancellationPolicy} from '../../domain.js'
 import {check, flag, required, text} from './fields.js'
 import {resolveUsers} from '../refs/users.js'
-import {RowError, type BatchOutcome, type EntityImporter} from './types.js'
+import {RowError, UPDATED_AS_CREATED, type BatchOutcome, type EntityImporter} from './types.js'
 import {parseTimestamp} from './users.js'
 
 export interface PropertyRecord {
@@ -26,7 +26,7 @@ export interface PropertyRecord {
   createdAt: Date
 }
 
-const columns = ['owner_id', 'name', 'description', 'address', 'price_per_night', 'cancellation_policy', 'is_listed', 'created_at', 'updated_at']
+const columns = ['owner_id', 'name', 'description', 'address', 'price_per_night', 'cancellation_policy', 'is_listed', 'created_at']
 
 export const propertiesImporter: EntityImporter<PropertyRecord> = {
   entity: 'properties',
@@ -98,11 +98,11 @@ export const propertiesImporter: EntityImporter<PropertyRecord> = {
       }
       inserts.push({
         index,
-        cells: [owner.id, r.name, r.description, r.address, price, r.cancellationPolicy, r.isListed, r.createdAt, r.createdAt],
+        cells: [owner.id, r.name, r.description, r.address, price, r.cancellationPolicy, r.isListed, r.createdAt],
       })
     }
     // No unique key: (owner, name) duplicates were found above, inside the batch transaction.
-    const result = await bulkInsert(ctx.db, transaction, {table: 'properties', columns, rows: inserts.map((i) => i.cells), uniqueKeys: []})
+    const result = await bulkInsert(ctx.db, transaction, {table: 'properties', columns, rows: inserts.map((i) => i.cells), uniqueKeys: [], copies: UPDATED_AS_CREATED})
     if (inserts.length > 0) {
       // The new properties start with an empty calendar: their ids, by natural key (the bulk insert gives none).
       const made = inserts.map((i) => ({ownerId: Number(i.cells[0]), name: String(i.cells[1])}))

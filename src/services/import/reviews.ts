@@ -8,7 +8,7 @@ import {checkComment, checkRating, loadReviewBook} from '../rules/reviews.js'
 import {check, propertyFields, required, text} from './fields.js'
 import {resolveProperties, type PropertyQuery} from '../refs/properties.js'
 import {resolveUsers} from '../refs/users.js'
-import {type BatchOutcome, type EntityImporter} from './types.js'
+import {UPDATED_AS_CREATED, type BatchOutcome, type EntityImporter} from './types.js'
 import {parseTimestamp} from './users.js'
 
 export interface ReviewRecord {
@@ -20,7 +20,7 @@ export interface ReviewRecord {
   createdAt: Date
 }
 
-const columns = ['property_id', 'reviewer_id', 'rating', 'comment', 'created_at', 'updated_at']
+const columns = ['property_id', 'reviewer_id', 'rating', 'comment', 'created_at']
 
 export const reviewsImporter: EntityImporter<ReviewRecord> = {
   entity: 'reviews',
@@ -79,7 +79,7 @@ export const reviewsImporter: EntityImporter<ReviewRecord> = {
         await ctx.db.models.Review.update({rating: r.rating, comment: r.comment}, {where: {id: verdict.update}, transaction})
         updated += 1
       } else {
-        inserts.push({index, cells: [property.property.id, reviewer.id, r.rating, r.comment, r.createdAt, r.createdAt]})
+        inserts.push({index, cells: [property.property.id, reviewer.id, r.rating, r.comment, r.createdAt]})
       }
     }
 
@@ -88,6 +88,7 @@ export const reviewsImporter: EntityImporter<ReviewRecord> = {
       columns,
       rows: inserts.map((i) => i.cells),
       uniqueKeys: [{index: 'reviews_property_reviewer_unique', columns: ['property_id', 'reviewer_id']}],
+      copies: UPDATED_AS_CREATED,
     })
     for (const duplicate of result.duplicates) {
       const {index} = inserts[duplicate.row]

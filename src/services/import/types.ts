@@ -7,6 +7,9 @@ import type {RefCache} from '../refs/resolver.js'
 export const IMPORT_ENTITIES = ['users', 'properties', 'bookings', 'reviews', 'payments', 'blocks'] as const
 export type ImportEntity = (typeof IMPORT_ENTITIES)[number]
 
+/** An imported row is created and last updated at once: updated_at is written as a copy of created_at (db/bulk.ts BulkInsert.copies). */
+export const UPDATED_AS_CREATED = {updated_at: 'created_at'}
+
 /** A row-level failure: which field (when one is to blame) and why. */
 export class RowError extends Error {
   constructor(

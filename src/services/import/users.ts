@@ -15,7 +15,7 @@ import {parseInstant} from '../dates.js'
 import {checkPassword, hashPassword} from '../passwords.js'
 import {UserKeys, checkEmail, checkName, checkPasswordHash, checkUsername, loadUserKeys} from '../rules/users.js'
 import {check, flag, text} from './fields.js'
-import {RowError, type BatchOutcome, type EntityImporter, type ParsedRow} from './types.js'
+import {RowError, UPDATED_AS_CREATED, type BatchOutcome, type EntityImporter, type ParsedRow} from './types.js'
 
 export interface UserRecord {
   username: string
@@ -51,10 +51,10 @@ export function parseTimestamp(value: string | undefined, fieldName: string): Da
   }
 }
 
-const columns = ['username', 'email', 'first_name', 'last_name', 'password_hash', 'is_active', 'is_admin', 'created_at', 'updated_at']
+const columns = ['username', 'email', 'first_name', 'last_name', 'password_hash', 'is_active', 'is_admin', 'created_at']
 
 function cells(r: UserRecord): Cell[] {
-  return [r.username, r.email, r.firstName, r.lastName, r.passwordHash, r.isActive, r.isAdmin, r.createdAt, r.createdAt]
+  return [r.username, r.email, r.firstName, r.lastName, r.passwordHash, r.isActive, r.isAdmin, r.createdAt]
 }
 
 export const usersImporter: EntityImporter<UserRecord> = {
@@ -113,6 +113,7 @@ export const usersImporter: EntityImporter<UserRecord> = {
       columns,
       rows: {length: toInsert.length, at: (i) => cells(rows[toInsert[i]].record)},
       uniqueKeys: UNIQUE_KEYS,
+      copies: UPDATED_AS_CREATED,
       before: options.turn,
     })
     for (const duplicate of result.duplicates) {
