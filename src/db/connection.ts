@@ -58,7 +58,7 @@ function sqliteModule(): Sqlite3Module {
         this.configure('busyTimeout', SQLITE_BUSY_TIMEOUT_MS)
         // One after another, and all before the connection is handed over: the first statement
         // of its user (a BEGIN, say) then finds it configured (foreign_keys is a no-op inside a
-        // transaction; Sequelize's own PRAGMA foreign_keys, sent without waiting, may come late).
+        // transaction). Sequelize's own PRAGMA FOREIGN_KEYS=ON is turned off (sequelizeOptions).
         const pragmas = [...(filename === ':memory:' ? [] : ['PRAGMA journal_mode = WAL']), 'PRAGMA synchronous = NORMAL', 'PRAGMA foreign_keys = ON']
         const next = (error: Error | null): void => {
           const pragma = pragmas.shift()
@@ -192,13 +192,20 @@ async function loadMysql2(): Promise<Mysql2Module> {
 function sequelizeOptions(target: DatabaseTarget, options: OpenOptions, mysql2?: Mysql2Module): Options {
   const logging = options.logSql ? (sql: string) => options.logSql!(maskUrl(sql)) : false
   if (target.dialect === 'sqlite') {
-    return {
+    const sqlite: Options & {foreignKeys: boolean} = {
       dialect: 'sqlite',
       storage: target.storage,
       dialectModule: sqliteModule(),
       logging,
       define: {underscored: true},
+      // Sequelize sends PRAGMA FOREIGN_KEYS=ON on each new connection without waiting for it, so a
+      // transaction's BEGIN IMMEDIATE runs beside it; when the BEGIN waits for another writer (the
+      // busy timeout, holding the connection's mutex), the PRAGMA's finalize on the main thread
+      // waits for that mutex, and the whole process stands still, the other writer's commit too,
+      // until the busy timeout ends (30 s). TunedDatabase turns foreign keys on before handing over.
+      foreignKeys: false,
     }
+    return sqlite
   }
   const {params} = target
   const replicas = options.replicas
