@@ -7,14 +7,14 @@
  */
 import {Op} from 'sequelize'
 
-import {bulkInsert, type Cell} from '../../db/bulk.js'
+import {type Cell} from '../../db/bulk.js'
 import type {Block} from '../../db/models.js'
 import {checkReason, checkSource, checkUid, parseBlockDates, sourceKey} from '../blocks.js'
 import {resolveProperties, type PropertyQuery} from '../refs/properties.js'
 import {loadCalendars, overlapHint, overlapReason, type LoadedCalendars} from '../rules/calendar.js'
 import {refreshGaps, type StayChange} from '../rules/gaps.js'
 import {check, propertyFields, required, text} from './fields.js'
-import {RowError, UPDATED_AS_CREATED, type BatchOutcome, type EntityImporter, type ParsedRow} from './types.js'
+import {RowError, insertImported, type BatchOutcome, type EntityImporter, type ParsedRow} from './types.js'
 import {parseTimestamp} from './users.js'
 
 export interface BlockRecord {
@@ -116,12 +116,11 @@ export const blocksImporter: EntityImporter<BlockRecord> = {
         inserts.push({index, cells: [propertyId, r.startDate, r.endDate, r.reason, r.source, r.sourceUid, sourceKeyCell, r.createdAt]})
       }
     }
-    const result = await bulkInsert(ctx.db, transaction, {
+    const result = await insertImported(ctx, transaction, {
       table: 'blocks',
       columns,
       rows: inserts.map((i) => i.cells),
       uniqueKeys: [{index: 'blocks_source_unique', columns: ['property_id', 'source_key']}],
-      copies: UPDATED_AS_CREATED,
     })
     for (const duplicate of result.duplicates) reject(inserts[duplicate.row].index, 'sourceUid', 'another block already has this event of this feed')
     await refreshGaps(ctx, transaction, changes, {bulk: true})

@@ -18,7 +18,7 @@
  */
 import type {Transaction} from 'sequelize'
 
-import {bulkInsert, type Cell} from '../../db/bulk.js'
+import {type Cell} from '../../db/bulk.js'
 import type {BookingStatus} from '../../domain.js'
 import {ValidationError} from '../../errors.js'
 import type {ServiceContext} from '../context.js'
@@ -32,7 +32,7 @@ import {testPause} from '../../test-pause.js'
 import {check, propertyFields, required, text} from './fields.js'
 import {resolveProperties, type PropertyQuery} from '../refs/properties.js'
 import {resolveUsers, type UserRef} from '../refs/users.js'
-import {UPDATED_AS_CREATED, type BatchOutcome, type EntityImporter, type ParsedRow, type WriteOptions} from './types.js'
+import {insertImported, type BatchOutcome, type EntityImporter, type ParsedRow, type WriteOptions} from './types.js'
 import {parseTimestamp} from './users.js'
 
 export interface BookingRecord {
@@ -119,12 +119,11 @@ export const bookingsImporter: EntityImporter<BookingRecord> = {
     if (movedFrom.length > 0) await guardCalendars(ctx, transaction, movedFrom)
     await testPause('import.bookings.checked')
     for (const update of updates) await ctx.db.models.Booking.update(update.values, {where: {id: update.id}, transaction})
-    const result = await bulkInsert(ctx.db, transaction, {
+    const result = await insertImported(ctx, transaction, {
       table: 'bookings',
       columns,
       rows: inserts.map((i) => i.cells),
       uniqueKeys: [{index: 'bookings_external_ref_unique', columns: ['external_ref']}],
-      copies: UPDATED_AS_CREATED,
     })
     // A row skipped here is on its property's calendar but not written: that property's stays are read.
     const skipped = new Set<number>()

@@ -18,7 +18,7 @@
  */
 import {QueryTypes, type Transaction} from 'sequelize'
 
-import {bulkInsert, type Cell} from '../../db/bulk.js'
+import {type Cell} from '../../db/bulk.js'
 import {PAYMENT_KINDS, type PaymentKind, type PaymentStatus} from '../../domain.js'
 import type {ServiceContext} from '../context.js'
 import {parseDate} from '../dates.js'
@@ -29,7 +29,7 @@ import {testPause} from '../../test-pause.js'
 import {checkChargeStatus, checkIdempotencyKey, checkPaymentAmount, checkPaymentDate, checkReason, checkTransactionId} from '../payments.js'
 import {check, propertyFields, required, text} from './fields.js'
 import {resolveBookingsOrStays, sameStay, type BookingRefs, type StayRef} from '../refs/bookings.js'
-import {RowError, UPDATED_AS_CREATED, type BatchOutcome, type EntityImporter, type ParsedRow, type WriteOptions} from './types.js'
+import {RowError, insertImported, type BatchOutcome, type EntityImporter, type ParsedRow, type WriteOptions} from './types.js'
 import {parseTimestamp} from './users.js'
 
 export interface PaymentRecord {
@@ -351,7 +351,7 @@ async function insertInOrder(
   let inserted = 0
   const flush = async () => {
     if (segment.length === 0) return
-    const result = await bulkInsert(ctx.db, transaction, {
+    const result = await insertImported(ctx, transaction, {
       table: 'payments',
       columns,
       rows: segment.map((s) => s.cells),
@@ -359,7 +359,6 @@ async function insertInOrder(
         {index: 'payments_transaction_id_unique', columns: ['transaction_id']},
         {index: 'payments_idempotency_key_unique', columns: ['idempotency_key']},
       ],
-      copies: UPDATED_AS_CREATED,
     })
     inserted += result.inserted
     for (const duplicate of result.duplicates) {

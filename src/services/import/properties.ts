@@ -4,7 +4,7 @@
  * owner given by id, username or email. A property's natural key is (owner, name): a row
  * whose owner already has a property of that name is a duplicate, or updates it with --upsert.
  */
-import {bulkInsert, type Cell} from '../../db/bulk.js'
+import {type Cell} from '../../db/bulk.js'
 import {formatCents} from '../money.js'
 import {openCalendars} from '../rules/gaps.js'
 import {checkPolicy} from '../policies.js'
@@ -12,7 +12,7 @@ import {checkAddress, checkDescription, checkPricePerNight, checkPropertyName, l
 import type {CancellationPolicy} from '../../domain.js'
 import {check, flag, required, text} from './fields.js'
 import {resolveUsers} from '../refs/users.js'
-import {RowError, UPDATED_AS_CREATED, type BatchOutcome, type EntityImporter} from './types.js'
+import {RowError, insertImported, type BatchOutcome, type EntityImporter} from './types.js'
 import {parseTimestamp} from './users.js'
 
 export interface PropertyRecord {
@@ -102,7 +102,7 @@ export const propertiesImporter: EntityImporter<PropertyRecord> = {
       })
     }
     // No unique key: (owner, name) duplicates were found above, inside the batch transaction.
-    const result = await bulkInsert(ctx.db, transaction, {table: 'properties', columns, rows: inserts.map((i) => i.cells), uniqueKeys: [], copies: UPDATED_AS_CREATED})
+    const result = await insertImported(ctx, transaction, {table: 'properties', columns, rows: inserts.map((i) => i.cells), uniqueKeys: []})
     if (inserts.length > 0) {
       // The new properties start with an empty calendar: their ids, by natural key (the bulk insert gives none).
       const made = inserts.map((i) => ({ownerId: Number(i.cells[0]), name: String(i.cells[1])}))

@@ -3,12 +3,12 @@
  * confirmed stay at the property that ended by today; one review per (property, reviewer),
  * which is the natural key (--upsert updates the rating and comment); ratings 1–5.
  */
-import {bulkInsert, type Cell} from '../../db/bulk.js'
+import {type Cell} from '../../db/bulk.js'
 import {checkComment, checkRating, loadReviewBook} from '../rules/reviews.js'
 import {check, propertyFields, required, text} from './fields.js'
 import {resolveProperties, type PropertyQuery} from '../refs/properties.js'
 import {resolveUsers} from '../refs/users.js'
-import {UPDATED_AS_CREATED, type BatchOutcome, type EntityImporter} from './types.js'
+import {insertImported, type BatchOutcome, type EntityImporter} from './types.js'
 import {parseTimestamp} from './users.js'
 
 export interface ReviewRecord {
@@ -83,12 +83,11 @@ export const reviewsImporter: EntityImporter<ReviewRecord> = {
       }
     }
 
-    const result = await bulkInsert(ctx.db, transaction, {
+    const result = await insertImported(ctx, transaction, {
       table: 'reviews',
       columns,
       rows: inserts.map((i) => i.cells),
       uniqueKeys: [{index: 'reviews_property_reviewer_unique', columns: ['property_id', 'reviewer_id']}],
-      copies: UPDATED_AS_CREATED,
     })
     for (const duplicate of result.duplicates) {
       const {index} = inserts[duplicate.row]

@@ -1,14 +1,20 @@
 /** The contract between the import runner and each entity's importer. */
 import type {Transaction} from 'sequelize'
 
+import {bulkInsert, type BulkInsert, type BulkResult} from '../../db/bulk.js'
 import type {ServiceContext} from '../context.js'
 import type {RefCache} from '../refs/resolver.js'
 
 export const IMPORT_ENTITIES = ['users', 'properties', 'bookings', 'reviews', 'payments', 'blocks'] as const
 export type ImportEntity = (typeof IMPORT_ENTITIES)[number]
 
-/** An imported row is created and last updated at once: updated_at is written as a copy of created_at (db/bulk.ts BulkInsert.copies). */
-export const UPDATED_AS_CREATED = {updated_at: 'created_at'}
+/**
+ * Inserts an importer's new rows in bulk (db/bulk.ts). An imported row is created and last
+ * updated at once: updated_at is written as a copy of created_at (BulkInsert.copies).
+ */
+export function insertImported(ctx: ServiceContext, transaction: Transaction, input: Omit<BulkInsert, 'copies'>): Promise<BulkResult> {
+  return bulkInsert(ctx.db, transaction, {...input, copies: {updated_at: 'created_at'}})
+}
 
 /** A row-level failure: which field (when one is to blame) and why. */
 export class RowError extends Error {

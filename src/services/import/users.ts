@@ -7,7 +7,7 @@
  */
 import type {CreationAttributes, Transaction} from 'sequelize'
 
-import {bulkInsert, type Cell, type UniqueKey} from '../../db/bulk.js'
+import {type Cell, type UniqueKey} from '../../db/bulk.js'
 import type {User} from '../../db/models.js'
 import {ValidationError} from '../../errors.js'
 import type {ServiceContext} from '../context.js'
@@ -15,7 +15,7 @@ import {parseInstant} from '../dates.js'
 import {checkPassword, hashPassword} from '../passwords.js'
 import {UserKeys, checkEmail, checkName, checkPasswordHash, checkUsername, loadUserKeys} from '../rules/users.js'
 import {check, flag, text} from './fields.js'
-import {RowError, UPDATED_AS_CREATED, type BatchOutcome, type EntityImporter, type ParsedRow} from './types.js'
+import {RowError, insertImported, type BatchOutcome, type EntityImporter, type ParsedRow} from './types.js'
 
 export interface UserRecord {
   username: string
@@ -108,12 +108,11 @@ export const usersImporter: EntityImporter<UserRecord> = {
       rejected.push(...result.rejected)
       toInsert = result.remaining
     }
-    const result = await bulkInsert(ctx.db, transaction, {
+    const result = await insertImported(ctx, transaction, {
       table: 'users',
       columns,
       rows: {length: toInsert.length, at: (i) => cells(rows[toInsert[i]].record)},
       uniqueKeys: UNIQUE_KEYS,
-      copies: UPDATED_AS_CREATED,
       before: options.turn,
     })
     for (const duplicate of result.duplicates) {
