@@ -41,7 +41,69 @@ export const SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 type Sqlite3Module = typeof import('sqlite3')
 
+/** Statements that only read: under WAL they never wait for another process's write lock. */
+const READ_ONLY = /^\s*(SELECT\b|PRAGMA\s+table_info\b)/i
+
 let tunedSqlite: Sqlite3Module | undefined
+
+/**
+ * The statements of one SQLite connection, each in its turn: a read beside other reads, anything
+ * else (a write, which may wait for another process's write lock) alone. A waiting statement
+ * sleeps in the busy handler on a libuv thread holding the connection's mutex, and sqlite3
+ * finalizes a statement on the main thread, which takes that mutex: a read that finished while a
+ * write waited stopped the whole process until the other writer committed (or the busy timeout,
+ * 30 s), e.g. `serve` updating a token's last use beside another request's read while a CLI
+ * import held the lock. A read never waits for the lock (WAL). Statements after a write queue
+ * behind it, so they neither wait on its mutex in the thread pool nor starve it. A statement
+ * without a callback (never from Sequelize) has no known end: it runs at once.
+ */
+class StatementTurns<Connection> {
+  /** Statements started and not yet called back (sqlite3 finalizes a statement right after its callback). */
+  private running = 0
+  private writing = false
+  private readonly waiting: {alone: boolean; start: () => void}[] = []
+
+  constructor(private readonly connection: Connection) {}
+
+  /** Sends the statement (`send` with its arguments) in its turn; its callback, the last argument, ends the turn. */
+  take(sql: string, rest: unknown[], send: (args: unknown[]) => unknown): Connection {
+    const callback = rest.at(-1)
+    if (typeof callback !== 'function') {
+      send(rest)
+      return this.connection
+    }
+    const alone = !READ_ONLY.test(sql)
+    const finished = (): void => {
+      this.running--
+      if (alone) this.writing = false
+      this.next()
+    }
+    const args = rest.slice(0, -1)
+    this.waiting.push({
+      alone,
+      start: () =>
+        send([
+          ...args,
+          // sqlite3 calls back with the statement as `this` (lastID, changes).
+          function (this: unknown, ...results: unknown[]) {
+            finished()
+            return (callback as (...results: unknown[]) => unknown).apply(this, results)
+          },
+        ]),
+    })
+    this.next()
+    return this.connection
+  }
+
+  private next(): void {
+    while (this.waiting.length > 0 && !this.writing && !(this.waiting[0].alone && this.running > 0)) {
+      const turn = this.waiting.shift()!
+      this.running++
+      this.writing = turn.alone
+      turn.start()
+    }
+  }
+}
 
 /**
  * sqlite3 with every new connection tuned: Sequelize opens connections itself and has no
@@ -74,13 +136,17 @@ function sqliteModule(): Sqlite3Module {
      * statement in flight on the connection has finished: a barrier between concurrent requests
      * (a server's reads then never overlap). The order of one caller's statements does not need
      * it: Sequelize awaits each statement before it sends the next, and a transaction has a
-     * connection of its own. So the callback runs in the connection's default (parallel) mode.
+     * connection of its own. So the callback runs in the connection's default (parallel) mode, where
+     * reads overlap and a write runs alone (StatementTurns).
      * `serialize()` without a callback keeps its meaning.
      */
     override serialize(callback?: () => void): void {
       if (callback) callback()
       else super.serialize()
     }
+
+    /** Reads side by side, anything else alone (StatementTurns). */
+    private readonly turns = new StatementTurns<this>(this)
 
     /** PRAGMA table_info results by statement, until this connection changes a schema. */
     private readonly tableInfo = new Map<string, unknown[]>()
@@ -101,18 +167,20 @@ function sqliteModule(): Sqlite3Module {
           process.nextTick(() => (callback as (err: null, rows: unknown[]) => void).call(this, null, known))
           return this
         }
-        return super.all(sql, (err: Error | null, rows: unknown[]) => {
-          if (!err) this.tableInfo.set(sql, rows)
-          ;(callback as (err: Error | null, rows: unknown[]) => void).call(this, err, rows)
-        })
+        return this.turns.take(sql, [
+          (err: Error | null, rows: unknown[]) => {
+            if (!err) this.tableInfo.set(sql, rows)
+            ;(callback as (err: Error | null, rows: unknown[]) => void).call(this, err, rows)
+          },
+        ], (args) => super.all(sql, ...(args as [])))
       }
       this.forgetSchema(sql)
-      return super.all(sql, ...(rest as []))
+      return this.turns.take(sql, rest, (args) => super.all(sql, ...(args as [])))
     }
 
     override run(sql: string, ...rest: unknown[]): this {
       this.forgetSchema(sql)
-      return super.run(sql, ...(rest as []))
+      return this.turns.take(sql, rest, (args) => super.run(sql, ...(args as [])))
     }
 
     override exec(sql: string, callback?: (err: Error | null) => void): this {
