@@ -60,12 +60,15 @@ export function spanClass(start: string, end: string): number {
   return log2(daysBetween(start, end))
 }
 
+/** Spans in the order of their first nights (ISO dates compare as text). */
+const byStart = (a: Span, b: Span) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0)
+
 /**
  * The gaps inside `window` left by `stays` (in any order; overlapping ones are merged), each
  * cut at the window's edges. The caller's window ends where a stay or an open end does.
  */
 export function gapsWithin(window: Span, stays: Span[]): Gap[] {
-  const sorted = [...stays].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0))
+  const sorted = [...stays].sort(byStart)
   const gaps: Gap[] = []
   const add = (start: string, end: string) => gaps.push({start, end, spanClass: spanClass(start, end)})
   let from = window.start
@@ -168,7 +171,7 @@ export async function refreshGaps(ctx: ServiceContext, transaction: Transaction,
     }
     given.set(change.propertyId, known && change.stays ? known : undefined)
   }
-  const sorted = [...windows.entries()].sort((a, b) => (a[1].start < b[1].start ? -1 : a[1].start > b[1].start ? 1 : 0))
+  const sorted = [...windows.entries()].sort((a, b) => byStart(a[1], b[1]))
   // The groups' new gaps, inserted together once every group's old ones are deleted.
   const rows: GapOf[] = []
   for (let i = 0; i < sorted.length; ) {
@@ -237,7 +240,7 @@ async function refreshGroup(ctx: ServiceContext, transaction: Transaction, ids: 
  */
 function newGaps(covered: Span[], old: Span[], stays: Span[]): Gap[] {
   const touches = (gap: Span) => covered.some((c) => gap.end >= c.start && gap.start <= c.end)
-  const stretches = [...covered, ...old.filter(touches)].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0))
+  const stretches = [...covered, ...old.filter(touches)].sort(byStart)
   const gaps = old.filter((gap) => !touches(gap)).map((gap) => ({...gap, spanClass: spanClass(gap.start, gap.end)}))
   let from = 0
   while (from < stretches.length) {
@@ -317,7 +320,7 @@ export async function gapDisagreements(ctx: ServiceContext, transaction?: Transa
   const known = new Set(ids)
   for (const id of new Set([...ids, ...gapsOf.keys()])) {
     const expected = known.has(id) ? gapsWithin({start: OPEN_START, end: OPEN_END}, staysOf.get(id) ?? []) : []
-    const found = (gapsOf.get(id) ?? []).map(({start, end, spanClass}) => ({start, end, spanClass})).sort((a, b) => (a.start < b.start ? -1 : 1))
+    const found = (gapsOf.get(id) ?? []).map(({start, end, spanClass}) => ({start, end, spanClass})).sort(byStart)
     if (JSON.stringify(expected) !== JSON.stringify(found)) out.push({propertyId: id, expected, found})
   }
   return out
