@@ -13,7 +13,6 @@
  * the files written, with each side's folder as <dir>, seconds taken and salted hashes masked.
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 
 import {expect} from 'chai'
@@ -25,10 +24,11 @@ import {createClient} from '../../src/remote/client.js'
 import {remoteBackend} from '../../src/remote/backend.js'
 import {createToken, login} from '../../src/services/auth.js'
 import {anonymousActor, type Actor, type ServiceContext} from '../../src/services/context.js'
-import {migratedDatabase, openTestDb, readReplicaUrlFor, type TestDatabase} from '../support/db.js'
+import {openTestDb, readReplicaUrlFor, type TestDatabase} from '../support/db.js'
 import {TODAY, day, fixtures, loadScenario, testContext, type ScenarioIds} from '../support/fixtures.js'
 import {startTestServer, type TestServer} from '../support/graphql.js'
 import {clearTables} from '../support/integration.js'
+import {useScratch} from '../support/scratch.js'
 import {calendarCases} from './calendar-cases.js'
 
 type ActorName = 'admin' | 'guest' | 'host' | 'anonymous'
@@ -395,6 +395,10 @@ function actorOf(name: ActorName, ids: ScenarioIds): Actor {
 
 describe('contract: the local and the remote backend give the same results and errors', function () {
   this.timeout(120_000)
+  const scratch = useScratch({per: 'suite', database: 'contract_local'})
+  /** A folder for each side, for each case. */
+  const localFolder = useScratch({per: 'test', folder: 'contract-local-'})
+  const remoteFolder = useScratch({per: 'test', folder: 'contract-remote-'})
   let localDb: Db
   let localDatabase: TestDatabase
   let server: TestServer
@@ -403,17 +407,13 @@ describe('contract: the local and the remote backend give the same results and e
   before(async () => {
     savedToday = process.env.STAYCTL_TODAY
     process.env.STAYCTL_TODAY = TODAY
-    const opened = await migratedDatabase('contract_local')
-    localDb = opened.db
-    localDatabase = opened.database
+    ;({db: localDb, database: localDatabase} = scratch)
     server = await startTestServer('contract_remote')
   })
 
   after(async () => {
     if (savedToday === undefined) delete process.env.STAYCTL_TODAY
     else process.env.STAYCTL_TODAY = savedToday
-    await localDb?.close()
-    await localDatabase?.drop()
     await server?.stop()
   })
 
@@ -442,12 +442,11 @@ describe('contract: the local and the remote backend give the same results and e
       const token = as === 'anonymous' ? undefined : remote.tokens[as]
       const remoteBackendFor = remoteBackend(createClient({url: server.url, token, timeoutMs: 30_000}))
 
-      const [localDir, remoteDir] = [fs.mkdtempSync(path.join(os.tmpdir(), 'contract-local-')), fs.mkdtempSync(path.join(os.tmpdir(), 'contract-remote-'))]
+      const [localDir, remoteDir] = [localFolder.dir, remoteFolder.dir]
       const got = {
         local: await outcome(() => c.run(localBackendFor, {db: localDb, ids: local.ids, dir: localDir, setup: localSetup}), localDir).finally(() => runDb !== localDb && runDb.close()),
         remote: await outcome(() => c.run(remoteBackendFor, {db: server.db, ids: remote.ids, dir: remoteDir, setup: remoteSetup}), remoteDir),
       }
-      for (const dir of [localDir, remoteDir]) fs.rmSync(dir, {recursive: true, force: true})
       if (c.expect === 'ok') expect(got.local, JSON.stringify(got.local)).to.have.property('ok')
       else expect((got.local as {error?: {kind: string}}).error?.kind, JSON.stringify(got.local)).to.equal(c.expect)
       if (c.sameKindOnly) {

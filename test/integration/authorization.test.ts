@@ -8,7 +8,6 @@
  * carries a password hash, and no one but admins sees another user's email.
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 
 import {expect} from 'chai'
@@ -33,6 +32,7 @@ import {
 } from '../support/actors.js'
 import {day, fixtures, loadScenario, type ScenarioIds} from '../support/fixtures.js'
 import {clearTables, dumpTables, useScenario} from '../support/integration.js'
+import {useScratch} from '../support/scratch.js'
 
 const {users, properties} = fixtures
 
@@ -486,8 +486,9 @@ describe('authorization matrix (integration)', function () {
   this.timeout(600_000)
   const s = useScenario('authorization')
   let world: World
-  const importDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-authz-'))
-  after(() => fs.rmSync(importDir, {recursive: true, force: true}))
+  const temp = useScratch({per: 'suite', folder: 'stayctl-authz-'})
+  let importDir: string
+  before(() => (importDir = temp.dir))
 
   /** The scenario plus what the rows need (after useScenario's reset, or again after a write). */
   async function build(ids: ScenarioIds): Promise<World> {

@@ -9,27 +9,23 @@ import {expect} from 'chai'
 import {QueryTypes} from 'sequelize'
 
 import {bulkInsert, type BulkInsert} from '../../src/db/bulk.js'
-import {openDb, type Db} from '../../src/db/index.js'
-import {freshDatabase, testDialect, type TestDatabase} from '../support/db.js'
+import type {Db} from '../../src/db/index.js'
+import {testDialect} from '../support/db.js'
+import {useScratch} from '../support/scratch.js'
 
 describe(`bulkInsert (integration, ${testDialect})`, function () {
   this.timeout(120_000)
 
-  let database: TestDatabase
+  const scratch = useScratch({per: 'test', database: 'bulk', empty: true})
   let db: Db
 
   beforeEach(async () => {
-    database = await freshDatabase('bulk')
-    db = await openDb(database.target)
+    db = scratch.db
     const text = testDialect === 'mysql' ? 'LONGTEXT' : 'TEXT'
     const name = testDialect === 'mysql' ? 'VARCHAR(50)' : 'VARCHAR(50) COLLATE NOCASE'
     await db.sequelize.query(`CREATE TABLE items (id INTEGER PRIMARY KEY ${testDialect === 'mysql' ? 'AUTO_INCREMENT' : 'AUTOINCREMENT'}, name ${name} NOT NULL, code VARCHAR(20), body ${text})`)
     await db.sequelize.query('CREATE UNIQUE INDEX items_name_unique ON items (name)')
     await db.sequelize.query('CREATE UNIQUE INDEX items_code_unique ON items (code)')
-  })
-  afterEach(async () => {
-    await db?.close()
-    await database?.drop()
   })
 
   const insert = (rows: BulkInsert['rows']) =>

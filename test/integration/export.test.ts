@@ -20,8 +20,9 @@ import {importFolder} from '../../src/services/import/folder.js'
 import {IMPORT_ENTITIES} from '../../src/services/import/types.js'
 import {createProperty} from '../../src/services/properties.js'
 import {createUser} from '../../src/services/users.js'
-import {availableDialects, migratedDatabase, testDialect, type TestDatabase} from '../support/db.js'
+import {availableDialects, migratedDatabase, testDialect} from '../support/db.js'
 import {day, seedScenario, serviceContext} from '../support/scenario.js'
+import {useScratch} from '../support/scratch.js'
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-export-'))
 
@@ -43,18 +44,14 @@ async function exportText(ctx: ServiceContext, input: Omit<Parameters<typeof exp
 }
 
 describe(`export (${testDialect})`, function () {
+  const scratch = useScratch({per: 'suite', database: 'export'})
   let db: Db
-  let database: TestDatabase
   let ctx: ServiceContext
 
   before(async () => {
-    ;({db, database} = await migratedDatabase('export'))
+    db = scratch.db
     ctx = serviceContext(db)
     await seedScenario(ctx)
-  })
-  after(async () => {
-    await db?.close()
-    await database?.drop()
   })
 
   it('writes users without password hashes unless asked', async () => {
@@ -166,22 +163,14 @@ describe(`export (${testDialect})`, function () {
 describe(`CSV cells a spreadsheet would run as formulas (${testDialect})`, function () {
   // As OWASP lists them (= + - @ first), a value that is already quoted, and values a naive unquoting would spoil.
   const FORMULAS = ["=cmd|' /C calc'!A0", '+1 555 0100', "-2+3+cmd|' /C calc'!A0", '@SUM(1,1)*cmd', "'=already quoted", "''", "'Tis the season"]
-  let from: {db: Db; database: TestDatabase}
-  let to: {db: Db; database: TestDatabase}
+  const from = useScratch({per: 'suite', database: 'formulas_from'})
+  const to = useScratch({per: 'suite', database: 'formulas_to'})
 
   before(async () => {
-    from = await migratedDatabase('formulas_from')
-    to = await migratedDatabase('formulas_to')
     const ctx = serviceContext(from.db)
     for (const [i, text] of FORMULAS.entries()) {
       await createUser(ctx, {username: `formula${i}`, email: `formula${i}@example.com`, password: 'secret-123', firstName: text, lastName: text})
       await createProperty(ctx, {owner: `formula${i}`, name: text, address: text, description: text, pricePerNight: '10'})
-    }
-  })
-  after(async () => {
-    for (const side of [from, to]) {
-      await side?.db.close()
-      await side?.database.drop()
     }
   })
 

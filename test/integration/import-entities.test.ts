@@ -5,7 +5,6 @@
  * dependency order (with --dry-run and --atomic over the whole folder).
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 
 import {expect} from 'chai'
@@ -20,11 +19,12 @@ import {createProperty, updateProperty} from '../../src/services/properties.js'
 import {createReview} from '../../src/services/reviews.js'
 import {gapDisagreements} from '../../src/services/rules/gaps.js'
 import {createUser, setActive} from '../../src/services/users.js'
-import {migratedDatabase, testDialect, type TestDatabase} from '../support/db.js'
+import {testDialect} from '../support/db.js'
 import {ledgerDisagreements} from '../support/integration.js'
 import {day, serviceContext} from '../support/scenario.js'
+import {useScratch} from '../support/scratch.js'
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-import-'))
+let dir: string
 let fileCounter = 0
 
 /** Writes `lines` (CSV, first one the header) to a file and imports it. */
@@ -57,24 +57,24 @@ async function count(db: Db, table: string, where = '1=1'): Promise<number> {
 const password = 'secret-123'
 
 describe(`import of properties, bookings, reviews and payments (${testDialect})`, function () {
+  const temp = useScratch({per: 'suite', folder: 'stayctl-import-'})
+  const scratch = useScratch({per: 'test', database: 'import_entities'})
   let db: Db
-  let database: TestDatabase
   let ctx: ServiceContext
 
+  before(() => (dir = temp.dir))
   beforeEach(async () => {
-    ;({db, database} = await migratedDatabase('import_entities'))
+    db = scratch.db
     ctx = serviceContext(db)
+    // Whatever the import did, the ledger's totals still add up, and the free gaps are those of the stays.
+    scratch.defer(async () => {
+      expect(await ledgerDisagreements(db)).to.deep.equal([])
+      expect(await gapDisagreements(ctx)).to.deep.equal([])
+    })
     for (const username of ['alice', 'bob', 'carol', 'dan', 'ivy']) {
       await createUser(ctx, {username, email: `${username}@example.com`, password})
     }
     await setActive(ctx, 'ivy', false)
-  })
-  afterEach(async () => {
-    // Whatever the import did, the ledger's totals still add up, and the free gaps are those of the stays.
-    if (db) expect(await ledgerDisagreements(db)).to.deep.equal([])
-    if (db) expect(await gapDisagreements(ctx)).to.deep.equal([])
-    await db?.close()
-    await database?.drop()
   })
 
   describe('properties', () => {

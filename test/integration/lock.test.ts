@@ -7,10 +7,11 @@
 import {expect} from 'chai'
 import {QueryTypes} from 'sequelize'
 
-import {openDb, type Db} from '../../src/db/index.js'
+import type {Db} from '../../src/db/index.js'
 import {LEASE_TABLE, LeaseLostError, readLeaseState} from '../../src/db/lease.js'
 import {withSchemaLock, type SchemaLease} from '../../src/db/lock.js'
-import {freshDatabase, testDialect, type TestDatabase} from '../support/db.js'
+import {testDialect, type TestDatabase} from '../support/db.js'
+import {useScratch} from '../support/scratch.js'
 
 /** Holds the lock in the background until `release()` is called. */
 function hold(database: TestDatabase, task: string) {
@@ -42,6 +43,7 @@ async function caught(promise: Promise<unknown>): Promise<unknown> {
 
 describe(`the schema lock (${testDialect})`, function () {
   this.timeout(60_000)
+  const scratch = useScratch({per: 'test', database: 'lock', empty: true})
   let database: TestDatabase
   let db: Db
   const ttl = process.env.STAYCTL_SCHEMA_LEASE_SECONDS
@@ -49,14 +51,11 @@ describe(`the schema lock (${testDialect})`, function () {
   beforeEach(async () => {
     // A long lease: nothing in these tests may expire by itself.
     process.env.STAYCTL_SCHEMA_LEASE_SECONDS = '60'
-    database = await freshDatabase('lock')
-    db = await openDb(database.target)
+    ;({database, db} = scratch)
   })
   afterEach(async () => {
     if (ttl === undefined) delete process.env.STAYCTL_SCHEMA_LEASE_SECONDS
     else process.env.STAYCTL_SCHEMA_LEASE_SECONDS = ttl
-    await db?.close()
-    await database?.drop()
   })
 
   it('a waiter names the holder once, and gets the lock when the holder releases it', async () => {

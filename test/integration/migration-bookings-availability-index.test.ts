@@ -7,26 +7,21 @@ import {expect} from 'chai'
 import type {Db} from '../../src/db/index.js'
 import type {MigrationContext} from '../../src/db/migration-kit.js'
 import {indexes, schemaSnapshot} from '../support/catalog.js'
-import {migratedDatabase, testDialect, type TestDatabase} from '../support/db.js'
+import {testDialect} from '../support/db.js'
+import {useScratch} from '../support/scratch.js'
 import {down, up} from '../../migrations/2026.12.06T12.00.00.bookings-availability-index.js'
 
 const NAME = '2026.12.06T12.00.00.bookings-availability-index'
 const INDEX = 'bookings_property_end_dates'
 
 describe(`migration ${NAME} (${testDialect})`, () => {
+  const scratch = useScratch({per: 'suite', database: 'migration_availability'})
   let db: Db
-  let database: TestDatabase
   const context = (): MigrationContext => ({queryInterface: db.sequelize.getQueryInterface(), dialect: db.dialect})
   const run = (fn: typeof up) => fn({name: NAME, context: context()})
   const bookingIndexes = async () => (await indexes(db, 'bookings')).sort((a, b) => a.name.localeCompare(b.name))
 
-  before(async () => {
-    ;({db, database} = await migratedDatabase('migration_availability'))
-  })
-  after(async () => {
-    await db?.close()
-    await database?.drop()
-  })
+  before(() => (db = scratch.db))
 
   it('indexes bookings on (property_id, end_date, start_date, status), and running it again changes nothing', async () => {
     expect(await bookingIndexes()).to.deep.include({name: INDEX, unique: false, columns: ['property_id', 'end_date', 'start_date', 'status']})

@@ -11,22 +11,23 @@ import type {Db} from '../../src/db/index.js'
 import type {MigrationContext} from '../../src/db/migration-kit.js'
 import {gapDisagreements} from '../../src/services/rules/gaps.js'
 import {testContext} from '../support/fixtures.js'
-import {migratedDatabase, testDialect, type TestDatabase} from '../support/db.js'
+import {testDialect} from '../support/db.js'
+import {useScratch} from '../support/scratch.js'
 import {down, up} from '../../migrations/2026.12.08T10.00.00.create-calendar-gaps.js'
 
 const NAME = '2026.12.08T10.00.00.create-calendar-gaps'
 const STAMP = '2026-01-01 00:00:00'
 
 describe(`migration ${NAME} (${testDialect})`, () => {
+  const scratch = useScratch({per: 'suite', database: 'migration_gaps'})
   let db: Db
-  let database: TestDatabase
   const context = (): MigrationContext => ({queryInterface: db.sequelize.getQueryInterface(), dialect: db.dialect})
   const run = (fn: typeof up) => fn({name: NAME, context: context()})
   const sql = (text: string) => db.sequelize.query(text)
   const gapCount = async () => Number((await db.sequelize.query<{n: number}>('SELECT COUNT(*) AS n FROM calendar_gaps', {type: QueryTypes.SELECT}))[0].n)
 
   before(async () => {
-    ;({db, database} = await migratedDatabase('migration_gaps'))
+    db = scratch.db
     await sql(`INSERT INTO users (id, username, email, password_hash, is_active, is_admin, created_at, updated_at) VALUES (1, 'h', 'h@x.io', '!', 1, 0, '${STAMP}', '${STAMP}'), (2, 'g', 'g@x.io', '!', 1, 0, '${STAMP}', '${STAMP}')`)
     const property = (id: number) => `(${id}, 1, 'P${id}', 'A', 10, 'moderate', '${STAMP}', '${STAMP}')`
     await sql(`INSERT INTO properties (id, owner_id, name, address, price_per_night, cancellation_policy, created_at, updated_at) VALUES ${[1, 2, 3, 4].map(property).join(', ')}`)
@@ -45,10 +46,6 @@ describe(`migration ${NAME} (${testDialect})`, () => {
       ].join(', ')}`,
     )
     await sql(`INSERT INTO blocks (property_id, start_date, end_date, reason, created_at, updated_at) VALUES (1, '2027-01-22', '2027-02-01', '', '${STAMP}', '${STAMP}'), (3, '2027-06-01', '2027-06-30', '', '${STAMP}', '${STAMP}')`)
-  })
-  after(async () => {
-    await db?.close()
-    await database?.drop()
   })
 
   it('fills the gaps of the stays there are, as the kernel computes them; again the same when run again', async () => {

@@ -8,26 +8,21 @@ import {expect} from 'chai'
 import type {Db} from '../../src/db/index.js'
 import type {MigrationContext} from '../../src/db/migration-kit.js'
 import {columns, indexes, schemaSnapshot} from '../support/catalog.js'
-import {migratedDatabase, testDialect, type TestDatabase} from '../support/db.js'
+import {testDialect} from '../support/db.js'
+import {useScratch} from '../support/scratch.js'
 import {down, up} from '../../migrations/2026.12.05T10.00.00.token-created-by.js'
 
 const NAME = '2026.12.05T10.00.00.token-created-by'
 
 describe(`migration ${NAME} (${testDialect})`, () => {
+  const scratch = useScratch({per: 'suite', database: 'migration_created_by'})
   let db: Db
-  let database: TestDatabase
   const context = (): MigrationContext => ({queryInterface: db.sequelize.getQueryInterface(), dialect: db.dialect})
   const run = (fn: typeof up) => fn({name: NAME, context: context()})
   const tokenColumns = async () => (await columns(db, 'api_tokens')).map((c: {name: string}) => c.name)
   const tokenIndexes = async () => (await indexes(db, 'api_tokens')).map((i: {name: string}) => i.name).sort()
 
-  before(async () => {
-    ;({db, database} = await migratedDatabase('migration_created_by'))
-  })
-  after(async () => {
-    await db?.close()
-    await database?.drop()
-  })
+  before(() => (db = scratch.db))
 
   it('adds created_by_token_id with its index, and running it again changes nothing', async () => {
     expect(await tokenColumns()).to.include('created_by_token_id')

@@ -29,6 +29,7 @@ import {
 import {root} from '../support/cli.js'
 import {columns, foreignKeys, indexes, checks, metaRows, primaryKeyColumns, schemaSnapshot, tableNames} from '../support/catalog.js'
 import {freshDatabase, testDialect, type TestDatabase} from '../support/db.js'
+import {useScratch} from '../support/scratch.js'
 
 const MIGRATIONS = discoverFiles('migrations').map((f) => f.name)
 const TABLES = ['api_tokens', 'audit_events', 'blocks', 'bookings', 'calendar_feeds', 'calendar_gaps', 'calendar_tokens', 'import_checkpoints', 'import_rejections', 'login_attempts', 'payments', 'properties', 'reviews', 'users']
@@ -158,17 +159,8 @@ async function caught(promise: Promise<unknown>): Promise<StayctlError> {
 
 /** A fresh, empty database, opened; closed and dropped after the surrounding describe. */
 function useFreshDatabase(label: string): {db: () => Db; database: () => TestDatabase} {
-  let db: Db | undefined
-  let database: TestDatabase | undefined
-  before(async () => {
-    database = await freshDatabase(label)
-    db = await openDb(database.target)
-  })
-  after(async () => {
-    await db?.close()
-    await database?.drop()
-  })
-  return {db: () => db!, database: () => database!}
+  const scratch = useScratch({per: 'suite', database: label, empty: true})
+  return {db: () => scratch.db, database: () => scratch.database}
 }
 
 describe(`migrations (${testDialect})`, function () {
@@ -773,13 +765,10 @@ describe(`migrations (${testDialect})`, function () {
   })
 
   describe('newMigration', () => {
+    // Inside the project, so that the scaffold's import of ../src/db/migration-kit.js resolves.
+    const temp = useScratch({per: 'suite', folder: path.join(root, '.stayctl-test-scaffold-')})
     let dir: string
-
-    before(() => {
-      // Inside the project, so that the scaffold's import of ../src/db/migration-kit.js resolves.
-      dir = fs.mkdtempSync(path.join(root, '.stayctl-test-scaffold-'))
-    })
-    after(() => fs.rmSync(dir, {recursive: true, force: true}))
+    before(() => (dir = temp.dir))
 
     it('names the file <UTC timestamp>.<slug>.ts', () => {
       const now = new Date(Date.UTC(2027, 2, 4, 5, 6, 7))

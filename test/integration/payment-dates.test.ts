@@ -5,7 +5,6 @@
  * depends on the time zone of the machine that reads them.
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 
 import {expect} from 'chai'
@@ -15,15 +14,18 @@ import {importFile, type Rejection} from '../../src/services/import/index.js'
 import {recordCharge} from '../../src/services/payments.js'
 import {testDialect} from '../support/db.js'
 import {expectRefused, useScenario} from '../support/integration.js'
+import {useScratch} from '../support/scratch.js'
 
 const LENIENT = ['2027-02-30', '1', 'March 7', '2027-06-01 10:00:00', '2027-06-01T10:00:00', '2027-06-01T10:00:00.123456Z']
 
 describe(`payment dates and imported date-times are ISO 8601 (${testDialect})`, () => {
   const s = useScenario('payment_dates')
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-dates-'))
+  const temp = useScratch({per: 'suite', folder: 'stayctl-dates-'})
+  let dir: string
   let counter = 0
   let savedTz: string | undefined
 
+  before(() => (dir = temp.dir))
   beforeEach(() => {
     // A zone far from UTC: a date-time without a zone would be read in it.
     savedTz = process.env.TZ

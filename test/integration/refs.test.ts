@@ -6,7 +6,6 @@
  * name two hosts use names neither; emails stay private to admins and their user.
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 
 import {expect} from 'chai'
@@ -21,14 +20,17 @@ import {createUser, showUser} from '../../src/services/users.js'
 import {hut, otherHost} from '../support/actors.js'
 import {day, fixtures, testContext} from '../support/fixtures.js'
 import {expectRefused, useScenario} from '../support/integration.js'
+import {useScratch} from '../support/scratch.js'
 
 const {users, properties} = fixtures
 const loft = properties.loft.name
 const guest = users.guest.username
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-refs-'))
+let dir: string
 
 describe('references: one way to name a row, for 1 row and for N (integration)', () => {
   const s = useScenario('refs')
+  const temp = useScratch({per: 'suite', folder: 'stayctl-refs-'})
+  before(() => (dir = temp.dir))
 
   /** A context acting as the scenario user `name` (not an admin unless they are one). */
   const as = (name: 'guest' | 'host' | 'admin'): ServiceContext =>

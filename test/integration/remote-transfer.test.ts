@@ -8,7 +8,6 @@
  * transaction) is refused before anything is sent.
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import {PassThrough} from 'node:stream'
 
@@ -24,12 +23,13 @@ import {importFolder} from '../../src/services/import/folder.js'
 import {importFile, type ImportInput, type ImportSummary, type Rejection} from '../../src/services/import/index.js'
 import {openRejectionsFile} from '../../src/services/import/rejections-file.js'
 import {IMPORT_ENTITIES} from '../../src/services/import/types.js'
-import {migratedDatabase, testDialect, type TestDatabase} from '../support/db.js'
+import {testDialect} from '../support/db.js'
 import {day, fixtures, loadScenario, testContext} from '../support/fixtures.js'
 import {useGraphQLServer} from '../support/graphql.js'
 import {clearTables} from '../support/integration.js'
+import {useScratch} from '../support/scratch.js'
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-transfer-'))
+let dir: string
 let counter = 0
 function file(name: string, text: string): string {
   const at = path.join(dir, `${++counter}-${name}`)
@@ -77,22 +77,20 @@ async function rowsOf(ctx: ServiceContext, entity: string): Promise<Record<strin
 describe(`remote import and export (${testDialect})`, function () {
   this.timeout(120_000)
   const s = useGraphQLServer('remote_transfer')
-  let local: {db: Db; database: TestDatabase; ctx: ServiceContext}
+  const temp = useScratch({per: 'suite', folder: 'stayctl-transfer-'})
+  const scratch = useScratch({per: 'suite', database: 'remote_transfer_local'})
+  let local: {db: Db; ctx: ServiceContext}
   let client: RemoteClient
 
-  before(async () => {
-    const migrated = await migratedDatabase('remote_transfer_local')
-    local = {...migrated, ctx: testContext(migrated.db)}
+  before(() => {
+    dir = temp.dir
+    local = {db: scratch.db, ctx: testContext(scratch.db)}
   })
   beforeEach(async () => {
     // useGraphQLServer's beforeEach has loaded the scenario on the server's database (and set the calendar).
     await clearTables(local.db)
     await loadScenario(local.ctx)
     client = createClient({url: s.url, token: s.adminToken, timeoutMs: 20_000})
-  })
-  after(async () => {
-    await local?.db.close()
-    await local?.database.drop()
   })
 
   /** Runs the same import locally and remotely; asserts the same outcome and the same rows written. */

@@ -7,7 +7,8 @@ import {openDb} from '../../src/db/index.js'
 import {ConflictError, ValidationError} from '../../src/errors.js'
 import {seed, undoSeed, type SeedResult} from '../../src/services/seed.js'
 import {DEMO_PASSWORD, SEED_TABLES, decimalToCents, generateSeedData} from '../../src/services/seed-data.js'
-import {freshDatabase, migratedDatabase, testDialect, type TestDatabase} from '../support/db.js'
+import {freshDatabase, testDialect} from '../support/db.js'
+import {useScratch} from '../support/scratch.js'
 
 const options = {randomSeed: 7, referenceDate: '2026-11-21', bcryptCost: 4}
 
@@ -52,21 +53,12 @@ const nights =
   testDialect === 'mysql' ? 'DATEDIFF(b.end_date, b.start_date)' : 'CAST(julianday(b.end_date) - julianday(b.start_date) AS INTEGER)'
 
 describe(`db seed (${testDialect})`, () => {
-  let a: {db: Db; database: TestDatabase}
-  let b: {db: Db; database: TestDatabase}
+  const a = useScratch({per: 'suite', database: 'seed_a'})
+  const b = useScratch({per: 'suite', database: 'seed_b'})
   let first: SeedResult
 
   before(async () => {
-    a = await migratedDatabase('seed_a')
-    b = await migratedDatabase('seed_b')
     first = await seed(a.db, options)
-  })
-
-  after(async () => {
-    for (const x of [a, b]) {
-      await x?.db.close()
-      await x?.database.drop()
-    }
   })
 
   it('reports what it inserted, and the admin with a generated password', async () => {

@@ -10,8 +10,6 @@
  * where reads run side by side: a read that finished while a write waited was finalized on the
  * main thread (`serve` updating a token's last use beside a request's read, say).
  */
-import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 
 import {expect} from 'chai'
@@ -21,6 +19,7 @@ import {parseDatabaseUrl} from '../../src/config/database-url.js'
 import {openDb, type Db} from '../../src/db/index.js'
 import {inTransaction} from '../../src/services/transaction.js'
 import {testContext} from '../support/fixtures.js'
+import {useScratch} from '../support/scratch.js'
 
 /** Rounds: whether the finalize meets the wait depends on thread timing, so one round may miss it. */
 const ROUNDS = 10
@@ -28,20 +27,15 @@ const HOLD_MS = 200
 
 describe('a SQLite write waiting for another writer', function () {
   this.timeout(120_000)
-  let folder: string
+  const scratch = useScratch({per: 'suite', folder: 'stayctl-writer-wait-'})
   let file: string
   let db: Db
 
   before(async () => {
-    folder = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-writer-wait-'))
-    file = path.join(folder, 'wait.db')
+    file = path.join(scratch.dir, 'wait.db')
     db = await openDb(parseDatabaseUrl(`sqlite:${file}`))
+    scratch.defer(() => db.close())
     await db.sequelize.query('CREATE TABLE t (x INTEGER)')
-  })
-
-  after(async () => {
-    await db?.close()
-    fs.rmSync(folder, {recursive: true, force: true})
   })
 
   const exec = (connection: sqlite3.Database, sql: string) => new Promise<void>((resolve, reject) => connection.exec(sql, (error) => (error ? reject(error) : resolve())))

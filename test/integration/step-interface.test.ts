@@ -8,10 +8,11 @@
 import {expect} from 'chai'
 import {DataTypes, QueryTypes, literal, type QueryInterface, type Sequelize} from 'sequelize'
 
-import {openDb, type Db} from '../../src/db/index.js'
+import type {Db} from '../../src/db/index.js'
 import {stepInterface} from '../../src/db/step-interface.js'
 import {checks, columns, foreignKeys, indexes, tableNames} from '../support/catalog.js'
-import {freshDatabase, testDialect, type TestDatabase} from '../support/db.js'
+import {testDialect} from '../support/db.js'
+import {useScratch} from '../support/scratch.js'
 
 /** A queryInterface that finds nothing in information_schema, as a runner racing a dead one's DDL would. */
 function blind(queryInterface: QueryInterface): QueryInterface {
@@ -65,17 +66,12 @@ async function snapshot(db: Db) {
 }
 
 describe(`the queryInterface of a migration step (${testDialect})`, () => {
-  let database: TestDatabase
+  const scratch = useScratch({per: 'test', database: 'step', empty: true})
   let db: Db
 
   beforeEach(async () => {
-    database = await freshDatabase('step')
-    db = await openDb(database.target)
+    db = scratch.db
     await db.sequelize.getQueryInterface().createTable('owners', {id: {type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true}})
-  })
-  afterEach(async () => {
-    await db?.close()
-    await database?.drop()
   })
 
   describe('resumable (MySQL)', () => {

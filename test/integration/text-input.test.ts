@@ -6,7 +6,6 @@
  * ever stored, on SQLite as on MariaDB.
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 
 import {expect} from 'chai'
@@ -22,6 +21,7 @@ import {testDialect} from '../support/db.js'
 import {fixtures} from '../support/fixtures.js'
 import {codes, ok, useGraphQLServer} from '../support/graphql.js'
 import {dumpTables} from '../support/integration.js'
+import {useScratch} from '../support/scratch.js'
 
 const NUL = 'a\u0000b'
 const LONE = 'a\ud800b'
@@ -130,7 +130,9 @@ describe(`a NUL or a lone surrogate is invalid input everywhere (issue 12, item 
   })
 
   describe('files', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-text-'))
+    const temp = useScratch({per: 'suite', folder: 'stayctl-text-'})
+    let dir: string
+    before(() => (dir = temp.dir))
 
     it('import (and import all) rejects each row holding one with its line, field and reason, and takes the good rows', async () => {
       const folder = fs.mkdtempSync(path.join(dir, 'all-'))
