@@ -4,7 +4,6 @@
  * (conflicts 5, malformed parts 8, no calendar 3, an unreachable URL 7).
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 
 import {expect} from 'chai'
@@ -15,8 +14,9 @@ import {createBooking} from '../../src/services/bookings.js'
 import {createProperty} from '../../src/services/properties.js'
 import {createUser} from '../../src/services/users.js'
 import {isolatedEnv, runCli} from '../support/cli.js'
-import {migratedDatabase, testDialect, type TestDatabase} from '../support/db.js'
+import {testDialect} from '../support/db.js'
 import {startTestServer, type TestServer} from '../support/graphql.js'
+import {useScratch} from '../support/scratch.js'
 import {stubServer, type StubServer} from '../support/stub-server.js'
 import {cli, cliEnv, errorJson, expectExit, okJson, removeHome, testBackend} from './helpers.js'
 
@@ -25,8 +25,8 @@ const fixtures = path.resolve(path.dirname(new URL(import.meta.url).pathname), '
 describe(`e2e: calendar (${testDialect})`, function () {
   this.timeout(180_000)
 
+  const scratch = useScratch({per: 'suite', database: 'calendar_cli', folder: 'calendar-cli-'})
   let db: Db
-  let database: TestDatabase
   let env: NodeJS.ProcessEnv
   let run: ReturnType<typeof cli>
   let dir: string
@@ -34,10 +34,11 @@ describe(`e2e: calendar (${testDialect})`, function () {
   let feeds: StubServer
 
   before(async () => {
-    ;({db, database} = await migratedDatabase('calendar_cli'))
-    env = cliEnv(database, {STAYCTL_TODAY: '2026-12-06'})
+    db = scratch.db
+    env = cliEnv(scratch.database, {STAYCTL_TODAY: '2026-12-06'})
+    scratch.defer(() => removeHome(env))
     run = cli(env)
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calendar-cli-'))
+    dir = scratch.dir
     const backend = testBackend(db)
     await backend.users.create({username: 'hope.host', email: 'hope@example.com', password: 'hope-password-1'})
     await backend.users.create({username: 'walter.wanderer', email: 'walter.wanderer@secretmail.example', password: 'walter-password-1', firstName: 'Walter', lastName: 'Wanderer'})
@@ -56,10 +57,6 @@ describe(`e2e: calendar (${testDialect})`, function () {
 
   after(async () => {
     await feeds?.close()
-    await db?.close()
-    await database?.drop()
-    removeHome(env)
-    fs.rmSync(dir, {recursive: true, force: true})
   })
 
   it('export writes the feed to a file, without guest data', async () => {
@@ -132,6 +129,7 @@ describe(`e2e: calendar (${testDialect})`, function () {
 
 describe(`e2e: calendar with --api (${testDialect})`, function () {
   this.timeout(180_000)
+  const scratch = useScratch({per: 'suite', folder: 'calendar-api-'})
   let server: TestServer
   let env: NodeJS.ProcessEnv
   let dir: string
@@ -147,14 +145,13 @@ describe(`e2e: calendar with --api (${testDialect})`, function () {
     await createBooking(server.ctx, {property: String(property.id), guest: 'gus.guest', startDate: '2027-01-10', endDate: '2027-01-14'})
     const token = (await createToken(server.ctx, {name: 'e2e', user: host.id})).token
     env = isolatedEnv({STAYCTL_TODAY: '2026-12-06', STAYCTL_TOKEN: token})
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calendar-api-'))
+    scratch.defer(() => removeHome(env))
+    dir = scratch.dir
   })
   after(async () => {
     if (savedToday === undefined) delete process.env.STAYCTL_TODAY
     else process.env.STAYCTL_TODAY = savedToday
     await server?.stop()
-    removeHome(env)
-    fs.rmSync(dir, {recursive: true, force: true})
   })
 
   it('sends a local file to the server, reports its conflicts (5), publishes a URL the server serves, refuses a private URL for a host (6)', async () => {

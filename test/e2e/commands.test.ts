@@ -10,9 +10,9 @@ import path from 'node:path'
 
 import {expect} from 'chai'
 
-import type {Db} from '../../src/db/index.js'
 import {isOwnCommand, root} from '../support/cli.js'
-import {migratedDatabase, testDialect, type TestDatabase} from '../support/db.js'
+import {testDialect} from '../support/db.js'
+import {useScratch} from '../support/scratch.js'
 import {cli, cliEnv, errorJson, expectExit, expectShape, okJson, removeHome} from './helpers.js'
 
 const TODAY = '2030-06-15'
@@ -93,23 +93,16 @@ function expectPage(value: unknown, itemShape: Record<string, string>, label: st
 describe(`e2e: commands (${testDialect})`, function () {
   this.timeout(180_000)
 
-  let db: Db
-  let database: TestDatabase
+  const scratch = useScratch({per: 'suite', database: 'commands'})
   let env: NodeJS.ProcessEnv
   let run: ReturnType<typeof cli>
   const json = async (args: string[], input?: string) => okJson(await run([...args, '--json'], {input}))
   const ids: Record<string, number> = {}
 
-  before(async () => {
-    ;({db, database} = await migratedDatabase('commands'))
-    env = cliEnv(database, {STAYCTL_TODAY: TODAY})
+  before(() => {
+    env = cliEnv(scratch.database, {STAYCTL_TODAY: TODAY})
+    scratch.defer(() => removeHome(env))
     run = cli(env)
-  })
-
-  after(async () => {
-    await db?.close()
-    await database?.drop()
-    removeHome(env)
   })
 
   describe('users', () => {

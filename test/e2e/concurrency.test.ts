@@ -16,7 +16,8 @@ import type {Db} from '../../src/db/index.js'
 import {toCents} from '../../src/services/money.js'
 import {gapDisagreements} from '../../src/services/rules/gaps.js'
 import type {CliResult} from '../support/cli.js'
-import {migratedDatabase, testDialect, type TestDatabase} from '../support/db.js'
+import {testDialect, type TestDatabase} from '../support/db.js'
+import {useScratch} from '../support/scratch.js'
 import {testContext} from '../support/fixtures.js'
 import {GENERIC_DB_ERROR, cli, cliEnv, raceThroughGate, removeHome, testBackend} from './helpers.js'
 
@@ -37,21 +38,17 @@ function describeRuns(results: CliResult[]): string {
 describe(`e2e: concurrency (${testDialect})`, function () {
   this.timeout(400_000)
 
+  const scratch = useScratch({per: 'suite', database: 'concurrency'})
   let db: Db
   let database: TestDatabase
   let env: NodeJS.ProcessEnv
   let run: ReturnType<typeof cli>
 
-  before(async () => {
-    ;({db, database} = await migratedDatabase('concurrency'))
+  before(() => {
+    ;({db, database} = scratch)
     env = cliEnv(database, WINDOW)
+    scratch.defer(() => removeHome(env))
     run = cli(env)
-  })
-
-  after(async () => {
-    await db?.close()
-    await database?.drop()
-    removeHome(env)
   })
 
   it(`lets exactly one of ${BOOKING_RACERS} simultaneous bookings of overlapping dates through`, async () => {

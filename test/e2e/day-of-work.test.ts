@@ -9,16 +9,16 @@
  * Build first (npm test does).
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 
 import {expect} from 'chai'
 
 import {createUser} from '../../src/services/users.js'
 import {isolatedEnv, runCli, type CliResult} from '../support/cli.js'
-import {migratedDatabase, testDialect, type TestDatabase} from '../support/db.js'
+import {testDialect, withDb, type TestDatabase} from '../support/db.js'
 import {TODAY, day, testContext} from '../support/fixtures.js'
 import {startTestServer, type TestServer} from '../support/graphql.js'
+import {useScratch} from '../support/scratch.js'
 import {removeHome} from './helpers.js'
 
 const ADMIN = {username: 'root.admin', email: 'root@example.com', password: 'root-password-1', isAdmin: true}
@@ -140,6 +140,10 @@ async function workDay(run: (args: string[], input?: string) => Promise<CliResul
 
 describe(`e2e: a day of admin work, locally and with --api (${testDialect})`, function () {
   this.timeout(300_000)
+  const local = useScratch({per: 'suite', database: 'e2e_day_local', open: false})
+  /** The folders each side works in. */
+  const localFolder = useScratch({per: 'test', folder: 'stayctl-day-local-'})
+  const remoteFolder = useScratch({per: 'test', folder: 'stayctl-day-remote-'})
   let localDb: TestDatabase
   let server: TestServer
   let savedToday: string | undefined
@@ -149,10 +153,8 @@ describe(`e2e: a day of admin work, locally and with --api (${testDialect})`, fu
     savedToday = process.env.STAYCTL_TODAY
     // The server runs in this process: it must see the same calendar as the CLI runs.
     process.env.STAYCTL_TODAY = TODAY
-    const local = await migratedDatabase('e2e_day_local')
-    await createUser(testContext(local.db), ADMIN)
-    await local.db.close()
     localDb = local.database
+    await withDb(localDb, (db) => createUser(testContext(db), ADMIN))
     server = await startTestServer('e2e_day_server')
     await createUser(server.ctx, ADMIN)
   })
@@ -160,7 +162,6 @@ describe(`e2e: a day of admin work, locally and with --api (${testDialect})`, fu
     if (savedToday === undefined) delete process.env.STAYCTL_TODAY
     else process.env.STAYCTL_TODAY = savedToday
     await server?.stop()
-    await localDb?.drop()
     for (const env of homes) removeHome(env)
   })
 
@@ -171,8 +172,8 @@ describe(`e2e: a day of admin work, locally and with --api (${testDialect})`, fu
     const login = await runCli(['login', '--api', server.url, '--username', ADMIN.username, '--password-stdin'], {env: remoteEnv, input: ADMIN.password})
     expect(login.code, login.stderr).to.equal(0)
 
-    const localDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-day-local-'))
-    const remoteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-day-remote-'))
+    const localDir = localFolder.dir
+    const remoteDir = remoteFolder.dir
     const here = await workDay((args, input) => runCli(args, {env: localEnv, input}), localDir)
     const there = await workDay((args, input) => runCli([...args, '--api', server.url], {env: remoteEnv, input}), remoteDir)
 

@@ -7,22 +7,17 @@
  */
 import {expect} from 'chai'
 
-import {migratedDatabase, testDialect, type TestDatabase} from '../support/db.js'
+import {testDialect} from '../support/db.js'
+import {useScratch} from '../support/scratch.js'
 import {cli, cliEnv, okJson, removeHome} from './helpers.js'
 
 describe('db doctor', function () {
-  let database: TestDatabase
+  const scratch = useScratch({per: 'suite', database: 'doctor', open: false})
   let env: NodeJS.ProcessEnv
 
-  before(async function () {
-    const opened = await migratedDatabase('doctor')
-    await opened.db.close()
-    database = opened.database
-    env = cliEnv(database)
-  })
-  after(async function () {
-    removeHome(env)
-    await database?.drop()
+  before(() => {
+    env = cliEnv(scratch.database)
+    scratch.defer(() => removeHome(env))
   })
 
   it(`names the engine and passes every check on the test ${testDialect} database, exit 0`, async function () {

@@ -17,6 +17,7 @@ import {IMPORT_ENTITIES} from '../../src/services/import/types.js'
 import {bin, isolatedEnv, runCli} from '../support/cli.js'
 import {availableDialects, migratedDatabase, testDialect, type TestDatabase, withDb} from '../support/db.js'
 import {seedScenario, serviceContext} from '../support/scenario.js'
+import {useScratch} from '../support/scratch.js'
 
 const env = isolatedEnv()
 const stayctl = (database: TestDatabase, ...args: string[]) => runCli([...args, '--database-url', database.url], {env})
@@ -94,15 +95,11 @@ function generatedFolder(): {dir: string; badBookings: number; badPayments: numb
 }
 
 describe(`import and export through the CLI (${testDialect})`, function () {
+  const scratch = useScratch({per: 'test', database: 'e2e_impexp', open: false})
   let database: TestDatabase
 
-  beforeEach(async () => {
-    const migrated = await migratedDatabase('e2e_impexp')
-    await migrated.db.close()
-    database = migrated.database
-  })
-  afterEach(async () => {
-    await database?.drop()
+  beforeEach(() => {
+    database = scratch.database
   })
 
   it('import all: good rows in, bad rows to each file\'s error file with line and reason, exit 8', async () => {

@@ -8,17 +8,16 @@
 import {spawn} from 'node:child_process'
 import {once} from 'node:events'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 
 import bcrypt from 'bcrypt'
 import {expect} from 'chai'
 import {QueryTypes} from 'sequelize'
 
-import {openDb, type Db} from '../../src/db/index.js'
-import {migrate} from '../../src/services/schema.js'
+import type {Db} from '../../src/db/index.js'
 import {bin, isolatedEnv, runCli} from '../support/cli.js'
-import {freshDatabase, testDialect, type TestDatabase} from '../support/db.js'
+import {testDialect, type TestDatabase} from '../support/db.js'
+import {useScratch} from '../support/scratch.js'
 
 const ROWS = 100_000
 const BATCH = 500
@@ -26,8 +25,8 @@ const BATCH = 500
 const BAD_LINES = [1002, ROWS - 10]
 const GOOD = ROWS - BAD_LINES.length
 const env = isolatedEnv()
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-import-resume-'))
-const big = path.join(dir, 'users.csv')
+let dir: string
+let big: string
 
 interface Summary {
   read: number
@@ -45,11 +44,15 @@ async function scalar(db: Db, sql: string): Promise<number> {
 describe(`stayctl import users, killed and run again (e2e, ${testDialect})`, function () {
   this.timeout(300_000)
 
+  const temp = useScratch({per: 'suite', folder: 'stayctl-import-resume-'})
+  const scratch = useScratch({per: 'test', database: 'import_resume'})
   let database: TestDatabase
   let db: Db
   const users = () => scalar(db, 'SELECT COUNT(*) AS n FROM users')
 
   before(() => {
+    dir = temp.dir
+    big = path.join(dir, 'users.csv')
     const hash = bcrypt.hashSync('resume password', 4)
     const lines = ['username,email,firstName,passwordHash']
     for (let i = 1; i <= ROWS; i++) lines.push(`resume${i},resume${i}@example.com,Resume ${i},${hash}`)
@@ -57,16 +60,9 @@ describe(`stayctl import users, killed and run again (e2e, ${testDialect})`, fun
     for (const line of BAD_LINES) lines[line - 1] = `bad${line},not-an-email,Bad,${hash}`
     fs.writeFileSync(big, lines.join('\n') + '\n')
   })
-  after(() => fs.rmSync(dir, {recursive: true, force: true}))
 
-  beforeEach(async () => {
-    database = await freshDatabase('import_resume')
-    db = await openDb(database.target)
-    await migrate(db, {})
-  })
-  afterEach(async () => {
-    await db?.close()
-    await database?.drop()
+  beforeEach(() => {
+    ;({database, db} = scratch)
   })
 
   /** Starts the import in small batches, kills it once half the file is committed; returns the rows committed. */

@@ -5,7 +5,6 @@
  * JSON and NDJSON files, and a header without a required column (issue 4, acceptance 3).
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 
 import bcrypt from 'bcrypt'
@@ -13,13 +12,13 @@ import {expect} from 'chai'
 import {parse as parseCsv} from 'csv-parse/sync'
 import {QueryTypes} from 'sequelize'
 
-import {openDb, type Db} from '../../src/db/index.js'
+import type {Db} from '../../src/db/index.js'
 import {isolatedEnv, runCli, type CliResult} from '../support/cli.js'
-import {freshDatabase, testDialect, type TestDatabase} from '../support/db.js'
-import {migrate} from '../../src/services/schema.js'
+import {testDialect, type TestDatabase} from '../support/db.js'
+import {useScratch} from '../support/scratch.js'
 
 const env = isolatedEnv()
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-import-users-'))
+let dir: string
 const HASH = bcrypt.hashSync('a good password', 4)
 
 interface Bad {
@@ -81,8 +80,7 @@ function usersFile(): UsersFile {
 }
 
 const file = usersFile()
-const usersCsv = path.join(dir, 'users.csv')
-fs.writeFileSync(usersCsv, file.text)
+let usersCsv: string
 
 interface Summary {
   read: number
@@ -135,6 +133,8 @@ async function count(db: Db, sql: string, replacements: unknown[] = []): Promise
 describe(`stayctl import users (e2e, ${testDialect})`, function () {
   this.timeout(180_000)
 
+  const temp = useScratch({per: 'suite', folder: 'stayctl-import-users-'})
+  const scratch = useScratch({per: 'test', database: 'import_users'})
   let database: TestDatabase
   let db: Db
   const stayctl = (args: string[], input?: string): Promise<CliResult> =>
@@ -142,18 +142,16 @@ describe(`stayctl import users (e2e, ${testDialect})`, function () {
   const json = (result: CliResult) => JSON.parse(result.stdout) as Summary
   const users = () => count(db, 'SELECT COUNT(*) AS n FROM users')
 
+  before(() => {
+    dir = temp.dir
+    usersCsv = path.join(dir, 'users.csv')
+    fs.writeFileSync(usersCsv, file.text)
+  })
   /** A fresh database holding one user, "taken". */
   beforeEach(async () => {
-    database = await freshDatabase('import_users')
-    db = await openDb(database.target)
-    await migrate(db, {})
+    ;({database, db} = scratch)
     await db.models.User.create({username: 'taken', email: 'taken@example.com', passwordHash: HASH})
   })
-  afterEach(async () => {
-    await db?.close()
-    await database?.drop()
-  })
-  after(() => fs.rmSync(dir, {recursive: true, force: true}))
 
   it('imports the 1,000 good rows, writes each bad one with its line and reason, and exits 8', async () => {
     const errorsPath = path.join(dir, 'default.errors.csv')

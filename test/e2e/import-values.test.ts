@@ -6,7 +6,6 @@
  * 8), and an export afterwards exits 0 and imports again into a fresh database identically.
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 
 import {expect} from 'chai'
@@ -14,6 +13,7 @@ import {expect} from 'chai'
 import type {Db} from '../../src/db/index.js'
 import {isolatedEnv, runCli} from '../support/cli.js'
 import {migratedDatabase, testDialect, type TestDatabase} from '../support/db.js'
+import {useScratch} from '../support/scratch.js'
 
 const env = isolatedEnv({STAYCTL_TODAY: '2030-01-01'})
 const stayctl = (database: TestDatabase, ...args: string[]) => runCli([...args, '--database-url', database.url], {env, timeoutMs: 120_000})
@@ -27,18 +27,13 @@ interface Rejected {
 describe(`import: values that do not fit are rejected, never changed (e2e, ${testDialect})`, function () {
   this.timeout(300_000)
 
+  const scratch = useScratch({per: 'suite', database: 'import_values', folder: 'stayctl-values-'})
   let database: TestDatabase
   let db: Db
   let dir: string
 
-  before(async () => {
-    ;({db, database} = await migratedDatabase('import_values'))
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-values-'))
-  })
-  after(async () => {
-    await db?.close()
-    await database?.drop()
-    fs.rmSync(dir, {recursive: true, force: true})
+  before(() => {
+    ;({db, database, dir} = scratch)
   })
 
   /** Imports `lines` (NDJSON records) of `entity` and returns the exit code, summary and rejected rows. */

@@ -16,7 +16,8 @@ import type {DatabaseTarget} from '../../src/config/database-url.js'
 import {discoverFiles} from '../../src/db/migrator.js'
 import {columns, metaRows, schemaSnapshot, tableNames} from '../support/catalog.js'
 import {isolatedEnv, root, runCli} from '../support/cli.js'
-import {freshDatabase, testDialect, type TestDatabase, withDb} from '../support/db.js'
+import {testDialect, type TestDatabase, withDb} from '../support/db.js'
+import {useScratch} from '../support/scratch.js'
 
 const MIGRATIONS = discoverFiles('migrations').map((f) => f.name)
 const TABLES = ['api_tokens', 'audit_events', 'blocks', 'bookings', 'calendar_feeds', 'calendar_gaps', 'calendar_tokens', 'import_checkpoints', 'import_rejections', 'login_attempts', 'payments', 'properties', 'reviews', 'users']
@@ -40,14 +41,8 @@ async function databaseExists(target: DatabaseTarget): Promise<boolean> {
 
 /** A fresh database per test, dropped after it. */
 function useFreshDatabase(label: string): () => TestDatabase {
-  let database: TestDatabase | undefined
-  beforeEach(async () => {
-    database = await freshDatabase(label)
-  })
-  afterEach(async () => {
-    await database?.drop()
-  })
-  return () => database!
+  const scratch = useScratch({per: 'test', database: label, empty: true, open: false})
+  return () => scratch.database
 }
 
 describe(`stayctl db … (e2e, ${testDialect})`, function () {

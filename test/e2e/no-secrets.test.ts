@@ -12,7 +12,8 @@ import {expect} from 'chai'
 import {auditColumns, bookingColumns, paymentColumns, propertyColumns, reviewColumns, userColumns} from '../../src/cli/columns.js'
 import type {Db} from '../../src/db/index.js'
 import type {CliResult} from '../support/cli.js'
-import {migratedDatabase, testDialect, type TestDatabase} from '../support/db.js'
+import {testDialect} from '../support/db.js'
+import {useScratch} from '../support/scratch.js'
 import {cli, cliEnv, removeHome, testBackend} from './helpers.js'
 
 const BCRYPT = /\$2[abxy]\$/
@@ -70,8 +71,8 @@ async function inBatches<T, R>(items: T[], size: number, work: (item: T) => Prom
 describe(`e2e: no command prints a password or its hash (${testDialect})`, function () {
   this.timeout(300_000)
 
+  const scratch = useScratch({per: 'suite', database: 'nosecrets'})
   let db: Db
-  let database: TestDatabase
   let env: NodeJS.ProcessEnv
   let run: ReturnType<typeof cli>
   const fixture = {} as Fixture
@@ -112,17 +113,12 @@ describe(`e2e: no command prints a password or its hash (${testDialect})`, funct
     return result
   }
 
-  before(async () => {
-    ;({db, database} = await migratedDatabase('nosecrets'))
-    env = cliEnv(database)
+  before(() => {
+    db = scratch.db
+    env = cliEnv(scratch.database)
+    scratch.defer(() => removeHome(env))
     run = cli(env)
     for (const value of Object.values(passwords)) secrets.add(value)
-  })
-
-  after(async () => {
-    await db?.close()
-    await database?.drop()
-    removeHome(env)
   })
 
   describe('commands that change users', () => {

@@ -11,7 +11,8 @@ import path from 'node:path'
 import {expect} from 'chai'
 
 import type {Db} from '../../src/db/index.js'
-import {migratedDatabase, type TestDatabase} from '../support/db.js'
+import {migratedDatabase} from '../support/db.js'
+import {useScratch} from '../support/scratch.js'
 import {cli, cliEnv, expectExit, okJson, removeHome, testBackend} from './helpers.js'
 
 const CLEAR = '\u001b[2J'
@@ -23,7 +24,7 @@ const FORMULA = "=cmd|' /C calc'!A0"
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/
 
 describe('output that cannot act on terminals and spreadsheets (e2e)', () => {
-  let database: TestDatabase
+  const scratch = useScratch({per: 'suite', database: 'output_injection'})
   let db: Db
   let env: NodeJS.ProcessEnv
   let run: ReturnType<typeof cli>
@@ -32,18 +33,14 @@ describe('output that cannot act on terminals and spreadsheets (e2e)', () => {
 
   before(async function () {
     this.timeout(120_000)
-    ;({db, database} = await migratedDatabase('output_injection'))
-    env = cliEnv(database)
+    db = scratch.db
+    env = cliEnv(scratch.database)
+    scratch.defer(() => removeHome(env))
     run = cli(env)
     const backend = testBackend(db)
     await backend.users.create({username: 'host', email: 'host@example.com', password: 'secret-123', firstName: FORMULA})
     evil = (await backend.properties.create({owner: 'host', name: NAME, address: `1 ${CLEAR}Road`, pricePerNight: '80', description: `one${TITLE}\ntwo`})).id
     formula = (await backend.properties.create({owner: 'host', name: FORMULA, address: '+1 Shore Rd', pricePerNight: '90'})).id
-  })
-  after(async () => {
-    await db?.close()
-    await database?.drop()
-    removeHome(env)
   })
 
   it('prints tables and show blocks without control characters (lists in a pipe: tabs between cells only)', async () => {

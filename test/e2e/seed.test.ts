@@ -4,11 +4,14 @@ import path from 'node:path'
 import {expect} from 'chai'
 
 import {isolatedEnv, root, runCli, type CliResult} from '../support/cli.js'
-import {freshDatabase, testDialect, type TestDatabase} from '../support/db.js'
+import {testDialect, type TestDatabase} from '../support/db.js'
+import {useScratch} from '../support/scratch.js'
+import {removeHome} from './helpers.js'
 
 const HASH = /\$2[aby]\$\d\d\$/
 
 describe(`stayctl db seed, end to end (${testDialect})`, () => {
+  const scratch = useScratch({per: 'suite', database: 'seed_e2e', empty: true, open: false})
   let database: TestDatabase
   let env: NodeJS.ProcessEnv
   let seeded: {rows: Record<string, number>; seededWith: Record<string, unknown>}
@@ -25,13 +28,10 @@ describe(`stayctl db seed, end to end (${testDialect})`, () => {
       throw new Error('dist/ lacks db seed: run `npm run build` before the end-to-end tests')
     }
     env = isolatedEnv()
-    database = await freshDatabase('seed_e2e')
+    scratch.defer(() => removeHome(env))
+    database = scratch.database
     const migrated = await cli(['db', 'migrate', '--json'])
     expect(migrated.code, migrated.stderr).to.equal(0)
-  })
-
-  after(async () => {
-    await database?.drop()
   })
 
   it('seeds, printing the generated admin password once', async () => {

@@ -15,7 +15,8 @@ import {expect} from 'chai'
 import type {Db} from '../../src/db/index.js'
 import {createUser} from '../../src/services/users.js'
 import {testContext} from '../support/fixtures.js'
-import {freshDatabase, migratedDatabase, type TestDatabase} from '../support/db.js'
+import {freshDatabase} from '../support/db.js'
+import {useScratch} from '../support/scratch.js'
 import {client, ok} from '../support/graphql.js'
 import {serve, type Served} from '../support/serve.js'
 import {cli, cliEnv, errorJson, removeHome} from './helpers.js'
@@ -44,25 +45,18 @@ function get(url: string, agent?: http.Agent): Promise<number> {
 }
 
 describe('stayctl serve (e2e)', () => {
-  let database: TestDatabase
+  const scratch = useScratch({per: 'suite', database: 'serve'})
   let db: Db
   let env: NodeJS.ProcessEnv
   const running: Served[] = []
 
-  before(async function () {
-    this.timeout(120_000)
-    const migrated = await migratedDatabase('serve')
-    database = migrated.database
-    db = migrated.db
-    env = cliEnv(database)
+  before(() => {
+    db = scratch.db
+    env = cliEnv(scratch.database)
+    scratch.defer(() => removeHome(env))
   })
   afterEach(() => {
     for (const served of running.splice(0)) served.child.kill('SIGKILL')
-  })
-  after(async () => {
-    await db?.close()
-    await database?.drop()
-    removeHome(env)
   })
 
   it('says in its help that it runs locally only, and names its limits', async () => {

@@ -7,7 +7,8 @@ import {expect} from 'chai'
 
 import type {Db} from '../../src/db/index.js'
 import {authenticate, hashToken} from '../../src/services/auth.js'
-import {migratedDatabase, testDialect, type TestDatabase} from '../support/db.js'
+import {testDialect} from '../support/db.js'
+import {useScratch} from '../support/scratch.js'
 import {cli, cliEnv, errorJson, expectExit, expectShape, okJson, removeHome, testBackend} from './helpers.js'
 
 const TOKEN = {
@@ -26,25 +27,20 @@ const TOKEN = {
 describe(`e2e: tokens (${testDialect})`, function () {
   this.timeout(180_000)
 
+  const scratch = useScratch({per: 'suite', database: 'tokens'})
   let db: Db
-  let database: TestDatabase
   let env: NodeJS.ProcessEnv
   let run: ReturnType<typeof cli>
   let aliceId: number
 
   before(async () => {
-    ;({db, database} = await migratedDatabase('tokens'))
-    env = cliEnv(database)
+    db = scratch.db
+    env = cliEnv(scratch.database)
+    scratch.defer(() => removeHome(env))
     run = cli(env)
     const backend = testBackend(db)
     aliceId = (await backend.users.create({username: 'alice', email: 'alice@example.com', password: 'alice-password-1'})).id
     await backend.users.create({username: 'ivy', email: 'ivy@example.com', password: 'ivy-password-1', isActive: false})
-  })
-
-  after(async () => {
-    await db?.close()
-    await database?.drop()
-    removeHome(env)
   })
 
   it('create prints the token once, as a table or JSON; list never shows it; revoke ends it', async () => {
