@@ -5,14 +5,15 @@
  * NODE_DISABLE_COMPILE_CACHE leaves the cache out, silently.
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 
 import {expect} from 'chai'
 
 import {isolatedEnv, runCli} from '../support/cli.js'
+import {useScratch} from '../support/scratch.js'
 
 describe('code cache of the bundle (e2e)', function () {
+  const scratch = useScratch({per: 'test', folder: 'stayctl-cache-test-'})
   let tmp: string
 
   before(function () {
@@ -20,10 +21,8 @@ describe('code cache of the bundle (e2e)', function () {
   })
 
   beforeEach(() => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-cache-test-'))
+    tmp = scratch.dir
   })
-
-  afterEach(() => fs.rmSync(tmp, {recursive: true, force: true}))
 
   const base = () => path.join(tmp, `stayctl-compile-cache-${process.getuid!()}`)
   /** The cache files, by name, with their contents. */

@@ -14,6 +14,7 @@ import {expect} from 'chai'
 import mysql from 'mysql2/promise'
 
 import {isolatedEnv, runCli} from '../support/cli.js'
+import {useScratch} from '../support/scratch.js'
 
 const PASSWORD = 's3cr3t-pw'
 
@@ -150,12 +151,13 @@ const cases: Case[] = [
 ]
 
 describe('bad configuration (e2e)', function () {
+  const temp = useScratch({per: 'suite', folder: 'stayctl-config-errors-'})
   let reachable = false
   let scratch: string
 
   before(async () => {
     reachable = await serverReachable()
-    scratch = fs.mkdtempSync(path.join(isolatedEnv().HOME!, 'scratch-'))
+    scratch = temp.dir
   })
 
   /** Asserts the one-line contract; returns the line. */

@@ -6,13 +6,14 @@
  * or one JSON error under --json. Unknown MySQL users: config-errors.test.ts.
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 
 import {expect} from 'chai'
 import mysql from 'mysql2/promise'
 
 import {isolatedEnv, runCli, type CliResult} from '../support/cli.js'
+import {useScratch} from '../support/scratch.js'
+import {removeHome} from './helpers.js'
 
 function expectOneLine(result: CliResult, code: number, pattern: RegExp): void {
   expect(result.code, result.stderr).to.equal(code)
@@ -31,13 +32,15 @@ function expectJsonError(result: CliResult, code: number, kind: string, pattern:
 
 describe('exit codes of the causes that were exit 1 (e2e)', function () {
   this.timeout(300_000)
+  const scratch = useScratch({per: 'suite', folder: 'stayctl-exit-'})
   let folder: string
   let env: NodeJS.ProcessEnv
   const run = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCli(args, {env: {...env, ...extra}})
 
   before(async () => {
-    folder = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-exit-'))
+    folder = scratch.dir
     env = isolatedEnv({STAYCTL_DATABASE_URL: `sqlite:${path.join(folder, 'main.sqlite')}`})
+    scratch.defer(() => removeHome(env))
     expect((await run(['db', 'migrate'])).code).to.equal(0)
   })
 

@@ -4,24 +4,25 @@
  * of the page whose column contains a text; --csv honours --no-header; -h is --help. (On a
  * terminal: a framed table cut to its width, test/unit/render.test.ts.)
  */
-import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 
 import {expect} from 'chai'
 
 import {isolatedEnv, runCli} from '../support/cli.js'
+import {useScratch} from '../support/scratch.js'
+import {removeHome} from './helpers.js'
 
 const BOX = /[│─┌┐└┘├┤┬┴┼]/
 
 describe('list output in a pipe (e2e)', function () {
   this.timeout(300_000)
+  const scratch = useScratch({per: 'suite', folder: 'stayctl-lists-'})
   let env: NodeJS.ProcessEnv
   const run = (...args: string[]) => runCli(args, {env})
 
   before(async () => {
-    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-lists-'))
-    env = isolatedEnv({STAYCTL_DATABASE_URL: `sqlite:${path.join(folder, 'lists.sqlite')}`})
+    env = isolatedEnv({STAYCTL_DATABASE_URL: `sqlite:${path.join(scratch.dir, 'lists.sqlite')}`})
+    scratch.defer(() => removeHome(env))
     expect((await run('db', 'migrate')).code).to.equal(0)
     const seeded = await run('db', 'seed', '--users', '12', '--properties', '4', '--bookings', '10')
     expect(seeded.code, seeded.stderr).to.equal(0)

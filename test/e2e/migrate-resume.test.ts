@@ -16,13 +16,14 @@ import {discoverFiles} from '../../src/db/migrator.js'
 import {createStatements, metaRows} from '../support/catalog.js'
 import {isolatedEnv, runCli, startCli, type StartedCli} from '../support/cli.js'
 import {freshDatabase, testDialect, type TestDatabase, withDb} from '../support/db.js'
+import {useScratch} from '../support/scratch.js'
 
 const MIGRATIONS = discoverFiles('migrations').map((f) => f.name)
 /** Seconds a lock lives in these tests, unless a test says otherwise: takeovers come fast. */
 const TTL = '2'
 
 const env = isolatedEnv({STAYCTL_SCHEMA_LEASE_SECONDS: TTL})
-const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-pauses-'))
+let logDir: string
 let logs = 0
 
 const stayctl = (database: TestDatabase, args: string[], extra: NodeJS.ProcessEnv = {}) =>
@@ -69,11 +70,13 @@ const schemaOf = (database: TestDatabase) =>
 describe(`killed and stalled runners (e2e, ${testDialect})`, function () {
   this.timeout(600_000)
 
+  const logFolder = useScratch({per: 'suite', folder: 'stayctl-pauses-'})
   /** What a clean migrate leaves, and how many `migration:step` moments its run has. */
   let clean: Awaited<ReturnType<typeof schemaOf>>
   let moments: number
 
   before(async () => {
+    logDir = logFolder.dir
     const database = await freshDatabase('resume_clean')
     try {
       const run = start(database, ['db', 'migrate'], 'migration:step=0')
@@ -88,8 +91,6 @@ describe(`killed and stalled runners (e2e, ${testDialect})`, function () {
       await database.drop()
     }
   })
-
-  after(() => fs.rmSync(logDir, {recursive: true, force: true}))
 
   /** Starts `db migrate`, lets it pause at its k-th moment and kills it there. */
   async function killAt(database: TestDatabase, k: number) {

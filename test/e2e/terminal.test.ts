@@ -4,18 +4,20 @@
  * do before asking.
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 
 import {expect} from 'chai'
 
 import {isolatedEnv, runCli} from '../support/cli.js'
+import {useScratch, type Scratch} from '../support/scratch.js'
 import {startInTmux, tmuxAvailable, type Pane} from '../support/tmux.js'
+import {removeHome} from './helpers.js'
 
-/** A migrated SQLite database in a folder of its own (seeded with `seed` when given), and the env that names it. */
-async function ttyDatabase(name: string, seed?: string[]): Promise<{env: NodeJS.ProcessEnv; folder: string}> {
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-tty-'))
+/** A migrated SQLite database in the scratch's folder (seeded with `seed` when given), and the env that names it. */
+async function ttyDatabase(scratch: Scratch, name: string, seed?: string[]): Promise<{env: NodeJS.ProcessEnv; folder: string}> {
+  const folder = scratch.dir
   const env = isolatedEnv({STAYCTL_DATABASE_URL: `sqlite:${path.join(folder, `${name}.sqlite`)}`})
+  scratch.defer(() => removeHome(env))
   expect((await runCli(['db', 'migrate'], {env})).code).to.equal(0)
   if (seed) expect((await runCli(['db', 'seed', ...seed], {env})).code).to.equal(0)
   return {env, folder}
@@ -23,12 +25,13 @@ async function ttyDatabase(name: string, seed?: string[]): Promise<{env: NodeJS.
 
 describe('in a terminal (e2e, tmux)', function () {
   this.timeout(120_000)
+  const scratch = useScratch({per: 'suite', folder: 'stayctl-tty-'})
   let env: NodeJS.ProcessEnv
   let pane: Pane | undefined
 
   before(async function () {
     if (!tmuxAvailable()) return this.skip()
-    env = (await ttyDatabase('tty')).env
+    env = (await ttyDatabase(scratch, 'tty')).env
   })
 
   afterEach(() => pane?.close())
@@ -69,13 +72,14 @@ describe('in a terminal (e2e, tmux)', function () {
 
 describe('confirmations that say how much (e2e, tmux)', function () {
   this.timeout(180_000)
+  const scratch = useScratch({per: 'suite', folder: 'stayctl-tty-'})
   let env: NodeJS.ProcessEnv
   let pane: Pane | undefined
   const json = async (...args: string[]) => JSON.parse((await runCli([...args, '--json'], {env})).stdout) as Record<string, unknown>
 
   before(async function () {
     if (!tmuxAvailable()) return this.skip()
-    env = (await ttyDatabase('money', ['--size', 'small'])).env
+    env = (await ttyDatabase(scratch, 'money', ['--size', 'small'])).env
   })
 
   afterEach(() => pane?.close())
@@ -115,12 +119,13 @@ describe('confirmations that say how much (e2e, tmux)', function () {
 
 describe('long lists on a terminal (e2e, tmux)', function () {
   this.timeout(120_000)
+  const scratch = useScratch({per: 'suite', folder: 'stayctl-tty-'})
   let env: NodeJS.ProcessEnv
   let pane: Pane | undefined
 
   before(async function () {
     if (!tmuxAvailable()) return this.skip()
-    env = (await ttyDatabase('pager', ['--users', '80', '--properties', '5', '--bookings', '5'])).env
+    env = (await ttyDatabase(scratch, 'pager', ['--users', '80', '--properties', '5', '--bookings', '5'])).env
   })
 
   afterEach(() => pane?.close())
@@ -147,6 +152,7 @@ describe('long lists on a terminal (e2e, tmux)', function () {
 
 describe('Ctrl-C during an import (e2e, tmux)', function () {
   this.timeout(300_000)
+  const scratch = useScratch({per: 'suite', folder: 'stayctl-tty-'})
   const ROWS = 60_000
   let env: NodeJS.ProcessEnv
   let file: string
@@ -154,7 +160,7 @@ describe('Ctrl-C during an import (e2e, tmux)', function () {
 
   before(async function () {
     if (!tmuxAvailable()) return this.skip()
-    const made = await ttyDatabase('import')
+    const made = await ttyDatabase(scratch, 'import')
     env = made.env
     file = path.join(made.folder, 'users.csv')
     const hash = '$2b$04$abcdefghijklmnopqrstuu5Q0KpNQs1s6ZrHHdbm9Qz5JvS3HTi8e'

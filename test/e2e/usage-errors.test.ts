@@ -6,12 +6,13 @@
  * stderr. Nothing reaches a database: parsing fails first.
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 
 import {expect} from 'chai'
 
 import {isOwnCommand, isolatedEnv, root, runCli, type CliResult} from '../support/cli.js'
+import {useScratch} from '../support/scratch.js'
+import {removeHome} from './helpers.js'
 
 interface ManifestCommand {
   id: string
@@ -38,12 +39,18 @@ function expectUsageJson(result: CliResult, what: string): void {
 
 describe('usage errors of every command (e2e)', function () {
   this.timeout(600_000)
+  const scratch = useScratch({per: 'suite', folder: 'stayctl-usage-'})
   let env: NodeJS.ProcessEnv
 
   before(() => {
-    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-usage-'))
     // A database that does not exist yet: a command that got past parsing would create it.
-    env = isolatedEnv({STAYCTL_DATABASE_URL: `sqlite:${path.join(folder, 'untouched.sqlite')}`})
+    env = isolatedEnv({STAYCTL_DATABASE_URL: `sqlite:${path.join(scratch.dir, 'untouched.sqlite')}`})
+    scratch.defer(() => removeHome(env))
+    // At the end, while the folder is still there.
+    scratch.defer(() => {
+      const file = env.STAYCTL_DATABASE_URL!.slice('sqlite:'.length)
+      expect(fs.existsSync(file), 'no command reached the database').to.equal(false)
+    })
   })
 
   it('covers the commands of the manifest', () => {
@@ -110,10 +117,5 @@ describe('usage errors of every command (e2e)', function () {
         expect([result.code, result.stdout, result.stderr], argv.join(' ')).to.deep.equal([2, '', line])
       }
     })
-  })
-
-  after(() => {
-    const file = env.STAYCTL_DATABASE_URL!.slice('sqlite:'.length)
-    expect(fs.existsSync(file), 'no command reached the database').to.equal(false)
   })
 })
