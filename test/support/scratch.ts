@@ -69,7 +69,8 @@ export function useScratch(options: ScratchOptions): Scratch {
   let database: TestDatabase | undefined
   let db: Db | undefined
 
-  setUpHook(async () => {
+  const what = [options.folder && `folder ${options.folder}…`, options.database && `database ${options.database}`].filter(Boolean).join(', ')
+  setUpHook(`scratch (${what}): set up`, async () => {
     alive = true
     if (options.folder !== undefined) {
       const made = fs.mkdtempSync(path.resolve(os.tmpdir(), options.folder))
@@ -89,7 +90,7 @@ export function useScratch(options: ScratchOptions): Scratch {
       }
     }
   })
-  cleanUpHook(async () => {
+  cleanUpHook(`scratch (${what}): clean up`, async () => {
     try {
       await runSteps(steps)
     } finally {
