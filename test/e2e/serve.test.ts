@@ -295,15 +295,19 @@ describe('stayctl serve (e2e)', () => {
     const property = await createProperty(ctx, {owner: 'lock.reader', name: 'Lock House', address: '1 Lock Lane', pricePerNight: '80'})
     const {id: tokenId, token} = await createToken(ctx, {name: 'while-locked', user: 'lock.reader'})
     const feed = await publishCalendar(ctx, {property: property.id})
+    const changed = await publishCalendar(ctx, {property: (await createProperty(ctx, {owner: 'lock.reader', name: 'Lock Barn', address: '2 Lock Lane', pricePerNight: '90'})).id})
     const served = await serve({...env, STAYCTL_LOG_SQL: '1'})
     running.push(served)
     // The feed's first answer records its ETag; with its last use put two minutes back, only that is due.
     expect(await get(`${served.base}${feed.path}`)).to.equal(200)
     const twoMinutesAgo = new Date(Date.now() - 2 * 60_000)
     await db.models.CalendarToken.update({lastUsedAt: twoMinutesAgo}, {where: {id: feed.id}})
+    // A feed whose content changed since its last answer (its stored ETag another body's): its new ETag is due.
+    await db.models.CalendarToken.update({feedEtag: 'an earlier body', lastUsedAt: twoMinutesAgo}, {where: {id: changed.id}})
     const lastUses = async () => ({
       token: (await db.models.ApiToken.findByPk(tokenId))!.lastUsedAt,
       feed: (await db.models.CalendarToken.findByPk(feed.id))!.lastUsedAt!.getTime(),
+      changed: (await db.models.CalendarToken.findByPk(changed.id))!.feedEtag,
     })
 
     const holder = new sqlite3.Database(database.target.storage)
@@ -324,6 +328,7 @@ describe('stayctl serve (e2e)', () => {
         me.then((result) => ok(result).me.username),
         client(served.url).gql<{properties: {nodes: {id: number}[]}}>('{ properties { nodes { id } } }').then((result) => ok(result).properties.nodes.some((node) => node.id === property.id)),
         get(`${served.base}${feed.path}`),
+        get(`${served.base}${changed.path}`),
         get(`${served.base}/readyz`),
         get(`${served.base}/healthz`),
       ])
@@ -335,9 +340,9 @@ describe('stayctl serve (e2e)', () => {
     }
     expect({held, answers: await answers, whileHeld}).to.deep.equal({
       held: 'answered while the lock was held',
-      answers: ['lock.reader', true, 200, 200, 200],
+      answers: ['lock.reader', true, 200, 200, 200, 200],
       // Skipped, not waited for.
-      whileHeld: {token: null, feed: twoMinutesAgo.getTime()},
+      whileHeld: {token: null, feed: twoMinutesAgo.getTime(), changed: 'an earlier body'},
     })
 
     // The lock is free: the next uses are noted.
@@ -346,5 +351,7 @@ describe('stayctl serve (e2e)', () => {
     const after = await lastUses()
     expect(after.token, 'the token\'s last use, after the lock').to.be.an.instanceOf(Date)
     expect(after.feed, 'the feed\'s last use, after the lock').to.be.greaterThan(twoMinutesAgo.getTime())
+    expect(await get(`${served.base}${changed.path}`)).to.equal(200)
+    expect((await lastUses()).changed, 'the changed feed\'s ETag, after the lock').to.match(/^[0-9a-f]{64}$/)
   })
 })

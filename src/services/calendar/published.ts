@@ -5,6 +5,7 @@
  * token (a write only when the body changes, and lastUsedAt as noteTokenUse says: at most once a
  * minute, never waiting for another writer).
  */
+import {updateIfUnlocked} from '../../db/connection.js'
 import type {ServiceContext} from '../context.js'
 import {addDays, today} from '../dates.js'
 import {hashToken, noteTokenUse} from '../tokens.js'
@@ -31,7 +32,9 @@ export async function publishedFeed(ctx: ServiceContext, token: string): Promise
   const hash = sha256Hex(body)
   const now = new Date()
   if (row.feedEtag !== hash) {
-    await CalendarToken.update({feedEtag: hash, feedChangedAt: now, lastUsedAt: now}, {where: {id: row.id}})
+    // Kept so that the next poll of an unchanged feed answers its Last-Modified: a cache, written when the
+    // database is free (updateIfUnlocked), as a token's last use is; while another writer holds it, a later poll writes it.
+    await updateIfUnlocked(CalendarToken, {feedEtag: hash, feedChangedAt: now, lastUsedAt: now}, {id: row.id}).catch(() => false)
     return {body, etag: `"${hash}"`, lastModified: now}
   }
   await noteTokenUse(CalendarToken, row, now)
