@@ -320,5 +320,9 @@ async function takenKeys(db: Db, transaction: Transaction, input: BulkInsert, in
 
 /** Inserts rows, skipping (and reporting) those whose unique keys are already taken. */
 export function bulkInsert(db: Db, transaction: Transaction, input: BulkInsert): Promise<BulkResult> {
+  // A copy of a column the rows do not hold would store NULL on SQLite and fail on MySQL: a programming error, caught before anything is sent.
+  for (const [column, from] of Object.entries(input.copies ?? {})) {
+    if (!input.columns.includes(from)) throw new Error(`bulkInsert into ${input.table}: ${column} copies ${from}, which is not one of its columns`)
+  }
   return db.dialect === 'mysql' ? mysqlInsert(db, transaction, input) : sqliteInsert(db, transaction, input)
 }

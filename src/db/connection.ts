@@ -4,10 +4,11 @@
  * server asks), and connection failures turned into one-line UnavailableErrors that name the
  * setting to fix and never show a password.
  */
+import {AsyncLocalStorage} from 'node:async_hooks'
 import {createRequire} from 'node:module'
 import path from 'node:path'
 
-import {ConnectionError, Sequelize, type Options} from 'sequelize'
+import {ConnectionError, Sequelize, TimeoutError, type Attributes, type Model, type ModelStatic, type Options, type UpdateOptions, type WhereOptions} from 'sequelize'
 
 import type {DatabaseTarget} from '../config/database-url.js'
 import {DATABASE_URL_SETTING, maskUrl} from '../config/database-url.js'
@@ -44,6 +45,34 @@ type Sqlite3Module = typeof import('sqlite3')
 /** Statements that only read: under WAL they never wait for another process's write lock. */
 const READ_ONLY = /^\s*(SELECT\b|PRAGMA\s+table_info\b)/i
 
+/** Set while `updateIfUnlocked` runs: its SQLite writes take the write lock only if it is free. */
+const lockFreeOnly = new AsyncLocalStorage<true>()
+
+/**
+ * `Model.update(values, {where})` for bookkeeping that a later call does again (a token's last
+ * use), done only if it need not wait for the write lock; `updated_at` is left as it is. On
+ * SQLite, when another connection (another process's import, say) holds the lock, the UPDATE
+ * fails at once (SQLITE_BUSY, tried once: no busy timeout, none of Sequelize's retries) and this
+ * resolves to false; it does not wait up to the busy timeout (30 s), nor hold back meanwhile the
+ * reads sent after it on its connection (a write runs alone: StatementTurns). On MySQL it is a
+ * plain update: a write waits there for the rows it changes only, on a pooled connection of its
+ * own, and no read waits for it. Other errors are thrown.
+ */
+export async function updateIfUnlocked<M extends Model>(model: ModelStatic<M>, values: UpdateValues<M>, where: WhereOptions<Attributes<M>>): Promise<boolean> {
+  // Sequelize passes `retry` from the update's options to its query (a QueryOptions member UpdateOptions does not declare).
+  const options = {where, silent: true, retry: {max: 1}} as UpdateOptions<Attributes<M>>
+  try {
+    await lockFreeOnly.run(true, () => model.update(values, options))
+    return true
+  } catch (error) {
+    // Sequelize's error for SQLITE_BUSY.
+    if (error instanceof TimeoutError) return false
+    throw error
+  }
+}
+
+type UpdateValues<M extends Model> = Parameters<ModelStatic<M>['update']>[0]
+
 let tunedSqlite: Sqlite3Module | undefined
 
 /**
@@ -55,7 +84,9 @@ let tunedSqlite: Sqlite3Module | undefined
  * 30 s), e.g. `serve` updating a token's last use beside another request's read while a CLI
  * import held the lock. A read never waits for the lock (WAL). Statements after a write queue
  * behind it, so they neither wait on its mutex in the thread pool nor starve it. A statement
- * without a callback (never from Sequelize) has no known end: it runs at once.
+ * without a callback (never from Sequelize) has no known end: it runs at once. A write sent
+ * inside `updateIfUnlocked` runs with no busy timeout (set while it runs alone, then put back):
+ * it fails at once rather than hold back the statements queued behind it.
  */
 class StatementTurns<Connection> {
   /** Statements started and not yet called back (sqlite3 finalizes a statement right after its callback). */
@@ -63,7 +94,10 @@ class StatementTurns<Connection> {
   private writing = false
   private readonly waiting: {alone: boolean; start: () => void}[] = []
 
-  constructor(private readonly connection: Connection) {}
+  constructor(
+    private readonly connection: Connection,
+    private readonly busyTimeout: (ms: number) => void,
+  ) {}
 
   /** Sends the statement (`send` with its arguments) in its turn; its callback, the last argument, ends the turn. */
   take(sql: string, rest: unknown[], send: (args: unknown[]) => unknown): Connection {
@@ -73,15 +107,20 @@ class StatementTurns<Connection> {
       return this.connection
     }
     const alone = !READ_ONLY.test(sql)
+    // Read when sent, in the caller's async context (a turn may start from another statement's callback).
+    const once = alone && lockFreeOnly.getStore() === true
     const finished = (): void => {
       this.running--
       if (alone) this.writing = false
+      if (once) this.busyTimeout(SQLITE_BUSY_TIMEOUT_MS)
       this.next()
     }
     const args = rest.slice(0, -1)
     this.waiting.push({
       alone,
-      start: () =>
+      start: () => {
+        // Alone on the connection: no other statement holds its mutex, none sees this setting.
+        if (once) this.busyTimeout(0)
         send([
           ...args,
           // sqlite3 calls back with the statement as `this` (lastID, changes).
@@ -89,7 +128,8 @@ class StatementTurns<Connection> {
             finished()
             return (callback as (...results: unknown[]) => unknown).apply(this, results)
           },
-        ]),
+        ])
+      },
     })
     this.next()
     return this.connection
@@ -146,7 +186,7 @@ function sqliteModule(): Sqlite3Module {
     }
 
     /** Reads side by side, anything else alone (StatementTurns). */
-    private readonly turns = new StatementTurns<this>(this)
+    private readonly turns = new StatementTurns<this>(this, (ms) => this.configure('busyTimeout', ms))
 
     /** PRAGMA table_info results by statement, until this connection changes a schema. */
     private readonly tableInfo = new Map<string, unknown[]>()

@@ -5,8 +5,6 @@
  * login-attempts.ts; what a token is, tokens.ts; API tokens for scripts, api-tokens.ts. Their
  * exports are re-exported here, so callers keep importing them from auth.ts.
  */
-import {Op} from 'sequelize'
-
 import type {Db} from '../db/index.js'
 import type {ApiToken, User} from '../db/models.js'
 import {rowOf} from '../db/select.js'
@@ -16,7 +14,7 @@ import {actorUserId, isAdmin, requireUser} from './authz.js'
 import type {Actor, ServiceContext} from './context.js'
 import {attemptPassword, authPolicy, loginFailedMessage} from './login-attempts.js'
 import {loadBcrypt} from './passwords.js'
-import {API_TOKEN_PREFIX, SESSION_TOKEN_NAME, SESSION_TOKEN_PREFIX, TOKEN_SHAPE, hashToken, newToken, tokenKind} from './tokens.js'
+import {API_TOKEN_PREFIX, SESSION_TOKEN_NAME, SESSION_TOKEN_PREFIX, TOKEN_SHAPE, hashToken, newToken, noteTokenUse, tokenKind} from './tokens.js'
 import {inTransaction} from './transaction.js'
 import {findUser, userView, type UserView} from './users.js'
 
@@ -44,6 +42,7 @@ export {
 } from './login-attempts.js'
 export {
   API_TOKEN_PREFIX,
+  LAST_USED_RESOLUTION_MS,
   SESSION_TOKEN_NAME,
   SESSION_TOKEN_PREFIX,
   endSessions,
@@ -53,9 +52,6 @@ export {
   type TokenStatus,
   type TokenView,
 } from './tokens.js'
-
-/** last_used_at is written at most this often per token, not on every request. */
-export const LAST_USED_RESOLUTION_MS = 60_000
 
 // ---------------------------------------------------------------------------------------------
 // Sessions
@@ -121,7 +117,8 @@ export async function login(ctx: ServiceContext, input: LoginInput): Promise<Log
 /**
  * The actor behind a session or API token. Unknown, revoked and expired tokens, and tokens
  * of inactive users, are refused (UnauthenticatedError; the token is never echoed). Notes the
- * use in last_used_at, at most once a minute per token.
+ * use in last_used_at (noteTokenUse: at most once a minute per token, never waiting for another
+ * writer).
  */
 export async function authenticate(db: Db, token: string): Promise<Actor> {
   if (typeof token !== 'string' || !TOKEN_SHAPE.test(token)) {
@@ -142,14 +139,7 @@ export async function authenticate(db: Db, token: string): Promise<Actor> {
     })
   }
   if (!row.user.isActive) throw new UnauthenticatedError(`the user of token ${row.id} is deactivated`)
-  const stale = new Date(now.getTime() - LAST_USED_RESOLUTION_MS)
-  if (!row.lastUsedAt || new Date(row.lastUsedAt) <= stale) {
-    // Best effort, and conditional, so parallel requests (or servers) rarely both write.
-    await db.models.ApiToken.update(
-      {lastUsedAt: now},
-      {where: {id: row.id, [Op.or]: [{lastUsedAt: null}, {lastUsedAt: {[Op.lte]: stale}}]}, silent: true},
-    ).catch(() => undefined)
-  }
+  await noteTokenUse(db.models.ApiToken, row, now)
   return {...userActor(row.user), tokenId: row.id}
 }
 

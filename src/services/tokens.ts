@@ -9,9 +9,10 @@
  */
 import {randomBytes} from 'node:crypto'
 
-import type {Transaction} from 'sequelize'
+import {Op, type ModelStatic, type Transaction} from 'sequelize'
 
-import type {ApiToken, User} from '../db/models.js'
+import {updateIfUnlocked} from '../db/connection.js'
+import type {ApiToken, CalendarToken, User} from '../db/models.js'
 import type {RowOf} from '../db/select.js'
 import type {ServiceContext} from './context.js'
 import {sha256Hex} from '../digest.js'
@@ -29,6 +30,23 @@ export function hashToken(token: string): string {
 
 export function newToken(prefix: string): string {
   return prefix + randomBytes(32).toString('base64url')
+}
+
+/** last_used_at is written at most this often per token, not on every request. */
+export const LAST_USED_RESOLUTION_MS = 60_000
+
+/**
+ * Notes in last_used_at that a token was used at `now`: a session or API token (authenticate), a
+ * published calendar's (its feed), at most once a minute per token. Bookkeeping, so best effort:
+ * conditional, so that parallel requests (or servers) rarely both write; skipped when the
+ * database is busy with another writer rather than waited for (updateIfUnlocked), the next use
+ * writes it then; and never a reason to fail the request.
+ */
+export async function noteTokenUse<T extends ApiToken | CalendarToken>(model: ModelStatic<T>, row: T, now: Date): Promise<void> {
+  const stale = new Date(now.getTime() - LAST_USED_RESOLUTION_MS)
+  if (row.lastUsedAt && new Date(row.lastUsedAt) > stale) return
+  const where = {id: row.id, [Op.or]: [{lastUsedAt: null}, {lastUsedAt: {[Op.lte]: stale}}]}
+  await updateIfUnlocked(model, {lastUsedAt: now}, where).catch(() => false)
 }
 
 export type TokenKind = 'session' | 'api'

@@ -4,18 +4,23 @@
  * line per request, and stops on SIGTERM with exit 0: /readyz says 503 while it still serves
  * for --drain seconds (0 here unless a test says otherwise), then every request that reached it
  * is answered, new connections are refused, none is reset. It keeps no state: two processes
- * on one database share sessions.
+ * on one database share sessions. On SQLite, a token's last-use write never waits for another
+ * process's write lock, nor makes the requests sent after it wait.
  */
 import fs from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
 
 import {expect} from 'chai'
+import sqlite3 from 'sqlite3'
 
 import type {Db} from '../../src/db/index.js'
+import {createToken} from '../../src/services/auth.js'
+import {publishCalendar} from '../../src/services/calendar/manage.js'
+import {createProperty} from '../../src/services/properties.js'
 import {createUser} from '../../src/services/users.js'
 import {testContext} from '../support/fixtures.js'
-import {freshDatabase} from '../support/db.js'
+import {freshDatabase, type TestDatabase} from '../support/db.js'
 import {useScratch} from '../support/scratch.js'
 import {client, ok} from '../support/graphql.js'
 import {serve, type Served} from '../support/serve.js'
@@ -46,13 +51,15 @@ function get(url: string, agent?: http.Agent): Promise<number> {
 
 describe('stayctl serve (e2e)', () => {
   const scratch = useScratch({per: 'suite', database: 'serve'})
+  let database: TestDatabase
   let db: Db
   let env: NodeJS.ProcessEnv
   const running: Served[] = []
 
   before(() => {
+    database = scratch.database
     db = scratch.db
-    env = cliEnv(scratch.database)
+    env = cliEnv(database)
     scratch.defer(() => removeHome(env))
   })
   afterEach(() => {
@@ -272,5 +279,75 @@ describe('stayctl serve (e2e)', () => {
     const port = new URL(served.url).port
     const taken = await cli(env)(['serve', '--port', port, '--json'])
     expect(errorJson(taken, 2).message).to.match(new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\)`))
+  })
+
+  it('on SQLite, while another process holds the write lock: a request whose token is due its last-use write, a feed, anonymous reads and the probes are answered before it lets go; a later request notes the use', async function () {
+    if (database.target.dialect !== 'sqlite') this.skip()
+    this.timeout(120_000)
+    /** How long the holder keeps the lock if the answers do not come: they come in milliseconds, or only once it lets go. */
+    const BOUND_MS = 10_000
+    const ctx = testContext(db)
+    await createUser(ctx, {username: 'lock.reader', email: 'lock.reader@example.com', password: 'lock-reader-password'})
+    const property = await createProperty(ctx, {owner: 'lock.reader', name: 'Lock House', address: '1 Lock Lane', pricePerNight: '80'})
+    const {id: tokenId, token} = await createToken(ctx, {name: 'while-locked', user: 'lock.reader'})
+    const feed = await publishCalendar(ctx, {property: property.id})
+    const changed = await publishCalendar(ctx, {property: (await createProperty(ctx, {owner: 'lock.reader', name: 'Lock Barn', address: '2 Lock Lane', pricePerNight: '90'})).id})
+    const served = await serve({...env, STAYCTL_LOG_SQL: '1'})
+    running.push(served)
+    // The feed's first answer records its ETag; with its last use put two minutes back, only that is due.
+    expect(await get(`${served.base}${feed.path}`)).to.equal(200)
+    const twoMinutesAgo = new Date(Date.now() - 2 * 60_000)
+    await db.models.CalendarToken.update({lastUsedAt: twoMinutesAgo}, {where: {id: feed.id}})
+    // A feed whose content changed since its last answer (its stored ETag another body's): its new ETag is due.
+    await db.models.CalendarToken.update({feedEtag: 'an earlier body', lastUsedAt: twoMinutesAgo}, {where: {id: changed.id}})
+    const lastUses = async () => ({
+      token: (await db.models.ApiToken.findByPk(tokenId))!.lastUsedAt,
+      feed: (await db.models.CalendarToken.findByPk(feed.id))!.lastUsedAt!.getTime(),
+      changed: (await db.models.CalendarToken.findByPk(changed.id))!.feedEtag,
+    })
+
+    const holder = new sqlite3.Database(database.target.storage)
+    const exec = (sql: string) => new Promise<void>((resolve, reject) => holder.exec(sql, (error) => (error ? reject(error) : resolve())))
+    const released = () => exec('COMMIT').finally(() => new Promise<void>((resolve) => holder.close(() => resolve())))
+    await exec('BEGIN IMMEDIATE')
+    let held: unknown
+    let whileHeld: unknown
+    let answers: Promise<unknown[]> = Promise.resolve([])
+    let bound: NodeJS.Timeout | undefined
+    try {
+      const me = client(served.url).gql<{me: {username: string}}>('{ me { username } }', {}, {token})
+      // serve logs a statement just before its connection gets it: the last-use write is queued, requests sent now come after it.
+      const lastUseWrite = /UPDATE `api_tokens` SET `last_used_at`/
+      for (let waited = 0; !lastUseWrite.test(served.stderr()) && waited < BOUND_MS; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10))
+      expect(served.stderr(), 'the request never tried to note the last use').to.match(lastUseWrite)
+      answers = Promise.all([
+        me.then((result) => ok(result).me.username),
+        client(served.url).gql<{properties: {nodes: {id: number}[]}}>('{ properties { nodes { id } } }').then((result) => ok(result).properties.nodes.some((node) => node.id === property.id)),
+        get(`${served.base}${feed.path}`),
+        get(`${served.base}${changed.path}`),
+        get(`${served.base}/readyz`),
+        get(`${served.base}/healthz`),
+      ])
+      held = await Promise.race([answers.then(() => 'answered while the lock was held'), new Promise((resolve) => (bound = setTimeout(() => resolve(`no answer in ${BOUND_MS} ms`), BOUND_MS)))])
+      whileHeld = await lastUses()
+    } finally {
+      clearTimeout(bound)
+      await released()
+    }
+    expect({held, answers: await answers, whileHeld}).to.deep.equal({
+      held: 'answered while the lock was held',
+      answers: ['lock.reader', true, 200, 200, 200, 200],
+      // Skipped, not waited for.
+      whileHeld: {token: null, feed: twoMinutesAgo.getTime(), changed: 'an earlier body'},
+    })
+
+    // The lock is free: the next uses are noted.
+    ok(await client(served.url).gql('{ me { username } }', {}, {token}))
+    expect(await get(`${served.base}${feed.path}`)).to.equal(200)
+    const after = await lastUses()
+    expect(after.token, 'the token\'s last use, after the lock').to.be.an.instanceOf(Date)
+    expect(after.feed, 'the feed\'s last use, after the lock').to.be.greaterThan(twoMinutesAgo.getTime())
+    expect(await get(`${served.base}${changed.path}`)).to.equal(200)
+    expect((await lastUses()).changed, 'the changed feed\'s ETag, after the lock').to.match(/^[0-9a-f]{64}$/)
   })
 })

@@ -123,4 +123,12 @@ describe(`bulkInsert (integration, ${testDialect})`, function () {
       {name: 'two', code: 'two', body: null},
     ])
   })
+
+  it('refuses a copy of a column the rows do not hold, before writing anything', async () => {
+    const error = await db.sequelize
+      .transaction((transaction) => bulkInsert(db, transaction, {table: 'items', columns: ['name'], rows: [['one']], uniqueKeys: [], copies: {code: 'body'}}))
+      .catch((e: unknown) => e)
+    expect(error).to.be.instanceOf(Error).with.property('message', 'bulkInsert into items: code copies body, which is not one of its columns')
+    expect(await all()).to.deep.equal([])
+  })
 })

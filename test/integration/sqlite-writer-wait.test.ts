@@ -9,13 +9,17 @@
  * The same held on the connection of statements outside transactions (Sequelize's 'default'),
  * where reads run side by side: a read that finished while a write waited was finalized on the
  * main thread (`serve` updating a token's last use beside a request's read, say).
+ * Bookkeeping that a later call does again (a token's last use: updateIfUnlocked) does not wait
+ * for the lock at all, so the reads sent after it on that connection do not wait either.
  */
 import path from 'node:path'
 
 import {expect} from 'chai'
+import {DataTypes, QueryTypes} from 'sequelize'
 import sqlite3 from 'sqlite3'
 
 import {parseDatabaseUrl} from '../../src/config/database-url.js'
+import {SQLITE_BUSY_TIMEOUT_MS, updateIfUnlocked} from '../../src/db/connection.js'
 import {openDb, type Db} from '../../src/db/index.js'
 import {inTransaction} from '../../src/services/transaction.js'
 import {testContext} from '../support/fixtures.js'
@@ -30,10 +34,12 @@ describe('a SQLite write waiting for another writer', function () {
   const scratch = useScratch({per: 'suite', folder: 'stayctl-writer-wait-'})
   let file: string
   let db: Db
+  /** Called with each statement as Sequelize logs it: just before the connection gets it. */
+  let onSql: (sql: string) => void = () => {}
 
   before(async () => {
     file = path.join(scratch.dir, 'wait.db')
-    db = await openDb(parseDatabaseUrl(`sqlite:${file}`))
+    db = await openDb(parseDatabaseUrl(`sqlite:${file}`), {logSql: (sql) => onSql(sql)})
     scratch.defer(() => db.close())
     await db.sequelize.query('CREATE TABLE t (x INTEGER)')
   })
@@ -103,4 +109,43 @@ describe('a SQLite write waiting for another writer', function () {
       }
     }
   })
+
+  it('updateIfUnlocked skips its write at once while another connection holds the lock, a read sent behind it is answered meanwhile, and the connection waits for the lock again after it', async () => {
+    /** How long the holder keeps the lock if the answers do not come: they come in milliseconds, or only once it lets go. */
+    const BOUND_MS = 10_000
+    const T = db.sequelize.define('T', {x: DataTypes.INTEGER}, {tableName: 't', timestamps: false})
+    await db.sequelize.query('INSERT INTO t VALUES (7)')
+    const holder = new sqlite3.Database(file)
+    await exec(holder, 'BEGIN IMMEDIATE')
+    let held: unknown
+    let answers: Promise<unknown[]> = Promise.resolve([])
+    let bound: NodeJS.Timeout | undefined
+    try {
+      let tries = 0
+      const queued = new Promise<void>((resolve) => {
+        onSql = (sql) => {
+          if (!/UPDATE `t`/.test(sql)) return
+          tries++
+          resolve()
+        }
+      })
+      const write = updateIfUnlocked(T, {x: 8}, {x: 7})
+      await queued
+      answers = Promise.all([write, db.sequelize.query('SELECT count(*) AS n FROM t WHERE x = 7', {type: QueryTypes.SELECT})])
+      held = await Promise.race([answers.then(() => 'answered while the lock was held'), new Promise((resolve) => (bound = setTimeout(() => resolve(`no answer in ${BOUND_MS} ms`), BOUND_MS)))])
+      // Once: not Sequelize's retries of SQLITE_BUSY (5 tries, 0.1 s apart).
+      held = `${held}, tried ${tries} time(s)`
+    } finally {
+      onSql = () => {}
+      clearTimeout(bound)
+      await exec(holder, 'COMMIT')
+      await new Promise<void>((resolve) => holder.close(() => resolve()))
+    }
+    expect({held, answers: await answers}).to.deep.equal({held: 'answered while the lock was held, tried 1 time(s)', answers: [false, [{n: 1}]]})
+    // Its busy timeout is the connection's again: the next writer waits for the lock.
+    expect(await db.sequelize.query('PRAGMA busy_timeout', {type: QueryTypes.SELECT})).to.deep.equal([{timeout: SQLITE_BUSY_TIMEOUT_MS}])
+    expect(await updateIfUnlocked(T, {x: 8}, {x: 7}), 'once the lock is free').to.equal(true)
+    expect(await db.sequelize.query('SELECT x FROM t WHERE x IN (7, 8)', {type: QueryTypes.SELECT})).to.deep.equal([{x: 8}])
+  })
+
 })

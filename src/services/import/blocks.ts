@@ -13,9 +13,8 @@ import {checkReason, checkSource, checkUid, parseBlockDates, sourceKey} from '..
 import {resolveProperties, type PropertyQuery} from '../refs/properties.js'
 import {loadCalendars, overlapHint, overlapReason, type LoadedCalendars} from '../rules/calendar.js'
 import {refreshGaps, type StayChange} from '../rules/gaps.js'
-import {check, propertyFields, required, text} from './fields.js'
+import {check, createdAt, propertyFields, required, text} from './fields.js'
 import {RowError, insertImported, type BatchOutcome, type EntityImporter, type ParsedRow} from './types.js'
-import {parseTimestamp} from './users.js'
 
 export interface BlockRecord {
   property: string
@@ -59,7 +58,7 @@ export const blocksImporter: EntityImporter<BlockRecord> = {
       reason: check('reason', () => checkReason(text(values, 'reason'))),
       source: source === undefined ? null : check('source', () => checkSource(source)),
       sourceUid: uid === undefined ? null : check('sourceUid', () => checkUid(uid)),
-      createdAt: parseTimestamp(text(values, 'createdAt'), 'createdAt'),
+      createdAt: createdAt(values),
     }
   },
 

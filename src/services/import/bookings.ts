@@ -29,11 +29,10 @@ import {guardCalendars, loadCalendars, overlapHint, overlapReason, selectBooking
 import {refreshGaps, type StayChange} from '../rules/gaps.js'
 import {loadLedger, totalRefusal, type Ledger} from '../rules/ledger.js'
 import {testPause} from '../../test-pause.js'
-import {check, propertyFields, required, text} from './fields.js'
+import {check, createdAt, propertyFields, required, text} from './fields.js'
 import {resolveProperties, type PropertyQuery} from '../refs/properties.js'
 import {resolveUsers, type UserRef} from '../refs/users.js'
 import {insertImported, type BatchOutcome, type EntityImporter, type ParsedRow, type WriteOptions} from './types.js'
-import {parseTimestamp} from './users.js'
 
 export interface BookingRecord {
   property: string
@@ -81,7 +80,7 @@ export const bookingsImporter: EntityImporter<BookingRecord> = {
       status: check('status', () => checkBookingStatus(text(values, 'status')?.trim() ?? 'pending')),
       totalCents: total === undefined ? undefined : check('totalPrice', () => parseAmount(total, 'totalPrice')),
       externalRef: check('externalRef', () => checkExternalRef(text(values, 'externalRef'))),
-      createdAt: parseTimestamp(text(values, 'createdAt'), 'createdAt'),
+      createdAt: createdAt(values),
     }
   },
 

@@ -3,6 +3,7 @@
  * then the field's name and aliases compared loosely ("First Name" = first_name = firstName).
  */
 import {UsageError, ValidationError} from '../../errors.js'
+import {parseInstant} from '../dates.js'
 import {textProblem} from '../text.js'
 import {RowError, type EntityImporter, type FieldSpec} from './types.js'
 
@@ -91,6 +92,18 @@ export function check<T>(field: string, validate: () => T): T {
     if (error instanceof ValidationError) throw new RowError(field, error.message)
     throw error
   }
+}
+
+// Rows without a timestamp get the time they are read; rows read in the same millisecond share one Date.
+let now = new Date(0)
+
+/** A row's createdAt, which every entity takes: ISO 8601 as parseInstant takes it, or the time the row is read. */
+export function createdAt(values: Record<string, string | undefined>): Date {
+  const value = text(values, 'createdAt')
+  if (value !== undefined) return check('createdAt', () => parseInstant(value, 'createdAt'))
+  const time = Date.now()
+  if (time !== now.getTime()) now = new Date(time)
+  return now
 }
 
 /** A value that must be there: the field's text, or a RowError saying what to give. */

@@ -27,10 +27,9 @@ import {selectBookings, type CalendarBooking} from '../rules/calendar.js'
 import {amountRefusal, loadLedger, type Ledger, type LedgerBooking, type LedgerCharge} from '../rules/ledger.js'
 import {testPause} from '../../test-pause.js'
 import {checkChargeStatus, checkIdempotencyKey, checkPaymentAmount, checkPaymentDate, checkReason, checkTransactionId} from '../payments.js'
-import {check, propertyFields, required, text} from './fields.js'
+import {check, createdAt, propertyFields, required, text} from './fields.js'
 import {resolveBookingsOrStays, sameStay, type BookingRefs, type StayRef} from '../refs/bookings.js'
 import {RowError, insertImported, type BatchOutcome, type EntityImporter, type ParsedRow, type WriteOptions} from './types.js'
-import {parseTimestamp} from './users.js'
 
 export interface PaymentRecord {
   transactionId: string
@@ -139,7 +138,7 @@ export const paymentsImporter: EntityImporter<PaymentRecord> = {
       paymentDate: check('paymentDate', () => checkPaymentDate(text(values, 'paymentDate')?.trim())),
       reason: check('reason', () => checkReason(text(values, 'reason'))),
       idempotencyKey: check('idempotencyKey', () => checkIdempotencyKey(text(values, 'idempotencyKey'))) ?? null,
-      createdAt: parseTimestamp(text(values, 'createdAt'), 'createdAt'),
+      createdAt: createdAt(values),
     }
   },
 

@@ -10,10 +10,9 @@ import {openCalendars} from '../rules/gaps.js'
 import {checkPolicy} from '../policies.js'
 import {checkAddress, checkDescription, checkPricePerNight, checkPropertyName, loadPropertyNames, ownerRefusal} from '../rules/properties.js'
 import type {CancellationPolicy} from '../../domain.js'
-import {check, flag, required, text} from './fields.js'
+import {check, createdAt, flag, required, text} from './fields.js'
 import {resolveUsers} from '../refs/users.js'
 import {RowError, insertImported, type BatchOutcome, type EntityImporter} from './types.js'
-import {parseTimestamp} from './users.js'
 
 export interface PropertyRecord {
   owner: string
@@ -58,7 +57,7 @@ export const propertiesImporter: EntityImporter<PropertyRecord> = {
       priceCents: check('pricePerNight', () => checkPricePerNight(required(values, 'pricePerNight', 'like 120.00'))),
       cancellationPolicy: check('cancellationPolicy', () => checkPolicy(text(values, 'cancellationPolicy')?.trim() ?? 'moderate')),
       isListed: flag(values.isListed, 'isListed', true),
-      createdAt: parseTimestamp(text(values, 'createdAt'), 'createdAt'),
+      createdAt: createdAt(values),
     }
   },
 

@@ -5,11 +5,10 @@
  */
 import {type Cell} from '../../db/bulk.js'
 import {checkComment, checkRating, loadReviewBook} from '../rules/reviews.js'
-import {check, propertyFields, required, text} from './fields.js'
+import {check, createdAt, propertyFields, required, text} from './fields.js'
 import {resolveProperties, type PropertyQuery} from '../refs/properties.js'
 import {resolveUsers} from '../refs/users.js'
 import {insertImported, type BatchOutcome, type EntityImporter} from './types.js'
-import {parseTimestamp} from './users.js'
 
 export interface ReviewRecord {
   property: string
@@ -39,7 +38,7 @@ export const reviewsImporter: EntityImporter<ReviewRecord> = {
       reviewer: required(values, 'reviewer', 'a user id, username or email'),
       rating: check('rating', () => checkRating(required(values, 'rating', 'a whole number from 1 to 5').trim())),
       comment: check('comment', () => checkComment(text(values, 'comment'))),
-      createdAt: parseTimestamp(text(values, 'createdAt'), 'createdAt'),
+      createdAt: createdAt(values),
     }
   },
 

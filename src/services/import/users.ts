@@ -9,12 +9,10 @@ import type {CreationAttributes, Transaction} from 'sequelize'
 
 import {type Cell, type UniqueKey} from '../../db/bulk.js'
 import type {User} from '../../db/models.js'
-import {ValidationError} from '../../errors.js'
 import type {ServiceContext} from '../context.js'
-import {parseInstant} from '../dates.js'
 import {checkPassword, hashPassword} from '../passwords.js'
 import {UserKeys, checkEmail, checkName, checkPasswordHash, checkUsername, loadUserKeys} from '../rules/users.js'
-import {check, flag, text} from './fields.js'
+import {check, createdAt, flag, text} from './fields.js'
 import {RowError, insertImported, type BatchOutcome, type EntityImporter, type ParsedRow} from './types.js'
 
 export interface UserRecord {
@@ -32,24 +30,6 @@ const UNIQUE_KEYS: UniqueKey[] = [
   {index: 'users_username_unique', columns: ['username']},
   {index: 'users_email_unique', columns: ['email']},
 ]
-
-// Rows without a timestamp get the time they are read; rows read in the same millisecond share one Date.
-let now = new Date(0)
-
-/** A row's date-time (createdAt): ISO 8601 as parseInstant takes it, or the time the row is read. */
-export function parseTimestamp(value: string | undefined, fieldName: string): Date {
-  if (value === undefined) {
-    const time = Date.now()
-    if (time !== now.getTime()) now = new Date(time)
-    return now
-  }
-  try {
-    return parseInstant(value, fieldName)
-  } catch (error) {
-    if (error instanceof ValidationError) throw new RowError(fieldName, error.message)
-    throw error
-  }
-}
 
 const columns = ['username', 'email', 'first_name', 'last_name', 'password_hash', 'is_active', 'is_admin', 'created_at']
 
@@ -88,7 +68,7 @@ export const usersImporter: EntityImporter<UserRecord> = {
       passwordHash: hash ?? '',
       isActive: flag(values.isActive, 'isActive', true),
       isAdmin: flag(values.isAdmin, 'isAdmin', false),
-      createdAt: parseTimestamp(text(values, 'createdAt'), 'createdAt'),
+      createdAt: createdAt(values),
     }
     if (hash !== undefined) return record
     // Everything else was checked first, so that a bad row costs no hashing; hashed on the thread pool.
