@@ -14,7 +14,7 @@ import {createBooking} from '../../src/services/bookings.js'
 import {createProperty} from '../../src/services/properties.js'
 import {createUser} from '../../src/services/users.js'
 import {isolatedEnv, runCli} from '../support/cli.js'
-import {testDialect} from '../support/db.js'
+import {testDialect, type TestDatabase} from '../support/db.js'
 import {startTestServer, type TestServer} from '../support/graphql.js'
 import {useScratch} from '../support/scratch.js'
 import {stubServer, type StubServer} from '../support/stub-server.js'
@@ -27,6 +27,7 @@ describe(`e2e: calendar (${testDialect})`, function () {
 
   const scratch = useScratch({per: 'suite', database: 'calendar_cli', folder: 'calendar-cli-'})
   let db: Db
+  let database: TestDatabase
   let env: NodeJS.ProcessEnv
   let run: ReturnType<typeof cli>
   let dir: string
@@ -34,8 +35,8 @@ describe(`e2e: calendar (${testDialect})`, function () {
   let feeds: StubServer
 
   before(async () => {
-    db = scratch.db
-    env = cliEnv(scratch.database, {STAYCTL_TODAY: '2026-12-06'})
+    ;({db, database} = scratch)
+    env = cliEnv(database, {STAYCTL_TODAY: '2026-12-06'})
     scratch.defer(() => removeHome(env))
     run = cli(env)
     dir = scratch.dir

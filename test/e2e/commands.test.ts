@@ -11,7 +11,7 @@ import path from 'node:path'
 import {expect} from 'chai'
 
 import {isOwnCommand, root} from '../support/cli.js'
-import {testDialect} from '../support/db.js'
+import {testDialect, type TestDatabase} from '../support/db.js'
 import {useScratch} from '../support/scratch.js'
 import {cli, cliEnv, errorJson, expectExit, expectShape, okJson, removeHome} from './helpers.js'
 
@@ -94,13 +94,15 @@ describe(`e2e: commands (${testDialect})`, function () {
   this.timeout(180_000)
 
   const scratch = useScratch({per: 'suite', database: 'commands'})
+  let database: TestDatabase
   let env: NodeJS.ProcessEnv
   let run: ReturnType<typeof cli>
   const json = async (args: string[], input?: string) => okJson(await run([...args, '--json'], {input}))
   const ids: Record<string, number> = {}
 
   before(() => {
-    env = cliEnv(scratch.database, {STAYCTL_TODAY: TODAY})
+    database = scratch.database
+    env = cliEnv(database, {STAYCTL_TODAY: TODAY})
     scratch.defer(() => removeHome(env))
     run = cli(env)
   })

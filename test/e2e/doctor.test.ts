@@ -7,16 +7,18 @@
  */
 import {expect} from 'chai'
 
-import {testDialect} from '../support/db.js'
+import {testDialect, type TestDatabase} from '../support/db.js'
 import {useScratch} from '../support/scratch.js'
 import {cli, cliEnv, okJson, removeHome} from './helpers.js'
 
 describe('db doctor', function () {
   const scratch = useScratch({per: 'suite', database: 'doctor', open: false})
+  let database: TestDatabase
   let env: NodeJS.ProcessEnv
 
   before(() => {
-    env = cliEnv(scratch.database)
+    database = scratch.database
+    env = cliEnv(database)
     scratch.defer(() => removeHome(env))
   })
 

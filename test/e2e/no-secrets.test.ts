@@ -12,7 +12,7 @@ import {expect} from 'chai'
 import {auditColumns, bookingColumns, paymentColumns, propertyColumns, reviewColumns, userColumns} from '../../src/cli/columns.js'
 import type {Db} from '../../src/db/index.js'
 import type {CliResult} from '../support/cli.js'
-import {testDialect} from '../support/db.js'
+import {testDialect, type TestDatabase} from '../support/db.js'
 import {useScratch} from '../support/scratch.js'
 import {cli, cliEnv, removeHome, testBackend} from './helpers.js'
 
@@ -73,6 +73,7 @@ describe(`e2e: no command prints a password or its hash (${testDialect})`, funct
 
   const scratch = useScratch({per: 'suite', database: 'nosecrets'})
   let db: Db
+  let database: TestDatabase
   let env: NodeJS.ProcessEnv
   let run: ReturnType<typeof cli>
   const fixture = {} as Fixture
@@ -114,8 +115,8 @@ describe(`e2e: no command prints a password or its hash (${testDialect})`, funct
   }
 
   before(() => {
-    db = scratch.db
-    env = cliEnv(scratch.database)
+    ;({db, database} = scratch)
+    env = cliEnv(database)
     scratch.defer(() => removeHome(env))
     run = cli(env)
     for (const value of Object.values(passwords)) secrets.add(value)

@@ -11,7 +11,7 @@ import path from 'node:path'
 import {expect} from 'chai'
 
 import type {Db} from '../../src/db/index.js'
-import {migratedDatabase} from '../support/db.js'
+import {migratedDatabase, type TestDatabase} from '../support/db.js'
 import {useScratch} from '../support/scratch.js'
 import {cli, cliEnv, expectExit, okJson, removeHome, testBackend} from './helpers.js'
 
@@ -25,6 +25,7 @@ const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/
 
 describe('output that cannot act on terminals and spreadsheets (e2e)', () => {
   const scratch = useScratch({per: 'suite', database: 'output_injection'})
+  let database: TestDatabase
   let db: Db
   let env: NodeJS.ProcessEnv
   let run: ReturnType<typeof cli>
@@ -33,8 +34,8 @@ describe('output that cannot act on terminals and spreadsheets (e2e)', () => {
 
   before(async function () {
     this.timeout(120_000)
-    db = scratch.db
-    env = cliEnv(scratch.database)
+    ;({db, database} = scratch)
+    env = cliEnv(database)
     scratch.defer(() => removeHome(env))
     run = cli(env)
     const backend = testBackend(db)

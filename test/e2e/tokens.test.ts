@@ -7,7 +7,7 @@ import {expect} from 'chai'
 
 import type {Db} from '../../src/db/index.js'
 import {authenticate, hashToken} from '../../src/services/auth.js'
-import {testDialect} from '../support/db.js'
+import {testDialect, type TestDatabase} from '../support/db.js'
 import {useScratch} from '../support/scratch.js'
 import {cli, cliEnv, errorJson, expectExit, expectShape, okJson, removeHome, testBackend} from './helpers.js'
 
@@ -29,13 +29,14 @@ describe(`e2e: tokens (${testDialect})`, function () {
 
   const scratch = useScratch({per: 'suite', database: 'tokens'})
   let db: Db
+  let database: TestDatabase
   let env: NodeJS.ProcessEnv
   let run: ReturnType<typeof cli>
   let aliceId: number
 
   before(async () => {
-    db = scratch.db
-    env = cliEnv(scratch.database)
+    ;({db, database} = scratch)
+    env = cliEnv(database)
     scratch.defer(() => removeHome(env))
     run = cli(env)
     const backend = testBackend(db)
