@@ -7,7 +7,6 @@
  */
 import {spawnSync} from 'node:child_process'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 
 import {expect} from 'chai'
@@ -35,12 +34,15 @@ function errorLines(file: string): string[] {
   return fs.readFileSync(file, 'utf8').trimEnd().split('\r\n').slice(1)
 }
 
+/** The test's scratch folder (useScratch below), where the tests make their folders. */
+let scratchDir: string
+
 /**
  * A folder of 20 hosts' properties, 210 bookings (200 good: ten 3-night stays per property;
  * 10 bad) and payments (200 charges and 100 refunds, good; 10 bad), as CSV.
  */
 function generatedFolder(): {dir: string; badBookings: number; badPayments: number} {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-e2e-imp-'))
+  const dir = fs.mkdtempSync(path.join(scratchDir, 'imp-'))
   const users = ['username,email,password,isActive']
   for (let i = 1; i <= 20; i++) users.push(`host${i},host${i}@example.com,secret-123,true`)
   for (let i = 1; i <= 10; i++) users.push(`guest${i},guest${i}@example.com,secret-123,true`)
@@ -95,11 +97,12 @@ function generatedFolder(): {dir: string; badBookings: number; badPayments: numb
 }
 
 describe(`import and export through the CLI (${testDialect})`, function () {
-  const scratch = useScratch({per: 'test', database: 'e2e_impexp', open: false})
+  const scratch = useScratch({per: 'test', database: 'e2e_impexp', open: false, folder: 'stayctl-e2e-'})
   let database: TestDatabase
 
   beforeEach(() => {
     database = scratch.database
+    scratchDir = scratch.dir
   })
 
   it('import all: good rows in, bad rows to each file\'s error file with line and reason, exit 8', async () => {
@@ -163,7 +166,7 @@ describe(`import and export through the CLI (${testDialect})`, function () {
   })
 
   it('import ENTITY: a file without a required column stops at once (exit 3); stdin works', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-e2e-imp-'))
+    const dir = fs.mkdtempSync(path.join(scratchDir, 'imp-'))
     fs.writeFileSync(path.join(dir, 'bookings.csv'), 'property,startDate,endDate\nHome,2030-01-01,2030-01-02\n')
     const missing = await stayctl(database, 'import', 'bookings', path.join(dir, 'bookings.csv'))
     expect(missing.code).to.equal(3)
@@ -190,7 +193,7 @@ describe(`import and export through the CLI (${testDialect})`, function () {
     expect(users.stdout).not.to.include('passwordHash')
     expect(users.stderr).to.include('Password hashes left out')
 
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-e2e-exp-')), 'users.json')
+    const file = path.join(fs.mkdtempSync(path.join(scratchDir, 'exp-')), 'users.json')
     const json = await stayctl(database, 'export', 'users', '--include-password-hashes', '--output', file, '--json')
     expect(json.code, json.stderr).to.equal(0)
     expect(JSON.parse(json.stdout)).to.include({entity: 'users', format: 'json', output: file, rows: 6, passwordHashes: true})
@@ -217,7 +220,7 @@ describe(`import and export through the CLI (${testDialect})`, function () {
         await createBlock(serviceContext(db), {property: 'Cabin', startDate: '2099-01-10', endDate: '2099-01-12', reason: 'paint, "fresh"'})
         await createBlock(serviceContext(db), {property: seaB, startDate: '2099-02-10', endDate: '2099-02-12', source: 'https://x.example/a.ics', sourceUid: 'u1'})
       })
-      const first = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-e2e-rt-'))
+      const first = fs.mkdtempSync(path.join(scratchDir, 'rt-'))
       for (const entity of IMPORT_ENTITIES) {
         const result = await stayctl(database, 'export', entity, '--include-password-hashes', '-o', path.join(first, `${entity}.csv`))
         expect(result.code, result.stderr).to.equal(0)
@@ -228,7 +231,7 @@ describe(`import and export through the CLI (${testDialect})`, function () {
         const imported = await stayctl(other.database, 'import', 'all', first)
         expect(imported.code, imported.stdout + imported.stderr).to.equal(0)
         expect(imported.stdout).to.match(/^6 files: 31 read, wrote 31 new and 0 updated, 0 rejected/m)
-        const second = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-e2e-rt-'))
+        const second = fs.mkdtempSync(path.join(scratchDir, 'rt-'))
         for (const entity of IMPORT_ENTITIES) {
           const result = await stayctl(other.database, 'export', entity, '--include-password-hashes', '-o', path.join(second, `${entity}.csv`))
           expect(result.code, result.stderr).to.equal(0)
@@ -246,7 +249,7 @@ describe(`import and export through the CLI (${testDialect})`, function () {
 
   /** Exports every entity of `database` into a new folder, as `import all` reads it. */
   async function exportAll(from: TestDatabase): Promise<string> {
-    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-e2e-rt-'))
+    const folder = fs.mkdtempSync(path.join(scratchDir, 'rt-'))
     for (const entity of IMPORT_ENTITIES) {
       const result = await stayctl(from, 'export', entity, '--include-password-hashes', '-o', path.join(folder, `${entity}.csv`))
       expect(result.code, `${entity}: ${result.stderr}`).to.equal(0)

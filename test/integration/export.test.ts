@@ -6,7 +6,6 @@
  * STAYCTL_TEST_DATABASE_URL names a server), exported again: the exports are identical.
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 
 import {expect} from 'chai'
@@ -24,7 +23,9 @@ import {availableDialects, migratedDatabase, testDialect} from '../support/db.js
 import {day, seedScenario, serviceContext} from '../support/scenario.js'
 import {useScratch} from '../support/scratch.js'
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-export-'))
+/** The describe's scratch folder (useScratch in each describe), in which tmp() makes a folder for each export. */
+let scratchDir: string
+const tmp = () => fs.mkdtempSync(path.join(scratchDir, 'out-'))
 
 /** Exports every entity of `ctx` into `dir` (with hashes); returns the files' texts by entity. */
 async function exportAll(ctx: ServiceContext, dir: string, format: FileFormat = 'csv'): Promise<Record<string, string>> {
@@ -44,12 +45,13 @@ async function exportText(ctx: ServiceContext, input: Omit<Parameters<typeof exp
 }
 
 describe(`export (${testDialect})`, function () {
-  const scratch = useScratch({per: 'suite', database: 'export'})
+  const scratch = useScratch({per: 'suite', database: 'export', folder: 'stayctl-export-'})
   let db: Db
   let ctx: ServiceContext
 
   before(async () => {
     db = scratch.db
+    scratchDir = scratch.dir
     ctx = serviceContext(db)
     await seedScenario(ctx)
   })
@@ -165,8 +167,10 @@ describe(`CSV cells a spreadsheet would run as formulas (${testDialect})`, funct
   const FORMULAS = ["=cmd|' /C calc'!A0", '+1 555 0100', "-2+3+cmd|' /C calc'!A0", '@SUM(1,1)*cmd', "'=already quoted", "''", "'Tis the season"]
   const from = useScratch({per: 'suite', database: 'formulas_from'})
   const to = useScratch({per: 'suite', database: 'formulas_to'})
+  const temp = useScratch({per: 'suite', folder: 'stayctl-export-'})
 
   before(async () => {
+    scratchDir = temp.dir
     const ctx = serviceContext(from.db)
     for (const [i, text] of FORMULAS.entries()) {
       await createUser(ctx, {username: `formula${i}`, email: `formula${i}@example.com`, password: 'secret-123', firstName: text, lastName: text})
@@ -200,6 +204,8 @@ describe(`CSV cells a spreadsheet would run as formulas (${testDialect})`, funct
 })
 
 describe(`export → import → export round trip (${availableDialects.join(", ")})`, function () {
+  const temp = useScratch({per: 'suite', folder: 'stayctl-export-'})
+  before(() => (scratchDir = temp.dir))
   for (const source of availableDialects) {
     for (const target of availableDialects) {
       for (const format of source === target ? (['csv', 'ndjson', 'json'] as const) : (['csv'] as const)) {
