@@ -14,6 +14,7 @@ import type {DatabaseTarget} from '../config/database-url.js'
 import {DATABASE_URL_SETTING, maskUrl} from '../config/database-url.js'
 import {StayctlError, UnavailableError} from '../errors.js'
 import {infileStreamFactory} from './infile.js'
+import {sqliteBusyTimeoutMs} from './lock-wait.js'
 
 const require = createRequire(import.meta.url)
 
@@ -37,8 +38,6 @@ export interface OpenOptions {
 /** What read replicas add to Sequelize's options (made by replicas.ts). */
 export type ReplicaRouting = Pick<Options, 'replication' | 'hooks'> & {validate: (connection: unknown) => boolean}
 
-/** Milliseconds a SQLite connection waits for another process's write lock before failing. */
-export const SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 type Sqlite3Module = typeof import('sqlite3')
 
@@ -112,7 +111,7 @@ class StatementTurns<Connection> {
     const finished = (): void => {
       this.running--
       if (alone) this.writing = false
-      if (once) this.busyTimeout(SQLITE_BUSY_TIMEOUT_MS)
+      if (once) this.busyTimeout(sqliteBusyTimeoutMs())
       this.next()
     }
     const args = rest.slice(0, -1)
@@ -146,6 +145,22 @@ class StatementTurns<Connection> {
 }
 
 /**
+ * A transaction whose BEGIN failed (it waited out another writer's lock: db/lock-wait.ts) is
+ * rolled back by Sequelize all the same; SQLite has none open then, and Sequelize would print a
+ * warning of its own on stderr and drop the connection. What ROLLBACK is for holds (nothing is
+ * open): its callback gets no error for that. Returns the statement's arguments, its callback so wrapped.
+ */
+function rollbackOfNone(sql: string, rest: unknown[]): unknown[] {
+  const callback = rest.at(-1)
+  if (typeof callback !== 'function' || !/^\s*ROLLBACK\b/i.test(sql)) return rest
+  const quiet = function (this: unknown, err: Error | null, ...results: unknown[]) {
+    const none = err !== null && /cannot rollback - no transaction is active/.test(err.message)
+    return (callback as (...args: unknown[]) => unknown).call(this, none ? null : err, ...results)
+  }
+  return [...rest.slice(0, -1), quiet]
+}
+
+/**
  * sqlite3 with every new connection tuned: Sequelize opens connections itself and has no
  * hook for SQLite, so the module it is given wraps `Database` to set the busy timeout and
  * WAL journal (readers never block the writer; a writer waits instead of failing).
@@ -157,7 +172,7 @@ function sqliteModule(): Sqlite3Module {
     constructor(filename: string, mode?: number, callback?: (err: Error | null) => void) {
       super(filename, mode, (err: Error | null) => {
         if (err) return callback?.(err)
-        this.configure('busyTimeout', SQLITE_BUSY_TIMEOUT_MS)
+        this.configure('busyTimeout', sqliteBusyTimeoutMs())
         // One after another, and all before the connection is handed over: the first statement
         // of its user (a BEGIN, say) then finds it configured (foreign_keys is a no-op inside a
         // transaction). Sequelize's own PRAGMA FOREIGN_KEYS=ON is turned off (sequelizeOptions).
@@ -215,12 +230,12 @@ function sqliteModule(): Sqlite3Module {
         ], (args) => super.all(sql, ...(args as [])))
       }
       this.forgetSchema(sql)
-      return this.turns.take(sql, rest, (args) => super.all(sql, ...(args as [])))
+      return this.turns.take(sql, rollbackOfNone(sql, rest), (args) => super.all(sql, ...(args as [])))
     }
 
     override run(sql: string, ...rest: unknown[]): this {
       this.forgetSchema(sql)
-      return this.turns.take(sql, rest, (args) => super.run(sql, ...(args as [])))
+      return this.turns.take(sql, rollbackOfNone(sql, rest), (args) => super.run(sql, ...(args as [])))
     }
 
     override exec(sql: string, callback?: (err: Error | null) => void): this {
@@ -312,6 +327,8 @@ function sequelizeOptions(target: DatabaseTarget, options: OpenOptions, mysql2?:
       // waits for that mutex, and the whole process stands still, the other writer's commit too,
       // until the busy timeout ends (30 s). TunedDatabase turns foreign keys on before handing over.
       foreignKeys: false,
+      // Sequelize tries a statement that met SQLITE_BUSY five times, each waiting the busy timeout: one wait is the whole of it (db/lock-wait.ts).
+      retry: {max: 1},
     }
     return sqlite
   }

@@ -2,28 +2,32 @@
  * Transactions for operations that check and then write. `inTransaction` starts one that
  * takes the write lock at once on SQLite (BEGIN IMMEDIATE, so two writers never both read
  * and then collide on upgrade) and READ COMMITTED on MySQL (reads after a guard's write see
- * the latest commits), and retries it whole, with backoff, when it lost a race: a deadlock, a
- * lock wait timeout or SQLITE_BUSY; on a multi-primary cluster a certification failure
- * (Galera and Group Replication abort the later of two transactions that wrote one row:
- * ER_LOCK_DEADLOCK on Galera, 3101 on Group Replication) and TiDB's write conflicts; and a
- * guard that found its row changed since it was read (GuardMoved, or the CHECK that caps a
- * guarded total). The retry reads again and answers as if it had come second on one node.
+ * the latest commits), and retries it whole, with backoff, when it lost a race: a deadlock; on
+ * a multi-primary cluster a certification failure (Galera and Group Replication abort the later
+ * of two transactions that wrote one row: ER_LOCK_DEADLOCK on Galera, 3101 on Group
+ * Replication) and TiDB's write conflicts; and a guard that found its row changed since it was
+ * read (GuardMoved, or the CHECK that caps a guarded total). The retry reads again and answers
+ * as if it had come second on one node. A lock waited for in vain (SQLITE_BUSY after the busy
+ * timeout, MySQL's lock wait timeout) is not a lost race: it is a conflict at once
+ * (db/lock-wait.ts).
  * `lockRow` is the SELECT … FOR UPDATE of a row the transaction then writes (a state change):
  * it spares retries on one node, the write is what makes it hold on a cluster.
  */
 import {Transaction, UniqueConstraintError, type Model, type ModelStatic, type TransactionOptions} from 'sequelize'
 
 import type {Db} from '../db/index.js'
+import {LOCK_WAIT_MESSAGE, driverField, lockWaitTimedOut} from '../db/lock-wait.js'
 import {ConflictError} from '../errors.js'
 import type {ServiceContext} from './context.js'
 
-const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'SQLITE_BUSY', 'SQLITE_LOCKED'])
+const RETRYABLE = new Set(['ER_LOCK_DEADLOCK'])
 /**
- * By MySQL error number: 1213 deadlock (Galera's certification failure too), 1205 lock wait
- * timeout, 3101 rolled back at commit (Group Replication's certification), 9007 write conflict
- * and 8022 "retry the transaction" (TiDB).
+ * By MySQL error number: 1213 deadlock (Galera's certification failure too), 3101 rolled back at
+ * commit (Group Replication's certification), 9007 write conflict and 8022 "retry the
+ * transaction" (TiDB). A lock wait that timed out (1205, SQLITE_BUSY) is not retried: see
+ * db/lock-wait.ts.
  */
-const RETRYABLE_ERRNO = new Set([1213, 1205, 3101, 9007, 8022])
+const RETRYABLE_ERRNO = new Set([1213, 3101, 9007, 8022])
 /** The CHECKs that cap a guarded total (rules/ledger.ts): violated only when the total moved since it was read. */
 const GUARD_CHECKS = /\b(bookings_charged_within_total|payments_refunded_within_amount)\b/
 
@@ -46,16 +50,6 @@ function oneAtATime<T>(key: object, work: () => Promise<T>): Promise<T> {
   return run
 }
 
-/** The driver's `code` (a string) or `errno` (a number) under Sequelize's wrappers. */
-function driverField<K extends 'code' | 'errno'>(error: unknown, key: K, type: K extends 'code' ? 'string' : 'number') {
-  let current = error as Record<string, unknown> | undefined
-  for (let depth = 0; current && depth < 4; depth++) {
-    if (typeof current[key] === type) return current[key] as K extends 'code' ? string : number
-    current = (current.original ?? current.parent) as typeof current
-  }
-  return undefined
-}
-
 export function isRetryable(error: unknown): boolean {
   if (error instanceof GuardMoved) return true
   const code = driverField(error, 'code', 'string')
@@ -74,7 +68,7 @@ export function transactionOptions(dialect: Db['dialect']): TransactionOptions {
   return dialect === 'sqlite' ? {type: Transaction.TYPES.IMMEDIATE} : {isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED}
 }
 
-/** Runs `work` in a transaction, retrying it whole on deadlock or busy database. */
+/** Runs `work` in a transaction, retrying it whole when it lost a race (see isRetryable); a lock waited out is a conflict at once. */
 export async function inTransaction<T>(
   ctx: ServiceContext,
   work: (transaction: Transaction) => Promise<T>,
@@ -88,9 +82,11 @@ export async function inTransaction<T>(
         ? await oneAtATime(sequelize, () => sequelize.transaction(options, work))
         : await sequelize.transaction(options, work)
     } catch (error) {
+      // It waited for another writer as long as the database lets it: waiting again would only double that.
+      if (lockWaitTimedOut(error)) throw new ConflictError(LOCK_WAIT_MESSAGE, {cause: error})
       if (!isRetryable(error) || attempt >= attempts) {
         if (isRetryable(error)) {
-          throw new ConflictError('the database stayed busy with other writers; try again', {cause: error})
+          throw new ConflictError('other writers kept changing the same rows; try again', {cause: error})
         }
         throw error
       }

@@ -19,7 +19,8 @@ import {DataTypes, QueryTypes} from 'sequelize'
 import sqlite3 from 'sqlite3'
 
 import {parseDatabaseUrl} from '../../src/config/database-url.js'
-import {SQLITE_BUSY_TIMEOUT_MS, updateIfUnlocked} from '../../src/db/connection.js'
+import {updateIfUnlocked} from '../../src/db/connection.js'
+import {sqliteBusyTimeoutMs} from '../../src/db/lock-wait.js'
 import {openDb, type Db} from '../../src/db/index.js'
 import {inTransaction} from '../../src/services/transaction.js'
 import {testContext} from '../support/fixtures.js'
@@ -143,7 +144,7 @@ describe('a SQLite write waiting for another writer', function () {
     }
     expect({held, answers: await answers}).to.deep.equal({held: 'answered while the lock was held, tried 1 time(s)', answers: [false, [{n: 1}]]})
     // Its busy timeout is the connection's again: the next writer waits for the lock.
-    expect(await db.sequelize.query('PRAGMA busy_timeout', {type: QueryTypes.SELECT})).to.deep.equal([{timeout: SQLITE_BUSY_TIMEOUT_MS}])
+    expect(await db.sequelize.query('PRAGMA busy_timeout', {type: QueryTypes.SELECT})).to.deep.equal([{timeout: sqliteBusyTimeoutMs()}])
     expect(await updateIfUnlocked(T, {x: 8}, {x: 7}), 'once the lock is free').to.equal(true)
     expect(await db.sequelize.query('SELECT x FROM t WHERE x IN (7, 8)', {type: QueryTypes.SELECT})).to.deep.equal([{x: 8}])
   })

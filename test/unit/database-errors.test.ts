@@ -6,7 +6,9 @@ import {expect} from 'chai'
 
 import {parseDatabaseUrl} from '../../src/config/database-url.js'
 import {missingTable, translateConnectionError, translateMissingTable} from '../../src/db/connection.js'
+import {lockWaitTimedOut} from '../../src/db/lock-wait.js'
 import {UnavailableError} from '../../src/errors.js'
+import {isRetryable} from '../../src/services/transaction.js'
 
 const mysqlTarget = parseDatabaseUrl('mysql://app:secret@db.example:3306/stayctl', '--database-url')
 const sqliteTarget = parseDatabaseUrl('sqlite:/tmp/stayctl-unit.sqlite', '--database-url')
@@ -51,4 +53,18 @@ describe('database errors', () => {
     expect(translateMissingTable(other, sqliteTarget)).to.equal(other)
     expect(translateConnectionError(other, sqliteTarget, '--database-url')).to.equal(other)
   })
+
+  // A lock waited for in vain is final (src/db/lock-wait.ts); a lost race is tried again (inTransaction).
+  for (const [what, error, waited, retried] of [
+    ['MySQL lock wait timeout (1205)', driverError('ER_LOCK_WAIT_TIMEOUT', 'Lock wait timeout exceeded', 1205), true, false],
+    ['MySQL lock wait timeout by number alone', driverError('SOMETHING', 'Lock wait timeout exceeded', 1205), true, false],
+    ['SQLITE_BUSY after the busy timeout', driverError('SQLITE_BUSY', 'SQLITE_BUSY: database is locked'), true, false],
+    ['a deadlock, or a Galera certification failure (1213)', driverError('ER_LOCK_DEADLOCK', 'Deadlock found', 1213), false, true],
+    ['Group Replication rolled back at commit (3101)', driverError('ER_TRANSACTION_ROLLBACK_DURING_COMMIT', 'rolled back', 3101), false, true],
+    ['a duplicate key', driverError('ER_DUP_ENTRY', 'Duplicate entry', 1062), false, false],
+  ] as const) {
+    it(`${what}: ${waited ? 'waited out, not retried' : retried ? 'a lost race, retried' : 'neither'}`, () => {
+      expect({waited: lockWaitTimedOut(error), retried: isRetryable(error)}).to.deep.equal({waited, retried})
+    })
+  }
 })

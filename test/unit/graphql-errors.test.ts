@@ -18,6 +18,7 @@ import {
   ValidationError,
   type StayctlError,
 } from '../../src/errors.js'
+import {LOCK_WAIT_MESSAGE} from '../../src/db/lock-wait.js'
 import {UNAVAILABLE_MESSAGE, UNMIGRATED_MESSAGE, UNEXPECTED_MESSAGE, maskError} from '../../src/graphql/errors.js'
 import {INTERNAL_NOTE, redact} from '../../src/graphql/request-log.js'
 
@@ -91,6 +92,16 @@ describe('GraphQL errors (unit)', () => {
     const unmigrated = maskError(located(new DatabaseError(driver("Table 'stayctl.x' doesn't exist", 'ER_NO_SUCH_TABLE', false) as Error & {sql: string}))) as GraphQLError
     expect(unmigrated.extensions).to.deep.equal({code: 'SERVICE_UNAVAILABLE'})
     expect(unmigrated.message).to.equal(UNMIGRATED_MESSAGE)
+  })
+
+  it('answers a write that waited out another writer\'s lock (outside a transaction) as CONFLICT, saying so', () => {
+    for (const [message, code] of [
+      ['SQLITE_BUSY: database is locked', 'SQLITE_BUSY'],
+      ['Lock wait timeout exceeded; try restarting transaction', 'ER_LOCK_WAIT_TIMEOUT'],
+    ]) {
+      const masked = maskError(located(new DatabaseError(Object.assign(new Error(message), {code, sql: 'UPDATE …'}) as Error & {sql: string}))) as GraphQLError
+      expect({message: masked.message, code: masked.extensions.code}, code).to.deep.equal({message: LOCK_WAIT_MESSAGE, code: 'CONFLICT'})
+    }
   })
 
   it("passes GraphQL's own errors (syntax, validation) through", () => {
