@@ -14,7 +14,8 @@ import sqlite3 from 'sqlite3'
 import type {Db} from '../../src/db/index.js'
 import {LOCK_WAIT_MESSAGE} from '../../src/db/lock-wait.js'
 import type {CliResult} from '../support/cli.js'
-import {migratedDatabase, testDialect, type TestDatabase} from '../support/db.js'
+import {testDialect, type TestDatabase} from '../support/db.js'
+import {useScratch} from '../support/scratch.js'
 import {cli, cliEnv, errorJson, expectExit, removeHome} from './helpers.js'
 
 /** How long the holder keeps the lock if the command does not give up first. */
@@ -22,6 +23,7 @@ const HOLD_BOUND_MS = 20_000
 
 describe('a write waits out another writer once (SQLite, e2e)', function () {
   this.timeout(120_000)
+  const scratch = useScratch({per: 'suite', database: 'lockwait', dialect: 'sqlite'})
   let db: Db
   let database: TestDatabase
   let env: NodeJS.ProcessEnv
@@ -30,15 +32,10 @@ describe('a write waits out another writer once (SQLite, e2e)', function () {
   before(async function () {
     // SQLite's own lock; MySQL's lock waits are the server's (innodb_lock_wait_timeout), classified by the same rule.
     if (testDialect !== 'sqlite') this.skip()
-    ;({db, database} = await migratedDatabase('lockwait', 'sqlite'))
+    ;({db, database} = scratch)
     env = cliEnv(database, {STAYCTL_TEST_SQLITE_BUSY_MS: '1000'})
+    scratch.defer(() => removeHome(env))
     run = cli(env)
-  })
-
-  after(async () => {
-    await db?.close()
-    await database?.drop()
-    removeHome(env)
   })
 
   /** Runs `command` while another connection holds the write lock: its result, and whether the lock was still held when it ended. */

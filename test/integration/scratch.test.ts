@@ -96,6 +96,15 @@ describe(`useScratch (${testDialect})`, () => {
     })
   })
 
+  describe('a database of a given dialect (SQLite, whatever the one under test)', () => {
+    const scratch = useScratch({per: 'suite', database: 'scratch_sqlite', dialect: 'sqlite'})
+
+    it('is on SQLite', () => {
+      seen.databases.push(scratch.database.target)
+      expect(scratch.db.dialect).to.equal('sqlite')
+    })
+  })
+
   describe('afterwards', () => {
     it('the folders and the databases are gone, and the deferred steps ran while they were there', async () => {
       expect(seen.perTest).to.have.length(2)

@@ -27,6 +27,8 @@ export interface ScratchOptions {
   folder?: string
   /** A database of its own (freshDatabase), named after this label: migrated and opened unless said otherwise. */
   database?: string
+  /** Its dialect, when not the one under test (testDialect). */
+  dialect?: 'mysql' | 'sqlite'
   /** Leave the database as freshDatabase makes it: no tables. */
   empty?: boolean
   /** false: close the database once set up (the test opens it, or a process it starts does). */
@@ -78,7 +80,7 @@ export function useScratch(options: ScratchOptions): Scratch {
       dir = made
     }
     if (options.database !== undefined) {
-      const made = await freshDatabase(options.database)
+      const made = await freshDatabase(options.database, options.dialect)
       steps.push(() => made.drop())
       database = made
       if (options.open !== false || !options.empty) {
