@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base-command.js'
-import {ErrorFiles, INTERRUPTED_EXIT, ProgressLine, capHeapGrowth, importModeFlags, importModes, interruptOnSigint, interruptedLine, summaryLine} from '../src/cli/import.js'
+import {ErrorFiles, INTERRUPTED_EXIT, ProgressLine, capHeapGrowth, importModeFlags, importModes, interruptOnSigint, interruptedLine, resumable, summaryLine} from '../src/cli/import.js'
 import {ERROR_CATALOGUE} from '../src/errors.js'
 import type {ImportSummary} from '../src/services/import/index.js'
 
@@ -13,7 +13,7 @@ CSV follows RFC 4180 (quoted fields with commas, quotes and newlines; CRLF or LF
 
 Rows refer to other rows by natural key or id: a property's owner (owner: id, username or email; or ownerId); a booking's property (property: id or name, with propertyOwner when two hosts use the name) and guest; a review's property and reviewer; a payment's booking (booking: id or externalRef, or property, guest, startDate and endDate) and a refund's charge (refundOf: its transactionId, earlier in the file or in the database); a block's property. Natural keys for --upsert: users username, properties owner + name, bookings externalRef (else property + guest + dates), reviews property + reviewer, payments transactionId, blocks property + source + sourceUid (else property + dates). The files \`stayctl export\` writes import as they are: an import takes state, not requests, so past stays and stays of unlisted listings or deactivated guests go in (only what no database may hold is refused: overlapping live stays and blocks, a host's stay at their own listing, charges above a total, refunds above a charge); \`stayctl import all DIR\` imports a folder of them in dependency order.
 
-Exit codes: 0 all rows imported, 2 bad flags, 3 unreadable file or missing column, 7 database unreachable, 8 some rows rejected, 130 interrupted (Ctrl-C: the batches in flight commit; go on with --resume).`
+Exit codes: 0 all rows imported, 2 bad flags, 3 unreadable file or missing column, 5 another writer held the database's lock longer than a write waits (the batches committed stay; go on with --resume), 7 database unreachable, 8 some rows rejected, 130 interrupted (Ctrl-C: the batches in flight commit; go on with --resume).`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> users users.csv',
@@ -61,6 +61,8 @@ Exit codes: 0 all rows imported, 2 bad flags, 3 unreadable file or missing colum
         onProgress: (p) => progress.draw(entity, p),
         signal: interrupt.signal,
       })
+    } catch (error) {
+      throw resumable(error, importModes(f), file, `${this.config.bin} import ${entity} ${file}`)
     } finally {
       uncapHeap()
       interrupt.release()

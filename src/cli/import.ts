@@ -8,6 +8,8 @@ import v8 from 'node:v8'
 
 import {Flags} from '@oclif/core'
 
+import {LOCK_WAIT_MESSAGE, lockWaitTimedOut} from '../db/lock-wait.js'
+import {ConflictError} from '../errors.js'
 import type {ImportInput, ImportProgress, ImportSummary, Rejection} from '../services/import/index.js'
 import {openRejectionsFile, type RejectionsFile} from '../services/import/rejections-file.js'
 
@@ -150,6 +152,17 @@ export function interruptOnSigint(): {signal: AbortSignal; release(): void} {
 export function interruptedLine(s: ImportSummary, command: string): string {
   if (!s.committed) return 'Interrupted: nothing was written (the import was one transaction); run it again.'
   return `Interrupted: ${s.read} records of the file are done (${s.inserted} new, ${s.updated} updated, ${s.rejected} rejected, committed). Go on with: ${command} --resume`
+}
+
+/**
+ * An import of a file, batch by batch, that stopped because another writer held the lock longer
+ * than a write waits for it (db/lock-wait.ts): the batches committed before stay, and `--resume`
+ * goes on from there, as after Ctrl-C. Any other error is returned as it is.
+ */
+export function resumable(error: unknown, modes: ImportModes, file: string, command: string): unknown {
+  if (file === '-' || modes.atomic || modes.dryRun) return error
+  if (!lockWaitTimedOut(error) && !(error instanceof ConflictError && lockWaitTimedOut(error.cause))) return error
+  return new ConflictError(LOCK_WAIT_MESSAGE, {cause: error, suggestion: `the batches committed before it stay; go on with: ${command} --resume`})
 }
 
 /** From this size on (and for stdin, of unknown size) an import caps the heap's growth (capHeapGrowth). */

@@ -8,6 +8,9 @@
  * behaviour waits about 45 s where the holder lets go after 20: the command then succeeds, and
  * the test fails.
  */
+import fs from 'node:fs'
+import path from 'node:path'
+
 import {expect} from 'chai'
 import sqlite3 from 'sqlite3'
 
@@ -23,7 +26,7 @@ const HOLD_BOUND_MS = 20_000
 
 describe('a write waits out another writer once (SQLite, e2e)', function () {
   this.timeout(120_000)
-  const scratch = useScratch({per: 'suite', database: 'lockwait', dialect: 'sqlite'})
+  const scratch = useScratch({per: 'suite', folder: 'lockwait-', database: 'lockwait', dialect: 'sqlite'})
   let db: Db
   let database: TestDatabase
   let env: NodeJS.ProcessEnv
@@ -74,6 +77,18 @@ describe('a write waits out another writer once (SQLite, e2e)', function () {
     expectExit(result, 5)
     expect(result.stderr.trim().split('\n'), result.stderr).to.have.length(1)
     expect(result.stderr).to.include(LOCK_WAIT_MESSAGE).and.not.match(/Rolling back|transaction/i)
+  })
+
+  it('an import of a file stopped by it says how to go on (--resume), and going on imports the file', async () => {
+    const file = path.join(scratch.dir, 'waiting-users.csv')
+    fs.writeFileSync(file, 'username,email,password\nwaited.import,waited.import@example.com,Lock-wait-password-1\n')
+    const {result, endedWhileHeld} = await whileLocked(() => run(['import', 'users', file, '--json']))
+    expect(endedWhileHeld, 'ended while the lock was held').to.equal(true)
+    const error = errorJson(result, 5)
+    expect(error).to.include({code: 'CONFLICT', message: LOCK_WAIT_MESSAGE})
+    expect(error.suggestion).to.equal(`the batches committed before it stay; go on with: stayctl import users ${file} --resume`)
+    expectExit(await run(['import', 'users', file, '--resume', '--json']), 0)
+    expect(await db.models.User.count({where: {username: 'waited.import'}})).to.equal(1)
   })
 
   it('writes once the lock is free', async () => {
