@@ -12,7 +12,7 @@ import {checkApiUrl, parseReplicaUrls, replicaConsistencySetting, resolveIntSett
 import type {Backend} from '../backend.js'
 import type {OpenOptions} from '../db/connection.js'
 import type {Db} from '../db/index.js'
-import {ConflictError, ERROR_CATALOGUE, UnavailableError, UsageError, isStayctlError, type ErrorKind} from '../errors.js'
+import {ERROR_CATALOGUE, UnavailableError, UsageError, isStayctlError, type ErrorKind} from '../errors.js'
 import type {RemoteClient} from '../remote/client.js'
 import {checkTexts} from '../services/text.js'
 import * as flags from './flags.js'
@@ -247,11 +247,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     let error = thrown
     if (this.openedDb && !isStayctlError(error)) {
       const {isConnectionLoss, translateConnectionError, translateMissingTable} = await import('../db/connection.js')
-      const {LOCK_WAIT_MESSAGE, lockWaitTimedOut} = await import('../db/lock-wait.js')
+      const {lockWaitConflict} = await import('../db/lock-wait.js')
       if (isConnectionLoss(error)) error = translateConnectionError(error, this.openedDb.target) as typeof thrown
       // A write outside a transaction (inTransaction says this itself) that waited out another writer.
-      else if (lockWaitTimedOut(error)) error = new ConflictError(LOCK_WAIT_MESSAGE, {cause: error})
-      else error = translateMissingTable(error, this.openedDb.target) as typeof thrown
+      else error = (lockWaitConflict(error) ?? translateMissingTable(error, this.openedDb.target)) as typeof thrown
     }
     // oclif's own errors (parse errors) keep their handling and exit codes.
     if (!isStayctlError(error) && error.oclif?.exit !== undefined) {

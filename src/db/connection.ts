@@ -38,7 +38,6 @@ export interface OpenOptions {
 /** What read replicas add to Sequelize's options (made by replicas.ts). */
 export type ReplicaRouting = Pick<Options, 'replication' | 'hooks'> & {validate: (connection: unknown) => boolean}
 
-
 type Sqlite3Module = typeof import('sqlite3')
 
 /** Statements that only read: under WAL they never wait for another process's write lock. */

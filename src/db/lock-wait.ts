@@ -7,6 +7,7 @@
  * a writer that holds on (an atomic import, an open `sqlite3` shell) gives up after one wait
  * with a conflict (exit 5), not after twenty minutes.
  */
+import {ConflictError} from '../errors.js'
 
 /** Milliseconds a SQLite connection waits for another process's write lock before failing (tests may shorten it: STAYCTL_TEST_SQLITE_BUSY_MS). */
 export function sqliteBusyTimeoutMs(): number {
@@ -38,3 +39,8 @@ export function lockWaitTimedOut(error: unknown): boolean {
 
 /** What a command says when it waited out another writer. */
 export const LOCK_WAIT_MESSAGE = 'the database stayed busy with another writer for as long as a write waits for it; try again when it is done'
+
+/** The conflict (exit 5, CONFLICT) that a lock waited for in vain is to the caller; undefined for any other error. */
+export function lockWaitConflict(error: unknown): ConflictError | undefined {
+  return lockWaitTimedOut(error) ? new ConflictError(LOCK_WAIT_MESSAGE, {cause: error}) : undefined
+}

@@ -11,8 +11,8 @@
 import {GraphQLError} from 'graphql'
 
 import {isConnectionLoss, missingTable} from '../db/connection.js'
-import {LOCK_WAIT_MESSAGE, lockWaitTimedOut} from '../db/lock-wait.js'
-import {ConflictError, ERROR_CATALOGUE, isStayctlError, type ErrorKind, type StayctlError} from '../errors.js'
+import {lockWaitConflict} from '../db/lock-wait.js'
+import {ERROR_CATALOGUE, isStayctlError, type ErrorKind, type StayctlError} from '../errors.js'
 import {INTERNAL_NOTE, describeInternal} from './request-log.js'
 
 export const UNEXPECTED_MESSAGE = 'Unexpected error.'
@@ -59,7 +59,8 @@ export function maskError(error: unknown): Error {
   if (isStayctlError(original)) return domainError(original, located)
   if (isConnectionLoss(original)) return unavailable(original, located)
   // A write outside a transaction (inTransaction says this itself) that waited out another writer's lock.
-  if (lockWaitTimedOut(original)) return domainError(new ConflictError(LOCK_WAIT_MESSAGE, {cause: original}), located)
+  const waited = lockWaitConflict(original)
+  if (waited) return domainError(waited, located)
   if (missingTable(original) !== undefined) return masked(UNMIGRATED_MESSAGE, ERROR_CATALOGUE.UNAVAILABLE.graphql!, original, located)
   return masked(UNEXPECTED_MESSAGE, 'INTERNAL_SERVER_ERROR', original, located)
 }

@@ -16,7 +16,7 @@
 import {Transaction, UniqueConstraintError, type Model, type ModelStatic, type TransactionOptions} from 'sequelize'
 
 import type {Db} from '../db/index.js'
-import {LOCK_WAIT_MESSAGE, driverField, lockWaitTimedOut} from '../db/lock-wait.js'
+import {driverField, lockWaitConflict} from '../db/lock-wait.js'
 import {ConflictError} from '../errors.js'
 import type {ServiceContext} from './context.js'
 
@@ -83,7 +83,8 @@ export async function inTransaction<T>(
         : await sequelize.transaction(options, work)
     } catch (error) {
       // It waited for another writer as long as the database lets it: waiting again would only double that.
-      if (lockWaitTimedOut(error)) throw new ConflictError(LOCK_WAIT_MESSAGE, {cause: error})
+      const waited = lockWaitConflict(error)
+      if (waited) throw waited
       if (!isRetryable(error) || attempt >= attempts) {
         if (isRetryable(error)) {
           throw new ConflictError('other writers kept changing the same rows; try again', {cause: error})
