@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
-import {ErrorFiles, ProgressLine, importModeFlags, importModes, summaryLine, writtenVerb} from '../../src/cli/import.js'
+import {ErrorFiles, ProgressLine, importModeFlags, importModes, resumable, summaryLine, writtenVerb} from '../../src/cli/import.js'
 import {color} from '../../src/cli/render.js'
 import {ERROR_CATALOGUE} from '../../src/errors.js'
 import type {FolderImportSummary} from '../../src/services/import/folder.js'
@@ -12,7 +12,7 @@ export default class ImportAll extends BaseCommand<typeof ImportAll> {
 
 --atomic and --dry-run treat the whole folder as one transaction: atomic commits only if no file rejected a row; a dry run checks every file as if the ones before it had been written, and writes nothing. --max-errors applies to each file; when a file reaches it, the files after it are not read.
 
-Exit codes: 0 all rows imported, 2 bad flags, 3 unreadable folder or file, 7 database unreachable, 8 some rows rejected.`
+Exit codes: 0 all rows imported, 2 bad flags, 3 unreadable folder or file, 5 another writer held the database's lock longer than a write waits (the batches committed stay; go on with --resume), 7 database unreachable, 8 some rows rejected.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> ./dump',
@@ -43,6 +43,8 @@ Exit codes: 0 all rows imported, 2 bad flags, 3 unreadable folder or file, 7 dat
         onRejected: (_entity, file, rejection) => errorFiles.write(files.get(file)!, rejection),
         onProgress: (entity, p) => progress.draw(entity, p),
       })
+    } catch (error) {
+      throw resumable(error, importModes(f), this.args.dir, `${this.config.bin} import all ${this.args.dir}`)
     } finally {
       await errorFiles.finish(files.values())
       progress.clear()

@@ -155,12 +155,12 @@ export function interruptedLine(s: ImportSummary, command: string): string {
 }
 
 /**
- * An import of a file, batch by batch, that stopped because another writer held the lock longer
+ * An import of a file or a folder, batch by batch, that stopped because another writer held the lock longer
  * than a write waits for it (db/lock-wait.ts): the batches committed before stay, and `--resume`
  * goes on from there, as after Ctrl-C. Any other error is returned as it is.
  */
-export function resumable(error: unknown, modes: ImportModes, file: string, command: string): unknown {
-  if (file === '-' || modes.atomic || modes.dryRun) return error
+export function resumable(error: unknown, modes: ImportModes, source: string, command: string): unknown {
+  if (source === '-' || modes.atomic || modes.dryRun) return error
   if (!lockWaitTimedOut(error) && !(error instanceof ConflictError && lockWaitTimedOut(error.cause))) return error
   return new ConflictError(LOCK_WAIT_MESSAGE, {cause: error, suggestion: `the batches committed before it stay; go on with: ${command} --resume`})
 }

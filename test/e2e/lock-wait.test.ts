@@ -91,6 +91,19 @@ describe('a write waits out another writer once (SQLite, e2e)', function () {
     expect(await db.models.User.count({where: {username: 'waited.import'}})).to.equal(1)
   })
 
+  it('so does an import of a folder, and going on imports the rest', async () => {
+    const dir = path.join(scratch.dir, 'waiting-folder')
+    fs.mkdirSync(dir)
+    fs.writeFileSync(path.join(dir, 'users.csv'), 'username,email,password\nwaited.folder,waited.folder@example.com,Lock-wait-password-1\n')
+    const {result, endedWhileHeld} = await whileLocked(() => run(['import', 'all', dir, '--json']))
+    expect(endedWhileHeld, 'ended while the lock was held').to.equal(true)
+    const error = errorJson(result, 5)
+    expect(error).to.include({code: 'CONFLICT', message: LOCK_WAIT_MESSAGE})
+    expect(error.suggestion).to.equal(`the batches committed before it stay; go on with: stayctl import all ${dir} --resume`)
+    expectExit(await run(['import', 'all', dir, '--resume', '--json']), 0)
+    expect(await db.models.User.count({where: {username: 'waited.folder'}})).to.equal(1)
+  })
+
   it('writes once the lock is free', async () => {
     expectExit(await create('waited.json', true), 0)
     expect(await db.models.User.count({where: {username: 'waited.json'}})).to.equal(1)
