@@ -87,7 +87,14 @@ export function openTestDb(database: TestDatabase, options: OpenDbOptions = {}):
 export async function migratedDatabase(label = 'db', dialect: 'mysql' | 'sqlite' = testDialect): Promise<{db: Db; database: TestDatabase}> {
   const database = await freshDatabase(label, dialect)
   const db = await openDb(database.target)
-  await migrate(db, {})
+  try {
+    await migrate(db, {})
+  } catch (error) {
+    // The caller never gets it to drop: a failed migration leaves no database behind.
+    await db.close()
+    await database.drop()
+    throw error
+  }
   return {db, database}
 }
 

@@ -8,9 +8,16 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
+/** The homes made by this process, removed when it exits (a test may remove its own earlier). */
+const homes = new Set()
+process.once('exit', () => {
+  for (const home of homes) fs.rmSync(home, {recursive: true, force: true})
+})
+
 /** The environment: PATH, the temporary HOME and XDG folders, no colours, CI mode, then `extra`. */
 export function isolatedHome(extra = {}, prefix = 'stayctl-home-') {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+  homes.add(home)
   return {
     PATH: process.env.PATH,
     HOME: home,
