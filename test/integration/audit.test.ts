@@ -6,7 +6,6 @@
 import fs from 'node:fs'
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
-import os from 'node:os'
 import path from 'node:path'
 
 import {expect} from 'chai'
@@ -24,6 +23,7 @@ import {createProperty} from '../../src/services/properties.js'
 import {createUser} from '../../src/services/users.js'
 import {day, fixtures, testContext, type ScenarioIds} from '../support/fixtures.js'
 import {dumpTables, expectRefused, useScenario} from '../support/integration.js'
+import {tempFolder} from '../support/isolated-env.js'
 
 const {users, properties} = fixtures
 
@@ -227,7 +227,7 @@ const CASES: Record<string, Case> = {
   },
   'imports.file': {
     run: (b) => {
-      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-audit-')), 'users.csv')
+      const file = path.join(tempFolder('stayctl-audit-'), 'users.csv')
       fs.writeFileSync(file, `username,email,password\nimported1,imported1@example.com,${NEW_PASSWORD}\nimported2,imported2@example.com,${NEW_PASSWORD}\n`)
       return b.imports.file({entity: 'users', file})
     },
@@ -236,7 +236,7 @@ const CASES: Record<string, Case> = {
   },
   'imports.folder': {
     run: (b) => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-audit-'))
+      const dir = tempFolder('stayctl-audit-')
       fs.writeFileSync(path.join(dir, 'users.csv'), `username,email,password\nfolder1,folder1@example.com,${NEW_PASSWORD}\n`)
       return b.imports.folder({dir})
     },

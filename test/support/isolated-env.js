@@ -8,16 +8,22 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
-/** The homes made by this process, removed when it exits (a test may remove its own earlier). */
-const homes = new Set()
+/** The folders made by tempFolder in this process, removed when it exits (a test may remove its own earlier). */
+const made = new Set()
 process.once('exit', () => {
-  for (const home of homes) fs.rmSync(home, {recursive: true, force: true})
+  for (const folder of made) fs.rmSync(folder, {recursive: true, force: true})
 })
+
+/** A new folder under the system's temporary folder, named `prefix` + random; gone when the process exits. */
+export function tempFolder(prefix = 'stayctl-') {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+  made.add(folder)
+  return folder
+}
 
 /** The environment: PATH, the temporary HOME and XDG folders, no colours, CI mode, then `extra`. */
 export function isolatedHome(extra = {}, prefix = 'stayctl-home-') {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
-  homes.add(home)
+  const home = tempFolder(prefix)
   return {
     PATH: process.env.PATH,
     HOME: home,

@@ -13,9 +13,10 @@ import {maskUrl, parseDatabaseUrl} from '../../src/config/database-url.js'
 import {cacheDir, configDir, configFilePath, dataDir, defaultSqlitePath} from '../../src/config/paths.js'
 import {checkApiUrl, clearConfigCache, readConfigFile, resolveIntSetting, resolveSetting} from '../../src/config/settings.js'
 import {StayctlError} from '../../src/errors.js'
+import {tempFolder} from '../support/isolated-env.js'
 
 function tempHome(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-config-'))
+  return tempFolder('stayctl-config-')
 }
 
 /** An environment with only a home, or a home and a config file holding `config`. */

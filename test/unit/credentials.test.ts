@@ -4,7 +4,6 @@
  * before a stored token, and no token in the error about an unreadable file.
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 
 import {expect} from 'chai'
@@ -12,13 +11,14 @@ import {expect} from 'chai'
 import {credentialsFilePath, removeSession, resolveToken, saveSession, serverKey, storedSession, tokenFor} from '../../src/config/credentials.js'
 import {configDir} from '../../src/config/paths.js'
 import {StayctlError} from '../../src/errors.js'
+import {tempFolder} from '../support/isolated-env.js'
 
 const TOKEN_A = `stay_s_${'A'.repeat(43)}`
 const TOKEN_B = `stay_s_${'B'.repeat(43)}`
 const API_TOKEN = `stay_t_${'C'.repeat(43)}`
 
 function tempEnv(): NodeJS.ProcessEnv {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-cred-'))
+  const home = tempFolder('stayctl-cred-')
   return {HOME: home, XDG_CONFIG_HOME: path.join(home, 'config')}
 }
 

@@ -4,7 +4,6 @@
  * values, profiles created and removed, atomic replacement, file modes.
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 
 import {expect} from 'chai'
@@ -14,9 +13,10 @@ import {withFileLock, writeFileAtomic} from '../../src/config/files.js'
 import {configDir, configFilePath} from '../../src/config/paths.js'
 import {activeProfile, clearConfigCache, resolveIntSetting, resolveSetting, selectProfile} from '../../src/config/settings.js'
 import {StayctlError} from '../../src/errors.js'
+import {tempFolder} from '../support/isolated-env.js'
 
 function envWith(config?: Record<string, unknown>, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-profiles-'))
+  const home = tempFolder('stayctl-profiles-')
   const env: NodeJS.ProcessEnv = {HOME: home, XDG_CONFIG_HOME: path.join(home, 'config'), XDG_DATA_HOME: path.join(home, 'data'), ...extra}
   if (config) {
     fs.mkdirSync(configDir(env), {recursive: true})
@@ -208,7 +208,7 @@ describe('config file editing (unit)', () => {
   })
 
   it('writeFileAtomic never leaves a partial file: a reader sees the old text or the new', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-atomic-'))
+    const dir = tempFolder('stayctl-atomic-')
     const file = path.join(dir, 'f.json')
     writeFileAtomic(file, 'old', 0o600)
     const big = 'x'.repeat(4 * 1024 * 1024)

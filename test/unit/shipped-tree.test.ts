@@ -3,13 +3,13 @@
  * the packed tarball: a shipped dependency whose version is not the lockfile's is reported.
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 
 import {expect} from 'chai'
 
 // @ts-expect-error -- a plain ES module script, without types
 import {compareBundle, compareTree, installedPackages} from '../../scripts/shipped-tree.mjs'
+import {tempFolder} from '../support/isolated-env.js'
 
 const lock = {
   packages: {
@@ -22,7 +22,7 @@ const lock = {
 }
 
 function tree(packages: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-tree-'))
+  const dir = tempFolder('stayctl-tree-')
   for (const [rel, version] of Object.entries(packages)) {
     fs.mkdirSync(path.join(dir, rel), {recursive: true})
     fs.writeFileSync(path.join(dir, rel, 'package.json'), JSON.stringify({version}))
