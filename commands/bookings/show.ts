@@ -3,7 +3,7 @@ import {Args} from '@oclif/core'
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {defaultPaymentColumns, paymentColumns} from '../../src/cli/columns.js'
 import {pickColumns} from '../../src/cli/list.js'
-import {details, table} from '../../src/cli/render.js'
+import {details, tableOrRows} from '../../src/cli/render.js'
 import type {BookingDetails} from '../../src/services/bookings.js'
 
 export default class BookingsShow extends BaseCommand<typeof BookingsShow> {
@@ -33,8 +33,7 @@ Exit codes: 0, 4 no such booking.`
     )
     if (b.payments.length > 0) {
       this.log('\nPayments:')
-      const width = process.stdout.isTTY ? {width: process.stdout.columns} : {}
-      this.log(table(b.payments, pickColumns(paymentColumns, undefined, defaultPaymentColumns), width))
+      this.log(tableOrRows(b.payments, pickColumns(paymentColumns, undefined, defaultPaymentColumns), {fit: true}))
     }
     return b
   }

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
-import {color, table} from '../../src/cli/render.js'
+import {color, tableOrRows} from '../../src/cli/render.js'
 import {listConfig, type ConfigListing} from '../../src/config/config-file.js'
 
 export default class ConfigList extends BaseCommand<typeof ConfigList> {
@@ -22,7 +22,7 @@ Exit codes: 0, 2 no such profile or an unreadable config file.`
     const listing = listConfig()
     this.log(`Config file: ${listing.file}${listing.profile ? `, profile ${listing.profile}` : ''}`)
     this.log(
-      table(listing.settings, [
+      tableOrRows(listing.settings, [
         {header: 'Setting', get: (s) => s.key},
         {header: 'Value', get: (s) => s.value ?? color.dim('(unset)')},
         {header: 'Source', get: (s) => s.source},

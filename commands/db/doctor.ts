@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
-import {color, table} from '../../src/cli/render.js'
+import {color, tableOrRows} from '../../src/cli/render.js'
 import {ERROR_CATALOGUE} from '../../src/errors.js'
 import type {DoctorReport} from '../../src/services/doctor.js'
 
@@ -34,7 +34,7 @@ Exit codes: 0 no check fails (warnings allowed), 9 a check fails (for CI gates),
     this.log(`Engine: ${engine.name} ${engine.version}${engine.cluster ? ` (${engine.cluster})` : ''}${engine.proxy ? ` through ${engine.proxy}` : ''}`)
     const mark = (status: string) => (status === 'ok' ? color.ok('ok') : status === 'warn' ? color.warn('warn') : color.bad('FAIL'))
     this.log(
-      table(report.findings, [
+      tableOrRows(report.findings, [
         {header: 'Check', get: (f) => f.check},
         {header: 'Status', get: (f) => mark(f.status)},
         {header: 'Finding', get: (f) => f.message + (f.fix ? `\nfix: ${f.fix}` : '')},

@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../src/cli/base-command.js'
 import * as flags from '../../src/cli/flags.js'
 import {confirmOrFail} from '../../src/cli/prompts.js'
-import {color, table} from '../../src/cli/render.js'
+import {color, tableOrRows} from '../../src/cli/render.js'
 import {undoSeedQuestion} from '../../src/cli/schema-confirmations.js'
 import {seed, undoSeed, type SeedEvents, type SeedResult, type UndoSeedResult} from '../../src/services/seed.js'
 import {DEMO_PASSWORD, SEED_SIZES, SEED_TABLES, type SeedPlan} from '../../src/services/seed-data.js'
@@ -103,7 +103,7 @@ Exit codes: 0 done (also when already seeded, or nothing to undo), 2 bad flags, 
       this.log(color.dim('To seed again with other options, run `stayctl db seed --undo` first.'))
     } else {
       this.log(`Seeded ${result.database} in ${result.seconds} s (${planLine(result.seededWith!)}).`)
-      this.log(table(SEED_TABLES.map((t) => ({t, n: result.rows[t]})), [
+      this.log(tableOrRows(SEED_TABLES.map((t) => ({t, n: result.rows[t]})), [
         {header: 'Table', get: (r) => r.t},
         {header: 'Rows', get: (r) => r.n, align: 'right'},
       ]))

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
-import {color, table} from '../../src/cli/render.js'
+import {color, tableOrRows} from '../../src/cli/render.js'
 import {status, type StatusResult} from '../../src/services/schema-status.js'
 
 export default class DbStatus extends BaseCommand<typeof DbStatus> {
@@ -42,24 +42,27 @@ Exit codes: 0; with --check, 1 when a migration is pending; 7 database unreachab
     for (const replica of result.replicas) {
       this.log(`Read replica: ${replica.url} ${replica.state === 'in use' ? color.ok('in use') : color.warn(`skipped: ${replica.state}, ${replica.reason}`)}`)
     }
-    this.log('')
     const state = (s: string) => (s === 'applied' ? color.ok(s) : s === 'pending' ? color.warn(s) : color.bad(s))
     for (const [title, entries] of [
       ['Migrations', result.migrations],
       ['Seeders', result.seeders],
     ] as const) {
-      this.log(`${title}:`)
+      // A blank line before each heading (and the summary): in a pipe no frame sets the sections apart.
+      this.log(`\n${title}:`)
       this.log(
-        entries.length === 0
-          ? color.dim('  (none)')
-          : table(entries, [
-              {header: 'Name', get: (e) => e.name},
-              {header: 'State', get: (e) => state(e.state) + (e.edited ? color.bad(' (edited)') : '')},
-              {header: 'Applied at', get: (e) => e.appliedAt ?? ''},
-            ]),
+        tableOrRows(
+          entries,
+          [
+            {header: 'Name', get: (e) => e.name},
+            {header: 'State', get: (e) => state(e.state) + (e.edited ? color.bad(' (edited)') : '')},
+            {header: 'Applied at', get: (e) => e.appliedAt ?? ''},
+          ],
+          {empty: '  (none)'},
+        ),
       )
     }
     for (const warning of result.warnings) this.warn(warning)
+    this.log('')
     this.log(
       result.pendingMigrations === 0
         ? 'Schema is up to date.'

@@ -3,7 +3,7 @@ import {Args} from '@oclif/core'
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {defaultPaymentColumns, paymentColumns} from '../../src/cli/columns.js'
 import {pickColumns} from '../../src/cli/list.js'
-import {details, table} from '../../src/cli/render.js'
+import {details, tableOrRows} from '../../src/cli/render.js'
 import type {PaymentDetails} from '../../src/services/payments.js'
 
 export default class PaymentsShow extends BaseCommand<typeof PaymentsShow> {
@@ -34,7 +34,7 @@ Exit codes: 0, 4 no such payment.`
     )
     if (p.refunds.length > 0) {
       this.log('\nRefunds:')
-      this.log(table(p.refunds, pickColumns(paymentColumns, undefined, [...defaultPaymentColumns, 'reason'])))
+      this.log(tableOrRows(p.refunds, pickColumns(paymentColumns, undefined, [...defaultPaymentColumns, 'reason']), {fit: true}))
     }
     return p
   }

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
-import {details, table} from '../../src/cli/render.js'
+import {details, tableOrRows} from '../../src/cli/render.js'
 import type {PropertyDetails} from '../../src/services/properties.js'
 
 export default class PropertiesShow extends BaseCommand<typeof PropertiesShow> {
@@ -33,13 +33,17 @@ Exit codes: 0, 3 a name several hosts use, 4 no such property.`
     if (p.upcomingBookings.length > 0) {
       this.log('\nUpcoming bookings:')
       this.log(
-        table(p.upcomingBookings, [
-          {header: 'ID', get: (b) => b.id, align: 'right'},
-          {header: 'Check-in', get: (b) => b.startDate},
-          {header: 'Check-out', get: (b) => b.endDate},
-          {header: 'Status', get: (b) => b.status},
-          {header: 'Guest', get: (b) => b.guestId, align: 'right'},
-        ]),
+        tableOrRows(
+          p.upcomingBookings,
+          [
+            {header: 'ID', get: (b) => b.id, align: 'right'},
+            {header: 'Check-in', get: (b) => b.startDate},
+            {header: 'Check-out', get: (b) => b.endDate},
+            {header: 'Status', get: (b) => b.status},
+            {header: 'Guest', get: (b) => b.guestId, align: 'right'},
+          ],
+          {fit: true},
+        ),
       )
     }
     return p

@@ -6,7 +6,7 @@
  */
 import {UsageError} from '../errors.js'
 import type {Page} from '../services/pagination.js'
-import {color, csv, plainRows, table, type Column} from './render.js'
+import {color, csv, tableOrRows, type Column} from './render.js'
 
 export interface ListFlags {
   csv?: boolean
@@ -53,14 +53,8 @@ export function renderPage<Row>(
   const rows = filterRows(result.items, all, flags.filter)
   const header = flags.header !== false
   if (flags.csv) return {stdout: csv(rows, columns, {header}).replace(/\r\n$/, '')}
-  const terminal = process.stdout.isTTY === true
-  const body = !terminal
-    ? plainRows(rows, columns, {header})
-    : rows.length === 0
-      ? color.dim('No results.')
-      : table(rows, columns, flags.truncate === false ? {} : {width: process.stdout.columns})
   return {
-    stdout: body,
+    stdout: tableOrRows(rows, columns, {header, fit: flags.truncate !== false}),
     stderr: result.nextCursor ? color.dim(`More results: add --cursor ${result.nextCursor}`) : undefined,
   }
 }

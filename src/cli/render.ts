@@ -1,6 +1,7 @@
 /**
- * Rendering of results for people: tables (cli-table3), CSV, colour. Colour is off when
- * NO_COLOR is set or stdout is not a terminal. Helpers return strings; commands print them.
+ * Rendering of results for people: tables (cli-table3) on a terminal and tab-separated rows in
+ * a pipe (tableOrRows), CSV, colour. Colour is off when NO_COLOR is set or stdout is not a
+ * terminal. Helpers return strings; commands print them.
  *
  * Values are data anyone may have typed (a listing's name, a review): in tables and key/value
  * blocks they lose their control characters, so that an escape sequence in a name cannot
@@ -86,6 +87,26 @@ export function plainRows<Row>(rows: Row[], columns: Column<Row>[], options: {he
   const lines = rows.map((row) => line(columns.map((c) => withoutControls(cell(c.get(row))))))
   if (options.header !== false) lines.unshift(line(columns.map((c) => c.header)))
   return lines.join('\n')
+}
+
+export interface RowsOptions {
+  /** false: no header line (in a pipe; a terminal's table always has one). */
+  header?: boolean
+  /** On a terminal, cut the widest cells (with …) so that each line fits its width. */
+  fit?: boolean
+  /** On a terminal, what to print instead of a table without rows (dimmed); in a pipe, the header line alone. */
+  empty?: string
+}
+
+/**
+ * Rows as every command prints them to stdout, whatever it is: on a terminal a framed table
+ * (`table`), in a pipe plain tab-separated rows under a header line (`plainRows`), as gh does,
+ * so that a script never has box drawing to strip.
+ */
+export function tableOrRows<Row>(rows: Row[], columns: Column<Row>[], options: RowsOptions = {}): string {
+  if (process.stdout.isTTY !== true) return plainRows(rows, columns, {header: options.header})
+  if (rows.length === 0) return color.dim(options.empty ?? 'No results.')
+  return table(rows, columns, options.fit ? {width: process.stdout.columns} : {})
 }
 
 /**

@@ -202,7 +202,7 @@ describe(`killed and stalled runners (e2e, ${testDialect})`, function () {
         expect(body.warnings[0]).to.match(new RegExp(`^migration ${name.replace(/\./g, '\\.')} was interrupted at \\d{4}-.* \\(by pid \\d+ on host .*\\(db migrate\\)\\) and is partly applied; \`stayctl db migrate\` will finish it$`))
         expect(body.pendingMigrations).to.equal(MIGRATIONS.length - MIGRATIONS.indexOf(name))
         const human = await stayctl(database, ['db', 'status'])
-        expect(human.stdout).to.match(new RegExp(`${name.replace(/\./g, '\\.')}\\s*│\\s*interrupted`))
+        expect(human.stdout).to.match(new RegExp(`^${name.replace(/\./g, '\\.')}\tinterrupted\t`, 'm'))
       } else {
         expect(interrupted).to.deep.equal([])
         expect(body.warnings).to.deep.equal([])

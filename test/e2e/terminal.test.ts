@@ -150,6 +150,43 @@ describe('long lists on a terminal (e2e, tmux)', function () {
   })
 })
 
+describe('tables of other commands on a terminal (e2e, tmux)', function () {
+  this.timeout(120_000)
+  const scratch = useScratch({per: 'suite', folder: 'stayctl-tty-'})
+  let env: NodeJS.ProcessEnv
+  let pane: Pane | undefined
+
+  before(async function () {
+    if (!tmuxAvailable()) return this.skip()
+    env = (await ttyDatabase(scratch, 'tables', ['--size', 'small'])).env
+  })
+
+  afterEach(() => pane?.close())
+
+  it('db status frames each section (in a pipe: tab-separated rows, test/e2e/table-output.test.ts)', async () => {
+    pane = startInTmux(['db', 'status'], env)
+    expect(await pane.exitCode()).to.equal(0)
+    const screen = pane.screen()
+    expect(screen).to.match(/^Seeders:\n┌─+┬─+┬─+┐\n│ Name +│ State +│ Applied at +│\n├─+┼/m)
+    expect(screen).to.match(/│ 2026\.11\.21T10\.00\.00\.demo-data +│ applied +│/)
+    expect(screen).to.not.include('\t')
+  })
+
+  it("payments show frames a charge's refunds, cut to the terminal's 120 columns", async () => {
+    const refunds = JSON.parse((await runCli(['payments', 'list', '--kind', 'refund', '--limit', '1', '--json'], {env})).stdout) as {items: {refundOfId: number}[]}
+    const charge = refunds.items[0].refundOfId
+    pane = startInTmux(['payments', 'show', String(charge)], env)
+    expect(await pane.exitCode()).to.equal(0)
+    // Joined: a line longer than the pane, wrapped by it, is one line again.
+    const screen = pane.text()
+    expect(screen).to.match(/^Refunds:\n┌─+┬/m)
+    expect(screen).to.match(/│ +ID │ Booking │ Kind +│ Amount │ Status +│ Transaction +│ Refund of │ Date +│ Reason +│/)
+    const framed = screen.split('\n').filter((line) => /^[┌│├└]/.test(line))
+    expect(framed.join('\n')).to.include('…')
+    for (const line of framed) expect(line.length, line).to.be.at.most(120)
+  })
+})
+
 describe('Ctrl-C during an import (e2e, tmux)', function () {
   this.timeout(300_000)
   const scratch = useScratch({per: 'suite', folder: 'stayctl-tty-'})

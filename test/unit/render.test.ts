@@ -4,7 +4,7 @@
  */
 import {expect} from 'chai'
 
-import {color, colorEnabled, csv, details, plainRows, table, terminalText, type Column} from '../../src/cli/render.js'
+import {color, colorEnabled, csv, details, plainRows, table, tableOrRows, terminalText, type Column} from '../../src/cli/render.js'
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[/
@@ -35,6 +35,21 @@ function withColorEnv<T>(vars: {NO_COLOR?: string; FORCE_COLOR?: string}, fn: ()
     return fn()
   } finally {
     apply(saved)
+  }
+}
+
+/** Runs fn with process.stdout seen as a terminal of `columns` columns (or a pipe: undefined), then restores it. */
+function withStdout<T>(columns: number | undefined, fn: () => T): T {
+  const saved = {isTTY: Object.getOwnPropertyDescriptor(process.stdout, 'isTTY'), columns: Object.getOwnPropertyDescriptor(process.stdout, 'columns')}
+  Object.defineProperty(process.stdout, 'isTTY', {value: columns !== undefined, configurable: true, writable: true})
+  Object.defineProperty(process.stdout, 'columns', {value: columns, configurable: true, writable: true})
+  try {
+    return fn()
+  } finally {
+    for (const key of ['isTTY', 'columns'] as const) {
+      if (saved[key]) Object.defineProperty(process.stdout, key, saved[key])
+      else delete (process.stdout as unknown as Record<string, unknown>)[key]
+    }
   }
 }
 
@@ -187,6 +202,22 @@ describe('render (unit)', () => {
       const odd: Row[] = [{id: 3, name: 'two\nlines\tand a tab'}]
       expect(plainRows(odd, columns)).to.equal('ID\tName\n3\ttwo lines and a tab')
       expect(plainRows(odd, columns, {header: false})).to.equal('3\ttwo lines and a tab')
+    })
+
+    it('tableOrRows: on a terminal the framed table (with fit, cut to its width; no rows: the empty text), in a pipe plain rows', () => {
+      withColorEnv({NO_COLOR: '1'}, () => {
+        withStdout(40, () => {
+          expect(tableOrRows(rows, columns)).to.equal(table(rows, columns))
+          expect(tableOrRows(rows, columns, {fit: true})).to.equal(table(rows, columns, {width: 40}))
+          expect(tableOrRows([], columns)).to.equal('No results.')
+          expect(tableOrRows([], columns, {empty: '  (none)'})).to.equal('  (none)')
+        })
+        withStdout(undefined, () => {
+          expect(tableOrRows(rows, columns, {fit: true})).to.equal(plainRows(rows, columns))
+          expect(tableOrRows(rows, columns, {header: false})).to.equal(plainRows(rows, columns, {header: false}))
+          expect(tableOrRows([], columns, {empty: '  (none)'})).to.equal('ID\tName')
+        })
+      })
     })
   })
 

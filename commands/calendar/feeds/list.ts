@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../../src/cli/base-command.js'
-import {table} from '../../../src/cli/render.js'
+import {tableOrRows} from '../../../src/cli/render.js'
 import type {CalendarFeedView} from '../../../src/services/calendar/manage.js'
 
 export default class CalendarFeedsList extends BaseCommand<typeof CalendarFeedsList> {
@@ -17,7 +17,7 @@ Exit codes: 0, 4 no such property, 6 not its host or an admin.`
   async run(): Promise<CalendarFeedView[]> {
     const feeds = await (await this.backend()).calendar.listFeeds({property: this.args.property})
     this.log(
-      table(feeds, [
+      tableOrRows(feeds, [
         {header: 'ID', get: (f) => f.id, align: 'right'},
         {header: 'URL', get: (f) => f.url},
         {header: 'Last synced', get: (f) => f.lastSyncedAt},

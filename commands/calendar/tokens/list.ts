@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../../src/cli/base-command.js'
-import {table} from '../../../src/cli/render.js'
+import {tableOrRows} from '../../../src/cli/render.js'
 import type {CalendarTokenView} from '../../../src/services/calendar/manage.js'
 
 export default class CalendarTokensList extends BaseCommand<typeof CalendarTokensList> {
@@ -18,7 +18,7 @@ Exit codes: 0, 4 no such property, 6 not its host or an admin.`
   async run(): Promise<CalendarTokenView[]> {
     const tokens = await (await this.backend()).calendar.listTokens({property: this.args.property, all: this.flags.all})
     this.log(
-      table(tokens, [
+      tableOrRows(tokens, [
         {header: 'ID', get: (t) => t.id, align: 'right'},
         {header: 'Status', get: (t) => t.status},
         {header: 'Created', get: (t) => t.createdAt},
