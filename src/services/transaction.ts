@@ -42,19 +42,19 @@ export class GuardMoved extends Error {}
  * thread: with as many waiting as there are threads (4), the holder can never get a thread
  * to commit, and all wait for the busy timeout (a server running concurrent mutations); and
  * one that waits out the busy timeout is a conflict (db/lock-wait.ts), where it could simply
- * have come after. So every writer of the process takes its turn here first (writerTurn):
- * inTransaction's transactions, and those held open across calls (heldTransaction: an atomic or
- * dry-run import). Other processes are still held off by the database lock.
+ * have come after. So the process's write transactions take their turn here first (writerTurn):
+ * inTransaction's, and those held open across calls (heldTransaction: an atomic or dry-run
+ * import). Other processes are still held off by the database lock.
  */
 const sqliteTurns = new WeakMap<object, Promise<void>>()
 
 /**
  * Waits for this process's turn to write to `db` (SQLite; on MySQL, where the server queues
  * writers itself, at once) and resolves to its release, which lets the next writer go on.
- * The release must be called whatever happens, once or more. Nothing done in a turn may wait
- * for another turn: it would wait for itself.
+ * The release must be called whatever happens (calling it again does nothing). Nothing done in
+ * a turn may wait for another turn: it would wait for itself.
  */
-export function writerTurn(db: Db): Promise<() => void> {
+function writerTurn(db: Db): Promise<() => void> {
   if (db.dialect !== 'sqlite') return Promise.resolve(() => {})
   const previous = sqliteTurns.get(db.sequelize) ?? Promise.resolve()
   let release!: () => void
@@ -77,7 +77,7 @@ export function isRetryable(error: unknown): boolean {
  * write lock at once), READ COMMITTED on MySQL. `inTransaction` uses them, and so does
  * heldTransaction.
  */
-export function transactionOptions(dialect: Db['dialect']): TransactionOptions {
+function transactionOptions(dialect: Db['dialect']): TransactionOptions {
   return dialect === 'sqlite' ? {type: Transaction.TYPES.IMMEDIATE} : {isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED}
 }
 
