@@ -10,6 +10,8 @@
  * as if it had come second on one node. A lock waited for in vain (SQLITE_BUSY after the busy
  * timeout, MySQL's lock wait timeout) is not a lost race: it is a conflict at once
  * (db/lock-wait.ts).
+ * `heldTransaction` opens one that stays open across calls (an atomic or dry-run import); on
+ * SQLite both take their turn among the process's writers first (writerTurn).
  * `lockRow` is the SELECT … FOR UPDATE of a row the transaction then writes (a state change):
  * it spares retries on one node, the write is what makes it hold on a cluster.
  */
@@ -38,16 +40,27 @@ export class GuardMoved extends Error {}
  * SQLite transactions of one process, one at a time. Each opens its own connection, and a
  * BEGIN IMMEDIATE that waits for another's write lock sleeps in its busy handler on a libuv
  * thread: with as many waiting as there are threads (4), the holder can never get a thread
- * to commit, and all wait for the busy timeout (a server running concurrent mutations). So
- * they queue here first; other processes are still held off by the database lock.
+ * to commit, and all wait for the busy timeout (a server running concurrent mutations); and
+ * one that waits out the busy timeout is a conflict (db/lock-wait.ts), where it could simply
+ * have come after. So the process's write transactions take their turn here first (writerTurn):
+ * inTransaction's, and those held open across calls (heldTransaction: an atomic or dry-run
+ * import). Other processes are still held off by the database lock.
  */
-const sqliteQueues = new WeakMap<object, Promise<unknown>>()
+const sqliteTurns = new WeakMap<object, Promise<void>>()
 
-function oneAtATime<T>(key: object, work: () => Promise<T>): Promise<T> {
-  const previous = sqliteQueues.get(key) ?? Promise.resolve()
-  const run = previous.then(work, work)
-  sqliteQueues.set(key, run.catch(() => undefined))
-  return run
+/**
+ * Waits for this process's turn to write to `db` (SQLite; on MySQL, where the server queues
+ * writers itself, at once) and resolves to its release, which lets the next writer go on.
+ * The release must be called whatever happens (calling it again does nothing). Nothing done in
+ * a turn may wait for another turn: it would wait for itself.
+ */
+function writerTurn(db: Db): Promise<() => void> {
+  if (db.dialect !== 'sqlite') return Promise.resolve(() => {})
+  const previous = sqliteTurns.get(db.sequelize) ?? Promise.resolve()
+  let release!: () => void
+  const released = new Promise<void>((resolve) => (release = resolve))
+  sqliteTurns.set(db.sequelize, previous.then(() => released))
+  return previous.then(() => release)
 }
 
 export function isRetryable(error: unknown): boolean {
@@ -61,11 +74,49 @@ export function isRetryable(error: unknown): boolean {
 
 /**
  * The options of a transaction that checks and then writes: BEGIN IMMEDIATE on SQLite (the
- * write lock at once), READ COMMITTED on MySQL. `inTransaction` uses them, and so does code
- * that holds a transaction open across calls (an atomic or dry-run import).
+ * write lock at once), READ COMMITTED on MySQL. `inTransaction` uses them, and so does
+ * heldTransaction.
  */
-export function transactionOptions(dialect: Db['dialect']): TransactionOptions {
+function transactionOptions(dialect: Db['dialect']): TransactionOptions {
   return dialect === 'sqlite' ? {type: Transaction.TYPES.IMMEDIATE} : {isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED}
+}
+
+/** A transaction held open across calls; see heldTransaction. */
+export interface HeldTransaction {
+  readonly transaction: Transaction
+  /** Commits it (`keep`) or rolls it back, then lets the process's next writer go on, also when that failed. Once: later calls do nothing. */
+  end(keep: boolean): Promise<void>
+}
+
+/**
+ * Opens a transaction that code holds open across calls and ends itself (the one transaction
+ * of an atomic or dry-run import, of a file or a folder): with transactionOptions, and on
+ * SQLite in this process's writer turn, kept until `end`, so that the process's other writers
+ * queue behind it as they do behind inTransaction's, instead of waiting out the busy timeout.
+ * What runs in it must not wait for a turn (inTransaction, writerTurn): it would wait for itself.
+ */
+export async function heldTransaction(ctx: ServiceContext): Promise<HeldTransaction> {
+  const release = await writerTurn(ctx.db)
+  let transaction: Transaction
+  try {
+    transaction = await ctx.db.sequelize.transaction(transactionOptions(ctx.db.dialect))
+  } catch (error) {
+    release()
+    throw error
+  }
+  let ended = false
+  return {
+    transaction,
+    async end(keep) {
+      if (ended) return
+      ended = true
+      try {
+        await (keep ? transaction.commit() : transaction.rollback())
+      } finally {
+        release()
+      }
+    },
+  }
 }
 
 /** Runs `work` in a transaction, retrying it whole when it lost a race (see isRetryable); a lock waited out is a conflict at once. */
@@ -78,9 +129,13 @@ export async function inTransaction<T>(
   const options = transactionOptions(ctx.db.dialect)
   for (let attempt = 1; ; attempt++) {
     try {
-      return ctx.db.dialect === 'sqlite'
-        ? await oneAtATime(sequelize, () => sequelize.transaction(options, work))
-        : await sequelize.transaction(options, work)
+      if (ctx.db.dialect !== 'sqlite') return await sequelize.transaction(options, work)
+      const release = await writerTurn(ctx.db)
+      try {
+        return await sequelize.transaction(options, work)
+      } finally {
+        release()
+      }
     } catch (error) {
       // It waited for another writer as long as the database lets it: waiting again would only double that.
       const waited = lockWaitConflict(error)

@@ -12,6 +12,7 @@
  * Bookkeeping that a later call does again (a token's last use: updateIfUnlocked) does not wait
  * for the lock at all, so the reads sent after it on that connection do not wait either.
  */
+import fs from 'node:fs'
 import path from 'node:path'
 
 import {expect} from 'chai'
@@ -22,7 +23,12 @@ import {parseDatabaseUrl} from '../../src/config/database-url.js'
 import {updateIfUnlocked} from '../../src/db/connection.js'
 import {sqliteBusyTimeoutMs} from '../../src/db/lock-wait.js'
 import {openDb, type Db} from '../../src/db/index.js'
+import type {ServiceContext} from '../../src/services/context.js'
+import {importFolder} from '../../src/services/import/folder.js'
+import {importFile} from '../../src/services/import/index.js'
 import {inTransaction} from '../../src/services/transaction.js'
+import {createUser} from '../../src/services/users.js'
+import {holdAt} from '../../src/test-pause.js'
 import {testContext} from '../support/fixtures.js'
 import {useScratch} from '../support/scratch.js'
 
@@ -148,5 +154,165 @@ describe('a SQLite write waiting for another writer', function () {
     expect(await updateIfUnlocked(T, {x: 8}, {x: 7}), 'once the lock is free').to.equal(true)
     expect(await db.sequelize.query('SELECT x FROM t WHERE x IN (7, 8)', {type: QueryTypes.SELECT})).to.deep.equal([{x: 8}])
   })
+})
 
+/**
+ * Each connection waits BUSY_MS for another's write lock here, then the write is a conflict.
+ * The import's one transaction is held at its first batch's write for as long as the test
+ * wants: if the other write queues behind it, as behind any transaction of the process, it is
+ * still waiting when the bound ends; if it goes to the database beside it, it waits BUSY_MS in
+ * SQLite's busy handler and fails (CONFLICT) while the import still holds the lock. The bound
+ * only ends a hold that the other write did not end first: a write that queues passes whatever it is.
+ */
+const BUSY_MS = 200
+const HOLD_BOUND_MS = 10 * BUSY_MS
+
+describe('a write of the process while its atomic or dry-run import holds the SQLite write lock', function () {
+  this.timeout(120_000)
+  const scratch = useScratch({per: 'suite', folder: 'stayctl-import-turn-', database: 'import_turn', dialect: 'sqlite', open: false})
+  let db: Db
+  let ctx: ServiceContext
+
+  before(async () => {
+    // Each connection reads it as it opens: set before the database opens, put back once it is closed.
+    const saved = process.env.STAYCTL_TEST_SQLITE_BUSY_MS
+    process.env.STAYCTL_TEST_SQLITE_BUSY_MS = String(BUSY_MS)
+    scratch.defer(() => {
+      if (saved === undefined) delete process.env.STAYCTL_TEST_SQLITE_BUSY_MS
+      else process.env.STAYCTL_TEST_SQLITE_BUSY_MS = saved
+    })
+    db = await openDb(scratch.database.target)
+    scratch.defer(() => db.close())
+    ctx = testContext(db)
+  })
+
+  /** A folder holding users.csv: three users named `prefix`1…3. */
+  function usersFolder(prefix: string): string {
+    const dir = fs.mkdtempSync(path.join(scratch.dir, `${prefix}-`))
+    const lines = ['username,email,password', ...[1, 2, 3].map((i) => `${prefix}${i},${prefix}${i}@example.com,secret-123`)]
+    fs.writeFileSync(path.join(dir, 'users.csv'), lines.join('\n') + '\n')
+    return dir
+  }
+
+  const usersOf = async (prefix: string) =>
+    (await db.models.User.findAll({attributes: ['username'], order: [['id', 'ASC']]})).map((u) => u.username).filter((u) => u.startsWith(prefix))
+
+  /**
+   * Starts `holder` (an import of users.csv in `dir`, one batch a row), and once its first batch
+   * is written starts `other`; lets the import go on when `other` ended or the bound did.
+   * What `other` was at that moment, which of the two ended first, and what each gave.
+   */
+  async function besideHeldImport<T>(holder: () => Promise<{inserted: number; committed: boolean}>, other: () => Promise<T>) {
+    const hold = holdAt('import.batch.wrote')
+    let bound: NodeJS.Timeout | undefined
+    try {
+      const ended: string[] = []
+      const importing = holder().finally(() => ended.push('import'))
+      importing.catch(() => {})
+      // Its first batch is written: its transaction holds the write lock until the hold ends.
+      await Promise.race([hold.reached, importing.then(() => Promise.reject(new Error('the import ended without stopping at import.batch.wrote')))])
+      const writing = other().finally(() => ended.push('write'))
+      writing.catch(() => {})
+      const whileHeld = await Promise.race([
+        writing.then(
+          () => 'wrote while the import held the lock',
+          (error: Error) => `failed while the import held the lock: ${error.name}: ${error.message}`,
+        ),
+        new Promise<string>((resolve) => (bound = setTimeout(() => resolve('waiting'), HOLD_BOUND_MS))),
+      ])
+      hold.release()
+      const {inserted, committed} = await importing
+      const wrote = await writing.catch((error: Error) => `${error.name}: ${error.message}`)
+      return {whileHeld, ended, import: {inserted, committed}, wrote}
+    } finally {
+      clearTimeout(bound)
+      hold.release()
+    }
+  }
+
+  const holders: {name: string; prefix: string; keeps: boolean; run: (dir: string) => Promise<{inserted: number; committed: boolean}>}[] = [
+    {name: 'an atomic import', prefix: 'atomic', keeps: true, run: (dir) => importFile(ctx, {entity: 'users', file: path.join(dir, 'users.csv'), atomic: true, batchSize: 1})},
+    {name: 'a dry run', prefix: 'dry', keeps: false, run: (dir) => importFile(ctx, {entity: 'users', file: path.join(dir, 'users.csv'), dryRun: true, batchSize: 1})},
+    {name: 'an atomic import of a folder', prefix: 'folder', keeps: true, run: (dir) => importFolder(ctx, {dir, atomic: true, batchSize: 1})},
+  ]
+
+  for (const {name, prefix, keeps, run} of holders) {
+    it(`${name}: a service's write waits for its end instead of the busy timeout, then succeeds`, async () => {
+      const dir = usersFolder(prefix)
+      const result = await besideHeldImport(
+        () => run(dir),
+        async () => (await createUser(ctx, {username: `${prefix}.other`, email: `${prefix}.other@example.com`, password: 'secret-123'})).username,
+      )
+      expect({...result, users: await usersOf(prefix)}).to.deep.equal({
+        whileHeld: 'waiting',
+        ended: ['import', 'write'],
+        import: {inserted: 3, committed: keeps},
+        wrote: `${prefix}.other`,
+        users: [...(keeps ? [1, 2, 3].map((i) => `${prefix}${i}`) : []), `${prefix}.other`],
+      })
+    })
+  }
+
+  it('an atomic import: an import of a file in batches (which first drops the file\'s checkpoint) waits for its end too', async () => {
+    const held = usersFolder('held')
+    const batches = usersFolder('batches')
+    const result = await besideHeldImport(
+      () => importFile(ctx, {entity: 'users', file: path.join(held, 'users.csv'), atomic: true, batchSize: 1}),
+      async () => (await importFile(ctx, {entity: 'users', file: path.join(batches, 'users.csv'), batchSize: 1})).inserted,
+    )
+    expect({...result, users: [...(await usersOf('held')), ...(await usersOf('batches'))]}).to.deep.equal({
+      whileHeld: 'waiting',
+      ended: ['import', 'write'],
+      import: {inserted: 3, committed: true},
+      wrote: 3,
+      users: ['held1', 'held2', 'held3', 'batches1', 'batches2', 'batches3'],
+    })
+  })
+
+  it('an atomic import lets the next write go on however it ends: its BEGIN waited out, its file refused, interrupted', async () => {
+    const target = scratch.database.target
+    if (target.dialect !== 'sqlite') throw new Error('unreachable')
+    const good = path.join(usersFolder('ends'), 'users.csv')
+    const broken = path.join(scratch.dir, 'no-email.csv')
+    fs.writeFileSync(broken, 'username\nnobody\n')
+    /** What became of `work`, or that it still waits (for a turn never given back) when the bound ends. */
+    const outcome = async (work: Promise<string>) => {
+      let bound: NodeJS.Timeout | undefined
+      try {
+        return await Promise.race([
+          work.catch((error: Error) => `${error.name}: ${error.message}`),
+          new Promise<string>((resolve) => (bound = setTimeout(() => resolve('still waiting for its turn'), HOLD_BOUND_MS))),
+        ])
+      } finally {
+        clearTimeout(bound)
+      }
+    }
+    const atomic = (file: string, signal?: AbortSignal) =>
+      outcome(importFile(ctx, {entity: 'users', file, atomic: true, ...(signal ? {signal} : {})}).then((s) => `interrupted ${s.interrupted}, committed ${s.committed}`))
+    let n = 0
+    /** Whether a write of the process still gets its turn. */
+    const next = () => outcome(createUser(ctx, {username: `next${++n}`, email: `next${n}@example.com`, password: 'secret-123'}).then(() => 'wrote'))
+    const ends: Record<string, {import: string; next: string}> = {}
+
+    // Another connection (another process, say) holds the lock longer than the import's BEGIN waits for it.
+    const holder = new sqlite3.Database(target.storage)
+    const exec = (sql: string) => new Promise<void>((resolve, reject) => holder.exec(sql, (error) => (error ? reject(error) : resolve())))
+    try {
+      await exec('BEGIN IMMEDIATE')
+      const waitedOut = await atomic(good)
+      await exec('COMMIT')
+      ends['BEGIN waited out'] = {import: waitedOut, next: await next()}
+    } finally {
+      await new Promise<void>((resolve) => holder.close(() => resolve()))
+    }
+    ends['file refused'] = {import: await atomic(broken), next: await next()}
+    const stop = new AbortController()
+    stop.abort()
+    ends.interrupted = {import: await atomic(good, stop.signal), next: await next()}
+    expect(ends).to.deep.equal({
+      'BEGIN waited out': {import: 'SequelizeTimeoutError: SQLITE_BUSY: database is locked', next: 'wrote'},
+      'file refused': {import: 'ValidationError: the file has no column for email', next: 'wrote'},
+      interrupted: {import: 'interrupted true, committed false', next: 'wrote'},
+    })
+  })
 })

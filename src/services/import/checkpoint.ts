@@ -10,7 +10,7 @@ import path from 'node:path'
 import {QueryTypes, type Transaction} from 'sequelize'
 
 import type {ServiceContext} from '../context.js'
-import {transactionOptions} from '../transaction.js'
+import {inTransaction} from '../transaction.js'
 import type {Checkpoint, Rejection} from './pipeline.js'
 import {sha256Hex} from '../../digest.js'
 
@@ -83,9 +83,9 @@ export async function writeCheckpoint(
   }
 }
 
-/** Forgets a finished import's checkpoint and the rejected rows kept with it. */
+/** Forgets a finished import's checkpoint and the rejected rows kept with it (in the process's writer turn, as every write). */
 export async function dropCheckpoint(ctx: ServiceContext, key: string) {
-  await ctx.db.sequelize.transaction(transactionOptions(ctx.db.dialect), async (transaction) => {
+  await inTransaction(ctx, async (transaction) => {
     await ctx.db.sequelize.query('DELETE FROM import_rejections WHERE file_key = ?', {replacements: [key], transaction})
     await ctx.db.sequelize.query('DELETE FROM import_checkpoints WHERE file_key = ?', {replacements: [key], transaction})
   })

@@ -10,7 +10,7 @@ import path from 'node:path'
 
 import {UsageError, ValidationError} from '../../errors.js'
 import type {ServiceContext} from '../context.js'
-import {transactionOptions} from '../transaction.js'
+import {heldTransaction} from '../transaction.js'
 import {importFile, type ImportInput, type ImportProgress, type ImportSummary, type Rejection} from './index.js'
 import {IMPORT_ENTITIES, type ImportEntity} from './types.js'
 import {requireAdmin} from '../authz.js'
@@ -94,18 +94,18 @@ export async function importFolder(ctx: ServiceContext, input: FolderImportInput
   requireAdmin(ctx, 'import data')
   const started = performance.now()
   const files = folderFiles(input.dir)
-  const outer = input.atomic || input.dryRun ? await ctx.db.sequelize.transaction(transactionOptions(ctx.db.dialect)) : undefined
+  const outer = input.atomic || input.dryRun ? await heldTransaction(ctx) : undefined
   let run: Awaited<ReturnType<typeof importFiles>>
   try {
-    run = await importFiles(files, input, (file) => importFile(ctx, file, outer))
+    run = await importFiles(files, input, (file) => importFile(ctx, file, outer?.transaction))
   } catch (error) {
-    await outer?.rollback().catch(() => {})
+    await outer?.end(false).catch(() => {})
     throw error
   }
   let committed = true
   if (outer) {
     committed = !input.dryRun && run.summaries.every((s) => s.committed)
-    await (committed ? outer.commit() : outer.rollback())
+    await outer.end(committed)
     for (const summary of run.summaries) {
       summary.committed = committed
       if (!committed && !input.dryRun) Object.assign(summary, {inserted: 0, updated: 0})

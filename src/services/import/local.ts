@@ -2,7 +2,9 @@
  * The local sink of the import pipeline: batches written into the database by the entity's
  * importer, one transaction per batch (or one for the whole file with `atomic`; rolled back
  * with `dryRun`), each with its `import.batch` audit event and, for a file, its checkpoint
- * (checkpoint.ts), so that `resume` skips exactly what earlier runs committed.
+ * (checkpoint.ts), so that `resume` skips exactly what earlier runs committed. On SQLite each
+ * transaction takes its turn among the process's writers (services/transaction.ts): the one of
+ * an atomic or dry run holds it to the end, and the process's other writes wait for it there.
  *
  * On MySQL, when the importer allows it, two batches are in flight: the next batch opens its
  * transaction and prepares while the previous one finishes, so the server never waits for the
@@ -24,7 +26,7 @@ import {writeSetLimits, type WriteSetLimits} from '../../db/write-set.js'
 import {audit} from '../audit.js'
 import type {ServiceContext} from '../context.js'
 import type {SourceRecord} from '../formats/records.js'
-import {inTransaction, transactionOptions} from '../transaction.js'
+import {heldTransaction, inTransaction, type HeldTransaction} from '../transaction.js'
 import {dropCheckpoint, fileKey, readCheckpoint, writeCheckpoint} from './checkpoint.js'
 import type {FieldMapper} from './fields.js'
 import {FIRST_BATCH, yieldToEventLoop, type BatchLimits, type Checkpoint, type ImportInput, type ImportPlan, type Prepared, type Rejection, type Sink, type Written} from './pipeline.js'
@@ -153,6 +155,8 @@ class LocalSink implements Sink<RowBatch> {
   limits!: BatchLimits
   /** One transaction for everything (atomic, dry run, a folder's), or one per batch. */
   private whole?: Transaction
+  /** The one transaction when this sink opened it (not a folder's): ended by finish or abort. */
+  private own?: HeldTransaction
   private limitsOfNode?: WriteSetLimits
   /** Rows and input bytes the one transaction of an atomic or dry run holds so far, against the node's limits. */
   private readonly held = {rows: 0, bytes: 0}
@@ -176,7 +180,10 @@ class LocalSink implements Sink<RowBatch> {
     else if (this.key) await dropCheckpoint(ctx, this.key)
     this.limitsOfNode = await writeSetLimits(ctx.db)
     this.limits = fitWriteSet(this.limitsOfNode, plan.batchSize)
-    this.whole = this.outer ?? (this.single ? await ctx.db.sequelize.transaction(transactionOptions(ctx.db.dialect)) : undefined)
+    // Last: it holds the process's writer turn until finish or abort, which the pipeline calls
+    // only on a sink that opened; nothing after it here can fail.
+    if (this.single && !this.outer) this.own = await heldTransaction(ctx)
+    this.whole = this.outer ?? this.own?.transaction
     const pipelined = !this.whole && ctx.db.dialect === 'mysql' && Boolean(plan.importer.pipelined) && !input.upsert && input.maxErrors === undefined
     this.depth = pipelined ? 2 : 1
     return this
@@ -237,13 +244,13 @@ class LocalSink implements Sink<RowBatch> {
   async finish(keep: boolean): Promise<boolean> {
     if (this.outer) return keep
     // In batches, the checkpoint stays, finished or not: `--resume` of a finished file then imports nothing and reports it as it was.
-    if (!this.whole) return true
-    await (keep ? this.whole.commit() : this.whole.rollback())
+    if (!this.own) return true
+    await this.own.end(keep)
     return keep
   }
 
   async abort() {
-    if (this.whole && !this.outer) await this.whole.rollback()
+    await this.own?.end(false)
   }
 }
 
