@@ -1,8 +1,10 @@
 /**
  * Checkpoints of `--resume`: after each committed batch, in the same transaction, how many
- * records of the file are done, what the batches wrote and the rows they rejected, so that a
- * resumed run skips exactly what earlier runs committed (even after SIGKILL) and still reports
- * the whole file. A file is known by its entity, path, size and modification time.
+ * records of the file are done, what the batches wrote and the rows they rejected (line, field,
+ * reason), so that a resumed run skips exactly what earlier runs committed (even after SIGKILL)
+ * and still reports the whole file. A file is known by its entity, path, size and modification
+ * time. The rejected rows themselves are not kept: a users file's rows hold passwords in the
+ * clear, which the database must never hold; the resumed run reads them from the file again.
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -28,20 +30,16 @@ export async function readCheckpoint(ctx: ServiceContext, key: string): Promise<
     {replacements: [key], type: QueryTypes.SELECT},
   )
   if (!row) return {done: 0, inserted: 0, updated: 0, rejections: []}
-  const rejected = await ctx.db.sequelize.query<{line: number; field: string | null; reason: string; row_json: string | null}>(
-    'SELECT line, field, reason, row_json FROM import_rejections WHERE file_key = ? ORDER BY line, id',
+  const rejected = await ctx.db.sequelize.query<{line: number; field: string | null; reason: string}>(
+    'SELECT line, field, reason FROM import_rejections WHERE file_key = ? ORDER BY line, id',
     {replacements: [key], type: QueryTypes.SELECT},
   )
   return {
     done: Number(row.records_done),
     inserted: Number(row.inserted),
     updated: Number(row.updated),
-    rejections: rejected.map((r) => ({
-      line: Number(r.line),
-      ...(r.field === null ? {} : {field: r.field}),
-      reason: r.reason,
-      raw: r.row_json === null ? undefined : (JSON.parse(r.row_json) as unknown),
-    })),
+    // Without their rows: the resumed run reads them again from the file (pipeline.ts).
+    rejections: rejected.map((r) => ({line: Number(r.line), ...(r.field === null ? {} : {field: r.field}), reason: r.reason, raw: undefined})),
   }
 }
 
@@ -73,9 +71,9 @@ export async function writeCheckpoint(
   for (let i = 0; i < rejections.length; i += REJECTIONS_PER_INSERT) {
     const part = rejections.slice(i, i + REJECTIONS_PER_INSERT)
     await ctx.db.sequelize.query(
-      `INSERT INTO import_rejections (file_key, line, field, reason, row_json) VALUES ${part.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+      `INSERT INTO import_rejections (file_key, line, field, reason) VALUES ${part.map(() => '(?, ?, ?, ?)').join(', ')}`,
       {
-        replacements: part.flatMap((r) => [key, r.line, r.field ?? null, r.reason, r.raw === undefined ? null : JSON.stringify(r.raw)]),
+        replacements: part.flatMap((r) => [key, r.line, r.field ?? null, r.reason]),
         transaction,
         type: QueryTypes.INSERT,
       },

@@ -152,10 +152,15 @@ export function headerCheck(mapper: FieldMapper) {
 }
 
 /**
- * Collects records into batches (see BatchLimits), dropping the first `skip` (a resumed run).
- * The event loop gets a turn after every chunk of the file.
+ * Collects records into batches (see BatchLimits), dropping the first `skip` (a resumed run),
+ * each handed to `onSkipped`. The event loop gets a turn after every chunk of the file.
  */
-export async function* batches(chunks: AsyncIterable<SourceRecord[]>, limits: BatchLimits, skip: number): AsyncGenerator<SourceRecord[]> {
+export async function* batches(
+  chunks: AsyncIterable<SourceRecord[]>,
+  limits: BatchLimits,
+  skip: number,
+  onSkipped?: (record: SourceRecord) => void,
+): AsyncGenerator<SourceRecord[]> {
   let batch: SourceRecord[] = []
   let bytes = 0
   let size = Math.min(limits.records, limits.first)
@@ -163,6 +168,7 @@ export async function* batches(chunks: AsyncIterable<SourceRecord[]>, limits: Ba
     for (const record of chunk) {
       if (skip > 0) {
         skip -= 1
+        onSkipped?.(record)
         continue
       }
       const recordBytes = limits.sizeOf ? limits.sizeOf(record) : (record.size ?? 0)
@@ -199,7 +205,7 @@ export async function runPipeline<B extends Prepared>(
   let committed: boolean
   try {
     const records = readRecordChunks(stream, plan.format, {onHeader: headerCheck(plan.mapper), fieldOf: (column) => plan.mapper.fieldOf(column)})
-    await run.all(batches(records, sink.limits, run.skipped))
+    await run.all(batches(records, sink.limits, run.skipped, run.skippedRecord))
     const stopped = run.stoppedEarly || run.interrupted
     const keep = !input.dryRun && !(input.atomic && (run.counts.rejected > 0 || stopped))
     committed = await sink.finish(keep, stopped)
@@ -238,6 +244,8 @@ class Run<B extends Prepared> {
   interrupted = false
   private readonly maxErrors: number | undefined
   private readonly depth: number
+  /** Earlier runs' rejections by line, not reported yet (see skippedRecord). */
+  private readonly earlier = new Map<number, Rejection[]>()
 
   constructor(
     private readonly input: ImportInput,
@@ -249,8 +257,26 @@ class Run<B extends Prepared> {
     this.maxErrors = input.maxErrors
     this.depth = input.maxErrors === undefined ? sink.depth : 1
     // A resumed run reports the whole file: what earlier runs committed, then its own.
-    this.counts = {read: this.skipped, inserted: earlier?.inserted ?? 0, updated: earlier?.updated ?? 0, rejected: 0}
-    for (const rejection of earlier?.rejections ?? []) this.reject(rejection)
+    this.counts = {read: this.skipped, inserted: earlier?.inserted ?? 0, updated: earlier?.updated ?? 0, rejected: earlier?.rejections.length ?? 0}
+    for (const rejection of earlier?.rejections ?? []) this.earlier.set(rejection.line, [...(this.earlier.get(rejection.line) ?? []), rejection])
+  }
+
+  /**
+   * A record an earlier run committed, read again while skipping it: its rejections (the
+   * checkpoint keeps no rows) are reported with the row as read, in file order, before the
+   * rejections of this run.
+   */
+  readonly skippedRecord = (record: SourceRecord) => {
+    const rejections = this.earlier.get(record.line)
+    if (!rejections) return
+    this.earlier.delete(record.line)
+    for (const rejection of rejections) this.input.onRejected?.({...rejection, raw: record.raw})
+  }
+
+  /** Earlier rejections of lines the skipping did not meet (none, the file being the one checkpointed): reported without a row. */
+  private reportUnmet() {
+    for (const rejections of this.earlier.values()) for (const rejection of rejections) this.input.onRejected?.(rejection)
+    this.earlier.clear()
   }
 
   private reject(rejection: Rejection) {
@@ -278,6 +304,8 @@ class Run<B extends Prepared> {
   async all(source: AsyncIterable<SourceRecord[]>) {
     let done = this.skipped
     for await (const records of source) {
+      // The first batch comes after every skipped record.
+      this.reportUnmet()
       if (this.input.signal?.aborted) {
         this.interrupted = true
         break
@@ -301,6 +329,7 @@ class Run<B extends Prepared> {
         if (this.stoppedEarly) return
       }
     }
+    this.reportUnmet()
     while (this.inFlight.length > 0) await this.flush()
   }
 }
