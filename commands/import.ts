@@ -7,7 +7,7 @@ import type {ImportSummary} from '../src/services/import/index.js'
 
 export default class Import extends BaseCommand<typeof Import> {
   static override summary = 'Import users, properties, bookings, reviews, payments or blocks from CSV, JSON or NDJSON'
-  static override description = `Streams a file (or stdin with "-") into the database in batches, validating every row with the same rules as the single-row commands. Good rows are committed batch by batch; rejected rows are written, with their line number, field and reason, to the error file (--errors, CSV or .ndjson), and the command exits 8. --atomic commits all or nothing; --dry-run validates everything and writes nothing; --upsert updates rows that exist (matched by natural key) instead of rejecting them; --resume skips what an interrupted run of the same file already committed, and reports the whole file (the rows the interrupted run wrote and rejected included: its rejected rows go to the error file again, read from the file, since the database keeps only their line, field and reason, never a row, which may hold a password); after a run that finished, --resume imports nothing and reports the file as it was.
+  static override description = `Streams a file (or stdin with "-") into the database in batches, validating every row with the same rules as the single-row commands. Good rows are committed batch by batch; rejected rows are written, with their line number, field and reason, to the error file (--errors, CSV or .ndjson; with the rows as read, so no more readable than the input file), and the command exits 8. --atomic commits all or nothing; --dry-run validates everything and writes nothing; --upsert updates rows that exist (matched by natural key) instead of rejecting them; --resume skips what an interrupted run of the same file already committed, and reports the whole file (the rows the interrupted run wrote and rejected included: its rejected rows go to the error file again, read from the file, since the database keeps only their line, field and reason, never a row, which may hold a password); after a run that finished, --resume imports nothing and reports the file as it was.
 
 CSV follows RFC 4180 (quoted fields with commas, quotes and newlines; CRLF or LF; a UTF-8 BOM) with a header row. A cell that starts with ' followed by = + - @ tab, CR or another ' loses that first ' (the quote \`stayctl export\` puts before cells a spreadsheet would run as formulas); other cells are read as they are. Columns map to fields by name (first_name, firstName and "First Name" are the same); --map col=field for others. Users may carry bcrypt hashes (kept) or plain passwords (hashed in parallel). Date-times (paymentDate, createdAt) are ISO 8601: a date (YYYY-MM-DD, midnight UTC) or a date-time with Z or an offset (2027-06-15T10:30:00Z, 2027-06-15T12:30:00+02:00); anything else, a date-time without a zone included, rejects the row.
 
@@ -55,7 +55,7 @@ Exit codes: 0 all rows imported, 2 bad flags, 3 unreadable file or missing colum
         map: f.map,
         ...importModes(f),
         onRejected: (rejection) => {
-          if (errorsPath) errorFiles.write(errorsPath, rejection)
+          if (errorsPath) errorFiles.write(errorsPath, file, rejection)
           else this.note(`line ${rejection.line}: ${rejection.field ? `${rejection.field}: ` : ''}${rejection.reason}`)
         },
         onProgress: (p) => progress.draw(entity, p),

@@ -40,7 +40,7 @@ Exit codes: 0 all rows imported, 2 bad flags, 3 unreadable folder or file, 5 ano
         dir: this.args.dir,
         ...importModes(f),
         onFile: (_entity, file) => files.set(file, `${file}.errors.csv`),
-        onRejected: (_entity, file, rejection) => errorFiles.write(files.get(file)!, rejection),
+        onRejected: (_entity, file, rejection) => errorFiles.write(files.get(file)!, file, rejection),
         onProgress: (entity, p) => progress.draw(entity, p),
       })
     } catch (error) {

@@ -64,9 +64,10 @@ export function importModes(flags: {
 export class ErrorFiles {
   private readonly open = new Map<string, RejectionsFile>()
 
-  write(path: string, rejection: Rejection): void {
+  /** Writes `rejection`, a row of `source` (a path, or '-'), to the error file `path`. */
+  write(path: string, source: string, rejection: Rejection): void {
     let file = this.open.get(path)
-    if (!file) this.open.set(path, (file = openRejectionsFile(path)))
+    if (!file) this.open.set(path, (file = openRejectionsFile(path, source)))
     file.write(rejection)
   }
 

@@ -181,6 +181,16 @@ describe(`stayctl import users (e2e, ${testDialect})`, function () {
     ])
   })
 
+  it('writes the error file of a file only its owner may read (the rows hold passwords) for its owner alone', async () => {
+    const secret = path.join(dir, 'owner-only.csv')
+    fs.writeFileSync(secret, 'username,email,password\nowner.only,not-an-email,An-owner-only-password-1\n')
+    fs.chmodSync(secret, 0o600)
+    const result = await stayctl([secret])
+    expect(result.code, result.stderr).to.equal(8)
+    expect(fs.readFileSync(`${secret}.errors.csv`, 'utf8')).to.include('An-owner-only-password-1')
+    expect((fs.statSync(`${secret}.errors.csv`).mode & 0o777).toString(8)).to.equal('600')
+  })
+
   it('in batches of 100 (two in flight on MySQL) finds the same rows, a repeat in another batch as existing', async () => {
     const errorsPath = path.join(dir, 'small.errors.csv')
     const result = await stayctl([usersCsv, '--batch-size', '100', '--errors', errorsPath, '--json'])

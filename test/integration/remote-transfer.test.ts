@@ -42,7 +42,7 @@ type Outcome = {summary?: Omit<ImportSummary, 'seconds'>; rejections: Rejection[
 async function outcome(run: (input: ImportInput) => Promise<ImportSummary>, input: ImportInput): Promise<Outcome> {
   const rejections: Rejection[] = []
   const errorPath = path.join(dir, `${++counter}.errors.csv`)
-  const errors = openRejectionsFile(errorPath)
+  const errors = openRejectionsFile(errorPath, input.file)
   try {
     const {seconds, ...summary} = await run({...input, onRejected: (r) => (rejections.push(r), errors.write(r))})
     expect(seconds).to.be.a('number')

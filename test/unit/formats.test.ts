@@ -13,6 +13,7 @@ import {fileFormatOf} from '../../src/services/formats/format.js'
 import {restoreCell} from '../../src/services/formats/cells.js'
 import {csvField, csvLine, recordWriter} from '../../src/services/formats/writer.js'
 import {openRejectionsFile} from '../../src/services/import/rejections-file.js'
+import {tempFolder} from '../support/isolated-env.js'
 
 function write(format: 'csv' | 'json' | 'ndjson', pages: unknown[][][], neutralise = false): string {
   const writer = recordWriter(format, ['a', 'b'], {neutralise})
@@ -52,7 +53,7 @@ describe('an import error file (unit)', () => {
   it('quotes a rejected row that a spreadsheet would run, the way import takes the quote off again', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-rejections-'))
     try {
-      const csv = openRejectionsFile(path.join(dir, 'errors.csv'))
+      const csv = openRejectionsFile(path.join(dir, 'errors.csv'), '-')
       csv.write({line: 2, field: 'email', reason: 'email must look like name@example.com', raw: ['=cmd|\' /C calc\'!A0', 'x']})
       csv.write({line: 3, field: 'username', reason: 'too short', raw: ['ok', '@SUM(1)']})
       await csv.close()
@@ -63,12 +64,49 @@ describe('an import error file (unit)', () => {
       const restored = restoreCell(parseCsvLine(lines[1])[3])
       expect(restored).to.equal("=cmd|' /C calc'!A0,x")
 
-      const ndjson = openRejectionsFile(path.join(dir, 'errors.ndjson'))
+      const ndjson = openRejectionsFile(path.join(dir, 'errors.ndjson'), '-')
       ndjson.write({line: 2, field: 'email', reason: 'bad', raw: {email: '=1+1'}})
       await ndjson.close()
       expect(JSON.parse(fs.readFileSync(path.join(dir, 'errors.ndjson'), 'utf8'))).to.deep.equal({line: 2, field: 'email', reason: 'bad', row: {email: '=1+1'}})
     } finally {
       fs.rmSync(dir, {recursive: true, force: true})
+    }
+  })
+
+  it('is no more readable than the file its rows come from (stdin: the owner only), also when it replaces an earlier one', async () => {
+    const dir = tempFolder('stayctl-rejections-')
+    const modeOf = (file: string) => fs.statSync(file).mode & 0o777
+    const errorFile = async (name: string, source: string) => {
+      const file = openRejectionsFile(path.join(dir, name), source)
+      file.write({line: 2, field: 'email', reason: 'bad', raw: ['someone', 'not-an-email', 'A-password-in-the-clear']})
+      await file.close()
+      return modeOf(path.join(dir, name))
+    }
+    const secret = path.join(dir, 'secret.csv')
+    fs.writeFileSync(secret, 'username,email,password\n', {mode: 0o600})
+    fs.chmodSync(secret, 0o600)
+    expect((await errorFile('new.errors.csv', secret)).toString(8)).to.equal('600')
+    expect((await errorFile('stdin.errors.csv', '-')).toString(8)).to.equal('600')
+    // An error file an earlier run left readable by all is narrowed.
+    fs.writeFileSync(path.join(dir, 'old.errors.csv'), 'stale\n')
+    fs.chmodSync(path.join(dir, 'old.errors.csv'), 0o644)
+    expect((await errorFile('old.errors.csv', secret)).toString(8)).to.equal('600')
+    // A file others may read already gives them nothing new: the error file is as open as it (and the umask allow).
+    const shared = path.join(dir, 'shared.csv')
+    fs.writeFileSync(shared, 'username,email,password\n')
+    fs.chmodSync(shared, 0o644)
+    const probe = path.join(dir, 'probe')
+    fs.writeFileSync(probe, '', {mode: 0o644})
+    expect(await errorFile('shared.errors.csv', shared)).to.equal(modeOf(probe))
+    // Not a regular file (--errors /dev/stderr): written to, its mode left alone.
+    const devNull = modeOf('/dev/null')
+    try {
+      const file = openRejectionsFile('/dev/null', secret)
+      file.write({line: 2, reason: 'bad', raw: ['x']})
+      await file.close()
+      expect(modeOf('/dev/null').toString(8)).to.equal(devNull.toString(8))
+    } finally {
+      if (modeOf('/dev/null') !== devNull) fs.chmodSync('/dev/null', devNull)
     }
   })
 })

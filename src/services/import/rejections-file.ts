@@ -27,10 +27,29 @@ function rowText(raw: unknown): string {
   return typeof raw === 'string' ? raw : JSON.stringify(raw)
 }
 
-export function openRejectionsFile(file: string): RejectionsFile {
+/** The permission bits an error file may have: those of `source` (a path, or '-' for stdin: the owner's alone). */
+function modeLike(source: string): number {
+  if (source === '-') return 0o600
+  try {
+    return fs.statSync(source).mode & 0o666
+  } catch {
+    return 0o600
+  }
+}
+
+/** `file` opened for writing, empty, with at most `mode`'s permissions (an existing file's are narrowed; not a device's, e.g. /dev/stderr). */
+function openNarrowed(file: string, mode: number): fs.WriteStream {
+  const fd = fs.openSync(file, 'w', mode)
+  const stat = fs.fstatSync(fd)
+  if (stat.isFile() && (stat.mode & 0o777 & ~mode) !== 0) fs.fchmodSync(fd, stat.mode & 0o777 & mode)
+  return fs.createWriteStream('', {fd, encoding: 'utf8'})
+}
+
+/** The error file `file` of an import of `source` (its rows' permissions: see the top of this file). */
+export function openRejectionsFile(file: string, source: string): RejectionsFile {
   const ndjson = /\.(ndjson|jsonl)$/i.test(file)
   const records = recordWriter(ndjson ? 'ndjson' : 'csv', ['line', 'field', 'reason', 'row'], {neutralise: !ndjson})
-  const out = fs.createWriteStream(file, {encoding: 'utf8'})
+  const out = openNarrowed(file, modeLike(source))
   if (!ndjson) out.write(records.header())
   let closed: Promise<void> | undefined
   return {
