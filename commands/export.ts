@@ -8,7 +8,7 @@ export default class Export extends BaseCommand<typeof Export> {
   static override summary = 'Export users, properties, bookings, reviews, payments or blocks as CSV, JSON or NDJSON'
   static override description = `Streams one entity out of the database in id order, page by page (memory stays flat however many rows), from one consistent snapshot. Rows carry natural keys rather than ids: usernames, a property's name and owner, a booking's externalRef and its property, guest and dates, a refund's charge by transaction id. So an export imports again unchanged with \`stayctl import\` (or \`stayctl import all\` on a folder of exports), into an empty database of either kind.
 
-Password hashes are left out unless --include-password-hashes is given. Without them a users export cannot be imported as it is: the import needs a password or a passwordHash for every user. Give the flag to move users between databases (and keep the file safe).
+Password hashes are left out unless --include-password-hashes is given. Without them a users export cannot be imported as it is: the import needs a password or a passwordHash for every user. Give the flag to move users between databases (and keep the file safe: stayctl writes it for its owner alone, 0600).
 
 In CSV, a cell that a spreadsheet would run as a formula (starting with = + - @, a tab or a CR) starts with a ' (as OWASP advises against CSV injection), as does a cell starting with ' and one of those or another '; \`stayctl import\` removes exactly that quote, so exports import again byte for byte. JSON and NDJSON hold the values as they are.
 

@@ -198,7 +198,7 @@ interface WirePage {
 export async function remoteExportEntity(client: RemoteClient, input: ExportInput): Promise<ExportSummary> {
   const started = performance.now()
   const checked = checkExportInput(input)
-  const out = exportOutput(input)
+  const out = exportOutput(input, checked.passwordHashes)
   const text = exportFormatter(checked.format, checked.columns)
   try {
     await out.write(text.header())

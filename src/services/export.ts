@@ -305,13 +305,14 @@ function fileError(error: Error & {code?: string}, file: string): Error {
 /**
  * Where an export goes: a file (written as `<file>.<pid>.partial`, renamed over the file only
  * once complete, removed on failure) or a stream. `write` waits for the stream to drain, and
- * fails with the stream's error (a reader that went away: EPIPE).
+ * fails with the stream's error (a reader that went away: EPIPE). A file holding password
+ * hashes (`hashes`) is its owner's alone (0600), whatever the umask and whatever file it replaces.
  */
-export function exportOutput(input: Pick<ExportInput, 'output' | 'stream'>) {
+export function exportOutput(input: Pick<ExportInput, 'output' | 'stream'>, hashes: boolean) {
   if (!input.output && !input.stream) throw new UsageError('give a file to export to')
   if (input.output) requireFolder(input.output)
   const temporary = input.output ? `${input.output}.${process.pid}.partial` : undefined
-  const out: Writable = temporary ? fs.createWriteStream(temporary, {encoding: 'utf8'}) : input.stream!
+  const out: Writable = temporary ? fs.createWriteStream(temporary, {encoding: 'utf8', ...(hashes ? {mode: 0o600} : {})}) : input.stream!
   let failed: Error | undefined
   out.on('error', (error: Error) => (failed ??= temporary ? fileError(error, input.output!) : error))
   return {
@@ -342,7 +343,7 @@ export async function exportEntity(ctx: ServiceContext, input: ExportInput): Pro
   const format = exportFormatOf(input.output, input.format)
   const plan = planExport(input)
   const pageSize = input.pageSize ?? 1000
-  const out = exportOutput(input)
+  const out = exportOutput(input, plan.hashes)
   const text = exportFormatter(format, plan.columns.map((c) => c.name))
 
   const transaction = await ctx.db.sequelize.transaction(

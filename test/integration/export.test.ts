@@ -72,6 +72,23 @@ describe(`export (${testDialect})`, function () {
     expect(withHashes.summary.passwordHashes).to.equal(true)
   })
 
+  it('writes a file holding password hashes for its owner alone (0600), also over a file others could read', async () => {
+    const modeOf = (file: string) => (fs.statSync(file).mode & 0o777).toString(8)
+    const dir = tmp()
+    const probe = path.join(dir, 'probe')
+    fs.writeFileSync(probe, '')
+    const hashes = path.join(dir, 'users.csv')
+    fs.writeFileSync(hashes, 'an earlier export\n')
+    fs.chmodSync(hashes, 0o644)
+    await exportEntity(ctx, {entity: 'users', output: hashes, includePasswordHashes: true})
+    expect(fs.readFileSync(hashes, 'utf8')).to.match(/,\$2[aby]\$04\$/)
+    expect(modeOf(hashes)).to.equal('600')
+    // Without hashes the file is made as any other (the umask decides).
+    const plain = path.join(dir, 'plain.csv')
+    await exportEntity(ctx, {entity: 'users', output: plain})
+    expect(modeOf(plain)).to.equal(modeOf(probe))
+  })
+
   it('writes natural keys instead of ids: owners, properties with their owner, stays, charges', async () => {
     const properties = (await exportText(ctx, {entity: 'properties', format: 'ndjson'})).text.trim().split('\n').map((l) => JSON.parse(l))
     expect(properties[0]).to.deep.equal({
