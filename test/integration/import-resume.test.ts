@@ -78,6 +78,27 @@ describe(`an import's checkpoint keeps no row, and --resume reads them again (${
     for (const [, , password] of ROWS.slice(1)) expect(JSON.stringify(kept)).not.to.include(password)
   })
 
+  it('keeps no password of a line that is not JSON: its reason names the column, not the text around it', async () => {
+    // V8's message for these lines quotes up to ten characters either side of the unquoted value (all of a short line).
+    const lines = [
+      JSON.stringify({username: 'hana', email: 'hana@example.com', password: 'Hana-password-pw-1'}),
+      '{"username": "ivan", "email": "ivan@example.com", "password": Unquoted-secret-pw-2}',
+      '{"pw": Short-pw-3}',
+    ]
+    const ndjson = path.join(temp.dir, 'unquoted.ndjson')
+    fs.writeFileSync(ndjson, lines.join('\n') + '\n')
+    const rejections: Rejection[] = []
+    const summary = await importFile(ctx, {entity: 'users', file: ndjson, onRejected: (r) => rejections.push(r)})
+    expect(summary).to.include({inserted: 1, rejected: 2})
+    const kept = JSON.stringify(await scratch.db.sequelize.query('SELECT * FROM import_rejections', {type: QueryTypes.SELECT}))
+    for (const secret of ['Unquoted', 'Short-pw']) expect(kept).not.to.include(secret)
+    expect(rejections.map((r) => [r.line, r.reason])).to.deep.equal([
+      [2, 'invalid JSON: unexpected character at column 63'],
+      [3, 'invalid JSON: unexpected text (a value without its quotes?)'],
+    ])
+    expect(kept).to.include('column 63')
+  })
+
   it('a resumed run reports every refused row of the file with the row as read, the earlier runs’ first, in file order', async () => {
     const first = await interrupted()
     const rejections: Rejection[] = []

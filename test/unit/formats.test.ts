@@ -11,6 +11,7 @@ import path from 'node:path'
 import {UsageError, ValidationError} from '../../src/errors.js'
 import {fileFormatOf} from '../../src/services/formats/format.js'
 import {restoreCell} from '../../src/services/formats/cells.js'
+import {jsonProblem} from '../../src/services/formats/records.js'
 import {csvField, csvLine, recordWriter} from '../../src/services/formats/writer.js'
 import {openRejectionsFile} from '../../src/services/import/rejections-file.js'
 import {tempFolder} from '../support/isolated-env.js'
@@ -46,6 +47,24 @@ describe('file formats (unit)', () => {
     const writer = recordWriter('ndjson', ['a'])
     writer.rows([[1], [2]])
     expect(writer.count).to.equal(2)
+  })
+
+  it('says what is wrong with a line that is not JSON without repeating its text (V8 quotes it)', () => {
+    const problem = (line: string) => {
+      try {
+        JSON.parse(line.trim())
+      } catch (error) {
+        return jsonProblem(error, line)
+      }
+      throw new Error(`${line} parsed`)
+    }
+    // The quote around the token, cut on both sides, on its right only, or the whole short line.
+    expect(problem('  {"email": "a@example.com", "password": Secret-pw-1, "admin": true}')).to.equal('unexpected character at column 42')
+    expect(problem('x{"password": "Secret-pw-2", "email": "a@example.com"}')).to.equal('unexpected character at column 1')
+    expect(problem('{"password": Secret-pw-3}')).to.equal('unexpected character at column 14')
+    expect(problem('{"pw": Secret-3}')).to.equal('unexpected text (a value without its quotes?)')
+    // Messages that quote nothing stay as they are.
+    expect(problem('{"password": "Secret-pw-4",}')).to.equal("Expected double-quoted property name in JSON at position 27")
   })
 })
 

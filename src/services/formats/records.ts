@@ -102,6 +102,26 @@ async function* csvChunks(stream: Readable, options: ReadOptions): AsyncGenerato
   if (last.length > 0) yield last
 }
 
+/** V8's complaint that quotes the text around an unexpected token: `Unexpected token 'h', ..."assword": hunter2-se"... is not valid JSON`. */
+const QUOTING_JSON_ERROR = /^(?:Unexpected token '(?:[\s\S]|[\uD800-\uDBFF][\uDC00-\uDFFF])', )?(\.\.\.)?"([\s\S]*)"(\.\.\.)? is not valid JSON$/
+
+/**
+ * What is wrong with a line JSON.parse refused, without the text V8 quotes (up to ten characters
+ * either side of an unexpected token, the whole of a short line): a users file's lines hold
+ * passwords, and a reason is printed (an import of stdin prints them on stderr) and kept in the
+ * database with a --resume checkpoint. Where the quote shows where the token is, its column in
+ * `text` says it instead.
+ */
+export function jsonProblem(error: unknown, text: string): string {
+  const message = String((error as Error)?.message ?? error)
+  if (!message.endsWith(' is not valid JSON')) return message
+  const [, cutBefore, quote, cutAfter] = QUOTING_JSON_ERROR.exec(message) ?? []
+  // The quote is cut ten characters after the token, or (when the line is longer) starts ten before it.
+  const offset = quote === undefined ? undefined : cutBefore ? 10 : cutAfter ? quote.length - 10 : undefined
+  const at = offset === undefined ? -1 : text.indexOf(quote!)
+  return at === -1 ? 'unexpected text (a value without its quotes?)' : `unexpected character at column ${at + offset! + 1}`
+}
+
 function ndjsonRecord(line: number, text: string): SourceRecord | undefined {
   const trimmed = text.trim()
   if (trimmed === '') return undefined
@@ -109,7 +129,7 @@ function ndjsonRecord(line: number, text: string): SourceRecord | undefined {
   try {
     parsed = JSON.parse(trimmed)
   } catch (error) {
-    return {line, values: {}, raw: trimmed, broken: `invalid JSON: ${(error as Error).message}`, size: text.length}
+    return {line, values: {}, raw: trimmed, broken: `invalid JSON: ${jsonProblem(error, text)}`, size: text.length}
   }
   const values = objectValues(parsed)
   return values
