@@ -311,8 +311,16 @@ async function loadMysql2(): Promise<Mysql2Module> {
   return (await import('mysql2')).default
 }
 
+/** A bcrypt hash: an import's --upsert and db seed write users' hashes into the text of their statements. */
+const BCRYPT_HASH = /\$2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}/g
+
+/** A statement as the SQL log (STAYCTL_LOG_SQL) shows it: database passwords masked, password hashes left out. */
+function loggedSql(sql: string): string {
+  return maskUrl(sql).replace(BCRYPT_HASH, '[hash]')
+}
+
 function sequelizeOptions(target: DatabaseTarget, options: OpenOptions, mysql2?: Mysql2Module): Options {
-  const logging = options.logSql ? (sql: string) => options.logSql!(maskUrl(sql)) : false
+  const logging = options.logSql ? (sql: string) => options.logSql!(loggedSql(sql)) : false
   if (target.dialect === 'sqlite') {
     const sqlite: Options & {foreignKeys: boolean} = {
       dialect: 'sqlite',

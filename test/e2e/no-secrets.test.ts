@@ -137,6 +137,14 @@ describe(`e2e: no command prints a password or its hash (${testDialect})`, funct
       create('dave', false),
       create('frank', true),
       {...create('host', false), env: {STAYCTL_LOG_SQL: '1'}, label: 'users create host with STAYCTL_LOG_SQL=1'},
+      // --upsert updates users with statements that hold their new hashes.
+      {
+        label: 'import users --upsert with STAYCTL_LOG_SQL=1',
+        args: () => ['import', 'users', '-', '--format', 'csv', '--upsert'],
+        input: `username,email,first_name,password\ncarol,carol@example.com,carol,${passwords.carol}\n`,
+        exit: 0,
+        env: {STAYCTL_LOG_SQL: '1'},
+      },
     ]
     for (const c of cases) it(c.label, () => check(c))
 

@@ -92,10 +92,11 @@ describe(`stayctl db seed, end to end (${testDialect})`, () => {
     expect(json(await cli(['db', 'status', '--json'])).seeders[0].state).to.equal('pending')
   })
 
-  it('takes the admin password from STAYCTL_ADMIN_PASSWORD and never prints it', async () => {
+  it('takes the admin password from STAYCTL_ADMIN_PASSWORD and never prints it, nor its hash in the SQL log', async () => {
     const password = 'e2e-admin-secret'
     const result = await cli(['db', 'seed', '--random-seed', '7', '--reference-date', '2026-11-21'], {
       STAYCTL_ADMIN_PASSWORD: password,
+      STAYCTL_LOG_SQL: '1',
     })
     expect(result.code, result.stderr).to.equal(0)
     expect(result.stdout).to.match(/Seeded .* \(size small, 25 users, 10 properties, 150 bookings, random seed 7/)
