@@ -4,6 +4,7 @@ import {BaseCommand} from '../../src/cli/base-command.js'
 import * as flags from '../../src/cli/flags.js'
 import {confirmOrFail} from '../../src/cli/prompts.js'
 import {color, tableOrRows} from '../../src/cli/render.js'
+import {colorEnabled, terminalText} from '../../src/cli/terminal.js'
 import {undoSeedQuestion} from '../../src/cli/schema-confirmations.js'
 import {seed, undoSeed, type SeedEvents, type SeedResult, type UndoSeedResult} from '../../src/services/seed.js'
 import {DEMO_PASSWORD, SEED_SIZES, SEED_TABLES, type SeedPlan} from '../../src/services/seed-data.js'
@@ -22,7 +23,7 @@ export default class DbSeed extends BaseCommand<typeof DbSeed> {
   static override summary = 'Fill the database with realistic, deterministic demo data'
   static override description = `Generates users (with an admin), properties, bookings, reviews and payments that follow the booking rules: no overlapping stays, reviews only after a confirmed stay ended, refunds never above their charge. The same --random-seed and --reference-date give the same rows on any fresh database.
 
-The seeders are tracked in the SequelizeData table: running db seed again inserts nothing, and --undo deletes exactly the rows they inserted (asking first on a terminal; pass --yes in scripts). Demo users sign in with the password "${DEMO_PASSWORD}". The admin account ("admin") gets --admin-password (or STAYCTL_ADMIN_PASSWORD), or a generated password that is printed this once.
+The seeders are tracked in the SequelizeData table: running db seed again inserts nothing, and --undo deletes exactly the rows they inserted (asking first on a terminal; pass --yes in scripts). Demo users sign in with the password "${DEMO_PASSWORD}". The admin account ("admin") gets the password of STAYCTL_ADMIN_PASSWORD (or --admin-password, which puts it where other users of the machine see it, in the process list, and in your shell's history: a warning says so), or a generated password that is printed this once.
 
 Sizes (--users, --properties and --bookings override them):
   ${sizes.map(describeSize).join('\n  ')}
@@ -35,7 +36,7 @@ Exit codes: 0 done (also when already seeded, or nothing to undo), 2 bad flags, 
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --size medium --random-seed 7 --reference-date 2026-11-21',
     '<%= config.bin %> <%= command.id %> --users 50 --properties 20 --bookings 400',
-    '<%= config.bin %> <%= command.id %> --admin-password "correct horse battery" --json',
+    'STAYCTL_ADMIN_PASSWORD="$(cat admin-password.txt)" <%= config.bin %> <%= command.id %> --json',
     '<%= config.bin %> <%= command.id %> --undo --yes',
   ]
 
@@ -48,7 +49,7 @@ Exit codes: 0 done (also when already seeded, or nothing to undo), 2 bad flags, 
     'reference-date': Flags.string({description: 'The day the data is "as of", YYYY-MM-DD [default: today, UTC]'}),
     'admin-password': Flags.string({
       env: 'STAYCTL_ADMIN_PASSWORD',
-      description: 'Password of the admin account (at least 8 characters); generated and printed once when absent',
+      description: 'Password of the admin account (at least 8 characters); generated and printed once when absent. Prefer the variable: a flag is seen in the process list',
     }),
     undo: Flags.boolean({
       description: 'Delete what the seeders inserted and forget them',
@@ -60,6 +61,11 @@ Exit codes: 0 done (also when already seeded, or nothing to undo), 2 bad flags, 
   }
 
   async run(): Promise<SeedResult | UndoSeedResult> {
+    // On stderr also under --json: the password is out already, and whoever typed it should learn where.
+    if (this.argv.some((arg) => arg === '--admin-password' || arg.startsWith('--admin-password='))) {
+      const warning = `Warning: --admin-password put the password in the process list, where other users of this machine see it, and in your shell's history; set STAYCTL_ADMIN_PASSWORD instead, or leave it out to have one generated`
+      process.stderr.write(terminalText(`${color.warn(warning)}\n`, colorEnabled(process.stderr)))
+    }
     const db = await this.db()
     const events: SeedEvents = {
       lockTimeoutSeconds: this.flags['lock-timeout'],

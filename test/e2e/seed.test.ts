@@ -107,6 +107,21 @@ describe(`stayctl db seed, end to end (${testDialect})`, () => {
     expect(result.stdout + result.stderr).to.not.match(HASH)
   })
 
+  it('warns that --admin-password put the password in the process list (not when it comes from STAYCTL_ADMIN_PASSWORD)', async () => {
+    // An invalid date stops the seed before it writes anything: the warning comes first.
+    const options = ['db', 'seed', '--reference-date', '2026-02-30', '--json']
+    const warning = /^Warning: --admin-password put the password in the process list, .*set STAYCTL_ADMIN_PASSWORD instead/m
+    for (const flag of [['--admin-password', 'flag-admin-pw'], ['--admin-password=flag-admin-pw']]) {
+      const result = await cli([...options, ...flag])
+      expect(result.code, result.stderr).to.equal(3)
+      expect(result.stderr).to.match(warning)
+      expect(result.stdout + result.stderr).to.not.include('flag-admin-pw')
+    }
+    const fromEnv = await cli(options, {STAYCTL_ADMIN_PASSWORD: 'env-admin-pw'})
+    expect(fromEnv.code, fromEnv.stderr).to.equal(3)
+    expect(fromEnv.stderr).to.not.match(/Warning/)
+  })
+
   it('exits 3 on an invalid option and 2 on conflicting flags', async () => {
     const invalid = await cli(['db', 'seed', '--reference-date', '2026-02-30', '--json'])
     expect(invalid.code).to.equal(3)
