@@ -13,6 +13,7 @@ import {GraphQLError} from 'graphql'
 import {isConnectionLoss, missingTable} from '../db/connection.js'
 import {lockWaitConflict} from '../db/lock-wait.js'
 import {ERROR_CATALOGUE, isStayctlError, type ErrorKind, type StayctlError} from '../errors.js'
+import {withoutSuggestion} from './limits.js'
 import {INTERNAL_NOTE, describeInternal} from './request-log.js'
 
 export const UNEXPECTED_MESSAGE = 'Unexpected error.'
@@ -50,12 +51,35 @@ export function domainError(error: StayctlError, at?: GraphQLError): GraphQLErro
   })
 }
 
+/** graphql-js's refusal of a variable's value: `Variable "$input" got invalid value <the value>[ at "input.path"]; <why>`. */
+const INVALID_VARIABLE = /^Variable "\$([_A-Za-z][_0-9A-Za-z]*)" got invalid value /
+/** The path that follows the value, up to the variable's name: letters, digits, _, dots and [n]. */
+const VARIABLE_PATH = / at "([_A-Za-z][_0-9A-Za-z]*(?:\.[_A-Za-z][_0-9A-Za-z]*|\[\d+\])*)"$/
+
+/**
+ * A variable that does not coerce, said without its value: graphql-js repeats it (for a field
+ * missing or unknown, the whole input object, its password with it; for a built-in scalar, the
+ * value again after the reason), and clients print what the server says (`stayctl api`, a
+ * script's log). The path and the reason, which name fields and types, stay.
+ */
+function withoutValue(error: GraphQLError): GraphQLError {
+  const name = INVALID_VARIABLE.exec(error.message)?.[1]
+  if (name === undefined) return error
+  const inner = error.originalError
+  // The reason ends the message, its suggestions taken out already while introspection is off (limits.ts), or not.
+  const reason = inner instanceof GraphQLError ? [inner.message, withoutSuggestion(inner).message].find((r) => error.message.endsWith(`; ${r}`)) : undefined
+  const path = reason === undefined ? undefined : VARIABLE_PATH.exec(error.message.slice(0, -(reason.length + 2)))?.[1]
+  // Without a reason found, nothing after the name: whatever follows may be the value.
+  const why = reason === undefined ? '' : `; ${reason.replace(/^(\w+ cannot represent [^:]*): [\s\S]*$/, '$1')}`
+  return new GraphQLError(`Variable "$${name}" got invalid value${path ? ` at "${path}"` : ''}${why}`, {nodes: error.nodes, extensions: error.extensions})
+}
+
 /** yoga's maskError: every error of a response passes here. */
 export function maskError(error: unknown): Error {
   const located = error instanceof GraphQLError ? error : undefined
   const original: unknown = located ? located.originalError : error
-  // GraphQL's own errors (syntax, validation, limits) and those we raise as GraphQLErrors.
-  if (located && (original === undefined || original === null || original instanceof GraphQLError)) return located
+  // GraphQL's own errors (syntax, validation, limits, variables) and those we raise as GraphQLErrors.
+  if (located && (original === undefined || original === null || original instanceof GraphQLError)) return withoutValue(located)
   if (isStayctlError(original)) return domainError(original, located)
   if (isConnectionLoss(original)) return unavailable(original, located)
   // A write outside a transaction (inTransaction says this itself) that waited out another writer's lock.

@@ -411,6 +411,23 @@ describe('GraphQL server (integration)', () => {
       expect(s.logs.length).to.equal(responses.length + 1)
     })
 
+    it('says what is wrong with a variable that does not coerce without repeating its value (a password)', async () => {
+      const password = 'Secret-Seven-7!'
+      const create = 'mutation($input: CreateUserInput!) { createUser(input: $input) { id } }'
+      // graphql-js quotes the whole input object for a field it does not know or misses, and a bad leaf value.
+      const refused: [string, Record<string, unknown>, string][] = [
+        [create, {input: {username: 'typo.field', email: 'typo@example.com', password, firstname: 'Ty'}}, 'Variable "$input" got invalid value; Field "firstname" is not defined by type "CreateUserInput".'],
+        [create, {input: {username: 'no.email', password}}, 'Variable "$input" got invalid value; Field "email" of required type "String!" was not provided.'],
+        [create, {input: {username: 'bad.flag', email: 'flag@example.com', password, isAdmin: 'yes'}}, 'Variable "$input" got invalid value at "input.isAdmin"; Boolean cannot represent a non boolean value'],
+        ['mutation($p: String!) { login(login: "lena.limit", password: $p) { token } }', {p: [password]}, 'Variable "$p" got invalid value; String cannot represent a non string value'],
+      ]
+      for (const [document, variables, message] of refused) {
+        const response = await s.gql(document, variables)
+        expect(response.errors?.map((e) => e.message)).to.deep.equal([message])
+        expect(response.text).not.to.include(password)
+      }
+    })
+
     it('masks real session and API tokens quoted by an unexpected error in the log line', async () => {
       // An authentication backend that fails and quotes what it was given: the log notes the error, never the token.
       const leaky = await startTestServer(
