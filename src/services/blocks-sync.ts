@@ -14,7 +14,7 @@ import type {Block, SourceEvent, SyncConflict, SyncSourceBlocksResult} from '../
 import {NotFoundError, ValidationError} from '../errors.js'
 import {testPause} from '../test-pause.js'
 import {audit, createAudited} from './audit.js'
-import {blockView, checkReason, checkSource, checkUid, parseBlockDates, requireHost, sourceKey} from './blocks.js'
+import {blockChanges, blockView, checkReason, checkSource, checkUid, parseBlockDates, requireHost, sourceKey} from './blocks.js'
 import {actorUserId, requireUser} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {findProperty} from './properties.js'
@@ -169,7 +169,7 @@ async function addBlock(ctx: ServiceContext, transaction: Transaction, propertyI
     {
       action: 'block.create',
       entity: 'block',
-      changes: {propertyId, startDate: event.start, endDate: event.end, reason: event.reason, source, sourceUid: event.uid},
+      changes: blockChanges({propertyId, startDate: event.start, endDate: event.end, reason: event.reason, source, sourceUid: event.uid}),
       ifTaken: conflictIfTaken(`property ${propertyId} already has a block of event "${event.uid}" of ${source}`),
     },
   )
@@ -179,7 +179,6 @@ async function addBlock(ctx: ServiceContext, transaction: Transaction, propertyI
 /** The audit event of a block a sync moved or removed; its view. */
 async function audited(ctx: ServiceContext, transaction: Transaction, block: BlockRow, action: 'block.update' | 'block.delete'): Promise<Block> {
   const view = blockView(rowOf(block))
-  const {propertyId, startDate, endDate, reason, source, sourceUid} = view
-  await audit(ctx, transaction, {action, entity: 'block', entityId: block.id, changes: {propertyId, startDate, endDate, reason, source, sourceUid}})
+  await audit(ctx, transaction, {action, entity: 'block', entityId: block.id, changes: blockChanges(view)})
   return view
 }

@@ -15,6 +15,7 @@ import {ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
 import {testPause} from '../test-pause.js'
 import {audit, createAudited, updateAudited} from './audit.js'
 import {actorUserId, isAdmin, listScopeSql, requireUser, requireVisible} from './authz.js'
+import {showUrl} from './calendar/fetch.js'
 import type {ServiceContext} from './context.js'
 import {daysBetween, parseDate} from './dates.js'
 import {listPage, overlapping, type ListRule, type OverlapFilter, type Page, type PageInput} from './pagination.js'
@@ -45,6 +46,17 @@ export function blockView(block: RowOf<BlockRow>): Block {
     createdAt: block.createdAt,
     updatedAt: block.updatedAt,
   }
+}
+
+/**
+ * What the audit event of a block's creation or deletion records. A feed's URL (the source of
+ * its blocks) is there without its query and user info, which are often the secret that opens
+ * the other channel's calendar: the audit trail outlives the feed, and records the feed's own
+ * events the same way (calendar/manage.ts). Other sources (file:<name>, a name) stay whole.
+ */
+export function blockChanges(block: Pick<Block, 'propertyId' | 'startDate' | 'endDate' | 'reason' | 'source' | 'sourceUid'>): Record<string, unknown> {
+  const {propertyId, startDate, endDate, reason, source, sourceUid} = block
+  return {propertyId, startDate, endDate, reason, source: source !== null && /^https?:\/\//i.test(source) ? showUrl(source) : source, sourceUid}
 }
 
 /** The key of a feed's event on a property: sha256 (hex) of the source and the UID. */
@@ -160,7 +172,7 @@ export async function createBlock(ctx: ServiceContext, input: CreateBlockInput):
       {
         action: 'block.create',
         entity: 'block',
-        changes: {propertyId, startDate, endDate, reason, source, sourceUid},
+        changes: blockChanges({propertyId, startDate, endDate, reason, source, sourceUid}),
         ifTaken: conflictIfTaken(`property ${propertyId} already has a block of event "${sourceUid}" of ${source}`),
       },
     )
@@ -223,13 +235,7 @@ export async function deleteBlock(ctx: ServiceContext, ref: string | number): Pr
     requireHost(ctx, property, 'delete its blocks')
     await block.destroy({transaction})
     await refreshGaps(ctx, transaction, [{propertyId: Number(block.propertyId), start: block.startDate, end: block.endDate}])
-    const {propertyId, startDate, endDate, reason, source, sourceUid} = blockView(rowOf(block))
-    await audit(ctx, transaction, {
-      action: 'block.delete',
-      entity: 'block',
-      entityId: block.id,
-      changes: {propertyId, startDate, endDate, reason, source, sourceUid},
-    })
+    await audit(ctx, transaction, {action: 'block.delete', entity: 'block', entityId: block.id, changes: blockChanges(blockView(rowOf(block)))})
     return {id: block.id, deleted: true as const}
   })
 }

@@ -274,6 +274,30 @@ describe('blocks (integration)', () => {
       expect(await countRows(s.db, 'audit_events', `action = 'block.delete'`)).to.equal(1)
     })
 
+    it('records a feed URL in the audit trail without its secret parts (query, user info), as the feed itself; the block keeps it whole', async () => {
+      const secret = 'https://user:Pass-w0rd@channel.example/ical/77.ics?s=Feed-secret-t0ken'
+      await sync([{uid: 'a', start: 40, end: 43}, {uid: 'b', start: 50, end: 52}], {source: secret})
+      const [kept] = await sync([{uid: 'a', start: 41, end: 44}], {source: secret}).then((r) => r.moved)
+      expect(kept.source).to.equal(secret)
+      const manual = await createBlock(s.ctx, {property: properties.cabin.name, startDate: day(70), endDate: day(71), source: secret, sourceUid: 'm'})
+      await deleteBlock(s.ctx, manual.id)
+      const named = await createBlock(s.ctx, {property: properties.cabin.name, startDate: day(80), endDate: day(81), source: 'file:cabin.ics', sourceUid: 'f'})
+      const events = await s.db.models.AuditEvent.findAll({where: {entity: 'block'}, order: [['id', 'ASC']]})
+      const recorded = events.map((e) => [e.action, (typeof e.changes === 'string' ? JSON.parse(e.changes) : e.changes).source])
+      const shown = 'https://channel.example/ical/77.ics?…'
+      expect(recorded).to.deep.equal([
+        ['block.create', shown],
+        ['block.create', shown],
+        ['block.delete', shown],
+        ['block.update', shown],
+        ['block.create', shown],
+        ['block.delete', shown],
+        ['block.create', 'file:cabin.ics'],
+      ])
+      expect(named.source).to.equal('file:cabin.ics')
+      expect(JSON.stringify(events.map((e) => e.changes))).not.to.match(/Pass-w0rd|Feed-secret/)
+    })
+
     it('reports an event overlapping a booking, a manual block or another feed: written nowhere, the rest written', async () => {
       // pendingFuture holds the cabin from day 30 to day 33.
       const manual = await block(properties.cabin.name, 70, 72)
