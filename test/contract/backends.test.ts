@@ -6,7 +6,8 @@
  * suggestion, details and exit code. SQLite by default, MariaDB with STAYCTL_TEST_DATABASE_URL.
  *
  * Both databases go through the same history, so ids agree. What may differ is normalised:
- * instants (createdAt, expiresAt…: the two runs are not at the same millisecond), tokens
+ * instants (createdAt, expiresAt…, and an exported calendar's DTSTAMP and LAST-MODIFIED: the two
+ * runs are not at the same millisecond), tokens
  * (random), lastUsedAt (the server notes the use of the token the remote run sends) and the
  * audit events' `via` (cli locally, graphql remotely) and the transaction ids of refunds (re_<uuid>).
  * Imports and exports also compare what the command gets (rejections as read, summaries) and
@@ -59,6 +60,8 @@ interface Case {
 }
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+/** An iCalendar UTC date-time (DTSTAMP, LAST-MODIFIED: a row's update time, a second apart on the two sides when a second ticked between their writes). */
+const ICS_INSTANT = /\b\d{8}T\d{6}Z\b/g
 const TOKEN = /stay_[st]_[A-Za-z0-9_-]{43}/g
 const REFUND_ID = /^re_[0-9a-f-]{36}$/
 
@@ -66,7 +69,9 @@ function normalise(value: unknown, key?: string): unknown {
   if (key === 'lastUsedAt') return '<lastUsedAt>'
   if (key === 'via') return '<via>'
   if (key === 'seconds') return '<seconds>'
-  if (typeof value === 'string') return ISO_INSTANT.test(value) ? '<instant>' : REFUND_ID.test(value) ? '<refund transaction id>' : value.replace(TOKEN, '<token>')
+  if (typeof value === 'string') {
+    return ISO_INSTANT.test(value) ? '<instant>' : REFUND_ID.test(value) ? '<refund transaction id>' : value.replace(TOKEN, '<token>').replace(ICS_INSTANT, '<instant>')
+  }
   if (Array.isArray(value)) return value.map((v) => normalise(v))
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalise(v, k)]))
   return value
@@ -100,7 +105,10 @@ async function outcome(work: () => Promise<unknown>, dir: string): Promise<{ok: 
 /** Whatever the operation wrote into the side's folder, file by file; instants and bcrypt hashes (salted) masked. */
 function filesIn(dir: string): Record<string, string> {
   const mask = (text: string) =>
-    text.replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z/g, '<instant>').replace(/\$2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}/g, '<bcrypt hash>')
+    text
+      .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z/g, '<instant>')
+      .replace(ICS_INSTANT, '<instant>')
+      .replace(/\$2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}/g, '<bcrypt hash>')
   return Object.fromEntries(fs.readdirSync(dir).sort().map((name) => [name, mask(fs.readFileSync(path.join(dir, name), 'utf8'))]))
 }
 
