@@ -16,7 +16,11 @@ export class SchemaWatch {
   async pending(db: Db): Promise<number> {
     if (Date.now() < this.currentUntil) return 0
     this.names ??= (await import('../db/migration-files.js')).discoverFiles('migrations').map((f) => f.name)
-    const pending = (await pendingMigrationNames(db, this.names)).length
+    // The schema's state is the primary's (as db status reads it): a replica that has not replayed
+    // the migration yet would keep the server unready after `db migrate` committed.
+    const names = this.names
+    const read = () => pendingMigrationNames(db, names)
+    const pending = (await (db.replicas ? db.replicas.routing.onPrimary(read) : read())).length
     if (pending === 0) this.currentUntil = Date.now() + CURRENT_FOR_MS
     return pending
   }
