@@ -79,29 +79,28 @@ describe('a write waits out another writer once (SQLite, e2e)', function () {
     expect(result.stderr).to.include(LOCK_WAIT_MESSAGE).and.not.match(/Rolling back|transaction/i)
   })
 
-  it('an import of a file stopped by it says how to go on (--resume), and going on imports the file', async () => {
-    const file = path.join(scratch.dir, 'waiting-users.csv')
-    fs.writeFileSync(file, 'username,email,password\nwaited.import,waited.import@example.com,Lock-wait-password-1\n')
-    const {result, endedWhileHeld} = await whileLocked(() => run(['import', 'users', file, '--json']))
+  /** An import (`args`, without --json) stopped by the lock: exit 5, the --resume command as its suggestion; going on writes `username`. */
+  async function expectResumable(args: string[], username: string) {
+    const {result, endedWhileHeld} = await whileLocked(() => run([...args, '--json']))
     expect(endedWhileHeld, 'ended while the lock was held').to.equal(true)
     const error = errorJson(result, 5)
     expect(error).to.include({code: 'CONFLICT', message: LOCK_WAIT_MESSAGE})
-    expect(error.suggestion).to.equal(`the batches committed before it stay; go on with: stayctl import users ${file} --resume`)
-    expectExit(await run(['import', 'users', file, '--resume', '--json']), 0)
-    expect(await db.models.User.count({where: {username: 'waited.import'}})).to.equal(1)
+    expect(error.suggestion).to.equal(`the batches committed before it stay; go on with: stayctl ${args.join(' ')} --resume`)
+    expectExit(await run([...args, '--resume', '--json']), 0)
+    expect(await db.models.User.count({where: {username}})).to.equal(1)
+  }
+
+  it('an import of a file stopped by it says how to go on (--resume), and going on imports the file', async () => {
+    const file = path.join(scratch.dir, 'waiting-users.csv')
+    fs.writeFileSync(file, 'username,email,password\nwaited.import,waited.import@example.com,Lock-wait-password-1\n')
+    await expectResumable(['import', 'users', file], 'waited.import')
   })
 
   it('so does an import of a folder, and going on imports the rest', async () => {
     const dir = path.join(scratch.dir, 'waiting-folder')
     fs.mkdirSync(dir)
     fs.writeFileSync(path.join(dir, 'users.csv'), 'username,email,password\nwaited.folder,waited.folder@example.com,Lock-wait-password-1\n')
-    const {result, endedWhileHeld} = await whileLocked(() => run(['import', 'all', dir, '--json']))
-    expect(endedWhileHeld, 'ended while the lock was held').to.equal(true)
-    const error = errorJson(result, 5)
-    expect(error).to.include({code: 'CONFLICT', message: LOCK_WAIT_MESSAGE})
-    expect(error.suggestion).to.equal(`the batches committed before it stay; go on with: stayctl import all ${dir} --resume`)
-    expectExit(await run(['import', 'all', dir, '--resume', '--json']), 0)
-    expect(await db.models.User.count({where: {username: 'waited.folder'}})).to.equal(1)
+    await expectResumable(['import', 'all', dir], 'waited.folder')
   })
 
   it('writes once the lock is free', async () => {
