@@ -6,10 +6,13 @@
  */
 import {expect} from 'chai'
 
+import {capabilities} from '../../src/db/capabilities.js'
+import type {Db} from '../../src/db/index.js'
 import {ConflictError, StayctlError} from '../../src/errors.js'
 import {createBlock, deleteBlock, updateBlock} from '../../src/services/blocks.js'
 import {syncSourceBlocks} from '../../src/services/blocks-sync.js'
 import {cancelBooking, confirmBooking, createBooking} from '../../src/services/bookings.js'
+import type {ServiceContext} from '../../src/services/context.js'
 import {addDays} from '../../src/services/dates.js'
 import {importRows} from '../../src/services/import/rows.js'
 import {seed, undoSeed} from '../../src/services/seed.js'
@@ -171,10 +174,35 @@ describe('calendar gaps (integration)', () => {
 
   it('a randomized run of writes keeps the table exact and the search equal to brute force', async function () {
     this.timeout(600_000)
+    expect((await capabilities(s.db)).deleteReturning, 'SQLite and MariaDB read the gaps they delete with DELETE … RETURNING').to.equal(true)
+    await randomizedRun(s.ctx)
+  })
+
+  it('so does it where the engine has no DELETE … RETURNING (MySQL, TiDB): the gaps are read, then deleted', async function () {
+    this.timeout(600_000)
+    await randomizedRun(await withoutDeleteReturning(s.ctx))
+  })
+
+  /** A context on this database whose engine answers as MySQL 8.0 does (no DELETE … RETURNING): a Db of its own, whose capabilities are asked once while the version is. */
+  async function withoutDeleteReturning(ctx: ServiceContext): Promise<ServiceContext> {
+    const db = Object.create(ctx.db) as Db
+    const qi = db.sequelize.getQueryInterface()
+    const asked = qi.databaseVersion
+    qi.databaseVersion = async () => (db.dialect === 'sqlite' ? '3.34.1' : '8.0.36')
+    try {
+      expect(await capabilities(db)).to.include({deleteReturning: false})
+    } finally {
+      qi.databaseVersion = asked
+    }
+    return {...ctx, db}
+  }
+
+  async function randomizedRun(ctx: ServiceContext) {
     const next = random(20261206)
+    const book = (property: string, start: number, end: number) => createBooking(ctx, {property, guest: users.otherGuest.username, startDate: day(start), endDate: day(end)})
     const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)]
     const names = [properties.loft.name, properties.cabin.name, properties.flat.name]
-    for (const name of ['Dune', 'Cove']) names.push((await createProperty(s.ctx, {owner: users.host.username, name, address: name, pricePerNight: '50'})).name)
+    for (const name of ['Dune', 'Cove']) names.push((await createProperty(ctx, {owner: users.host.username, name, address: name, pricePerNight: '50'})).name)
     const span = () => {
       const start = 1 + Math.floor(next() * 90)
       return [start, start + 1 + Math.floor(next() * (next() < 0.2 ? 30 : 6))] as const
@@ -185,41 +213,41 @@ describe('calendar gaps (integration)', () => {
       book: () => book(pick(names), ...span()),
       cancel: async () => {
         const live = await ids('bookings', "status <> 'cancelled'")
-        if (live.length > 0) await cancelBooking(s.ctx, pick(live), {refund: 'none'})
+        if (live.length > 0) await cancelBooking(ctx, pick(live), {refund: 'none'})
       },
       block: () => {
         const [a, b] = span()
-        return createBlock(s.ctx, {property: pick(names), startDate: day(a), endDate: day(b)})
+        return createBlock(ctx, {property: pick(names), startDate: day(a), endDate: day(b)})
       },
       move: async () => {
         const all = await ids('blocks', 'source IS NULL')
         const [a, b] = span()
-        if (all.length > 0) await updateBlock(s.ctx, pick(all), {startDate: day(a), endDate: day(b)})
+        if (all.length > 0) await updateBlock(ctx, pick(all), {startDate: day(a), endDate: day(b)})
       },
       unblock: async () => {
         const all = await ids('blocks', 'source IS NULL')
-        if (all.length > 0) await deleteBlock(s.ctx, pick(all))
+        if (all.length > 0) await deleteBlock(ctx, pick(all))
       },
       sync: () => {
         const events = Array.from({length: Math.floor(next() * 4)}, (_, i) => {
           const [a, b] = span()
           return {uid: `e${i}`, start: day(a), end: day(b)}
         })
-        return syncSourceBlocks(s.ctx, {property: pick(names), source: FEED, events})
+        return syncSourceBlocks(ctx, {property: pick(names), source: FEED, events})
       },
       importBookings: () => {
         const rows = Array.from({length: 1 + Math.floor(next() * 5)}, () => {
           const [a, b] = span()
           return {property: pick(names), guest: users.guest.username, startDate: day(a), endDate: day(b), status: pick(['pending', 'confirmed', 'cancelled']), externalRef: `R${Math.floor(next() * 30)}`}
         })
-        return importRows(s.ctx, {entity: 'bookings', rows, upsert: next() < 0.5})
+        return importRows(ctx, {entity: 'bookings', rows, upsert: next() < 0.5})
       },
       importBlocks: () => {
         const rows = Array.from({length: 1 + Math.floor(next() * 5)}, () => {
           const [a, b] = span()
           return {property: pick(names), startDate: day(a), endDate: day(b), source: FEED, sourceUid: `u${Math.floor(next() * 10)}`}
         })
-        return importRows(s.ctx, {entity: 'blocks', rows, upsert: next() < 0.5})
+        return importRows(ctx, {entity: 'blocks', rows, upsert: next() < 0.5})
       },
     }
     const kinds = Object.keys(writes)
@@ -243,17 +271,17 @@ describe('calendar gaps (integration)', () => {
       "SELECT property_id AS p, start_date AS a, end_date AS b FROM bookings WHERE status <> 'cancelled' UNION ALL SELECT property_id, start_date, end_date FROM blocks",
     )) as [{p: number; a: unknown; b: unknown}[], unknown]
     const text = (v: unknown) => (v instanceof Date ? v.toISOString() : String(v)).slice(0, 10)
-    const all = (await listProperties(s.ctx, {limit: 1000})).items.map((p) => p.id)
+    const all = (await listProperties(ctx, {limit: 1000})).items.map((p) => p.id)
     let windows = 0
     for (let start = -20; start < 130; start += 3) {
       for (const nights of [1, 2, 5, 7, 13, 28, 60, 200]) {
         const [from, to] = [day(start), addDays(day(start), nights)]
         const expected = all.filter((id) => !stays.some((st) => Number(st.p) === id && text(st.a) < to && text(st.b) > from)).sort((x, y) => x - y)
-        const found = (await listProperties(s.ctx, {availableFrom: from, availableTo: to, limit: 1000})).items.map((p) => p.id).sort((x, y) => x - y)
+        const found = (await listProperties(ctx, {availableFrom: from, availableTo: to, limit: 1000})).items.map((p) => p.id).sort((x, y) => x - y)
         expect(found, `free ${from} → ${to}`).to.deep.equal(expected)
         windows += 1
       }
     }
     expect(windows).to.be.greaterThan(300)
-  })
+  }
 })

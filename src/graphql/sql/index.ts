@@ -30,7 +30,7 @@
 import {Kind, isNonNullType, type FieldNode, type GraphQLFieldResolver, type GraphQLResolveInfo} from 'graphql'
 import {DataTypes, QueryTypes, type Model, type ModelStatic} from 'sequelize'
 
-import type {Db} from '../../db/index.js'
+import {capabilities} from '../../db/capabilities.js'
 import {isoDateTimeSql, normalise} from '../../db/select.js'
 import {emailsSeen, visibleRowsSql, type VisibleModel} from '../../services/authz.js'
 import {blockList} from '../../services/blocks.js'
@@ -65,29 +65,6 @@ const LAST_ID = compiledKey('lastId')
 
 /** Statements run by the compiled path in this process (for tests and diagnostics). */
 export const compiledStatements = {count: 0}
-
-/** Whether the database builds the JSON as dialect.ts writes it: SQLite, MariaDB ≥ 10.5 (asked once per Db). */
-const support = new WeakMap<Db, Promise<boolean>>()
-
-function supported(db: Db): Promise<boolean> {
-  if (db.dialect === 'sqlite') return Promise.resolve(true)
-  let answer = support.get(db)
-  if (!answer) {
-    answer = db.sequelize.databaseVersion().then(
-      (version) => {
-        const match = /^(\d+)\.(\d+).*mariadb/i.exec(version)
-        return match !== null && (Number(match[1]) > 10 || (Number(match[1]) === 10 && Number(match[2]) >= 5))
-      },
-      (error: unknown) => {
-        // Asked again by the next request: a database that was down must not stay uncompiled (or failing).
-        support.delete(db)
-        throw error
-      },
-    )
-    support.set(db, answer)
-  }
-  return answer
-}
 
 interface Statement {
   sql: SqlText
@@ -189,7 +166,8 @@ export async function compiledPage(ctx: ServiceContext, info: GraphQLResolveInfo
   const root = ROOTS[info.fieldName]
   if (!root || info.fieldNodes.some((node: FieldNode) => node.kind !== Kind.FIELD || node.directives?.length)) return undefined
   for (const [name, value] of Object.entries(args)) if (!PAGE_ARGUMENTS.has(name) && value !== null && value !== undefined) return undefined
-  if (!(await supported(ctx.db))) return undefined
+  // The database builds the JSON as dialect.ts writes it (SQLite, MariaDB ≥ 10.5), or the loaders answer.
+  if (!(await capabilities(ctx.db)).jsonAggregates) return undefined
   const plan = rootPlan(root.type, info)
   if (!plan) return undefined
   const scope = root.rule.scope(ctx)

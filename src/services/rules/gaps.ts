@@ -19,6 +19,7 @@
 import {QueryTypes, type Transaction} from 'sequelize'
 
 import {bulkInsert} from '../../db/bulk.js'
+import {capabilities} from '../../db/capabilities.js'
 import type {ServiceContext} from '../context.js'
 import {addDays, dateOnly, daysBetween} from '../dates.js'
 import {testPause} from '../../test-pause.js'
@@ -204,7 +205,11 @@ async function refreshGroup(ctx: ServiceContext, transaction: Transaction, ids: 
   const select = <T extends object>(query: string, replacements: Record<string, unknown>) =>
     sql.query<T>(query, {replacements, transaction, type: QueryTypes.SELECT})
   const touching = 'property_id IN (:ids) AND end_date >= :start AND start_date <= :end'
-  const touched = byPropertyId((await select<GapRow>(`SELECT property_id AS propertyId, start_date AS start, end_date AS end FROM calendar_gaps WHERE ${touching}`, {ids, ...w})).map(typed))
+  const columns = 'property_id AS propertyId, start_date AS start, end_date AS end'
+  // Where the engine can, the gaps touching W are deleted as they are read (one statement, not two).
+  const returning = (await capabilities(ctx.db, transaction)).deleteReturning
+  const query = returning ? `DELETE FROM calendar_gaps WHERE ${touching} RETURNING ${columns}` : `SELECT ${columns} FROM calendar_gaps WHERE ${touching}`
+  const touched = byPropertyId((await select<GapRow>(query, {ids, ...w})).map(typed))
   // No gap touches W: its nights are all taken, or the property has no gap row yet (then all of it is computed).
   const untouched = ids.filter((id) => !touched.has(id))
   const known = new Set(
@@ -218,7 +223,7 @@ async function refreshGroup(ctx: ServiceContext, transaction: Transaction, ids: 
   if (fresh.size > 0) stays.push(...(await liveStays(ctx, transaction, 'property_id IN (:fresh)', {fresh: [...fresh]})))
   // Between reading the gaps and stays and writing the new gaps: what the calendar guard keeps other writers out of.
   await testPause('gaps.refresh.read')
-  if (touched.size > 0) await sql.query(`DELETE FROM calendar_gaps WHERE ${touching}`, {replacements: {ids, ...w}, transaction})
+  if (touched.size > 0 && !returning) await sql.query(`DELETE FROM calendar_gaps WHERE ${touching}`, {replacements: {ids, ...w}, transaction})
   const staysOf = byPropertyId(stays)
   const rows: GapOf[] = []
   for (const id of ids) {
