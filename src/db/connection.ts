@@ -11,6 +11,7 @@ import path from 'node:path'
 import {ConnectionError, Sequelize, TimeoutError, type Attributes, type Model, type ModelStatic, type Options, type UpdateOptions, type WhereOptions} from 'sequelize'
 
 import type {DatabaseTarget} from '../config/database-url.js'
+import {BCRYPT_HASHES_IN_TEXT} from '../bcrypt-hash.js'
 import {DATABASE_URL_SETTING, maskUrl} from '../config/database-url.js'
 import {StayctlError, UnavailableError} from '../errors.js'
 import {infileStreamFactory} from './infile.js'
@@ -311,12 +312,12 @@ async function loadMysql2(): Promise<Mysql2Module> {
   return (await import('mysql2')).default
 }
 
-/** A bcrypt hash: an import's --upsert and db seed write users' hashes into the text of their statements. */
-const BCRYPT_HASH = /\$2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}/g
-
-/** A statement as the SQL log (STAYCTL_LOG_SQL) shows it: database passwords masked, password hashes left out. */
+/**
+ * A statement as the SQL log (STAYCTL_LOG_SQL) shows it: database passwords masked, password
+ * hashes left out (an import's --upsert and db seed write users' hashes into the text of their statements).
+ */
 function loggedSql(sql: string): string {
-  return maskUrl(sql).replace(BCRYPT_HASH, '[hash]')
+  return maskUrl(sql).replace(BCRYPT_HASHES_IN_TEXT, '[hash]')
 }
 
 function sequelizeOptions(target: DatabaseTarget, options: OpenOptions, mysql2?: Mysql2Module): Options {

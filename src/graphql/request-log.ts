@@ -4,6 +4,8 @@
  * (HTTP status, error codes) and how long it took. Unexpected errors are noted in the line
  * of their request with secrets cut out (hashes, tokens, quoted values).
  */
+import {BCRYPT_HASHES_IN_TEXT} from '../bcrypt-hash.js'
+
 /** What the GraphQL layer learns about a request while serving it (yoga's server context carries it). */
 export interface RequestRecord {
   /** The operation's name (null when it has none) and type, once the document parsed. */
@@ -21,7 +23,7 @@ export interface RequestRecord {
 const TOKEN = /stay_[a-z]_[A-Za-z0-9_-]*/g
 
 const SECRETS: [RegExp, string][] = [
-  [/\$2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}/g, '[hash]'],
+  [BCRYPT_HASHES_IN_TEXT, '[hash]'],
   [TOKEN, '[token]'],
   [/\bBearer\s+\S+/gi, 'Bearer [token]'],
   [/\b[0-9a-f]{40,}\b/gi, '[hash]'],

@@ -20,6 +20,7 @@ import type {AuthPolicy, ServiceContext} from './context.js'
 import {MAX_PASSWORD_BYTES, loadBcrypt} from './passwords.js'
 import {textProblem} from './text.js'
 import {inTransaction} from './transaction.js'
+import {BCRYPT_HASH} from '../bcrypt-hash.js'
 import {sha256Hex} from '../digest.js'
 
 export const DEFAULT_AUTH_POLICY: AuthPolicy = {
@@ -28,8 +29,6 @@ export const DEFAULT_AUTH_POLICY: AuthPolicy = {
   failureWindowMs: 15 * 60 * 1000,
   lockMs: 15 * 60 * 1000,
 }
-
-const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/
 
 export function authPolicy(ctx: Pick<ServiceContext, 'auth'>): AuthPolicy {
   return {...DEFAULT_AUTH_POLICY, ...ctx.auth}

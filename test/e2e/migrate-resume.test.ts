@@ -218,7 +218,9 @@ describe(`killed and stalled runners (e2e, ${testDialect})`, function () {
 
   it('a db seed killed between its data and its SequelizeData row leaves nothing: the next seed inserts the data once', async () => {
     const database = await freshDatabase('resume_seed')
-    const options = ['--random-seed', '7', '--reference-date', '2026-11-21', '--admin-password', 'resume-admin-pw', '--json']
+    const options = ['--random-seed', '7', '--reference-date', '2026-11-21', '--json']
+    // The admin password as the docs recommend: in the environment (--admin-password warns).
+    const admin = {STAYCTL_ADMIN_PASSWORD: 'resume-admin-pw'}
     const counts = () =>
       withDb(database, async (db) => {
         const [row] = await db.sequelize.query<Record<string, number | string>>(
@@ -230,19 +232,19 @@ describe(`killed and stalled runners (e2e, ${testDialect})`, function () {
       })
     try {
       expect((await stayctl(database, ['db', 'migrate'])).code).to.equal(0)
-      const victim = start(database, ['db', 'seed', ...options], 'seeder:record=600000')
+      const victim = start(database, ['db', 'seed', ...options], 'seeder:record=600000', admin)
       await reached(victim, 'seeder:record')
       victim.child.kill('SIGKILL')
       await victim.result
       expect(await counts()).to.deep.include({users: 0, bookings: 0, payments: 0})
 
-      const next = await stayctl(database, ['db', 'seed', ...options])
+      const next = await stayctl(database, ['db', 'seed', ...options], admin)
       expect(next.code, next.stderr).to.equal(0)
       const body = JSON.parse(next.stdout) as {alreadySeeded: boolean; rows: Record<string, number>}
       expect(body.alreadySeeded).to.equal(false)
       expect(await counts()).to.deep.equal({users: body.rows.users, bookings: body.rows.bookings, payments: body.rows.payments, seeders: 1})
 
-      const again = await stayctl(database, ['db', 'seed', ...options])
+      const again = await stayctl(database, ['db', 'seed', ...options], admin)
       expect(JSON.parse(again.stdout)).to.include({alreadySeeded: true})
       expect(await counts()).to.deep.equal({users: body.rows.users, bookings: body.rows.bookings, payments: body.rows.payments, seeders: 1})
     } finally {

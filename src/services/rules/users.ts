@@ -12,6 +12,7 @@
  */
 import {Op, type Transaction} from 'sequelize'
 
+import {BCRYPT_HASH} from '../../bcrypt-hash.js'
 import {ValidationError} from '../../errors.js'
 import type {ServiceContext} from '../context.js'
 import {UNUSABLE_PASSWORD_HASH} from '../passwords.js'
@@ -19,7 +20,6 @@ import {UNUSABLE_PASSWORD_HASH} from '../passwords.js'
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{2,49}$/
 // Deliberately simple (as browsers' type=email): one @, no spaces, a dot in the domain.
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
-const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/
 
 export function checkUsername(username: string): string {
   const value = username.trim()
