@@ -56,8 +56,7 @@ When the answer holds errors, it is printed all the same, the first error goes t
       if (/json/i.test(response.headers.get('content-type') ?? '')) body = await response.clone().json().catch(() => undefined)
       return response
     }
-    const {createClient} = await import('../src/remote/client.js')
-    const client = createClient({url, token: tokenFor(url), timeoutMs: f.timeout * 1000, fetch: capture})
+    const client = await this.connect(url, {token: tokenFor(url), fetch: capture})
     const print = async (answer: unknown) => this.log(f.jq === undefined ? JSON.stringify(answer, null, 2) : await jq(answer, f.jq))
     try {
       const data = await client.request<unknown>(document, variables, {idempotent: await isQuery(document)})

@@ -45,8 +45,8 @@ Exit codes: 0, 2 no API URL, or no username or password off a terminal, 6 wrong 
     const password = await currentPassword(f['password-stdin'])
     if (password === '') throw new UsageError('the password is empty')
     // No token: a stale session of this server must not stand in the way of a new one.
-    const [{createClient}, {remoteBackend}] = await Promise.all([import('../src/remote/client.js'), import('../src/remote/backend.js')])
-    const session = await remoteBackend(createClient({url: apiUrl, timeoutMs: f.timeout * 1000})).auth.login({login, password})
+    const {remoteBackend} = await import('../src/remote/backend.js')
+    const session = await remoteBackend(await this.connect(apiUrl)).auth.login({login, password})
     const credentialsFile = await saveSession(apiUrl, {
       token: session.token,
       username: session.user.username,

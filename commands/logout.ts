@@ -29,8 +29,8 @@ Exit codes: 0, 2 no API URL.`
     }
     let endedOnServer = false
     try {
-      const [{createClient}, {remoteBackend}] = await Promise.all([import('../src/remote/client.js'), import('../src/remote/backend.js')])
-      endedOnServer = (await remoteBackend(createClient({url: apiUrl, timeoutMs: this.flags.timeout * 1000})).auth.logout(session.token)).revoked
+      const {remoteBackend} = await import('../src/remote/backend.js')
+      endedOnServer = (await remoteBackend(await this.connect(apiUrl)).auth.logout(session.token)).revoked
     } catch (error) {
       if (!isStayctlError(error)) throw error
       // A session that ended already (expired, revoked) needs nothing more from the server.

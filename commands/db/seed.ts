@@ -4,7 +4,7 @@ import {BaseCommand} from '../../src/cli/base-command.js'
 import * as flags from '../../src/cli/flags.js'
 import {confirmOrFail} from '../../src/cli/prompts.js'
 import {color, tableOrRows} from '../../src/cli/render.js'
-import {colorEnabled, terminalText} from '../../src/cli/terminal.js'
+import {typedSecretWarning, warnOnStderr} from '../../src/cli/secret-warnings.js'
 import {undoSeedQuestion} from '../../src/cli/schema-confirmations.js'
 import {seed, undoSeed, type SeedEvents, type SeedResult, type UndoSeedResult} from '../../src/services/seed.js'
 import {DEMO_PASSWORD, SEED_SIZES, SEED_TABLES, type SeedPlan} from '../../src/services/seed-data.js'
@@ -63,8 +63,7 @@ Exit codes: 0 done (also when already seeded, or nothing to undo), 2 bad flags, 
   async run(): Promise<SeedResult | UndoSeedResult> {
     // On stderr also under --json: the password is out already, and whoever typed it should learn where.
     if (this.argv.some((arg) => arg === '--admin-password' || arg.startsWith('--admin-password='))) {
-      const warning = `Warning: --admin-password put the password in the process list, where other users of this machine see it, and in your shell's history; set STAYCTL_ADMIN_PASSWORD instead, or leave it out to have one generated`
-      process.stderr.write(terminalText(`${color.warn(warning)}\n`, colorEnabled(process.stderr)))
+      await warnOnStderr(typedSecretWarning('--admin-password', 'the password', 'set STAYCTL_ADMIN_PASSWORD instead, or leave it out to have one generated'))
     }
     const db = await this.db()
     const events: SeedEvents = {

@@ -13,10 +13,11 @@ import type {Backend} from '../backend.js'
 import type {OpenOptions} from '../db/connection.js'
 import type {Db} from '../db/index.js'
 import {ERROR_CATALOGUE, UnavailableError, UsageError, isStayctlError, type ErrorKind} from '../errors.js'
-import type {RemoteClient} from '../remote/client.js'
+import type {ClientOptions, RemoteClient} from '../remote/client.js'
 import {checkTexts} from '../services/text.js'
 import * as flags from './flags.js'
 import {errorLine, jsonError} from './error-report.js'
+import {clearTextApiWarning, typedUrlWarnings, warnOnStderr} from './secret-warnings.js'
 import {colorEnabled, terminalText} from './terminal.js'
 import {usageErrorOf} from './usage-errors.js'
 
@@ -66,6 +67,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected flags!: BaseFlags<T>
   protected args!: BaseArgs<T>
   private openedDb?: Db
+  private warnedClearText = false
 
   /**
    * Runs the command with the config oclif's runner hands over. oclif's own Command.run loads
@@ -98,6 +100,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     for (const [name, value] of Object.entries(args)) checkTexts(value, name.toUpperCase())
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
+    for (const warning of typedUrlWarnings(flags)) await warnOnStderr(warning)
     // Every setting lookup of this run (database, API URL, bcrypt cost…) reads the chosen profile.
     selectProfile(this.flags.profile)
   }
@@ -128,10 +131,22 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected async remoteClient(): Promise<RemoteClient | undefined> {
     const url = this.apiUrl()
     if (url === undefined) return undefined
-    const {createClient} = await import('../remote/client.js')
     const {tokenFor} = await import('../config/credentials.js')
-    const token = tokenFor(url)
-    return createClient({url, token, timeoutMs: this.flags.timeout * 1000})
+    return this.connect(url, {token: tokenFor(url)})
+  }
+
+  /**
+   * A client of the server at `url` (checked), with the --timeout of this run. Warns once per run,
+   * on stderr, when its requests would cross the network unencrypted (http:// to another machine).
+   */
+  protected async connect(url: string, options: Omit<ClientOptions, 'url' | 'timeoutMs'> = {}): Promise<RemoteClient> {
+    const warning = clearTextApiWarning(url)
+    if (warning !== undefined && !this.warnedClearText) {
+      this.warnedClearText = true
+      await warnOnStderr(warning)
+    }
+    const {createClient} = await import('../remote/client.js')
+    return createClient({...options, url, timeoutMs: this.flags.timeout * 1000})
   }
 
   protected databaseTarget(): DatabaseTarget {

@@ -2,7 +2,7 @@
 import {Flags} from '@oclif/core'
 
 export const databaseUrl = Flags.string({
-  description: 'Database URL: mysql://user:pass@host:port/db or sqlite:<path> [env: STAYCTL_DATABASE_URL, DATABASE_URL]',
+  description: 'Database URL: mysql://user:pass@host:port/db or sqlite:<path>; a password typed here shows in the process list (a warning says so), so prefer the variable [env: STAYCTL_DATABASE_URL, DATABASE_URL]',
   helpGroup: 'GLOBAL',
 })
 
@@ -20,7 +20,7 @@ export const maxReplicaLag = Flags.integer({
 })
 
 export const api = Flags.string({
-  description: 'Run against this stayctl server (its GraphQL URL) instead of a local database [env: STAYCTL_API_URL]',
+  description: 'Run against this stayctl server (its GraphQL URL) instead of a local database; https:// for another machine (plain http:// is warned about) [env: STAYCTL_API_URL]',
   helpGroup: 'GLOBAL',
 })
 

@@ -18,11 +18,27 @@ import {errorLine, jsonError} from './error-report.js'
  */
 export function usageErrorOf(error: unknown, command: string): unknown {
   if (isStayctlError(error) || !(error instanceof Error)) return error
-  const message = parseMessage(error.message)
+  const message = parseMessage(withoutUnknownFlagValues(error))
   return new UsageError(message.length > 300 ? `${message.slice(0, 297)}...` : message, {
     suggestion: `see \`${command.trim()} --help\``,
     cause: error,
   })
+}
+
+/**
+ * oclif's message, with the values of unknown flags hidden: a mistyped flag may carry a secret
+ * (`--pasword=hunter2`, or `-phunter2` from mysql's habits), and the message would print it.
+ * The flag's name stays, to show what was mistyped: `--pasword=…`, `-p…`.
+ */
+function withoutUnknownFlagValues(error: Error & {flags?: unknown}): string {
+  const unknown = /^Nonexistent flags?: /.test(error.message) && Array.isArray(error.flags) ? (error.flags as unknown[]) : []
+  let message = error.message
+  for (const flag of unknown) {
+    if (typeof flag !== 'string') continue
+    const hidden = flag.startsWith('--') ? flag.replace(/=.*$/s, '=…') : flag.replace(/^(-[^-=])(.+)$/s, '$1…')
+    message = message.replace(flag, hidden)
+  }
+  return message
 }
 
 /** oclif's parse message (one error or a list of them, over several lines) as one sentence. */

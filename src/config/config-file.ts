@@ -2,12 +2,13 @@
  * Changing the config file (what `stayctl config set|unset` do): one setting at a time, at
  * its top level or in a profile, checked before it is stored, the file replaced atomically
  * under a lock (see files.ts). A new config file is readable by its owner only, since it may
- * hold a database password; an existing one keeps its mode.
+ * hold a database password; an existing one keeps its mode, but loses the bits of group and
+ * others when it holds a password.
  */
 import fs from 'node:fs'
 
 import {UsageError} from '../errors.js'
-import {maskUrl} from './database-url.js'
+import {carriesPassword, maskUrl} from './database-url.js'
 import {readTextIfExists, withFileLock, writeFileAtomic} from './files.js'
 import {configFilePath} from './paths.js'
 import {
@@ -18,23 +19,10 @@ import {
   parseConfigText,
   readConfigFile,
   resolveSetting,
+  settingOf,
   type ConfigFile,
-  type SettingName,
   type SettingSpec,
 } from './settings.js'
-
-const loose = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '')
-
-/** The setting a key names: its config key (apiUrl), or its flag (api, database-url), in any case. */
-export function settingOf(key: string): SettingName {
-  const wanted = loose(key)
-  for (const [name, spec] of Object.entries(SETTINGS) as [SettingName, SettingSpec][]) {
-    if (loose(spec.key) === wanted || (spec.flag && loose(spec.flag) === wanted)) return name
-  }
-  throw new UsageError(`unknown setting "${key}"; settings: ${Object.values(SETTINGS).map((s) => s.key).join(', ')}`, {
-    suggestion: 'see them with `stayctl config list`',
-  })
-}
 
 /** A value as shown to people: database passwords masked. */
 export function shownValue(value: string | undefined): string | undefined {
@@ -48,8 +36,10 @@ async function changeConfigFile<T>(file: string, change: (config: ConfigFile) =>
     const config = text === undefined ? {} : parseConfigText(text, file)
     const {result, changed} = change(config)
     if (changed) {
+      const newText = JSON.stringify(config, null, 2) + '\n'
       const mode = text === undefined ? 0o600 : fs.statSync(file).mode & 0o777
-      writeFileAtomic(file, JSON.stringify(config, null, 2) + '\n', mode)
+      // A file that holds a password is for its owner only, also one that was readable by others until now.
+      writeFileAtomic(file, newText, carriesPassword(newText) ? mode & 0o700 : mode)
       clearConfigCache()
     }
     return result

@@ -30,15 +30,25 @@ export type DatabaseTarget =
 /** How users set the database URL, for messages that have no more precise hint. */
 export const DATABASE_URL_SETTING = '--database-url / STAYCTL_DATABASE_URL / DATABASE_URL'
 
+/** A password in a URL (group 2), and one in `user:pass@host` without a scheme (group 3). */
+const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)([^\s/]*)(@)/gi
+const BARE_PASSWORD = /(^|[\s"'(])([^\s:/@"'()]+:)([^\s/"']+)(@)/g
+
 /**
  * Replaces the password of any URL-looking text with ****, for messages and logs. The
  * password runs to the last "@" before the path, as in URL parsing, so an unencoded "@"
  * inside it is masked too; `user:pass@host/db` typed without its scheme is masked as well.
  */
 export function maskUrl(text: string): string {
-  return text
-    .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)([^\s/]*)(@)/gi, '$1****$3')
-    .replace(/(^|[\s"'(])([^\s:/@"'()]+:)([^\s/"']+)(@)/g, '$1$2****$4')
+  return text.replace(URL_PASSWORD, '$1****$3').replace(BARE_PASSWORD, '$1$2****$4')
+}
+
+/**
+ * Whether `text` holds a password that maskUrl would hide (an empty one, `user:@host`, is none):
+ * the one test of "this value is a secret" for the warnings about where it was typed.
+ */
+export function carriesPassword(text: string): boolean {
+  return [...text.matchAll(URL_PASSWORD)].some((match) => match[2] !== '') || text.search(BARE_PASSWORD) !== -1
 }
 
 export function parseDatabaseUrl(raw: string, settingHint = DATABASE_URL_SETTING): DatabaseTarget {

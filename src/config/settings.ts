@@ -44,8 +44,18 @@ function checkInt(name: string, min: number, max: number) {
 export function normaliseApiUrl(text: string): string {
   if (text === '' || /^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return addEndpoint(text)
   const host = text.replace(/[/?#].*$/, '').replace(/:\d+$/, '')
-  const local = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i.test(host)
-  return addEndpoint(`${local ? 'http' : 'https'}://${text}`)
+  return addEndpoint(`${isLoopbackHost(host) ? 'http' : 'https'}://${text}`)
+}
+
+/** This machine by a loopback name or address: localhost, 127.0.0.0/8, [::1] (as a URL's hostname writes them). */
+export function isLoopbackHost(host: string): boolean {
+  return /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i.test(host)
+}
+
+/** Whether requests to the (checked) API URL cross the network unencrypted: http:// to another machine than this one. */
+export function sendsInClear(apiUrl: string): boolean {
+  const url = new URL(apiUrl)
+  return url.protocol === 'http:' && !isLoopbackHost(url.hostname)
 }
 
 function addEndpoint(text: string): string {
@@ -135,6 +145,19 @@ export const SETTINGS = {
 } satisfies Record<string, SettingSpec>
 
 export type SettingName = keyof typeof SETTINGS
+
+const loose = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '')
+
+/** The setting a key names: its config key (apiUrl), or its flag (api, database-url), in any case. */
+export function settingOf(key: string): SettingName {
+  const wanted = loose(key)
+  for (const [name, spec] of Object.entries(SETTINGS) as [SettingName, SettingSpec][]) {
+    if (loose(spec.key) === wanted || (spec.flag && loose(spec.flag) === wanted)) return name
+  }
+  throw new UsageError(`unknown setting "${key}"; settings: ${Object.values(SETTINGS).map((s) => s.key).join(', ')}`, {
+    suggestion: 'see them with `stayctl config list`',
+  })
+}
 
 /**
  * The read replica URLs of a setting: comma-separated (a config file may hold a JSON array,

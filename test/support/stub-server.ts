@@ -16,8 +16,12 @@ export interface StubServer {
 
 export type StubHandler = (req: http.IncomingMessage, res: http.ServerResponse, hit: number) => void
 
-/** A server whose every request `handler` answers (or does not: a handler may leave it hanging). */
-export async function stubServer(handler: StubHandler): Promise<StubServer> {
+/**
+ * A server whose every request `handler` answers (or does not: a handler may leave it hanging).
+ * It listens on `host` (default 127.0.0.1; '0.0.0.0' to be reached by another address of this
+ * machine); `url` names it by 127.0.0.1.
+ */
+export async function stubServer(handler: StubHandler, host = '127.0.0.1'): Promise<StubServer> {
   const sockets = new Set<import('node:net').Socket>()
   const state = {hits: 0, authorizations: [] as string[]}
   const server = http.createServer((req, res) => {
@@ -30,7 +34,7 @@ export async function stubServer(handler: StubHandler): Promise<StubServer> {
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => server.listen(0, host, resolve))
   const {port} = server.address() as AddressInfo
   return Object.assign(state, {
     url: `http://127.0.0.1:${port}/graphql`,

@@ -9,9 +9,9 @@ import path from 'node:path'
 import {Config} from '@oclif/core'
 import {expect} from 'chai'
 
-import {maskUrl, parseDatabaseUrl} from '../../src/config/database-url.js'
+import {carriesPassword, maskUrl, parseDatabaseUrl} from '../../src/config/database-url.js'
 import {cacheDir, configDir, configFilePath, dataDir, defaultSqlitePath} from '../../src/config/paths.js'
-import {checkApiUrl, clearConfigCache, readConfigFile, resolveIntSetting, resolveSetting} from '../../src/config/settings.js'
+import {checkApiUrl, clearConfigCache, readConfigFile, resolveIntSetting, resolveSetting, sendsInClear} from '../../src/config/settings.js'
 import {StayctlError} from '../../src/errors.js'
 import {tempFolder} from '../support/isolated-env.js'
 
@@ -192,6 +192,15 @@ describe('config (unit)', () => {
       expect(checkApiUrl('http://localhost:4517/')).to.equal('http://localhost:4517/')
       expect(() => checkApiUrl('ftp://admin.example.com')).to.throw(/invalid API URL/)
     })
+
+    it('sends in clear text over http:// to another machine only (not https://, not loopback: localhost, 127.0.0.0/8, ::1)', () => {
+      for (const url of ['http://admin.example.com/graphql', 'http://10.0.0.5:4000/graphql', 'http://192.0.2.2:4517/graphql', 'http://localhost.example.com/graphql', 'http://128.0.0.1/graphql']) {
+        expect(sendsInClear(url), url).to.equal(true)
+      }
+      for (const url of ['https://admin.example.com/graphql', 'http://localhost:4517/graphql', 'http://LOCALHOST/graphql', 'http://127.0.0.1:4000/graphql', 'http://127.8.9.10/graphql', 'http://127.1/graphql', 'http://[::1]:4517/graphql', 'http://[0:0:0:0:0:0:0:1]/graphql']) {
+        expect(sendsInClear(url), url).to.equal(false)
+      }
+    })
   })
 
   describe('parseDatabaseUrl', () => {
@@ -289,6 +298,21 @@ describe('config (unit)', () => {
     it('leaves URLs without a password, and other text, alone', () => {
       for (const text of ['mysql://root@127.0.0.1:3306/x', 'sqlite:/tmp/x.sqlite', 'sqlite::memory:', 'a plain message']) {
         expect(maskUrl(text)).to.equal(text)
+      }
+    })
+  })
+
+  describe('carriesPassword: what maskUrl would hide', () => {
+    it('is true for a URL with a password, with or without its scheme, also twice in a text', () => {
+      for (const text of ['mysql://app:s3cr3t@db:3306/x', 'mariadb://app:p@ss:w@db/x', 'root:s3cr3t@db:3306/x', 'mysql://a@h/x,mysql://b:pw@h/y']) {
+        expect(carriesPassword(text), text).to.equal(true)
+        expect(maskUrl(text), text).not.to.equal(text)
+      }
+    })
+
+    it('is false without one: no password, an empty one, SQLite, plain text', () => {
+      for (const text of ['mysql://root@127.0.0.1:3306/x', 'mysql://root:@127.0.0.1:3306/x', 'mysql://127.0.0.1/x', 'sqlite:/tmp/x.sqlite', 'sqlite::memory:', 'a plain message']) {
+        expect(carriesPassword(text), text).to.equal(false)
       }
     })
   })

@@ -8,10 +8,10 @@ import path from 'node:path'
 
 import {expect} from 'chai'
 
-import {effectiveSetting, listConfig, setConfigValue, settingOf, unsetConfigValue} from '../../src/config/config-file.js'
+import {effectiveSetting, listConfig, setConfigValue, unsetConfigValue} from '../../src/config/config-file.js'
 import {withFileLock, writeFileAtomic} from '../../src/config/files.js'
 import {configDir, configFilePath} from '../../src/config/paths.js'
-import {activeProfile, clearConfigCache, resolveIntSetting, resolveSetting, selectProfile} from '../../src/config/settings.js'
+import {activeProfile, clearConfigCache, resolveIntSetting, resolveSetting, selectProfile, settingOf} from '../../src/config/settings.js'
 import {StayctlError} from '../../src/errors.js'
 import {tempFolder} from '../support/isolated-env.js'
 
@@ -145,7 +145,7 @@ describe('config file editing (unit)', () => {
     expect(fs.existsSync(configFilePath(env))).to.equal(false)
   })
 
-  it('a new config file is created with mode 0600 in a 0700 folder; an existing file keeps its mode', async () => {
+  it('a new config file is created with mode 0600 in a 0700 folder; an existing file keeps its mode, unless it holds a password', async () => {
     const env = envWith()
     await setConfigValue('apiUrl', 'https://api.example/graphql', {env})
     expect(mode(configFilePath(env))).to.equal(0o600)
@@ -153,6 +153,12 @@ describe('config file editing (unit)', () => {
     fs.chmodSync(configFilePath(env), 0o640)
     await setConfigValue('bcryptCost', '11', {env})
     expect(mode(configFilePath(env))).to.equal(0o640)
+    // A password, here in a profile: group and others lose their bits, and keep them lost while it is there.
+    await setConfigValue('databaseUrl', 'mysql://app:pw@db.internal/stayctl', {env, profile: 'prod'})
+    expect(mode(configFilePath(env))).to.equal(0o600)
+    fs.chmodSync(configFilePath(env), 0o644)
+    await setConfigValue('bcryptCost', '12', {env})
+    expect(mode(configFilePath(env))).to.equal(0o600)
     expect(fs.readdirSync(configDir(env)).sort()).to.deep.equal(['config.json'])
   })
 

@@ -1,0 +1,61 @@
+/**
+ * Warnings for a secret that went where others can read it: typed on the command line (the
+ * process list, the shell's history) or sent unencrypted to another machine. They go to
+ * stderr, also under --json (whose document stays alone on stdout), and the command goes on:
+ * the secret is out already, and whoever typed it should learn where, and how to keep it in.
+ */
+import {carriesPassword, maskUrl} from '../config/database-url.js'
+import {configFilePath} from '../config/paths.js'
+import {SETTINGS, sendsInClear, settingOf, type SettingName, type SettingSpec} from '../config/settings.js'
+import {colorEnabled, terminalText} from './terminal.js'
+
+/** Writes `text` as one line on stderr, in the warning colour on a terminal. */
+export async function warnOnStderr(text: string): Promise<void> {
+  const {color} = await import('./render.js')
+  process.stderr.write(terminalText(`${color.warn(text)}\n`, colorEnabled(process.stderr)))
+}
+
+/** The warning for a secret typed on the command line: `given` is how (`--admin-password`), `instead` how to keep it off. */
+export function typedSecretWarning(given: string, what: string, instead: string): string {
+  return `Warning: ${given} put ${what} in the process list, where other users of this machine see it, and in your shell's history; ${instead}`
+}
+
+/** The global flags that take database URLs, and the setting each one sets. */
+const URL_FLAGS: {flag: string; setting: SettingName}[] = [
+  {flag: 'database-url', setting: 'databaseUrl'},
+  {flag: 'read-replica-url', setting: 'readReplicaUrls'},
+]
+
+/** The warnings for the database URLs given as flags with a password in them (--database-url, --read-replica-url). */
+export function typedUrlWarnings(flags: Record<string, unknown>): string[] {
+  return URL_FLAGS.filter(({flag}) => [flags[flag]].flat().some((value) => typeof value === 'string' && carriesPassword(value))).map(({flag, setting}) => {
+    const spec = SETTINGS[setting]
+    return typedSecretWarning(
+      `--${flag}`,
+      'the database password',
+      `set ${spec.env[0]} instead, or keep it in the config file ("${spec.key}" in ${configFilePath()}, readable by you only)`,
+    )
+  })
+}
+
+/** The warning for `config set KEY VALUE` when the value holds a password (whether or not it is then stored), or undefined. */
+export function typedConfigValueWarning(key: string, value: string): string | undefined {
+  if (!carriesPassword(value)) return undefined
+  let spec: SettingSpec | undefined
+  try {
+    spec = SETTINGS[settingOf(key)]
+  } catch {
+    spec = undefined // an unknown setting: its own error follows
+  }
+  return typedSecretWarning(
+    'the command line',
+    'the password',
+    `to keep it off the command line, write "${spec?.key ?? key}" into ${configFilePath()} with an editor${spec ? `, or set ${spec.env[0]}` : ''}`,
+  )
+}
+
+/** The warning for requests to `apiUrl` that cross the network unencrypted (http:// to another machine), or undefined. */
+export function clearTextApiWarning(apiUrl: string): string | undefined {
+  if (!sendsInClear(apiUrl)) return undefined
+  return `Warning: ${maskUrl(apiUrl)} is plain http:// to another machine: the token or password, and the data, cross the network unencrypted; use the server's https:// URL`
+}

@@ -1,0 +1,165 @@
+/**
+ * Secrets that go where others can read them get a warning on stderr, and the command goes on
+ * (stdout, also under --json, holds only its result): a database password typed in
+ * --database-url, --read-replica-url or `config set` (the process list, the shell's history),
+ * a token sent over plain http:// to another machine. A mistyped flag does not print its
+ * value (`--pasword=…`). None of these prints the secret itself.
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+import {expect} from 'chai'
+
+import {configFilePath} from '../../src/config/paths.js'
+import {isolatedEnv, runCli, type CliResult} from '../support/cli.js'
+import {deadUrl, stubServer, type StubServer} from '../support/stub-server.js'
+import {removeHome} from './helpers.js'
+
+const PASSWORD = 'typed-Pw-9f3k'
+const TOKEN = `stay_t_${'C'.repeat(43)}`
+const TYPED_URL = /^Warning: --database-url put the database password in the process list, where other users of this machine see it, and in your shell's history; set STAYCTL_DATABASE_URL instead, or keep it in the config file \("databaseUrl" in .*config\.json, readable by you only\)$/m
+const CLEAR_TEXT = /^Warning: http:\/\/.* is plain http:\/\/ to another machine: the token or password, and the data, cross the network unencrypted; use the server's https:\/\/ URL$/m
+
+const warnings = (result: CliResult) => result.stderr.split('\n').filter((line) => line.startsWith('Warning:'))
+
+function expectNoPassword(result: CliResult, secret = PASSWORD): void {
+  expect(result.stdout + result.stderr, 'the secret was printed').not.to.include(secret)
+}
+
+/** An address of this machine other than loopback (IPv4), if it has one. */
+function externalAddress(): string | undefined {
+  return Object.values(os.networkInterfaces())
+    .flat()
+    .find((address) => address && address.family === 'IPv4' && !address.internal)?.address
+}
+
+describe('secrets on the command line and in clear text (e2e)', function () {
+  this.timeout(120_000)
+  let env: NodeJS.ProcessEnv
+  let closedPort: string
+
+  before(async () => {
+    closedPort = new URL(await deadUrl()).port
+  })
+  beforeEach(() => {
+    env = isolatedEnv()
+  })
+  afterEach(() => removeHome(env))
+
+  describe('--database-url with a password', () => {
+    it('warns on stderr, before the command goes on; --json keeps stdout to its document', async () => {
+      const url = `mysql://app:${PASSWORD}@127.0.0.1:${closedPort}/stayctl`
+      const text = await runCli(['db', 'status', '--database-url', url], {env})
+      expect(text.code, text.stderr).to.equal(7)
+      expect(text.stderr).to.match(TYPED_URL)
+      expect(warnings(text)).to.have.length(1)
+      expectNoPassword(text)
+
+      const json = await runCli(['db', 'status', '--json', '--database-url', url], {env})
+      expect(json.code, json.stderr).to.equal(7)
+      expect(json.stderr).to.match(TYPED_URL)
+      expect((JSON.parse(json.stdout) as {error: {code: string}}).error.code).to.equal('UNAVAILABLE')
+      expectNoPassword(json)
+    })
+
+    it('says nothing when the URL has no password, or comes from STAYCTL_DATABASE_URL', async () => {
+      const bare = await runCli(['db', 'status', '--database-url', `mysql://app@127.0.0.1:${closedPort}/stayctl`], {env})
+      expect(bare.code, bare.stderr).to.equal(7)
+      expect(warnings(bare)).to.deep.equal([])
+      const fromEnv = await runCli(['db', 'status'], {env: {...env, STAYCTL_DATABASE_URL: `mysql://app:${PASSWORD}@127.0.0.1:${closedPort}/stayctl`}})
+      expect(fromEnv.code, fromEnv.stderr).to.equal(7)
+      expect(warnings(fromEnv)).to.deep.equal([])
+      expectNoPassword(fromEnv)
+    })
+
+    it('--read-replica-url with a password: the same warning, naming STAYCTL_READ_REPLICA_URLS', async () => {
+      const result = await runCli(['users', 'list', '--database-url', 'sqlite::memory:', '--read-replica-url', `mysql://app:${PASSWORD}@127.0.0.1:${closedPort}/stayctl`], {env})
+      expect(result.code, result.stderr).to.equal(2)
+      expect(warnings(result)).to.deep.equal([
+        `Warning: --read-replica-url put the database password in the process list, where other users of this machine see it, and in your shell's history; set STAYCTL_READ_REPLICA_URLS instead, or keep it in the config file ("readReplicaUrls" in ${configFilePath(env)}, readable by you only)`,
+      ])
+      expectNoPassword(result)
+    })
+  })
+
+  describe('config set with a password', () => {
+    it('warns that the command line holds it, and makes a config file that others could read readable by its owner only', async () => {
+      const file = path.join(env.HOME!, 'config.json')
+      const setEnv = {...env, STAYCTL_CONFIG: file}
+      fs.writeFileSync(file, '{"bcryptCost": 12}\n', {mode: 0o644})
+      fs.chmodSync(file, 0o644)
+
+      const cost = await runCli(['config', 'set', 'bcryptCost', '13'], {env: setEnv})
+      expect(cost.code, cost.stderr).to.equal(0)
+      expect(warnings(cost)).to.deep.equal([])
+      expect(fs.statSync(file).mode & 0o777, 'no password: the mode is kept').to.equal(0o644)
+
+      const result = await runCli(['config', 'set', 'database-url', `mysql://app:${PASSWORD}@db.internal:3306/stayctl`, '--json'], {env: setEnv})
+      expect(result.code, result.stderr).to.equal(0)
+      expect(warnings(result)).to.deep.equal([
+        `Warning: the command line put the password in the process list, where other users of this machine see it, and in your shell's history; to keep it off the command line, write "databaseUrl" into ${file} with an editor, or set STAYCTL_DATABASE_URL`,
+      ])
+      expect(JSON.parse(result.stdout)).to.include({key: 'databaseUrl', value: 'mysql://app:****@db.internal:3306/stayctl'})
+      expectNoPassword(result)
+      expect(fs.statSync(file).mode & 0o777).to.equal(0o600)
+      expect(JSON.parse(fs.readFileSync(file, 'utf8'))).to.deep.equal({bcryptCost: '13', databaseUrl: `mysql://app:${PASSWORD}@db.internal:3306/stayctl`})
+    })
+  })
+
+  describe('--api over plain http://', () => {
+    let server: StubServer
+    before(async () => {
+      // Answers every request as a server that does not know the token.
+      server = await stubServer((_req, res) => {
+        res.writeHead(200, {'content-type': 'application/json'})
+        res.end(JSON.stringify({errors: [{message: 'unknown token', extensions: {code: 'UNAUTHENTICATED'}}]}))
+      }, '0.0.0.0')
+    })
+    after(() => server.close())
+
+    it('to another machine: warns once, and still sends the request', async function () {
+      const address = externalAddress()
+      if (address === undefined) this.skip() // no address but loopback: no other machine to name
+      const url = `http://${address}:${new URL(server.url).port}/graphql`
+      const before = server.hits
+      for (const args of [['users', 'list'], ['users', 'list', '--json']]) {
+        const result = await runCli([...args, '--api', url], {env: {...env, STAYCTL_TOKEN: TOKEN}})
+        expect(result.code, result.stderr).to.equal(6)
+        expect(warnings(result), result.stderr).to.have.length(1)
+        expect(result.stderr).to.match(CLEAR_TEXT)
+        expectNoPassword(result, TOKEN)
+      }
+      expect(server.hits - before, 'the requests went').to.equal(2)
+      expect(server.authorizations.at(-1)).to.equal(`Bearer ${TOKEN}`)
+    })
+
+    it('to this machine (127.0.0.1, localhost): no warning', async () => {
+      const port = new URL(server.url).port
+      for (const host of ['127.0.0.1', 'localhost']) {
+        const result = await runCli(['users', 'list', '--api', `http://${host}:${port}/graphql`], {env: {...env, STAYCTL_TOKEN: TOKEN}})
+        expect(result.code, result.stderr).to.equal(6)
+        expect(warnings(result), host).to.deep.equal([])
+      }
+    })
+  })
+
+  describe('a mistyped flag', () => {
+    it('--pasword=VALUE: the error names the flag and hides its value, as text and as JSON', async () => {
+      const args = ['users', 'create', '--username', 'ada', `--pasword=${PASSWORD}`]
+      const text = await runCli(args, {env})
+      expect(text.code).to.equal(2)
+      expect(text.stderr).to.equal('Error: Nonexistent flag: --pasword=…; see `stayctl users create --help`\n')
+      const json = await runCli([...args, '--json'], {env})
+      expect(json.code).to.equal(2)
+      expect((JSON.parse(json.stdout) as {error: {message: string}}).error.message).to.equal('Nonexistent flag: --pasword=…')
+      expectNoPassword(json)
+    })
+
+    it('-pVALUE (as mysql takes a password) and several at once: each flag shown, no value', async () => {
+      const result = await runCli(['login', '--api', `http://127.0.0.1:${closedPort}/graphql`, '-u', 'ada', `-p${PASSWORD}`, `--secret=${PASSWORD}`], {env})
+      expect(result.code).to.equal(2)
+      expect(result.stderr).to.equal('Error: Nonexistent flags: -p…, --secret=…; see `stayctl login --help`\n')
+    })
+  })
+})
