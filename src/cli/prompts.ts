@@ -72,10 +72,15 @@ export async function newPassword(fromStdin: boolean): Promise<string> {
 
 /** An existing password: from stdin with --password-stdin, else asked once without echo on a TTY, else a usage error. */
 export async function currentPassword(fromStdin: boolean, message = 'Password:'): Promise<string> {
+  return secretInput(fromStdin, {message, what: 'a password', flag: '--password-stdin'})
+}
+
+/** A secret: from stdin with its `flag`, else asked once without echo on a TTY, else a usage error naming `what` is required. */
+export async function secretInput(fromStdin: boolean, ask: {message: string; what: string; flag: string}): Promise<string> {
   if (fromStdin) return readStdinSecret()
-  if (!interactive()) throw new UsageError('a password is required', {suggestion: 'pipe it in with --password-stdin'})
+  if (!interactive()) throw new UsageError(`${ask.what} is required`, {suggestion: `pipe it in with ${ask.flag}`})
   const {password} = await import('@inquirer/prompts')
-  return password({message, mask: true})
+  return password({message: ask.message, mask: true})
 }
 
 /** A username asked on a terminal, checked by the accounts' rule as it is typed (--username off a terminal). */

@@ -5,7 +5,6 @@
  * the secret is out already, and whoever typed it should learn where, and how to keep it in.
  */
 import {carriesPassword, maskUrl} from '../config/database-url.js'
-import {configFilePath} from '../config/paths.js'
 import {SETTINGS, sendsInClear, settingOf, type SettingName, type SettingSpec} from '../config/settings.js'
 import {colorEnabled, terminalText} from './terminal.js'
 
@@ -33,7 +32,7 @@ export function typedUrlWarnings(flags: Record<string, unknown>): string[] {
     return typedSecretWarning(
       `--${flag}`,
       'the database password',
-      `set ${spec.env[0]} instead, or keep it in the config file ("${spec.key}" in ${configFilePath()}, readable by you only)`,
+      `set ${spec.env[0]} instead, or store it in the config file, readable by you only: stayctl config set ${spec.key} --value-stdin (the URL on stdin)`,
     )
   })
 }
@@ -50,7 +49,7 @@ export function typedConfigValueWarning(key: string, value: string): string | un
   return typedSecretWarning(
     'the command line',
     'the password',
-    `to keep it off the command line, write "${spec?.key ?? key}" into ${configFilePath()} with an editor${spec ? `, or set ${spec.env[0]}` : ''}`,
+    `to keep it off the command line, pipe it in with --value-stdin${spec ? `, or set ${spec.env[0]}` : ''}`,
   )
 }
 

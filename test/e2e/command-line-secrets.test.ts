@@ -11,14 +11,13 @@ import path from 'node:path'
 
 import {expect} from 'chai'
 
-import {configFilePath} from '../../src/config/paths.js'
 import {isolatedEnv, runCli, type CliResult} from '../support/cli.js'
 import {deadUrl, stubServer, type StubServer} from '../support/stub-server.js'
 import {removeHome} from './helpers.js'
 
 const PASSWORD = 'typed-Pw-9f3k'
 const TOKEN = `stay_t_${'C'.repeat(43)}`
-const TYPED_URL = /^Warning: --database-url put the database password in the process list, where other users of this machine see it, and in your shell's history; set STAYCTL_DATABASE_URL instead, or keep it in the config file \("databaseUrl" in .*config\.json, readable by you only\)$/m
+const TYPED_URL = /^Warning: --database-url put the database password in the process list, where other users of this machine see it, and in your shell's history; set STAYCTL_DATABASE_URL instead, or store it in the config file, readable by you only: stayctl config set databaseUrl --value-stdin \(the URL on stdin\)$/m
 const CLEAR_TEXT = /^Warning: http:\/\/.* is plain http:\/\/ to another machine: the token or password, and the data, cross the network unencrypted; use the server's https:\/\/ URL$/m
 
 const warnings = (result: CliResult) => result.stderr.split('\n').filter((line) => line.startsWith('Warning:'))
@@ -77,7 +76,7 @@ describe('secrets on the command line and in clear text (e2e)', function () {
       const result = await runCli(['users', 'list', '--database-url', 'sqlite::memory:', '--read-replica-url', `mysql://app:${PASSWORD}@127.0.0.1:${closedPort}/stayctl`], {env})
       expect(result.code, result.stderr).to.equal(2)
       expect(warnings(result)).to.deep.equal([
-        `Warning: --read-replica-url put the database password in the process list, where other users of this machine see it, and in your shell's history; set STAYCTL_READ_REPLICA_URLS instead, or keep it in the config file ("readReplicaUrls" in ${configFilePath(env)}, readable by you only)`,
+        `Warning: --read-replica-url put the database password in the process list, where other users of this machine see it, and in your shell's history; set STAYCTL_READ_REPLICA_URLS instead, or store it in the config file, readable by you only: stayctl config set readReplicaUrls --value-stdin (the URL on stdin)`,
       ])
       expectNoPassword(result)
     })
@@ -98,12 +97,39 @@ describe('secrets on the command line and in clear text (e2e)', function () {
       const result = await runCli(['config', 'set', 'database-url', `mysql://app:${PASSWORD}@db.internal:3306/stayctl`, '--json'], {env: setEnv})
       expect(result.code, result.stderr).to.equal(0)
       expect(warnings(result)).to.deep.equal([
-        `Warning: the command line put the password in the process list, where other users of this machine see it, and in your shell's history; to keep it off the command line, write "databaseUrl" into ${file} with an editor, or set STAYCTL_DATABASE_URL`,
+        `Warning: the command line put the password in the process list, where other users of this machine see it, and in your shell's history; to keep it off the command line, pipe it in with --value-stdin, or set STAYCTL_DATABASE_URL`,
       ])
       expect(JSON.parse(result.stdout)).to.include({key: 'databaseUrl', value: 'mysql://app:****@db.internal:3306/stayctl'})
       expectNoPassword(result)
       expect(fs.statSync(file).mode & 0o777).to.equal(0o600)
       expect(JSON.parse(fs.readFileSync(file, 'utf8'))).to.deep.equal({bcryptCost: '13', databaseUrl: `mysql://app:${PASSWORD}@db.internal:3306/stayctl`})
+    })
+
+    it('--value-stdin keeps it off the command line: stored as piped (without its newline), no warning, the file readable by its owner only', async () => {
+      const file = path.join(env.HOME!, 'config.json')
+      const setEnv = {...env, STAYCTL_CONFIG: file}
+      fs.writeFileSync(file, '{}\n', {mode: 0o644})
+      fs.chmodSync(file, 0o644)
+      const url = `mysql://app:${PASSWORD}@db.internal:3306/stayctl`
+      const result = await runCli(['config', 'set', 'databaseUrl', '--value-stdin', '--profile', 'prod', '--json'], {env: setEnv, input: `${url}\n`})
+      expect(result.code, result.stderr).to.equal(0)
+      expect(warnings(result)).to.deep.equal([])
+      expectNoPassword(result)
+      expect(JSON.parse(result.stdout)).to.include({key: 'databaseUrl', value: 'mysql://app:****@db.internal:3306/stayctl', profile: 'prod'})
+      expect(JSON.parse(fs.readFileSync(file, 'utf8'))).to.deep.equal({profiles: {prod: {databaseUrl: url}}})
+      expect(fs.statSync(file).mode & 0o777).to.equal(0o600)
+    })
+
+    it('a value both typed and piped, or neither (off a terminal), is a usage error that stores nothing', async () => {
+      const file = path.join(env.HOME!, 'config.json')
+      const setEnv = {...env, STAYCTL_CONFIG: file}
+      const both = await runCli(['config', 'set', 'bcryptCost', '13', '--value-stdin'], {env: setEnv, input: '12'})
+      expect(both.code).to.equal(2)
+      expect(both.stderr).to.include('the value is given twice: as an argument and with --value-stdin')
+      const neither = await runCli(['config', 'set', 'bcryptCost', '--json'], {env: setEnv})
+      expect(neither.code).to.equal(2)
+      expect(JSON.parse(neither.stdout).error).to.include({code: 'USAGE', message: 'a value is required', suggestion: 'pipe it in with --value-stdin'})
+      expect(fs.existsSync(file), 'nothing stored').to.equal(false)
     })
   })
 
