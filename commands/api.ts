@@ -28,7 +28,7 @@ When the answer holds errors, it is printed all the same, the first error goes t
 
   static override args = {
     // Not read from a piped stdin (oclif's default for a missing argument): that is --file -.
-    query: Args.string({description: 'The GraphQL document (or use --file)', ignoreStdin: true}),
+    query: Args.string({description: 'The GraphQL document (or use --file)'}),
   }
 
   static override flags = {

@@ -25,8 +25,7 @@ Exit codes: 0, 2 unknown setting, bad value, bad profile name, or no value (off 
 
   static override args = {
     key: Args.string({description: 'Setting: databaseUrl, bcryptCost or apiUrl', required: true}),
-    // ignoreStdin: oclif would otherwise take piped text as the value, if it came within 10 ms (--value-stdin reads it whole).
-    value: Args.string({description: 'Its value (else --value-stdin, or asked without echo on a terminal)', ignoreStdin: true}),
+    value: Args.string({description: 'Its value (else --value-stdin, or asked without echo on a terminal)'}),
   }
 
   static override flags = {

@@ -49,6 +49,17 @@ function missingSqliteFile(storage: string, settingHint: string): UnavailableErr
   })
 }
 
+/**
+ * The command's arguments, none of them read from stdin. oclif takes piped text as a missing
+ * argument when it arrives within 10 ms: a password piped to `users set-password
+ * --password-stdin` with USER left out became the user's name and was printed in "no user …";
+ * `cat users.csv | stayctl import users` took the file's text as its path. Commands read stdin
+ * themselves, where they say so: FILE `-`, --password-stdin, --value-stdin.
+ */
+function withoutStdin(args: typeof Command.args): typeof Command.args {
+  return Object.fromEntries(Object.entries(args ?? {}).map(([name, arg]) => [name, {...arg, ignoreStdin: true}]))
+}
+
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true
 
@@ -90,7 +101,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       flags: this.ctor.flags,
       baseFlags: (this.ctor as typeof BaseCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
-      args: this.ctor.args,
+      args: withoutStdin(this.ctor.args),
       strict: this.ctor.strict,
     }).catch((error: unknown) => {
       throw usageErrorOf(error, `${this.config.bin} ${(this.id ?? '').replace(/:/g, ' ')}`)

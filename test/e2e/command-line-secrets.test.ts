@@ -188,4 +188,24 @@ describe('secrets on the command line and in clear text (e2e)', function () {
       expect(result.stderr).to.equal('Error: Nonexistent flags: -p…, --secret=…; see `stayctl login --help`\n')
     })
   })
+
+  describe('stdin is never taken as an argument', () => {
+    it('a password piped to users set-password --password-stdin, USER left out: a usage error that does not print it', async () => {
+      const dbEnv = {...env, STAYCTL_DATABASE_URL: `sqlite:${path.join(env.HOME!, 'stdin.db')}`}
+      expect((await runCli(['db', 'migrate'], {env: dbEnv})).code).to.equal(0)
+      for (const args of [['users', 'set-password', '--password-stdin'], ['users', 'set-password', '--password-stdin', '--json']]) {
+        const result = await runCli(args, {env: dbEnv, input: `${PASSWORD}\n`})
+        expect(result.code, result.stderr + result.stdout).to.equal(2)
+        expect(result.stderr + result.stdout).to.include('Missing 1 required arg')
+        expectNoPassword(result)
+      }
+    })
+
+    it('a file piped to a command whose FILE is left out: the text is not taken as its path', async () => {
+      const result = await runCli(['import', 'users', '--database-url', 'sqlite::memory:'], {env, input: 'username,email\nada,ada@example.com\n'})
+      expect(result.code, result.stderr).to.equal(2)
+      expect(result.stderr).to.include('Missing 1 required arg')
+      expect(result.stderr).not.to.include('ada@example.com')
+    })
+  })
 })
