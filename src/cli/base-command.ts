@@ -17,7 +17,7 @@ import type {ClientOptions, RemoteClient} from '../remote/client.js'
 import {checkTexts} from '../services/text.js'
 import * as flags from './flags.js'
 import {errorLine, jsonError} from './error-report.js'
-import {clearTextApiWarning, typedUrlWarnings, warnOnStderr} from './secret-warnings.js'
+import {clearTextApiWarning, exposedConfigWarning, typedUrlWarnings, warnOnStderr} from './secret-warnings.js'
 import {colorEnabled, terminalText} from './terminal.js'
 import {usageErrorOf} from './usage-errors.js'
 
@@ -176,6 +176,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   ): Promise<Db> {
     if (!this.openedDb) {
       const setting = this.databaseSetting()
+      const exposed = exposedConfigWarning(setting)
+      if (exposed !== undefined) await warnOnStderr(exposed)
       let target = parseDatabaseUrl(setting.value!, setting.hint)
       if (target.dialect === 'sqlite' && !(this.ctor as typeof BaseCommand).createsDatabase && !sqliteFileExists(target.storage)) {
         if (options.ifMissing !== 'empty') throw missingSqliteFile(target.storage, setting.hint)

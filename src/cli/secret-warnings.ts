@@ -4,8 +4,10 @@
  * stderr, also under --json (whose document stays alone on stdout), and the command goes on:
  * the secret is out already, and whoever typed it should learn where, and how to keep it in.
  */
+import fs from 'node:fs'
+
 import {carriesPassword, maskUrl} from '../config/database-url.js'
-import {SETTINGS, sendsInClear, settingOf, type SettingName, type SettingSpec} from '../config/settings.js'
+import {SETTINGS, sendsInClear, settingOf, type ResolvedSetting, type SettingName, type SettingSpec} from '../config/settings.js'
 import {colorEnabled, terminalText} from './terminal.js'
 
 /** Writes `text` as one line on stderr, in the warning colour on a terminal. */
@@ -57,4 +59,20 @@ export function typedConfigValueWarning(key: string, value: string): string | un
 export function clearTextApiWarning(apiUrl: string): string | undefined {
   if (!sendsInClear(apiUrl)) return undefined
   return `Warning: ${maskUrl(apiUrl)} is plain http:// to another machine: the token or password, and the data, cross the network unencrypted; use the server's https:// URL`
+}
+
+/**
+ * The warning for a setting with a password read from a config file that other users of the
+ * machine can read (group or other bits set; libpq warns of a .pgpass so), or undefined.
+ */
+export function exposedConfigWarning(setting: ResolvedSetting): string | undefined {
+  if (setting.file === undefined || setting.value === undefined || process.platform === 'win32' || !carriesPassword(setting.value)) return undefined
+  let mode: number
+  try {
+    mode = fs.statSync(setting.file).mode & 0o777
+  } catch {
+    return undefined
+  }
+  if ((mode & 0o077) === 0) return undefined
+  return `Warning: ${setting.file} holds the database password and other users of this machine can read it (mode ${mode.toString(8).padStart(4, '0')}); make it yours only: chmod 600 ${setting.file}`
 }

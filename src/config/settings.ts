@@ -180,6 +180,8 @@ export interface ResolvedSetting {
   source: string
   /** How a user changes it, for error messages. */
   hint: string
+  /** The config file it was read from (top level or a profile), when it came from one. */
+  file?: string
 }
 
 export type ConfigFile = Record<string, unknown> & {profiles?: Record<string, Record<string, unknown>>}
@@ -309,10 +311,10 @@ export function resolveSetting(
   const profile = activeProfile(env, options)
   if (profile) {
     const fromProfile = profileSettings(profile, file, config)[spec.key]
-    if (present(fromProfile)) return {value: String(fromProfile), source: `profile ${profile.name} in ${file}`, hint}
+    if (present(fromProfile)) return {value: String(fromProfile), source: `profile ${profile.name} in ${file}`, hint, file}
   }
   const fromFile = config[spec.key]
-  if (present(fromFile)) return {value: String(fromFile), source: `config file ${file}`, hint}
+  if (present(fromFile)) return {value: String(fromFile), source: `config file ${file}`, hint, file}
   return {value: spec.default(env), source: 'default', hint}
 }
 

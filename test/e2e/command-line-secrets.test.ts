@@ -133,6 +133,29 @@ describe('secrets on the command line and in clear text (e2e)', function () {
     })
   })
 
+  describe('a config file others can read, holding the database password', () => {
+    it('warns on every command that reads it, naming the file and the chmod; a file of its owner only, or a URL without a password, says nothing', async () => {
+      const file = path.join(env.HOME!, 'config.json')
+      const fileEnv = {...env, STAYCTL_CONFIG: file}
+      const write = (databaseUrl: string, mode: number) => {
+        fs.writeFileSync(file, JSON.stringify({profiles: {prod: {databaseUrl}}}) + '\n')
+        fs.chmodSync(file, mode)
+      }
+      const status = () => runCli(['db', 'status', '--profile', 'prod', '--json'], {env: fileEnv})
+      write(`mysql://app:${PASSWORD}@127.0.0.1:${closedPort}/stayctl`, 0o644)
+      const exposed = await status()
+      expect(exposed.code, exposed.stderr).to.equal(7)
+      expect(warnings(exposed)).to.deep.equal([
+        `Warning: ${file} holds the database password and other users of this machine can read it (mode 0644); make it yours only: chmod 600 ${file}`,
+      ])
+      expectNoPassword(exposed)
+      fs.chmodSync(file, 0o600)
+      expect(warnings(await status())).to.deep.equal([])
+      write(`mysql://app@127.0.0.1:${closedPort}/stayctl`, 0o644)
+      expect(warnings(await status())).to.deep.equal([])
+    })
+  })
+
   describe('--api over plain http://', () => {
     let server: StubServer
     before(async () => {
