@@ -9,22 +9,9 @@ import {expect} from 'chai'
 import type {CliResult} from '../support/cli.js'
 import {testDialect} from '../support/db.js'
 import {useScratch} from '../support/scratch.js'
-import {cli, cliEnv, errorJson, expectExit, expectShape, okJson, removeHome, testBackend} from './helpers.js'
+import {BOOKING, cli, cliEnv, errorJson, expectExit, expectShape, okJson, removeHome, testBackend} from './helpers.js'
 
 const TODAY = '2030-06-15'
-const BOOKING = {
-  id: 'number',
-  propertyId: 'number',
-  guestId: 'number',
-  startDate: 'string',
-  endDate: 'string',
-  nights: 'number',
-  status: 'string',
-  totalPrice: 'money',
-  externalRef: 'string|null',
-  createdAt: 'date',
-  updatedAt: 'date',
-}
 
 /** Exit `code` with one line on stderr, "Error: …" matching `pattern`, and nothing on stdout. */
 function expectErrorLine(result: CliResult, code: number, pattern: RegExp): void {
