@@ -10,7 +10,9 @@
  *   - the free gaps of the old and the new nights are made right (rules/gaps.ts).
  * Who: the property's host and admins, as they confirm a booking (the nights are the host's
  * calendar); setting the total by hand is an admin's correction. A guest asks the host, or
- * cancels and books again. A cancelled booking is history and does not change.
+ * cancels and books again. A cancelled booking is history and does not change. Status and
+ * guest stay; the booker rules of a new booking (a listed property, an active guest) are not
+ * asked again: the booking exists, and a host may move it also once the listing is unlisted.
  */
 import type {Transaction} from 'sequelize'
 
