@@ -41,7 +41,7 @@ const MUTATIONS = [
     ],
     tests: {
       'test/cluster/rules.test.ts': 'createBooking|bookings create|bookings of overlapping files|bookings and blocks|blocks create',
-      'test/e2e/concurrency.test.ts': 'simultaneous bookings|blocks of the same nights',
+      'test/e2e/concurrency.test.ts': 'simultaneous bookings|blocks of the same nights|bookings update racing',
       'test/integration/blocks.test.ts': 'racing bookings and syncs',
     },
   },

@@ -7,6 +7,7 @@
 import * as audit from './services/audit.js'
 import * as auth from './services/auth.js'
 import * as blocks from './services/blocks.js'
+import {updateBooking} from './services/booking-changes.js'
 import {syncSourceBlocks} from './services/blocks-sync.js'
 import * as bookings from './services/bookings.js'
 import * as calendarFeeds from './services/calendar/manage.js'
@@ -48,6 +49,8 @@ const table = {
     show: bookings.showBooking,
     confirm: bookings.confirmBooking,
     cancel: bookings.cancelBooking,
+    /** Moves a stay and/or sets its total: booking-changes.ts. */
+    update: updateBooking,
   },
   blocks: {
     create: blocks.createBlock,

@@ -277,6 +277,8 @@ export const resolvers = withCompiledRelations(withTextChecks({
     createBooking: (_: unknown, {input}: {input: Parameters<typeof op.bookings.create>[1]}, {service}: Ctx) =>
       op.bookings.create(service, changes(input, [])),
     confirmBooking: (_: unknown, {ref}: Refs, {service}: Ctx) => op.bookings.confirm(service, ref),
+    updateBooking: (_: unknown, {ref, input}: Refs & {input: Parameters<typeof op.bookings.update>[2]}, {service}: Ctx) =>
+      op.bookings.update(service, ref, changes(input, [])),
     cancelBooking: (_: unknown, {ref, ...options}: Refs & {refund?: Maybe<RefundMode>; reason?: Maybe<string>; dryRun?: Maybe<boolean>}, {service}: Ctx) =>
       op.bookings.cancel(service, ref, given(options)),
 

@@ -197,6 +197,8 @@ function bookings({read, write, list}: Calls): Backend['bookings'] {
       return {...view, payments: all, paid, refunded} satisfies BookingDetails
     },
     confirm: async (bookingRef) => write<BookingView>(D.confirmBooking, {ref: ref(bookingRef)}),
+    update: async (bookingRef, input) =>
+      write<BookingView>(D.updateBooking, {ref: ref(bookingRef), input: inputOf(input, {startDate: true, endDate: true, totalPrice: optionalMoney})}),
     cancel: async (bookingRef, options = {}) =>
       write<CancelBookingResult>(D.cancelBooking, {ref: ref(bookingRef), refund: options.refund, reason: options.reason, dryRun: options.dryRun}),
   }

@@ -43,6 +43,7 @@ export const DOCUMENTS = {
   /** The payments of a booking past the first 100 that showBooking gives. */
   bookingPayments: `query($id: Int!, $after: String) { page: payments(bookingId: $id, sort: "id", first: ${SERVER_MAX_FIRST}, after: $after) { nodes { ${PAYMENT} } ${PAGE_INFO} } }`,
   confirmBooking: `mutation($ref: String!) { booking: confirmBooking(ref: $ref) { ${BOOKING} } }`,
+  updateBooking: `mutation($ref: String!, $input: UpdateBookingInput!) { booking: updateBooking(ref: $ref, input: $input) { ${BOOKING} } }`,
   cancelBooking: `mutation($ref: String!, $refund: RefundMode, $reason: String, $dryRun: Boolean) { result: cancelBooking(ref: $ref, refund: $refund, reason: $reason, dryRun: $dryRun) { booking { ${BOOKING} } refundMode daysBeforeCheckIn policyPercent refunds { ${PAYMENT} } refunded } }`,
 
   createBlock: `mutation($input: CreateBlockInput!) { block: createBlock(input: $input) { ${BLOCK} } }`,

@@ -20,7 +20,7 @@ import type {ServiceContext} from './context.js'
 import {daysBetween, parseDate} from './dates.js'
 import {listPage, overlapping, type ListRule, type OverlapFilter, type Page, type PageInput} from './pagination.js'
 import {findProperty, ofProperty} from './properties.js'
-import {guardCalendars, loadCalendars, overlapConflict} from './rules/calendar.js'
+import {guardCalendars, loadCalendars, requireFree} from './rules/calendar.js'
 import {refreshGaps} from './rules/gaps.js'
 import {checkText} from './text.js'
 import {GuardMoved, conflictIfTaken, inTransaction} from './transaction.js'
@@ -148,12 +148,11 @@ export async function createBlock(ctx: ServiceContext, input: CreateBlockInput):
   const propertyId = (await findProperty(ctx, input.property)).id
   return inTransaction(ctx, async (transaction) => {
     // The guard first, as for a booking: every writer of this property's calendar writes its row.
-    const {calendar} = await loadCalendars(ctx, transaction, [{propertyId, start: startDate, end: endDate}])
+    const loaded = await loadCalendars(ctx, transaction, [{propertyId, start: startDate, end: endDate}])
     const property = await ctx.db.models.Property.findByPk(propertyId, {transaction})
     if (!property) throw new NotFoundError(`no property ${propertyId}`)
     requireHost(ctx, property, 'block its dates')
-    const clash = calendar(propertyId).clash(startDate, endDate)
-    if (clash) throw overlapConflict(startDate, endDate, clash, propertyId)
+    requireFree(loaded, propertyId, startDate, endDate)
     await testPause('block.checked')
     const block = await createAudited(
       ctx,
@@ -205,10 +204,7 @@ export async function updateBlock(ctx: ServiceContext, ref: string | number, inp
     const property = (await ctx.db.models.Property.findByPk(propertyId, {transaction}))!
     requireHost(ctx, property, 'change its blocks')
     if (loaded) {
-      const calendar = loaded.calendar(propertyId)
-      calendar.remove(block.id, 'block')
-      const clash = calendar.clash(startDate, endDate)
-      if (clash) throw overlapConflict(startDate, endDate, clash, propertyId)
+      requireFree(loaded, propertyId, startDate, endDate, {id: block.id, kind: 'block'})
       await testPause('block.checked')
     }
     const before = blockView(rowOf(block))

@@ -22,8 +22,8 @@ import {listPage, overlapping, type ListRule, type OverlapFilter, type Page, typ
 import {refundInTransaction, paymentView, type PaymentView} from './payments.js'
 import {policyRefundCents, refundPercent} from './policies.js'
 import {findProperty, ofProperty} from './properties.js'
-import {checkBookingStatus, checkExternalRef, guestRefusal, listingRefusal, pastRefusal, stayTotal} from './rules/bookings.js'
-import {guardCalendars, loadCalendars, overlapConflict} from './rules/calendar.js'
+import {checkBookingStatus, checkExternalRef, guestRefusal, hasBegun, listingRefusal, pastRefusal, stayTotal} from './rules/bookings.js'
+import {guardCalendars, loadCalendars, requireFree} from './rules/calendar.js'
 import {refreshGaps} from './rules/gaps.js'
 import {findByRef} from './find.js'
 import {resolveBookings} from './refs/bookings.js'
@@ -87,7 +87,7 @@ export async function createBooking(ctx: ServiceContext, input: CreateBookingInp
   const propertyId = (await findProperty(ctx, input.property)).id
   return inTransaction(ctx, async (transaction) => {
     // The guard first: every booker of this property writes its row, so check-then-insert holds on a cluster too.
-    const {calendar} = await loadCalendars(ctx, transaction, [{propertyId, start: startDate, end: endDate}])
+    const loaded = await loadCalendars(ctx, transaction, [{propertyId, start: startDate, end: endDate}])
     const property = await ctx.db.models.Property.findByPk(propertyId, {transaction})
     if (!property) throw new NotFoundError(`no property ${propertyId}`)
     const facts = {id: property.id, ownerId: Number(property.ownerId), isListed: Boolean(property.isListed)}
@@ -97,8 +97,7 @@ export async function createBooking(ctx: ServiceContext, input: CreateBookingInp
     requireActingAsSelf(ctx, guest.id, 'book a stay')
     const refused = guestRefusal(facts, guest)
     if (refused) throw new ConflictError(refused.reason)
-    const clash = calendar(property.id).clash(startDate, endDate)
-    if (clash) throw overlapConflict(startDate, endDate, clash, property.id)
+    requireFree(loaded, property.id, startDate, endDate)
     await testPause('booking.checked')
     const totalPrice = formatCents(stayTotal(nights, property.pricePerNight))
     const booking = await createAudited(
@@ -252,7 +251,7 @@ export async function cancelBooking(
     const mode = refundModeFor(await bookingRole(ctx, booking, transaction), options.refund)
     if (booking.status === 'cancelled') throw new ConflictError(`booking ${booking.id} is already cancelled`)
     const daysBefore = daysBetween(today(), booking.startDate)
-    if (daysBefore < 0) {
+    if (hasBegun(booking.startDate, today())) {
       throw new ConflictError(`booking ${booking.id} began on ${booking.startDate}; a stay that has begun cannot be cancelled`)
     }
     const property = (await ctx.db.models.Property.findByPk(booking.propertyId, {transaction}))!

@@ -200,6 +200,16 @@ const CASES: Case[] = [
   {name: 'bookings.show: unknown', expect: 'NOT_FOUND', run: (b) => b.bookings.show(999_999)},
   {name: 'bookings.confirm', expect: 'ok', run: (b, s) => b.bookings.confirm(s.ids.bookings.pendingFuture)},
   {name: 'bookings.confirm: not pending', expect: 'CONFLICT', run: (b, s) => b.bookings.confirm(s.ids.bookings.confirmedFuture)},
+  {name: 'bookings.update: a move, priced again', expect: 'ok', run: (b, s) => b.bookings.update(s.ids.bookings.confirmedFuture, {startDate: day(20), endDate: day(24)})},
+  {name: 'bookings.update: a total, by external reference', expect: 'ok', setup: externalRef, run: (b) => b.bookings.update('ext-001', {totalPrice: '350.5'})},
+  {name: 'bookings.update: onto another booking', expect: 'CONFLICT', run: (b, s) => b.bookings.create({property: loft.name, guest: fixtures.users.otherGuest.username, startDate: day(20), endDate: day(22)}).then(() => b.bookings.update(s.ids.bookings.confirmedFuture, {endDate: day(21)}))},
+  {name: 'bookings.update: onto a block', expect: 'CONFLICT', setup: bookedBeforeBlock, run: (b, s) => b.bookings.update((s.setup as {booking: number}).booking, {endDate: day(61)})},
+  {name: 'bookings.update: cancelled', expect: 'CONFLICT', run: (b, s) => b.bookings.update(s.ids.bookings.cancelledFuture, {startDate: day(40), endDate: day(42)})},
+  {name: 'bookings.update: stay has begun', expect: 'CONFLICT', run: (b, s) => b.bookings.update(s.ids.bookings.confirmedPast, {startDate: day(40), endDate: day(42)})},
+  {name: 'bookings.update: total below what is charged', expect: 'CONFLICT', run: (b, s) => b.bookings.update(s.ids.bookings.confirmedFuture, {totalPrice: '50'})},
+  {name: 'bookings.update: bad dates', expect: 'VALIDATION', run: (b, s) => b.bookings.update(s.ids.bookings.confirmedFuture, {endDate: day(10)})},
+  {name: 'bookings.update: bad amount', expect: 'VALIDATION', run: (b, s) => b.bookings.update(s.ids.bookings.confirmedFuture, {totalPrice: '1.234'})},
+  {name: 'bookings.update: unknown', expect: 'NOT_FOUND', run: (b) => b.bookings.update(999_999, {endDate: day(20)})},
   {name: 'bookings.cancel with the policy refund', expect: 'ok', run: (b, s) => b.bookings.cancel(s.ids.bookings.confirmedFuture)},
   {name: 'bookings.cancel with a full refund and a reason', expect: 'ok', run: (b, s) => b.bookings.cancel(s.ids.bookings.confirmedFuture, {refund: 'full', reason: 'flood'})},
   {name: 'bookings.cancel: already cancelled', expect: 'CONFLICT', run: (b, s) => b.bookings.cancel(s.ids.bookings.cancelledFuture)},
@@ -309,6 +319,9 @@ const CASES: Case[] = [
   {name: 'guest: bookings.list (own only)', as: 'guest', expect: 'ok', run: (b) => b.bookings.list()},
   {name: 'guest: bookings.create for oneself', as: 'guest', expect: 'ok', run: (b) => b.bookings.create({property: flat.name, startDate: day(60), endDate: day(62)})},
   {name: 'guest: bookings.cancel with a full refund', as: 'guest', expect: 'FORBIDDEN', run: (b, s) => b.bookings.cancel(s.ids.bookings.confirmedFuture, {refund: 'full'})},
+  {name: 'guest: bookings.update of their own stay', as: 'guest', expect: 'FORBIDDEN', run: (b, s) => b.bookings.update(s.ids.bookings.confirmedFuture, {endDate: day(18)})},
+  {name: 'host: bookings.update on their property', as: 'host', expect: 'ok', run: (b, s) => b.bookings.update(s.ids.bookings.confirmedFuture, {endDate: day(18)})},
+  {name: 'host: bookings.update with a total', as: 'host', expect: 'FORBIDDEN', run: (b, s) => b.bookings.update(s.ids.bookings.confirmedFuture, {totalPrice: '500'})},
   {name: 'guest: payments.refund', as: 'guest', expect: 'FORBIDDEN', run: (b) => b.payments.refund('txn_charge100')},
   {name: 'guest: setPassword of oneself without the current one', as: 'guest', expect: 'FORBIDDEN', run: (b) => b.users.setPassword(guest, 'new-password-1')},
   {name: 'guest: setPassword of oneself', as: 'guest', expect: 'ok', run: (b) => b.users.setPassword(guest, 'new-password-1', {currentPassword: fixtures.users.guest.password})},
@@ -374,6 +387,13 @@ async function blocked(ctx: ServiceContext, ids: ScenarioIds): Promise<{manual: 
   await createBlock(ctx, {property: ids.properties.flat, startDate: day(70), endDate: day(72), source: FEED, sourceUid: 'e1'})
   await createBlock(ctx, {property: ids.properties.flat, startDate: day(90), endDate: day(91), source: FEED, sourceUid: 'e9'})
   return {manual: manual.id}
+}
+
+/** blocked, and a booking of the flat the night before its block by hand (day 59 → 60). */
+async function bookedBeforeBlock(ctx: ServiceContext, ids: ScenarioIds): Promise<{booking: number}> {
+  const {createBooking} = await import('../../src/services/bookings.js')
+  await blocked(ctx, ids)
+  return {booking: (await createBooking(ctx, {property: ids.properties.flat, guest, startDate: day(59), endDate: day(60)})).id}
 }
 
 /** A listing of the other guest's with the loft's name. */

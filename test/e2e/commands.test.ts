@@ -13,7 +13,7 @@ import {expect} from 'chai'
 import {isOwnCommand, root} from '../support/cli.js'
 import {testDialect, type TestDatabase} from '../support/db.js'
 import {useScratch} from '../support/scratch.js'
-import {cli, cliEnv, errorJson, expectExit, expectShape, okJson, removeHome} from './helpers.js'
+import {BOOKING, cli, cliEnv, errorJson, expectExit, expectShape, okJson, removeHome} from './helpers.js'
 
 const TODAY = '2030-06-15'
 
@@ -37,19 +37,6 @@ const PROPERTY = {
   pricePerNight: 'money',
   cancellationPolicy: 'string',
   isListed: 'boolean',
-  createdAt: 'date',
-  updatedAt: 'date',
-}
-const BOOKING = {
-  id: 'number',
-  propertyId: 'number',
-  guestId: 'number',
-  startDate: 'string',
-  endDate: 'string',
-  nights: 'number',
-  status: 'string',
-  totalPrice: 'money',
-  externalRef: 'string|null',
   createdAt: 'date',
   updatedAt: 'date',
 }

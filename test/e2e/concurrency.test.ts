@@ -29,7 +29,7 @@ const REFUND_RACERS = 10
 /** Each process may wait for all the others on 2 cores (~46 s for 50 on MariaDB). */
 const PROCESS_TIMEOUT_MS = 240_000
 /** How long each racer holds its check-then-write window open. */
-const WINDOW = {STAYCTL_TEST_PAUSE: 'booking.checked=1500,block.checked=1500,refund.checked=1500'}
+const WINDOW = {STAYCTL_TEST_PAUSE: 'booking.checked=1500,booking.update.checked=1500,block.checked=1500,refund.checked=1500'}
 
 function describeRuns(results: CliResult[]): string {
   return results.map((r, i) => `#${i} exit ${r.code}: ${(r.stderr || r.stdout).trim()}`).join('\n')
@@ -146,6 +146,61 @@ describe(`e2e: concurrency (${testDialect})`, function () {
     expect(JSON.parse(moved.stdout)).to.include({updated: 1, rejected: 0})
     expect(made.propertyId).to.equal(north.id)
     expect(await gapDisagreements(testContext(db))).to.deep.equal([])
+  })
+
+  describe('bookings update racing for the same nights (MySQL: SQLite lets one writer in at a time)', () => {
+    /** A property with a booking on 2099-06-01 → 03 and, when `second`, another on 2099-06-20 → 22. */
+    async function movable(name: string, second: boolean) {
+      const backend = testBackend(db)
+      const host = await backend.users.create({username: `${name}host`, email: `${name}host@example.com`, password: 'host-password-1'})
+      const guest = await backend.users.create({username: `${name}guest`, email: `${name}guest@example.com`, password: 'guest-password-1'})
+      const property = await backend.properties.create({owner: host.id, name: `Moving ${name}`, address: '4 Race Rd', pricePerNight: '70.00'})
+      const first = await backend.bookings.create({property: property.id, guest: guest.id, startDate: '2099-06-01', endDate: '2099-06-03'})
+      const other = second ? await backend.bookings.create({property: property.id, guest: guest.id, startDate: '2099-06-20', endDate: '2099-06-22'}) : undefined
+      return {property, guest, first, other}
+    }
+
+    /** Exactly one of `results` exit 0, the other exits 5 on one line naming the winner's stay; the gaps agree. */
+    async function oneWins(results: CliResult[], propertyId: number) {
+      const winners = results.filter((r) => r.code === 0)
+      const losers = results.filter((r) => r.code !== 0)
+      expect(winners, describeRuns(results)).to.have.length(1)
+      expect(losers.map((r) => r.code), describeRuns(losers)).to.deep.equal([5])
+      const live = await db.models.Booking.findAll({where: {propertyId, startDate: '2099-06-10'}})
+      expect(live, describeRuns(results)).to.have.length(1)
+      const message = losers[0].stderr.trim()
+      expect(message.split('\n'), losers[0].stderr).to.have.length(1)
+      expect(message).to.match(/^Error: /)
+      expect(message).to.contain(`overlaps booking ${live[0].id} (2099-06-10 → 2099-06-13)`)
+      expect(losers[0].stderr + losers[0].stdout).not.to.match(GENERIC_DB_ERROR)
+      expect(await gapDisagreements(testContext(db))).to.deep.equal([])
+      return live[0]
+    }
+
+    it('a bookings update and a bookings create of the same new nights: exactly one wins, the other exits 5 naming the overlap', async function () {
+      if (testDialect !== 'mysql') this.skip()
+      const {property, guest, first} = await movable('upcreate', false)
+      const results = await raceThroughGate(database, 'properties', () => [
+        run(['bookings', 'update', String(first.id), '--from', '2099-06-10', '--to', '2099-06-13'], {timeoutMs: PROCESS_TIMEOUT_MS}),
+        run(['bookings', 'create', '--property', String(property.id), '--guest', guest.username, '--from', '2099-06-10', '--to', '2099-06-13'], {timeoutMs: PROCESS_TIMEOUT_MS}),
+      ])
+      const winner = await oneWins(results, property.id)
+      const moved = winner.id === first.id
+      expect((await db.models.Booking.findByPk(first.id))!.startDate).to.equal(moved ? '2099-06-10' : '2099-06-01')
+      expect(await db.models.Booking.count({where: {propertyId: property.id}})).to.equal(moved ? 1 : 2)
+    })
+
+    it('two bookings update onto the same nights: exactly one wins, the other exits 5 naming the overlap', async function () {
+      if (testDialect !== 'mysql') this.skip()
+      const {property, first, other} = await movable('upup', true)
+      const results = await raceThroughGate(database, 'properties', () =>
+        [first, other!].map((b) => run(['bookings', 'update', String(b.id), '--from', '2099-06-10', '--to', '2099-06-13'], {timeoutMs: PROCESS_TIMEOUT_MS})),
+      )
+      const winner = await oneWins(results, property.id)
+      const loser = winner.id === first.id ? other! : first
+      expect((await db.models.Booking.findByPk(loser.id))!.startDate).to.equal(loser.startDate)
+      expect(await db.models.AuditEvent.count({where: {action: 'booking.update', entityId: [String(first.id), String(other!.id)]}})).to.equal(1)
+    })
   })
 
   describe(`${REFUND_RACERS} simultaneous refunds of 30.00 of one 100.00 charge`, () => {

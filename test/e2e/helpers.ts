@@ -94,6 +94,21 @@ export function errorJson(result: CliResult, code: number): {code: string; messa
   return body.error
 }
 
+/** A booking as every command shows it under --json (BookingView): the public contract, for expectShape. */
+export const BOOKING = {
+  id: 'number',
+  propertyId: 'number',
+  guestId: 'number',
+  startDate: 'string',
+  endDate: 'string',
+  nights: 'number',
+  status: 'string',
+  totalPrice: 'money',
+  externalRef: 'string|null',
+  createdAt: 'date',
+  updatedAt: 'date',
+} as const
+
 type FieldType = 'number' | 'string' | 'boolean' | 'object' | 'array' | 'null' | 'date' | 'money'
 
 /**

@@ -117,6 +117,10 @@ const CASES: Record<string, Case> = {
     run: (b, ids) => b.bookings.confirm(ids.bookings.pendingFuture),
     expected: (_r, ids) => [{action: 'booking.confirm', entity: 'booking', entityId: ids.bookings.pendingFuture}],
   },
+  'bookings.update': {
+    run: (b, ids) => b.bookings.update(ids.bookings.confirmedFuture, {startDate: day(20), endDate: day(22)}),
+    expected: (_r, ids) => [{action: 'booking.update', entity: 'booking', entityId: ids.bookings.confirmedFuture}],
+  },
   'bookings.cancel': {
     run: (b, ids) => b.bookings.cancel(ids.bookings.confirmedFuture, {refund: 'full'}),
     expected: (r: {refunds: {id: number}[]}, ids) => [

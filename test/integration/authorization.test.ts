@@ -290,6 +290,19 @@ const ROWS: Row[] = [
   {op: 'bookings.show', call: (b, w) => b.bookings.show(w.ids.bookings.confirmedFuture), expect: only('guest', 'host', 'admin')},
   {op: 'bookings.confirm', call: (b, w) => b.bookings.confirm(w.ids.bookings.pendingFuture), expect: only('host', 'admin')},
   {
+    op: 'bookings.update',
+    label: 'moving a stay: the host of the property and admins (as confirming), not its guest',
+    call: (b, w) => b.bookings.update(w.ids.bookings.confirmedFuture, {endDate: day(18)}),
+    expect: only('host', 'admin'),
+    check: (r: {endDate: string; totalPrice: string}) => expect(r).to.include({endDate: day(18), totalPrice: '480.00'}),
+  },
+  {
+    op: 'bookings.update',
+    label: 'setting its total: admins only',
+    call: (b, w) => b.bookings.update(w.ids.bookings.confirmedFuture, {totalPrice: '400.00'}),
+    expect: admin(),
+  },
+  {
     op: 'bookings.cancel',
     label: 'default refund: the policy for the guest and admins, in full for the host',
     call: (b, w) => b.bookings.cancel(w.ids.bookings.confirmedFuture),

@@ -57,6 +57,16 @@ input CreateBookingInput {
   allowPast: Boolean
 }
 
+"""A booking's new dates or total (what is left out stays; new dates without a total are priced at the property's price now)."""
+input UpdateBookingInput {
+  "New check-in day."
+  startDate: Date
+  "New check-out day (exclusive)."
+  endDate: Date
+  "Admins only: the new total, never below what is charged."
+  totalPrice: Money
+}
+
 """A review of a stay that has ended."""
 input CreateReviewInput {
   "Property id or name."

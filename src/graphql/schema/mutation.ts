@@ -43,6 +43,8 @@ type Mutation {
   createBooking(input: CreateBookingInput!): Booking!
   "ref: id or external reference. Pending → confirmed."
   confirmBooking(ref: String!): Booking!
+  "ref: id or external reference. Moves the stay (checked like a new booking; nights before today never change) and/or sets its total: the property's host or an admin (the total: admins)."
+  updateBooking(ref: String!, input: UpdateBookingInput!): Booking!
   "Cancels a booking whose stay has not begun and refunds its charges (default: by policy)."
   cancelBooking(ref: String!, refund: RefundMode, reason: String, "Check and compute the cancellation and its refunds, write nothing (what a confirmation shows)." dryRun: Boolean): CancelBookingResult!
 

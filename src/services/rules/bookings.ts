@@ -5,7 +5,9 @@
  *   - only listed properties are booked, and only by active users;
  *   - a host never books their own property;
  *   - a booking's status is pending, confirmed or cancelled; its total is nights × the nightly
- *     price unless given, and never more than its column holds.
+ *     price unless given, and never more than its column holds;
+ *   - a stay has begun once today is past its check-in day; nights before today are history:
+ *     a change of dates (`bookings update`) neither adds nor removes one (moveRefusal).
  *
  * Option `history` (imports): a booking is state, not a request, so whatever the product can
  * hold is taken back: past stays, stays of unlisted properties and of inactive guests (the
@@ -56,6 +58,44 @@ export interface BookingOptions {
 /** Why a stay starting on `startDate` cannot be booked `today`: it lies in the past (unless an option allows it). */
 export function pastRefusal(startDate: string, today: string, options: BookingOptions = {}): string | undefined {
   return startDate < today && !options.history && !options.allowPast ? `start date ${startDate} is in the past` : undefined
+}
+
+/** Whether a stay checking in on `startDate` has begun `today`: on the check-in day it has not yet (it may still be cancelled or moved). */
+export function hasBegun(startDate: string, today: string): boolean {
+  return startDate < today
+}
+
+/** A refused change of a booking's dates: the field to blame, why, and whether the input is at fault (a date in the past) or the booking's state (a stay begun or ended). */
+export interface MoveRefusal {
+  field: 'startDate' | 'endDate'
+  reason: string
+  invalid?: boolean
+}
+
+/**
+ * Why booking `id`, staying [before.startDate, before.endDate), cannot move to [after.startDate,
+ * after.endDate) `today`: nights before today never change. Its start moves only while the stay
+ * has not begun, and never into the past; its end moves (a stay under way lengthened or
+ * shortened) while the stay has not ended, and never to before today.
+ */
+export function moveRefusal(
+  id: number,
+  before: {startDate: string; endDate: string},
+  after: {startDate: string; endDate: string},
+  today: string,
+): MoveRefusal | undefined {
+  if (after.startDate !== before.startDate) {
+    if (hasBegun(before.startDate, today)) {
+      return {field: 'startDate', reason: `booking ${id} began on ${before.startDate}; the start of a stay that has begun cannot move`}
+    }
+    const past = pastRefusal(after.startDate, today)
+    if (past) return {field: 'startDate', reason: past, invalid: true}
+  }
+  if (after.endDate !== before.endDate) {
+    if (before.endDate < today) return {field: 'endDate', reason: `booking ${id} ended on ${before.endDate}; a stay that has ended cannot move`}
+    if (after.endDate < today) return {field: 'endDate', reason: `end date ${after.endDate} is in the past`, invalid: true}
+  }
+  return undefined
 }
 
 /** A refused booker: the field to blame (the property or the guest) and why. */

@@ -130,6 +130,24 @@ export function overlapConflict(start: string, end: string, clash: Stay, propert
   return new ConflictError(overlapReason(start, end, clash, propertyId), {suggestion: overlapHint(clash), details})
 }
 
+/**
+ * Refuses [start, end) on `propertyId` (overlapConflict) when it overlaps a live stay of the
+ * calendars loaded, `moving` aside: the stay being moved, which does not overlap itself. What
+ * every writer of one stay (a booking or a block, made or moved) checks, under the guard.
+ */
+export function requireFree(
+  loaded: Pick<LoadedCalendars, 'calendar'>,
+  propertyId: number,
+  start: string,
+  end: string,
+  moving?: {id: number; kind: Stay['kind']},
+): void {
+  const calendar = loaded.calendar(propertyId)
+  if (moving) calendar.remove(moving.id, moving.kind)
+  const clash = calendar.clash(start, end)
+  if (clash) throw overlapConflict(start, end, clash, propertyId)
+}
+
 /** A stay to be booked: the loader reads what it could overlap. */
 export interface WantedStay {
   propertyId: number

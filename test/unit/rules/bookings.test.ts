@@ -10,7 +10,9 @@ import {
   checkBookingStatus,
   checkExternalRef,
   guestRefusal,
+  hasBegun,
   listingRefusal,
+  moveRefusal,
   pastRefusal,
   stayTotal,
 } from '../../../src/services/rules/bookings.js'
@@ -48,6 +50,45 @@ describe('rules: bookings, who may book what', () => {
       expect(bookerRefusal(listed, host, options)).to.deep.equal({field: 'guest', reason: 'user 1 (hana) owns property 3 and cannot book it'})
     }
     expect(bookerRefusal(listed, guest)).to.equal(undefined)
+  })
+})
+
+describe('rules: bookings, moving a stay (nights before today never change)', () => {
+  const today = '2030-01-10'
+  const stay = (startDate: string, endDate: string) => ({startDate, endDate})
+
+  it('a stay has begun after its check-in day, not on it', () => {
+    expect([hasBegun('2030-01-09', today), hasBegun('2030-01-10', today), hasBegun('2030-01-11', today)]).to.deep.equal([true, false, false])
+  })
+
+  it('a stay not begun moves anywhere from today on', () => {
+    expect(moveRefusal(4, stay('2030-01-20', '2030-01-25'), stay('2030-01-10', '2030-01-12'), today)).to.equal(undefined)
+    expect(moveRefusal(4, stay('2030-01-10', '2030-01-12'), stay('2030-01-11', '2030-01-13'), today)).to.equal(undefined)
+    expect(moveRefusal(4, stay('2030-01-20', '2030-01-25'), stay('2030-01-09', '2030-01-12'), today)).to.deep.equal({
+      field: 'startDate',
+      reason: 'start date 2030-01-09 is in the past',
+      invalid: true,
+    })
+  })
+
+  it('a stay under way keeps its check-in; its check-out moves, not to before today', () => {
+    const underWay = stay('2030-01-08', '2030-01-12')
+    expect(moveRefusal(4, underWay, stay('2030-01-08', '2030-01-15'), today)).to.equal(undefined)
+    expect(moveRefusal(4, underWay, stay('2030-01-08', '2030-01-10'), today)).to.equal(undefined)
+    expect(moveRefusal(4, underWay, stay('2030-01-08', '2030-01-09'), today)).to.deep.equal({field: 'endDate', reason: 'end date 2030-01-09 is in the past', invalid: true})
+    expect(moveRefusal(4, underWay, stay('2030-01-10', '2030-01-12'), today)).to.deep.equal({
+      field: 'startDate',
+      reason: 'booking 4 began on 2030-01-08; the start of a stay that has begun cannot move',
+    })
+  })
+
+  it('a stay that has ended keeps its dates; one ending today may still be lengthened', () => {
+    expect(moveRefusal(4, stay('2030-01-05', '2030-01-09'), stay('2030-01-05', '2030-01-12'), today)).to.deep.equal({
+      field: 'endDate',
+      reason: 'booking 4 ended on 2030-01-09; a stay that has ended cannot move',
+    })
+    expect(moveRefusal(4, stay('2030-01-05', '2030-01-10'), stay('2030-01-05', '2030-01-12'), today)).to.equal(undefined)
+    expect(moveRefusal(4, stay('2030-01-05', '2030-01-09'), stay('2030-01-05', '2030-01-09'), today)).to.equal(undefined)
   })
 })
 

@@ -4,7 +4,8 @@
  */
 import {expect} from 'chai'
 
-import {Calendar, overlapConflict, overlapHint, overlapOf, overlapReason} from '../../../src/services/rules/calendar.js'
+import {ConflictError} from '../../../src/errors.js'
+import {Calendar, overlapConflict, overlapHint, overlapOf, overlapReason, requireFree} from '../../../src/services/rules/calendar.js'
 
 describe('rules: the calendar with blocks', () => {
   const calendar = () => {
@@ -46,5 +47,14 @@ describe('rules: the calendar with blocks', () => {
     expect(c.clash('2030-03-11', '2030-03-12')?.kind).to.equal('booking')
     expect(c.remove(1)?.kind).to.equal('booking')
     expect(c.clash('2030-03-11', '2030-03-12')).to.equal(undefined)
+  })
+
+  it('requireFree refuses what overlaps a stay other than the one being moved, which does not overlap itself', () => {
+    const loaded = (c = calendar()) => ({calendar: () => c})
+    expect(() => requireFree(loaded(), 4, '2030-03-12', '2030-03-17')).to.throw(ConflictError, /overlaps booking 1 \(2030-03-10 → 2030-03-15\)/)
+    expect(() => requireFree(loaded(), 4, '2030-03-12', '2030-03-17', {id: 1, kind: 'booking'})).not.to.throw()
+    // Booking 1 and block 1 are two stays: moving the block still meets the booking.
+    expect(() => requireFree(loaded(), 4, '2030-03-12', '2030-03-17', {id: 1, kind: 'block'})).to.throw(ConflictError, /overlaps booking 1/)
+    expect(() => requireFree(loaded(), 4, '2030-03-05', '2030-03-10')).not.to.throw()
   })
 })
