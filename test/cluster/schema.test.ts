@@ -225,7 +225,10 @@ describeCluster('the schema lock on a cluster (e2e)', function () {
           })
           const deadline = Date.now() + 120_000
           while (!(fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes(`migration:step ${victim.child.pid}`))) {
-            expect(victim.child.exitCode, `the victim ended before moment ${k}`).to.equal(null)
+            if (victim.child.exitCode !== null) {
+              const ended = await victim.result
+              expect.fail(`the victim ended before moment ${k}: exit ${ended.code}: ${ended.stderr.trim()}`)
+            }
             expect(Date.now()).to.be.below(deadline)
             await new Promise((resolve) => setTimeout(resolve, 20))
           }
