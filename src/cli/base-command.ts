@@ -176,14 +176,15 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   ): Promise<Db> {
     if (!this.openedDb) {
       const setting = this.databaseSetting()
-      const exposed = exposedConfigWarning(setting)
-      if (exposed !== undefined) await warnOnStderr(exposed)
       let target = parseDatabaseUrl(setting.value!, setting.hint)
       if (target.dialect === 'sqlite' && !(this.ctor as typeof BaseCommand).createsDatabase && !sqliteFileExists(target.storage)) {
         if (options.ifMissing !== 'empty') throw missingSqliteFile(target.storage, setting.hint)
         target = {...target, storage: ':memory:'}
       }
-      const replicas = options.replicas ? this.replicaTargets(target) : []
+      const replicaSetting = options.replicas ? this.replicaSetting() : undefined
+      // A password read from a config file that others can read (the database's, a replica's): once each.
+      for (const exposed of new Set([setting, replicaSetting].map((s) => s && exposedConfigWarning(s)))) if (exposed !== undefined) await warnOnStderr(exposed)
+      const replicas = replicaSetting ? this.replicaTargets(target, replicaSetting) : []
       const maxReplicaLagSeconds = replicas.length > 0 ? resolveIntSetting('maxReplicaLag', this.flags['max-replica-lag'], {min: 1, max: 3600}) : undefined
       const replicaConsistency = replicas.length > 0 ? replicaConsistencySetting() : undefined
       const {openDb} = await import('../db/index.js')
@@ -195,10 +196,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return this.openedDb
   }
 
-  /** The read replicas configured (flag, env, config file): mysql:// only, and only for a MySQL primary. */
-  private replicaTargets(primary: DatabaseTarget) {
+  /** The read replicas setting (flag, env, config file). */
+  private replicaSetting(): ResolvedSetting {
     const flag = this.flags['read-replica-url']
-    const setting = resolveSetting('readReplicaUrls', flag && flag.length > 0 ? flag.join(',') : undefined)
+    return resolveSetting('readReplicaUrls', flag && flag.length > 0 ? flag.join(',') : undefined)
+  }
+
+  /** The read replicas configured: mysql:// only, and only for a MySQL primary. */
+  private replicaTargets(primary: DatabaseTarget, setting: ResolvedSetting) {
     const replicas = parseReplicaUrls(setting.value, `${setting.hint}; it came from ${setting.source}`)
     if (replicas.length > 0 && primary.dialect !== 'mysql') {
       throw new UsageError(`read replicas (from ${setting.source}) need a MySQL/MariaDB database, and ${primary.display} is SQLite`, {

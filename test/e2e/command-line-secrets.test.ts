@@ -154,6 +154,21 @@ describe('secrets on the command line and in clear text (e2e)', function () {
       write(`mysql://app@127.0.0.1:${closedPort}/stayctl`, 0o644)
       expect(warnings(await status())).to.deep.equal([])
     })
+
+    it('the same for a read replica URL with a password in it, once however many settings hold one', async () => {
+      const file = path.join(env.HOME!, 'config.json')
+      const fileEnv = {...env, STAYCTL_CONFIG: file}
+      const warning = `Warning: ${file} holds the database password and other users of this machine can read it (mode 0640); make it yours only: chmod 600 ${file}`
+      const replica = `mysql://app:${PASSWORD}@127.0.0.1:${closedPort}/replica`
+      for (const databaseUrl of [`mysql://app@127.0.0.1:${closedPort}/stayctl`, `mysql://app:${PASSWORD}@127.0.0.1:${closedPort}/stayctl`]) {
+        fs.writeFileSync(file, JSON.stringify({databaseUrl, readReplicaUrls: replica}) + '\n')
+        fs.chmodSync(file, 0o640)
+        const result = await runCli(['users', 'list', '--json'], {env: fileEnv})
+        expect(result.code, result.stderr).to.equal(7)
+        expect(warnings(result), databaseUrl).to.deep.equal([warning])
+        expectNoPassword(result)
+      }
+    })
   })
 
   describe('--api over plain http://', () => {
