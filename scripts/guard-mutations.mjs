@@ -40,7 +40,7 @@ const MUTATIONS = [
       [GAPS, 'options: {bulk?: boolean} = {}): Promise<void> {\n', 'options: {bulk?: boolean} = {}): Promise<void> {\n  if (changes.length >= 0) return\n'],
     ],
     tests: {
-      'test/cluster/rules.test.ts': 'createBooking|bookings create|bookings of overlapping files|bookings and blocks|blocks create',
+      'test/cluster/rules.test.ts': 'createBooking|updateBooking|bookings create|bookings of overlapping files|bookings and blocks|blocks create',
       'test/e2e/concurrency.test.ts': 'simultaneous bookings|blocks of the same nights|bookings update racing',
       'test/integration/blocks.test.ts': 'racing bookings and syncs',
     },

@@ -30,6 +30,8 @@ const BOOKERS = 30
 const REFUNDERS = 10
 /** Issue 18: rounds of BOOKERS bookings and BOOKERS blocks of the same nights. */
 const MIXED_ROUNDS = 3
+/** Rounds of MOVERS bookings moved by `updateBooking` and MOVERS new bookings, onto the same nights. */
+const MOVERS = 10
 /** How long a racer of a server holds its window open: all requests of a round arrive well within it. */
 const WINDOW_MS = 1500
 
@@ -63,7 +65,7 @@ describeCluster('the rules on a multi-primary cluster', function () {
       guests.push((await createUser(ctx(), {username: `cguest${i}`, email: `cguest${i}@example.com`, password: 'guest-password-1'})).username)
     }
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'stayctl-cluster-'))
-    const pause = `booking.checked=${WINDOW_MS},block.checked=${WINDOW_MS},refund.checked=${WINDOW_MS},charge.checked=${WINDOW_MS}`
+    const pause = `booking.checked=${WINDOW_MS},booking.update.checked=${WINDOW_MS},block.checked=${WINDOW_MS},refund.checked=${WINDOW_MS},charge.checked=${WINDOW_MS}`
     for (let i = 0; i < cluster.urls.length; i++) {
       servers.push(await serve(isolatedEnv({STAYCTL_DATABASE_URL: cluster.urlFor(i), STAYCTL_TEST_PAUSE: pause})))
     }
@@ -230,6 +232,53 @@ describeCluster('the rules on a multi-primary cluster', function () {
     )
     await expectOneStay(propertyId, results.map(({result, kind}) => ({kind, ...cliAnswer(result)})))
     for (const {result} of results.filter((x) => x.result.code !== 0)) expect(result.code, result.stdout + result.stderr).to.equal(5)
+  })
+
+  it(`${MIXED_ROUNDS} rounds of ${MOVERS} updateBooking moving stays and ${MOVERS} createBooking onto the same nights over three nodes: one winner each`, async () => {
+    for (let round = 0; round < MIXED_ROUNDS; round++) {
+      const propertyId = await newProperty()
+      // Each mover's booking first holds nights of its own in April, far from the contested ones and from one another.
+      const own: {id: number; startDate: string; endDate: string}[] = []
+      for (let i = 0; i < MOVERS; i++) {
+        const stay = {startDate: `2099-04-${String(1 + 2 * i).padStart(2, '0')}`, endDate: `2099-04-${String(2 + 2 * i).padStart(2, '0')}`}
+        own.push({id: (await createBooking(ctx(), {property: propertyId, guest: guests[i % guests.length], ...stay})).id, ...stay})
+      }
+      await syncNodes(cluster)
+      const answers = await Promise.all(
+        Array.from({length: 2 * MOVERS}, async (_, i) => {
+          const gql = clients[i % clients.length]
+          const stay = stayOf(i >> 1)
+          if (i % 2 === 0) {
+            const response = await gql.gql<{updateBooking: {id: number}}>('mutation ($ref: String!, $input: UpdateBookingInput!) { updateBooking(ref: $ref, input: $input) { id } }', {
+              ref: String(own[i >> 1].id),
+              input: stay,
+            })
+            return gqlAnswer(response, (d) => d.updateBooking.id)
+          }
+          const response = await gql.gql<{createBooking: {id: number}}>('mutation ($input: CreateBookingInput!) { createBooking(input: $input) { id } }', {
+            input: {property: String(propertyId), guest: guests[i % guests.length], ...stay},
+          })
+          return gqlAnswer(response, (d) => d.createBooking.id)
+        }),
+      )
+      const describe = answers.map((a, i) => `#${i} ${i % 2 === 0 ? 'move' : 'create'} ${a.ok ? `ok ${a.id}` : `${a.code}: ${a.message}`}`).join('\n')
+      const winners = answers.filter((a) => a.ok)
+      expect(winners, describe).to.have.length(1)
+      const held = await rows<{id: number; start_date: string; end_date: string}>(
+        "SELECT id, DATE_FORMAT(start_date, '%Y-%m-%d') AS start_date, DATE_FORMAT(end_date, '%Y-%m-%d') AS end_date FROM bookings WHERE property_id = ? AND status <> 'cancelled' ORDER BY id",
+        [propertyId],
+      )
+      const march = held.filter((b) => b.start_date.startsWith('2099-03'))
+      expect(march.map((b) => Number(b.id)), describe).to.deep.equal([winners[0].id])
+      // The movers that lost keep their own nights.
+      const stayed = own.filter((b) => b.id !== winners[0].id).map((b) => ({id: b.id, start_date: b.startDate, end_date: b.endDate}))
+      expect(held.filter((b) => !b.start_date.startsWith('2099-03')).map((b) => ({...b, id: Number(b.id)})), describe).to.deep.equal(stayed)
+      for (const loser of answers.filter((a) => !a.ok)) {
+        expect(loser.code, describe).to.equal('CONFLICT')
+        expect(loser.message, describe).to.contain(`overlaps booking ${winners[0].id} (${march[0].start_date} → ${march[0].end_date}) of property ${propertyId}`)
+      }
+      expect(await overlaps(propertyId)).to.deep.equal([])
+    }
   })
 
   /** A booking with one completed charge of `amount`, for refund and charge races. */
