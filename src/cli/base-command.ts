@@ -19,7 +19,7 @@ import * as flags from './flags.js'
 import {errorLine, jsonError} from './error-report.js'
 import {clearTextApiWarning, exposedConfigWarning, typedUrlWarnings, warnOnStderr} from './secret-warnings.js'
 import {colorEnabled, terminalText} from './terminal.js'
-import {usageErrorOf} from './usage-errors.js'
+import {swallowedFlagError, usageErrorOf} from './usage-errors.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -97,9 +97,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   public override async init(): Promise<void> {
     await super.init()
+    const {baseFlags} = this.ctor as typeof BaseCommand
+    // `--email --pasword=x`: a flag's value is not the next flag, as oclif would have it.
+    const swallowed = swallowedFlagError(this.argv, {...baseFlags, ...this.ctor.flags})
+    if (swallowed) throw swallowed
     const {args, flags} = await this.parse({
       flags: this.ctor.flags,
-      baseFlags: (this.ctor as typeof BaseCommand).baseFlags,
+      baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
       args: withoutStdin(this.ctor.args),
       strict: this.ctor.strict,

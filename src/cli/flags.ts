@@ -56,7 +56,8 @@ export const yes = Flags.boolean({
 export const list = {
   limit: Flags.integer({description: 'Rows per page (1–1000)', default: 50, min: 1, max: 1000}),
   cursor: Flags.string({description: 'Continue after the page that printed this cursor'}),
-  sort: Flags.string({description: 'Sort field, prefixed with - for descending (e.g. -createdAt)'}),
+  // `--sort -createdAt`: a value after a flag may start with - only where the flag says so (usage-errors.ts swallowedFlagError).
+  sort: Object.assign(Flags.string({description: 'Sort field, prefixed with - for descending (e.g. -createdAt)'}), {dashValues: true}),
   columns: Flags.string({description: 'Comma-separated columns to show (table and CSV)'}),
   csv: Flags.boolean({description: "Print CSV (RFC 4180) instead of a table (a ' before cells a spreadsheet would take for formulas)", exclusive: ['json']}),
   filter: Flags.string({description: 'Show only the rows of the page whose column contains a text, e.g. --filter name=loft (case-insensitive; repeatable)', multiple: true}),

@@ -33,12 +33,61 @@ export function usageErrorOf(error: unknown, command: string): unknown {
 function withoutUnknownFlagValues(error: Error & {flags?: unknown}): string {
   const unknown = /^Nonexistent flags?: /.test(error.message) && Array.isArray(error.flags) ? (error.flags as unknown[]) : []
   let message = error.message
-  for (const flag of unknown) {
-    if (typeof flag !== 'string') continue
-    const hidden = flag.startsWith('--') ? flag.replace(/=.*$/s, '=…') : flag.replace(/^(-[^-=])(.+)$/s, '$1…')
-    message = message.replace(flag, hidden)
-  }
+  for (const flag of unknown) if (typeof flag === 'string') message = message.replace(flag, flagPart(flag))
   return message
+}
+
+/** A word that starts with `-`, with only its flag's name shown: `--pasword=…`, `-p…`, `--json`. */
+const flagPart = (word: string) => (word.startsWith('--') ? word.replace(/=.*$/s, '=…') : word.replace(/^(-[^-=])(.+)$/s, '$1…'))
+
+/** What swallowedFlagError reads of a flag's definition: oclif's, and our `dashValues` (flags.ts). */
+interface FlagShape {
+  type: string
+  char?: string
+  aliases?: string[]
+  charAliases?: string[]
+  dashValues?: boolean
+}
+
+/**
+ * A flag that takes a value, given as a separate word (`--email X`, `-e X`), followed by a word
+ * that starts with `-`: oclif takes that word as the value (`--email --pasword=hunter2` made the
+ * email "--pasword=hunter2"), unless it names a flag of the command. Refused here, before oclif
+ * parses, as argparse does: a usage error naming the flag, and showing the word only up to its
+ * flag's name, as an unknown flag is (it may hold a secret). Taken as values: a negative number
+ * (`--amount -5`: our own checks answer), `-` (stdin), and a word starting with one `-` for
+ * flags marked `dashValues` (`--sort -createdAt`). `--email=--x` and `-e--x` are always taken as
+ * given; after `--`, words are arguments. oclif's parser cannot say which form a value came in
+ * (it splits `--email=X` into two words), so `argv` is read here as it reads it: long flags and
+ * their aliases, short ones and runs of them (`-yu` ends with -u's value in the next word).
+ */
+export function swallowedFlagError(argv: readonly string[], flags: Record<string, FlagShape>): UsageError | undefined {
+  const named = new Map<string, [string, FlagShape]>()
+  for (const [name, flag] of Object.entries(flags)) {
+    for (const long of [name, ...(flag.aliases ?? [])]) named.set(`--${long}`, [name, flag])
+    for (const char of [flag.char, ...(flag.charAliases ?? [])]) if (char) named.set(`-${char}`, [name, flag])
+  }
+  // The flag whose value is the next word, if `word` ends with one (`--email`, `-e`, `-ye`).
+  const valueFlag = (word: string): [string, FlagShape] | undefined => {
+    if (word.startsWith('--')) return named.get(word)?.[1].type === 'option' ? named.get(word) : undefined
+    for (let i = 1; i < word.length; i++) {
+      const found = named.get(`-${word[i]}`)
+      if (found?.[1].type !== 'boolean') return found?.[1].type === 'option' && i === word.length - 1 ? found : undefined
+    }
+    return undefined
+  }
+  for (let i = 0; i < argv.length && argv[i] !== '--'; i++) {
+    const found = argv[i].startsWith('-') ? valueFlag(argv[i]) : undefined
+    const next = argv[i + 1]
+    if (!found || next === undefined) continue
+    i++
+    const [name, flag] = found
+    if (!next.startsWith('-') || next === '-' || /^-\.?\d/.test(next) || (flag.dashValues && !next.startsWith('--'))) continue
+    return new UsageError(`--${name} needs a value, and the word after it (${flagPart(next)}) starts with -`, {
+      suggestion: `write --${name}=VALUE for a value that starts with -`,
+    })
+  }
+  return undefined
 }
 
 /** oclif's parse message (one error or a list of them, over several lines) as one sentence. */

@@ -38,24 +38,28 @@ function checkInt(name: string, min: number, max: number) {
 /** An http(s) URL of a stayctl server's GraphQL endpoint, as given (trimmed). */
 /**
  * What users type for a server, as its URL (as gh takes a bare host): without a scheme,
- * http:// for this machine (localhost, 127.x, [::1]) and https:// elsewhere; without a path,
+ * http:// for this machine (localhost, 127.x, [::1], 0.0.0.0) and https:// elsewhere; without a path,
  * the server's endpoint /graphql. `localhost:4517` → `http://localhost:4517/graphql`.
  */
 export function normaliseApiUrl(text: string): string {
   if (text === '' || /^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return addEndpoint(text)
   const host = text.replace(/[/?#].*$/, '').replace(/:\d+$/, '')
-  return addEndpoint(`${isLoopbackHost(host) ? 'http' : 'https'}://${text}`)
+  return addEndpoint(`${isLocalHost(host) ? 'http' : 'https'}://${text}`)
 }
 
-/** This machine by a loopback name or address: localhost, 127.0.0.0/8, [::1] (as a URL's hostname writes them). */
-export function isLoopbackHost(host: string): boolean {
-  return /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i.test(host)
+/**
+ * This machine, as a URL's hostname writes it: a loopback name or address (localhost,
+ * 127.0.0.0/8, [::1]), or the unspecified address (0.0.0.0, [::]), which a client connecting
+ * to it reaches this machine by (`serve --host 0.0.0.0` prints it).
+ */
+export function isLocalHost(host: string): boolean {
+  return /^(localhost|127(\.\d{1,3}){3}|\[::1\]|0\.0\.0\.0|\[::\])$/i.test(host)
 }
 
 /** Whether requests to the (checked) API URL cross the network unencrypted: http:// to another machine than this one. */
 export function sendsInClear(apiUrl: string): boolean {
   const url = new URL(apiUrl)
-  return url.protocol === 'http:' && !isLoopbackHost(url.hostname)
+  return url.protocol === 'http:' && !isLocalHost(url.hostname)
 }
 
 function addEndpoint(text: string): string {

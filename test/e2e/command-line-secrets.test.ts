@@ -225,6 +225,21 @@ describe('secrets on the command line and in clear text (e2e)', function () {
       expect(result.code).to.equal(2)
       expect(result.stderr).to.equal('Error: Nonexistent flags: -p…, --secret=…; see `stayctl login --help`\n')
     })
+
+    it('after a flag that takes a value (--email --pasword=VALUE, -u -pVALUE): not taken as its value; refused, naming the flag, as text and as JSON', async () => {
+      const args = ['users', 'create', '--username', 'ada', '--email', `--pasword=${PASSWORD}`, '--password-stdin']
+      const text = await runCli(args, {env, input: 'long enough pw\n'})
+      expect([text.code, text.stdout]).to.deep.equal([2, ''])
+      expect(text.stderr).to.equal('Error: --email needs a value, and the word after it (--pasword=…) starts with -; write --email=VALUE for a value that starts with -\n')
+      const json = await runCli(['users', 'create', '--json', ...args.slice(2)], {env, input: 'long enough pw\n'})
+      expect([json.code, json.stderr]).to.deep.equal([2, ''])
+      expect(JSON.parse(json.stdout)).to.deep.equal({
+        error: {code: 'USAGE', message: '--email needs a value, and the word after it (--pasword=…) starts with -', exitCode: 2, suggestion: 'write --email=VALUE for a value that starts with -'},
+      })
+      const short = await runCli(['login', '--api', `http://127.0.0.1:${closedPort}/graphql`, '-u', `-p${PASSWORD}`, '--password-stdin'], {env, input: `${PASSWORD}\n`})
+      expect([short.code, short.stderr]).to.deep.equal([2, 'Error: --username needs a value, and the word after it (-p…) starts with -; write --username=VALUE for a value that starts with -\n'])
+      for (const result of [text, json, short]) expectNoPassword(result)
+    })
   })
 
   describe('stdin is never taken as an argument', () => {

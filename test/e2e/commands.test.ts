@@ -383,6 +383,8 @@ describe(`e2e: commands (${testDialect})`, function () {
         ['properties', 'create', '--owner', 'host', '--name', 'X', '--address', 'Y', '--price', '12.345'],
         ['reviews', 'create', '--property', String(ids.loft), '--reviewer', 'guest2', '--rating', '9'],
         ['payments', 'refund', String(ids.charge), '--amount', 'ten', '--yes'],
+        // A negative number after a flag is its value (not a flag swallowed, usage-errors.ts): our check answers.
+        ['payments', 'refund', String(ids.charge), '--amount', '-5', '--yes'],
         ['users', 'list', '--sort', 'password'],
       ]) {
         expect(errorJson(await run([...args, '--json']), 3).code, args.join(' ')).to.equal('VALIDATION')

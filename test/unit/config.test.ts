@@ -194,12 +194,20 @@ describe('config (unit)', () => {
     })
 
     it('sends in clear text over http:// to another machine only (not https://, not loopback: localhost, 127.0.0.0/8, ::1)', () => {
-      for (const url of ['http://admin.example.com/graphql', 'http://10.0.0.5:4000/graphql', 'http://192.0.2.2:4517/graphql', 'http://localhost.example.com/graphql', 'http://128.0.0.1/graphql']) {
+      for (const url of ['http://admin.example.com/graphql', 'http://10.0.0.5:4000/graphql', 'http://192.0.2.2:4517/graphql', 'http://localhost.example.com/graphql', 'http://128.0.0.1/graphql', 'http://0.0.0.0.example.com/graphql', 'http://0.0.0.1/graphql']) {
         expect(sendsInClear(url), url).to.equal(true)
       }
       for (const url of ['https://admin.example.com/graphql', 'http://localhost:4517/graphql', 'http://LOCALHOST/graphql', 'http://127.0.0.1:4000/graphql', 'http://127.8.9.10/graphql', 'http://127.1/graphql', 'http://[::1]:4517/graphql', 'http://[0:0:0:0:0:0:0:1]/graphql']) {
         expect(sendsInClear(url), url).to.equal(false)
       }
+    })
+
+    it('takes the unspecified address (0.0.0.0, [::]: what `serve --host 0.0.0.0` prints) for this machine, which a client reaches by it', () => {
+      for (const url of ['http://0.0.0.0:4000/graphql', 'http://0:4000/graphql', 'http://[::]:4000/graphql', 'http://[0:0:0:0:0:0:0:0]/graphql']) {
+        expect(sendsInClear(url), url).to.equal(false)
+      }
+      expect(checkApiUrl('0.0.0.0:4517')).to.equal('http://0.0.0.0:4517/graphql')
+      expect(checkApiUrl('[::]:4517')).to.equal('http://[::]:4517/graphql')
     })
   })
 
