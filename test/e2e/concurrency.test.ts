@@ -4,7 +4,8 @@
  * hit the database together; each then holds the window between its rule's check and its write
  * open (STAYCTL_TEST_PAUSE), so that without the rule's guard every racer would pass its check
  * (scripts/guard-mutations.mjs shows these tests fail then). Data is prepared in-process through
- * the services; the races run through the built binary (bin/run.js).
+ * the services; the races run through the built binary (bin/run.js), but for a total lowered
+ * against a charge, where one side is held in this process (holdAt) until the other has gone.
  */
 import fs from 'node:fs'
 import os from 'node:os'
