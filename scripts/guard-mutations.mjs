@@ -6,9 +6,9 @@
  * catch it and expects them to FAIL; then restores the files and rebuilds. Prints a line per
  * mutation; exits 1 when a guard's removal went unnoticed.
  *
- *   node scripts/guard-mutations.mjs [booking|refund|charge …]
+ *   node scripts/guard-mutations.mjs [booking|refund|charge|total …]
  *
- * Needs a clean src/, MariaDB at STAYCTL_TEST_DATABASE_URL and the cluster of STAYCTL_TEST_CLUSTER
+ * Needs a clean src/ and migrations/, MariaDB at STAYCTL_TEST_DATABASE_URL and the cluster of STAYCTL_TEST_CLUSTER
  * (defaults: 127.0.0.1:3306, and 127.0.0.1:3311-3313 as `npm run test:cluster`). Takes minutes.
  */
 import {spawnSync} from 'node:child_process'
@@ -24,6 +24,7 @@ process.env.STAYCTL_TEST_CLUSTER ??= 'mysql://root@127.0.0.1:3311/test,mysql://r
 const CALENDAR = 'src/services/rules/calendar.ts'
 const LEDGER = 'src/services/rules/ledger.ts'
 const GAPS = 'src/services/rules/gaps.ts'
+const CLUSTER_GUARDS = 'migrations/2026.12.04T10.00.00.cluster-guards.ts'
 /** The total a ledger row carries, computed from the rows instead (what the rules read before there was a guard); quotes escaped for the TS string it goes into. */
 const quoted = (sql) => sql.replace(/'/g, "\\'")
 const refundedFromRows =
@@ -66,11 +67,20 @@ const MUTATIONS = [
     ],
     tests: {'test/cluster/rules.test.ts': 'charges racing'},
   },
+  {
+    name: 'total',
+    guard: 'the CHECK bookings_charged_within_total (a lowered total and a charge each pass their check, and neither writes what the other compares: the update sets total_price, the charge compares charged_amount)',
+    edits: [
+      [CLUSTER_GUARDS, "  await addCheck(context, 'bookings', 'bookings_charged_within_total', CHARGED_WITHIN_TOTAL)\n", ''],
+      [CLUSTER_GUARDS, '` CONSTRAINT bookings_charged_within_total CHECK (${CHARGED_WITHIN_TOTAL})`', "''"],
+    ],
+    tests: {'test/e2e/concurrency.test.ts': 'lowering a total racing a charge'},
+  },
 ]
 
 const run = (command, args) => spawnSync(command, args, {encoding: 'utf8', env: process.env, maxBuffer: 64 * 1024 * 1024})
-if (run('git', ['status', '--porcelain', '--', 'src']).stdout.trim()) {
-  console.error('guard-mutations: src/ has uncommitted changes; commit or stash them first')
+if (run('git', ['status', '--porcelain', '--', 'src', 'migrations']).stdout.trim()) {
+  console.error('guard-mutations: src/ or migrations/ has uncommitted changes; commit or stash them first')
   process.exit(2)
 }
 const build = () => run('npm', ['run', 'build']).status === 0

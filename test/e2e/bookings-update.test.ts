@@ -1,14 +1,17 @@
 /**
  * `stayctl bookings update` through the built binary: a move and a total (human line and
  * --json, the booking's shape), and the documented exit codes of its refusals (2 nothing to
- * change, 3 invalid, 4 not found, 5 overlap, cancelled or below what is charged), each one
- * line on stderr, or one JSON error under --json. Data is prepared in-process.
+ * change, 3 invalid, 4 not found, 5 overlap, cancelled or below what is charged, 6 neither the
+ * host nor an admin, or a host setting the total: through `stayctl serve` and --api, logged in
+ * as that user), each one line on stderr, or one JSON error under --json. Data is prepared
+ * in-process.
  */
 import {expect} from 'chai'
 
-import type {CliResult} from '../support/cli.js'
+import {isolatedEnv, type CliResult} from '../support/cli.js'
 import {testDialect} from '../support/db.js'
 import {useScratch} from '../support/scratch.js'
+import {serve, type Served} from '../support/serve.js'
 import {BOOKING, cli, cliEnv, errorJson, expectExit, expectShape, okJson, removeHome, testBackend} from './helpers.js'
 
 const TODAY = '2030-06-15'
@@ -27,11 +30,12 @@ describe(`e2e: bookings update (${testDialect})`, function () {
   this.timeout(180_000)
 
   const scratch = useScratch({per: 'suite', database: 'bookings_update'})
+  let env: NodeJS.ProcessEnv
   let run: ReturnType<typeof cli>
   const ids: Record<string, number> = {}
 
   before(async () => {
-    const env = cliEnv(scratch.database, {STAYCTL_TODAY: TODAY})
+    env = cliEnv(scratch.database, {STAYCTL_TODAY: TODAY})
     scratch.defer(() => removeHome(env))
     run = cli(env)
     const saved = process.env.STAYCTL_TODAY
@@ -91,5 +95,58 @@ describe(`e2e: bookings update (${testDialect})`, function () {
     expect(errorJson(await run(['bookings', 'update', String(ids.moving), '--total-price', 'lots', '--json']), 3).code).to.equal('VALIDATION')
     expect(errorJson(await run(['bookings', 'update', 'NO-SUCH', '--to', '2030-06-30', '--json']), 4).code).to.equal('NOT_FOUND')
     expectErrorLine(await run(['bookings', 'update', String(ids.moving)]), 2, /nothing to change/)
+  })
+
+  describe('exit 6 through `stayctl serve` and --api, logged in as a user who is not an admin', () => {
+    let served: Served
+    const homes: NodeJS.ProcessEnv[] = []
+
+    before(async () => {
+      // The server runs on the suite's database with the suite's today, as the local runs.
+      served = await serve(env)
+    })
+    after(async () => {
+      for (const home of homes) removeHome(home)
+      if (!served) return
+      served.child.kill('SIGKILL')
+      await served.exited
+    })
+
+    /** A CLI of its own home, logged in to the server as `username` (`stayctl login`): its runs go through --api. */
+    async function loggedIn(username: string, password: string): Promise<(args: string[]) => Promise<CliResult>> {
+      const home = isolatedEnv({STAYCTL_TODAY: TODAY})
+      homes.push(home)
+      expectExit(await cli(home)(['login', '--api', served.url, '--username', username, '--password-stdin'], {input: `${password}\n`}), 0)
+      return (args) => cli(home)([...args, '--api', served.url])
+    }
+
+    /** The booking as stored, and its booking.update events: what a refused update must leave as it was. */
+    async function stored(id: number) {
+      const row = (await scratch.db.models.Booking.findByPk(id, {raw: true}))!
+      const events = await scratch.db.models.AuditEvent.count({where: {action: 'booking.update', entityId: String(id)}})
+      return {row, events}
+    }
+
+    it("the booking's own guest moving it: exit 6, only its host or an admin may; the booking unchanged", async () => {
+      const asGuest = await loggedIn('mover', 'guest-password-1')
+      const before = await stored(ids.moving)
+      const refusal = new RegExp(`^Error: only the host of booking ${ids.moving}'s property or an admin may change it; ask the host to move the stay, or cancel it and book the new dates$`)
+      expectErrorLine(await asGuest(['bookings', 'update', String(ids.moving), '--from', '2030-06-25', '--to', '2030-06-29']), 6, refusal)
+      const error = errorJson(await asGuest(['bookings', 'update', 'MV-1', '--to', '2030-06-30', '--json']), 6)
+      expect(error).to.include({code: 'FORBIDDEN', message: `only the host of booking ${ids.moving}'s property or an admin may change it`})
+      expect(await stored(ids.moving)).to.deep.equal(before)
+    })
+
+    it('the host setting --total-price: exit 6, only admins may set the total; the booking unchanged (a move by the host goes through)', async () => {
+      const asHost = await loggedIn('movehost', 'host-password-1')
+      const before = await stored(ids.moving)
+      expectErrorLine(await asHost(['bookings', 'update', String(ids.moving), '--total-price', '999']), 6, /^Error: only admins may set a booking's total; leave the total out/)
+      const error = errorJson(await asHost(['bookings', 'update', String(ids.moving), '--to', '2030-06-30', '--total-price', '999', '--json']), 6)
+      expect(error).to.include({code: 'FORBIDDEN', message: "only admins may set a booking's total"})
+      expect(await stored(ids.moving)).to.deep.equal(before)
+      // The same host moves it without a total: the refusal was the total's, and the session is the host's.
+      const moved = okJson(await asHost(['bookings', 'update', String(ids.moving), '--to', '2030-06-30', '--json']))
+      expect(moved).to.include({id: ids.moving, endDate: '2030-06-30'})
+    })
   })
 })

@@ -4,19 +4,24 @@
  * hit the database together; each then holds the window between its rule's check and its write
  * open (STAYCTL_TEST_PAUSE), so that without the rule's guard every racer would pass its check
  * (scripts/guard-mutations.mjs shows these tests fail then). Data is prepared in-process through
- * the services; the races run through the built binary (bin/run.js).
+ * the services; the races run through the built binary (bin/run.js), but for a total lowered
+ * against a charge, where one side is held in this process (holdAt) until the other has gone.
  */
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
 import {expect} from 'chai'
+import {QueryTypes} from 'sequelize'
 
 import type {Db} from '../../src/db/index.js'
+import {isStayctlError} from '../../src/errors.js'
 import {toCents} from '../../src/services/money.js'
 import {gapDisagreements} from '../../src/services/rules/gaps.js'
+import {holdAt} from '../../src/test-pause.js'
 import type {CliResult} from '../support/cli.js'
 import {testDialect, type TestDatabase} from '../support/db.js'
+import {ledgerDisagreements} from '../support/integration.js'
 import {useScratch} from '../support/scratch.js'
 import {testContext} from '../support/fixtures.js'
 import {GENERIC_DB_ERROR, cli, cliEnv, raceThroughGate, removeHome, testBackend} from './helpers.js'
@@ -200,6 +205,123 @@ describe(`e2e: concurrency (${testDialect})`, function () {
       const loser = winner.id === first.id ? other! : first
       expect((await db.models.Booking.findByPk(loser.id))!.startDate).to.equal(loser.startDate)
       expect(await db.models.AuditEvent.count({where: {action: 'booking.update', entityId: [String(first.id), String(other!.id)]}})).to.equal(1)
+    })
+  })
+
+  describe('bookings update lowering a total racing a charge (MySQL: SQLite lets one writer in at a time)', () => {
+    /**
+     * The two check what is charged against the total, and neither writes what the other
+     * compares: the update sets total_price where the charge compares charged_amount. The
+     * CHECK bookings_charged_within_total orders them: the later write breaks it, and its
+     * transaction, retried (transaction.ts), is refused by the rule. One side is held exactly
+     * at its window in this process (holdAt), the other runs as the built binary.
+     *
+     * On one node the held update has the booking's row locked (lockRow) before its check, so
+     * a charge cannot commit in its window: it waits, and comes second. (A charge that commits
+     * first is seen by the update's check; the update is refused by the CHECK only on a
+     * multi-primary cluster, where row locks are a node's own.)
+     */
+    const CHARGE = '100.00'
+
+    /** A 300.00 booking (3 nights at 100.00) with 100.00 charged: a total of 150.00 passes its check, and so does a charge of 100.00, not both. */
+    async function chargedBooking(name: string) {
+      const backend = testBackend(db)
+      const host = await backend.users.create({username: `${name}host`, email: `${name}host@example.com`, password: 'host-password-1'})
+      const guest = await backend.users.create({username: `${name}guest`, email: `${name}guest@example.com`, password: 'guest-password-1'})
+      const property = await backend.properties.create({owner: host.id, name: `Repriced ${name}`, address: '5 Race Rd', pricePerNight: '100.00'})
+      const booking = await backend.bookings.create({property: property.id, guest: guest.id, startDate: '2099-07-01', endDate: '2099-07-04'})
+      await backend.payments.record({bookingId: booking.id, amount: CHARGE, transactionId: `ch_${name}_1`})
+      return booking
+    }
+
+    /** The booking's total and charged amount as stored, and its charges: charged never above the total, and what the charges add up to. */
+    async function ledgerOf(id: number) {
+      const [row] = await db.sequelize.query<{total: string; charged: string}>('SELECT total_price AS total, charged_amount AS charged FROM bookings WHERE id = :id', {
+        replacements: {id},
+        type: QueryTypes.SELECT,
+      })
+      const charges = await db.models.Payment.findAll({where: {bookingId: id, kind: 'charge'}, order: [['id', 'ASC']]})
+      const stored = {total: toCents(row.total), charged: toCents(row.charged), charges: charges.map((c) => toCents(c.amount))}
+      expect(stored.charged, JSON.stringify(stored)).to.be.at.most(stored.total)
+      expect(await ledgerDisagreements(db)).to.deep.equal([])
+      return stored
+    }
+
+    /** Resolves once `work` stands at `hold`; throws if it ended before. */
+    async function reached<T>(hold: ReturnType<typeof holdAt>, work: Promise<T>) {
+      await Promise.race([
+        hold.reached,
+        work.then(
+          () => Promise.reject(new Error('it ended before its pause')),
+          (error: unknown) => Promise.reject(error),
+        ),
+      ])
+    }
+
+    /**
+     * Resolves once `statement` of `run` is under way in the test database (PROCESSLIST: not
+     * INNODB_TRX, whose snapshot is not refreshed while it is read more often than every 0.1 s);
+     * throws if `run` ends first.
+     */
+    async function writing(run: Promise<CliResult>, statement: string) {
+      let ended: CliResult | undefined
+      void run.then((result) => (ended = result))
+      const deadline = Date.now() + PROCESS_TIMEOUT_MS
+      while (Date.now() < deadline) {
+        const [row] = await db.sequelize.query<{n: number}>(
+          "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND COMMAND = 'Query' AND INFO LIKE :statement",
+          {replacements: {statement: `${statement}%`}, type: QueryTypes.SELECT},
+        )
+        if (Number(row.n) > 0) return
+        if (ended) throw new Error(`it ended before it ran ${statement}…: ${describeRuns([ended])}`)
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      throw new Error(`${statement}… did not run within ${PROCESS_TIMEOUT_MS} ms`)
+    }
+
+    it('the update held after its check, a charge meanwhile: the charge waits for the booking, then exits 5 above the lowered total; charged stays within it', async function () {
+      if (testDialect !== 'mysql') this.skip()
+      const booking = await chargedBooking('lowerfirst')
+      const hold = holdAt('booking.update.checked')
+      const lowering = testBackend(db).bookings.update(booking.id, {totalPrice: '150.00'})
+      let charging: Promise<CliResult> | undefined
+      try {
+        await reached(hold, lowering)
+        charging = run(['payments', 'record', '--booking', String(booking.id), '--amount', CHARGE, '--transaction-id', 'ch_lowerfirst_2'], {timeoutMs: PROCESS_TIMEOUT_MS})
+        // Its check passed; its compare-and-set waits for the booking's row, which the update holds.
+        await writing(charging, 'UPDATE bookings SET charged_amount')
+      } finally {
+        hold.release()
+      }
+      expect((await lowering).totalPrice).to.equal('150.00')
+      const charged = await charging
+      expect(charged.code, describeRuns([charged])).to.equal(5)
+      expect(charged.stderr.trim()).to.equal(`Error: charging 100.00 would bring booking ${booking.id} to 200.00, above its total 150.00`)
+      expect(charged.stderr + charged.stdout).not.to.match(GENERIC_DB_ERROR)
+      expect(await ledgerOf(booking.id)).to.deep.equal({total: 15000, charged: 10000, charges: [10000]})
+    })
+
+    it('the charge held after its check, `bookings update` lowers the total meanwhile: the charge is refused (CONFLICT) above the new total; charged stays within it', async function () {
+      if (testDialect !== 'mysql') this.skip()
+      const booking = await chargedBooking('chargefirst')
+      const hold = holdAt('charge.checked')
+      const charging = testBackend(db).payments.record({bookingId: booking.id, amount: CHARGE, transactionId: 'ch_chargefirst_2'})
+      const refusal = charging.then(
+        () => undefined,
+        (error: unknown) => error,
+      )
+      try {
+        await reached(hold, charging)
+        const lowered = await run(['bookings', 'update', String(booking.id), '--total-price', '150', '--json'], {env: {STAYCTL_TEST_PAUSE: ''}, timeoutMs: PROCESS_TIMEOUT_MS})
+        expect(lowered.code, describeRuns([lowered])).to.equal(0)
+        expect(JSON.parse(lowered.stdout)).to.include({id: booking.id, totalPrice: '150.00'})
+      } finally {
+        hold.release()
+      }
+      const error = await refusal
+      expect(isStayctlError(error), error === undefined ? 'the charge was recorded' : String(error)).to.equal(true)
+      expect(error).to.include({kind: 'CONFLICT', exitCode: 5, message: `charging 100.00 would bring booking ${booking.id} to 200.00, above its total 150.00`})
+      expect(await ledgerOf(booking.id)).to.deep.equal({total: 15000, charged: 10000, charges: [10000]})
     })
   })
 
