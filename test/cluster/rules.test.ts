@@ -14,10 +14,12 @@ import {expect} from 'chai'
 
 import type {Db} from '../../src/db/index.js'
 import {createToken} from '../../src/services/auth.js'
+import {updateBooking} from '../../src/services/booking-changes.js'
 import {createBooking, confirmBooking} from '../../src/services/bookings.js'
 import {recordCharge} from '../../src/services/payments.js'
 import {createProperty} from '../../src/services/properties.js'
 import {migrate} from '../../src/services/schema.js'
+import {holdAt} from '../../src/test-pause.js'
 import {createUser} from '../../src/services/users.js'
 import {runCli, isolatedEnv, type CliResult} from '../support/cli.js'
 import {describeCluster, freshClusterDatabase, syncNodes, syncedConnection, type ClusterDatabase} from '../support/cluster.js'
@@ -368,6 +370,62 @@ describeCluster('the rules on a multi-primary cluster', function () {
       [bookingId],
     )
     expect(booking).to.deep.equal({charged: '90.00', sum: '90.00'})
+  })
+
+  // The two orders of a lowered total racing a charge across nodes. Here the lowering waits:
+  // both write the booking's row, so node 0 aborts the update once node 1's charge is applied
+  // (Galera's certification by row), and the update, retried, meets the charge.
+  it('a total lowered on one node while a charge commits on another: the lowering is refused, nothing charged above the total', async () => {
+    const {bookingId} = await chargedBooking('300.00', '100.00')
+    const other = await cluster.open(1)
+    try {
+      // The update stands between its check (100.00 charged, 150.00 allowed) and its write, on node 0.
+      const held = holdAt('booking.update.checked')
+      const update = updateBooking(ctx(), bookingId, {totalPrice: '150.00'}).then(
+        (view) => ({ok: true, message: view.totalPrice}),
+        (error: Error & {code?: string}) => ({ok: false, message: error.message}),
+      )
+      await held.reached
+      // Meanwhile node 1 takes a charge the lower total would not allow, and node 0 applies it.
+      await recordCharge(testContext(other), {bookingId, amount: '100.00', transactionId: `ch_lower_${bookingId}`})
+      await syncNodes(cluster)
+      held.release()
+      expect(await update).to.deep.equal({ok: false, message: `booking ${bookingId} has 200.00 charged; its total cannot be less`})
+    } finally {
+      await other.close()
+    }
+    const [booking] = await rows<{total: string; charged: string; sum: string}>(
+      "SELECT b.total_price AS total, b.charged_amount AS charged, (SELECT SUM(amount) FROM payments p WHERE p.booking_id = b.id AND p.kind = 'charge') AS sum FROM bookings b WHERE b.id = ?",
+      [bookingId],
+    )
+    expect(booking).to.deep.equal({total: '300.00', charged: '200.00', sum: '200.00'})
+  })
+
+  // Here the charge waits: it reads the total unlocked and its compare-and-set compares what is
+  // charged only, which the update does not change; the CHECK bookings_charged_within_total is
+  // what refuses it (guard-mutations `total`).
+  it('a charge held on one node while a lower total commits on another: the charge is refused, nothing charged above the total', async () => {
+    const {bookingId} = await chargedBooking('300.00', '100.00')
+    const other = await cluster.open(1)
+    try {
+      const held = holdAt('charge.checked')
+      const charge = recordCharge(testContext(other), {bookingId, amount: '100.00', transactionId: `ch_held_${bookingId}`}).then(
+        () => ({ok: true, message: ''}),
+        (error: Error) => ({ok: false, message: error.message}),
+      )
+      await held.reached
+      await updateBooking(ctx(), bookingId, {totalPrice: '150.00'})
+      await syncNodes(cluster)
+      held.release()
+      expect(await charge).to.deep.equal({ok: false, message: `charging 100.00 would bring booking ${bookingId} to 200.00, above its total 150.00`})
+    } finally {
+      await other.close()
+    }
+    const [booking] = await rows<{total: string; charged: string; sum: string}>(
+      "SELECT b.total_price AS total, b.charged_amount AS charged, (SELECT SUM(amount) FROM payments p WHERE p.booking_id = b.id AND p.kind = 'charge') AS sum FROM bookings b WHERE b.id = ?",
+      [bookingId],
+    )
+    expect(booking).to.deep.equal({total: '150.00', charged: '100.00', sum: '100.00'})
   })
 
   describe('two imports into two nodes at once', () => {
