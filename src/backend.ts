@@ -64,6 +64,8 @@ const table = {
   reviews: {
     create: reviews.createReview,
     list: reviews.listReviews,
+    show: reviews.showReview,
+    update: reviews.updateReview,
     delete: reviews.deleteReview,
   },
   payments: {
@@ -133,6 +135,7 @@ export const READ_OPERATIONS = new Set([
   'blocks.list',
   'blocks.show',
   'reviews.list',
+  'reviews.show',
   'payments.list',
   'payments.show',
   'audit.list',

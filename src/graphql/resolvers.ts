@@ -213,6 +213,7 @@ export const resolvers = withCompiledRelations(withTextChecks({
       const {first, after, sort, ...filters} = args
       return listed(ctx, info, args, () => op.blocks.list(ctx.service, {...given(filters), ...pageOf({first, after, sort})}))
     },
+    review: (_: unknown, {id}: {id: number}, {service}: Ctx) => op.reviews.show(service, id),
     reviews: (_: unknown, args: PageArgs & {property?: Maybe<string>; reviewer?: Maybe<string>; minRating?: Maybe<number>}, ctx: Ctx, info: GraphQLResolveInfo) => {
       const {first, after, sort, ...filters} = args
       return listed(ctx, info, args, () => op.reviews.list(ctx.service, {...given(filters), ...pageOf({first, after, sort}, ctx.loaders.keysOf('Review'))}))
@@ -290,6 +291,8 @@ export const resolvers = withCompiledRelations(withTextChecks({
       op.blocks.sync(service, {...args, events: args.events.map((e) => changes(e, [])), dryRun: args.dryRun ?? undefined}),
 
     createReview: (_: unknown, {input}: {input: Parameters<typeof op.reviews.create>[1]}, {service}: Ctx) => op.reviews.create(service, changes(input, ['comment'])),
+    updateReview: (_: unknown, {id, input}: {id: number; input: Parameters<typeof op.reviews.update>[2]}, {service}: Ctx) =>
+      op.reviews.update(service, id, changes(input, ['comment'])),
     deleteReview: (_: unknown, {id}: {id: number}, {service}: Ctx) => op.reviews.delete(service, id),
 
     recordPayment: (_: unknown, {input}: {input: Parameters<typeof op.payments.record>[1]}, {service}: Ctx) =>

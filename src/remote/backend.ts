@@ -226,7 +226,7 @@ function blocks({read, write, list}: Calls): Backend['blocks'] {
   }
 }
 
-function reviews({write, list}: Calls): Backend['reviews'] {
+function reviews({read, write, list}: Calls): Backend['reviews'] {
   return {
     create: async (input) =>
       write<ReviewView>(D.createReview, {
@@ -234,6 +234,9 @@ function reviews({write, list}: Calls): Backend['reviews'] {
       }),
     list: async (input = {}) =>
       list(LISTS.reviews, {property: optionalRef(input.property), reviewer: optionalRef(input.reviewer), minRating: input.minRating}, input),
+    show: async (id) => read<ReviewView>(D.showReview, {id: integerish(id)}),
+    update: async (id, input) =>
+      write<ReviewView>(D.updateReview, {id: integerish(id), input: inputOf(input, {rating: (r) => (r === undefined ? undefined : integerish(r)), comment: true})}),
     delete: async (id) => write<{id: number; deleted: true}>(D.deleteReview, {id: integerish(id)}),
   }
 }

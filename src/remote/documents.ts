@@ -56,6 +56,8 @@ export const DOCUMENTS = {
     ' conflicts { uid start end overlaps { kind id startDate endDate uid } reason } } }',
 
   createReview: `mutation($input: CreateReviewInput!) { review: createReview(input: $input) { ${REVIEW} } }`,
+  showReview: `query($id: Int!) { review(id: $id) { ${REVIEW} } }`,
+  updateReview: `mutation($id: Int!, $input: UpdateReviewInput!) { review: updateReview(id: $id, input: $input) { ${REVIEW} } }`,
   deleteReview: 'mutation($id: Int!) { result: deleteReview(id: $id) { id deleted } }',
 
   recordPayment: `mutation($input: RecordPaymentInput!) { payment: recordPayment(input: $input) { ${PAYMENT} } }`,

@@ -69,6 +69,11 @@ export interface UpdateEvent {
   before: object
   /** The catch of the update when a unique key may be taken. */
   ifTaken?: (error: unknown) => never
+  /**
+   * Fields the event records only as 'set', 'changed' or 'cleared', never by their values:
+   * free text that erasure removes from the row (a review's comment) must not outlive it here.
+   */
+  withheld?: readonly string[]
 }
 
 /**
@@ -87,8 +92,19 @@ export async function updateAudited<M extends Model & {id: number}>(
   if (!changed) return false
   const update = row.update(Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)), {transaction})
   await (event.ifTaken ? update.catch(event.ifTaken) : update)
-  await audit(ctx, transaction, {action: event.action, entity: event.entity, entityId: row.id, changes: changed})
+  await audit(ctx, transaction, {action: event.action, entity: event.entity, entityId: row.id, changes: withhold(changed, event.withheld)})
   return true
+}
+
+/** `changes` with the old → new of each `withheld` field replaced by what happened to it. */
+function withhold(changes: Record<string, {from: unknown; to: unknown}>, withheld: readonly string[] = []): Record<string, unknown> {
+  const blank = (value: unknown) => value === null || value === undefined || String(value) === ''
+  return Object.fromEntries(
+    Object.entries(changes).map(([key, change]) => [
+      key,
+      !withheld.includes(key) ? change : blank(change.from) ? 'set' : blank(change.to) ? 'cleared' : 'changed',
+    ]),
+  )
 }
 
 /** Old → new for the fields that changed; undefined when nothing did. */

@@ -6,13 +6,14 @@
  *
  * The rules, as on an Airbnb-like platform:
  * - Anyone, even anonymous: search and view listings (properties list/show; unlisted ones only
- *   for their host), list reviews.
+ *   for their host), list and show reviews (of the listings they see).
  * - A logged-in user: see and update themself (not the admin flag), set their own password
  *   (giving the current one), see other users' public profiles (never their email), manage
  *   their own API tokens and sessions.
  * - A guest: book for themself only; list, show and cancel their own bookings (the refund is
  *   what the property's cancellation policy gives, nothing else); list and show the payments of
- *   their bookings; review a property they stayed at, as themself; delete their own reviews.
+ *   their bookings; review a property they stayed at, as themself; change (rating, comment)
+ *   and delete their own reviews.
  * - A host: create properties as themself; update and delete their own; list and show the
  *   bookings on them (with their payments), confirm them, cancel them (a host who cancels
  *   refunds the guest in full); refund charges of bookings on their properties.
@@ -21,7 +22,9 @@
  *   charge; they get their money back by cancelling (policy refund) or by asking support.
  * - Admins: everything, including the user administration (create, list, activate,
  *   deactivate, delete, erase), recording charges, imports, the audit trail, anyone's tokens,
- *   and bookings, properties and reviews on anyone's behalf.
+ *   and bookings, properties and reviews on anyone's behalf; but a guest's rating is the
+ *   guest's: admins moderate a review's comment (change, remove) or delete it, and never change
+ *   another user's rating.
  * Telling FORBIDDEN from NOT_FOUND reveals that an id exists; ids are sequential anyway.
  */
 import {QueryTypes, literal, type Transaction, type WhereOptions} from 'sequelize'

@@ -1,16 +1,19 @@
 /**
  * Reviews: only a guest whose confirmed stay at the property has ended may review it, once;
- * ratings are whole numbers from 1 to 5. Anyone may read reviews; a guest writes their own
- * and may delete it; admins moderate (delete any). Hosts cannot delete reviews of their places.
+ * ratings are whole numbers from 1 to 5. Anyone may read reviews (as far as they see the
+ * property: authz.ts); a guest writes their own, and may change and delete it; admins moderate
+ * (change the comment of any, delete any) but never change a guest's rating, which is the
+ * guest's alone. Hosts cannot change or delete reviews of their places.
  */
-import {Op} from 'sequelize'
+import {Op, type Transaction} from 'sequelize'
 
 import type {Review} from '../db/models.js'
 import {rowOf, type RowOf} from '../db/select.js'
-import {ConflictError, ForbiddenError, NotFoundError} from '../errors.js'
-import {audit, createAudited} from './audit.js'
-import {actingFor, isAdmin, isSelf, requireActingAsSelf, listScopeSql, requireUser} from './authz.js'
+import {ConflictError, ForbiddenError} from '../errors.js'
+import {audit, createAudited, updateAudited} from './audit.js'
+import {actingFor, isAdmin, isSelf, requireActingAsSelf, listScopeSql, requireUser, requireVisible} from './authz.js'
 import type {ServiceContext} from './context.js'
+import {notFound} from './find.js'
 import {listPage, type ListRule, type Page, type PageInput} from './pagination.js'
 import {findProperty, findVisibleProperty} from './properties.js'
 import {checkComment, checkRating, loadReviewBook} from './rules/reviews.js'
@@ -35,6 +38,19 @@ export function reviewView(review: RowOf<Review>): ReviewView {
     comment: review.comment,
     createdAt: review.createdAt,
   }
+}
+
+/**
+ * A review by id (reviews have no other name); `lock`: the row locked for the rest of
+ * `transaction`. Anything but a whole number names no review.
+ */
+export async function findReview(ctx: ServiceContext, id: number | string, transaction?: Transaction, lock = false): Promise<Review> {
+  const text = String(id).trim()
+  const review = /^\d{1,15}$/.test(text)
+    ? await ctx.db.models.Review.findByPk(Number(text), {transaction, lock: lock && transaction ? transaction.LOCK.UPDATE : undefined})
+    : null
+  if (!review) throw notFound(id, 'review', 'reviews')
+  return review
 }
 
 export interface CreateReviewInput {
@@ -94,20 +110,60 @@ export async function listReviews(ctx: ServiceContext, input: ListReviewsInput =
   ])
 }
 
+/** One review: anyone, as far as they see its property (a review is as visible as its listing, authz.ts). */
+export async function showReview(ctx: ServiceContext, id: number): Promise<ReviewView> {
+  const review = await findReview(ctx, id)
+  await requireVisible(ctx, 'Review', review.id, () => notFound(id, 'review', 'reviews'))
+  return reviewView(rowOf(review))
+}
+
+export interface UpdateReviewInput {
+  /** 1 to 5: the review's author only. */
+  rating?: number | string
+  /** The new text; null or blank removes it. */
+  comment?: string | null
+}
+
+/**
+ * Changes a review's rating and/or comment, checked as `reviews create` checks them
+ * (rules/reviews.ts): its author, or an admin moderating its comment. The rating is the
+ * author's alone: an admin may not change another user's rating (FORBIDDEN), as staff do not
+ * on Airbnb-like platforms; hosts change no review. Nothing given, or nothing different, writes
+ * nothing. The audit event records the rating old → new, and only whether the comment was set,
+ * changed or cleared: erasure removes review texts, and the trail keeps none of them.
+ */
+export async function updateReview(ctx: ServiceContext, id: number, input: UpdateReviewInput): Promise<ReviewView> {
+  requireUser(ctx, 'change reviews')
+  const rating = input.rating === undefined || input.rating === null ? undefined : checkRating(input.rating)
+  const comment = input.comment === undefined ? undefined : checkComment(input.comment)
+  return inTransaction(ctx, async (transaction) => {
+    const review = await findReview(ctx, id, transaction, true)
+    const author = isSelf(ctx, Number(review.reviewerId))
+    if (!author && !isAdmin(ctx)) throw new ForbiddenError(`review ${review.id} is not yours to change`)
+    if (!author && rating !== undefined && rating !== Number(review.rating)) {
+      throw new ForbiddenError(`only its author may change the rating of review ${review.id}`, {
+        suggestion: 'leave the rating out: an admin may change the comment, or delete the review',
+      })
+    }
+    const before = reviewView(rowOf(review))
+    await updateAudited(ctx, transaction, review, {rating, comment}, {action: 'review.update', entity: 'review', before, withheld: ['comment']})
+    return reviewView(rowOf(review))
+  })
+}
+
 /** Deletes a review: its author, or an admin (moderation). */
 export async function deleteReview(ctx: ServiceContext, id: number): Promise<{id: number; deleted: true}> {
   requireUser(ctx, 'delete reviews')
   return inTransaction(ctx, async (transaction) => {
-    const review = await ctx.db.models.Review.findByPk(id, {transaction})
-    if (!review) throw new NotFoundError(`no review ${id}`)
-    if (!isAdmin(ctx) && !isSelf(ctx, Number(review.reviewerId))) throw new ForbiddenError(`review ${id} is not yours to delete`)
+    const review = await findReview(ctx, id, transaction)
+    if (!isAdmin(ctx) && !isSelf(ctx, Number(review.reviewerId))) throw new ForbiddenError(`review ${review.id} is not yours to delete`)
     await review.destroy({transaction})
     await audit(ctx, transaction, {
       action: 'review.delete',
       entity: 'review',
-      entityId: id,
+      entityId: review.id,
       changes: {propertyId: Number(review.propertyId), rating: review.rating},
     })
-    return {id, deleted: true as const}
+    return {id: review.id, deleted: true as const}
   })
 }

@@ -223,6 +223,23 @@ const CASES: Case[] = [
   {name: 'reviews.list', expect: 'ok', run: (b) => b.reviews.list({property: loft.name, minRating: 2})},
   {name: 'reviews.delete', expect: 'ok', run: (b, s) => b.reviews.delete(s.ids.reviews.loftByGuest)},
   {name: 'reviews.delete: unknown', expect: 'NOT_FOUND', run: (b) => b.reviews.delete(999_999)},
+  {name: 'reviews.show', expect: 'ok', run: (b, s) => b.reviews.show(s.ids.reviews.loftByGuest)},
+  {name: 'reviews.show: unknown', expect: 'NOT_FOUND', run: (b) => b.reviews.show(999_999)},
+  {name: 'anonymous: reviews.show', as: 'anonymous', expect: 'ok', run: (b, s) => b.reviews.show(s.ids.reviews.loftByGuest)},
+  {name: 'anonymous: reviews.show of an unlisted property', as: 'anonymous', expect: 'NOT_FOUND', setup: unlistLoft, run: (b, s) => b.reviews.show(s.ids.reviews.loftByGuest)},
+  {name: 'reviews.update: the comment (moderation), and its audit event', expect: 'ok', run: async (b, s) => ({
+    review: await b.reviews.update(s.ids.reviews.loftByGuest, {comment: 'Edited, "really"'}),
+    events: await b.audit.list({action: 'review.update'}),
+  })},
+  {name: 'reviews.update: the comment removed', expect: 'ok', run: (b, s) => b.reviews.update(s.ids.reviews.loftByGuest, {comment: null})},
+  {name: 'reviews.update: nothing changes', expect: 'ok', run: (b, s) => b.reviews.update(s.ids.reviews.loftByGuest, {rating: 5})},
+  {name: 'reviews.update: unknown', expect: 'NOT_FOUND', run: (b) => b.reviews.update(999_999, {comment: 'x'})},
+  {name: 'reviews.update: comment too long', expect: 'VALIDATION', run: (b, s) => b.reviews.update(s.ids.reviews.loftByGuest, {comment: 'x'.repeat(5001)})},
+  {name: "reviews.update: another user's rating (an admin)", expect: 'FORBIDDEN', run: (b, s) => b.reviews.update(s.ids.reviews.loftByGuest, {rating: 1})},
+  {name: 'guest: reviews.update of their own rating and comment', as: 'guest', expect: 'ok', run: (b, s) => b.reviews.update(s.ids.reviews.loftByGuest, {rating: 3, comment: 'Noisy'})},
+  {name: 'guest: reviews.update: bad rating', as: 'guest', expect: 'VALIDATION', run: (b, s) => b.reviews.update(s.ids.reviews.loftByGuest, {rating: 9})},
+  {name: 'host: reviews.update of a review of their property', as: 'host', expect: 'FORBIDDEN', run: (b, s) => b.reviews.update(s.ids.reviews.loftByGuest, {comment: 'Unfair'})},
+  {name: 'anonymous: reviews.update', as: 'anonymous', expect: 'UNAUTHENTICATED', run: (b, s) => b.reviews.update(s.ids.reviews.loftByGuest, {comment: 'x'})},
 
   // Payments
   {name: 'payments.record', expect: 'ok', run: (b, s) => b.payments.record({bookingId: s.ids.bookings.confirmedFuture, amount: '60', transactionId: 'txn_new', paymentDate: '2027-06-01T10:00:00.000Z'})},
@@ -399,6 +416,11 @@ async function bookedBeforeBlock(ctx: ServiceContext, ids: ScenarioIds): Promise
 /** A listing of the other guest's with the loft's name. */
 async function secondLoft(ctx: ServiceContext, ids: ScenarioIds): Promise<void> {
   await ctx.db.models.Property.create({ownerId: ids.users.otherGuest, name: loft.name, address: 'B', pricePerNight: '1.00', cancellationPolicy: 'moderate'})
+}
+
+/** The loft unlisted by its host: hidden, with its reviews, from all but its host, its guests and admins. */
+async function unlistLoft(ctx: ServiceContext, ids: ScenarioIds): Promise<void> {
+  await ctx.db.models.Property.update({isListed: false}, {where: {id: ids.properties.loft}})
 }
 
 /** confirmedFuture, with the external reference ext-001. */

@@ -8,55 +8,28 @@
  */
 import {expect} from 'chai'
 
-import {isolatedEnv, type CliResult} from '../support/cli.js'
 import {testDialect} from '../support/db.js'
-import {useScratch} from '../support/scratch.js'
-import {serve, type Served} from '../support/serve.js'
-import {BOOKING, cli, cliEnv, errorJson, expectExit, expectShape, okJson, removeHome, testBackend} from './helpers.js'
+import {BOOKING, errorJson, expectErrorLine, expectExit, expectShape, okJson, useCliSuite, useServedLogins} from './helpers.js'
 
 const TODAY = '2030-06-15'
-
-/** Exit `code` with one line on stderr, "Error: …" matching `pattern`, and nothing on stdout. */
-function expectErrorLine(result: CliResult, code: number, pattern: RegExp): void {
-  expectExit(result, code)
-  expect(result.stdout).to.equal('')
-  const lines = result.stderr.trimEnd().split('\n')
-  expect(lines, result.stderr).to.have.length(1)
-  expect(lines[0]).to.match(/^Error: /)
-  expect(lines[0]).to.match(pattern)
-}
 
 describe(`e2e: bookings update (${testDialect})`, function () {
   this.timeout(180_000)
 
-  const scratch = useScratch({per: 'suite', database: 'bookings_update'})
-  let env: NodeJS.ProcessEnv
-  let run: ReturnType<typeof cli>
   const ids: Record<string, number> = {}
-
-  before(async () => {
-    env = cliEnv(scratch.database, {STAYCTL_TODAY: TODAY})
-    scratch.defer(() => removeHome(env))
-    run = cli(env)
-    const saved = process.env.STAYCTL_TODAY
-    process.env.STAYCTL_TODAY = TODAY
-    try {
-      const backend = testBackend(scratch.db)
-      const host = await backend.users.create({username: 'movehost', email: 'movehost@example.com', password: 'host-password-1'})
-      for (const username of ['mover', 'neighbour']) await backend.users.create({username, email: `${username}@example.com`, password: 'guest-password-1'})
-      const loft = await backend.properties.create({owner: host.id, name: 'Moving loft', address: '1 Quay', pricePerNight: '100.00'})
-      ids.loft = loft.id
-      ids.moving = (await backend.bookings.create({property: loft.id, guest: 'mover', startDate: '2030-06-20', endDate: '2030-06-23', externalRef: 'MV-1'})).id
-      ids.neighbour = (await backend.bookings.create({property: loft.id, guest: 'neighbour', startDate: '2030-07-01', endDate: '2030-07-04'})).id
-      ids.block = (await backend.blocks.create({property: loft.id, startDate: '2030-07-10', endDate: '2030-07-12', reason: 'paint'})).id
-      ids.cancelled = (await backend.bookings.create({property: loft.id, guest: 'neighbour', startDate: '2030-08-01', endDate: '2030-08-03'})).id
-      await backend.bookings.cancel(ids.cancelled, {refund: 'none'})
-      await backend.payments.record({bookingId: ids.moving, amount: '250.00', transactionId: 'ch_move_1'})
-    } finally {
-      if (saved === undefined) delete process.env.STAYCTL_TODAY
-      else process.env.STAYCTL_TODAY = saved
-    }
+  const suite = useCliSuite('bookings_update', TODAY, async (backend) => {
+    const host = await backend.users.create({username: 'movehost', email: 'movehost@example.com', password: 'host-password-1'})
+    for (const username of ['mover', 'neighbour']) await backend.users.create({username, email: `${username}@example.com`, password: 'guest-password-1'})
+    const loft = await backend.properties.create({owner: host.id, name: 'Moving loft', address: '1 Quay', pricePerNight: '100.00'})
+    ids.loft = loft.id
+    ids.moving = (await backend.bookings.create({property: loft.id, guest: 'mover', startDate: '2030-06-20', endDate: '2030-06-23', externalRef: 'MV-1'})).id
+    ids.neighbour = (await backend.bookings.create({property: loft.id, guest: 'neighbour', startDate: '2030-07-01', endDate: '2030-07-04'})).id
+    ids.block = (await backend.blocks.create({property: loft.id, startDate: '2030-07-10', endDate: '2030-07-12', reason: 'paint'})).id
+    ids.cancelled = (await backend.bookings.create({property: loft.id, guest: 'neighbour', startDate: '2030-08-01', endDate: '2030-08-03'})).id
+    await backend.bookings.cancel(ids.cancelled, {refund: 'none'})
+    await backend.payments.record({bookingId: ids.moving, amount: '250.00', transactionId: 'ch_move_1'})
   })
+  const run = suite.run
 
   it('moves a stay (by external reference, --json): the booking, priced at nights × the price now', async () => {
     const booking = okJson(await run(['bookings', 'update', 'MV-1', '--from', '2030-06-24', '--to', '2030-06-28', '--json']))
@@ -98,32 +71,13 @@ describe(`e2e: bookings update (${testDialect})`, function () {
   })
 
   describe('exit 6 through `stayctl serve` and --api, logged in as a user who is not an admin', () => {
-    let served: Served
-    const homes: NodeJS.ProcessEnv[] = []
-
-    before(async () => {
-      // The server runs on the suite's database with the suite's today, as the local runs.
-      served = await serve(env)
-    })
-    after(async () => {
-      for (const home of homes) removeHome(home)
-      if (!served) return
-      served.child.kill('SIGKILL')
-      await served.exited
-    })
-
-    /** A CLI of its own home, logged in to the server as `username` (`stayctl login`): its runs go through --api. */
-    async function loggedIn(username: string, password: string): Promise<(args: string[]) => Promise<CliResult>> {
-      const home = isolatedEnv({STAYCTL_TODAY: TODAY})
-      homes.push(home)
-      expectExit(await cli(home)(['login', '--api', served.url, '--username', username, '--password-stdin'], {input: `${password}\n`}), 0)
-      return (args) => cli(home)([...args, '--api', served.url])
-    }
+    /** A CLI logged in to `stayctl serve` (on the suite's database) as a user: its runs go through --api. */
+    const loggedIn = useServedLogins(suite.env)
 
     /** The booking as stored, and its booking.update events: what a refused update must leave as it was. */
     async function stored(id: number) {
-      const row = (await scratch.db.models.Booking.findByPk(id, {raw: true}))!
-      const events = await scratch.db.models.AuditEvent.count({where: {action: 'booking.update', entityId: String(id)}})
+      const row = (await suite.scratch.db.models.Booking.findByPk(id, {raw: true}))!
+      const events = await suite.scratch.db.models.AuditEvent.count({where: {action: 'booking.update', entityId: String(id)}})
       return {row, events}
     }
 

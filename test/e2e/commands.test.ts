@@ -13,7 +13,7 @@ import {expect} from 'chai'
 import {isOwnCommand, root} from '../support/cli.js'
 import {testDialect, type TestDatabase} from '../support/db.js'
 import {useScratch} from '../support/scratch.js'
-import {BOOKING, cli, cliEnv, errorJson, expectExit, expectShape, okJson, removeHome} from './helpers.js'
+import {BOOKING, REVIEW, cli, cliEnv, errorJson, expectExit, expectShape, okJson, removeHome} from './helpers.js'
 
 const TODAY = '2030-06-15'
 
@@ -53,7 +53,6 @@ const PAYMENT = {
   idempotencyKey: 'string|null',
   createdAt: 'date',
 }
-const REVIEW = {id: 'number', propertyId: 'number', reviewerId: 'number', rating: 'number', comment: 'string|null', createdAt: 'date'}
 const AUDIT_EVENT = {
   id: 'number',
   at: 'date',

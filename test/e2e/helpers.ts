@@ -12,6 +12,8 @@ import type {Db} from '../../src/db/index.js'
 import type {ServiceContext} from '../../src/services/context.js'
 import {isolatedEnv, runCli, type CliResult} from '../support/cli.js'
 import {readReplicaUrlFor, type TestDatabase} from '../support/db.js'
+import {useScratch, type Scratch} from '../support/scratch.js'
+import {serve, type Served} from '../support/serve.js'
 
 /** The services, run in the test process as an admin (cheap bcrypt). */
 export function testBackend(db: Db): Backend {
@@ -34,6 +36,65 @@ export function removeHome(env: NodeJS.ProcessEnv | undefined): void {
 export function cli(env: NodeJS.ProcessEnv) {
   return (args: string[], options: {input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv} = {}) =>
     runCli(args, {env: {...env, ...options.env}, input: options.input, timeoutMs: options.timeoutMs})
+}
+
+/** What useCliSuite gives the tests of a describe. */
+export interface CliSuite {
+  /** The suite's database, and its Db for reading what the runs wrote. */
+  scratch: Scratch
+  /** The environment of the suite's runs. */
+  env: () => NodeJS.ProcessEnv
+  /** Runs the built CLI on the suite's database, as the operating system's user (an admin). */
+  run: ReturnType<typeof cli>
+}
+
+/**
+ * For the enclosing describe: a database of its own (`database`), the built CLI run on it with
+ * today() = `today`, and `prepare` filling it first, in-process, as an admin on the same day.
+ */
+export function useCliSuite(database: string, today: string, prepare: (backend: Backend) => Promise<void>): CliSuite {
+  const scratch = useScratch({per: 'suite', database})
+  let env: NodeJS.ProcessEnv | undefined
+  before(async () => {
+    const made = cliEnv(scratch.database, {STAYCTL_TODAY: today})
+    env = made
+    scratch.defer(() => removeHome(made))
+    const saved = process.env.STAYCTL_TODAY
+    process.env.STAYCTL_TODAY = today
+    try {
+      await prepare(testBackend(scratch.db))
+    } finally {
+      if (saved === undefined) delete process.env.STAYCTL_TODAY
+      else process.env.STAYCTL_TODAY = saved
+    }
+  })
+  return {scratch, env: () => env!, run: (args, options) => cli(env!)(args, options)}
+}
+
+/**
+ * For the enclosing describe: `stayctl serve` on the database of `env()` (with its today, as
+ * the local runs), and a way to log in to it as a user: `stayctl login` in a home of its own,
+ * whose runs then go through --api as that user.
+ */
+export function useServedLogins(env: () => NodeJS.ProcessEnv): (username: string, password: string) => Promise<(args: string[]) => Promise<CliResult>> {
+  let served: Served
+  const homes: NodeJS.ProcessEnv[] = []
+  before(async () => {
+    served = await serve(env())
+  })
+  after(async () => {
+    for (const home of homes) removeHome(home)
+    if (!served) return
+    served.child.kill('SIGKILL')
+    await served.exited
+  })
+  return async (username, password) => {
+    const today = env().STAYCTL_TODAY
+    const home = isolatedEnv(today === undefined ? {} : {STAYCTL_TODAY: today})
+    homes.push(home)
+    expectExit(await cli(home)(['login', '--api', served.url, '--username', username, '--password-stdin'], {input: `${password}\n`}), 0)
+    return (args) => cli(home)([...args, '--api', served.url])
+  }
 }
 
 /**
@@ -86,6 +147,16 @@ export function okJson<T = Record<string, unknown>>(result: CliResult): T {
   return JSON.parse(result.stdout) as T
 }
 
+/** Exit `code` with one line on stderr, "Error: …" matching `pattern`, and nothing on stdout. */
+export function expectErrorLine(result: CliResult, code: number, pattern: RegExp): void {
+  expectExit(result, code)
+  expect(result.stdout).to.equal('')
+  const lines = result.stderr.trimEnd().split('\n')
+  expect(lines, result.stderr).to.have.length(1)
+  expect(lines[0]).to.match(/^Error: /)
+  expect(lines[0]).to.match(pattern)
+}
+
 /** Asserts the exit code of a failed --json run and returns its error body. */
 export function errorJson(result: CliResult, code: number): {code: string; message: string; exitCode: number; suggestion?: string} {
   expectExit(result, code)
@@ -108,6 +179,9 @@ export const BOOKING = {
   createdAt: 'date',
   updatedAt: 'date',
 } as const
+
+/** A review as every command shows it under --json (ReviewView). */
+export const REVIEW = {id: 'number', propertyId: 'number', reviewerId: 'number', rating: 'number', comment: 'string|null', createdAt: 'date'} as const
 
 type FieldType = 'number' | 'string' | 'boolean' | 'object' | 'array' | 'null' | 'date' | 'money'
 

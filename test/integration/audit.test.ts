@@ -198,6 +198,11 @@ const CASES: Record<string, Case> = {
     run: (b) => b.reviews.create({property: properties.cabin.name, reviewer: users.otherGuest.username, rating: 3}),
     expected: (r: {id: number}) => [{action: 'review.create', entity: 'review', entityId: r.id}],
   },
+  'reviews.update': {
+    // The operator (an admin) moderates the comment: a guest's rating is theirs alone.
+    run: (b, ids) => b.reviews.update(ids.reviews.loftByGuest, {comment: 'Moderated'}),
+    expected: (_r, ids) => [{action: 'review.update', entity: 'review', entityId: ids.reviews.loftByGuest}],
+  },
   'reviews.delete': {
     run: (b, ids) => b.reviews.delete(ids.reviews.loftByGuest),
     expected: (_r, ids) => [{action: 'review.delete', entity: 'review', entityId: ids.reviews.loftByGuest}],
@@ -309,6 +314,7 @@ describe('audit trail (integration)', () => {
     const failing: [string, (b: Backend, ids: ScenarioIds) => Promise<unknown>][] = [
       ['users.create', (b) => b.users.create({username: 'newbie', email: 'newbie@example.com', password: NEW_PASSWORD})],
       ['users.erase', (b, ids) => b.users.erase(ids.users.guest)],
+      ['reviews.update', (b, ids) => b.reviews.update(ids.reviews.loftByGuest, {comment: 'Moderated'})],
       ['reviews.delete', (b, ids) => b.reviews.delete(ids.reviews.loftByGuest)],
       ['bookings.create', (b) => b.bookings.create({property: properties.flat.name, guest: users.guest.username, startDate: day(50), endDate: day(52)})],
       ['bookings.cancel with a refund', (b, ids) => b.bookings.cancel(ids.bookings.confirmedFuture, {refund: 'full'})],

@@ -388,6 +388,19 @@ const ROWS: Row[] = [
     expect: only('otherGuest', 'admin'),
   },
   {op: 'reviews.list', call: (b) => b.reviews.list({}), expect: everyone()},
+  {op: 'reviews.show', label: 'of a listed property', call: (b, w) => b.reviews.show(w.ids.reviews.loftByGuest), expect: everyone()},
+  {
+    op: 'reviews.update',
+    label: 'its comment: the author, and admins (moderation)',
+    call: (b, w) => b.reviews.update(w.ids.reviews.loftByGuest, {comment: 'Changed'}),
+    expect: only('guest', 'admin'),
+  },
+  {
+    op: 'reviews.update',
+    label: 'its rating: the author alone, not admins',
+    call: (b, w) => b.reviews.update(w.ids.reviews.loftByGuest, {rating: 2}),
+    expect: only('guest'),
+  },
   {op: 'reviews.delete', call: (b, w) => b.reviews.delete(w.ids.reviews.loftByGuest), expect: only('guest', 'admin')},
 
   // ---- payments

@@ -12,6 +12,7 @@ import type {ServiceContext} from '../../src/services/context.js'
 import {scrubText, tokenMatcher} from '../../src/services/erasure.js'
 import {verifyPassword} from '../../src/services/passwords.js'
 import {recordCharge, refundPayment} from '../../src/services/payments.js'
+import {updateReview} from '../../src/services/reviews.js'
 import {createUser, deleteUser, eraseUser, showUser, updateUser} from '../../src/services/users.js'
 import {testDialect} from '../support/db.js'
 import {day, fixtures, testContext} from '../support/fixtures.js'
@@ -84,6 +85,14 @@ describe('users erase (integration)', () => {
     const review = await s.db.models.Review.findByPk(s.ids.reviews.loftByGuest)
     expect(review!.rating).to.equal(5)
     expect(review!.comment).to.equal(null)
+  })
+
+  it('keeps no text of the review in the audit trail either, old or new, once the guest changed it', async () => {
+    const asGuest = testContext(s.db, {actor: {name: guest.username, userId: guestId, isAdmin: false}, via: 'graphql'})
+    await updateReview(asGuest, s.ids.reviews.loftByGuest, {rating: 4, comment: 'Cold showers, sadly'})
+    await eraseUser(s.ctx, guestId)
+    const audit = JSON.stringify((await dumpTables(s.db)).audit_events).toLowerCase()
+    for (const text of ['lovely loft', 'cold showers']) expect(audit).not.to.include(text)
   })
 
   it('re-attributes what the user did to the erased name', async () => {

@@ -308,6 +308,16 @@ describe('GraphQL API (integration)', () => {
       expect(again.createReview).to.deep.equal({rating: 3, reviewer: {username: users.guest.username}})
     })
 
+    it('shows a review with its property and reviewer; updateReview moderates its comment (null removes it), not the rating', async () => {
+      const id = s.ids.reviews.loftByGuest
+      const shown = ok(await s.gql<{review: Record<string, unknown>}>(`{ review(id: ${id}) { id rating comment property { name } reviewer { username } } }`))
+      expect(shown.review).to.deep.equal({id, rating: 5, comment: fixtures.reviews.loftByGuest.comment, property: {name: properties.loft.name}, reviewer: {username: users.guest.username}})
+      const updated = ok(await s.gql<{updateReview: Record<string, unknown>}>(`mutation { updateReview(id: ${id}, input: {comment: null}) { id rating comment } }`))
+      expect(updated.updateReview).to.deep.equal({id, rating: 5, comment: null})
+      expect(codes(await s.gql(`mutation { updateReview(id: ${id}, input: {rating: 1}) { id } }`))).to.deep.equal(['FORBIDDEN'])
+      expect(codes(await s.gql('{ review(id: 999999) { id } }'))).to.deep.equal(['NOT_FOUND'])
+    })
+
     describe('importRows', () => {
       const mutation = `mutation($input: ImportRowsInput!) { importRows(input: $input) {
         entity read inserted updated rejected committed dryRun atomic unknownColumns rejections { index line field reason } } }`

@@ -1,10 +1,12 @@
 import {expect} from 'chai'
 
-import {ConflictError, NotFoundError, ValidationError} from '../../src/errors.js'
+import {ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError} from '../../src/errors.js'
 import {cancelBooking, confirmBooking, createBooking} from '../../src/services/bookings.js'
-import {createReview, deleteReview, listReviews} from '../../src/services/reviews.js'
-import {day, fixtures} from '../support/fixtures.js'
-import {countRows, expectRefused, useScenario} from '../support/integration.js'
+import {anonymousActor, type ServiceContext} from '../../src/services/context.js'
+import {updateProperty} from '../../src/services/properties.js'
+import {createReview, deleteReview, listReviews, showReview, updateReview} from '../../src/services/reviews.js'
+import {day, fixtures, testContext} from '../support/fixtures.js'
+import {countRows, expectNoWrites, expectRefused, useScenario} from '../support/integration.js'
 
 const {users, properties} = fixtures
 
@@ -104,5 +106,96 @@ describe('reviews (integration)', () => {
     expect((await listReviews(s.ctx, {property: properties.cabin.name})).items.map((r) => r.rating)).to.deep.equal([2])
     expect((await listReviews(s.ctx, {reviewer: users.guest.username})).items.map((r) => r.id)).to.deep.equal([s.ids.reviews.loftByGuest])
     expect((await listReviews(s.ctx, {minRating: 3})).items.map((r) => r.rating)).to.deep.equal([5])
+  })
+
+  describe('show and update', () => {
+    const id = () => s.ids.reviews.loftByGuest
+    /** A context acting as the scenario's user `name`, as a request with their token would. */
+    const as = (name: 'guest' | 'otherGuest' | 'host' | 'admin'): ServiceContext =>
+      testContext(s.db, {actor: {name: users[name].username, userId: s.ids.users[name], isAdmin: name === 'admin'}, via: 'graphql'})
+    const anonymous = () => testContext(s.db, {actor: anonymousActor()})
+    const events = async () =>
+      (await s.db.models.AuditEvent.findAll({where: {action: 'review.update', entityId: String(id())}, order: [['id', 'ASC']]})).map((e) =>
+        typeof e.changes === 'string' ? JSON.parse(e.changes) : e.changes,
+      )
+    const stored = async () => (await s.db.models.Review.findByPk(id(), {attributes: ['rating', 'comment'], raw: true}))!
+
+    it('shows a review to anyone, anonymous callers too', async () => {
+      for (const ctx of [anonymous(), as('otherGuest'), as('host')]) {
+        expect(await showReview(ctx, id())).to.deep.include({id: id(), propertyId: s.ids.properties.loft, reviewerId: s.ids.users.guest, rating: 5})
+      }
+    })
+
+    it('hides a review of an unlisted property as the property is hidden: not found, but for its host, its guest and admins', async () => {
+      await updateProperty(s.ctx, s.ids.properties.loft, {isListed: false})
+      for (const ctx of [anonymous(), as('otherGuest')]) {
+        const error = await expectRefused(s.db, () => showReview(ctx, id()), NotFoundError, new RegExp(`^no review "${id()}"$`))
+        expect(error.suggestion).to.equal('find reviews with `stayctl reviews list`')
+      }
+      for (const ctx of [as('host'), as('guest'), as('admin')]) expect((await showReview(ctx, id())).id).to.equal(id())
+    })
+
+    it('refuses an unknown review (show, update, delete): not found', async () => {
+      await expectRefused(s.db, () => showReview(s.ctx, 999_999), NotFoundError, /^no review "999999"$/)
+      await expectRefused(s.db, () => updateReview(s.ctx, 999_999, {comment: 'x'}), NotFoundError, /^no review "999999"$/)
+      await expectRefused(s.db, () => deleteReview(s.ctx, 999_999), NotFoundError, /^no review "999999"$/)
+    })
+
+    it('lets the author change the rating and the comment, in one review.update event without the text', async () => {
+      const updated = await updateReview(as('guest'), id(), {rating: 3, comment: '  Noisy at night.  '})
+      expect(updated).to.deep.include({id: id(), rating: 3, comment: 'Noisy at night.'})
+      expect(await stored()).to.deep.equal({rating: 3, comment: 'Noisy at night.'})
+      expect(await events()).to.deep.equal([{rating: {from: 5, to: 3}, comment: 'changed'}])
+      const event = await s.db.models.AuditEvent.findOne({where: {action: 'review.update'}})
+      expect(event).to.include({actor: users.guest.username, via: 'graphql', entity: 'review'})
+    })
+
+    it('lets the author remove the comment (null or blank) and write one again: cleared, then set', async () => {
+      expect((await updateReview(as('guest'), id(), {comment: null})).comment).to.equal(null)
+      expect((await updateReview(as('guest'), id(), {comment: 'Back again'})).comment).to.equal('Back again')
+      expect((await updateReview(as('guest'), id(), {comment: '   '})).comment).to.equal(null)
+      expect(await events()).to.deep.equal([{comment: 'cleared'}, {comment: 'set'}, {comment: 'cleared'}])
+    })
+
+    it('writes nothing when nothing is given or nothing differs', async () => {
+      const review = await expectNoWrites(s.db, () => updateReview(as('guest'), id(), {}))
+      expect(review).to.deep.include({rating: 5, comment: fixtures.reviews.loftByGuest.comment})
+      await expectNoWrites(s.db, () => updateReview(as('guest'), id(), {rating: '5', comment: ` ${fixtures.reviews.loftByGuest.comment}`}))
+    })
+
+    for (const bad of [0, 6, 2.5, 'five']) {
+      it(`refuses a rating of ${JSON.stringify(bad)}, as reviews create does`, async () => {
+        await expectRefused(s.db, () => updateReview(as('guest'), id(), {rating: bad}), ValidationError, /rating must be a whole number from 1 to 5/)
+      })
+    }
+
+    it('refuses a comment over 5000 characters, as reviews create does', async () => {
+      await expectRefused(s.db, () => updateReview(as('guest'), id(), {comment: 'x'.repeat(5001)}), ValidationError, /comment is longer than 5000 characters/)
+      expect((await updateReview(as('guest'), id(), {comment: 'x'.repeat(5000)})).comment).to.have.length(5000)
+    })
+
+    it('refuses anyone but the author and admins: another guest, the host, anonymous callers', async () => {
+      for (const name of ['otherGuest', 'host'] as const) {
+        await expectRefused(s.db, () => updateReview(as(name), id(), {comment: 'Fake news'}), ForbiddenError, new RegExp(`^review ${id()} is not yours to change$`))
+        // Nothing to change is refused all the same: who may change the review is asked first.
+        await expectRefused(s.db, () => updateReview(as(name), id(), {}), ForbiddenError)
+      }
+      await expectRefused(s.db, () => updateReview(anonymous(), id(), {comment: 'x'}), UnauthenticatedError, /log in to change reviews/)
+    })
+
+    it("lets an admin moderate the comment, never change another user's rating (the same rating is no change)", async () => {
+      const error = await expectRefused(
+        s.db,
+        () => updateReview(as('admin'), id(), {rating: 1, comment: 'Moderated'}),
+        ForbiddenError,
+        new RegExp(`^only its author may change the rating of review ${id()}$`),
+      )
+      expect(error.suggestion).to.equal('leave the rating out: an admin may change the comment, or delete the review')
+      // The local operator is an admin, no user: the same.
+      await expectRefused(s.db, () => updateReview(s.ctx, id(), {rating: 4}), ForbiddenError, /only its author may change the rating/)
+      expect(await updateReview(as('admin'), id(), {rating: 5, comment: 'Moderated'})).to.deep.include({rating: 5, comment: 'Moderated'})
+      expect((await updateReview(s.ctx, id(), {comment: null})).comment).to.equal(null)
+      expect(await events()).to.deep.equal([{comment: 'changed'}, {comment: 'cleared'}])
+    })
   })
 })

@@ -77,6 +77,13 @@ input CreateReviewInput {
   comment: String
 }
 
+"""A review's new rating or comment (what is left out stays; comment null clears it)."""
+input UpdateReviewInput {
+  "1 to 5: the review's author only (admins moderate the comment, never another user's rating)."
+  rating: Int
+  comment: String
+}
+
 """A charge to record against a booking."""
 input RecordPaymentInput {
   "The booking: its id or external reference. Give booking or bookingId."

@@ -50,6 +50,8 @@ type Mutation {
 
   "Reviews a property after a confirmed stay there has ended; once per guest and property."
   createReview(input: CreateReviewInput!): Review!
+  "Changes a review's rating (its author only) and/or comment (its author, or an admin moderating it)."
+  updateReview(id: Int!, input: UpdateReviewInput!): Review!
   "Deletes a review (moderation)."
   deleteReview(id: Int!): DeleteResult!
 

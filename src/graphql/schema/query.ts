@@ -51,6 +51,8 @@ type Query {
     from: Date
     to: Date
   ): BookingConnection!
+  "A review by id: anyone, as far as they see its property."
+  review(id: Int!): Review!
   "Reviews; property by id or name, reviewer by id, username or email. sort: id, rating, createdAt."
   reviews(first: Int, after: String, sort: String, property: String, reviewer: String, minRating: Int): ReviewConnection!
   "A payment by id or transaction id."
