@@ -6,9 +6,9 @@ import {Op} from 'sequelize'
 
 import type {User} from '../db/models.js'
 import {rowOf} from '../db/select.js'
-import {ConflictError, ForbiddenError, NotFoundError, ValidationError} from '../errors.js'
+import {ConflictError, NotFoundError, ValidationError} from '../errors.js'
 import {audit, createAudited} from './audit.js'
-import {actorUserId, isAdmin, requireUser} from './authz.js'
+import {actorUserId, requireOwnerOrAdmin, requireSelfOrAdmin, requireUser} from './authz.js'
 import type {ServiceContext} from './context.js'
 import {allOf, page, type Page, type PageInput} from './pagination.js'
 import {API_TOKEN_PREFIX, SESSION_TOKEN_NAME, hashToken, newToken, tokenKind, tokenView, type TokenView} from './tokens.js'
@@ -33,7 +33,7 @@ async function tokenOwner(ctx: ServiceContext, named: string | number | undefine
     return own === undefined ? undefined : findUser(ctx, own)
   }
   const user = await findUser(ctx, named)
-  if (!isAdmin(ctx) && user.id !== actorUserId(ctx)) throw new ForbiddenError(`you may ${action} only for yourself`)
+  requireSelfOrAdmin(ctx, user.id, action)
   return user
 }
 
@@ -114,7 +114,7 @@ export async function revokeToken(ctx: ServiceContext, id: number): Promise<Toke
     const {ApiToken} = ctx.db.models
     const found = Number.isInteger(Number(id)) ? await lockRow(ApiToken, Number(id), transaction) : null
     if (!found) throw new NotFoundError(`no token ${id}`, {suggestion: 'list tokens with `stayctl tokens list`'})
-    if (!isAdmin(ctx) && Number(found.userId) !== actorUserId(ctx)) throw new ForbiddenError(`token ${found.id} is not yours to revoke`)
+    requireOwnerOrAdmin(ctx, Number(found.userId), `token ${found.id}`, 'revoke')
     const user = await ctx.db.models.User.findByPk(found.userId, {attributes: ['id', 'username'], transaction})
     const row = Object.assign(found, {user})
     if (row.revokedAt) return tokenView({...rowOf(row), user})

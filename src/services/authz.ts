@@ -72,6 +72,11 @@ export function requireSelfOrAdmin(ctx: ServiceContext, userId: number, action: 
   if (!isAdmin(ctx) && !isSelf(ctx, userId)) throw new ForbiddenError(`you may ${action} only for yourself`)
 }
 
+/** The owner of a row (a review's author, a token's user) or an admin; `thing` is not yours to `action` otherwise. */
+export function requireOwnerOrAdmin(ctx: ServiceContext, ownerId: number, thing: string, action: string): void {
+  if (!isAdmin(ctx) && !isSelf(ctx, ownerId)) throw new ForbiddenError(`${thing} is not yours to ${action}`)
+}
+
 /**
  * Emails are personal: a user sees their own, admins see everyone's. Whose emails the actor
  * sees: 'all', one user's id, or none (undefined). The one rule, which canSeeEmail applies to

@@ -19,6 +19,7 @@ import {showUrl} from './calendar/fetch.js'
 import type {ServiceContext} from './context.js'
 import {daysBetween, parseDate} from './dates.js'
 import {listPage, overlapping, type ListRule, type OverlapFilter, type Page, type PageInput} from './pagination.js'
+import {findById, notFound} from './find.js'
 import {findProperty, ofProperty} from './properties.js'
 import {guardCalendars, loadCalendars, requireFree} from './rules/calendar.js'
 import {refreshGaps} from './rules/gaps.js'
@@ -110,16 +111,9 @@ export function requireHost(ctx: ServiceContext, property: Property, action: str
   throw new ForbiddenError(`only the host of property ${property.id} or an admin may ${action}`)
 }
 
-const blockNotFound = (ref: string | number) =>
-  new NotFoundError(`no block "${String(ref).trim()}"`, {suggestion: 'find blocks with `stayctl blocks list`'})
-
 /** A block by id. */
-export async function findBlock(ctx: ServiceContext, ref: string | number, transaction?: Transaction): Promise<BlockRow> {
-  const text = String(ref).trim()
-  if (!/^\d{1,15}$/.test(text)) throw blockNotFound(ref)
-  const block = await ctx.db.models.Block.findByPk(Number(text), {transaction})
-  if (!block) throw blockNotFound(ref)
-  return block
+export function findBlock(ctx: ServiceContext, ref: string | number, transaction?: Transaction): Promise<BlockRow> {
+  return findById(ctx.db.models.Block, ref, 'block', 'blocks', transaction)
 }
 
 export interface CreateBlockInput {
@@ -198,7 +192,7 @@ export async function updateBlock(ctx: ServiceContext, ref: string | number, inp
     const loaded = moved ? await loadCalendars(ctx, transaction, [{propertyId, start: startDate, end: endDate}]) : undefined
     // Read again after the guard: a writer that committed before it is seen.
     const block = await ctx.db.models.Block.findByPk(found.id, {transaction})
-    if (!block) throw blockNotFound(ref)
+    if (!block) throw notFound(ref, 'block', 'blocks')
     // Moved by another writer between the first read and the guard: its new dates are the ones to start from (a retry).
     if (loaded && (block.startDate !== found.startDate || block.endDate !== found.endDate)) throw new GuardMoved()
     const property = (await ctx.db.models.Property.findByPk(propertyId, {transaction}))!

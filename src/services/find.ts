@@ -22,6 +22,25 @@ export async function loadRow<M extends Model>(model: ModelStatic<M>, id: number
   return row
 }
 
+/**
+ * The row of `model` whose id `ref` is (rows named by id alone: blocks, reviews); anything but
+ * a whole number names none. `lock`: the row locked for the rest of `transaction` (as lockRow).
+ */
+export async function findById<M extends Model>(
+  model: ModelStatic<M>,
+  ref: string | number,
+  noun: string,
+  plural: string,
+  transaction?: Transaction,
+  options: {lock?: boolean} = {},
+): Promise<M> {
+  const text = String(ref).trim()
+  const lock = options.lock && transaction ? transaction.LOCK.UPDATE : undefined
+  const row = /^\d{1,15}$/.test(text) ? await model.findByPk(Number(text), {transaction, lock}) : null
+  if (!row) throw notFound(ref, noun, plural)
+  return row
+}
+
 /** The `noun` (`plural` as its command topic) that `resolver` finds for `ref`, as a model instance. */
 export async function findByRef<M extends Model>(
   ctx: ServiceContext,

@@ -11,9 +11,9 @@ import type {Review} from '../db/models.js'
 import {rowOf, type RowOf} from '../db/select.js'
 import {ConflictError, ForbiddenError} from '../errors.js'
 import {audit, createAudited, updateAudited} from './audit.js'
-import {actingFor, isAdmin, isSelf, requireActingAsSelf, listScopeSql, requireUser, requireVisible} from './authz.js'
+import {actingFor, isSelf, requireActingAsSelf, listScopeSql, requireOwnerOrAdmin, requireUser, requireVisible} from './authz.js'
 import type {ServiceContext} from './context.js'
-import {notFound} from './find.js'
+import {findById, notFound} from './find.js'
 import {listPage, type ListRule, type Page, type PageInput} from './pagination.js'
 import {findProperty, findVisibleProperty} from './properties.js'
 import {checkComment, checkRating, loadReviewBook} from './rules/reviews.js'
@@ -40,17 +40,9 @@ export function reviewView(review: RowOf<Review>): ReviewView {
   }
 }
 
-/**
- * A review by id (reviews have no other name); `lock`: the row locked for the rest of
- * `transaction`. Anything but a whole number names no review.
- */
-export async function findReview(ctx: ServiceContext, id: number | string, transaction?: Transaction, lock = false): Promise<Review> {
-  const text = String(id).trim()
-  const review = /^\d{1,15}$/.test(text)
-    ? await ctx.db.models.Review.findByPk(Number(text), {transaction, lock: lock && transaction ? transaction.LOCK.UPDATE : undefined})
-    : null
-  if (!review) throw notFound(id, 'review', 'reviews')
-  return review
+/** A review by id (reviews have no other name); `lock`: the row locked for the rest of `transaction`. */
+export function findReview(ctx: ServiceContext, id: number | string, transaction?: Transaction, lock = false): Promise<Review> {
+  return findById(ctx.db.models.Review, id, 'review', 'reviews', transaction, {lock})
 }
 
 export interface CreateReviewInput {
@@ -138,8 +130,8 @@ export async function updateReview(ctx: ServiceContext, id: number, input: Updat
   const comment = input.comment === undefined ? undefined : checkComment(input.comment)
   return inTransaction(ctx, async (transaction) => {
     const review = await findReview(ctx, id, transaction, true)
+    requireOwnerOrAdmin(ctx, Number(review.reviewerId), `review ${review.id}`, 'change')
     const author = isSelf(ctx, Number(review.reviewerId))
-    if (!author && !isAdmin(ctx)) throw new ForbiddenError(`review ${review.id} is not yours to change`)
     if (!author && rating !== undefined && rating !== Number(review.rating)) {
       throw new ForbiddenError(`only its author may change the rating of review ${review.id}`, {
         suggestion: 'leave the rating out: an admin may change the comment, or delete the review',
@@ -156,7 +148,7 @@ export async function deleteReview(ctx: ServiceContext, id: number): Promise<{id
   requireUser(ctx, 'delete reviews')
   return inTransaction(ctx, async (transaction) => {
     const review = await findReview(ctx, id, transaction)
-    if (!isAdmin(ctx) && !isSelf(ctx, Number(review.reviewerId))) throw new ForbiddenError(`review ${review.id} is not yours to delete`)
+    requireOwnerOrAdmin(ctx, Number(review.reviewerId), `review ${review.id}`, 'delete')
     await review.destroy({transaction})
     await audit(ctx, transaction, {
       action: 'review.delete',
