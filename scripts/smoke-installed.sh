@@ -121,7 +121,9 @@ smoke() { # smoke NAME DATABASE_URL
   check "$name: export properties" stayctl export properties --output "$dir/properties.json"
   local port_serve
   port_serve=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-  stayctl serve --port "$port_serve" --drain 0 >"$dir/serve.log" 2>&1 &
+  # Not through the function: `stayctl … &` would background a subshell, and killing it would
+  # leave the server running. exec makes the background job the server itself.
+  (exec "${userenv[@]}" STAYCTL_BCRYPT_COST=4 "$work/prefix/bin/stayctl" serve --port "$port_serve" --drain 0) >"$dir/serve.log" 2>&1 &
   serve_pid=$!
   for _ in $(seq 60); do curl -sf "http://127.0.0.1:$port_serve/readyz" >/dev/null && break; sleep 0.5; done
   check "$name: serve answers /readyz" curl -sf "http://127.0.0.1:$port_serve/readyz" -o /dev/null
