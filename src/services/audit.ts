@@ -112,7 +112,9 @@ export function diff<T extends object>(before: T, after: Partial<T>): Record<str
   const changes: Record<string, {from: unknown; to: unknown}> = {}
   for (const [key, value] of Object.entries(after)) {
     const old = (before as Record<string, unknown>)[key]
-    if (value !== undefined && String(old) !== String(value)) changes[key] = {from: old, to: value}
+    if (value === undefined || old === value) continue
+    // Compared as text (a DECIMAL read as '5.00' or 5, a date as text or a Date), but null is not the text "null".
+    if (old === null || old === undefined || value === null || String(old) !== String(value)) changes[key] = {from: old, to: value}
   }
   return Object.keys(changes).length > 0 ? changes : undefined
 }
