@@ -24,6 +24,7 @@ Exit codes: 0, 4 no such review.`
         ['Rating', `${r.rating}/5`],
         ['Comment', r.comment],
         ['Created', r.createdAt],
+        ['Updated', r.updatedAt],
       ]),
     )
     return r

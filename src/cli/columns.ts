@@ -68,6 +68,7 @@ export const reviewColumns: Record<string, Column<ReviewView>> = {
   rating: {header: 'Rating', get: (r) => r.rating, align: 'right'},
   comment: {header: 'Comment', get: (r) => (r.comment && r.comment.length > 60 ? `${r.comment.slice(0, 57)}…` : r.comment)},
   createdAt: {header: 'Created', get: (r) => r.createdAt},
+  updatedAt: {header: 'Updated', get: (r) => r.updatedAt},
 }
 
 export const paymentColumns: Record<string, Column<PaymentView>> = {

@@ -27,6 +27,8 @@ export interface ReviewView {
   rating: number
   comment: string | null
   createdAt: string
+  /** When its rating or comment last changed (createdAt until then). */
+  updatedAt: string
 }
 
 export function reviewView(review: RowOf<Review>): ReviewView {
@@ -37,6 +39,7 @@ export function reviewView(review: RowOf<Review>): ReviewView {
     rating: Number(review.rating),
     comment: review.comment,
     createdAt: review.createdAt,
+    updatedAt: review.updatedAt,
   }
 }
 

@@ -181,7 +181,7 @@ export const BOOKING = {
 } as const
 
 /** A review as every command shows it under --json (ReviewView). */
-export const REVIEW = {id: 'number', propertyId: 'number', reviewerId: 'number', rating: 'number', comment: 'string|null', createdAt: 'date'} as const
+export const REVIEW = {id: 'number', propertyId: 'number', reviewerId: 'number', rating: 'number', comment: 'string|null', createdAt: 'date', updatedAt: 'date'} as const
 
 type FieldType = 'number' | 'string' | 'boolean' | 'object' | 'array' | 'null' | 'date' | 'money'
 

@@ -157,6 +157,22 @@ describe('reviews (integration)', () => {
       expect(await events()).to.deep.equal([{comment: 'cleared'}, {comment: 'set'}, {comment: 'cleared'}])
     })
 
+    it('moves updatedAt on a change and keeps createdAt', async () => {
+      const before = await showReview(s.ctx, id())
+      expect(before.updatedAt).to.equal(before.createdAt)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      const updated = await updateReview(as('guest'), id(), {rating: 4})
+      expect(updated.createdAt).to.equal(before.createdAt)
+      expect(Date.parse(updated.updatedAt)).to.be.greaterThan(Date.parse(before.updatedAt))
+      expect((await showReview(s.ctx, id())).updatedAt).to.equal(updated.updatedAt)
+    })
+
+    it('records a comment that reads "null", then cleared, as set and cleared (null is not the text "null")', async () => {
+      expect((await updateReview(as('guest'), id(), {comment: 'null'})).comment).to.equal('null')
+      expect((await updateReview(as('guest'), id(), {comment: null})).comment).to.equal(null)
+      expect(await events()).to.deep.equal([{comment: 'changed'}, {comment: 'cleared'}])
+    })
+
     it('writes nothing when nothing is given or nothing differs', async () => {
       const review = await expectNoWrites(s.db, () => updateReview(as('guest'), id(), {}))
       expect(review).to.deep.include({rating: 5, comment: fixtures.reviews.loftByGuest.comment})

@@ -120,6 +120,8 @@ type Review {
   comment: String
   "When it was written."
   createdAt: DateTime!
+  "When its rating or comment last changed (createdAt until then)."
+  updatedAt: DateTime!
 }
 
 """A charge against a booking, or a refund of a charge."""

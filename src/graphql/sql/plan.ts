@@ -53,7 +53,7 @@ export const ENTITIES: Readonly<Record<Entity, EntitySpec>> = {
     lists: {payments: 'booking.payments'},
   },
   Review: {
-    leaves: new Set(['id', 'propertyId', 'reviewerId', 'rating', 'comment', 'createdAt']),
+    leaves: new Set(['id', 'propertyId', 'reviewerId', 'rating', 'comment', 'createdAt', 'updatedAt']),
     refs: {property: {type: 'Property', attribute: 'propertyId'}, reviewer: {type: 'User', attribute: 'reviewerId'}},
     lists: {},
   },
