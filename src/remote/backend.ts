@@ -55,6 +55,7 @@ function checkLimit(limit: number | undefined): number {
 function integerish(value: number | string): number | string {
   return typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value
 }
+const optionalInteger = (value: number | string | undefined) => (value === undefined ? undefined : integerish(value))
 
 /** Keeps what the caller gave, dropping undefined (null stays: it clears a field). */
 function defined<T extends object>(value: T): Partial<T> {
@@ -236,7 +237,7 @@ function reviews({read, write, list}: Calls): Backend['reviews'] {
       list(LISTS.reviews, {property: optionalRef(input.property), reviewer: optionalRef(input.reviewer), minRating: input.minRating}, input),
     show: async (id) => read<ReviewView>(D.showReview, {id: integerish(id)}),
     update: async (id, input) =>
-      write<ReviewView>(D.updateReview, {id: integerish(id), input: inputOf(input, {rating: (r) => (r === undefined ? undefined : integerish(r)), comment: true})}),
+      write<ReviewView>(D.updateReview, {id: integerish(id), input: inputOf(input, {rating: optionalInteger, comment: true})}),
     delete: async (id) => write<{id: number; deleted: true}>(D.deleteReview, {id: integerish(id)}),
   }
 }
@@ -246,7 +247,7 @@ function payments({read, write, list}: Calls): Backend['payments'] {
   return {
     record: async (input) =>
       write<PaymentView>(D.recordPayment, {
-        input: inputOf(input, {booking: optionalRef, bookingId: (id) => (id === undefined ? undefined : integerish(id)), amount: String, transactionId: true, status: true, paymentDate: true}),
+        input: inputOf(input, {booking: optionalRef, bookingId: optionalInteger, amount: String, transactionId: true, status: true, paymentDate: true}),
       }),
     list: async (input = {}) => list(LISTS.payments, {booking: optionalRef(input.booking), bookingId: input.bookingId, kind: input.kind, status: input.status}, input),
     async show(paymentRef) {
